@@ -1,0 +1,47 @@
+# tether build, test and benchmark entry points. Every target runs on a fresh
+# clone with only the Go toolchain (differential tests skip without haproxy;
+# .ci/run installs it).
+
+GO       ?= go
+BIN      := bin
+BINARIES := $(patsubst cmd/%/main.go,%,$(wildcard cmd/*/main.go))
+FUZZTIME ?= 10s
+PKGS     := ./...
+
+.PHONY: all build test vet unit bench fuzz demo clean
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -trimpath -o $(BIN)/ $(addprefix ./cmd/,$(BINARIES))
+
+vet:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+# test runs vet, every unit and integration test under the race detector in a
+# shuffled order, and the differential tests against haproxy when it is
+# installed (they are ordinary tests that skip with a message otherwise).
+test: vet build
+	TETHER_BIN=$(CURDIR)/$(BIN)/tether $(GO) test -race -shuffle=on -timeout 9m -count=1 $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# fuzz runs every Fuzz target for FUZZTIME each (go test allows one target per run).
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$t"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+demo: build
+	@./bench/demo/run.sh
+
+clean:
+	rm -rf $(BIN)
+	$(GO) clean -testcache

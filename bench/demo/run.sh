@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# make demo: shows what tether does at this stage of the project.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+./bin/tether -v
