@@ -47,6 +47,8 @@ func (h *Header) apply(id FieldID, v []byte, req *Request, idx int) error {
 				h.Flags |= FlagConnKeepAlive
 			case EqualFold(e, "upgrade"):
 				h.Flags |= FlagConnUpgrade
+			case len(e) > 0:
+				h.Flags |= FlagConnOther
 			}
 		}
 	case FieldUpgrade:

@@ -63,6 +63,7 @@ const (
 	FlagConnClose      Flags = 1 << iota // Connection lists "close"
 	FlagConnKeepAlive                    // Connection lists "keep-alive"
 	FlagConnUpgrade                      // Connection lists "upgrade"
+	FlagConnOther                        // Connection lists other options: fields HopByHop reports
 	FlagUpgrade                          // an Upgrade field is present
 	FlagWebSocket                        // Upgrade lists "websocket"
 	FlagExpectContinue                   // Expect is "100-continue"
