@@ -313,19 +313,27 @@ func (s *Scanner) scan(buf []byte, h *Header, req *Request, resp *Response) (int
 			s.line = i
 			s.state = stLineStart
 		case stLineStart:
-			switch c := buf[i]; {
-			case isTchar[c]:
+			// Field lines wholly inside buf go through fieldLine without
+			// leaving this state.
+			for i < len(buf) && isTchar[buf[i]] && s.state == stLineStart {
 				if len(h.Fields) == s.maxFields {
 					return i, ErrTooManyFields
 				}
-				s.state = stName
-				i++
-			case c == '\r':
+				var err error
+				if i, err = s.fieldLine(buf, h, req, i); err != nil {
+					return i, err
+				}
+			}
+			if i == len(buf) || s.state != stLineStart {
+				continue
+			}
+			switch buf[i] {
+			case '\r':
 				s.state = stEndLF
 				i++
-			case c == '\n':
+			case '\n':
 				return i, ErrBareLF
-			case c == ' ' || c == '\t':
+			case ' ', '\t':
 				return i, ErrObsFold
 			default:
 				return i, ErrFieldName
@@ -388,6 +396,50 @@ func (s *Scanner) scan(buf []byte, h *Header, req *Request, resp *Response) (int
 			return i, s.finishResponse(resp)
 		}
 	}
+}
+
+// fieldLine runs through the field line starting at buf[i], a tchar, in
+// one go. When the line ends inside buf, it records the field and returns
+// the offset of the next line, staying in stLineStart. Otherwise it returns
+// the offset of the byte where it stopped and sets the state that byte is
+// in, so the states above finish the line or report the error, each byte
+// still examined once.
+func (s *Scanner) fieldLine(buf []byte, h *Header, req *Request, i int) (int, error) {
+	j := i + 1
+	for j < len(buf) && isTchar[buf[j]] {
+		j++
+	}
+	if j == len(buf) || buf[j] != ':' {
+		s.state = stName
+		return j, nil
+	}
+	s.nameEnd = j
+	j++
+	for j < len(buf) && (buf[j] == ' ' || buf[j] == '\t') {
+		j++
+	}
+	if j == len(buf) {
+		s.state = stOWS
+		return j, nil
+	}
+	s.mark = j
+	j = skipValue(buf, j)
+	if j+1 >= len(buf) || buf[j] != '\r' || buf[j+1] != '\n' {
+		s.state = stValue
+		return j, nil
+	}
+	e := j
+	for e > s.mark && (buf[e-1] == ' ' || buf[e-1] == '\t') {
+		e--
+	}
+	s.work += j - e
+	s.valEnd = e
+	j += 2
+	if err := s.addField(buf, h, req); err != nil {
+		return j - 1, err
+	}
+	s.line = j
+	return j, nil
 }
 
 // skipTarget returns the offset of the first byte at or after i that is not
@@ -478,66 +530,90 @@ func methodID(m []byte) Method {
 func fieldID(n []byte) FieldID {
 	switch len(n) {
 	case 2:
-		if EqualFold(n, "te") {
+		if nameIs(n, "te") {
 			return FieldTE
 		}
 	case 4:
-		if EqualFold(n, "host") {
+		if nameIs(n, "host") {
 			return FieldHost
 		}
 	case 6:
-		switch lower[n[0]] {
+		switch n[0] | 0x20 {
 		case 'c':
-			if EqualFold(n, "cookie") {
+			if nameIs(n, "cookie") {
 				return FieldCookie
 			}
 		case 'e':
-			if EqualFold(n, "expect") {
+			if nameIs(n, "expect") {
 				return FieldExpect
 			}
 		}
 	case 7:
-		switch lower[n[0]] {
+		switch n[0] | 0x20 {
 		case 't':
-			if EqualFold(n, "trailer") {
+			if nameIs(n, "trailer") {
 				return FieldTrailer
 			}
 		case 'u':
-			if EqualFold(n, "upgrade") {
+			if nameIs(n, "upgrade") {
 				return FieldUpgrade
 			}
 		}
 	case 10:
-		switch lower[n[0]] {
+		switch n[0] | 0x20 {
 		case 'c':
-			if EqualFold(n, "connection") {
+			if nameIs(n, "connection") {
 				return FieldConnection
 			}
 		case 'k':
-			if EqualFold(n, "keep-alive") {
+			if nameIs(n, "keep-alive") {
 				return FieldKeepAlive
 			}
 		case 's':
-			if EqualFold(n, "set-cookie") {
+			if nameIs(n, "set-cookie") {
 				return FieldSetCookie
 			}
 		}
 	case 13:
-		if EqualFold(n, "cache-control") {
+		if nameIs(n, "cache-control") {
 			return FieldCacheControl
 		}
 	case 14:
-		if EqualFold(n, "content-length") {
+		if nameIs(n, "content-length") {
 			return FieldContentLength
 		}
 	case 16:
-		if EqualFold(n, "proxy-connection") {
+		if nameIs(n, "proxy-connection") {
 			return FieldProxyConnection
 		}
 	case 17:
-		if EqualFold(n, "transfer-encoding") {
+		if nameIs(n, "transfer-encoding") {
 			return FieldTransferEncoding
 		}
 	}
 	return FieldOther
+}
+
+// nameIs reports whether the field name n equals s, ignoring ASCII case. s
+// is lower case and made of letters and "-" only, and n of tchars only: so
+// setting the 0x20 bit of each byte of n, eight at a time, folds its case
+// and maps no other tchar onto a byte of s.
+func nameIs(n []byte, s string) bool {
+	if len(n) != len(s) {
+		return false
+	}
+	for len(n) >= 8 {
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if binary.LittleEndian.Uint64(n)|0x20*ones != w {
+			return false
+		}
+		n, s = n[8:], s[8:]
+	}
+	for i := range n {
+		if n[i]|0x20 != s[i] {
+			return false
+		}
+	}
+	return true
 }
