@@ -184,7 +184,7 @@ func expandEnv(line string, i int, p *lexPlace) (string, bool, int, *lexError) {
 		}
 	}
 	if j == start {
-		return "", false, 0, &lexError{pos: i + 1, msg: "forbidden first char in environment variable name"}
+		return "", false, 0, &lexError{pos: i + 2, msg: "forbidden first char in environment variable name"}
 	}
 	name := line[start:j]
 	val, ok := p.lookup(name)
@@ -199,7 +199,7 @@ func expandEnv(line string, i int, p *lexPlace) (string, bool, int, *lexError) {
 	if j < len(line) && line[j] == '-' {
 		k := strings.IndexByte(line[j:], '}')
 		if k < 0 {
-			return "", false, 0, &lexError{pos: i + 1, msg: "unmatched brace in environment variable name"}
+			return "", false, 0, &lexError{pos: i + 2, msg: "unmatched brace in environment variable name"}
 		}
 		if !ok {
 			val = line[j+1 : j+k]
@@ -207,7 +207,7 @@ func expandEnv(line string, i int, p *lexPlace) (string, bool, int, *lexError) {
 		j += k
 	}
 	if j >= len(line) || line[j] != '}' {
-		return "", false, 0, &lexError{pos: i + 1, msg: "unmatched brace in environment variable name"}
+		return "", false, 0, &lexError{pos: i + 2, msg: "unmatched brace in environment variable name"}
 	}
 	return val, split, j + 1 - i, nil
 }
