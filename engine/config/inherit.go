@@ -52,7 +52,6 @@ func inherit(def *Proxy, c Cap) *Proxy {
 	}
 	if c&(CapFrontend|CapDefaults) != 0 {
 		px.MaxConn = def.MaxConn
-		px.CaptureCookie = def.CaptureCookie
 		px.defaultBackend = def.defaultBackend
 	}
 	if c&(CapBackend|CapDefaults) != 0 {
