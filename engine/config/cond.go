@@ -1,0 +1,289 @@
+package config
+
+import (
+	"net/netip"
+	"regexp"
+	"strings"
+)
+
+// Fetch is the part of a request an ACL expression looks at.
+type Fetch uint8
+
+const (
+	// FetchPath is the path of the target, without the query string.
+	FetchPath Fetch = iota
+	// FetchURL is the whole request target.
+	FetchURL
+	// FetchURLParam is the value of a query-string parameter (Arg).
+	FetchURLParam
+	// FetchMethod is the request method.
+	FetchMethod
+	// FetchHdr is each comma-separated value of a header (Arg; "" for all
+	// headers).
+	FetchHdr
+	// FetchCookie is the value of each cookie named Arg in Cookie headers.
+	FetchCookie
+	// FetchSrc is the client's address.
+	FetchSrc
+	// FetchConst is a constant: TRUE or FALSE (Arg "1" or "").
+	FetchConst
+)
+
+// MatchKind is how an expression's samples are compared with its patterns.
+type MatchKind uint8
+
+const (
+	// MatchStr: the sample equals a pattern.
+	MatchStr MatchKind = iota
+	// MatchBeg: the sample starts with a pattern.
+	MatchBeg
+	// MatchEnd: the sample ends with a pattern.
+	MatchEnd
+	// MatchSub: the sample contains a pattern.
+	MatchSub
+	// MatchReg: a regular expression matches the sample.
+	MatchReg
+	// MatchDom: a pattern is found in the sample between delimiters ('.',
+	// '/', '?', ':') or the ends.
+	MatchDom
+	// MatchFound: the sample exists.
+	MatchFound
+	// MatchIP: the address is in one of the networks.
+	MatchIP
+)
+
+// Expr is one compiled ACL expression: a fetch, a matching method and its
+// patterns. It is immutable and safe for concurrent use.
+type Expr struct {
+	Fetch      Fetch
+	Arg        string // header, cookie or parameter name
+	Match      MatchKind
+	IgnoreCase bool             // -i: ASCII case-insensitive (patterns are stored lowercased)
+	Patterns   []string         // MatchStr .. MatchDom except MatchReg
+	Regexps    []*regexp.Regexp // MatchReg
+	Nets       []netip.Prefix   // MatchIP
+}
+
+// ACL is a named (or anonymous) set of expressions: it holds when any of
+// them holds. A name declared on several lines ORs its lines.
+type ACL struct {
+	Name  string // "" for an anonymous { ... } ACL
+	Exprs []*Expr
+}
+
+// Term is one ACL reference in a condition, optionally negated.
+type Term struct {
+	Neg bool
+	ACL *ACL
+}
+
+// Cond is a compiled `if`/`unless` condition: an OR of suites, each an AND
+// of terms. It is immutable and safe for concurrent use.
+type Cond struct {
+	Unless bool
+	Suites [][]Term
+	File   string
+	Line   int
+}
+
+// fetchDef describes one fetch keyword: what it reads, its default match,
+// whether it takes a (name) argument.
+type fetchDef struct {
+	fetch Fetch
+	match MatchKind
+	arg   int8 // 0: none, 1: required, 2: optional
+}
+
+// fetches is the table of supported fetch keywords.
+var fetches = map[string]fetchDef{
+	"path":      {FetchPath, MatchStr, 0},
+	"path_beg":  {FetchPath, MatchBeg, 0},
+	"path_end":  {FetchPath, MatchEnd, 0},
+	"path_sub":  {FetchPath, MatchSub, 0},
+	"path_reg":  {FetchPath, MatchReg, 0},
+	"url":       {FetchURL, MatchStr, 0},
+	"url_beg":   {FetchURL, MatchBeg, 0},
+	"url_end":   {FetchURL, MatchEnd, 0},
+	"url_sub":   {FetchURL, MatchSub, 0},
+	"url_reg":   {FetchURL, MatchReg, 0},
+	"url_param": {FetchURLParam, MatchStr, 1},
+	"urlp":      {FetchURLParam, MatchStr, 1},
+	"method":    {FetchMethod, MatchStr, 0},
+	"hdr":       {FetchHdr, MatchStr, 2},
+	"req.hdr":   {FetchHdr, MatchStr, 2},
+	"hdr_beg":   {FetchHdr, MatchBeg, 2},
+	"hdr_end":   {FetchHdr, MatchEnd, 2},
+	"hdr_sub":   {FetchHdr, MatchSub, 2},
+	"hdr_reg":   {FetchHdr, MatchReg, 2},
+	"hdr_dom":   {FetchHdr, MatchDom, 2},
+	"cook":      {FetchCookie, MatchStr, 1},
+	"req.cook":  {FetchCookie, MatchStr, 1},
+	"src":       {FetchSrc, MatchIP, 0},
+}
+
+// unsupportedFetches are HAProxy fetches tether does not evaluate yet.
+var unsupportedFetches = map[string]bool{
+	"path_dir": true, "path_dom": true, "path_len": true, "url_dir": true, "url_dom": true,
+	"url_len": true, "url_ip": true, "url_port": true, "hdr_cnt": true, "hdr_ip": true,
+	"hdr_len": true, "hdr_val": true, "hdr_dir": true, "req.fhdr": true, "req.hdr_cnt": true,
+	"req.hdr_ip": true, "req.hdr_val": true, "cook_beg": true, "cook_end": true, "cook_sub": true,
+	"cook_reg": true, "cook_dom": true, "cook_dir": true, "cook_len": true, "cook_cnt": true,
+	"cook_val": true, "req.cook_cnt": true, "req.cook_val": true, "src_port": true, "dst": true,
+	"dst_port": true, "base": true, "base32": true, "query": true, "req.ver": true, "req_ver": true,
+	"ssl_fc": true, "ssl_fc_sni": true, "req.ssl_sni": true, "nbsrv": true, "srv_is_up": true,
+	"be_id": true, "fe_id": true, "req.body": true, "req.len": true, "urlp_val": true,
+	"var": true, "capture.req.hdr": true, "http_auth": true, "status": true, "res.hdr": true,
+	"shdr": true, "scook": true, "always_true": true, "always_false": true, "env": true, "str": true,
+	"int": true, "req.proto_http": true, "host": true, "http_first_req": true, "url32": true,
+}
+
+// matchNames maps -m arguments to match kinds; HAProxy methods tether does
+// not evaluate map to ok false.
+var matchNames = map[string]struct {
+	kind MatchKind
+	ok   bool
+}{
+	"str": {MatchStr, true}, "beg": {MatchBeg, true}, "end": {MatchEnd, true},
+	"sub": {MatchSub, true}, "reg": {MatchReg, true}, "dom": {MatchDom, true},
+	"found": {MatchFound, true}, "ip": {MatchIP, true},
+	"bool": {}, "int": {}, "bin": {}, "len": {}, "dir": {},
+}
+
+// predefinedACLs are HAProxy's built-in ACL names tether supports, as the
+// expression they stand for.
+var predefinedACLs = map[string][]string{
+	"TRUE":           {"always_true"},
+	"FALSE":          {"always_false"},
+	"HTTP":           {"always_true"},
+	"METH_CONNECT":   {"method", "CONNECT"},
+	"METH_DELETE":    {"method", "DELETE"},
+	"METH_GET":       {"method", "GET", "HEAD"},
+	"METH_HEAD":      {"method", "HEAD"},
+	"METH_OPTIONS":   {"method", "OPTIONS"},
+	"METH_POST":      {"method", "POST"},
+	"METH_PUT":       {"method", "PUT"},
+	"METH_TRACE":     {"method", "TRACE"},
+	"LOCALHOST":      {"src", "127.0.0.1/8", "::1"},
+	"HTTP_URL_ABS":   {"url_reg", "^[^/:]*://"},
+	"HTTP_URL_SLASH": {"url_beg", "/"},
+	"HTTP_URL_STAR":  {"url", "*"},
+}
+
+// compileExpr compiles `FETCH [flags] PATTERN...`. It returns a warning
+// (or "") on success and the alert message (fail) on failure.
+func compileExpr(words []string) (e *Expr, warn, fail string) {
+	if len(words) == 0 || words[0] == "" {
+		return nil, "", "missing fetch method in ACL expression ''."
+	}
+	kw := words[0]
+	if kw == "always_true" || kw == "always_false" {
+		e = &Expr{Fetch: FetchConst, Match: MatchFound}
+		if kw == "always_true" {
+			e.Arg = "1"
+		}
+		return e, "", ""
+	}
+	name, arg, hasArg := kw, "", false
+	if i := strings.IndexByte(kw, '('); i > 0 && strings.HasSuffix(kw, ")") {
+		name, arg, hasArg = kw[:i], kw[i+1:len(kw)-1], true
+	}
+	def, ok := fetches[name]
+	if !ok {
+		if unsupportedFetches[name] {
+			return nil, "", "fetch method '" + name + "' is not supported yet by tether"
+		}
+		return nil, "", "unknown fetch method '" + kw + "' in ACL expression '" + kw + "'."
+	}
+	if hasArg && def.arg == 0 {
+		return nil, "", "fetch method '" + name + "' : end of arguments expected at position 1, but got '" + arg + "' in ACL expression '" + kw + "'."
+	}
+	if strings.Contains(arg, ",") {
+		return nil, "", "fetch method '" + name + "' : occurrence and other extra arguments are not supported yet by tether"
+	}
+	if def.arg == 1 && arg == "" {
+		return nil, "", "fetch method '" + name + "' : missing arguments (got 0/1) in ACL expression '" + kw + "'."
+	}
+	e = &Expr{Fetch: def.fetch, Arg: arg, Match: def.match}
+	i, dashdash := 1, false
+flags:
+	for ; i < len(words) && strings.HasPrefix(words[i], "-"); i++ {
+		switch words[i] {
+		case "-i":
+			e.IgnoreCase = true
+		case "-n":
+		case "-m":
+			i++
+			m, known := matchNames[at(words, i)]
+			if !known {
+				return nil, "", "unknown matching method '" + at(words, i) + "' when parsing ACL expression."
+			}
+			if !m.ok {
+				return nil, "", "matching method '" + words[i] + "' is not supported yet by tether"
+			}
+			if (m.kind == MatchIP) != (e.Fetch == FetchSrc) && m.kind != MatchFound {
+				return nil, "", "matching method '" + words[i] + "' is not supported yet by tether on '" + name + "'"
+			}
+			e.Match = m.kind
+		case "--":
+			i, dashdash = i+1, true
+			break flags
+		case "-f", "-M", "-u":
+			return nil, "", "ACL flag '" + words[i] + "' is not supported yet by tether"
+		default:
+			return nil, "", "'" + words[i] + "' is not a valid ACL option. Please use '--' before any pattern beginning with a '-'."
+		}
+	}
+	pats := words[i:]
+	if len(pats) == 0 && e.Match != MatchFound && !dashdash {
+		warn = "parsing acl keyword '" + kw + "' : no pattern to match against were provided, so this ACL will never match."
+	}
+	if e.Match == MatchFound {
+		return e, warn, ""
+	}
+	for _, pat := range pats {
+		switch e.Match {
+		case MatchReg:
+			src := pat
+			if e.IgnoreCase {
+				src = "(?i)" + pat
+			}
+			re, err := regexp.Compile(src)
+			if err != nil {
+				return nil, "", "regex '" + pat + "' is invalid (" + regexpError(err) + ")."
+			}
+			e.Regexps = append(e.Regexps, re)
+		case MatchIP:
+			pfx, ok := parsePrefix(pat)
+			if !ok {
+				return nil, "", "'" + pat + "' is not a valid IPv4 or IPv6 address."
+			}
+			e.Nets = append(e.Nets, pfx)
+		default:
+			if e.IgnoreCase {
+				pat = lowerASCII(pat)
+			}
+			e.Patterns = append(e.Patterns, pat)
+		}
+	}
+	return e, warn, ""
+}
+
+// lowerASCII lowercases ASCII letters.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		b[i] = lower[c]
+	}
+	return string(b)
+}
+
+// lower maps every byte to its ASCII lowercase.
+var lower = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+		if i >= 'A' && i <= 'Z' {
+			t[i] = byte(i) + 'a' - 'A'
+		}
+	}
+	return t
+}()

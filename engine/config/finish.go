@@ -1,0 +1,113 @@
+package config
+
+import "slices"
+
+// finish runs the checks HAProxy makes once every file is read: it numbers
+// the proxies, resolves references by name (backends, servers, resolvers)
+// and fills the settings that default to other settings.
+func (p *parser) finish() {
+	p.file, p.line, p.kw, p.sectionDesc = "", 0, "", ""
+	id := 1
+	if p.statsSocket {
+		id = 2 // the internal GLOBAL frontend of the stats socket takes an id
+	}
+	for _, px := range p.cfg.Proxies {
+		px.ID = id
+		id++
+	}
+	for _, r := range p.cfg.Resolvers {
+		if len(r.Nameservers) == 0 && !r.ParseResolvConf {
+			p.warnAt(r.File, r.Line, "resolvers '"+r.Name+"'", "", "resolvers '"+r.Name+"' has no nameservers configured!")
+		}
+	}
+	for _, px := range p.cfg.Proxies {
+		p.checkProxy(px)
+	}
+}
+
+// checkProxy checks one frontend, backend or listen after parsing.
+func (p *parser) checkProxy(px *Proxy) {
+	desc := describe(px)
+	t := &px.Timeouts
+	if px.Cap&CapFrontend != 0 && t.Client == 0 || px.Cap&CapBackend != 0 && len(px.Servers) > 0 && (t.Connect == 0 || t.Server == 0) {
+		p.warnAt(px.File, px.Line, desc, "timeout", "missing timeouts for "+desc+". While not properly invalid, you will certainly encounter various problems with such a configuration. To fix this, please ensure that all following timeouts are set to a non-zero value: 'client', 'connect', 'server'.")
+	}
+	if px.Mode != ModeHTTP {
+		p.alertAt(px.File, px.Line, desc, "mode", desc+" is in tcp mode ('mode tcp' or no 'mode http'), which is not supported yet by tether.")
+	}
+	if px.Cap&CapFrontend != 0 {
+		if len(px.Binds) == 0 {
+			p.warnAt(px.File, px.Line, desc, "", desc+" has no 'bind' directive. Please declare it as a backend if this was intended.")
+		}
+		if px.defaultBackend != "" {
+			if be := p.findBackend(px.defaultBackend); be != nil {
+				px.DefaultBackend = be
+			} else {
+				p.alertAt(px.File, px.Line, desc, "default_backend", "Proxy '"+px.Name+"': unable to find required default_backend: '"+px.defaultBackend+"'.")
+			}
+		}
+		for i := range px.UseBackends {
+			r := &px.UseBackends[i]
+			if r.Backend = p.findBackend(r.name); r.Backend == nil {
+				p.alertAt(px.File, px.Line, desc, "use_backend", "Proxy '"+px.Name+"': unable to find required use_backend: '"+r.name+"'.")
+			}
+		}
+	} else if px.defaultBackend != "" && p.findBackend(px.defaultBackend) == nil {
+		p.alertAt(px.File, px.Line, desc, "default_backend", "Proxy '"+px.Name+"': unable to find required default_backend: '"+px.defaultBackend+"'.")
+	}
+	if px.Cap&CapBackend == 0 {
+		return
+	}
+	for i := range px.UseServers {
+		r := &px.UseServers[i]
+		if r.Server = px.Server(r.name); r.Server == nil {
+			p.alertAt(px.File, r.line, desc, "use-server", desc+" : unable to find server '"+r.name+"' referenced in a 'use-server' rule.")
+		}
+	}
+	for _, s := range px.Servers {
+		if s.FastInter == 0 {
+			s.FastInter = s.Inter
+		}
+		if s.DownInter == 0 {
+			s.DownInter = s.Inter
+		}
+		if s.InitAddr == nil {
+			s.InitAddr = []InitAddr{{Method: InitLast}, {Method: InitLibc}}
+		}
+		if s.resolvers != "" {
+			if s.Resolvers = p.findResolvers(s.resolvers); s.Resolvers == nil {
+				p.alertAt(s.File, s.Line, desc, "server "+px.Name+"/"+s.Name, desc+", server '"+s.Name+"': unable to find required resolvers '"+s.resolvers+"'")
+			}
+		}
+	}
+	if len(px.HTTPCheck.Rules) > 0 && !px.Options.HTTPChk.Enabled {
+		p.warnAt(px.File, px.Line, desc, "http-check", desc+" uses http-check rules without 'option httpchk', so the rules are ignored.")
+	}
+}
+
+// findBackend returns the proxy with the backend capability named name.
+func (p *parser) findBackend(name string) *Proxy {
+	i := slices.IndexFunc(p.cfg.Proxies, func(o *Proxy) bool { return o.Name == name && o.Cap&CapBackend != 0 })
+	if i < 0 {
+		return nil
+	}
+	return p.cfg.Proxies[i]
+}
+
+// findResolvers returns the resolvers section named name. A reference to
+// "default" without such a section gets HAProxy's implicit one, which reads
+// /etc/resolv.conf.
+func (p *parser) findResolvers(name string) *Resolvers {
+	for _, r := range p.cfg.Resolvers {
+		if r.Name == name {
+			return r
+		}
+	}
+	if name != "default" {
+		return nil
+	}
+	r := newResolvers("default")
+	r.ParseResolvConf = true
+	p.cfg.Resolvers = append(p.cfg.Resolvers, r)
+	return r
+}

@@ -1,0 +1,311 @@
+package config
+
+import (
+	"os/user"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const defaultStatsTimeout = 10 * time.Second
+
+// unsupportedGlobal lists global keywords HAProxy 2.6 knows that tether
+// does not implement yet. Keywords starting with "tune." or "ssl-" are
+// treated the same way.
+var unsupportedGlobal = map[string]bool{
+	"ca-base": true, "chroot": true, "cpu-map": true, "crt-base": true, "description": true,
+	"expose-experimental-directives": true, "external-check": true, "gid": true, "group": true,
+	"hard-stop-after": true, "h1-case-adjust": true, "h1-case-adjust-file": true,
+	"insecure-fork-wanted": true, "localpeer": true, "log-send-hostname": true, "log-tag": true,
+	"lua-load": true, "lua-prepend-path": true, "master-worker": true, "maxcompcpuusage": true,
+	"maxcomprate": true, "maxconnrate": true, "maxpipes": true, "maxsessrate": true,
+	"maxsslconn": true, "maxsslrate": true, "maxzlibmem": true, "mworker-max-reloads": true,
+	"node": true, "noepoll": true, "nogetaddrinfo": true, "noreuseport": true, "nosplice": true,
+	"numa-cpu-mapping": true, "presetenv": true, "quiet": true, "resetenv": true,
+	"server-state-base": true, "server-state-file": true, "setenv": true, "spread-checks": true,
+	"strict-limits": true, "thread-group": true, "uid": true, "ulimit-n": true, "unsetenv": true,
+	"user": true, "busy-polling": true, "set-dumpable": true, "unix-bind": true, "zero-warning": true,
+	"profiling.tasks": true, "profiling.memory": true, "pp2-never-send-local": true,
+	"fd-hard-limit": true, "issuers-chain-path": true, "default-path": true, "nbproc": true,
+}
+
+// parseGlobal parses one line of the global section.
+func (p *parser) parseGlobal(words []string) {
+	g := &p.cfg.Global
+	kw := words[0]
+	p.kw = kw
+	a := args(words[1:])
+	switch kw {
+	case "stats":
+		p.parseGlobalStats(a)
+	case "nbthread":
+		if len(a) == 0 || !isInteger(a[0]) {
+			arg := ""
+			if len(a) > 0 {
+				arg = a[0]
+			}
+			p.alert("'nbthread' passed a missing or unparsable integer value in '" + arg + "'")
+			return
+		}
+		n := atoi(a[0])
+		if n < 1 || n > 64 {
+			p.alert("'nbthread' value must be between 1 and 64 (was " + a[0] + ")")
+			return
+		}
+		g.NbThread = int(n)
+	case "maxconn":
+		if len(a) == 0 {
+			p.alert("'maxconn' expects an integer argument.")
+			return
+		}
+		g.MaxConn = int(atoi(a[0]))
+	case "pidfile":
+		if len(a) == 0 {
+			p.alert("'pidfile' expects a file name as an argument.")
+			return
+		}
+		g.PidFile = a[0]
+	case "log":
+		if t, ok := p.parseLog(a, false); ok {
+			g.Logs = append(g.Logs, t)
+		}
+	case "tune.bufsize":
+		if len(a) == 0 {
+			p.alert("'tune.bufsize' expects an integer argument.")
+			return
+		}
+		n, err := parseSize(a[0])
+		if err != nil || n <= 0 || n > 1<<30 {
+			p.alert("'tune.bufsize' expects a positive integer argument.")
+			return
+		}
+		g.BufSize = int(n)
+	case "tune.http.maxhdr":
+		n := int64(0)
+		if len(a) > 0 {
+			n = atoi(a[0])
+		}
+		if n < 1 || n > 32767 {
+			p.alert("'tune.http.maxhdr' expects a numeric value between 1 and 32767")
+			return
+		}
+		g.MaxHdr = int(n)
+	case "daemon":
+		g.Daemon = true
+		p.warn("tether always runs in the foreground; 'daemon' is accepted and ignored.")
+	default:
+		if unsupportedGlobal[kw] || strings.HasPrefix(kw, "tune.") || strings.HasPrefix(kw, "ssl-") {
+			p.notSupported("'" + kw + "'")
+			return
+		}
+		p.kw = ""
+		p.alert("unknown keyword '" + kw + "' in 'global' section")
+	}
+}
+
+// parseGlobalStats parses `stats socket` and `stats timeout`.
+func (p *parser) parseGlobalStats(a []string) {
+	if len(a) == 0 {
+		p.alert("'stats' expects 'socket', 'timeout', 'maxconn' or 'bind-process'.")
+		return
+	}
+	p.kw = "stats " + a[0]
+	switch a[0] {
+	case "socket":
+		p.parseStatsSocket(a[1:])
+	case "timeout":
+		if len(a) < 2 {
+			p.alert("'stats timeout' expects a positive delay in milliseconds.")
+			return
+		}
+		n, _, terr := parseTime(a[1], time.Millisecond)
+		if terr != nil || n == 0 {
+			p.alert("'stats timeout' expects a positive delay in milliseconds.")
+			return
+		}
+		p.cfg.Global.StatsTimeout = time.Duration(n) * time.Millisecond
+	case "maxconn", "bind-process":
+		p.notSupported("'stats " + a[0] + "'")
+	default:
+		p.alert("'stats' only supports 'socket', 'maxconn', 'bind-process' and 'timeout' (got '" + a[0] + "').")
+	}
+}
+
+// parseStatsSocket parses the address and bind options of `stats socket`.
+func (p *parser) parseStatsSocket(a []string) {
+	if len(a) == 0 {
+		p.alert("'stats socket' in global section expects an address or a path to a UNIX socket")
+		return
+	}
+	la, msg := parseListenAddr(a[0])
+	if msg != "" {
+		p.alert(msg)
+		return
+	}
+	s := StatsSocket{Network: la.network, Addr: la.addr, Path: la.path, Level: LevelOperator, UID: -1, GID: -1, File: p.file, Line: p.line}
+	for i := 1; i < len(a); i++ {
+		opt := a[i]
+		val := ""
+		if i+1 < len(a) {
+			val = a[i+1]
+		}
+		switch opt {
+		case "level":
+			switch val {
+			case "user":
+				s.Level = LevelUser
+			case "operator":
+				s.Level = LevelOperator
+			case "admin":
+				s.Level = LevelAdmin
+			default:
+				p.alert("'level' only supports 'user', 'operator', and 'admin' (got '" + val + "')")
+				return
+			}
+			i++
+		case "mode":
+			m, err := strconv.ParseUint(val, 8, 32)
+			if val == "" || err != nil || m > 0o7777 {
+				p.alert("'mode' : missing or invalid mode '" + val + "' (octal integer expected)")
+				return
+			}
+			s.Mode = modeBits(m)
+			i++
+		case "user", "uid":
+			u, err := lookupUser(opt == "uid", val)
+			if err != "" {
+				p.alert("'" + opt + "' : " + err)
+				return
+			}
+			s.User, s.UID = val, u
+			i++
+		case "group", "gid":
+			g, err := lookupGroup(opt == "gid", val)
+			if err != "" {
+				p.alert("'" + opt + "' : " + err)
+				return
+			}
+			s.Group, s.GID = val, g
+			i++
+		case "expose-fd":
+			if val == "" {
+				p.alert("'expose-fd' : missing fd type")
+				return
+			}
+			if val != "listeners" {
+				p.alert("'expose-fd' : unsupported fd type '" + val + "'")
+				return
+			}
+			s.ExposeFD = true
+			i++
+		case "process", "thread", "name", "id", "maxconn", "backlog", "accept-proxy", "ssl", "crt", "tfo", "defer-accept", "interface", "nice", "transparent", "v4v6", "v6only", "severity-output":
+			p.notSupported("'" + opt + "' on 'stats socket'")
+			return
+		default:
+			p.alert("unknown keyword '" + opt + "'.")
+			return
+		}
+	}
+	p.cfg.Global.StatsSockets = append(p.cfg.Global.StatsSockets, s)
+	p.statsSocket = true
+}
+
+// lookupUser resolves a user name, or a numeric uid when numeric is set.
+func lookupUser(numeric bool, name string) (int, string) {
+	if name == "" {
+		return -1, "missing user name"
+	}
+	if numeric {
+		if !isInteger(name) {
+			return -1, "invalid uid '" + name + "'"
+		}
+		return int(atoi(name)), ""
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return -1, "unknown user name '" + name + "'"
+	}
+	id, _ := strconv.Atoi(u.Uid)
+	return id, ""
+}
+
+// lookupGroup resolves a group name, or a numeric gid when numeric is set.
+func lookupGroup(numeric bool, name string) (int, string) {
+	if name == "" {
+		return -1, "missing group name"
+	}
+	if numeric {
+		if !isInteger(name) {
+			return -1, "invalid gid '" + name + "'"
+		}
+		return int(atoi(name)), ""
+	}
+	g, err := user.LookupGroup(name)
+	if err != nil {
+		return -1, "unknown group name '" + name + "'"
+	}
+	id, _ := strconv.Atoi(g.Gid)
+	return id, ""
+}
+
+// logFacilities are the syslog facilities `log` accepts.
+var logFacilities = map[string]bool{
+	"kern": true, "user": true, "mail": true, "daemon": true, "auth": true, "syslog": true,
+	"lpr": true, "news": true, "uucp": true, "cron": true, "auth2": true, "ftp": true,
+	"ntp": true, "audit": true, "alert": true, "cron2": true, "local0": true, "local1": true,
+	"local2": true, "local3": true, "local4": true, "local5": true, "local6": true, "local7": true,
+}
+
+// logLevels are the syslog levels `log` accepts.
+var logLevels = map[string]bool{
+	"emerg": true, "alert": true, "crit": true, "err": true, "warning": true, "notice": true, "info": true, "debug": true,
+}
+
+// parseLog parses the arguments of a `log` line. inProxy allows `log global`.
+func (p *parser) parseLog(a []string, inProxy bool) (LogTarget, bool) {
+	if inProxy && len(a) == 1 && a[0] == "global" {
+		return LogTarget{Global: true}, true
+	}
+	if len(a) < 2 {
+		p.alert("log : expects <address> and <facility>  as arguments")
+		return LogTarget{}, false
+	}
+	t := LogTarget{Address: a[0]}
+	rest := a[1:]
+	for len(rest) >= 2 && (rest[0] == "format" || rest[0] == "len" || rest[0] == "sample") {
+		if rest[0] != "format" {
+			p.notSupported("'log ... " + rest[0] + "'")
+			return LogTarget{}, false
+		}
+		t.Format = rest[1]
+		rest = rest[2:]
+	}
+	if len(rest) == 0 {
+		p.alert("log : expects <address> and <facility>  as arguments")
+		return LogTarget{}, false
+	}
+	if !logFacilities[rest[0]] {
+		p.alert("log : unknown log facility '" + rest[0] + "'")
+		return LogTarget{}, false
+	}
+	t.Facility = rest[0]
+	if len(rest) > 1 {
+		if !logLevels[rest[1]] {
+			p.alert("log : unknown optional log level '" + rest[1] + "'")
+			return LogTarget{}, false
+		}
+		t.Level = rest[1]
+	}
+	if len(rest) > 2 {
+		if !logLevels[rest[2]] {
+			p.alert("log : unknown optional minimum log level '" + rest[2] + "'")
+			return LogTarget{}, false
+		}
+		t.MinLevel = rest[2]
+	}
+	if len(rest) > 3 {
+		p.alert("log : unexpected extra argument '" + rest[3] + "'")
+		return LogTarget{}, false
+	}
+	return t, true
+}

@@ -1,0 +1,124 @@
+package config
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// File is one configuration file's name (used in diagnostics) and contents.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// Load reads the configuration from paths in order, as `haproxy -f` does: a
+// file is read as is, a directory contributes its *.cfg files in lexical
+// order. Environment variables are taken from the process. The returned
+// error wraps ErrInvalid and is an *Error when the configuration raised
+// alerts; warnings are in Config.Warnings either way.
+func Load(paths ...string) (*Config, error) {
+	var files []File
+	var diags []Diag
+	for _, path := range paths {
+		names, err := expandPath(path)
+		if err != nil {
+			diags = append(diags, Diag{Severity: Alert, Message: "Could not open configuration file " + path + " : " + errText(err)})
+			continue
+		}
+		for _, name := range names {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				diags = append(diags, Diag{Severity: Alert, Message: "Could not open configuration file " + name + " : " + errText(err)})
+				continue
+			}
+			files = append(files, File{Name: name, Data: data})
+		}
+	}
+	cfg, err := Parse(files...)
+	if len(diags) == 0 {
+		return cfg, err
+	}
+	if e, ok := err.(*Error); ok {
+		diags = append(diags, e.Diags...)
+	} else {
+		diags = append(diags, cfg.Warnings...)
+	}
+	return cfg, &Error{Diags: diags}
+}
+
+// expandPath returns path itself for a file and the sorted *.cfg files in it
+// for a directory.
+func expandPath(path string) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []string{path}, nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".cfg") && e.Type().IsRegular() {
+			names = append(names, filepath.Join(path, e.Name()))
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// errText strips Go's "open name: " prefix from a file error.
+func errText(err error) string {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Parse reads the configuration from files in order, as Load does.
+func Parse(files ...File) (*Config, error) {
+	p := newParser()
+	for _, f := range files {
+		p.cfg.Files = append(p.cfg.Files, f.Name)
+		p.parseFile(f)
+	}
+	p.finish()
+	if p.alerts > 0 {
+		return p.cfg, &Error{Diags: p.diags}
+	}
+	p.cfg.Warnings = p.diags
+	return p.cfg, nil
+}
+
+// parseFile cuts a file into lines and lines into words, and hands each
+// line to the current section. Every file starts outside any section.
+func (p *parser) parseFile(f File) {
+	p.file = f.Name
+	p.endSection()
+	sc := bufio.NewScanner(bytes.NewReader(f.Data))
+	sc.Buffer(make([]byte, 0, 4096), len(f.Data)+1)
+	p.line = 0
+	for sc.Scan() {
+		p.line++
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		place := lexPlace{file: p.file, line: p.line, section: p.sectionName, getenv: os.LookupEnv}
+		words, lerr := splitLine(line, &place)
+		p.kw = ""
+		if lerr != nil {
+			p.alert(lerr.Error())
+			continue
+		}
+		if len(words) == 0 {
+			continue
+		}
+		p.parseLine(words)
+	}
+	p.endSection()
+}

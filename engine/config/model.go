@@ -1,0 +1,488 @@
+// Package config reads HAProxy 2.6 configuration syntax into a typed,
+// immutable model. Everything the engine needs is parsed here once:
+// addresses, durations, sizes, enums and compiled conditions; nothing
+// downstream parses configuration strings again.
+//
+// A Config is built by Load or Parse and is never changed afterwards; it is
+// safe for concurrent readers.
+package config
+
+import (
+	"io/fs"
+	"net/netip"
+	"regexp"
+	"time"
+
+	"tether/persist"
+)
+
+// Config is one loaded configuration.
+type Config struct {
+	Files     []string     // the files read, in order
+	Global    Global       // the merged global sections
+	Defaults  []*Proxy     // defaults sections, in declaration order
+	Proxies   []*Proxy     // frontends, backends and listens, in declaration order
+	Resolvers []*Resolvers // resolvers sections, in declaration order
+	Warnings  []Diag       // warnings raised while loading
+}
+
+// Global holds the process-wide settings of the global section.
+type Global struct {
+	StatsSockets []StatsSocket
+	StatsTimeout time.Duration // idle timeout of runtime API connections; default 10s
+	NbThread     int           // 0: one event loop per core
+	MaxConn      int           // 0: unset
+	PidFile      string        // "" when unset
+	Logs         []LogTarget
+	BufSize      int  // tune.bufsize in bytes; default 16384
+	MaxHdr       int  // tune.http.maxhdr; default 101
+	Daemon       bool // accepted; tether stays in the foreground
+}
+
+// Level is the privilege level of a runtime API socket.
+type Level uint8
+
+const (
+	// LevelUser may only read non-sensitive state.
+	LevelUser Level = iota
+	// LevelOperator may also change non-sensitive state (the HAProxy default).
+	LevelOperator
+	// LevelAdmin may do everything.
+	LevelAdmin
+)
+
+// String returns the keyword of the level.
+func (l Level) String() string {
+	switch l {
+	case LevelUser:
+		return "user"
+	case LevelAdmin:
+		return "admin"
+	}
+	return "operator"
+}
+
+// Network is the family of a listening or connecting address.
+type Network uint8
+
+const (
+	// NetTCP4 is TCP over IPv4.
+	NetTCP4 Network = iota
+	// NetTCP6 is TCP over IPv6.
+	NetTCP6
+	// NetUnix is a unix stream socket.
+	NetUnix
+)
+
+// String returns the Go net package's name of the network.
+func (n Network) String() string {
+	switch n {
+	case NetTCP6:
+		return "tcp6"
+	case NetUnix:
+		return "unix"
+	}
+	return "tcp4"
+}
+
+// StatsSocket is one `stats socket` line: a runtime API listener.
+type StatsSocket struct {
+	Network  Network
+	Addr     netip.AddrPort // for TCP
+	Path     string         // for unix sockets
+	Level    Level          // default LevelOperator
+	Mode     fs.FileMode    // unix socket permissions; 0: unset
+	User     string         // owner of the unix socket; "" unset
+	Group    string         // group of the unix socket; "" unset
+	UID      int            // resolved User, -1 when unset
+	GID      int            // resolved Group, -1 when unset
+	ExposeFD bool           // `expose-fd listeners`: may hand listening sockets to a new process
+	File     string
+	Line     int
+}
+
+// LogTarget is one `log` line. Global is set for `log global` in a proxy,
+// which means "use the global section's targets".
+type LogTarget struct {
+	Global   bool
+	Address  string // "127.0.0.1:514", "stdout", "/dev/log", as written
+	Format   string // "" or the `format` argument
+	Facility string
+	Level    string // "" or the maximum level
+	MinLevel string // "" or the minimum level
+}
+
+// Cap is the set of capabilities of a proxy section.
+type Cap uint8
+
+const (
+	// CapFrontend: the proxy accepts connections (frontend, listen).
+	CapFrontend Cap = 1 << iota
+	// CapBackend: the proxy has servers (backend, listen).
+	CapBackend
+	// CapDefaults: the section is a defaults section.
+	CapDefaults
+)
+
+// Mode is the proxy mode.
+type Mode uint8
+
+const (
+	// ModeTCP is HAProxy's default mode; tether refuses it for now.
+	ModeTCP Mode = iota
+	// ModeHTTP is layer-7 HTTP proxying.
+	ModeHTTP
+)
+
+// Proxy is one frontend, backend, listen or defaults section after
+// inheritance from its defaults section.
+type Proxy struct {
+	Name     string
+	Cap      Cap
+	ID       int    // automatic identifier as HAProxy assigns it (first proxy 1, or 2 with a stats socket)
+	From     string // name of the defaults section it inherited from; "" for none or unnamed
+	File     string
+	Line     int
+	Mode     Mode
+	Timeouts Timeouts
+	Options  Options
+	Logs     []LogTarget
+
+	// Frontend side.
+	Binds          []Bind
+	MaxConn        int // frontend maxconn; 0 unset
+	DefaultBackend *Proxy
+	UseBackends    []UseBackend
+	CaptureCookie  CaptureCookie
+
+	// Backend side.
+	Balance          Balance
+	Cookie           persist.Options
+	DynamicCookieKey string
+	Retries          int // default 3
+	Servers          []*Server
+	DefaultServer    Server // the `default-server` settings every later server starts from
+	PersistRules     []PersistRule
+	UseServers       []UseServer
+	HTTPCheck        HTTPCheck
+
+	ACLs []*ACL // the named ACLs declared in the section
+
+	defaultBackend string // name until resolved
+}
+
+// Server returns the server named name, or nil.
+func (p *Proxy) Server(name string) *Server {
+	for _, s := range p.Servers {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// Bind is one listening address of a `bind` line.
+type Bind struct {
+	Network Network
+	Addr    netip.AddrPort // the unspecified address for "*" or an empty host
+	Path    string         // for unix sockets
+	File    string
+	Line    int
+}
+
+// Timeouts of a proxy. Zero means unset (no timeout), as in HAProxy.
+type Timeouts struct {
+	Client        time.Duration
+	Server        time.Duration
+	Connect       time.Duration
+	HTTPRequest   time.Duration
+	HTTPKeepAlive time.Duration
+	Queue         time.Duration
+	Tunnel        time.Duration
+	Check         time.Duration
+}
+
+// ConnMode is the HTTP connection mode of a proxy.
+type ConnMode uint8
+
+const (
+	// KeepAlive keeps both sides open between requests (the default).
+	KeepAlive ConnMode = iota
+	// ServerClose closes the server side after each response.
+	ServerClose
+	// Close closes both sides after each response.
+	Close
+)
+
+// Options are the `option` keywords of a proxy.
+type Options struct {
+	Redispatch         bool
+	RedispatchInterval int // -1: on the last retry; N>0: every Nth retry; N<-1: N retries before the last
+	Persist            bool
+	ForwardFor         ForwardFor
+	ConnMode           ConnMode
+	HTTPLog            bool
+	DontLogNull        bool
+	HTTPChk            HTTPChk
+	CheckCache         bool
+}
+
+// ForwardFor is `option forwardfor [except <net>] [header <name>] [if-none]`.
+type ForwardFor struct {
+	Enabled bool
+	Except  netip.Prefix // invalid when unset
+	Header  string       // default "X-Forwarded-For"
+	IfNone  bool
+}
+
+// HTTPChk is `option httpchk [<method>] [<uri>] [<version>]`.
+type HTTPChk struct {
+	Enabled bool
+	Method  string // default "OPTIONS"
+	URI     string // default "/"
+	Version string // default "HTTP/1.0"
+}
+
+// CaptureCookie is `capture cookie <name> len <length>`.
+type CaptureCookie struct {
+	Name string // "" when unset
+	Len  int
+}
+
+// Algo is a load-balancing algorithm.
+type Algo uint8
+
+const (
+	// RoundRobin is weighted round robin, adjustable at run time (the default).
+	RoundRobin Algo = iota
+	// StaticRR is weighted round robin with static weights.
+	StaticRR
+	// LeastConn picks the server with the fewest connections.
+	LeastConn
+	// First picks the first server with a free connection slot.
+	First
+	// Source hashes the client address.
+	Source
+	// Random picks with power-of-Draws choices.
+	Random
+	// URI hashes the path (or the whole URI).
+	URI
+	// URLParam hashes a query-string parameter.
+	URLParam
+	// Hdr hashes a request header.
+	Hdr
+)
+
+// Balance is a `balance` line.
+type Balance struct {
+	Algo          Algo
+	Param         string // URLParam: the parameter; Hdr: the header name
+	Draws         int    // Random: number of draws; default 2
+	Whole         bool   // URI: hash the whole URI, query included
+	Len           int    // URI: hash only the first Len characters; 0 all
+	Depth         int    // URI: hash only the first Depth directories; 0 all
+	UseDomainOnly bool   // Hdr: hash only the domain part of the value
+	CheckPost     bool   // URLParam: also look in a POST body (check_post)
+}
+
+// PortMode says how a server's port is given.
+type PortMode uint8
+
+const (
+	// PortFixed: Port is the port.
+	PortFixed PortMode = iota
+	// PortNone: no port; the client's destination port is used.
+	PortNone
+	// PortOffset: Port is added to the client's destination port.
+	PortOffset
+)
+
+// ServerAddr is the address of a server line. Exactly one of IP, Host and
+// Path is set.
+type ServerAddr struct {
+	Network  Network    // NetTCP4 or NetTCP6 for IP and Host (the preferred family), NetUnix for Path
+	IP       netip.Addr // an address literal
+	Host     string     // a name to resolve
+	Path     string     // a unix socket path
+	Port     int
+	PortMode PortMode
+}
+
+// InitMethod is one method of `init-addr`.
+type InitMethod uint8
+
+const (
+	// InitLast uses the address saved in the server state file.
+	InitLast InitMethod = iota
+	// InitLibc resolves with the system resolver at start.
+	InitLibc
+	// InitNone starts without an address, in maintenance.
+	InitNone
+	// InitIP uses a fixed address.
+	InitIP
+)
+
+// InitAddr is one step of a server's `init-addr` list.
+type InitAddr struct {
+	Method InitMethod
+	IP     netip.Addr // for InitIP
+}
+
+// Server is one server of a backend, after `default-server` and templates
+// are applied.
+type Server struct {
+	Name      string
+	ID        int    // 1-based position among the backend's servers
+	Template  string // prefix of the server-template that made it; "" otherwise
+	File      string
+	Line      int
+	Addr      ServerAddr
+	Check     bool
+	Inter     time.Duration // default 2s
+	FastInter time.Duration // defaults to Inter
+	DownInter time.Duration // defaults to Inter
+	Rise      int           // default 2
+	Fall      int           // default 3
+	CheckPort int           // 0: the server's port
+	CheckAddr netip.Addr    // invalid: the server's address
+	Weight    int           // 0..256, default 1
+	Cookie    string        // explicit cookie value; "" with CookieSet false means none
+	CookieSet bool          // an explicit `cookie` was given (beats a dynamic one)
+	Backup    bool
+	Disabled  bool
+	MaxConn   int // 0: unlimited
+	MaxQueue  int // 0: unlimited
+	Resolvers *Resolvers
+	InitAddr  []InitAddr // default last,libc
+	Prefer    Network    // resolve-prefer; default NetTCP6
+
+	resolvers string // name until resolved
+}
+
+// PersistRule is one `force-persist` or `ignore-persist` line; the first
+// rule whose condition holds wins.
+type PersistRule struct {
+	Force bool // force-persist; false for ignore-persist
+	Cond  *Cond
+}
+
+// UseBackend is one `use_backend` rule.
+type UseBackend struct {
+	Backend *Proxy
+	Cond    *Cond
+
+	name string
+}
+
+// UseServer is one `use-server` rule.
+type UseServer struct {
+	Server *Server
+	Cond   *Cond
+
+	name string
+	line int
+}
+
+// CheckRuleKind is the kind of an `http-check` rule.
+type CheckRuleKind uint8
+
+const (
+	// CheckSend sets what the health check request contains.
+	CheckSend CheckRuleKind = iota
+	// CheckExpect tests the health check response.
+	CheckExpect
+)
+
+// ExpectKind is what an `http-check expect` rule tests.
+type ExpectKind uint8
+
+const (
+	// ExpectStatus matches the status code against ranges.
+	ExpectStatus ExpectKind = iota
+	// ExpectRStatus matches the status code against a regular expression.
+	ExpectRStatus
+	// ExpectString looks for a string in the body.
+	ExpectString
+	// ExpectRString matches the body against a regular expression.
+	ExpectRString
+)
+
+// StatusRange is an inclusive range of status codes.
+type StatusRange struct{ Lo, Hi int }
+
+// Header is one header name and value.
+type Header struct{ Name, Value string }
+
+// CheckRule is one `http-check send` or `http-check expect` line.
+type CheckRule struct {
+	Kind CheckRuleKind
+
+	// CheckSend.
+	Method  string
+	URI     string
+	Version string
+	Headers []Header
+	Body    string
+
+	// CheckExpect.
+	Expect   ExpectKind
+	Negate   bool
+	Pattern  string
+	Statuses []StatusRange  // ExpectStatus
+	Regexp   *regexp.Regexp // ExpectRStatus, ExpectRString
+}
+
+// HTTPCheck holds the `http-check` settings of a backend.
+type HTTPCheck struct {
+	DisableOn404 bool
+	Rules        []CheckRule
+
+	inherited bool // Rules came from defaults; the first own rule replaces them
+}
+
+// Nameserver is one `nameserver` of a resolvers section.
+type Nameserver struct {
+	Name string
+	Addr netip.AddrPort
+	TCP  bool
+}
+
+// Hold holds the `hold` periods of a resolvers section.
+type Hold struct {
+	NX, Refused, Timeout, Other, Valid, Obsolete time.Duration
+}
+
+// Resolvers is one resolvers section.
+type Resolvers struct {
+	Name                string
+	File                string
+	Line                int
+	Nameservers         []Nameserver
+	ParseResolvConf     bool
+	AcceptedPayloadSize int // default 512
+	ResolveRetries      int // default 3
+	TimeoutResolve      time.Duration
+	TimeoutRetry        time.Duration
+	Hold                Hold
+}
+
+// HasListener reports whether any frontend or listen has a bind line; as
+// HAProxy, tether will not start without one.
+func (c *Config) HasListener() bool {
+	for _, px := range c.Proxies {
+		if px.Cap&CapFrontend != 0 && len(px.Binds) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Backend returns the backend or listen named name, or nil.
+func (c *Config) Backend(name string) *Proxy {
+	for _, px := range c.Proxies {
+		if px.Name == name && px.Cap&CapBackend != 0 {
+			return px
+		}
+	}
+	return nil
+}

@@ -1,0 +1,177 @@
+package config
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// unsupportedOptions lists options HAProxy 2.6 knows that tether does not
+// implement yet.
+var unsupportedOptions = map[string]bool{
+	"abortonclose": true, "accept-invalid-http-request": true, "accept-invalid-http-response": true,
+	"allbackups": true, "contstats": true, "dontlog-normal": true, "http-buffer-request": true,
+	"http-ignore-probes": true, "http-no-delay": true, "http-pretend-keepalive": true,
+	"http-restrict-req-hdr-names": true, "http-use-proxy-header": true, "independent-streams": true,
+	"ldap-check": true, "log-health-checks": true, "log-separate-errors": true, "logasap": true,
+	"mysql-check": true, "nolinger": true, "originalto": true, "pgsql-check": true,
+	"prefer-last-server": true, "redis-check": true, "smtpchk": true, "socket-stats": true,
+	"splice-auto": true, "splice-request": true, "splice-response": true, "spop-check": true,
+	"srvtcpka": true, "clitcpka": true, "tcpka": true, "ssl-hello-chk": true, "tcp-check": true,
+	"tcp-smart-accept": true, "tcp-smart-connect": true, "tcplog": true, "transparent": true,
+	"disable-h2-upgrade": true, "h1-case-adjust-bogus-client": true,
+	"h1-case-adjust-bogus-server": true, "external-check": true, "idle-close-on-response": true,
+	"http_proxy": true, "httpslog": true,
+}
+
+// parseOption parses `[no] option <name> [args]`.
+func (p *parser) parseOption(px *Proxy, a []string) {
+	if len(a) == 0 {
+		p.alert("'option' expects an option name.")
+		return
+	}
+	name := a[0]
+	p.kw = "option " + name
+	o := &px.Options
+	on := !p.no
+	switch name {
+	case "redispatch":
+		p.warnCap(px, CapBackend, "option redispatch")
+		o.Redispatch = on
+		o.RedispatchInterval = -1
+		if on && len(a) > 1 {
+			o.RedispatchInterval = int(atoi(a[1]))
+			if o.RedispatchInterval == 0 {
+				o.Redispatch = false
+			}
+		}
+	case "persist":
+		p.warnCap(px, CapBackend, "option persist")
+		o.Persist = on
+	case "forwardfor":
+		p.parseForwardFor(px, a[1:])
+	case "http-keep-alive", "http-server-close", "httpclose":
+		mode := map[string]ConnMode{"http-keep-alive": KeepAlive, "http-server-close": ServerClose, "httpclose": Close}[name]
+		switch {
+		case on:
+			o.ConnMode = mode
+		case o.ConnMode == mode:
+			o.ConnMode = KeepAlive
+		}
+	case "httplog":
+		if px.Cap&CapDefaults == 0 && px.Cap&CapFrontend == 0 {
+			p.warn(describe(px) + " : 'option httplog' directive is ignored in backends.")
+		}
+		o.HTTPLog = on
+		if on && len(a) > 1 && a[1] != "clf" {
+			p.alert("'option httplog' only supports the 'clf' argument (got '" + a[1] + "').")
+		} else if on && len(a) > 1 {
+			p.notSupported("'option httplog clf'")
+		}
+	case "dontlognull":
+		p.warnCap(px, CapFrontend, "option dontlognull")
+		o.DontLogNull = on
+	case "httpchk":
+		p.warnCap(px, CapBackend, "option httpchk")
+		o.HTTPChk = HTTPChk{Enabled: on, Method: defaultChkMethod, URI: defaultChkURI, Version: defaultChkVer}
+		switch a = a[1:]; len(a) {
+		case 0:
+		case 1:
+			o.HTTPChk.URI = a[0]
+		default:
+			o.HTTPChk.Method, o.HTTPChk.URI = a[0], a[1]
+			if len(a) > 2 {
+				o.HTTPChk.Version = a[2]
+			}
+			if len(a) > 3 {
+				p.alert("'option httpchk' cannot handle unexpected argument '" + a[3] + "'.")
+			}
+		}
+	case "checkcache":
+		p.warnCap(px, CapBackend, "option checkcache")
+		o.CheckCache = on
+	default:
+		if unsupportedOptions[name] {
+			p.notSupported("'option " + name + "'")
+			return
+		}
+		p.kw = "option"
+		p.alert("unknown option '" + name + "'.")
+	}
+}
+
+// parseForwardFor parses the arguments of `option forwardfor`.
+func (p *parser) parseForwardFor(px *Proxy, a []string) {
+	f := &px.Options.ForwardFor
+	if p.no {
+		f.Enabled = false
+		return
+	}
+	*f = ForwardFor{Enabled: true, Header: defaultXFFHeader}
+	for i := 0; i < len(a); i++ {
+		switch a[i] {
+		case "except":
+			if i+1 >= len(a) {
+				p.alert("'option forwardfor' : 'except' expects <address>[/mask] as argument.")
+				return
+			}
+			pfx, ok := parsePrefix(a[i+1])
+			if !ok {
+				p.alert("'option forwardfor' : invalid address: '" + a[i+1] + "'.")
+				return
+			}
+			f.Except = pfx
+			i++
+		case "header":
+			if i+1 >= len(a) {
+				p.alert("'option forwardfor' : 'header' expects <header_name> as argument.")
+				return
+			}
+			f.Header = a[i+1]
+			i++
+		case "if-none":
+			f.IfNone = true
+		default:
+			p.alert("'option forwardfor' only supports optional values 'except', 'header' and 'if-none'.")
+			return
+		}
+	}
+}
+
+// parsePrefix reads an address or a network in CIDR or address/mask form.
+func parsePrefix(s string) (netip.Prefix, bool) {
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		if pfx, err := netip.ParsePrefix(s); err == nil {
+			if a := pfx.Addr(); a.Is4In6() && pfx.Bits() >= 96 {
+				pfx = netip.PrefixFrom(a.Unmap(), pfx.Bits()-96)
+			}
+			return pfx.Masked(), true
+		}
+		ip, err1 := netip.ParseAddr(s[:i])
+		mask, err2 := netip.ParseAddr(s[i+1:])
+		if err1 != nil || err2 != nil || !ip.Is4() || !mask.Is4() {
+			return netip.Prefix{}, false
+		}
+		bits, ok := maskBits(mask.As4())
+		if !ok {
+			return netip.Prefix{}, false
+		}
+		return netip.PrefixFrom(ip, bits).Masked(), true
+	}
+	ip, err := netip.ParseAddr(s)
+	if err != nil || ip.Zone() != "" {
+		return netip.Prefix{}, false
+	}
+	ip = ip.Unmap()
+	return netip.PrefixFrom(ip, ip.BitLen()), true
+}
+
+// maskBits converts a contiguous dotted netmask into a prefix length.
+func maskBits(m [4]byte) (int, bool) {
+	v := uint32(m[0])<<24 | uint32(m[1])<<16 | uint32(m[2])<<8 | uint32(m[3])
+	bits := 0
+	for v&0x80000000 != 0 {
+		bits++
+		v <<= 1
+	}
+	return bits, v == 0
+}

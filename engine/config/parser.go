@@ -1,0 +1,182 @@
+package config
+
+import (
+	"strconv"
+	"strings"
+)
+
+// sectionKind is the kind of the section being parsed.
+type sectionKind uint8
+
+const (
+	sectNone      sectionKind = iota // before the first section of a file
+	sectGlobal                       // global
+	sectProxy                        // defaults, frontend, backend, listen
+	sectResolvers                    // resolvers
+	sectSkipped                      // a section tether does not support; its lines are ignored
+)
+
+// parser holds the state of one Parse call.
+type parser struct {
+	cfg    *Config
+	diags  []Diag
+	alerts int
+
+	file        string
+	line        int
+	kw          string // keyword of the line being parsed, for diagnostics
+	no          bool   // the line started with "no"
+	sect        sectionKind
+	sectionName string // .SECTION: the section's name, or its type when unnamed
+	sectionDesc string // "backend 'web'", "global", ...
+
+	px           *Proxy     // current proxy or defaults section
+	res          *Resolvers // current resolvers section
+	lastDefaults *Proxy     // the latest defaults section, used implicitly
+	explicitDefs map[*Proxy]bool
+	implicitDefs map[*Proxy]bool
+	statsSocket  bool // a stats socket exists: proxy ids start at 2
+	acls         map[string]*ACL
+}
+
+func newParser() *parser {
+	return &parser{
+		cfg: &Config{Global: Global{
+			StatsTimeout: defaultStatsTimeout,
+			BufSize:      16384,
+			MaxHdr:       101,
+		}},
+		explicitDefs: map[*Proxy]bool{},
+		implicitDefs: map[*Proxy]bool{},
+	}
+}
+
+// diag records a diagnostic for the current line and keyword.
+func (p *parser) diag(sev Severity, msg string) {
+	if sev == Alert {
+		p.alerts++
+	}
+	p.diags = append(p.diags, Diag{Severity: sev, File: p.file, Line: p.line, Section: p.sectionDesc, Keyword: p.kw, Message: msg})
+}
+
+func (p *parser) alert(msg string) { p.diag(Alert, msg) }
+func (p *parser) warn(msg string)  { p.diag(Warning, msg) }
+
+// alertAt records an alert about an object declared at file:line, outside
+// the line being parsed (post-parse checks).
+func (p *parser) alertAt(file string, line int, section, kw, msg string) {
+	p.alerts++
+	p.diags = append(p.diags, Diag{Severity: Alert, File: file, Line: line, Section: section, Keyword: kw, Message: msg})
+}
+
+func (p *parser) warnAt(file string, line int, section, kw, msg string) {
+	p.diags = append(p.diags, Diag{Severity: Warning, File: file, Line: line, Section: section, Keyword: kw, Message: msg})
+}
+
+// notSupported refuses a keyword HAProxy knows and tether does not
+// implement yet.
+func (p *parser) notSupported(what string) {
+	p.alert(what + " is not supported yet by tether")
+}
+
+// parseLine dispatches one non-empty line.
+func (p *parser) parseLine(words []string) {
+	switch words[0] {
+	case "global", "defaults", "frontend", "backend", "listen", "resolvers":
+		p.endSection()
+		p.kw = words[0]
+		p.startSection(words)
+		return
+	case "peers", "userlist", "program", "http-errors", "ring", "cache", "mailers":
+		p.endSection()
+		p.kw = words[0]
+		p.notSupported("section '" + words[0] + "'")
+		p.sect = sectSkipped
+		return
+	}
+	if strings.HasPrefix(words[0], ".") {
+		p.kw = words[0]
+		p.notSupported("directive '" + words[0] + "'")
+		return
+	}
+	switch p.sect {
+	case sectNone:
+		p.alert("unknown keyword '" + words[0] + "' out of section.")
+	case sectGlobal:
+		p.parseGlobal(words)
+	case sectProxy:
+		p.parseProxy(words)
+	case sectResolvers:
+		p.parseResolvers(words)
+	}
+}
+
+// endSection closes the current section.
+func (p *parser) endSection() {
+	p.sect = sectNone
+	p.px = nil
+	p.res = nil
+	p.sectionName = ""
+	p.sectionDesc = ""
+}
+
+// startSection opens a section from its header line.
+func (p *parser) startSection(words []string) {
+	switch words[0] {
+	case "global":
+		p.sect, p.sectionName, p.sectionDesc = sectGlobal, "global", "global"
+		if len(words) > 1 {
+			p.alert("'global' cannot handle unexpected argument '" + words[1] + "'.")
+		}
+	case "resolvers":
+		p.startResolvers(words)
+	default:
+		p.startProxy(words)
+	}
+}
+
+// badNameChar returns the first character of name that HAProxy does not
+// allow in proxy, server and ACL names, or 0.
+func badNameChar(name string) byte {
+	for i := 0; i < len(name); i++ {
+		if nameClass[name[i]] == 0 {
+			return name[i]
+		}
+	}
+	return 0
+}
+
+// nameClass marks the characters allowed in names: letters, digits, '-',
+// '_', '.' and ':'.
+var nameClass = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = 1
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = 1
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 1
+	}
+	for _, c := range "-_.:" {
+		t[c] = 1
+	}
+	return t
+}()
+
+// args cuts the arguments of a keyword at the first empty word, as HAProxy
+// keyword parsers stop at the first empty argument.
+func args(words []string) []string {
+	for i, w := range words {
+		if w == "" {
+			return words[:i]
+		}
+	}
+	return words
+}
+
+func quote(s string) string { return "'" + s + "'" }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func place(file string, line int) string { return file + ":" + itoa(line) }

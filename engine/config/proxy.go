@@ -1,0 +1,389 @@
+package config
+
+import (
+	"strings"
+	"time"
+)
+
+// proxyKeyword is one entry of the proxy keyword table: the sections that
+// accept it and its parser, which receives the arguments after the keyword.
+type proxyKeyword struct {
+	caps  Cap // CapDefaults, CapFrontend, CapBackend: where the keyword applies
+	parse func(p *parser, px *Proxy, a []string)
+}
+
+// proxyKeywords is the table of proxy keywords tether implements.
+var proxyKeywords map[string]proxyKeyword
+
+func init() {
+	all := CapDefaults | CapFrontend | CapBackend
+	proxyKeywords = map[string]proxyKeyword{
+		"mode":               {all, (*parser).parseMode},
+		"bind":               {CapFrontend, (*parser).parseBind},
+		"default_backend":    {CapDefaults | CapFrontend, (*parser).parseDefaultBackend},
+		"use_backend":        {CapFrontend, (*parser).parseUseBackend},
+		"balance":            {CapDefaults | CapBackend, (*parser).parseBalance},
+		"cookie":             {CapDefaults | CapBackend, (*parser).parseCookie},
+		"dynamic-cookie-key": {CapDefaults | CapBackend, (*parser).parseDynamicCookieKey},
+		"option":             {all, (*parser).parseOption},
+		"http-check":         {CapDefaults | CapBackend, (*parser).parseHTTPCheck},
+		"retries":            {CapDefaults | CapBackend, (*parser).parseRetries},
+		"timeout":            {all, (*parser).parseTimeout},
+		"maxconn":            {CapDefaults | CapFrontend, (*parser).parseMaxConn},
+		"capture":            {CapFrontend, (*parser).parseCapture},
+		"server":             {CapBackend, (*parser).parseServerLine},
+		"server-template":    {CapBackend, (*parser).parseServerTemplate},
+		"default-server":     {CapDefaults | CapBackend, (*parser).parseDefaultServer},
+		"force-persist":      {CapBackend, (*parser).parsePersistRule},
+		"ignore-persist":     {CapBackend, (*parser).parsePersistRule},
+		"use-server":         {CapBackend, (*parser).parseUseServer},
+		"acl":                {CapFrontend | CapBackend, (*parser).parseACL},
+		"log":                {all, (*parser).parseProxyLog},
+	}
+}
+
+// unsupportedProxy lists proxy keywords HAProxy 2.6 knows that tether does
+// not implement yet.
+var unsupportedProxy = map[string]bool{
+	"http-request": true, "http-response": true, "http-after-response": true,
+	"tcp-request": true, "tcp-response": true, "tcp-check": true, "stick-table": true, "stick": true,
+	"errorfile": true, "errorfiles": true, "errorloc": true, "errorloc302": true, "errorloc303": true,
+	"compression": true, "redirect": true, "monitor-uri": true, "monitor": true,
+	"log-format": true, "log-format-sd": true, "error-log-format": true, "unique-id-format": true,
+	"unique-id-header": true, "description": true, "id": true, "disabled": true, "enabled": true,
+	"hash-type": true, "hash-balance-factor": true, "fullconn": true, "grace": true,
+	"rate-limit": true, "stats": true, "http-reuse": true, "source": true,
+	"server-state-file-name": true, "load-server-state-from-file": true, "email-alert": true,
+	"external-check": true, "log-tag": true, "declare": true, "filter": true,
+	"http-send-name-header": true, "persist": true, "bind-process": true, "backlog": true,
+	"dispatch": true, "use-fcgi-app": true, "http-error": true, "max-keep-alive-queue": true,
+	"retry-on": true, "clitcpka-cnt": true, "clitcpka-idle": true, "clitcpka-intvl": true,
+	"srvtcpka-cnt": true, "srvtcpka-idle": true, "srvtcpka-intvl": true, "guid": true,
+	"transparent": true,
+}
+
+// proxyType names a proxy's kind as HAProxy does in messages.
+func proxyType(px *Proxy) string {
+	switch {
+	case px.Cap&CapDefaults != 0:
+		return "defaults"
+	case px.Cap == CapFrontend|CapBackend:
+		return "listen"
+	case px.Cap&CapFrontend != 0:
+		return "frontend"
+	}
+	return "backend"
+}
+
+// describe returns "backend 'web'" for diagnostics.
+func describe(px *Proxy) string {
+	if px.Name == "" {
+		return proxyType(px)
+	}
+	return proxyType(px) + " '" + px.Name + "'"
+}
+
+// startProxy opens a defaults, frontend, backend or listen section.
+func (p *parser) startProxy(words []string) {
+	kind := words[0]
+	var c Cap
+	switch kind {
+	case "defaults":
+		c = CapDefaults
+	case "frontend":
+		c = CapFrontend
+	case "backend":
+		c = CapBackend
+	default:
+		c = CapFrontend | CapBackend
+	}
+	a := args(words[1:])
+	name := ""
+	if len(a) > 0 && a[0] != "from" {
+		name, a = a[0], a[1:]
+	}
+	p.sectionName = kind
+	if name != "" {
+		p.sectionName = name
+	}
+	if name == "" && c&CapDefaults == 0 {
+		p.alert("'" + kind + "' expects an <id> argument")
+		p.sect = sectSkipped
+		return
+	}
+	if c&CapDefaults == 0 {
+		if ch := badNameChar(name); ch != 0 {
+			p.alert("character '" + string(ch) + "' is not permitted in '" + kind + "' name '" + name + "'.")
+			p.sect = sectSkipped
+			return
+		}
+	}
+	var def *Proxy
+	from := ""
+	switch {
+	case len(a) >= 2 && a[0] == "from":
+		from = a[1]
+		def = p.findDefaults(from)
+		if def == nil {
+			p.alert("defaults section '" + from + "' not found for " + kind + " '" + name + "'.")
+			p.sect = sectSkipped
+			return
+		}
+		if def.Name == "" || badNameChar(def.Name) != 0 {
+			p.alert("defaults section '" + from + "' has an invalid name and cannot be referenced.")
+		}
+		p.explicitDefs[def] = true
+		if len(a) > 2 {
+			p.alert("'" + kind + "' cannot handle unexpected argument '" + a[2] + "'.")
+		}
+	case len(a) > 0:
+		p.alert("'" + kind + "' cannot handle unexpected argument '" + a[0] + "'.")
+	case c&CapDefaults == 0:
+		def = p.lastDefaults
+		if def != nil {
+			p.implicitDefs[def] = true
+		}
+	}
+	if def != nil && c&CapDefaults == 0 && p.explicitDefs[def] && p.implicitDefs[def] && def.Name != "" {
+		p.warn("defaults section '" + def.Name + "' (declared at " + place(def.File, def.Line) +
+			") is explicitly referenced by another proxy and implicitly used here. To avoid any ambiguity don't mix both usage. Add a last defaults section not explicitly used or always use explicit references.")
+	}
+	px := inherit(def, c)
+	px.Name, px.From, px.File, px.Line = name, from, p.file, p.line
+	if c&CapDefaults == 0 {
+		for _, o := range p.cfg.Proxies {
+			if o.Name == name && o.Cap&c != 0 {
+				p.alert(kind + " '" + name + "' has the same name as " + proxyType(o) + " '" + o.Name + "' declared at " + place(o.File, o.Line) + ".")
+				break
+			}
+		}
+		p.cfg.Proxies = append(p.cfg.Proxies, px)
+	} else {
+		p.cfg.Defaults = append(p.cfg.Defaults, px)
+		p.lastDefaults = px
+	}
+	p.px = px
+	p.acls = map[string]*ACL{}
+	p.sect = sectProxy
+	p.sectionDesc = describe(px)
+}
+
+// findDefaults returns the latest defaults section named name.
+func (p *parser) findDefaults(name string) *Proxy {
+	for i := len(p.cfg.Defaults) - 1; i >= 0; i-- {
+		if p.cfg.Defaults[i].Name == name {
+			return p.cfg.Defaults[i]
+		}
+	}
+	return nil
+}
+
+// parseProxy parses one line of a proxy section.
+func (p *parser) parseProxy(words []string) {
+	px := p.px
+	kw := words[0]
+	inv := false
+	if kw == "no" && len(words) > 1 {
+		inv, kw, words = true, words[1], words[1:]
+	}
+	p.kw = kw
+	k, ok := proxyKeywords[kw]
+	if !ok {
+		if unsupportedProxy[kw] {
+			p.notSupported("'" + kw + "'")
+			return
+		}
+		p.kw = ""
+		p.alert("unknown keyword '" + kw + "' in '" + proxyType(px) + "' section")
+		return
+	}
+	if inv && kw != "option" && kw != "log" {
+		p.alert("'no' is not supported on '" + kw + "'")
+		return
+	}
+	if px.Cap&CapDefaults != 0 && k.caps&CapDefaults == 0 {
+		p.alert("'" + kw + "' not allowed in 'defaults' section.")
+		return
+	}
+	p.warnCap(px, k.caps, kw)
+	p.no = inv
+	k.parse(p, px, args(words[1:]))
+}
+
+// warnCap warns when a keyword applies only to a side (frontend or backend)
+// the proxy does not have. As in HAProxy, the line is still parsed, so its
+// errors are still reported, and the setting is ignored by the engine.
+func (p *parser) warnCap(px *Proxy, caps Cap, what string) {
+	if px.Cap&CapDefaults != 0 || px.Cap&caps != 0 {
+		return
+	}
+	side := "backend"
+	if caps&CapFrontend != 0 {
+		side = "frontend"
+	}
+	msg := "'" + what + "' ignored because " + describe(px) + " has no " + side + " capability."
+	if what == "maxconn" {
+		msg += " Maybe you want 'fullconn' instead ?"
+	}
+	p.warn(msg)
+}
+
+func (p *parser) parseMode(px *Proxy, a []string) {
+	if len(a) == 0 {
+		p.alert("'mode' expects one of 'http', 'tcp' or 'health'.")
+		return
+	}
+	switch a[0] {
+	case "http":
+		px.Mode = ModeHTTP
+	case "tcp":
+		px.Mode = ModeTCP // refused by checkProxy once the section is complete
+	case "health":
+		p.notSupported("'mode health'")
+	default:
+		p.alert("unknown proxy mode '" + a[0] + "'.")
+	}
+}
+
+func (p *parser) parseBind(px *Proxy, a []string) {
+	if len(a) == 0 {
+		p.alert("'bind' expects {<path>|[addr1]:port1[-end1]}{,[addr]:port[-end]}... as arguments.")
+		return
+	}
+	for _, one := range strings.Split(a[0], ",") {
+		la, msg := parseListenAddr(one)
+		if msg != "" {
+			p.alert(msg)
+			return
+		}
+		px.Binds = append(px.Binds, Bind{Network: la.network, Addr: la.addr, Path: la.path, File: p.file, Line: p.line})
+	}
+	if len(a) > 1 {
+		p.notSupported("'" + a[1] + "' on 'bind'")
+	}
+}
+
+func (p *parser) parseDefaultBackend(px *Proxy, a []string) {
+	if len(a) == 0 {
+		p.alert("'default_backend' expects a backend name.")
+		return
+	}
+	if len(a) > 1 {
+		p.alert("'default_backend' cannot handle unexpected argument '" + a[1] + "'.")
+		return
+	}
+	px.defaultBackend = a[0]
+}
+
+func (p *parser) parseRetries(px *Proxy, a []string) {
+	if len(a) == 0 {
+		p.alert("'retries' expects an integer argument (dispatch counts for one).")
+		return
+	}
+	px.Retries = int(atoi(a[0]))
+}
+
+func (p *parser) parseMaxConn(px *Proxy, a []string) {
+	if len(a) == 0 {
+		p.alert("'maxconn' expects an integer argument.")
+		return
+	}
+	px.MaxConn = int(atoi(a[0]))
+}
+
+func (p *parser) parseCapture(px *Proxy, a []string) {
+	if len(a) == 0 || a[0] != "cookie" {
+		if len(a) > 0 && (a[0] == "request" || a[0] == "response") {
+			p.notSupported("'capture " + a[0] + "'")
+			return
+		}
+		p.alert("'capture' expects 'cookie', 'request' or 'response'.")
+		return
+	}
+	if len(a) < 4 || a[2] != "len" {
+		p.alert("'capture' expects 'cookie' <cookie_name> 'len' <len>.")
+		return
+	}
+	if px.CaptureCookie.Name != "" && px.Cap&CapDefaults == 0 {
+		p.warn("'capture cookie' : overriding previous 'capture cookie'.")
+	}
+	px.CaptureCookie = CaptureCookie{Name: a[1], Len: int(min(atoi(a[3]), 64))}
+	if px.CaptureCookie.Len <= 0 {
+		px.CaptureCookie = CaptureCookie{}
+		p.alert("'capture cookie' expects a positive length.")
+	}
+}
+
+func (p *parser) parseProxyLog(px *Proxy, a []string) {
+	if p.no {
+		px.Logs = nil
+		return
+	}
+	if t, ok := p.parseLog(a, true); ok {
+		px.Logs = append(px.Logs, t)
+	}
+}
+
+// timeoutKeywords maps a timeout name to the side it applies to and its
+// place in Timeouts.
+var timeoutKeywords = map[string]struct {
+	caps  Cap
+	field func(*Timeouts) *time.Duration
+}{
+	"client":          {CapFrontend, func(t *Timeouts) *time.Duration { return &t.Client }},
+	"server":          {CapBackend, func(t *Timeouts) *time.Duration { return &t.Server }},
+	"connect":         {CapBackend, func(t *Timeouts) *time.Duration { return &t.Connect }},
+	"http-request":    {CapFrontend | CapBackend, func(t *Timeouts) *time.Duration { return &t.HTTPRequest }},
+	"http-keep-alive": {CapFrontend | CapBackend, func(t *Timeouts) *time.Duration { return &t.HTTPKeepAlive }},
+	"queue":           {CapBackend, func(t *Timeouts) *time.Duration { return &t.Queue }},
+	"tunnel":          {CapBackend, func(t *Timeouts) *time.Duration { return &t.Tunnel }},
+	"check":           {CapBackend, func(t *Timeouts) *time.Duration { return &t.Check }},
+}
+
+func (p *parser) parseTimeout(px *Proxy, a []string) {
+	name := ""
+	if len(a) > 0 {
+		name = a[0]
+	}
+	k, ok := timeoutKeywords[name]
+	if !ok {
+		if name == "tarpit" || name == "client-fin" || name == "server-fin" {
+			p.notSupported("'timeout " + name + "'")
+			return
+		}
+		p.alert("'timeout' supports 'client', 'server', 'connect', 'check', 'queue', 'http-keep-alive', 'http-request', 'tunnel', 'tarpit', 'client-fin' and 'server-fin' (got '" + name + "')")
+		return
+	}
+	p.kw = "timeout " + name
+	if len(a) < 2 {
+		p.alert("'timeout " + name + "' expects an integer value (in milliseconds)")
+		return
+	}
+	n, trailing, terr := parseTime(a[1], time.Millisecond)
+	if terr != nil {
+		switch {
+		case terr.overflow:
+			p.alert("timer overflow in argument '" + a[1] + "' to 'timeout " + name + "' (maximum value is 2147483647 ms or ~24.8 days)")
+		case terr.underflow:
+			p.alert("timer underflow in argument '" + a[1] + "' to 'timeout " + name + "' (minimum non-null value is 1 ms)")
+		default:
+			p.alert("unexpected character '" + string(terr.bad) + "' in 'timeout " + name + "'")
+		}
+		return
+	}
+	if len(a) > 2 {
+		p.alert("'timeout " + name + "' : unexpected extra argument '" + a[2] + "' after value '" + a[1] + "'.")
+		return
+	}
+	if trailing {
+		p.warnTrailing(a[1])
+	}
+	if px.Cap&CapDefaults == 0 && px.Cap&k.caps == 0 {
+		side := "backend"
+		if k.caps&CapFrontend != 0 {
+			side = "frontend"
+		}
+		p.warn("'timeout " + name + "' will be ignored because " + describe(px) + " has no " + side + " capability")
+	}
+	*k.field(&px.Timeouts) = time.Duration(n) * time.Millisecond
+}

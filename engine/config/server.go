@@ -1,0 +1,304 @@
+package config
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+)
+
+// unsupportedServer lists server keywords HAProxy 2.6 knows that tether
+// does not implement yet.
+var unsupportedServer = map[string]bool{
+	"ssl": true, "verify": true, "verifyhost": true, "sni": true, "crt": true, "ca-file": true,
+	"crl-file": true, "alpn": true, "npn": true, "proto": true, "send-proxy": true,
+	"send-proxy-v2": true, "send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true,
+	"track": true, "agent-check": true, "agent-port": true, "agent-inter": true,
+	"agent-addr": true, "agent-send": true, "id": true, "observe": true, "error-limit": true,
+	"on-error": true, "on-marked-down": true, "on-marked-up": true, "slowstart": true,
+	"source": true, "redir": true, "tfo": true, "non-stick": true, "pool-max-conn": true,
+	"pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "namespace": true,
+	"check-ssl": true, "check-send-proxy": true, "check-sni": true, "check-alpn": true,
+	"check-proto": true, "check-via-socks4": true, "resolve-opts": true, "resolve-net": true,
+	"ws": true, "usesrc": true, "tcp-ut": true, "socks4": true, "minconn": true,
+	"set-proxy-v2-tlv-fmt": true, "log-proto": true, "allow-0rtt": true, "ciphers": true,
+	"ciphersuites": true, "no-ssl": true, "ssl-reuse": true, "no-ssl-reuse": true,
+	"no-tls-tickets": true, "ssl-min-ver": true, "ssl-max-ver": true, "force-sslv3": true,
+	"force-tlsv10": true, "force-tlsv11": true, "force-tlsv12": true, "force-tlsv13": true,
+	"proxy-v2-options": true, "stick": true, "curves": true, "sigalgs": true,
+	"client-sigalgs": true, "no-send-proxy": true, "no-agent-check": true, "shard": true,
+	"init-state": true, "guid": true, "hash-key": true,
+}
+
+// parseServerLine parses `server <name> <addr> [options]`.
+func (p *parser) parseServerLine(px *Proxy, a []string) {
+	if len(a) < 2 {
+		p.alert("'server' expects <name> and <addr>[:<port>] as arguments.")
+		return
+	}
+	name := a[0]
+	if ch := badNameChar(name); ch != 0 {
+		p.alert("character '" + string(ch) + "' is not permitted in server name '" + name + "'.")
+		return
+	}
+	p.kw = "server " + px.Name + "/" + name
+	addr, msg := parseServerAddr(a[1])
+	if msg != "" {
+		p.alert(msg)
+		return
+	}
+	s := p.newServer(px, name, addr)
+	if !p.parseServerOptions(px, s, a[2:]) {
+		return
+	}
+	p.addServer(px, s)
+}
+
+// parseServerTemplate parses `server-template <prefix> <num|low-high>
+// <addr> [options]`: it makes servers <prefix><n> that share the options.
+func (p *parser) parseServerTemplate(px *Proxy, a []string) {
+	if len(a) < 3 {
+		p.alert("'server-template' expects <prefix> <nb | range> <addr>[:<port>] as arguments.")
+		return
+	}
+	prefix := a[0]
+	lo, hi, ok := parseTemplateRange(a[1])
+	if !ok {
+		p.alert("Wrong server-template number or range arg '" + a[1] + "'.")
+		return
+	}
+	if ch := badNameChar(prefix); ch != 0 {
+		p.alert("character '" + string(ch) + "' is not permitted in server-template prefix '" + prefix + "'.")
+		return
+	}
+	p.kw = "server-template " + px.Name + "/" + prefix
+	addr, msg := parseServerAddr(a[2])
+	if msg != "" {
+		p.alert(msg)
+		return
+	}
+	tmpl := p.newServer(px, "", addr)
+	if !p.parseServerOptions(px, tmpl, a[3:]) {
+		return
+	}
+	for n := lo; n <= hi; n++ {
+		s := *tmpl
+		s.InitAddr = slices.Clone(tmpl.InitAddr)
+		s.Name = prefix + itoa(n)
+		s.Template = prefix
+		p.addServer(px, &s)
+	}
+}
+
+// parseTemplateRange reads "<num>" (1..num) or "<low>-<high>".
+func parseTemplateRange(s string) (lo, hi int, ok bool) {
+	if i := strings.IndexByte(s, '-'); i > 0 {
+		if !isInteger(s[:i]) || !isInteger(s[i+1:]) {
+			return 0, 0, false
+		}
+		lo, hi = int(atoi(s[:i])), int(atoi(s[i+1:]))
+		return lo, hi, lo >= 0 && hi >= lo && hi-lo < 1<<16
+	}
+	if !isInteger(s) {
+		return 0, 0, false
+	}
+	n := int(atoi(s))
+	return 1, n, n > 0 && n <= 1<<16
+}
+
+// parseDefaultServer parses `default-server [options]`.
+func (p *parser) parseDefaultServer(px *Proxy, a []string) {
+	p.kw = "default-server"
+	s := px.DefaultServer
+	s.InitAddr = slices.Clone(s.InitAddr)
+	if p.parseServerOptions(px, &s, a) {
+		px.DefaultServer = s
+	}
+}
+
+// newServer starts a server from the proxy's default-server settings.
+func (p *parser) newServer(px *Proxy, name string, addr ServerAddr) *Server {
+	s := px.DefaultServer
+	s.InitAddr = slices.Clone(s.InitAddr)
+	s.Name, s.Addr, s.File, s.Line = name, addr, p.file, p.line
+	return &s
+}
+
+// addServer appends a server to the backend after checking its name is new.
+func (p *parser) addServer(px *Proxy, s *Server) {
+	if o := px.Server(s.Name); o != nil {
+		p.alert(describe(px) + ", another server named '" + s.Name + "' was already defined at line " + itoa(o.Line) + ", please use distinct names.")
+		return
+	}
+	s.ID = len(px.Servers) + 1
+	px.Servers = append(px.Servers, s)
+}
+
+// parseServerOptions applies server keywords to s. It returns false after
+// an alert.
+func (p *parser) parseServerOptions(px *Proxy, s *Server, a []string) bool {
+	for i := 0; i < len(a); i++ {
+		kw := a[i]
+		val := ""
+		if i+1 < len(a) {
+			val = a[i+1]
+		}
+		takesArg := true
+		switch kw {
+		case "check":
+			s.Check, takesArg = true, false
+		case "no-check":
+			s.Check, takesArg = false, false
+		case "backup":
+			s.Backup, takesArg = true, false
+		case "no-backup":
+			s.Backup, takesArg = false, false
+		case "disabled":
+			s.Disabled, takesArg = true, false
+		case "enabled":
+			s.Disabled, takesArg = false, false
+		case "inter", "fastinter", "downinter":
+			d, ok := p.serverDelay(kw, val, s.Name)
+			if !ok {
+				return false
+			}
+			switch kw {
+			case "inter":
+				s.Inter = d
+			case "fastinter":
+				s.FastInter = d
+			default:
+				s.DownInter = d
+			}
+		case "rise", "fall":
+			if val == "" {
+				p.alert("'" + kw + "' expects an integer argument.")
+				return false
+			}
+			n := atoi(val)
+			if n <= 0 {
+				p.alert("'" + kw + "' has to be > 0.")
+				return false
+			}
+			if kw == "rise" {
+				s.Rise = int(n)
+			} else {
+				s.Fall = int(n)
+			}
+		case "port":
+			n, ok := parsePort(val)
+			if !ok {
+				p.alert("'port' expects a valid port number (1-65535) as argument.")
+				return false
+			}
+			s.CheckPort = n
+		case "addr":
+			ip, err := netip.ParseAddr(val)
+			if err != nil {
+				p.alert("'addr' : invalid address: '" + val + "' in '" + val + "'.")
+				return false
+			}
+			s.CheckAddr = ip.Unmap()
+		case "weight":
+			w := atoi(val)
+			if w < 0 || w > 256 {
+				p.alert("weight of server " + s.Name + " is not within 0 and 256 (" + val + ").")
+				return false
+			}
+			s.Weight = int(w)
+		case "cookie":
+			if val == "" {
+				p.alert("'cookie' expects <value> as argument.")
+				return false
+			}
+			s.Cookie, s.CookieSet = val, true
+		case "maxconn":
+			s.MaxConn = int(atoi(val))
+		case "maxqueue":
+			s.MaxQueue = int(atoi(val))
+		case "resolvers":
+			if val == "" {
+				p.alert("'resolvers' expects <resolvers_id> as argument.")
+				return false
+			}
+			s.resolvers = val
+		case "init-addr":
+			ia, msg := parseInitAddr(val)
+			if msg != "" {
+				p.alert("'init-addr' : " + msg)
+				return false
+			}
+			s.InitAddr = ia
+		case "resolve-prefer":
+			switch val {
+			case "ipv4":
+				s.Prefer = NetTCP4
+			case "ipv6":
+				s.Prefer = NetTCP6
+			default:
+				p.alert("'resolve-prefer' expects either ipv4 or ipv6 as argument.")
+				return false
+			}
+		default:
+			if unsupportedServer[kw] {
+				p.notSupported("server keyword '" + kw + "'")
+				return false
+			}
+			p.alert("unknown keyword '" + kw + "'.")
+			return false
+		}
+		if takesArg {
+			i++
+		}
+	}
+	return true
+}
+
+// serverDelay reads a check interval in milliseconds.
+func (p *parser) serverDelay(kw, val, server string) (time.Duration, bool) {
+	if val == "" {
+		p.alert("'" + kw + "' expects a delay as argument.")
+		return 0, false
+	}
+	n, trailing, terr := parseTime(val, time.Millisecond)
+	switch {
+	case terr != nil && terr.overflow:
+		p.alert("timer overflow in argument '" + val + "' to '" + kw + "' of server " + server + ", maximum value is 2147483647 ms (~24.8 days).")
+		return 0, false
+	case terr != nil:
+		p.alert("unexpected character '" + string(terr.bad) + "' in '" + kw + "' argument of server " + server + ".")
+		return 0, false
+	case n == 0:
+		p.alert("invalid value 0 for argument '" + kw + "' of server " + server + ".")
+		return 0, false
+	}
+	if trailing {
+		p.warnTrailing(val)
+	}
+	return time.Duration(n) * time.Millisecond, true
+}
+
+// parseInitAddr reads a comma-separated list of init-addr methods.
+func parseInitAddr(val string) ([]InitAddr, string) {
+	if val == "" {
+		return nil, "missing method(s) as argument."
+	}
+	var list []InitAddr
+	for _, m := range strings.Split(val, ",") {
+		switch m {
+		case "last":
+			list = append(list, InitAddr{Method: InitLast})
+		case "libc":
+			list = append(list, InitAddr{Method: InitLibc})
+		case "none":
+			list = append(list, InitAddr{Method: InitNone})
+		default:
+			ip, err := netip.ParseAddr(m)
+			if err != nil {
+				return nil, "unknown init-addr method '" + m + "', supported methods are 'libc', 'last', 'none'."
+			}
+			list = append(list, InitAddr{Method: InitIP, IP: ip.Unmap()})
+		}
+	}
+	return list, ""
+}
