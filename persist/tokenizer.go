@@ -5,11 +5,9 @@ package persist
 var isBlank = [256]bool{' ': true, '\t': true}
 
 // Element locates one cookie of a Cookie or Set-Cookie field value, as
-// offsets into that value. It is a plain value and refers to nothing.
-//
-//	 Prev  Name   NameEnd Equal Value  ValueEnd Next
-//	  |     |        |    |      |        |      |
-//	  ;   name   ... ... = ...  value ...      ;
+// offsets into that value. It is a plain value and refers to nothing. In
+// "x=1; n = v ;y" the second element has Prev 3, Name 5, NameEnd 6,
+// Equal 7, Value 9, ValueEnd 10 and Next 11.
 type Element struct {
 	Prev     int // the delimiter before the element, or 0 for the first one
 	Name     int // first byte of the name, after blanks
