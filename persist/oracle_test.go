@@ -326,14 +326,14 @@ type haproxyProc struct {
 	port int
 }
 
-func startHAProxy(t *testing.T, bin string, c oracleCase, addrs []netip.AddrPort) *haproxyProc {
-	dir := t.TempDir()
-	h := &haproxyProc{logs: make(chan string, 1024), sock: filepath.Join(dir, "admin.sock"), port: freePort(t)}
+// caseConfig renders a case as an HAProxy configuration whose frontend
+// listens on port and whose stats socket is sock.
+func caseConfig(c oracleCase, addrs []netip.AddrPort, port int, sock string) string {
 	var cfg strings.Builder
-	fmt.Fprintf(&cfg, "global\n    log stdout format raw local0\n    stats socket %s level admin\n", h.sock)
+	fmt.Fprintf(&cfg, "global\n    log stdout format raw local0\n    stats socket %s level admin\n", sock)
 	cfg.WriteString("defaults\n    mode http\n    log global\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n")
 	cfg.WriteString("    log-format \"LOG %HP %tsc %b/%s %ST\"\n")
-	fmt.Fprintf(&cfg, "frontend fe\n    bind 127.0.0.1:%d\n    default_backend b\n", h.port)
+	fmt.Fprintf(&cfg, "frontend fe\n    bind 127.0.0.1:%d\n    default_backend b\n", port)
 	fmt.Fprintf(&cfg, "backend b\n    balance roundrobin\n    %s\n", cookieLine(c.opts))
 	if c.key != "" {
 		fmt.Fprintf(&cfg, "    dynamic-cookie-key %s\n", c.key)
@@ -348,8 +348,19 @@ func startHAProxy(t *testing.T, bin string, c oracleCase, addrs []netip.AddrPort
 		}
 		cfg.WriteString("\n")
 	}
+	return cfg.String()
+}
+
+// startHAProxy runs haproxy in the foreground on the configuration that
+// config renders for a free port and a stats socket in a temporary
+// directory, and waits until the socket answers. It is stopped at the end
+// of the test.
+func startHAProxy(t *testing.T, bin string, config func(port int, sock string) string) *haproxyProc {
+	dir := t.TempDir()
+	h := &haproxyProc{logs: make(chan string, 1024), sock: filepath.Join(dir, "admin.sock"), port: freePort(t)}
+	cfg := config(h.port, h.sock)
 	path := filepath.Join(dir, "h.cfg")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	h.cmd = exec.Command(bin, "-db", "-f", path)
@@ -374,13 +385,13 @@ func startHAProxy(t *testing.T, bin string, c oracleCase, addrs []netip.AddrPort
 		_ = h.cmd.Wait()
 	})
 	for i := 0; ; i++ {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", h.port))
+		c, err := net.Dial("unix", h.sock)
 		if err == nil {
 			c.Close()
 			break
 		}
 		if i == 100 {
-			t.Fatalf("haproxy did not start: %v\n%s\n%s", err, stderr.String(), cfg.String())
+			t.Fatalf("haproxy did not start: %v\n%s\n%s", err, stderr.String(), cfg)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -483,7 +494,7 @@ func runOracleCase(t *testing.T, bin string, c oracleCase) {
 			Port: uint32(addrs[i].Port()), State: s.state})
 	}
 	tb, _ := Build(&backend)
-	h := startHAProxy(t, bin, c, addrs)
+	h := startHAProxy(t, bin, func(port int, sock string) string { return caseConfig(c, addrs, port, sock) })
 	for _, s := range c.servers {
 		if s.state != Ready {
 			word := map[State]string{Drain: "drain", Maint: "maint"}[s.state]
