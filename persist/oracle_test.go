@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -98,7 +99,21 @@ func oracleCases() []oracleCase {
 		{fields: ck("Cache-Control: private", "Cache-Control: public", "ETag: \"x\"")},
 		{fields: ck("Pragma: x", "Pragma: no-cache", "ETag: \"x\"")},
 	}
+	r := rand.New(rand.NewPCG(oracleSeed, 3))
+	random := func(name string) []oracleRequest { return randomRequests(r, name, 150) }
 	return []oracleCase{
+		{name: "random insert indirect", opts: insInd, servers: two, requests: random("SRV")},
+		{name: "random insert", opts: Options{Name: "SRV", Mode: Insert}, servers: two, requests: random("SRV")},
+		{name: "random rewrite", opts: Options{Name: "SRV", Mode: Rewrite}, servers: two, requests: random("SRV")},
+		{name: "random prefix", opts: Options{Name: "SRV", Mode: Prefix}, servers: two, requests: random("SRV")},
+		{name: "random prefix indirect", opts: Options{Name: "SRV", Mode: Prefix, Indirect: true}, servers: two, requests: random("SRV")},
+		{name: "random passive indirect", opts: Options{Name: "SRV", Indirect: true}, servers: two, requests: random("SRV")},
+		{name: "random dates", opts: Options{Name: "SRV", Mode: Insert, Indirect: true, MaxIdle: 1800, MaxLife: 3600}, servers: two, requests: random("SRV")},
+		{name: "random preserve", opts: Options{Name: "SRV", Mode: Insert, Preserve: true, NoCache: true}, servers: two, requests: random("SRV")},
+		{name: "random maint", opts: insInd, servers: []oracleServer{{name: "s1", cookie: "a", state: Maint}, {name: "s2", cookie: "b"}, {name: "s3", cookie: "b"}},
+			requests: random("SRV")},
+		{name: "random maint persist", opts: insInd, persist: true, fragment: []string{"option persist"},
+			servers: []oracleServer{{name: "s1", cookie: "a", state: Maint}, {name: "s2", cookie: "b", state: Drain}}, requests: random("SRV")},
 		{name: "insert indirect nocache", opts: insInd, servers: two, requests: append(append(tokenizer, withServerCookie...), nocache...)},
 		{name: "insert", opts: Options{Name: "SRV", Mode: Insert}, servers: two, requests: append(tokenizer, withServerCookie...)},
 		{name: "passive", opts: Options{Name: "SRV"}, servers: two, requests: append(reqs(ck("SRV=b; x = 1"), ck("SRV=zz")), withServerCookie...)},
@@ -174,6 +189,10 @@ func datedRequests() []oracleRequest {
 	}
 }
 
+// oracleSeed seeds the random requests; it is logged so that a failure can
+// be replayed.
+var oracleSeed = rand.Uint64()
+
 func TestOracle(t *testing.T) {
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
@@ -182,6 +201,7 @@ func TestOracle(t *testing.T) {
 	if testing.Short() {
 		t.Skip("differential tests skipped in -short mode")
 	}
+	t.Logf("seed %d", oracleSeed)
 	for _, c := range oracleCases() {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) { runOracleCase(t, bin, c) })
 	}

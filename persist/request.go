@@ -285,25 +285,26 @@ func appendBlankEdits(edits []Edit, e *Element) []Edit {
 
 // deleteElements appends the deletion of the cookies from the delimiter at
 // from (or the start) to the delimiter at next, which ends them, with
-// HAProxy's spacing: at the start the following delimiter and blanks go
-// too; elsewhere the blanks before from go, and the delimiter at next plus
-// one space replace everything up to the next non-blank byte. Edits already
-// recorded inside the deleted bytes are dropped.
+// HAProxy's spacing. HAProxy works in place, so its rules apply to the
+// field as already edited: when nothing remains before from, the deletion
+// takes the delimiter at next and the blanks after it; otherwise the
+// blanks before from go too (including the space an earlier deletion put
+// there), and the delimiter at next plus one space replace everything up
+// to the next non-blank byte. Edits already recorded inside the deleted
+// bytes are dropped.
 func deleteElements(v []byte, edits []Edit, base, from, next int) []Edit {
+	edits = truncateFrom(edits, base, from)
 	var text []byte
-	if from == 0 {
+	if editedLen(from, edits[base:]) == 0 {
 		if next < len(v) {
 			next++
 		}
 	} else {
-		for from > 0 && isBlank[v[from-1]] {
-			from--
-		}
+		from, edits = blanksBefore(v, edits, base, from)
 		if next < len(v) {
+			text = blankDelims[0]
 			if v[next] == ',' {
 				text = blankDelims[1]
-			} else {
-				text = blankDelims[0]
 			}
 			next++
 		}
@@ -311,8 +312,33 @@ func deleteElements(v []byte, edits []Edit, base, from, next int) []Edit {
 	for next < len(v) && isBlank[v[next]] {
 		next++
 	}
-	edits = truncateFrom(edits, base, from)
 	return append(edits, Edit{Off: from, End: next, Text: text})
+}
+
+// blanksBefore moves from back over the blanks that precede it in the
+// edited field. Blanks at the end of an earlier replacement text are cut
+// from that text; an earlier pure deletion reached this way is absorbed.
+func blanksBefore(v []byte, edits []Edit, base, from int) (int, []Edit) {
+	for {
+		n := len(edits)
+		if n > base && edits[n-1].End == from {
+			e := &edits[n-1]
+			switch {
+			case len(e.Text) == 0:
+				from = e.Off
+				edits = edits[:n-1]
+				continue
+			case isBlank[e.Text[len(e.Text)-1]]:
+				e.Text = e.Text[:len(e.Text)-1]
+				continue
+			}
+			return from, edits
+		}
+		if from == 0 || !isBlank[v[from-1]] {
+			return from, edits
+		}
+		from--
+	}
 }
 
 // truncateFrom drops the edits of this field (after base) that start at or

@@ -101,6 +101,13 @@ func TestRequestDeletionSpacing(t *testing.T) {
 		{ck("$Version=1"), ck("$Version=1")},
 		{ck("a = 1"), ck("a=1")},
 		{ck("$a = 1; SRV=b"), nil},
+		// found by the random differential tests: the spacing rules
+		// apply to the field as already edited
+		{ck(`$Path = "a;b";;SRV = b|garbage|x;;SRV =b ; srv =~x`), ck(`$Path = "a;b";; srv=~x`)},
+		{ck(`;;SRV = b;;SRV	=	b ,SRV2= "x"`), ck(`;;, SRV2="x"`)},
+		{ck("SRV = zz~y;;SRV =zz ,SRV"), ck("SRV")},
+		{ck("SRV=a; ;SRV=b; x=1"), ck("x=1")},
+		{ck("x= ;SRV=a;y"), ck("x=; y")},
 	} {
 		got := run(tb, now, exchange{cookies: tc.in, redisp: -1}).forwarded
 		if !reflect.DeepEqual(got, tc.want) {
