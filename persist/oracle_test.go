@@ -76,6 +76,9 @@ func oracleCases() []oracleCase {
 		ck("SRV=a; SRV=b"), ck("SRV=zz; SRV=b"), ck("SRV=zz; x=1", "SRV=b"), ck("x=1; SRV=a;;y=2"),
 		ck("SRV=a; flag; y=2"), ck("$Version=1; SRV=a"), ck("x = 1;  y =2 ; z= 3"), ck("SRV=a; SRV=b; x=1"),
 		ck(`x="a\";b"; SRV=b; y=1`), ck("x=1; SRV=a;"), ck("SRV=a;"), ck(";SRV=a; x=1"), ck("x=1;;SRV=b"))
+	for _, d := range deletionSpacing {
+		tokenizer = append(tokenizer, oracleRequest{cookies: d.in})
+	}
 	withServerCookie := []oracleRequest{
 		{fields: ck("Set-Cookie: SRV=xyz; Path=/")},
 		{cookies: ck("SRV=a"), fields: ck("Set-Cookie: SRV=xyz; Path=/")},
