@@ -1,0 +1,276 @@
+package persist
+
+import (
+	"bytes"
+	"net/netip"
+	"sync/atomic"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// State is a server's administrative and health state as far as cookie
+// persistence is concerned.
+type State uint8
+
+const (
+	// Ready: running and eligible for load balancing.
+	Ready State = iota
+	// Drain: running with weight 0 (`state drain`, health `stopping`).
+	// Persistent requests still reach it.
+	Drain
+	// Maint: forced maintenance (`state maint`, `disable server`,
+	// `disabled`). The server is stopped.
+	Maint
+	// Down: health checks (or `health down`) report it down. The server is
+	// stopped.
+	Down
+)
+
+// Stopped reports whether HAProxy considers the state SRV_ST_STOPPED.
+func (s State) Stopped() bool { return s == Maint || s == Down }
+
+// Server is one server of a backend as Build sees it.
+type Server struct {
+	Name   string     // server name, used in duplicate warnings
+	Cookie string     // explicit `cookie` value; "" when the keyword is absent
+	Addr   netip.Addr // inet address; the zero Addr when there is none
+	Port   uint32     // svc_port: 0 without a port, 2^32-N for "-N"
+	State  State
+	// NoDynamic marks a server that gets no dynamic cookie although the
+	// backend enables them: HAProxy 2.6.12 computes none for a server
+	// added with `add server` until its address or port changes.
+	NoDynamic bool
+}
+
+// Backend is the input of Build: one backend's cookie configuration and its
+// servers in declaration order.
+type Backend struct {
+	Name    string // backend name, used in duplicate warnings
+	Options Options
+	Key     string // dynamic-cookie-key; "" when unset
+	Persist bool   // `option persist`
+	Servers []Server
+}
+
+// Table is the immutable, per-backend cookie persistence data: the lookup
+// from a cookie value to the servers that carry it and each server's
+// pre-rendered Set-Cookie bytes. It is built off the hot path by Build and
+// never changes afterwards, so it is safe for concurrent use; a changed
+// backend gets a new Table (see Current). Byte slices returned by its
+// methods are views into the Table and live as long as it does; callers
+// must not modify them.
+type Table struct {
+	opts    Options
+	persist bool
+	name    []byte   // cookie name
+	servers []server // declaration order
+	slots   []slot   // open addressing over distinct cookie values
+	mask    uint64   // len(slots)-1
+	members []int32  // server indexes grouped by value, declaration order
+	tail    []byte   // "; path=/" + attributes + CRLF
+	removal []byte   // "set-cookie: NAME=; Expires=...; path=/" + attributes + CRLF
+	dated   bool     // maxidle or maxlife: the value carries dates
+}
+
+// server is one server's rendered data.
+type server struct {
+	cookie  []byte // value, nil when the server has none
+	stopped bool
+	head    []byte // "set-cookie: NAME=VALUE"
+	prefix  []byte // "VALUE~" for prefix mode
+}
+
+// slot is one open-addressing entry; n == 0 marks an empty slot.
+type slot struct {
+	hash  uint64
+	first int32 // index into members
+	n     int32 // number of servers sharing the value
+}
+
+// SetCookieName is the field name HAProxy 2.6 emits for inserted cookies.
+const SetCookieName = "set-cookie: "
+
+// expired is what HAProxy writes for a server without a cookie value.
+const expired = "=; Expires=Thu, 01-Jan-1970 00:00:01 GMT"
+
+// DuplicateWarning is the first line of HAProxy's warning about two
+// servers with the same dynamic cookie; DuplicateWarningKey follows it with
+// the backend name in quotes and a final dot.
+const (
+	DuplicateWarning    = "We generated two equal cookies for two different servers."
+	DuplicateWarningKey = "Please change the secret key for '"
+)
+
+// Build makes the Table of a backend. Servers without an explicit cookie
+// get a dynamic one when the options enable them, a key is set and the
+// server has an address. warnings holds one text per duplicate dynamic
+// value found in declaration order, as HAProxy prints at startup: each
+// newly computed value is compared with every other server not in Maint
+// whose value is already known.
+func Build(b *Backend) (t *Table, warnings []string) {
+	t = &Table{
+		opts:    b.Options,
+		persist: b.Persist,
+		name:    []byte(b.Options.Name),
+		servers: make([]server, len(b.Servers)),
+		dated:   b.Options.MaxIdle != 0 || b.Options.MaxLife != 0,
+	}
+	for i := range b.Servers {
+		s := &b.Servers[i]
+		ts := &t.servers[i]
+		ts.stopped = s.State.Stopped()
+		switch {
+		case s.Cookie != "":
+			ts.cookie = []byte(s.Cookie)
+		case b.Options.Dynamic && b.Key != "" && !s.NoDynamic:
+			v, ok := DynamicCookie(b.Key, s.Addr, s.Port)
+			if !ok {
+				break
+			}
+			ts.cookie = v[:]
+			if s.State != Maint {
+				for n := t.duplicates(b.Servers, i); n > 0; n-- {
+					warnings = append(warnings, DuplicateWarning+"\n"+DuplicateWarningKey+b.Name+"'.")
+				}
+			}
+		}
+	}
+	t.render()
+	t.index()
+	return t, warnings
+}
+
+// duplicates counts the servers other than i, not in Maint, whose value is
+// already known and equals server i's. Servers after i count only with an
+// explicit value: their dynamic one is computed later.
+func (t *Table) duplicates(srv []Server, i int) int {
+	n := 0
+	for j := range srv {
+		if j == i || srv[j].State == Maint {
+			continue
+		}
+		known := t.servers[j].cookie
+		if j > i {
+			known = []byte(srv[j].Cookie)
+		}
+		if bytes.Equal(known, t.servers[i].cookie) {
+			n++
+		}
+	}
+	return n
+}
+
+// render pre-renders the Set-Cookie pieces.
+func (t *Table) render() {
+	o := &t.opts
+	var suffix []byte
+	suffix = append(suffix, "; path=/"...)
+	for _, d := range o.Domains {
+		suffix = append(append(suffix, "; domain="...), d...)
+	}
+	if o.HTTPOnly {
+		suffix = append(suffix, "; HttpOnly"...)
+	}
+	if o.Secure {
+		suffix = append(suffix, "; Secure"...)
+	}
+	for _, a := range o.Attrs {
+		suffix = append(append(suffix, "; "...), a...)
+	}
+	suffix = append(suffix, "\r\n"...)
+	t.tail = suffix
+	t.removal = append(append(append([]byte(SetCookieName), o.Name...), expired...), suffix...)
+	for i := range t.servers {
+		s := &t.servers[i]
+		if s.cookie == nil {
+			continue
+		}
+		s.head = append(append(append([]byte(SetCookieName), o.Name...), '='), s.cookie...)
+		s.prefix = append(append([]byte(nil), s.cookie...), '~')
+	}
+}
+
+// index builds the open-addressing lookup over distinct cookie values. The
+// servers sharing a value are stored contiguously in members, in
+// declaration order. The map is a build-time helper only.
+func (t *Table) index() {
+	groups := make(map[string][]int32)
+	var order []string
+	for i := range t.servers {
+		c := t.servers[i].cookie
+		if c == nil {
+			continue
+		}
+		if _, ok := groups[string(c)]; !ok {
+			order = append(order, string(c))
+		}
+		groups[string(c)] = append(groups[string(c)], int32(i))
+	}
+	n := 8
+	for n < 2*len(order) {
+		n <<= 1
+	}
+	t.slots = make([]slot, n)
+	t.mask = uint64(n - 1)
+	t.members = make([]int32, 0, len(t.servers))
+	for _, v := range order {
+		h := xxhash.Sum64String(v)
+		i := h & t.mask
+		for t.slots[i].n != 0 {
+			i = (i + 1) & t.mask
+		}
+		g := groups[v]
+		t.slots[i] = slot{hash: h, first: int32(len(t.members)), n: int32(len(g))}
+		t.members = append(t.members, g...)
+	}
+}
+
+// group returns the indexes of the servers whose cookie value is v, in
+// declaration order, as a view into the Table; nil when none.
+func (t *Table) group(v []byte) []int32 {
+	h := xxhash.Sum64(v)
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		sl := &t.slots[i]
+		if sl.n == 0 {
+			return nil
+		}
+		if sl.hash == h && bytes.Equal(t.servers[t.members[sl.first]].cookie, v) {
+			return t.members[sl.first : sl.first+sl.n]
+		}
+	}
+}
+
+// Options returns the backend's cookie options. The slices it holds are
+// shared with the Table and must not be modified.
+func (t *Table) Options() *Options { return &t.opts }
+
+// Len returns the number of servers.
+func (t *Table) Len() int { return len(t.servers) }
+
+// ServerCookie returns server i's cookie value (explicit or dynamic), or
+// nil when it has none. The result is a view into the Table.
+func (t *Table) ServerCookie(i int) []byte { return t.servers[i].cookie }
+
+// Lookup returns the index of the first server in declaration order whose
+// cookie value is v and that is not stopped, or -1. It is the plain lookup;
+// Cookie applies the full request-side rules.
+func (t *Table) Lookup(v []byte) int {
+	for _, i := range t.group(v) {
+		if !t.servers[i].stopped {
+			return int(i)
+		}
+	}
+	return -1
+}
+
+// Current holds the Table in use by the event loops. Loops call Load once
+// per request and keep the pointer for the whole exchange; the control
+// plane builds a new Table and calls Store. Neither side blocks the other.
+// The zero Current holds nil.
+type Current struct{ p atomic.Pointer[Table] }
+
+// Load returns the Table in use.
+func (c *Current) Load() *Table { return c.p.Load() }
+
+// Store publishes t for the following Loads.
+func (c *Current) Store(t *Table) { c.p.Store(t) }
