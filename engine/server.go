@@ -25,7 +25,6 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
-	"github.com/panjf2000/gnet/v2/pkg/logging"
 	"golang.org/x/sys/unix"
 )
 
@@ -149,7 +148,7 @@ func (s *Server) Serve(lns ...*Listener) error {
 		gnet.WithNumEventLoop(s.cfg.Loops),
 		gnet.WithLoadBalancing(gnet.LeastConnections),
 		gnet.WithTicker(true),
-		gnet.WithLogLevel(logging.ErrorLevel))
+		gnet.WithLogger(gnetLogger{}))
 }
 
 // Ready is closed once the loops run and the listeners accept.

@@ -26,11 +26,11 @@ type UpstreamHandler interface {
 	// refused, no route...). It is not called for a dial abandoned by Close.
 	OnConnect(u *Upstream, err error)
 	// OnTraffic runs when bytes arrive while u is attached (not pooled).
-	OnTraffic(u *Upstream) gnet.Action
+	OnUpstreamTraffic(u *Upstream) gnet.Action
 	// OnClose runs once when u's socket has closed, whoever closed it, also
 	// while u was idle in a Pool (which has already forgotten it). u may
 	// dial again from here on.
-	OnClose(u *Upstream, err error)
+	OnUpstreamClose(u *Upstream, err error)
 }
 
 // Upstream is one connection to a server, on the loop of the client it
@@ -211,7 +211,7 @@ func (u *Upstream) Close() {
 func (u *Upstream) traffic(gnet.Conn) gnet.Action {
 	switch u.state {
 	case upOpen:
-		return u.h.OnTraffic(u)
+		return u.h.OnUpstreamTraffic(u)
 	case upPooled:
 		u.pool.remove(u)
 		u.state = upClosing
@@ -227,5 +227,5 @@ func (u *Upstream) closed(err error) {
 	u.timer.Stop()
 	u.state = upNone
 	u.conn = nil
-	u.h.OnClose(u, err)
+	u.h.OnUpstreamClose(u, err)
 }

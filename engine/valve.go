@@ -54,7 +54,7 @@ type resumeAttempt struct {
 // Init ties v to loop l. resumed runs on the loop when a paused producer is
 // back, with its new connection (its context is the one it had at Pause),
 // or with c nil and the error if its socket could not return (then it is
-// closed, and neither Endpoint.OnClose nor UpstreamHandler.OnClose runs).
+// closed, and neither Endpoint.OnClose nor UpstreamHandler.OnUpstreamClose runs).
 func (v *Valve) Init(l *Loop, resumed func(c gnet.Conn, err error)) {
 	v.loop, v.resumed = l, resumed
 }
