@@ -74,7 +74,6 @@ func (rc *relayClient) OnConnect(u *Upstream, err error) {
 	})
 }
 
-
 func (rc *relayClient) OnUpstreamTraffic(*Upstream) gnet.Action { return gnet.None }
 
 func (rc *relayClient) OnUpstreamClose(*Upstream, error) {

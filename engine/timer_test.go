@@ -61,7 +61,7 @@ func TestWheelStopAndReschedule(t *testing.T) {
 	w.schedule(&b, 2)
 	w.schedule(&c, 2)
 	b.Stop()
-	b.Stop() // idempotent
+	b.Stop()          // idempotent
 	w.schedule(&c, 5) // moves c
 	if !a.Pending() || b.Pending() || !c.Pending() {
 		t.Fatal("Pending wrong after Stop and reschedule")
