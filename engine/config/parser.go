@@ -36,7 +36,8 @@ type parser struct {
 	explicitDefs map[*Proxy]bool
 	implicitDefs map[*Proxy]bool
 	statsSocket  bool // a stats socket exists: proxy ids start at 2
-	acls         map[string]*ACL
+	acls         map[string]*ACL    // named ACLs of the current proxy
+	servers      map[string]*Server // servers of the current proxy by name
 }
 
 func newParser() *parser {

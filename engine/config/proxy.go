@@ -164,6 +164,7 @@ func (p *parser) startProxy(words []string) {
 	}
 	p.px = px
 	p.acls = map[string]*ACL{}
+	p.servers = map[string]*Server{}
 	p.sect = sectProxy
 	p.sectionDesc = describe(px)
 }
