@@ -35,7 +35,7 @@ type parser struct {
 	lastDefaults *Proxy     // the latest defaults section, used implicitly
 	explicitDefs map[*Proxy]bool
 	implicitDefs map[*Proxy]bool
-	statsSocket  bool // a stats socket exists: proxy ids start at 2
+	statsSocket  bool               // a stats socket exists: proxy ids start at 2
 	acls         map[string]*ACL    // named ACLs of the current proxy
 	servers      map[string]*Server // servers of the current proxy by name
 }
