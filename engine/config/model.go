@@ -222,6 +222,7 @@ type Options struct {
 	ForwardFor         ForwardFor
 	ConnMode           ConnMode
 	HTTPLog            bool
+	HTTPLogCLF         bool // `option httplog clf`: the common log format
 	DontLogNull        bool
 	HTTPChk            HTTPChk
 	CheckCache         bool

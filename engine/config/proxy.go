@@ -62,6 +62,16 @@ var unsupportedProxy = map[string]bool{
 	"transparent": true,
 }
 
+// tooMany alerts and returns true when a keyword got more than max
+// arguments.
+func (p *parser) tooMany(kw string, a []string, max int) bool {
+	if len(a) <= max {
+		return false
+	}
+	p.alert("'" + kw + "' cannot handle unexpected argument '" + a[max] + "'.")
+	return true
+}
+
 // proxyType names a proxy's kind as HAProxy does in messages.
 func proxyType(px *Proxy) string {
 	switch {
@@ -234,6 +244,9 @@ func (p *parser) parseMode(px *Proxy, a []string) {
 		p.alert("'mode' expects one of 'http', 'tcp' or 'health'.")
 		return
 	}
+	if p.tooMany("mode", a, 1) {
+		return
+	}
 	switch a[0] {
 	case "http":
 		px.Mode = ModeHTTP
@@ -269,8 +282,7 @@ func (p *parser) parseDefaultBackend(px *Proxy, a []string) {
 		p.alert("'default_backend' expects a backend name.")
 		return
 	}
-	if len(a) > 1 {
-		p.alert("'default_backend' cannot handle unexpected argument '" + a[1] + "'.")
+	if p.tooMany("default_backend", a, 1) {
 		return
 	}
 	px.defaultBackend = a[0]
@@ -281,12 +293,18 @@ func (p *parser) parseRetries(px *Proxy, a []string) {
 		p.alert("'retries' expects an integer argument (dispatch counts for one).")
 		return
 	}
+	if p.tooMany("retries", a, 1) {
+		return
+	}
 	px.Retries = int(atoi(a[0]))
 }
 
 func (p *parser) parseMaxConn(px *Proxy, a []string) {
 	if len(a) == 0 {
 		p.alert("'maxconn' expects an integer argument.")
+		return
+	}
+	if p.tooMany("maxconn", a, 1) {
 		return
 	}
 	px.MaxConn = int(atoi(a[0]))
