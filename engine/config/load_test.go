@@ -90,7 +90,7 @@ func TestDiagFormat(t *testing.T) {
 
 func TestErrorSummary(t *testing.T) {
 	_, err := Parse(File{Name: "t.cfg", Data: []byte(header + "backend be\n    foo\n    bar\n")})
-	if err == nil || err.Error() != "config: [ALERT] parsing [t.cfg:12] : backend 'be': unknown keyword 'foo' in 'backend' section (and 1 more alerts)" {
+	if err == nil || err.Error() != "config: [ALERT] parsing [t.cfg:12] : 'foo' in backend 'be': unknown keyword 'foo' in 'backend' section (and 1 more alerts)" {
 		t.Errorf("err %v", err)
 	}
 }

@@ -204,7 +204,6 @@ func (p *parser) parseProxy(words []string) {
 			p.notSupported("'" + kw + "'")
 			return
 		}
-		p.kw = ""
 		p.alert("unknown keyword '" + kw + "' in '" + proxyType(px) + "' section")
 		return
 	}
