@@ -246,3 +246,25 @@ func TestProxyErrors(t *testing.T) {
 		expectDiag(t, text, tt.sev, lastLineOf(text, tt.line), tt.msg)
 	}
 }
+
+func TestProxyLog(t *testing.T) {
+	cfg := mustParse(t, header+"backend be\n    log global\n    log 127.0.0.1:514 local1 info\nbackend quiet\n    log global\n    no log\n")
+	want := []LogTarget{{Global: true}, {Address: "127.0.0.1:514", Facility: "local1", Level: "info"}}
+	if got := cfg.Backend("be").Logs; !reflect.DeepEqual(got, want) {
+		t.Errorf("logs %+v", got)
+	}
+	if got := cfg.Backend("quiet").Logs; len(got) != 0 {
+		t.Errorf("no log kept %+v", got)
+	}
+}
+
+func TestListen(t *testing.T) {
+	cfg := mustParse(t, header+"backend be\nlisten li\n    bind 127.0.0.1:18090\n    cookie SRV insert\n    acl api path_beg /api\n    use_backend be if api\n    server s1 127.0.0.1:1 cookie a\n")
+	li := cfg.Proxies[2]
+	if li.Cap != CapFrontend|CapBackend || len(li.Binds) != 1 || li.Cookie.Name != "SRV" || len(li.Servers) != 1 || li.UseBackends[0].Backend != cfg.Backend("be") {
+		t.Errorf("listen %+v", li)
+	}
+	if cfg.Backend("li") != li {
+		t.Error("a listen is a backend")
+	}
+}
