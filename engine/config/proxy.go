@@ -139,8 +139,14 @@ func (p *parser) startProxy(words []string) {
 			p.sect = sectSkipped
 			return
 		}
-		if def.Name == "" || badNameChar(def.Name) != 0 {
-			p.alert("defaults section '" + from + "' has an invalid name and cannot be referenced.")
+		if ch := badNameChar(from); ch != 0 {
+			p.alert("character '" + string(ch) + "' is not permitted in defaults section name '" + from + "' when designated by its name (section found at " + place(def.File, def.Line) + ").")
+		}
+		for _, o := range p.cfg.Defaults {
+			if o.Name == from && o != def {
+				p.alert("ambiguous defaults section name '" + from + "' referenced by " + kind + " '" + name + "' exists at least at " + place(o.File, o.Line) + " and " + place(def.File, def.Line) + ".")
+				break
+			}
 		}
 		p.explicitDefs[def] = true
 		if len(a) > 2 {
