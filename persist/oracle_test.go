@@ -189,6 +189,8 @@ func datedRequests() []oracleRequest {
 		{cookies: ck("SRV=|" + e(60))}, {cookies: ck("SRV=b|garbage|xyz")}, {cookies: ck("SRV=b|" + e(60) + "|" + e(-100))},
 		{cookies: ck("SRV=b|" + e(60))}, {cookies: ck("SRV=b|"+e(-100)+"|"+e(-100), "SRV=a")},
 		{cookies: ck("SRV=b|" + e(-3000) + "; SRV=a")}, {cookies: ck("SRV=b|/////|/////")},
+		{cookies: ck("SRV=a; SRV=b|" + e(-3000) + "|" + e(-3000))}, {cookies: ck("SRV=a|"+e(-3000), "SRV=b")},
+		{cookies: ck("SRV=a|"+e(-100), "x=1; SRV=b|"+e(60)+"|"+e(-100))},
 	}
 }
 

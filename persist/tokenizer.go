@@ -22,9 +22,11 @@ type Element struct {
 // such as "flag" has none).
 func (e *Element) HasValue() bool { return e.Equal < e.Next }
 
-// Blanks reports whether blanks surround the '=' sign; HAProxy removes them
-// from the forwarded field.
-func (e *Element) Blanks() bool { return e.NameEnd != e.Equal || e.Value > e.Equal+1 }
+// Blanks reports whether the element has an '=' with blanks around it;
+// HAProxy removes them from the forwarded field.
+func (e *Element) Blanks() bool {
+	return e.HasValue() && (e.NameEnd != e.Equal || e.Value > e.Equal+1)
+}
 
 // ScanElement reads the element that starts at prev in v. For the first
 // element prev is 0 and first is true; afterwards prev is the previous
