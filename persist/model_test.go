@@ -68,7 +68,19 @@ func inPlaceModel(name string, mode Mode, indirect bool, value []byte) (out []by
 			for valBeg < end && blank(buf[valBeg]) {
 				valBeg++
 			}
-			next = valueEnd(buf[:end], valBeg)
+			quoted, escaped := false, false
+			for next = valBeg; next < end; next++ {
+				c := buf[next]
+				if escaped {
+					escaped = false
+				} else if quoted {
+					escaped, quoted = c == '\\', c != '"'
+				} else if c == '"' {
+					quoted = true
+				} else if c == ';' || c == ',' {
+					break
+				}
+			}
 			valEnd = next
 			for valEnd > valBeg && blank(buf[valEnd-1]) {
 				valEnd--
