@@ -38,13 +38,15 @@ type oracleServer struct {
 // oracleRequest is one request of a case.
 type oracleRequest struct {
 	method  string
-	path    string   // request path; a unique suffix is added
-	headers []string // extra request fields, e.g. to trigger force-persist
-	cookies []string // Cookie field values
-	flags   Flags    // what the fragment's rules decide for this request
-	useSrv  int      // with UseServer
-	status  int      // status the origin replies with (0: 200)
-	fields  []string // fields the origin adds to its response
+	path    string           // request path; a unique suffix is added
+	headers []string         // extra request fields, e.g. to trigger force-persist
+	cookies []string         // Cookie field values
+	flags   Flags            // what the fragment's rules decide for this request
+	useSrv  int              // with UseServer
+	status  int              // status the origin replies with (0: 200)
+	fields  []string         // fields the origin adds to its response
+	cli     []string         // runtime API commands sent before the request
+	change  func(b *Backend) // what the commands change, for the prediction
 }
 
 // oracleCase is one backend configuration and its requests.
@@ -140,7 +142,8 @@ func oracleCases() []oracleCase {
 		{name: "undated", opts: Options{Name: "SRV", Mode: Insert, Indirect: true}, servers: two, requests: datedRequests()},
 		{name: "attributes postonly", servers: two, opts: Options{Name: "SRV", Mode: Insert, Indirect: true, PostOnly: true, HTTPOnly: true, Secure: true,
 			Domains: []string{".example.com", "foo.example.org"}, Attrs: []string{"SameSite=Strict", "Partitioned"}},
-			requests: []oracleRequest{{}, {method: "POST"}, {method: "PUT"}, {method: "POST", cookies: ck("SRV=b")}}},
+			requests: []oracleRequest{{}, {method: "POST"}, {method: "PUT"}, {method: "POST", cookies: ck("SRV=b")},
+				{fields: ck("Set-Cookie: SRV=x")}, {method: "POST", fields: ck("Set-Cookie: SRV=x")}}},
 		{name: "preserve", opts: Options{Name: "SRV", Mode: Insert, Indirect: true, Preserve: true}, servers: two, requests: []oracleRequest{
 			{cookies: ck("SRV=a"), fields: ck("Set-Cookie: SRV=logout; Max-Age=0")},
 			{fields: ck("Set-Cookie: SRV=logout; Max-Age=0")}, {}, {cookies: ck("SRV=b")},
@@ -171,7 +174,27 @@ func oracleCases() []oracleCase {
 		{name: "shared", opts: insInd, servers: []oracleServer{{name: "s1", cookie: "a"}, {name: "s2", cookie: "a"}, {name: "s3", cookie: "c"}},
 			requests: reqs(ck("SRV=a"), ck("SRV=a"))},
 		{name: "dynamic", opts: Options{Name: "SRVID", Mode: Insert, Dynamic: true}, key: "mysecretphrase",
-			servers: []oracleServer{{name: "s1"}, {name: "s2"}}, requests: reqs(nil, nil)},
+			servers: []oracleServer{{name: "s1"}, {name: "s2"}}, requests: []oracleRequest{
+				{}, {},
+				{cli: ck("disable dynamic-cookie backend b"), change: func(b *Backend) { b.Options.Dynamic = false }},
+				{}, {cookies: ck("SRVID=x")},
+				{cli: ck("enable dynamic-cookie backend b"), change: func(b *Backend) { b.Options.Dynamic = true }},
+				{}, {},
+				{cli: ck("set dynamic-cookie-key backend b newkey"), change: func(b *Backend) { b.Key = "newkey" }},
+				{}, {},
+			}},
+		{name: "health", opts: insInd, servers: two, requests: []oracleRequest{
+			{cli: ck("set server b/s1 health down"), change: func(b *Backend) { b.Servers[0].State = Down }, cookies: ck("SRV=a")},
+			{cli: ck("set server b/s1 health stopping"), change: func(b *Backend) { b.Servers[0].State = Drain }, cookies: ck("SRV=a")},
+			{cli: ck("set server b/s1 health up", "set server b/s2 state maint"), change: func(b *Backend) {
+				b.Servers[0].State, b.Servers[1].State = Ready, Maint
+			}, cookies: ck("SRV=b")},
+			{cli: ck("set server b/s1 state drain"), change: func(b *Backend) { b.Servers[0].State = Drain }, cookies: ck("SRV=b")},
+			{cookies: ck("SRV=a")},
+			{},
+		}},
+		{name: "rewrite without server cookie", opts: Options{Name: "SRV", Mode: Rewrite}, servers: []oracleServer{{name: "s1", cookie: "a"}, {name: "s2"}},
+			requests: []oracleRequest{{fields: ck("Set-Cookie: SRV=xyz")}, {fields: ck("Set-Cookie: SRV=xyz")}}},
 	}
 }
 
@@ -521,7 +544,7 @@ func runOracleCase(t *testing.T, bin string, c oracleCase) {
 	tb, _ := Build(&backend)
 	h := startHAProxy(t, bin, func(port int, sock string) string { return caseConfig(c, addrs, port, sock) })
 	for _, s := range c.servers {
-		if s.state != Ready {
+		if s.state == Drain || s.state == Maint {
 			word := map[State]string{Drain: "drain", Maint: "maint"}[s.state]
 			if r := h.cli(t, "set server b/"+s.name+" state "+word); strings.TrimSpace(r) != "" {
 				t.Fatalf("set server %s state %s: %q", s.name, word, r)
@@ -529,6 +552,15 @@ func runOracleCase(t *testing.T, bin string, c oracleCase) {
 		}
 	}
 	for i, r := range c.requests {
+		for _, cmd := range r.cli {
+			if reply := h.cli(t, cmd); strings.TrimSpace(reply) != "" {
+				t.Fatalf("%s: %q", cmd, reply)
+			}
+		}
+		if r.change != nil {
+			r.change(&backend)
+			tb, _ = Build(&backend)
+		}
 		path := fmt.Sprintf("%s/r%d", r.path, i)
 		method := orDefault(r.method, "GET")
 		var req strings.Builder

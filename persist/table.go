@@ -77,6 +77,7 @@ type Table struct {
 type server struct {
 	cookie  []byte // value, nil when the server has none
 	stopped bool
+	maint   bool // forced maintenance: left out of duplicate checks
 	head    []byte // "set-cookie: NAME=VALUE"
 	prefix  []byte // "VALUE~" for prefix mode
 }
@@ -143,6 +144,7 @@ func Build(b *Backend) (t *Table, warnings []string) {
 	for i := range b.Servers {
 		s := &b.Servers[i]
 		t.servers[i].stopped = s.State.Stopped()
+		t.servers[i].maint = s.State == Maint
 		var v []byte
 		switch {
 		case s.Cookie != "":
@@ -186,6 +188,24 @@ func (t *Table) duplicates(srv []Server, i int) int {
 	n := 0
 	for _, j := range t.group(t.servers[i].cookie) {
 		if int(j) != i && srv[j].State != Maint && (int(j) < i || srv[j].Cookie != "") {
+			n++
+		}
+	}
+	return n
+}
+
+// Collisions returns how many other servers not in Maint carry server i's
+// value: the number of duplicate warnings HAProxy prints when it
+// recomputes one server's dynamic value at run time (`set server ...
+// addr`, DNS) or enables it, unless server i itself is in Maint.
+func (t *Table) Collisions(i int) int {
+	s := &t.servers[i]
+	if s.cookie == nil || s.maint {
+		return 0
+	}
+	n := 0
+	for _, j := range t.group(s.cookie) {
+		if int(j) != i && !t.servers[j].maint {
 			n++
 		}
 	}
