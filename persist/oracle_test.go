@@ -369,7 +369,8 @@ func cookieLine(o Options) string {
 // haproxyProc is a running haproxy with its log lines.
 type haproxyProc struct {
 	cmd  *exec.Cmd
-	logs chan string
+	logs chan string // stdout: the access log
+	errs chan string // stderr: alerts and warnings
 	sock string
 	port int
 }
@@ -405,7 +406,7 @@ func caseConfig(c oracleCase, addrs []netip.AddrPort, port int, sock string) str
 // of the test.
 func startHAProxy(t *testing.T, bin string, config func(port int, sock string) string) *haproxyProc {
 	dir := t.TempDir()
-	h := &haproxyProc{logs: make(chan string, 1024), sock: filepath.Join(dir, "admin.sock"), port: freePort(t)}
+	h := &haproxyProc{logs: make(chan string, 1024), errs: make(chan string, 1024), sock: filepath.Join(dir, "admin.sock"), port: freePort(t)}
 	cfg := config(h.port, h.sock)
 	path := filepath.Join(dir, "h.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
@@ -416,18 +417,22 @@ func startHAProxy(t *testing.T, bin string, config func(port int, sock string) s
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
-	h.cmd.Stderr = &stderr
+	errOut, err := h.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := h.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		s := bufio.NewScanner(out)
+	lines := func(r io.Reader, ch chan<- string) {
+		s := bufio.NewScanner(r)
 		for s.Scan() {
-			h.logs <- s.Text()
+			ch <- s.Text()
 		}
-		close(h.logs)
-	}()
+		close(ch)
+	}
+	go lines(out, h.logs)
+	go lines(errOut, h.errs)
 	t.Cleanup(func() {
 		_ = h.cmd.Process.Kill()
 		_ = h.cmd.Wait()
@@ -439,11 +444,27 @@ func startHAProxy(t *testing.T, bin string, config func(port int, sock string) s
 			break
 		}
 		if i == 100 {
-			t.Fatalf("haproxy did not start: %v\n%s\n%s", err, stderr.String(), cfg)
+			t.Fatalf("haproxy did not start: %v\n%s\n%s", err, strings.Join(h.pending(), "\n"), cfg)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	return h
+}
+
+// pending returns the stderr lines received so far.
+func (h *haproxyProc) pending() []string {
+	var out []string
+	for {
+		select {
+		case l, ok := <-h.errs:
+			if !ok {
+				return out
+			}
+			out = append(out, l)
+		default:
+			return out
+		}
+	}
 }
 
 // cli sends one runtime API command and returns the reply.
