@@ -77,7 +77,7 @@ type Table struct {
 type server struct {
 	cookie  []byte // value, nil when the server has none
 	stopped bool
-	maint   bool // forced maintenance: left out of duplicate checks
+	maint   bool   // forced maintenance: left out of duplicate checks
 	head    []byte // "set-cookie: NAME=VALUE"
 	prefix  []byte // "VALUE~" for prefix mode
 }
