@@ -144,6 +144,17 @@ func oracleCases() []oracleCase {
 			Domains: []string{".example.com", "foo.example.org"}, Attrs: []string{"SameSite=Strict", "Partitioned"}},
 			requests: []oracleRequest{{}, {method: "POST"}, {method: "PUT"}, {method: "POST", cookies: ck("SRV=b")},
 				{fields: ck("Set-Cookie: SRV=x")}, {method: "POST", fields: ck("Set-Cookie: SRV=x")}}},
+		{name: "dates attributes", servers: two, opts: Options{Name: "SRV", Mode: Insert, Indirect: true, NoCache: true, MaxIdle: 600,
+			Domains: []string{".example.com"}, HTTPOnly: true, Secure: true, Attrs: []string{"SameSite=None"}}, requests: datedRequests()},
+		{name: "insert postonly nocache", servers: two, opts: Options{Name: "SRV", Mode: Insert, PostOnly: true, NoCache: true},
+			requests: func() []oracleRequest {
+				var r []oracleRequest
+				for _, q := range nocache {
+					q.method = "POST"
+					r = append(r, q)
+				}
+				return append(r, nocache...)
+			}()},
 		{name: "preserve", opts: Options{Name: "SRV", Mode: Insert, Indirect: true, Preserve: true}, servers: two, requests: []oracleRequest{
 			{cookies: ck("SRV=a"), fields: ck("Set-Cookie: SRV=logout; Max-Age=0")},
 			{fields: ck("Set-Cookie: SRV=logout; Max-Age=0")}, {}, {cookies: ck("SRV=b")},
