@@ -66,6 +66,10 @@ func (u *Upstream) Init(l *Loop, h UpstreamHandler) {
 // valid until OnClose.
 func (u *Upstream) Conn() gnet.Conn { return u.conn }
 
+// Handler returns the handler given to Init: the protocol layer's struct
+// embedding u, when it takes u from a Pool.
+func (u *Upstream) Handler() UpstreamHandler { return u.h }
+
 // Loop returns the loop u belongs to.
 func (u *Upstream) Loop() *Loop { return u.loop }
 
