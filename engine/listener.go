@@ -148,12 +148,14 @@ func (s *Server) accept(ln *Listener) {
 			continue
 		}
 		backoff = 0
-		if s.draining.Load() || s.fds.Load() >= s.budget {
+		if s.fds.Load() >= s.budget {
 			_ = nc.Close()
 			continue
 		}
+		s.pending.Add(1)
 		ctx := gnet.NewContext(gnet.NewNetConnContext(context.Background(), nc), ln)
 		if _, err := s.eng.Register(ctx); err != nil {
+			s.pending.Add(-1)
 			_ = nc.Close()
 			if s.eng.Validate() != nil {
 				return
