@@ -32,9 +32,8 @@ import (
 // it in the connection's context; every method runs on the connection's
 // loop.
 type Endpoint interface {
-	// OnOpen runs when the connection joins its loop: right after Accept,
-	// and again after a Valve resumes it (then c is a new gnet.Conn for the
-	// same socket).
+	// OnOpen runs once, right after Accept returned the Endpoint. (A
+	// producer resumed by a Valve comes back through the Valve's callback.)
 	OnOpen(c gnet.Conn) gnet.Action
 	// OnTraffic runs when bytes arrive (see gnet.EventHandler.OnTraffic).
 	OnTraffic(c gnet.Conn) gnet.Action

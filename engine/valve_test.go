@@ -59,7 +59,7 @@ func (p *streamPair) OnTraffic(c gnet.Conn) gnet.Action {
 func (p *streamPair) OnClose(gnet.Conn, error) {
 	p.clientOpen = false
 	p.sv.Close()
-	p.up.Close()
+	p.up.CloseFlushed(10 * time.Second) // what the client sent last may still be buffered
 	p.end()
 }
 
@@ -98,16 +98,9 @@ func (p *streamPair) forward(src, dst gnet.Conn, v *Valve) gnet.Action {
 	if dst == nil {
 		return gnet.None // dst is paused itself; keep the bytes
 	}
-	buf, _ := src.Peek(-1)
-	n := len(buf)
-	if n == 0 {
-		return gnet.None
-	}
-	_, _ = dst.Write(buf)
-	if !p.clientOpen || !p.serverOpen {
+	if _, ok := Forward(src, dst, -1); !ok || !p.clientOpen || !p.serverOpen {
 		return gnet.Close // the write failed and closed dst
 	}
-	_, _ = src.Discard(n)
 	if dst.OutboundBuffered() > p.h.high && v.Pause(src, dst, p.h.low) == nil {
 		p.h.pauses.Add(1)
 	}
