@@ -67,9 +67,7 @@ func ParseBind(bind string) (network, address string, err error) {
 			if network == "tcp6" && !ip.Is4In6() {
 				return "", "", ErrBind
 			}
-			if network == "" {
-				network = "tcp4"
-			}
+			network, host = "tcp4", ip.Unmap().String()
 		} else {
 			if network == "tcp4" {
 				return "", "", ErrBind
@@ -132,6 +130,13 @@ func (ln *Listener) Close() error {
 // temporary failure (descriptor or memory exhaustion) it backs off instead
 // of stopping, and over the descriptor budget it closes connections at once.
 func (s *Server) accept(ln *Listener) {
+	results := make(chan (<-chan gnet.RegisteredResult), 256)
+	reaped := make(chan struct{})
+	go s.reap(results, reaped)
+	defer func() {
+		close(results)
+		<-reaped
+	}()
 	var backoff time.Duration
 	for {
 		nc, err := ln.ln.AcceptTCP()
@@ -148,16 +153,38 @@ func (s *Server) accept(ln *Listener) {
 			continue
 		}
 		backoff = 0
-		if s.draining.Load() || s.fds.Load() >= s.budget {
+		if s.fds.Load() >= s.budget {
 			_ = nc.Close()
 			continue
 		}
+		s.pending.Add(1)
 		ctx := gnet.NewContext(gnet.NewNetConnContext(context.Background(), nc), ln)
-		if _, err := s.eng.Register(ctx); err != nil {
+		ch, err := s.eng.Register(ctx)
+		if err != nil {
+			s.pending.Add(-1)
 			_ = nc.Close()
 			if s.eng.Validate() != nil {
 				return
 			}
+			continue
+		}
+		results <- ch
+	}
+}
+
+// reap uncounts the accepted connections gnet failed to enroll (it closed
+// them), in accept order, until results is closed or the server stops: a
+// result may never come once the loops have stopped.
+func (s *Server) reap(results <-chan (<-chan gnet.RegisteredResult), done chan<- struct{}) {
+	defer close(done)
+	for ch := range results {
+		select {
+		case res := <-ch:
+			if res.Err != nil {
+				s.pending.Add(-1)
+			}
+		case <-s.tickCtx.Done():
+			return
 		}
 	}
 }

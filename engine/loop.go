@@ -23,12 +23,12 @@ type Loop struct {
 	srv     *Server
 	wheel   wheel
 	tick    time.Duration
-	epoch   time.Time     // start of the wheel's tick count
-	now     time.Time     // coarse clock, refreshed every tick
-	valves  Valve         // sentinel of the ring of paused producers
-	clients int           // client connections open on this loop
-	ticking atomic.Bool   // a tick task is queued and not yet run
-	onTick  gnet.Runnable // the tick task, built once
+	epoch   time.Time      // start of the wheel's tick count
+	now     time.Time      // coarse clock, refreshed every tick
+	valves  Valve          // sentinel of the ring of paused producers
+	closing []pendingClose // connections to close once flushed
+	ticking atomic.Bool    // a tick task is queued and not yet run
+	onTick  gnet.Runnable  // the tick task, built once
 }
 
 func newLoop(srv *Server, el gnet.EventLoop) *Loop {
@@ -49,9 +49,6 @@ func (l *Loop) Server() *Server { return l.srv }
 
 // Now returns the loop's coarse clock: the time of the last tick.
 func (l *Loop) Now() time.Time { return l.now }
-
-// Clients returns the number of client connections open on this loop.
-func (l *Loop) Clients() int { return l.clients }
 
 // Schedule arms t to fire on this loop after d, rounded up to the next tick.
 // A pending timer is moved. t must have been given its callback by Init.
@@ -91,8 +88,8 @@ func (l *Loop) run(ctx context.Context) {
 }
 
 // advance is the tick task: it refreshes the clock, fires due timers (as
-// many ticks as elapsed, so a busy loop catches up) and resumes paused
-// producers whose consumer has drained.
+// many ticks as elapsed, so a busy loop catches up), resumes paused
+// producers whose consumer has drained and closes flushed connections.
 func (l *Loop) advance(context.Context) error {
 	l.ticking.Store(false)
 	l.now = time.Now()
@@ -101,5 +98,8 @@ func (l *Loop) advance(context.Context) error {
 		l.wheel.advance()
 	}
 	l.watchValves()
+	if len(l.closing) > 0 {
+		l.watchClosing()
+	}
 	return nil
 }

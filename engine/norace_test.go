@@ -3,4 +3,4 @@
 package engine
 
 // streamSize is how much the memory tests push each way.
-const streamSize = 1 << 30
+const streamSize = 512 << 20

@@ -32,9 +32,8 @@ import (
 // it in the connection's context; every method runs on the connection's
 // loop.
 type Endpoint interface {
-	// OnOpen runs when the connection joins its loop: right after Accept,
-	// and again after a Valve resumes it (then c is a new gnet.Conn for the
-	// same socket).
+	// OnOpen runs once, right after Accept returned the Endpoint. (A
+	// producer resumed by a Valve comes back through the Valve's callback.)
 	OnOpen(c gnet.Conn) gnet.Action
 	// OnTraffic runs when bytes arrive (see gnet.EventHandler.OnTraffic).
 	OnTraffic(c gnet.Conn) gnet.Action
@@ -83,13 +82,15 @@ type Server struct {
 
 	fds      atomic.Int64 // sockets held: clients, upstreams, detached ones
 	clients  atomic.Int64 // client connections, tunnelled ones included
+	pending  atomic.Int64 // accepted connections not yet opened on a loop
 	draining atomic.Bool
 	started  atomic.Bool
 	ready    chan struct{} // closed once the loops run and accepting began
 	done     chan struct{} // closed when Serve returns
 	stopTick context.CancelFunc
 	tickCtx  context.Context
-	workers  sync.WaitGroup // accept and tick goroutines
+	workers  sync.WaitGroup // tick goroutines
+	accepts  sync.WaitGroup // accept goroutines
 }
 
 // engineSeq numbers the internal listener names of the servers of a process.
@@ -172,9 +173,10 @@ func (s *Server) Clients() int { return int(s.clients.Load()) }
 func (s *Server) Draining() bool { return s.draining.Load() }
 
 // Shutdown stops gracefully: it stops accepting (closing this process's
-// listening descriptors; a process that inherited them keeps accepting),
-// runs Handler.Drain on every loop, waits until no client connection is
-// left or ctx ends, then stops the engine.
+// listening descriptors; a process that inherited them keeps accepting, and
+// connections still queued stay queued for it), runs Handler.Drain on every
+// loop, waits until no client connection is left (those accepted while
+// stopping included) or ctx ends, then stops the engine.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.draining.Store(true)
 	select {
@@ -187,6 +189,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, ln := range s.Listeners() {
 		_ = ln.Close()
 	}
+	s.accepts.Wait() // every accepted connection is now counted in pending
 	s.mu.Lock()
 	for _, l := range s.loops {
 		_ = l.Execute(func() { s.h.Drain(l) })
@@ -194,7 +197,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Unlock()
 	tk := time.NewTicker(10 * time.Millisecond)
 	defer tk.Stop()
-	for s.clients.Load() > 0 {
+	for s.clients.Load() > 0 || s.pending.Load() > 0 {
 		select {
 		case <-ctx.Done():
 			return errors.Join(ctx.Err(), s.Stop(context.Background()))
@@ -224,6 +227,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	s.stopTick()
+	s.accepts.Wait()
 	err := s.eng.Stop(ctx)
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) && s.eng.Validate() != nil {
 		err = nil // already stopped
@@ -265,9 +269,9 @@ func (s *Server) OnTick() (time.Duration, gnet.Action) {
 	if s.started.CompareAndSwap(false, true) {
 		s.mu.Lock()
 		for _, ln := range s.lns {
-			s.workers.Add(1)
+			s.accepts.Add(1)
 			go func() {
-				defer s.workers.Done()
+				defer s.accepts.Done()
 				s.accept(ln)
 			}()
 		}
@@ -295,8 +299,9 @@ var (
 func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	switch x := c.Context().(type) {
 	case *Listener:
+		s.pending.Add(-1)
 		s.fds.Add(1)
-		if s.clients.Load() >= s.maxConn || s.draining.Load() {
+		if s.clients.Load() >= s.maxConn {
 			c.SetContext(refused)
 			return nil, gnet.Close
 		}

@@ -62,8 +62,12 @@ func TestShutdownWaitsForClients(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Shutdown(t.Context()) }()
 	if !within(2*time.Second, func() bool {
-		_, err := net.DialTimeout("tcp", lns[0].Addr().String(), 100*time.Millisecond)
-		return err != nil
+		probe, err := net.DialTimeout("tcp", lns[0].Addr().String(), 100*time.Millisecond)
+		if err != nil {
+			return true
+		}
+		_ = probe.Close() // accepted before the listener closed: served, then gone
+		return false
 	}) {
 		t.Fatal("listener still accepts after Shutdown began")
 	}

@@ -104,19 +104,9 @@ func (s *tunnelSide) traffic(gnet.Conn) gnet.Action {
 	return gnet.None
 }
 
-// pump writes everything s has buffered to its peer, then discards it.
-func (s *tunnelSide) pump() {
-	buf, _ := s.c.Peek(-1)
-	if len(buf) == 0 {
-		return
-	}
-	n := len(buf)
-	_, _ = s.peer.c.Write(buf)
-	if s.t.open < 2 {
-		return // the write failed and closed the peer
-	}
-	_, _ = s.c.Discard(n)
-}
+// pump forwards everything s has buffered to its peer. If the write fails,
+// the peer's OnClose has run and closes s.
+func (s *tunnelSide) pump() { Forward(s.c, s.peer.c, -1) }
 
 // detach moves both sockets off the loop once gnet buffers nothing for
 // them, else retries on the next tick.

@@ -63,11 +63,18 @@ func (v *Valve) Init(l *Loop, resumed func(c gnet.Conn, err error)) {
 func (v *Valve) Paused() bool { return v.state != valveOpen }
 
 // Pause takes producer off the loop until consumer's outbound buffer holds
-// at most low bytes. Call it from producer's own OnTraffic, after
-// forwarding and discarding everything it read: it fails with ErrBusy while
-// gnet buffers input or output for producer (closing would lose them).
-// producer is closed asynchronously; do not use it after Pause. If producer
-// is an Upstream's connection, Upstream.Conn is nil until the resume.
+// at most low bytes. Call it on the loop after forwarding and discarding
+// everything producer read: it fails with ErrBusy while gnet buffers input
+// or output for producer (closing would lose them). Do not use producer
+// after Pause; if it is an Upstream's connection, Upstream.Conn is nil until
+// the resume.
+//
+// The gnet connection is closed synchronously, even from its own
+// OnTraffic: an asynchronous Close runs only after the loop's next
+// epoll_wait, which may report the socket readable again, and gnet would
+// read bytes into a connection about to be dropped. (Closing inside its
+// OnTraffic is safe in gnet v2.10.0: after the callback, read() appends an
+// empty buffer and returns.)
 func (v *Valve) Pause(producer, consumer gnet.Conn, low int) error {
 	if v.state != valveOpen {
 		panic("BUG: engine: Pause of a paused Valve")
@@ -87,7 +94,7 @@ func (v *Valve) Pause(producer, consumer gnet.Conn, low int) error {
 		u.conn = nil
 	}
 	producer.SetContext(detached)
-	_ = producer.Close()
+	_ = producer.EventLoop().Close(producer)
 	v.state = valvePaused
 	l := v.loop
 	v.prev, v.next = l.valves.prev, &l.valves

@@ -109,13 +109,12 @@ func (d *ChunkedDecoder) Next(buf []byte) (n int, data Span, err error) {
 				return i, Span{}, ErrChunkExtension
 			}
 		case cExt:
+			lim := min(len(buf), i+d.maxExt-d.ext)
 			j := i
-			for j < len(buf) && isFieldValue[buf[j]] {
+			for j < lim && isFieldValue[buf[j]] {
 				j++
 			}
-			if d.ext += j - i; d.ext > d.maxExt {
-				return j, Span{}, ErrChunkExtension
-			}
+			d.ext += j - i
 			i = j
 			if i == len(buf) {
 				break
@@ -158,17 +157,19 @@ func (d *ChunkedDecoder) Next(buf []byte) (n int, data Span, err error) {
 			i++
 			d.state = cSize
 		case cTrailerStart, cTrailerName, cTrailerValue, cTrailerLF, cEndLF:
-			j, err := d.trailerBytes(buf, i)
-			if d.trailer += j - i; d.trailer > d.maxTrailer {
-				return j, Span{}, ErrTrailerTooLarge
-			}
+			lim := min(len(buf), i+d.maxTrailer-d.trailer)
+			j, err := d.trailerBytes(buf[:lim], i)
+			d.trailer += j - i
 			if err != nil {
 				return j, Span{}, err
 			}
-			i = j
 			if d.state == cDone {
-				return i, Span{}, nil
+				return j, Span{}, nil
 			}
+			if j == lim && lim < len(buf) {
+				return j, Span{}, ErrTrailerTooLarge
+			}
+			i = j
 		case cDone:
 			return i, Span{}, nil
 		}

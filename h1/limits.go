@@ -13,7 +13,8 @@ type Limits struct {
 	MaxHeaders int
 	// MaxChunkExt bounds the bytes of extensions on one chunk-size line.
 	MaxChunkExt int
-	// MaxTrailer bounds the bytes of a trailer section.
+	// MaxTrailer bounds the bytes of a trailer section, its final CRLF
+	// included; it is at least 2.
 	MaxTrailer int
 }
 
@@ -28,7 +29,7 @@ func DefaultLimits() Limits {
 func (l *Limits) maxHead() int { return l.BufSize - l.MaxRewrite }
 
 func (l *Limits) check() {
-	if l.BufSize <= l.MaxRewrite || l.MaxRewrite < 0 || l.MaxHeaders < 2 || l.MaxChunkExt < 0 || l.MaxTrailer < 0 || l.BufSize > 1<<31 {
+	if l.BufSize <= l.MaxRewrite || l.MaxRewrite < 0 || l.MaxHeaders < 2 || l.MaxChunkExt < 0 || l.MaxTrailer < 2 || l.BufSize > 1<<31 {
 		panic("BUG: h1: invalid Limits")
 	}
 }

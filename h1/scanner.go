@@ -305,7 +305,7 @@ func (s *Scanner) scan(buf []byte, h *Header, req *Request, resp *Response) (int
 				return i, ErrBareCR
 			}
 			if s.state == stValueLF {
-				if err := s.addField(buf, h, req); err != nil {
+				if err := s.addField(buf, h, req, s.line, s.nameEnd, s.mark, s.valEnd); err != nil {
 					return i, err
 				}
 			}
@@ -406,6 +406,9 @@ func (s *Scanner) scan(buf []byte, h *Header, req *Request, resp *Response) (int
 // still examined once.
 func (s *Scanner) fieldLine(buf []byte, h *Header, req *Request, i int) (int, error) {
 	j := i + 1
+	for j+4 <= len(buf) && tchar[buf[j]]&tchar[buf[j+1]]&tchar[buf[j+2]]&tchar[buf[j+3]] != 0 {
+		j += 4
+	}
 	for j < len(buf) && isTchar[buf[j]] {
 		j++
 	}
@@ -413,33 +416,31 @@ func (s *Scanner) fieldLine(buf []byte, h *Header, req *Request, i int) (int, er
 		s.state = stName
 		return j, nil
 	}
-	s.nameEnd = j
+	colon := j
 	j++
 	for j < len(buf) && (buf[j] == ' ' || buf[j] == '\t') {
 		j++
 	}
 	if j == len(buf) {
-		s.state = stOWS
+		s.nameEnd, s.state = colon, stOWS
 		return j, nil
 	}
-	s.mark = j
+	val := j
 	j = skipValue(buf, j)
 	if j+1 >= len(buf) || buf[j] != '\r' || buf[j+1] != '\n' {
-		s.state = stValue
+		s.nameEnd, s.mark, s.state = colon, val, stValue
 		return j, nil
 	}
 	e := j
-	for e > s.mark && (buf[e-1] == ' ' || buf[e-1] == '\t') {
+	for e > val && (buf[e-1] == ' ' || buf[e-1] == '\t') {
 		e--
 	}
 	s.work += j - e
-	s.valEnd = e
-	j += 2
-	if err := s.addField(buf, h, req); err != nil {
-		return j - 1, err
+	if err := s.addField(buf, h, req, i, colon, val, e); err != nil {
+		return j + 1, err
 	}
-	s.line = j
-	return j, nil
+	s.line = j + 2
+	return j + 2, nil
 }
 
 // skipTarget returns the offset of the first byte at or after i that is not
@@ -458,10 +459,10 @@ func skipTarget(buf []byte, i int) int {
 // be part of a field value (CR, LF or another control byte), or len(buf).
 func skipValue(buf []byte, i int) int {
 	for {
-		for i+8 <= len(buf) && !hasValueStop(binary.LittleEndian.Uint64(buf[i:])) {
+		for i+8 <= len(buf) && valueStops(binary.LittleEndian.Uint64(buf[i:])) == 0 {
 			i += 8
 		}
-		for i < len(buf) && buf[i] >= ' ' && buf[i] != 0x7f {
+		for i < len(buf) && valueStop[buf[i]] == 0 {
 			i++
 		}
 		if i < len(buf) && buf[i] == '\t' {
@@ -472,19 +473,17 @@ func skipValue(buf []byte, i int) int {
 	}
 }
 
-// addField records the field line just ended and applies its meaning.
-func (s *Scanner) addField(buf []byte, h *Header, req *Request) error {
-	f := Field{Name: span(s.line, s.nameEnd), Value: span(s.mark, s.valEnd)}
-	name := buf[s.line:s.nameEnd]
-	f.ID = fieldID(name)
-	s.work += len(name)
-	h.Fields = append(h.Fields, f)
-	if f.ID == FieldOther {
+// addField records the field line whose name spans buf[name:colon] and
+// whose value spans buf[val:end], and applies its meaning.
+func (s *Scanner) addField(buf []byte, h *Header, req *Request, name, colon, val, end int) error {
+	id := fieldID(buf[name:colon])
+	s.work += colon - name
+	h.Fields = append(h.Fields, Field{Name: span(name, colon), Value: span(val, end), ID: id})
+	if id == FieldOther {
 		return nil
 	}
-	v := buf[s.mark:s.valEnd]
-	s.work += len(v)
-	return h.apply(f.ID, v, req, len(h.Fields)-1)
+	s.work += end - val
+	return h.apply(id, buf[val:end], req, len(h.Fields)-1)
 }
 
 // span converts offsets, which the head size limit keeps below 2^31.

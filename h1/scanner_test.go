@@ -310,8 +310,8 @@ func TestSWARMatchesTables(t *testing.T) {
 			for i := 7; i >= 0; i-- {
 				x = x<<8 | uint64(w[i])
 			}
-			if got, want := hasValueStop(x), byte(c) < ' ' || c == 0x7f; got != want {
-				t.Errorf("hasValueStop with %#x at %d = %v", c, pos, got)
+			if got, want := valueStops(x) != 0, valueStop[c] == 1; got != want {
+				t.Errorf("valueStops with %#x at %d = %v", c, pos, got)
 			}
 			if got, want := hasTargetStop(x), !isTarget[c]; got != want {
 				t.Errorf("hasTargetStop with %#x at %d = %v", c, pos, got)

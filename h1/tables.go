@@ -7,6 +7,10 @@ var (
 	// transfer codings and connection options.
 	isTchar [256]bool
 
+	// tchar is 1 for the bytes isTchar marks, so that several lookups
+	// combine with & into one branch.
+	tchar [256]uint8
+
 	// isFieldValue marks bytes allowed inside a field value or a reason
 	// phrase: VCHAR, SP, HTAB and obs-text. CR, LF, NUL, DEL and the other
 	// control bytes are not.
@@ -18,6 +22,9 @@ var (
 	// isHostChar marks bytes allowed in a Host value or an authority:
 	// unreserved, pct-encoded, sub-delims, ":" and the IP-literal brackets.
 	isHostChar [256]bool
+
+	// valueStop is 1 for the bytes valueStops detects, 0 for the others.
+	valueStop [256]uint8
 
 	// lower maps ASCII upper-case letters to lower case and every other byte
 	// to itself.
@@ -32,6 +39,9 @@ func init() {
 		b := byte(c)
 		isFieldValue[c] = b == '\t' || (b >= ' ' && b != 0x7f)
 		isTarget[c] = b > ' ' && b < 0x7f
+		if b < ' ' || b == 0x7f {
+			valueStop[c] = 1
+		}
 		lower[c] = b
 		if b >= 'A' && b <= 'Z' {
 			lower[c] = b + 'a' - 'A'
@@ -52,6 +62,11 @@ func init() {
 	for _, b := range []byte("!#$%&'*+-.^_`|~") {
 		isTchar[b] = true
 	}
+	for c, t := range isTchar {
+		if t {
+			tchar[c] = 1
+		}
+	}
 	for _, b := range []byte("-._~%!$&'()*+,;=:[]") {
 		isHostChar[b] = true
 	}
@@ -64,12 +79,12 @@ const (
 	highs = 0x8080808080808080
 )
 
-// hasValueStop reports whether x holds a byte that ends or breaks a field
-// value run: any byte below 0x20 (including HTAB, which the byte loop then
-// accepts) or DEL.
-func hasValueStop(x uint64) bool {
+// valueStops returns a mask that is not zero when x holds a byte that ends
+// or breaks a field value run: any byte below 0x20 (including HTAB, which
+// the byte loop then accepts) or DEL.
+func valueStops(x uint64) uint64 {
 	d := x ^ (0x7f * ones)
-	return ((x-0x20*ones)&^x|(d-ones)&^d)&highs != 0
+	return ((x-0x20*ones)&^x | (d-ones)&^d) & highs
 }
 
 // hasTargetStop reports whether x holds a byte that is not a VCHAR: SP, a

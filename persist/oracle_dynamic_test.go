@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // dynamicServer is a server line for the dynamic cookie differential tests:
@@ -154,6 +155,53 @@ func TestOracleDuplicateWarnings(t *testing.T) {
 		_, warn := Build(b)
 		if got != len(warn) {
 			t.Errorf("round %d: haproxy printed %d warnings, Build returned %d\n%s", round, got, len(warn), out)
+		}
+	}
+}
+
+// TestOracleRuntimeCollisions moves servers onto another server's address
+// with `set server ... addr` and compares the duplicate warnings HAProxy
+// prints with Collisions on the rebuilt table.
+func TestOracleRuntimeCollisions(t *testing.T) {
+	bin, err := exec.LookPath("haproxy")
+	if err != nil {
+		t.Skip("haproxy not found on PATH: differential tests against HAProxy 2.6 skipped")
+	}
+	if testing.Short() {
+		t.Skip("differential tests skipped in -short mode")
+	}
+	lo := netip.MustParseAddr("127.0.0.1")
+	servers := []dynamicServer{{addr: "127.0.0.1:1001", ip: lo, svcPort: 1001}, {addr: "127.0.0.1:1002", ip: lo, svcPort: 1002},
+		{addr: "127.0.0.1:1003", ip: lo, svcPort: 1003, maint: true}, {addr: "127.0.0.1:1004", ip: lo, svcPort: 1004}}
+	h := startHAProxy(t, bin, func(_ int, sock string) string { return dynamicConfig("k", servers, sock) })
+	b := &Backend{Name: "b", Key: "k", Options: Options{Name: "SRVID", Mode: Insert, Dynamic: true}}
+	for i, s := range servers {
+		st := Ready
+		if s.maint {
+			st = Maint
+		}
+		b.Servers = append(b.Servers, Server{Name: fmt.Sprint("s", i), Addr: s.ip, Port: s.svcPort, State: st})
+	}
+	h.pending()
+	for _, mv := range []struct{ srv, port int }{{1, 1001}, {3, 1001}, {2, 1001}, {3, 1004}, {0, 1004}} {
+		reply := h.cli(t, fmt.Sprintf("set server b/s%d addr 127.0.0.1 port %d", mv.srv, mv.port))
+		if !strings.Contains(reply, "port changed") {
+			t.Fatalf("set server addr: %q", reply)
+		}
+		b.Servers[mv.srv].Port = uint32(mv.port)
+		tb, _ := Build(b)
+		want := tb.Collisions(mv.srv)
+		// stderr is read by another goroutine: give it time to arrive.
+		got := 0
+		for deadline := time.Now().Add(300 * time.Millisecond); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			for _, l := range h.pending() {
+				if strings.Contains(l, DuplicateWarning) {
+					got++
+				}
+			}
+		}
+		if got != want {
+			t.Errorf("s%d moved to port %d: haproxy warned %d times, Collisions %d", mv.srv, mv.port, got, want)
 		}
 	}
 }

@@ -38,13 +38,15 @@ type oracleServer struct {
 // oracleRequest is one request of a case.
 type oracleRequest struct {
 	method  string
-	path    string   // request path; a unique suffix is added
-	headers []string // extra request fields, e.g. to trigger force-persist
-	cookies []string // Cookie field values
-	flags   Flags    // what the fragment's rules decide for this request
-	useSrv  int      // with UseServer
-	status  int      // status the origin replies with (0: 200)
-	fields  []string // fields the origin adds to its response
+	path    string           // request path; a unique suffix is added
+	headers []string         // extra request fields, e.g. to trigger force-persist
+	cookies []string         // Cookie field values
+	flags   Flags            // what the fragment's rules decide for this request
+	useSrv  int              // with UseServer
+	status  int              // status the origin replies with (0: 200)
+	fields  []string         // fields the origin adds to its response
+	cli     []string         // runtime API commands sent before the request
+	change  func(b *Backend) // what the commands change, for the prediction
 }
 
 // oracleCase is one backend configuration and its requests.
@@ -140,7 +142,19 @@ func oracleCases() []oracleCase {
 		{name: "undated", opts: Options{Name: "SRV", Mode: Insert, Indirect: true}, servers: two, requests: datedRequests()},
 		{name: "attributes postonly", servers: two, opts: Options{Name: "SRV", Mode: Insert, Indirect: true, PostOnly: true, HTTPOnly: true, Secure: true,
 			Domains: []string{".example.com", "foo.example.org"}, Attrs: []string{"SameSite=Strict", "Partitioned"}},
-			requests: []oracleRequest{{}, {method: "POST"}, {method: "PUT"}, {method: "POST", cookies: ck("SRV=b")}}},
+			requests: []oracleRequest{{}, {method: "POST"}, {method: "PUT"}, {method: "POST", cookies: ck("SRV=b")},
+				{fields: ck("Set-Cookie: SRV=x")}, {method: "POST", fields: ck("Set-Cookie: SRV=x")}}},
+		{name: "dates attributes", servers: two, opts: Options{Name: "SRV", Mode: Insert, Indirect: true, NoCache: true, MaxIdle: 600,
+			Domains: []string{".example.com"}, HTTPOnly: true, Secure: true, Attrs: []string{"SameSite=None"}}, requests: datedRequests()},
+		{name: "insert postonly nocache", servers: two, opts: Options{Name: "SRV", Mode: Insert, PostOnly: true, NoCache: true},
+			requests: func() []oracleRequest {
+				var r []oracleRequest
+				for _, q := range nocache {
+					q.method = "POST"
+					r = append(r, q)
+				}
+				return append(r, nocache...)
+			}()},
 		{name: "preserve", opts: Options{Name: "SRV", Mode: Insert, Indirect: true, Preserve: true}, servers: two, requests: []oracleRequest{
 			{cookies: ck("SRV=a"), fields: ck("Set-Cookie: SRV=logout; Max-Age=0")},
 			{fields: ck("Set-Cookie: SRV=logout; Max-Age=0")}, {}, {cookies: ck("SRV=b")},
@@ -171,7 +185,27 @@ func oracleCases() []oracleCase {
 		{name: "shared", opts: insInd, servers: []oracleServer{{name: "s1", cookie: "a"}, {name: "s2", cookie: "a"}, {name: "s3", cookie: "c"}},
 			requests: reqs(ck("SRV=a"), ck("SRV=a"))},
 		{name: "dynamic", opts: Options{Name: "SRVID", Mode: Insert, Dynamic: true}, key: "mysecretphrase",
-			servers: []oracleServer{{name: "s1"}, {name: "s2"}}, requests: reqs(nil, nil)},
+			servers: []oracleServer{{name: "s1"}, {name: "s2"}}, requests: []oracleRequest{
+				{}, {},
+				{cli: ck("disable dynamic-cookie backend b"), change: func(b *Backend) { b.Options.Dynamic = false }},
+				{}, {cookies: ck("SRVID=x")},
+				{cli: ck("enable dynamic-cookie backend b"), change: func(b *Backend) { b.Options.Dynamic = true }},
+				{}, {},
+				{cli: ck("set dynamic-cookie-key backend b newkey"), change: func(b *Backend) { b.Key = "newkey" }},
+				{}, {},
+			}},
+		{name: "health", opts: insInd, servers: two, requests: []oracleRequest{
+			{cli: ck("set server b/s1 health down"), change: func(b *Backend) { b.Servers[0].State = Down }, cookies: ck("SRV=a")},
+			{cli: ck("set server b/s1 health stopping"), change: func(b *Backend) { b.Servers[0].State = Drain }, cookies: ck("SRV=a")},
+			{cli: ck("set server b/s1 health up", "set server b/s2 state maint"), change: func(b *Backend) {
+				b.Servers[0].State, b.Servers[1].State = Ready, Maint
+			}, cookies: ck("SRV=b")},
+			{cli: ck("set server b/s1 state drain"), change: func(b *Backend) { b.Servers[0].State = Drain }, cookies: ck("SRV=b")},
+			{cookies: ck("SRV=a")},
+			{},
+		}},
+		{name: "rewrite without server cookie", opts: Options{Name: "SRV", Mode: Rewrite}, servers: []oracleServer{{name: "s1", cookie: "a"}, {name: "s2"}},
+			requests: []oracleRequest{{fields: ck("Set-Cookie: SRV=xyz")}, {fields: ck("Set-Cookie: SRV=xyz")}}},
 	}
 }
 
@@ -189,6 +223,8 @@ func datedRequests() []oracleRequest {
 		{cookies: ck("SRV=|" + e(60))}, {cookies: ck("SRV=b|garbage|xyz")}, {cookies: ck("SRV=b|" + e(60) + "|" + e(-100))},
 		{cookies: ck("SRV=b|" + e(60))}, {cookies: ck("SRV=b|"+e(-100)+"|"+e(-100), "SRV=a")},
 		{cookies: ck("SRV=b|" + e(-3000) + "; SRV=a")}, {cookies: ck("SRV=b|/////|/////")},
+		{cookies: ck("SRV=a; SRV=b|" + e(-3000) + "|" + e(-3000))}, {cookies: ck("SRV=a|"+e(-3000), "SRV=b")},
+		{cookies: ck("SRV=a|"+e(-100), "x=1; SRV=b|"+e(60)+"|"+e(-100))},
 	}
 }
 
@@ -344,7 +380,8 @@ func cookieLine(o Options) string {
 // haproxyProc is a running haproxy with its log lines.
 type haproxyProc struct {
 	cmd  *exec.Cmd
-	logs chan string
+	logs chan string // stdout: the access log
+	errs chan string // stderr: alerts and warnings
 	sock string
 	port int
 }
@@ -380,7 +417,7 @@ func caseConfig(c oracleCase, addrs []netip.AddrPort, port int, sock string) str
 // of the test.
 func startHAProxy(t *testing.T, bin string, config func(port int, sock string) string) *haproxyProc {
 	dir := t.TempDir()
-	h := &haproxyProc{logs: make(chan string, 1024), sock: filepath.Join(dir, "admin.sock"), port: freePort(t)}
+	h := &haproxyProc{logs: make(chan string, 1024), errs: make(chan string, 1024), sock: filepath.Join(dir, "admin.sock"), port: freePort(t)}
 	cfg := config(h.port, h.sock)
 	path := filepath.Join(dir, "h.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
@@ -391,18 +428,22 @@ func startHAProxy(t *testing.T, bin string, config func(port int, sock string) s
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
-	h.cmd.Stderr = &stderr
+	errOut, err := h.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := h.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		s := bufio.NewScanner(out)
+	lines := func(r io.Reader, ch chan<- string) {
+		s := bufio.NewScanner(r)
 		for s.Scan() {
-			h.logs <- s.Text()
+			ch <- s.Text()
 		}
-		close(h.logs)
-	}()
+		close(ch)
+	}
+	go lines(out, h.logs)
+	go lines(errOut, h.errs)
 	t.Cleanup(func() {
 		_ = h.cmd.Process.Kill()
 		_ = h.cmd.Wait()
@@ -414,11 +455,27 @@ func startHAProxy(t *testing.T, bin string, config func(port int, sock string) s
 			break
 		}
 		if i == 100 {
-			t.Fatalf("haproxy did not start: %v\n%s\n%s", err, stderr.String(), cfg)
+			t.Fatalf("haproxy did not start: %v\n%s\n%s", err, strings.Join(h.pending(), "\n"), cfg)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	return h
+}
+
+// pending returns the stderr lines received so far.
+func (h *haproxyProc) pending() []string {
+	var out []string
+	for {
+		select {
+		case l, ok := <-h.errs:
+			if !ok {
+				return out
+			}
+			out = append(out, l)
+		default:
+			return out
+		}
+	}
 }
 
 // cli sends one runtime API command and returns the reply.
@@ -519,7 +576,7 @@ func runOracleCase(t *testing.T, bin string, c oracleCase) {
 	tb, _ := Build(&backend)
 	h := startHAProxy(t, bin, func(port int, sock string) string { return caseConfig(c, addrs, port, sock) })
 	for _, s := range c.servers {
-		if s.state != Ready {
+		if s.state == Drain || s.state == Maint {
 			word := map[State]string{Drain: "drain", Maint: "maint"}[s.state]
 			if r := h.cli(t, "set server b/"+s.name+" state "+word); strings.TrimSpace(r) != "" {
 				t.Fatalf("set server %s state %s: %q", s.name, word, r)
@@ -527,6 +584,15 @@ func runOracleCase(t *testing.T, bin string, c oracleCase) {
 		}
 	}
 	for i, r := range c.requests {
+		for _, cmd := range r.cli {
+			if reply := h.cli(t, cmd); strings.TrimSpace(reply) != "" {
+				t.Fatalf("%s: %q", cmd, reply)
+			}
+		}
+		if r.change != nil {
+			r.change(&backend)
+			tb, _ = Build(&backend)
+		}
 		path := fmt.Sprintf("%s/r%d", r.path, i)
 		method := orDefault(r.method, "GET")
 		var req strings.Builder

@@ -70,20 +70,32 @@ type RequestState struct {
 // Request starts the cookie state of a request received at the wall-clock
 // second now, with the request method and the flags of the force-persist,
 // ignore-persist and use-server rules. server is the use-server choice
-// (with UseServer), else ignored.
+// (with UseServer), else ignored. Server indexes are positions in the
+// Table's server list, so a RequestState must only be passed to the Table
+// that started it: the engine loads the Table once per request and keeps
+// it until the response is done, even if a new one is published meanwhile.
 func (t *Table) Request(now int64, method []byte, flags Flags, server int) RequestState {
-	m := string(method)
 	rq := RequestState{
 		now:    now,
 		flags:  flags,
-		post:   m == "POST",
-		safe:   m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE",
+		post:   string(method) == "POST",
+		safe:   isSafeMethod(method),
 		server: -1,
 	}
 	if flags&UseServer != 0 {
 		rq.assigned, rq.direct, rq.server = true, true, server
 	}
 	return rq
+}
+
+// isSafeMethod reports whether HAProxy deems responses to the method
+// cacheable: GET, HEAD, OPTIONS and TRACE (case-sensitive).
+func isSafeMethod(m []byte) bool {
+	switch string(m) {
+	case "GET", "HEAD", "OPTIONS", "TRACE":
+		return true
+	}
+	return false
 }
 
 // Status returns the request cookie status.
@@ -130,8 +142,8 @@ func (rq *RequestState) Redispatch(server int) {
 // value to edits and returns it with the field's Action: the removal of
 // blanks around every '=', the removal of the persistence cookie in
 // insert+indirect mode and of the server prefix in prefix mode. It
-// allocates nothing when edits has room for them (16 covers any field with
-// fewer than 8 blank-padded cookies).
+// allocates nothing when edits has room for them: most fields need none
+// or one, plus up to two per cookie written with blanks around '='.
 func (t *Table) Cookie(rq *RequestState, value []byte, edits []Edit) ([]Edit, Action) {
 	base := len(edits)
 	delFrom := -1 // pending deletion: the delimiter before our first cookie

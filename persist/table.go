@@ -3,6 +3,7 @@ package persist
 import (
 	"bytes"
 	"net/netip"
+	"slices"
 	"sync/atomic"
 
 	"github.com/cespare/xxhash/v2"
@@ -76,6 +77,7 @@ type Table struct {
 type server struct {
 	cookie  []byte // value, nil when the server has none
 	stopped bool
+	maint   bool   // forced maintenance: left out of duplicate checks
 	head    []byte // "set-cookie: NAME=VALUE"
 	prefix  []byte // "VALUE~" for prefix mode
 }
@@ -104,63 +106,113 @@ const (
 // Build makes the Table of a backend. Servers without an explicit cookie
 // get a dynamic one when the options enable them, a key is set and the
 // server has an address. warnings holds one text per duplicate dynamic
-// value found in declaration order, as HAProxy prints at startup: each
-// newly computed value is compared with every other server not in Maint
-// whose value is already known.
+// value, counted as HAProxy does at startup: each dynamic value, in
+// declaration order, is compared with every other server not in Maint
+// whose value is already known (servers declared later only count with an
+// explicit value), and servers in Maint are not checked.
 func Build(b *Backend) (t *Table, warnings []string) {
+	o := &b.Options
 	t = &Table{
-		opts:    b.Options,
+		opts:    *o,
 		persist: b.Persist,
-		name:    []byte(b.Options.Name),
+		name:    []byte(o.Name),
 		servers: make([]server, len(b.Servers)),
-		dated:   b.Options.MaxIdle != 0 || b.Options.MaxLife != 0,
+		dated:   o.MaxIdle != 0 || o.MaxLife != 0,
 	}
+	// All rendered bytes live in one arena; spans are turned into slices
+	// once it has stopped growing.
+	type span struct{ off, end int }
+	head := []byte(SetCookieName + o.Name + "=")
+	size := 0
+	for i := range b.Servers {
+		n := max(len(b.Servers[i].Cookie), DynamicLen)
+		size += 2*n + len(head) + 1
+	}
+	arena := make([]byte, 0, size)
+	put := func(parts ...[]byte) span {
+		sp := span{off: len(arena)}
+		for _, p := range parts {
+			arena = append(arena, p...)
+		}
+		sp.end = len(arena)
+		return sp
+	}
+	cookies := make([]span, len(b.Servers))
+	heads := make([]span, len(b.Servers))
+	prefixes := make([]span, len(b.Servers))
+	dynamic := make([]bool, len(b.Servers))
 	for i := range b.Servers {
 		s := &b.Servers[i]
-		ts := &t.servers[i]
-		ts.stopped = s.State.Stopped()
+		t.servers[i].stopped = s.State.Stopped()
+		t.servers[i].maint = s.State == Maint
+		var v []byte
 		switch {
 		case s.Cookie != "":
-			ts.cookie = []byte(s.Cookie)
-		case b.Options.Dynamic && b.Key != "" && !s.NoDynamic:
-			v, ok := DynamicCookie(b.Key, s.Addr, s.Port)
-			if !ok {
-				break
+			v = []byte(s.Cookie)
+		case o.Dynamic && b.Key != "" && !s.NoDynamic:
+			if d, ok := DynamicCookie(b.Key, s.Addr, s.Port); ok {
+				v, dynamic[i] = d[:], true
 			}
-			ts.cookie = v[:]
-			if s.State != Maint {
-				for n := t.duplicates(b.Servers, i); n > 0; n-- {
-					warnings = append(warnings, DuplicateWarning+"\n"+DuplicateWarningKey+b.Name+"'.")
-				}
-			}
+		}
+		if v == nil {
+			cookies[i].off = -1
+			continue
+		}
+		cookies[i] = put(v)
+		heads[i] = put(head, v)
+		prefixes[i] = put(v, []byte{'~'})
+	}
+	for i := range t.servers {
+		if c := cookies[i]; c.off >= 0 {
+			s := &t.servers[i]
+			s.cookie = arena[c.off:c.end:c.end]
+			s.head = arena[heads[i].off:heads[i].end:heads[i].end]
+			s.prefix = arena[prefixes[i].off:prefixes[i].end:prefixes[i].end]
 		}
 	}
 	t.render()
 	t.index()
+	for i := range t.servers {
+		if dynamic[i] && b.Servers[i].State != Maint {
+			for n := t.duplicates(b.Servers, i); n > 0; n-- {
+				warnings = append(warnings, DuplicateWarning+"\n"+DuplicateWarningKey+b.Name+"'.")
+			}
+		}
+	}
 	return t, warnings
 }
 
-// duplicates counts the servers other than i, not in Maint, whose value is
-// already known and equals server i's. Servers after i count only with an
-// explicit value: their dynamic one is computed later.
+// duplicates counts the servers other than i, not in Maint, whose value
+// is known when server i's dynamic value is computed and equals it.
 func (t *Table) duplicates(srv []Server, i int) int {
 	n := 0
-	for j := range srv {
-		if j == i || srv[j].State == Maint {
-			continue
-		}
-		known := t.servers[j].cookie
-		if j > i {
-			known = []byte(srv[j].Cookie)
-		}
-		if bytes.Equal(known, t.servers[i].cookie) {
+	for _, j := range t.group(t.servers[i].cookie) {
+		if int(j) != i && srv[j].State != Maint && (int(j) < i || srv[j].Cookie != "") {
 			n++
 		}
 	}
 	return n
 }
 
-// render pre-renders the Set-Cookie pieces.
+// Collisions returns how many other servers not in Maint carry server i's
+// value: the number of duplicate warnings HAProxy prints when it
+// recomputes one server's dynamic value at run time (`set server ...
+// addr`, DNS) or enables it, unless server i itself is in Maint.
+func (t *Table) Collisions(i int) int {
+	s := &t.servers[i]
+	if s.cookie == nil || s.maint {
+		return 0
+	}
+	n := 0
+	for _, j := range t.group(s.cookie) {
+		if int(j) != i && !t.servers[j].maint {
+			n++
+		}
+	}
+	return n
+}
+
+// render pre-renders the Set-Cookie pieces shared by all servers.
 func (t *Table) render() {
 	o := &t.opts
 	var suffix []byte
@@ -180,48 +232,50 @@ func (t *Table) render() {
 	suffix = append(suffix, "\r\n"...)
 	t.tail = suffix
 	t.removal = append(append(append([]byte(SetCookieName), o.Name...), expired...), suffix...)
-	for i := range t.servers {
-		s := &t.servers[i]
-		if s.cookie == nil {
-			continue
-		}
-		s.head = append(append(append([]byte(SetCookieName), o.Name...), '='), s.cookie...)
-		s.prefix = append(append([]byte(nil), s.cookie...), '~')
-	}
 }
 
 // index builds the open-addressing lookup over distinct cookie values. The
 // servers sharing a value are stored contiguously in members, in
-// declaration order. The map is a build-time helper only.
+// declaration order (a sort by value, then index, groups them).
 func (t *Table) index() {
-	groups := make(map[string][]int32)
-	var order []string
+	t.members = make([]int32, 0, len(t.servers))
 	for i := range t.servers {
-		c := t.servers[i].cookie
-		if c == nil {
-			continue
+		if t.servers[i].cookie != nil {
+			t.members = append(t.members, int32(i))
 		}
-		if _, ok := groups[string(c)]; !ok {
-			order = append(order, string(c))
+	}
+	value := func(i int32) []byte { return t.servers[i].cookie }
+	slices.SortFunc(t.members, func(a, b int32) int {
+		if c := bytes.Compare(value(a), value(b)); c != 0 {
+			return c
 		}
-		groups[string(c)] = append(groups[string(c)], int32(i))
+		return int(a - b)
+	})
+	distinct := 0
+	for k := range t.members {
+		if k == 0 || !bytes.Equal(value(t.members[k]), value(t.members[k-1])) {
+			distinct++
+		}
 	}
 	n := 8
-	for n < 2*len(order) {
+	for n < 2*distinct {
 		n <<= 1
 	}
 	t.slots = make([]slot, n)
 	t.mask = uint64(n - 1)
-	t.members = make([]int32, 0, len(t.servers))
-	for _, v := range order {
-		h := xxhash.Sum64String(v)
+	for k := 0; k < len(t.members); {
+		v := value(t.members[k])
+		end := k + 1
+		for end < len(t.members) && bytes.Equal(value(t.members[end]), v) {
+			end++
+		}
+		h := xxhash.Sum64(v)
 		i := h & t.mask
 		for t.slots[i].n != 0 {
 			i = (i + 1) & t.mask
 		}
-		g := groups[v]
-		t.slots[i] = slot{hash: h, first: int32(len(t.members)), n: int32(len(g))}
-		t.members = append(t.members, g...)
+		t.slots[i] = slot{hash: h, first: int32(k), n: int32(end - k)}
+		k = end
 	}
 }
 

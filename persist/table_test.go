@@ -112,6 +112,19 @@ func TestTableDuplicateWarnings(t *testing.T) {
 	}
 }
 
+func TestTableCollisions(t *testing.T) {
+	lo := netip.MustParseAddr("127.0.0.1")
+	tb, _ := Build(&Backend{Name: "b", Key: "k", Options: Options{Name: "S", Mode: Insert, Dynamic: true}, Servers: []Server{
+		{Name: "w1", Addr: lo, Port: 80}, {Name: "w2", Addr: lo, Port: 80}, {Name: "w3", Addr: lo, Port: 80, State: Maint},
+		{Name: "w4", Addr: lo, Port: 81}, {Name: "w5"},
+	}})
+	for i, want := range []int{1, 1, 0, 0, 0} {
+		if got := tb.Collisions(i); got != want {
+			t.Errorf("Collisions(%d) = %d, want %d", i, got, want)
+		}
+	}
+}
+
 func TestTableRendering(t *testing.T) {
 	tb := twoServers(Options{Name: "SRV", Mode: Insert, Domains: []string{"a.b"}})
 	rq := tb.Request(now, []byte("GET"), 0, 0)

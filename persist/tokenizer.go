@@ -4,6 +4,13 @@ package persist
 // space and horizontal tab.
 var isBlank = [256]bool{' ': true, '\t': true}
 
+// nameStopCookie and nameStopSetCookie mark the bytes that end a cookie
+// name in Cookie and in Set-Cookie fields.
+var (
+	nameStopCookie    = [256]bool{'=': true, ';': true, ',': true}
+	nameStopSetCookie = [256]bool{'=': true, ';': true}
+)
+
 // Element locates one cookie of a Cookie or Set-Cookie field value, as
 // offsets into that value. It is a plain value and refers to nothing. In
 // "x=1; n = v ;y" the second element has Prev 3, Name 5, NameEnd 6,
@@ -22,9 +29,11 @@ type Element struct {
 // such as "flag" has none).
 func (e *Element) HasValue() bool { return e.Equal < e.Next }
 
-// Blanks reports whether blanks surround the '=' sign; HAProxy removes them
-// from the forwarded field.
-func (e *Element) Blanks() bool { return e.NameEnd != e.Equal || e.Value > e.Equal+1 }
+// Blanks reports whether the element has an '=' with blanks around it;
+// HAProxy removes them from the forwarded field.
+func (e *Element) Blanks() bool {
+	return e.HasValue() && (e.NameEnd != e.Equal || e.Value > e.Equal+1)
+}
 
 // ScanElement reads the element that starts at prev in v. For the first
 // element prev is 0 and first is true; afterwards prev is the previous
@@ -42,15 +51,15 @@ func ScanElement(v []byte, prev int, first, comma bool) Element {
 		p++
 	}
 	e.Name, e.NameEnd = p, p
-	for p < len(v) {
-		c := v[p]
-		if c == '=' || c == ';' || (comma && c == ',') {
-			break
+	stop := &nameStopSetCookie
+	if comma {
+		stop = &nameStopCookie
+	}
+	for p < len(v) && !stop[v[p]] {
+		if !isBlank[v[p]] {
+			e.NameEnd = p + 1
 		}
 		p++
-		if !isBlank[c] {
-			e.NameEnd = p
-		}
 	}
 	e.Equal = p
 	if p >= len(v) || v[p] != '=' {
@@ -70,26 +79,29 @@ func ScanElement(v []byte, prev int, first, comma bool) Element {
 	return e
 }
 
+// valueSpecial marks the bytes that end a cookie value or open a quoted
+// string in it.
+var valueSpecial = [256]bool{'"': true, ';': true, ',': true}
+
 // valueEnd returns the offset of the first ';' or ',' at or after p that is
-// outside a quoted string, or len(v).
+// outside a quoted string, or len(v). Inside a quoted string '\' escapes
+// the next byte; an unterminated string runs to the end.
 func valueEnd(v []byte, p int) int {
-	quoted, escaped := false, false
-	for ; p < len(v); p++ {
+	for p < len(v) {
 		c := v[p]
-		switch {
-		case escaped:
-			escaped = false
-		case quoted:
-			if c == '\\' {
-				escaped = true
-			} else if c == '"' {
-				quoted = false
-			}
-		case c == '"':
-			quoted = true
-		case c == ';' || c == ',':
+		if !valueSpecial[c] {
+			p++
+			continue
+		}
+		if c != '"' {
 			return p
 		}
+		for p++; p < len(v) && v[p] != '"'; p++ {
+			if v[p] == '\\' {
+				p++
+			}
+		}
+		p++
 	}
-	return p
+	return len(v)
 }

@@ -41,7 +41,7 @@ func TestScanElement(t *testing.T) {
 }
 
 func TestElementBlanks(t *testing.T) {
-	for in, want := range map[string]bool{"a=1": false, "a =1": true, "a= 1": true, "a": false, "a b=1": false} {
+	for in, want := range map[string]bool{"a=1": false, "a =1": true, "a= 1": true, "a": false, "a b=1": false, "a ": false, "a ;b=1": false} {
 		e := ScanElement([]byte(in), 0, true, true)
 		if e.Blanks() != want {
 			t.Errorf("%q: Blanks() = %v, want %v", in, e.Blanks(), want)

@@ -3,3 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ./bin/tether -v
+echo "\$ ./bin/tether -c -f bench/demo/tether.cfg"
+./bin/tether -c -f bench/demo/tether.cfg

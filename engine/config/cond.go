@@ -52,6 +52,16 @@ const (
 	MatchIP
 )
 
+// Regular expressions (path_reg, url_reg, hdr_reg, -m reg, http-check
+// rstatus/rstring) use Go's RE2 syntax instead of HAProxy's PCRE, compiled
+// at load. RE2 refuses, so such a configuration is refused at load:
+// backreferences (\1), lookaround ((?=, (?!, (?<=, (?<!), atomic groups
+// ((?>...)), possessive quantifiers (a*+), recursion, conditionals, \Z and
+// repetition counts above 1000. Matching is unanchored in both; `$` matches
+// only at the very end of the sample (PCRE's also matches before a final
+// newline, which request lines and header values never contain). -i adds
+// (?i), which folds case for Unicode as well as ASCII.
+
 // Expr is one compiled ACL expression: a fetch, a matching method and its
 // patterns. It is immutable and safe for concurrent use.
 type Expr struct {

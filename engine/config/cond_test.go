@@ -178,6 +178,8 @@ func TestCondErrors(t *testing.T) {
 		{"acl a path -m bogus x", Alert, "error detected while parsing ACL 'a' : unknown matching method 'bogus' when parsing ACL expression."},
 		{"acl a path -m len 3", Alert, "matching method 'len' is not supported yet by tether"},
 		{"acl a path_reg (x", Alert, "error detected while parsing ACL 'a' : regex '(x' is invalid (error=missing closing ))."},
+		{"acl a path_reg ^/(?=x)", Alert, "regex '^/(?=x)' is invalid (error=invalid or unsupported Perl syntax)."},
+		{"acl a path_reg (a)\\1", Alert, "regex '(a)\\1' is invalid (error=invalid escape sequence)."},
 		{"acl a src 1.2.3.4/33", Alert, "'1.2.3.4/33' is not a valid IPv4 or IPv6 address."},
 		{"acl a src abc", Alert, "'abc' is not a valid IPv4 or IPv6 address."},
 		{"acl a{ path x", Alert, "character '{' is not permitted in acl name 'a{'."},

@@ -50,7 +50,8 @@ func tetherBinary(t *testing.T) string {
 
 // TestDiffCheck runs `tether -c` and `haproxy -c` over every configuration
 // of testdata/diff and requires both to agree on accepting (exit 0) or
-// refusing (exit 1) it.
+// refusing (exit 1) it, or on a valid configuration without a listener
+// (exit 2).
 func TestDiffCheck(t *testing.T) {
 	haproxy, err := exec.LookPath("haproxy")
 	if err != nil {
@@ -70,17 +71,20 @@ func TestDiffCheck(t *testing.T) {
 }
 
 // TestCheckCorpus loads every configuration of testdata/diff in process: a
-// file named ok-* must load and bad-* must fail with ErrInvalid.
+// file named ok-* must load, nolisten-* must load without a listener (tether
+// -c exits 2, as haproxy does) and bad-* must fail with ErrInvalid.
 func TestCheckCorpus(t *testing.T) {
 	for _, f := range corpus(t) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			_, err := config.Load(f)
+			cfg, err := config.Load(f)
 			bad := strings.HasPrefix(filepath.Base(f), "bad-")
 			switch {
 			case bad && !errors.Is(err, config.ErrInvalid):
 				t.Errorf("loaded without alerts, want ErrInvalid (err %v)", err)
 			case !bad && err != nil:
 				t.Errorf("unexpected error: %v", err)
+			case !bad && cfg.HasListener() != strings.HasPrefix(filepath.Base(f), "ok-"):
+				t.Errorf("HasListener %v", cfg.HasListener())
 			}
 		})
 	}

@@ -98,7 +98,6 @@ func (p *parser) parseGlobal(words []string) {
 			p.notSupported("'" + kw + "'")
 			return
 		}
-		p.kw = ""
 		p.alert("unknown keyword '" + kw + "' in 'global' section")
 	}
 }

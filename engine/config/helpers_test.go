@@ -96,3 +96,14 @@ func lineOf(text, s string) int {
 	}
 	return 0
 }
+
+// lastLineOf returns the 1-based line number of the last line containing s.
+func lastLineOf(text, s string) int {
+	n := 0
+	for i, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) {
+			n = i + 1
+		}
+	}
+	return n
+}

@@ -12,7 +12,10 @@ func (p *parser) parseHTTPCheck(px *Proxy, a []string) {
 	p.kw = "http-check " + sub
 	switch sub {
 	case "disable-on-404":
-		px.HTTPCheck.DisableOn404 = true
+		p.kw = "http-check"
+		if !p.tooMany("http-check", a, 1) {
+			px.HTTPCheck.DisableOn404 = true
+		}
 		return
 	case "send":
 		r, ok := p.parseCheckSend(a[1:])

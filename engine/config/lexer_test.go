@@ -2,6 +2,7 @@ package config
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -120,4 +121,12 @@ func TestCRLFLines(t *testing.T) {
 	if len(be.Servers) != 2 || be.Servers[1].Addr.Port != 19002 {
 		t.Fatalf("servers %+v", be.Servers)
 	}
+}
+
+func TestTooManyWords(t *testing.T) {
+	words := strings.Repeat(" /p", 61)
+	ok := header + "backend be\n    acl a path" + words + "\n"
+	noDiag(t, ok, Alert)
+	bad := header + "backend be\n    acl a path" + words + " /q\n"
+	expectDiag(t, bad, Alert, lineOf(bad, "acl a"), "too many words, truncating after word 64: </p>.")
 }

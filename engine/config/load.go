@@ -9,6 +9,10 @@ import (
 	"strings"
 )
 
+// maxWords is HAProxy's limit on the words of one line; a longer line is
+// refused.
+const maxWords = 64
+
 // File is one configuration file's name (used in diagnostics) and contents.
 type File struct {
 	Name string
@@ -116,6 +120,10 @@ func (p *parser) parseFile(f File) {
 			continue
 		}
 		if len(words) == 0 {
+			continue
+		}
+		if len(words) > maxWords {
+			p.alert("too many words, truncating after word " + itoa(maxWords) + ": <" + words[maxWords-1] + ">.")
 			continue
 		}
 		p.parseLine(words)

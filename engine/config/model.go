@@ -222,6 +222,7 @@ type Options struct {
 	ForwardFor         ForwardFor
 	ConnMode           ConnMode
 	HTTPLog            bool
+	HTTPLogCLF         bool // `option httplog clf`: the common log format
 	DontLogNull        bool
 	HTTPChk            HTTPChk
 	CheckCache         bool
@@ -366,15 +367,17 @@ type PersistRule struct {
 	Cond  *Cond
 }
 
-// UseBackend is one `use_backend` rule.
+// UseBackend is one `use_backend` rule; the first rule whose condition
+// holds selects its backend.
 type UseBackend struct {
 	Backend *Proxy
-	Cond    *Cond
+	Cond    *Cond // nil: the rule always applies
 
 	name string
 }
 
-// UseServer is one `use-server` rule.
+// UseServer is one `use-server` rule; the first rule whose condition holds
+// selects its server.
 type UseServer struct {
 	Server *Server
 	Cond   *Cond

@@ -33,6 +33,15 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	p.kw = "option " + name
 	o := &px.Options
 	on := !p.no
+	if p.no && (name == "forwardfor" || name == "httpchk" || name == "httplog") {
+		p.alert("negation/default is not supported for option '" + name + "'.")
+		return
+	}
+	maxArgs := map[string]int{"redispatch": 1, "persist": 0, "http-keep-alive": 0, "http-server-close": 0,
+		"httpclose": 0, "dontlognull": 0, "checkcache": 0}
+	if n, ok := maxArgs[name]; ok && p.tooMany("option "+name, a[1:], n) {
+		return
+	}
 	switch name {
 	case "redispatch":
 		p.warnCap(px, CapBackend, "option redispatch")
@@ -61,18 +70,17 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 		if px.Cap&CapDefaults == 0 && px.Cap&CapFrontend == 0 {
 			p.warn(describe(px) + " : 'option httplog' directive is ignored in backends.")
 		}
-		o.HTTPLog = on
-		if on && len(a) > 1 && a[1] != "clf" {
-			p.alert("'option httplog' only supports the 'clf' argument (got '" + a[1] + "').")
-		} else if on && len(a) > 1 {
-			p.notSupported("'option httplog clf'")
+		if len(a) > 1 && a[1] != "clf" {
+			p.alert("keyword 'httplog' only supports option 'clf'.")
+			return
 		}
+		o.HTTPLog, o.HTTPLogCLF = true, len(a) > 1
 	case "dontlognull":
 		p.warnCap(px, CapFrontend, "option dontlognull")
 		o.DontLogNull = on
 	case "httpchk":
 		p.warnCap(px, CapBackend, "option httpchk")
-		o.HTTPChk = HTTPChk{Enabled: on, Method: defaultChkMethod, URI: defaultChkURI, Version: defaultChkVer}
+		o.HTTPChk = HTTPChk{Enabled: true, Method: defaultChkMethod, URI: defaultChkURI, Version: defaultChkVer}
 		switch a = a[1:]; len(a) {
 		case 0:
 		case 1:
@@ -82,9 +90,7 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 			if len(a) > 2 {
 				o.HTTPChk.Version = a[2]
 			}
-			if len(a) > 3 {
-				p.alert("'option httpchk' cannot handle unexpected argument '" + a[3] + "'.")
-			}
+			p.tooMany("option httpchk", a, 3)
 		}
 	case "checkcache":
 		p.warnCap(px, CapBackend, "option checkcache")
@@ -102,10 +108,6 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 // parseForwardFor parses the arguments of `option forwardfor`.
 func (p *parser) parseForwardFor(px *Proxy, a []string) {
 	f := &px.Options.ForwardFor
-	if p.no {
-		f.Enabled = false
-		return
-	}
 	*f = ForwardFor{Enabled: true, Header: defaultXFFHeader}
 	for i := 0; i < len(a); i++ {
 		switch a[i] {

@@ -35,8 +35,9 @@ type parser struct {
 	lastDefaults *Proxy     // the latest defaults section, used implicitly
 	explicitDefs map[*Proxy]bool
 	implicitDefs map[*Proxy]bool
-	statsSocket  bool // a stats socket exists: proxy ids start at 2
-	acls         map[string]*ACL
+	statsSocket  bool               // a stats socket exists: proxy ids start at 2
+	acls         map[string]*ACL    // named ACLs of the current proxy
+	servers      map[string]*Server // servers of the current proxy by name
 }
 
 func newParser() *parser {

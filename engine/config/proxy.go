@@ -62,6 +62,16 @@ var unsupportedProxy = map[string]bool{
 	"transparent": true,
 }
 
+// tooMany alerts and returns true when a keyword got more than max
+// arguments.
+func (p *parser) tooMany(kw string, a []string, max int) bool {
+	if len(a) <= max {
+		return false
+	}
+	p.alert("'" + kw + "' cannot handle unexpected argument '" + a[max] + "'.")
+	return true
+}
+
 // proxyType names a proxy's kind as HAProxy does in messages.
 func proxyType(px *Proxy) string {
 	switch {
@@ -129,8 +139,14 @@ func (p *parser) startProxy(words []string) {
 			p.sect = sectSkipped
 			return
 		}
-		if def.Name == "" || badNameChar(def.Name) != 0 {
-			p.alert("defaults section '" + from + "' has an invalid name and cannot be referenced.")
+		if ch := badNameChar(from); ch != 0 {
+			p.alert("character '" + string(ch) + "' is not permitted in defaults section name '" + from + "' when designated by its name (section found at " + place(def.File, def.Line) + ").")
+		}
+		for _, o := range p.cfg.Defaults {
+			if o.Name == from && o != def {
+				p.alert("ambiguous defaults section name '" + from + "' referenced by " + kind + " '" + name + "' exists at least at " + place(o.File, o.Line) + " and " + place(def.File, def.Line) + ".")
+				break
+			}
 		}
 		p.explicitDefs[def] = true
 		if len(a) > 2 {
@@ -164,6 +180,7 @@ func (p *parser) startProxy(words []string) {
 	}
 	p.px = px
 	p.acls = map[string]*ACL{}
+	p.servers = map[string]*Server{}
 	p.sect = sectProxy
 	p.sectionDesc = describe(px)
 }
@@ -193,7 +210,6 @@ func (p *parser) parseProxy(words []string) {
 			p.notSupported("'" + kw + "'")
 			return
 		}
-		p.kw = ""
 		p.alert("unknown keyword '" + kw + "' in '" + proxyType(px) + "' section")
 		return
 	}
@@ -233,6 +249,9 @@ func (p *parser) parseMode(px *Proxy, a []string) {
 		p.alert("'mode' expects one of 'http', 'tcp' or 'health'.")
 		return
 	}
+	if p.tooMany("mode", a, 1) {
+		return
+	}
 	switch a[0] {
 	case "http":
 		px.Mode = ModeHTTP
@@ -268,8 +287,7 @@ func (p *parser) parseDefaultBackend(px *Proxy, a []string) {
 		p.alert("'default_backend' expects a backend name.")
 		return
 	}
-	if len(a) > 1 {
-		p.alert("'default_backend' cannot handle unexpected argument '" + a[1] + "'.")
+	if p.tooMany("default_backend", a, 1) {
 		return
 	}
 	px.defaultBackend = a[0]
@@ -280,12 +298,18 @@ func (p *parser) parseRetries(px *Proxy, a []string) {
 		p.alert("'retries' expects an integer argument (dispatch counts for one).")
 		return
 	}
+	if p.tooMany("retries", a, 1) {
+		return
+	}
 	px.Retries = int(atoi(a[0]))
 }
 
 func (p *parser) parseMaxConn(px *Proxy, a []string) {
 	if len(a) == 0 {
 		p.alert("'maxconn' expects an integer argument.")
+		return
+	}
+	if p.tooMany("maxconn", a, 1) {
 		return
 	}
 	px.MaxConn = int(atoi(a[0]))

@@ -156,7 +156,6 @@ func (p *parser) parseResolvers(words []string) {
 		}
 		*field = d
 	default:
-		p.kw = ""
 		p.alert("unknown keyword '" + kw + "' in 'resolvers' section")
 	}
 }

@@ -126,12 +126,13 @@ func (p *parser) newServer(px *Proxy, name string, addr ServerAddr) *Server {
 
 // addServer appends a server to the backend after checking its name is new.
 func (p *parser) addServer(px *Proxy, s *Server) {
-	if o := px.Server(s.Name); o != nil {
+	if o := p.servers[s.Name]; o != nil {
 		p.alert(describe(px) + ", another server named '" + s.Name + "' was already defined at line " + itoa(o.Line) + ", please use distinct names.")
 		return
 	}
 	s.ID = len(px.Servers) + 1
 	px.Servers = append(px.Servers, s)
+	p.servers[s.Name] = s
 }
 
 // parseServerOptions applies server keywords to s. It returns false after

@@ -1,0 +1,49 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzParse feeds arbitrary text to the lexer and the parser: they must not
+// panic, and every diagnostic must carry a line number within the text.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(header + "backend be\n    cookie SRV insert indirect nocache\n    server s1 127.0.0.1:1 cookie a\n"))
+	f.Add([]byte("global\n    stats socket ipv4@127.0.0.1:9999 level admin\n"))
+	f.Add([]byte("backend be\n    use-server s1 if { path_beg /a } || !{ src 10.0.0.0/8 }\n"))
+	f.Add([]byte("frontend f\n    bind \"${X-127.0.0.1}:80\" # c\n    bind '\\x41' \\x4"))
+	files, _ := filepath.Glob("testdata/diff/*.cfg")
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines := strings.Count(string(data), "\n") + 1
+		cfg, err := Parse(File{Name: "fuzz.cfg", Data: data})
+		var diags []Diag
+		switch {
+		case err == nil:
+			diags = cfg.Warnings
+		default:
+			var e *Error
+			if !errors.As(err, &e) || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %T %v", err, err)
+			}
+			diags = e.Diags
+			if len(diags) == 0 {
+				t.Fatal("error without diagnostics")
+			}
+		}
+		for _, d := range diags {
+			if d.File != "fuzz.cfg" || d.Line < 1 || d.Line > lines {
+				t.Fatalf("diagnostic outside the text (%d lines): %+v", lines, d)
+			}
+		}
+	})
+}

@@ -1,0 +1,115 @@
+package config
+
+import (
+	"net/netip"
+	"os/user"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+)
+
+func TestGlobal(t *testing.T) {
+	cfg := mustParse(t, `global
+    stats socket ipv4@127.0.0.1:9999 level admin
+    stats socket ipv6@::1:9998 level user
+    stats socket 127.0.0.1:9997
+    stats socket /tmp/t.sock mode 660 level operator uid 0 gid 0 expose-fd listeners
+    stats socket unix@/tmp/u.sock mode 4755
+    stats timeout 30s
+    nbthread 4
+    maxconn 5000
+    pidfile /tmp/t.pid
+    log 127.0.0.1:514 local0
+    log stdout format raw daemon info notice
+    tune.bufsize 32k
+    tune.http.maxhdr 200
+    daemon
+`+header+"backend be\n")
+	g := cfg.Global
+	want := []StatsSocket{
+		{Network: NetTCP4, Addr: netip.MustParseAddrPort("127.0.0.1:9999"), Level: LevelAdmin, UID: -1, GID: -1, File: "t.cfg", Line: 2},
+		{Network: NetTCP6, Addr: netip.MustParseAddrPort("[::1]:9998"), Level: LevelUser, UID: -1, GID: -1, File: "t.cfg", Line: 3},
+		{Network: NetTCP4, Addr: netip.MustParseAddrPort("127.0.0.1:9997"), Level: LevelOperator, UID: -1, GID: -1, File: "t.cfg", Line: 4},
+		{Network: NetUnix, Path: "/tmp/t.sock", Mode: 0o660, Level: LevelOperator, User: "0", Group: "0", UID: 0, GID: 0, ExposeFD: true, File: "t.cfg", Line: 5},
+		{Network: NetUnix, Path: "/tmp/u.sock", Mode: 0o755 | modeBits(0o4000), Level: LevelOperator, UID: -1, GID: -1, File: "t.cfg", Line: 6},
+	}
+	if !reflect.DeepEqual(g.StatsSockets, want) {
+		t.Errorf("stats sockets\n got %+v\nwant %+v", g.StatsSockets, want)
+	}
+	if g.StatsTimeout != 30*time.Second || g.NbThread != 4 || g.MaxConn != 5000 || g.PidFile != "/tmp/t.pid" ||
+		g.BufSize != 32<<10 || g.MaxHdr != 200 || !g.Daemon {
+		t.Errorf("global %+v", g)
+	}
+	wantLogs := []LogTarget{
+		{Address: "127.0.0.1:514", Facility: "local0"},
+		{Address: "stdout", Format: "raw", Facility: "daemon", Level: "info", MinLevel: "notice"},
+	}
+	if !reflect.DeepEqual(g.Logs, wantLogs) {
+		t.Errorf("logs %+v", g.Logs)
+	}
+	def := mustParse(t, header+"backend be\n").Global
+	if def.StatsTimeout != 10*time.Second || def.BufSize != 16384 || def.MaxHdr != 101 || def.NbThread != 0 {
+		t.Errorf("defaults %+v", def)
+	}
+}
+
+func TestStatsSocketUserNames(t *testing.T) {
+	u, err := user.Current()
+	if err != nil {
+		t.Skip("no current user:", err)
+	}
+	g, err := user.LookupGroupId(u.Gid)
+	if err != nil {
+		t.Skip("no current group:", err)
+	}
+	cfg := mustParse(t, "global\n    stats socket /tmp/t.sock user "+u.Username+" group "+g.Name+"\n"+header+"backend be\n")
+	s := cfg.Global.StatsSockets[0]
+	if strconv.Itoa(s.UID) != u.Uid || strconv.Itoa(s.GID) != u.Gid || s.User != u.Username || s.Group != g.Name {
+		t.Errorf("socket %+v, want uid %s gid %s", s, u.Uid, u.Gid)
+	}
+}
+
+func TestGlobalErrors(t *testing.T) {
+	tests := []struct {
+		line string
+		sev  Severity
+		msg  string
+	}{
+		{"stats socket", Alert, "'stats socket' in global section expects an address or a path to a UNIX socket"},
+		{"stats socket ipv4@127.0.0.1:9999 level foo", Alert, "'level' only supports 'user', 'operator', and 'admin' (got 'foo')"},
+		{"stats socket 127.0.0.1:0", Alert, "invalid port '0'"},
+		{"stats socket 127.0.0.1:9999 foo", Alert, "unknown keyword 'foo'."},
+		{"stats socket 127.0.0.1:9999 process 1", Alert, "'process' on 'stats socket' is not supported yet by tether"},
+		{"stats socket /tmp/t.sock mode", Alert, "'mode' : missing or invalid mode '' (octal integer expected)"},
+		{"stats socket /tmp/t.sock mode 999", Alert, "'mode' : missing or invalid mode '999' (octal integer expected)"},
+		{"stats socket /tmp/t.sock user nosuchuser-tether", Alert, "'user' : unknown user name 'nosuchuser-tether'"},
+		{"stats socket /tmp/t.sock group nosuchgroup-tether", Alert, "'group' : unknown group name 'nosuchgroup-tether'"},
+		{"stats socket /tmp/t.sock expose-fd", Alert, "'expose-fd' : missing fd type"},
+		{"stats socket /tmp/t.sock expose-fd all", Alert, "'expose-fd' : unsupported fd type 'all'"},
+		{"stats timeout x", Alert, "'stats timeout' expects a positive delay in milliseconds."},
+		{"stats foo", Alert, "'stats' only supports 'socket', 'maxconn', 'bind-process' and 'timeout' (got 'foo')."},
+		{"stats", Alert, "'stats' expects 'socket', 'timeout', 'maxconn' or 'bind-process'."},
+		{"nbthread 0", Alert, "'nbthread' value must be between 1 and 64 (was 0)"},
+		{"nbthread x", Alert, "'nbthread' passed a missing or unparsable integer value in 'x'"},
+		{"maxconn", Alert, "'maxconn' expects an integer argument."},
+		{"pidfile", Alert, "'pidfile' expects a file name as an argument."},
+		{"log", Alert, "log : expects <address> and <facility>  as arguments"},
+		{"log 127.0.0.1 foo", Alert, "log : unknown log facility 'foo'"},
+		{"log 127.0.0.1 local0 loud", Alert, "log : unknown optional log level 'loud'"},
+		{"tune.bufsize", Alert, "'tune.bufsize' expects an integer argument."},
+		{"tune.bufsize x", Alert, "'tune.bufsize' expects a positive integer argument."},
+		{"tune.http.maxhdr 0", Alert, "'tune.http.maxhdr' expects a numeric value between 1 and 32767"},
+		{"tune.http.maxhdr 40000", Alert, "'tune.http.maxhdr' expects a numeric value between 1 and 32767"},
+		{"tune.ssl.default-dh-param 2048", Alert, "'tune.ssl.default-dh-param' is not supported yet by tether"},
+		{"chroot /var/empty", Alert, "'chroot' is not supported yet by tether"},
+		{"foo", Alert, "unknown keyword 'foo' in 'global' section"},
+		{"daemon", Warning, "tether always runs in the foreground; 'daemon' is accepted and ignored."},
+	}
+	for _, tt := range tests {
+		text := "global\n    " + tt.line + "\n" + header + "backend be\n"
+		expectDiag(t, text, tt.sev, 2, tt.msg)
+	}
+	text := "bind :80\n"
+	expectDiag(t, text, Alert, 1, "unknown keyword 'bind' out of section.")
+}

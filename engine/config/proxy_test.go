@@ -1,0 +1,270 @@
+package config
+
+import (
+	"net/netip"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestBind(t *testing.T) {
+	cfg := mustParse(t, header+"backend be\nfrontend f2\n    bind :18081\n    bind *:18082\n    bind 127.0.0.1:18083,[::1]:18084\n    bind ipv6@:18085\n    bind :::18086\n    bind /tmp/t.sock\n")
+	want := []Bind{
+		{Network: NetTCP4, Addr: netip.MustParseAddrPort("0.0.0.0:18081")},
+		{Network: NetTCP4, Addr: netip.MustParseAddrPort("0.0.0.0:18082")},
+		{Network: NetTCP4, Addr: netip.MustParseAddrPort("127.0.0.1:18083")},
+		{Network: NetTCP6, Addr: netip.MustParseAddrPort("[::1]:18084")},
+		{Network: NetTCP6, Addr: netip.MustParseAddrPort("[::]:18085")},
+		{Network: NetTCP6, Addr: netip.MustParseAddrPort("[::]:18086")},
+		{Network: NetUnix, Path: "/tmp/t.sock"},
+	}
+	got := cfg.Proxies[2].Binds
+	for i := range got {
+		got[i].File, got[i].Line = "", 0
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("binds\n got %+v\nwant %+v", got, want)
+	}
+	if !cfg.HasListener() {
+		t.Error("HasListener false")
+	}
+	if mustParse(t, "defaults\n    mode http\nbackend be\n").HasListener() {
+		t.Error("HasListener true without a frontend")
+	}
+}
+
+func TestTimeouts(t *testing.T) {
+	be := backend(t, "    timeout server 1m\n    timeout connect 500\n    timeout queue 2s\n    timeout tunnel 1h\n    timeout check 1500us\n    timeout http-keep-alive 1d\n    timeout http-request 10s\n")
+	want := Timeouts{Client: 5 * time.Second, Server: time.Minute, Connect: 500 * time.Millisecond, Queue: 2 * time.Second,
+		Tunnel: time.Hour, Check: 2 * time.Millisecond, HTTPKeepAlive: 24 * time.Hour, HTTPRequest: 10 * time.Second}
+	if be.Timeouts != want {
+		t.Errorf("got %+v\nwant %+v", be.Timeouts, want)
+	}
+}
+
+func TestBalance(t *testing.T) {
+	tests := []struct {
+		line string
+		want Balance
+	}{
+		{"balance roundrobin", Balance{Algo: RoundRobin, Draws: 2}},
+		{"balance roundrobin ignored", Balance{Algo: RoundRobin, Draws: 2}},
+		{"balance static-rr", Balance{Algo: StaticRR, Draws: 2}},
+		{"balance leastconn", Balance{Algo: LeastConn, Draws: 2}},
+		{"balance first", Balance{Algo: First, Draws: 2}},
+		{"balance source", Balance{Algo: Source, Draws: 2}},
+		{"balance random", Balance{Algo: Random, Draws: 2}},
+		{"balance random(5)", Balance{Algo: Random, Draws: 5}},
+		{"balance uri", Balance{Algo: URI, Draws: 2}},
+		{"balance uri whole len 10 depth 3", Balance{Algo: URI, Draws: 2, Whole: true, Len: 10, Depth: 3}},
+		{"balance url_param sid", Balance{Algo: URLParam, Draws: 2, Param: "sid"}},
+		{"balance hdr(Host)", Balance{Algo: Hdr, Draws: 2, Param: "Host"}},
+		{"balance hdr(host) use_domain_only", Balance{Algo: Hdr, Draws: 2, Param: "host", UseDomainOnly: true}},
+	}
+	for _, tt := range tests {
+		if be := backend(t, "    "+tt.line+"\n"); be.Balance != tt.want {
+			t.Errorf("%s: got %+v want %+v", tt.line, be.Balance, tt.want)
+		}
+	}
+}
+
+func TestOptions(t *testing.T) {
+	be := backend(t, `    option redispatch
+    option persist
+    option forwardfor except 127.0.0.0/8 header X-Client if-none
+    option httpclose
+    option httpchk HEAD /health HTTP/1.1
+    option checkcache
+`)
+	want := Options{Redispatch: true, RedispatchInterval: -1, Persist: true,
+		ForwardFor: ForwardFor{Enabled: true, Except: netip.MustParsePrefix("127.0.0.0/8"), Header: "X-Client", IfNone: true},
+		ConnMode:   Close, HTTPChk: HTTPChk{Enabled: true, Method: "HEAD", URI: "/health", Version: "HTTP/1.1"}, CheckCache: true}
+	if be.Options != want {
+		t.Errorf("got %+v\nwant %+v", be.Options, want)
+	}
+	for line, check := range map[string]func(Options) bool{
+		"option redispatch 3\n":                                       func(o Options) bool { return o.Redispatch && o.RedispatchInterval == 3 },
+		"option redispatch -2\n":                                      func(o Options) bool { return o.Redispatch && o.RedispatchInterval == -2 },
+		"option redispatch 0\n":                                       func(o Options) bool { return !o.Redispatch },
+		"option redispatch\n    no option redispatch\n":               func(o Options) bool { return !o.Redispatch },
+		"option forwardfor\n":                                         func(o Options) bool { return o.ForwardFor.Enabled && o.ForwardFor.Header == "X-Forwarded-For" },
+		"option forwardfor except 10.0.0.0/255.0.0.0\n":               func(o Options) bool { return o.ForwardFor.Except == netip.MustParsePrefix("10.0.0.0/8") },
+		"option httpchk /ping\n":                                      func(o Options) bool { return o.HTTPChk == HTTPChk{true, "OPTIONS", "/ping", "HTTP/1.0"} },
+		"option http-server-close\n    no option http-server-close\n": func(o Options) bool { return o.ConnMode == KeepAlive },
+		"option httpclose\n    option http-keep-alive\n":              func(o Options) bool { return o.ConnMode == KeepAlive },
+	} {
+		if o := backend(t, "    "+line).Options; !check(o) {
+			t.Errorf("%q: %+v", line, o)
+		}
+	}
+}
+
+func TestHTTPCheck(t *testing.T) {
+	be := backend(t, `    option httpchk
+    http-check send meth GET uri /health ver HTTP/1.1 hdr Host example.com hdr X-A b body ping
+    http-check expect status 200-299,304
+    http-check expect ! rstatus ^5
+    http-check expect rstring ok$
+    http-check expect !string error
+    http-check disable-on-404
+`)
+	h := be.HTTPCheck
+	if !h.DisableOn404 || len(h.Rules) != 5 {
+		t.Fatalf("%+v", h)
+	}
+	send := h.Rules[0]
+	if send.Kind != CheckSend || send.Method != "GET" || send.URI != "/health" || send.Version != "HTTP/1.1" || send.Body != "ping" ||
+		!reflect.DeepEqual(send.Headers, []Header{{"Host", "example.com"}, {"X-A", "b"}}) {
+		t.Errorf("send %+v", send)
+	}
+	if r := h.Rules[1]; r.Expect != ExpectStatus || r.Negate || !reflect.DeepEqual(r.Statuses, []StatusRange{{200, 299}, {304, 304}}) {
+		t.Errorf("status %+v", r)
+	}
+	if r := h.Rules[2]; r.Expect != ExpectRStatus || !r.Negate || !r.Regexp.MatchString("503") {
+		t.Errorf("rstatus %+v", r)
+	}
+	if r := h.Rules[3]; r.Expect != ExpectRString || r.Regexp == nil {
+		t.Errorf("rstring %+v", r)
+	}
+	if r := h.Rules[4]; r.Expect != ExpectString || !r.Negate || r.Pattern != "error" {
+		t.Errorf("string %+v", r)
+	}
+}
+
+func TestRulesResolved(t *testing.T) {
+	cfg := mustParse(t, header+"backend be\nbackend api\nfrontend f2\n    bind :18081\n    use_backend api if { path_beg /api }\n    use_backend be\n    default_backend api\n")
+	f2 := cfg.Proxies[3]
+	if f2.UseBackends[0].Backend != cfg.Backend("api") || f2.UseBackends[1].Backend != cfg.Backend("be") || f2.UseBackends[1].Cond != nil || f2.DefaultBackend != cfg.Backend("api") {
+		t.Errorf("rules %+v default %v", f2.UseBackends, f2.DefaultBackend)
+	}
+	if cfg.Proxies[0].ID != 1 || f2.ID != 4 {
+		t.Errorf("ids %d %d", cfg.Proxies[0].ID, f2.ID)
+	}
+	cfg = mustParse(t, "global\n    stats socket ipv4@127.0.0.1:19999\n"+header+"backend be\n")
+	if cfg.Proxies[0].ID != 2 || cfg.Proxies[1].ID != 3 {
+		t.Errorf("ids with a stats socket: %d %d", cfg.Proxies[0].ID, cfg.Proxies[1].ID)
+	}
+}
+
+func TestCaptureAndMaxconn(t *testing.T) {
+	cfg := mustParse(t, header+"backend be\nfrontend f2\n    bind :18081\n    maxconn 1000\n    capture cookie SRV len 100\n")
+	f2 := cfg.Proxies[2]
+	if f2.MaxConn != 1000 || f2.CaptureCookie != (CaptureCookie{Name: "SRV", Len: 64}) {
+		t.Errorf("%d %+v", f2.MaxConn, f2.CaptureCookie)
+	}
+}
+
+func TestProxyErrors(t *testing.T) {
+	tests := []struct {
+		body string
+		line string
+		sev  Severity
+		msg  string
+	}{
+		{"backend\n", "backend", Alert, "'backend' expects an <id> argument"},
+		{"backend b/x\n", "backend b/x", Alert, "character '/' is not permitted in 'backend' name 'b/x'."},
+		{"backend be\nbackend be\n", "backend be", Alert, "backend 'be' has the same name as backend 'be' declared at t.cfg:"},
+		{"backend be\nlisten be\n", "listen be", Alert, "listen 'be' has the same name as backend 'be'"},
+		{"backend be from nope\n", "backend be", Alert, "defaults section 'nope' not found for backend 'be'."},
+		{"backend be\n    foo bar\n", "foo bar", Alert, "unknown keyword 'foo' in 'backend' section"},
+		{"backend be\n    http-request deny\n", "http-request", Alert, "'http-request' is not supported yet by tether"},
+		{"backend be\n    stick-table type ip size 1m\n", "stick-table", Alert, "'stick-table' is not supported yet by tether"},
+		{"backend be\n    mode tcp\n", "backend be", Alert, "backend 'be' is in tcp mode"},
+		{"backend be\n    mode health\n", "mode", Alert, "'mode health' is not supported yet by tether"},
+		{"backend be\n    mode foo\n", "mode", Alert, "unknown proxy mode 'foo'."},
+		{"backend be\n    option foo\n", "option", Alert, "unknown option 'foo'."},
+		{"backend be\n    option tcplog\n", "option", Alert, "'option tcplog' is not supported yet by tether"},
+		{"backend be\n    no timeout server\n", "no timeout", Alert, "'no' is not supported on 'timeout'"},
+		{"backend be\n    timeout server\n", "timeout", Alert, "'timeout server' expects an integer value (in milliseconds)"},
+		{"backend be\n    timeout server 10q\n", "timeout", Alert, "unexpected character 'q' in 'timeout server'"},
+		{"backend be\n    timeout server 30d\n", "timeout", Alert, "timer overflow in argument '30d' to 'timeout server' (maximum value is 2147483647 ms or ~24.8 days)"},
+		{"backend be\n    timeout foo 3\n", "timeout", Alert, "'timeout' supports 'client', 'server', 'connect', 'check', 'queue', 'http-keep-alive', 'http-request', 'tunnel', 'tarpit', 'client-fin' and 'server-fin' (got 'foo')"},
+		{"backend be\n    timeout server 1s 2\n", "timeout", Alert, "'timeout server' : unexpected extra argument '2' after value '1s'."},
+		{"backend be\n    timeout tarpit 1s\n", "timeout", Alert, "'timeout tarpit' is not supported yet by tether"},
+		{"backend be\n    timeout client 1s\n", "timeout", Warning, "'timeout client' will be ignored because backend 'be' has no frontend capability"},
+		{"backend be\n    timeout server 1sx\n", "timeout", Warning, "unexpected character after the timer value '1sx'"},
+		{"backend be\n    retries 3 4\n", "retries", Alert, "'retries' cannot handle unexpected argument '4'."},
+		{"backend be\n    mode http x\n", "mode", Alert, "'mode' cannot handle unexpected argument 'x'."},
+		{"backend be\n    option persist x\n", "option", Alert, "'option persist' cannot handle unexpected argument 'x'."},
+		{"backend be\n    no option http-server-close x\n", "option", Alert, "'option http-server-close' cannot handle unexpected argument 'x'."},
+		{"backend be\n    option redispatch 1 2\n", "option", Alert, "'option redispatch' cannot handle unexpected argument '2'."},
+		{"backend be\n    no option forwardfor\n", "option", Alert, "negation/default is not supported for option 'forwardfor'."},
+		{"backend be\n    no option httpchk\n", "option", Alert, "negation/default is not supported for option 'httpchk'."},
+		{"backend be\n    option httplog x\n", "option", Alert, "keyword 'httplog' only supports option 'clf'."},
+		{"backend be\n    http-check disable-on-404 x\n", "http-check", Alert, "'http-check' cannot handle unexpected argument 'x'."},
+		{"backend be\n    retries\n", "retries", Alert, "'retries' expects an integer argument (dispatch counts for one)."},
+		{"backend be\n    maxconn 10\n", "maxconn", Warning, "'maxconn' ignored because backend 'be' has no frontend capability. Maybe you want 'fullconn' instead ?"},
+		{"backend be\n    option httplog\n", "option", Warning, "backend 'be' : 'option httplog' directive is ignored in backends."},
+		{"backend be\n    default_backend x\n", "default_backend", Warning, "'default_backend' ignored because backend 'be' has no frontend capability."},
+		{"backend be\n    balance foo\n", "balance", Alert, "balance only supports 'roundrobin', 'static-rr', 'leastconn', 'source', 'uri', 'url_param', 'hdr(name)' and 'rdp-cookie(name)' options."},
+		{"backend be\n    balance url_param\n", "balance", Alert, "balance url_param requires an URL parameter name."},
+		{"backend be\n    balance url_param x foo\n", "balance", Alert, "balance url_param only accepts 'check_post' modifier (got 'foo')."},
+		{"backend be\n    balance hdr()\n", "balance", Alert, "balance hdr requires an http header field name."},
+		{"backend be\n    balance hdr(host) foo\n", "balance", Alert, "balance hdr(host) only accepts 'use_domain_only' modifier (got 'foo')."},
+		{"backend be\n    balance random(x)\n", "balance", Alert, "balance random : unexpected character 'x' after argument."},
+		{"backend be\n    balance random(0)\n", "balance", Alert, "balance random : number of draws must be at least 1."},
+		{"backend be\n    balance uri len\n", "balance", Alert, "balance uri : 'len' expects a positive integer (got '')."},
+		{"backend be\n    balance uri foo\n", "balance", Alert, "balance uri only accepts parameters 'len', 'depth', 'path-only', and 'whole' (got 'foo')."},
+		{"backend be\n    balance rdp-cookie\n", "balance", Alert, "'balance rdp-cookie' is not supported yet by tether"},
+		{"backend be\n    option httpchk GET /x HTTP/1.1 extra\n", "option", Alert, "'option httpchk' cannot handle unexpected argument 'extra'."},
+		{"backend be\n    option forwardfor except x\n", "option", Alert, "'option forwardfor' : invalid address: 'x'."},
+		{"backend be\n    option forwardfor foo\n", "option", Alert, "'option forwardfor' only supports optional values 'except', 'header' and 'if-none'."},
+		{"backend be\n    http-check expect foo\n", "http-check", Alert, "but got 'foo' as argument."},
+		{"backend be\n    http-check expect string\n", "http-check", Alert, "'string' expects a <pattern> as argument."},
+		{"backend be\n    http-check expect status x\n", "http-check", Alert, "invalid character 'x' in the list of status codes."},
+		{"backend be\n    http-check expect rstring (x\n", "http-check", Alert, "regex '(x' is invalid"},
+		{"backend be\n    http-check send meth\n", "http-check", Alert, "'meth' expects a string as argument."},
+		{"backend be\n    http-check send hdr Host\n", "http-check", Alert, "'hdr' expects <name> and <value> as arguments."},
+		{"backend be\n    http-check send foo\n", "http-check", Alert, "expects 'comment', 'meth', 'uri', 'uri-lf', 'ver', 'hdr', 'body' or 'body-lf' but got 'foo' as argument."},
+		{"backend be\n    http-check\n", "http-check", Alert, "'http-check' only supports 'disable-on-404'"},
+		{"backend be\n    http-check connect\n", "http-check", Alert, "'http-check connect' is not supported yet by tether"},
+		{"backend be\n    http-check expect status 200\n", "backend be", Warning, "backend 'be' uses http-check rules without 'option httpchk', so the rules are ignored."},
+		{"backend be\n    server s1 127.0.0.1:1\nbackend b2\n    mode http\n    server s1 127.0.0.1:1\n", "backend b2", Warning, ""},
+		{"backend other\n", "frontend fe", Alert, "Proxy 'fe': unable to find required default_backend: 'be'."},
+		{"backend be\nfrontend f2\n    bind :1\n    use_backend nope if TRUE\n", "frontend f2", Alert, "Proxy 'f2': unable to find required use_backend: 'nope'."},
+		{"backend be\nfrontend f2\n    bind :1\n    use_backend fe\n", "frontend f2", Alert, "Proxy 'f2': unable to find required use_backend: 'fe'."},
+		{"backend be\nfrontend f2\n    bind :1\n    use_backend be when x\n", "use_backend", Alert, "'use_backend' expects a condition after the backend name"},
+		{"backend be\nfrontend f2\n    bind :1\n    use_backend be_%[path]\n", "use_backend", Alert, "dynamic backend names in 'use_backend' is not supported yet by tether"},
+		{"backend be\nfrontend f2\n    default_backend be\n", "frontend f2", Warning, "frontend 'f2' has no 'bind' directive. Please declare it as a backend if this was intended."},
+		{"backend be\nfrontend f2\n    bind 127.0.0.1:0\n", "bind", Alert, "invalid port '0'"},
+		{"backend be\nfrontend f2\n    bind 127.0.0.1\n", "bind", Alert, "missing port specification in '127.0.0.1'"},
+		{"backend be\nfrontend f2\n    bind 127.0.0.1:80 ssl crt x.pem\n", "bind", Alert, "'ssl' on 'bind' is not supported yet by tether"},
+		{"backend be\nfrontend f2\n    bind fd@3\n", "bind", Alert, "address family 'fd@' is not supported yet by tether"},
+		{"backend be\nfrontend f2\n    bind :1\n    capture cookie SRV\n", "capture", Alert, "'capture' expects 'cookie' <cookie_name> 'len' <len>."},
+		{"backend be\nfrontend f2\n    bind :1\n    capture request header Host len 10\n", "capture", Alert, "'capture request' is not supported yet by tether"},
+		{"backend be\nfrontend f2\n    bind :1\n    timeout client 0\n", "frontend f2", Warning, "missing timeouts for frontend 'f2'."},
+		{"backend be\n    server s1 127.0.0.1:1\n    timeout server 0\n", "backend be", Warning, "missing timeouts for backend 'be'."},
+		{"peers p\n    peer a 127.0.0.1:1\n", "peers", Alert, "section 'peers' is not supported yet by tether"},
+		{"backend be\n.if defined(X)\n", ".if", Alert, "directive '.if' is not supported yet by tether"},
+	}
+	for _, tt := range tests {
+		text := header + tt.body
+		if tt.msg == "" {
+			noDiag(t, text, tt.sev)
+			continue
+		}
+		expectDiag(t, text, tt.sev, lastLineOf(text, tt.line), tt.msg)
+	}
+}
+
+func TestProxyLog(t *testing.T) {
+	cfg := mustParse(t, header+"backend be\n    log global\n    log 127.0.0.1:514 local1 info\nbackend quiet\n    log global\n    no log\n")
+	want := []LogTarget{{Global: true}, {Address: "127.0.0.1:514", Facility: "local1", Level: "info"}}
+	if got := cfg.Backend("be").Logs; !reflect.DeepEqual(got, want) {
+		t.Errorf("logs %+v", got)
+	}
+	if got := cfg.Backend("quiet").Logs; len(got) != 0 {
+		t.Errorf("no log kept %+v", got)
+	}
+}
+
+func TestListen(t *testing.T) {
+	cfg := mustParse(t, header+"backend be\nlisten li\n    bind 127.0.0.1:18090\n    cookie SRV insert\n    acl api path_beg /api\n    use_backend be if api\n    server s1 127.0.0.1:1 cookie a\n")
+	li := cfg.Proxies[2]
+	if li.Cap != CapFrontend|CapBackend || len(li.Binds) != 1 || li.Cookie.Name != "SRV" || len(li.Servers) != 1 || li.UseBackends[0].Backend != cfg.Backend("be") {
+		t.Errorf("listen %+v", li)
+	}
+	if cfg.Backend("li") != li {
+		t.Error("a listen is a backend")
+	}
+}
