@@ -21,8 +21,10 @@ type fakeControl struct {
 	backends []fakeBackend
 	calls    []string
 	// block, when set, is received from at the start of each mutating call,
-	// to hold a command in flight.
-	block chan struct{}
+	// to hold a command in flight; entered, when set, is sent to just
+	// before.
+	block   chan struct{}
+	entered chan struct{}
 }
 
 type fakeBackend struct {
@@ -133,6 +135,9 @@ func (f *fakeControl) server(bk, sv string) (*fakeBackend, *ServerView, error) {
 
 // mutate runs change under the lock after the optional block.
 func (f *fakeControl) mutate(change func() error) error {
+	if f.entered != nil {
+		f.entered <- struct{}{}
+	}
 	if f.block != nil {
 		<-f.block
 	}

@@ -178,6 +178,9 @@ const (
 // client still sends, for a bounded time and amount, so that closing does not
 // reset the connection and the client reads a clean end of file.
 func (s *session) drain() {
+	if s.n == 0 {
+		return
+	}
 	cw, ok := s.conn.(interface{ CloseWrite() error })
 	if !ok || cw.CloseWrite() != nil {
 		return
