@@ -268,7 +268,7 @@ func TestShowStat(t *testing.T) {
 		t.Fatalf("header: %d columns, addr %d, cookie %d", len(header), col["addr"], col["cookie"])
 	}
 	want := [][2]string{{"fe", "FRONTEND"}, {"bk", "s1"}, {"bk", "s2"}, {"bk", "BACKEND"},
-		{"st", "a"}, {"st", "BACKEND"}, {"ls", "x"}, {"ls", "BACKEND"}}
+		{"st", "a"}, {"st", "BACKEND"}, {"ls", "FRONTEND"}, {"ls", "x"}, {"ls", "BACKEND"}}
 	if len(rows) != len(want) {
 		t.Fatalf("%d rows, want %d", len(rows), len(want))
 	}
@@ -303,10 +303,10 @@ func TestShowStat(t *testing.T) {
 	check(3, "weight", "6")
 	check(3, "type", "1")
 	check(3, "addr", "")
-	check(6, "check_status", "L4CON")
-	check(6, "check_rise", "2")
-	check(6, "status", "DOWN")
-	check(7, "-", "-")
+	check(7, "check_status", "L4CON")
+	check(7, "check_rise", "2")
+	check(7, "status", "DOWN")
+	check(8, "-", "-")
 
 	// Filter on a proxy, kinds and server id.
 	_, only := statRows(t, tcpExchange(t, admin, "show stat bk 4 -1\n"))

@@ -168,6 +168,10 @@ func (f *fakeControl) Stats() []StatRow {
 	defer f.mu.Unlock()
 	rows := []StatRow{{Kind: StatFrontend, Proxy: "fe", ProxyID: 2, Status: "OPEN", Mode: "http", Pid: 1, Slim: 9983}}
 	for _, b := range f.backends {
+		if b.view.Name == "ls" { // a listen section has a frontend too
+			rows = append(rows, StatRow{Kind: StatFrontend, Proxy: "ls", ProxyID: 5, Status: "OPEN",
+				Mode: "http", Pid: 1, Slim: 9983})
+		}
 		sum := 0
 		for _, s := range b.view.Servers {
 			status := "no check"
@@ -184,7 +188,8 @@ func (f *fakeControl) Stats() []StatRow {
 				Server: s.Name, ServerID: s.ID, Status: status, Mode: "http", Pid: 1,
 				Weight: s.UWeight, UWeight: s.UWeight, Act: 1, LastSess: -1,
 				Addr: s.Addr.String() + ":" + strconv.Itoa(int(s.Port)), Cookie: b.cookies[s.Name],
-				Check: s.Check.Configured, CheckStatus: "L4CON", CheckRise: 2, CheckFall: 3})
+				Check: s.Check.Configured, CheckStatus: "L4CON", CheckRise: 2, CheckFall: 3,
+				LastChk: "Connection refused", CheckDesc: "Layer4 connection problem"})
 		}
 		rows = append(rows, StatRow{Kind: StatBackend, Proxy: b.view.Name, ProxyID: b.view.ID,
 			Status: "UP", Mode: "http", Algo: b.algo, Cookie: b.cookie, Pid: 1, Slim: 999,
