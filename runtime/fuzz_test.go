@@ -2,9 +2,12 @@ package runtime
 
 import (
 	"bytes"
+	"io"
+	"net"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParse checks the framing and the word splitter on any input:
@@ -91,3 +94,58 @@ func firstDelimiter(b []byte) int {
 	}
 	return -1
 }
+
+// FuzzSession feeds any bytes, in reads of any size, to a whole session
+// with the fake engine: the session must end at end of input without
+// panicking, reach the engine at most once per command, and write a bounded
+// reply per command.
+func FuzzSession(f *testing.F) {
+	for _, s := range []string{
+		"show cli level;show backend\n", "prompt\nshow cli level\nquit\n",
+		"set server bk/s1 addr 127.0.0.2 port +10\nset server bk/s2 weight 50%\n",
+		"show cli level <<\nx\n\nadd server bk/n 127.0.0.1:1;del server bk/n\n",
+		"operator -;user -;help\n", "set dynamic-cookie-key backend bk a\\;b\r\n",
+	} {
+		f.Add([]byte(s), uint8(5))
+	}
+	f.Fuzz(func(t *testing.T, in []byte, chunk uint8) {
+		fc := newFake()
+		conn := &memConn{in: in, chunk: int(chunk) + 1}
+		srv := &Server{spec: SocketSpec{Level: LevelAdmin, Timeout: time.Second}, ctl: fc}
+		s := &session{srv: srv, conn: conn, ctl: fc, table: commandTable, level: LevelAdmin,
+			in: make([]byte, maxCommand)}
+		s.serve()
+		commands := bytes.Count(in, []byte{'\n'}) + bytes.Count(in, []byte{';'}) + 1
+		if calls := fc.takeCalls(); len(calls) > commands {
+			t.Fatalf("%d engine calls for at most %d commands", len(calls), commands)
+		}
+		if conn.out.Len() > commands*16384 {
+			t.Fatalf("%d bytes of replies for at most %d commands", conn.out.Len(), commands)
+		}
+	})
+}
+
+// memConn is a net.Conn that reads a fixed input in reads of at most chunk
+// bytes, then reports end of file, and records what is written.
+type memConn struct {
+	in    []byte
+	chunk int
+	out   bytes.Buffer
+}
+
+func (c *memConn) Read(b []byte) (int, error) {
+	if len(c.in) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(b[:min(len(b), c.chunk)], c.in)
+	c.in = c.in[n:]
+	return n, nil
+}
+
+func (c *memConn) Write(b []byte) (int, error)      { return c.out.Write(b) }
+func (c *memConn) Close() error                     { return nil }
+func (c *memConn) LocalAddr() net.Addr              { return &net.TCPAddr{} }
+func (c *memConn) RemoteAddr() net.Addr             { return &net.TCPAddr{} }
+func (c *memConn) SetDeadline(time.Time) error      { return nil }
+func (c *memConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *memConn) SetWriteDeadline(time.Time) error { return nil }

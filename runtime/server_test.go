@@ -28,9 +28,13 @@ func TestUnixSocket(t *testing.T) {
 		uid, gid = 65534, 65534 // nobody: root may give the socket away
 	}
 	spec.UID, spec.GID = uid, gid
+	spec.ExposeFDListeners = true
 	srv, err := Listen(spec, newFake())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := srv.Spec(); !got.ExposeFDListeners || got.Level != LevelAdmin || got.Timeout != DefaultTimeout {
+		t.Errorf("Spec() = %+v", got)
 	}
 	fi, err := os.Stat(path)
 	if err != nil {

@@ -44,6 +44,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if *timeout <= 0 {
+		fmt.Fprintln(stderr, "tetherctl: -t must be positive")
+		return 2
+	}
 	if len(addrs) == 0 {
 		fmt.Fprintln(stderr, "tetherctl: at least one -s ADDR is required")
 		return 2
