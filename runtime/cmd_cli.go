@@ -5,7 +5,7 @@ var cliCommands = []command{
 	{words: []string{"show", "cli", "level"}, level: LevelUser,
 		usage: "show cli level", help: "print this session's access level",
 		run: runShowCLILevel},
-	{words: []string{"operator"}, level: LevelUser,
+	{words: []string{"operator"}, level: LevelUser, listFrom: LevelOperator,
 		usage: "operator", help: "drop this session to the operator level",
 		run: runSetLevel},
 	{words: []string{"user"}, level: LevelUser,

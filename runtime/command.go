@@ -13,6 +13,10 @@ type command struct {
 	usage   string   // synopsis listed by help and by unknown-command replies
 	help    string   // one-line description, in our own words
 	trailer bool     // listed last, in table order, whatever the filter (help, prompt, quit)
+	// listFrom, when above level, is the least level help lists the
+	// command at: `operator` runs at any level (to deny raising the level
+	// in its own way) but is only of use from operator on.
+	listFrom Level
 	// run executes the command: args are all the words of the command line
 	// (the selecting words first), payload the lines after "<<" joined with
 	// LF, nil without payload. It writes its reply with the session's
@@ -58,7 +62,7 @@ const usageWidth = 40
 func (s *session) printUsage(args []string, isHelp bool) {
 	var visible []*command
 	for i := range s.table {
-		if c := &s.table[i]; c.level <= s.level {
+		if c := &s.table[i]; c.listed(s.level) {
 			visible = append(visible, c)
 		}
 	}
@@ -103,6 +107,9 @@ func (s *session) printUsage(args []string, isHelp bool) {
 		}
 	}
 }
+
+// listed reports whether listings show c to a session at level l.
+func (c *command) listed(l Level) bool { return max(c.level, c.listFrom) <= l }
 
 func (s *session) printUsageLine(c *command) {
 	s.print("  ")

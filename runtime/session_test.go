@@ -253,7 +253,7 @@ func TestHelpByLevel(t *testing.T) {
 		lines := strings.Split(strings.TrimSuffix(strings.TrimPrefix(got, headHelp), "\n\n"), "\n")
 		want := 0
 		for _, c := range commandTable {
-			if c.level <= l {
+			if c.listed(l) {
 				want++
 			}
 		}
@@ -263,6 +263,9 @@ func TestHelpByLevel(t *testing.T) {
 		for _, line := range lines {
 			if strings.Contains(line, "set server") && l < LevelAdmin {
 				t.Errorf("%v lists an admin command: %q", l, line)
+			}
+			if strings.HasPrefix(line, "  operator ") && l < LevelOperator {
+				t.Errorf("%v lists operator: %q", l, line)
 			}
 		}
 		tail := lines[len(lines)-3:]
