@@ -298,3 +298,34 @@ func readUntil(t *testing.T, r *bufio.Reader, suffix string) string {
 	}
 	return b.String()
 }
+
+// TestSuggestions checks that an unknown command proposes the commands
+// closest to what was typed, and a partial one the commands it starts.
+func TestSuggestions(t *testing.T) {
+	srv := startServer(t, LevelAdmin, newFake())
+	cases := []struct {
+		in          string
+		want, never []string // usages that must, and must not, be proposed
+	}{
+		{"set serer bk/s1 state ready", []string{"set server <bk>/<srv>"}, []string{"show info", "add server"}},
+		{"sho stat", []string{"show stat "}, []string{"set server", "del server"}},
+		{"show", []string{"show backend", "show cli level", "show info", "show servers state", "show stat "}, []string{"set server"}},
+		{"enable dynamic-cookie", []string{"enable dynamic-cookie backend"}, []string{"enable server", "disable dynamic-cookie"}},
+	}
+	for _, c := range cases {
+		got := tcpExchange(t, srv, c.in+"\n")
+		if firstLine(got) != headFuzzy {
+			t.Errorf("%q: head %q", c.in, firstLine(got))
+		}
+		for _, w := range c.want {
+			if !strings.Contains(got, "\n  "+w) {
+				t.Errorf("%q does not propose %q:\n%s", c.in, w, got)
+			}
+		}
+		for _, n := range c.never {
+			if strings.Contains(got, "\n  "+n) {
+				t.Errorf("%q proposes %q:\n%s", c.in, n, got)
+			}
+		}
+	}
+}
