@@ -19,6 +19,7 @@ var ErrAddr = errors.New("runtime: bad socket address")
 //	unix@/run/tether.sock unix stream socket
 //	/run/tether.sock      a path (starting with / or .) is a unix socket
 //	host:9999             TCP, either family
+//	*:9999                TCP on every address (as :9999)
 func ParseSocketAddr(s string) (network, address string, err error) {
 	prefix, rest, found := strings.Cut(s, "@")
 	if !found {
@@ -58,6 +59,9 @@ func ParseSocketAddr(s string) (network, address string, err error) {
 	}
 	if port == "" {
 		return "", "", &addrError{s}
+	}
+	if host == "*" { // HAProxy's "any address"
+		host = ""
 	}
 	return network, net.JoinHostPort(host, port), nil
 }

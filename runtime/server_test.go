@@ -100,6 +100,7 @@ func TestParseSocketAddr(t *testing.T) {
 		"unix@/run/t.sock":    {"unix", "/run/t.sock"},
 		"/run/t.sock":         {"unix", "/run/t.sock"},
 		"./t.sock":            {"unix", "./t.sock"},
+		"ipv4@*:9999":         {"tcp4", ":9999"},
 	} {
 		n, a, err := ParseSocketAddr(in)
 		if err != nil || n != want[0] || a != want[1] {
