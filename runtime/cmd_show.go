@@ -2,7 +2,9 @@ package runtime
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // showCommands report state; any level may run them.
@@ -11,7 +13,7 @@ var showCommands = []command{
 		usage: "show info", help: "print process-wide figures (version, uptime, connections)",
 		run: runShowInfo},
 	{words: []string{"show", "stat"}, level: LevelUser,
-		usage: "show stat [<px> <type> <sid>]", help: "print proxy and server counters as CSV",
+		usage: "show stat [<px> <type> <sid>] [up|no-maint]", help: "print proxy and server counters as CSV",
 		run: runShowStat},
 	{words: []string{"show", "servers", "state"}, level: LevelUser,
 		usage: "show servers state [<bk>]", help: "print server states in the server-state file format",
@@ -108,34 +110,29 @@ func pad2(v int64) string {
 	return strconv.FormatInt(v, 10)
 }
 
-// runShowStat serves `show stat [<px> <type> <sid>]`. With the three
-// arguments, only the rows of proxy <px> (a name or an id) whose kind is in
-// the bit mask <type> (1 frontend, 2 backend, 4 server, -1 all) are printed,
-// and of servers only the one with id <sid> unless it is -1. Output options
-// (typed, json, desc, up, no-maint) are not supported and ignored, as HAProxy
-// ignores words it does not know there. On a socket below operator level the
-// addr and cookie columns are empty, as in HAProxy.
+// runShowStat serves `show stat [<px> <type> <sid>] [no-maint] [up]`. With
+// the three arguments, only the rows of proxy <px> (a name, "#id" or an id)
+// whose kind is in the bit mask <type> (1 frontend, 2 backend, 4 server, -1
+// all) are printed, and of servers only the one with id <sid> unless it is
+// -1. no-maint leaves out servers in maintenance; up also those that are
+// down. The typed, json and desc formats are not supported: like any other
+// word HAProxy does not know there, they are ignored. On a socket below
+// operator level the addr and cookie columns are empty, as in HAProxy.
 func runShowStat(s *session, args []string, _ []byte) {
 	rows := s.ctl.Stats()
+	opts := args[2:]
 	bound, iid, typ, sid := false, 0, -1, -1
-	if len(args) >= 5 && args[2] != "" && args[3] != "" && args[4] != "" {
+	if len(opts) >= 3 && opts[0] != "" && opts[1] != "" && opts[2] != "" {
 		bound = true
-		iid = -1
-		for i := range rows {
-			if rows[i].Proxy == args[2] {
-				iid = rows[i].ProxyID
-				break
-			}
-		}
-		if iid < 0 {
-			iid = atoi(args[2])
-		}
+		iid = proxyID(rows, opts[0])
 		if iid == 0 {
 			s.print("No such proxy.\n")
 			return
 		}
-		typ, sid = atoi(args[3]), atoi(args[4])
+		typ, sid = atoi(opts[1]), atoi(opts[2])
+		opts = opts[3:]
 	}
+	hideMaint, hideDown := slices.Contains(opts, "no-maint"), slices.Contains(opts, "up")
 	s.print(statHeader)
 	legends := s.srv.spec.Level >= LevelOperator
 	for i := range rows {
@@ -144,11 +141,28 @@ func runShowStat(s *session, args []string, _ []byte) {
 			(r.Kind == StatServer && sid != -1 && r.ServerID != sid)) {
 			continue
 		}
+		if r.Kind == StatServer && ((hideMaint || hideDown) && r.Maint || hideDown && r.Down) {
+			continue
+		}
 		if !legends {
 			r.Addr, r.Cookie = "", ""
 		}
 		s.out = appendStatRow(s.out, &r)
 	}
+}
+
+// proxyID returns the id of the proxy named by name ("#id" or a name), or
+// the number name holds (0 when none), as HAProxy's `show stat` reads it.
+func proxyID(rows []StatRow, name string) int {
+	if id, ok := strings.CutPrefix(name, "#"); ok {
+		return atoi(id)
+	}
+	for i := range rows {
+		if rows[i].Proxy == name {
+			return rows[i].ProxyID
+		}
+	}
+	return atoi(name)
 }
 
 // serversStateHeader starts `show servers state` (format version 1).

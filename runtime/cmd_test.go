@@ -318,6 +318,32 @@ func TestShowStat(t *testing.T) {
 		t.Errorf("show stat 3 6 2: %d rows", len(only))
 	}
 
+	_, only = statRows(t, tcpExchange(t, admin, "show stat #5 -1 -1\n"))
+	if len(only) != 3 || only[0][1] != "FRONTEND" {
+		t.Errorf("show stat #5 -1 -1: %d rows", len(only))
+	}
+
+	// no-maint hides servers in maintenance; up also the down ones.
+	tcpExchange(t, admin, "disable server bk/s1\n")
+	names := func(cmd string) (n []string) {
+		_, rs := statRows(t, tcpExchange(t, admin, cmd))
+		for _, r := range rs {
+			n = append(n, r[0]+"/"+r[1])
+		}
+		return n
+	}
+	if got := strings.Join(names("show stat no-maint\n"), " "); got != "fe/FRONTEND bk/s2 bk/BACKEND st/a st/BACKEND ls/FRONTEND ls/x ls/BACKEND" {
+		t.Errorf("no-maint: %s", got)
+	}
+	if got := strings.Join(names("show stat bk 4 -1 up\n"), " "); got != "bk/s2" {
+		t.Errorf("bk 4 -1 up: %s", got)
+	}
+	if got := strings.Join(names("show stat up typed\n"), " "); got != "fe/FRONTEND bk/s2 bk/BACKEND st/a st/BACKEND ls/FRONTEND ls/BACKEND" {
+		t.Errorf("up: %s", got)
+	}
+	tcpExchange(t, admin, "enable server bk/s1\n")
+	f.takeCalls()
+
 	// Below operator, addresses and cookies are not shown.
 	user := startServer(t, LevelUser, f)
 	_, rows = statRows(t, tcpExchange(t, user, "show stat\n"))

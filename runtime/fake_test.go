@@ -189,7 +189,8 @@ func (f *fakeControl) Stats() []StatRow {
 				Weight: s.UWeight, UWeight: s.UWeight, Act: 1, LastSess: -1,
 				Addr: s.Addr.String() + ":" + strconv.Itoa(int(s.Port)), Cookie: b.cookies[s.Name],
 				Check: s.Check.Configured, CheckStatus: "L4CON", CheckRise: 2, CheckFall: 3,
-				LastChk: "Connection refused", CheckDesc: "Layer4 connection problem"})
+				LastChk: "Connection refused", CheckDesc: "Layer4 connection problem",
+				Maint: s.Admin&AdminFMaint != 0, Down: status == "DOWN"})
 		}
 		rows = append(rows, StatRow{Kind: StatBackend, Proxy: b.view.Name, ProxyID: b.view.ID,
 			Status: "UP", Mode: "http", Algo: b.algo, Cookie: b.cookie, Pid: 1, Slim: 999,

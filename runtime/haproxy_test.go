@@ -278,6 +278,21 @@ func TestDifferentialShow(t *testing.T) {
 		}
 	}
 
+	// Row selection (ls/x is left out: its check state depends on timing).
+	for _, cmd := range []string{"show stat bk 4 -1", "show stat 3 -1 -1", "show stat #4 -1 -1",
+		"show stat bk 6 2", "show stat bk 4 -1 no-maint", "show stat st 3 -1 up", "show stat 2 1 -1"} {
+		names := func(addr string) (n []string) {
+			_, rs := statRows(t, exchange(t, "tcp", addr, cmd+"\n"))
+			for _, r := range rs {
+				n = append(n, r[0]+"/"+r[1])
+			}
+			return n
+		}
+		if h, g := names(admin.haproxy), names(admin.tether); !slices.Equal(h, g) {
+			t.Errorf("%s: tether %q, haproxy %q", cmd, g, h)
+		}
+	}
+
 	keys := func(reply string) []string {
 		var k []string
 		for _, l := range strings.Split(strings.TrimSuffix(reply, "\n\n"), "\n") {

@@ -84,6 +84,10 @@ type StatRow struct {
 	CheckHealth   int
 
 	H1 H1Stats // h1 module columns (FRONTEND and BACKEND rows)
+
+	// Filters of `show stat ... no-maint` and `up` (server rows).
+	Maint bool // in maintenance, whatever the cause: no-maint and up hide it
+	Down  bool // down with no check about to bring it up: up hides it
 }
 
 // H1Stats are the HTTP/1 module columns of `show stat`.
