@@ -193,7 +193,7 @@ func planAddrChange(sv *ServerView, addrText, portText string, hasPort bool) (Ad
 	done := func() (AddrChange, string) { return c, msg.String() + byCLI }
 	addr, err := netip.ParseAddr(addrText)
 	switch {
-	case err != nil:
+	case err != nil || addr.Zone() != "": // inet_pton takes no zone
 		msg.WriteString("Invalid addr '" + addrText + "'")
 		return done()
 	case !sv.Addr.IsValid():

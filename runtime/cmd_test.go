@@ -130,6 +130,7 @@ func TestAddrCommands(t *testing.T) {
 	runReplyCases(t, f, srv, []replyCase{
 		{"set server bk/s1 addr", msgAddrRequires + "\n", nil},
 		{"set server bk/s1 addr foo", "Invalid addr 'foo'" + by, []string{"addr bk/s1 {SetAddr:false Addr:invalid IP SetPort:false Port:0 PortMap:false}"}},
+		{"set server bk/s1 addr fe80::1%lo", "Invalid addr 'fe80::1%lo'" + by, []string{"addr bk/s1 {SetAddr:false Addr:invalid IP SetPort:false Port:0 PortMap:false}"}},
 		{"set server bk/s1 addr 127.0.0.1", "no need to change the addr" + by, []string{"addr bk/s1 {SetAddr:false Addr:invalid IP SetPort:false Port:0 PortMap:false}"}},
 		{"set server bk/s1 addr 127.0.0.2", "IP changed from '127.0.0.1' to '127.0.0.2'" + by, []string{"addr bk/s1 {SetAddr:true Addr:127.0.0.2 SetPort:false Port:0 PortMap:false}"}},
 		{"set server bk/s1 addr 127.0.0.2 port 8080", "no need to change the addr, no need to change the port" + by, []string{"addr bk/s1 {SetAddr:false Addr:invalid IP SetPort:false Port:0 PortMap:false}"}},

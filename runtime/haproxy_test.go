@@ -227,6 +227,7 @@ func TestDifferentialReplies(t *testing.T) {
 		"set server bk/s1 weight 300x", "set server bk/s1 weight 10x", "set server bk/s1 weight 5%x",
 		"set server bk/s1 weight x", "set server bk/s1 weight -5%", "set server st/a weight 5",
 		"set server bk/s1 addr", "set server bk/s1 addr foo", "set server bk/s1 addr 127.0.0.1",
+		"set server bk/s1 addr fe80::1%lo", "set server bk/s1 addr 127.1",
 		"set server bk/s1 addr 127.0.0.1 port 8080", "set server bk/s1 addr 127.0.0.1 port abc",
 		"set server bk/s1 addr 127.0.0.1 port", "set server bk/s1 addr 127.0.0.1 prt 10",
 		"set server bk/s1 addr 127.0.0.1 port +10",
