@@ -337,3 +337,31 @@ func TestDifferentialShow(t *testing.T) {
 		t.Errorf("show servers state header:\ntether  %q\nhaproxy %q", g, h)
 	}
 }
+
+// TestDifferentialSequence sends the same changes to both, one after the
+// other, and compares every reply: the weights the runtime computes, the
+// address and port messages that depend on the previous change, and
+// dynamic servers coming and going.
+func TestDifferentialSequence(t *testing.T) {
+	admin, _, _ := startPair(t)
+	for _, cmd := range []string{
+		"set server bk/s2 weight 50%", "get weight bk/s2",
+		"set weight bk/s2 1000%", "get weight bk/s2",
+		"set server bk/s2 weight 99999999999999999999%", "get weight bk/s2",
+		"set server bk/s2 weight +7", "get weight bk/s2",
+		"set server st/a weight 0%", "get weight st/a", "set server st/a weight 100%", "get weight st/a",
+		"set server bk/s1 addr 127.0.0.2", "set server bk/s1 addr 127.0.0.2",
+		"set server bk/s1 addr 127.0.0.2 port 8081", "set server bk/s1 addr 127.0.0.1 port abc",
+		"set server bk/s1 addr ::1 port 70000", "set server bk/s1 addr ::1",
+		"set server bk/s1 addr 127.0.0.2 port 8080", "set server bk/s1 addr ::ffff:127.0.0.2",
+		"add server bk/n1 127.0.0.1:18082", "get weight bk/n1", "add server bk/n1 127.0.0.1:18083",
+		"del server bk/n1", "get weight bk/n1",
+		"disable server bk/s2", "del server bk/s2", "get weight bk/s2", "show backend",
+	} {
+		want := exchange(t, "tcp", admin.haproxy, cmd+"\n")
+		got := exchange(t, "tcp", admin.tether, cmd+"\n")
+		if got != want {
+			t.Errorf("%q:\ntether  %q\nhaproxy %q", cmd, got, want)
+		}
+	}
+}
