@@ -99,7 +99,8 @@ func TestRequestRefusals(t *testing.T) {
 		{"long target", "GET /" + long(15400) + " HTTP/1.1\r\nHost: a\r\n\r\n", ErrTargetTooLong},
 		{"long field", "GET / HTTP/1.1\r\nHost: a\r\nX: " + long(15400) + "\r\n\r\n", ErrHeadTooLarge},
 		{"long field under limit", "GET / HTTP/1.1\r\nHost: a\r\nX: " + long(15000) + "\r\n\r\n", nil},
-		{"long method", long(15400) + " / HTTP/1.1\r\n\r\n", ErrHeadTooLarge},
+		{"long method", long(15400) + " / HTTP/1.1\r\n\r\n", ErrRequestLine},
+		{"long leading empty lines", strings.Repeat("\r\n", 7700) + "GET / HTTP/1.1\r\nHost: a\r\n\r\n", ErrRequestLine},
 		{"lower-case method", "get / HTTP/1.1\r\nHost: a\r\n\r\n", nil},
 	}
 	for _, tc := range tests {
