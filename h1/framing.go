@@ -13,10 +13,8 @@ func (h *Header) apply(id FieldID, v []byte, req *Request, idx int) error {
 		if req.Host >= 0 {
 			return ErrDuplicateHost
 		}
-		for _, c := range v {
-			if !isHostChar[c] {
-				return ErrHost
-			}
+		if len(v) > 0 && !validAuthority(v) {
+			return ErrHost
 		}
 		req.Host = idx
 	case FieldContentLength:
