@@ -201,6 +201,19 @@ func EqualFold(b []byte, s string) bool {
 	return true
 }
 
+// equalFold reports whether a and b are equal ignoring ASCII case.
+func equalFold(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if lower[a[i]] != lower[b[i]] {
+			return false
+		}
+	}
+	return true
+}
+
 func (h *Header) reset(maxFields int) {
 	if cap(h.Fields) < maxFields {
 		h.Fields = make([]Field, 0, maxFields)
