@@ -75,6 +75,8 @@
 //     match Host, an absent port matching the scheme's default), authority
 //     form for CONNECT only, or "*" for OPTIONS only. HTTP/0.9 requests are
 //     refused; versions other than HTTP/1.0 and HTTP/1.1 get 505.
+//   - A status line is version SP three digits from 100 to 599, then SP and
+//     a reason phrase or nothing; HAProxy 2.6 forwards a two-digit status.
 //   - An HTTP/1.1 request needs exactly one Host, and every Host needs a
 //     valid value; HAProxy 2.6 accepts a missing Host and merges identical
 //     ones.
