@@ -90,7 +90,8 @@ type Header struct {
 	Framing Framing
 	// Flags record connection options and framing repairs.
 	Flags Flags
-	// ContentLength is the declared body length, or -1 without one.
+	// ContentLength is the declared body length, or -1 without one or when
+	// Transfer-Encoding overrides it.
 	ContentLength int64
 
 	te teState // Transfer-Encoding as far as scanned
