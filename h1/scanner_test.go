@@ -337,3 +337,33 @@ func TestSWARMatchesTables(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeAfterMove scans part of a head in one buffer, moves the bytes
+// to a larger buffer, as a connection growing its buffer does, and finishes
+// there: the spans index the new buffer.
+func TestResumeAfterMove(t *testing.T) {
+	in := "GET /x HTTP/1.1\r\nHost: a\r\nCookie: s=1\r\n\r\n"
+	small := make([]byte, 20)
+	copy(small, in)
+	s := NewScanner(DefaultLimits())
+	var r Request
+	if _, err := s.Request(small, &r); err != ErrNeedMore {
+		t.Fatal(err)
+	}
+	big := make([]byte, 0, 4096)
+	big = append(big, small...)
+	big = append(big, in[20:]...)
+	for i := range small {
+		small[i] = 'x' // the old buffer is gone
+	}
+	n, err := s.Request(big, &r)
+	if err != nil || n != len(in) {
+		t.Fatalf("n %d err %v", n, err)
+	}
+	if got := string(r.Value(big, r.Find(big, "cookie", 0))); got != "s=1" {
+		t.Fatalf("cookie %q", got)
+	}
+	if got := string(r.Target.Bytes(big)); got != "/x" {
+		t.Fatalf("target %q", got)
+	}
+}
