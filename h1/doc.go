@@ -46,10 +46,11 @@
 // Scanner.Request and Scanner.Response return ErrNeedMore while the head is
 // incomplete; call again with a window that starts at the same byte and has
 // grown. The scanner keeps its state and the offset where it stopped and
-// does not go back over checked bytes, except to read once the value of a
-// field it interprets when that field's line is complete; so a client
-// sending one byte at a time costs linear work. ChunkedDecoder.Next consumes what it is given, remembering a
-// line cut in the middle.
+// does not go back over checked bytes, except to read once more a finished
+// token it interprets (a field name to identify it, the value of a field
+// such as Content-Length, the start of the target); so a client sending one
+// byte at a time costs linear work. ChunkedDecoder.Next consumes what it is
+// given, remembering a line cut in the middle.
 //
 // # What is refused
 //
