@@ -46,10 +46,11 @@
 // Scanner.Request and Scanner.Response return ErrNeedMore while the head is
 // incomplete; call again with a window that starts at the same byte and has
 // grown. The scanner keeps its state and the offset where it stopped and
-// does not go back over checked bytes, except to read once the value of a
-// field it interprets when that field's line is complete; so a client
-// sending one byte at a time costs linear work. ChunkedDecoder.Next consumes what it is given, remembering a
-// line cut in the middle.
+// does not go back over checked bytes, except to read once more a finished
+// token it interprets (a field name to identify it, the value of a field
+// such as Content-Length, the start of the target); so a client sending one
+// byte at a time costs linear work. ChunkedDecoder.Next consumes what it is
+// given, remembering a line cut in the middle.
 //
 // # What is refused
 //
@@ -75,6 +76,8 @@
 //     match Host, an absent port matching the scheme's default), authority
 //     form for CONNECT only, or "*" for OPTIONS only. HTTP/0.9 requests are
 //     refused; versions other than HTTP/1.0 and HTTP/1.1 get 505.
+//   - A status line is version SP three digits from 100 to 599, then SP and
+//     a reason phrase or nothing; HAProxy 2.6 forwards a two-digit status.
 //   - An HTTP/1.1 request needs exactly one Host, and every Host needs a
 //     valid value; HAProxy 2.6 accepts a missing Host and merges identical
 //     ones.

@@ -1,5 +1,8 @@
 package h1
 
+// Framing (RFC 9112 section 6): what Content-Length, Transfer-Encoding and
+// the connection fields say, and how the body after a head is delimited.
+
 import "math"
 
 // apply gives field idx, just scanned with identity id and value v, its
@@ -13,10 +16,8 @@ func (h *Header) apply(id FieldID, v []byte, req *Request, idx int) error {
 		if req.Host >= 0 {
 			return ErrDuplicateHost
 		}
-		for _, c := range v {
-			if !isHostChar[c] {
-				return ErrHost
-			}
+		if len(v) > 0 && !validAuthority(v) {
+			return ErrHost
 		}
 		req.Host = idx
 	case FieldContentLength:
@@ -221,137 +222,6 @@ func nextElem(v []byte, i int) (elem []byte, next int) {
 		e--
 	}
 	return v[i:e], j + 1
-}
-
-// equalFold reports whether a and b are equal ignoring ASCII case.
-func equalFold(a, b []byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if lower[a[i]] != lower[b[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-// classifyTarget finds the form of the target just scanned and, for the
-// absolute and authority forms, its authority.
-func (s *Scanner) classifyTarget(buf []byte, r *Request) error {
-	t := r.Target.Bytes(buf)
-	switch {
-	case r.MethodID == MethodCONNECT:
-		if _, port := splitHostPort(t); len(port) == 0 || !validAuthority(t) {
-			return ErrTarget
-		}
-		r.Form, r.Authority = FormAuthority, r.Target
-		s.work += len(t)
-	case t[0] == '/':
-		r.Form = FormOrigin
-	case len(t) == 1 && t[0] == '*':
-		if r.MethodID != MethodOPTIONS {
-			return ErrTarget
-		}
-		r.Form = FormAsterisk
-	default:
-		i := 0
-		for i < len(t) && (lower[t[i]] >= 'a' && lower[t[i]] <= 'z' || i > 0 && (t[i]-'0' <= 9 || t[i] == '+' || t[i] == '-' || t[i] == '.')) {
-			i++
-		}
-		if i == 0 || len(t)-i < 3 || string(t[i:i+3]) != "://" {
-			return ErrTarget
-		}
-		scheme := t[:i]
-		a := i + 3
-		e := a
-		for e < len(t) && t[e] != '/' && t[e] != '?' && t[e] != '#' {
-			e++
-		}
-		if !validAuthority(t[a:e]) {
-			return ErrTarget
-		}
-		s.work += e
-		r.Form = FormAbsolute
-		r.Authority = Span{r.Target.Off + uint32(a), r.Target.Off + uint32(e)}
-		r.defaultPort = ""
-		if EqualFold(scheme, "http") {
-			r.defaultPort = "80"
-		} else if EqualFold(scheme, "https") {
-			r.defaultPort = "443"
-		}
-	}
-	return nil
-}
-
-// validAuthority reports whether a is a non-empty host[:port] with no
-// userinfo.
-func validAuthority(a []byte) bool {
-	host, _ := splitHostPort(a)
-	if len(host) == 0 {
-		return false
-	}
-	for _, c := range a {
-		if !isHostChar[c] {
-			return false
-		}
-	}
-	return true
-}
-
-// splitHostPort splits an authority or a Host value into its host and port.
-// A malformed port leaves both empty.
-func splitHostPort(a []byte) (host, port []byte) {
-	h := len(a)
-	if len(a) > 0 && a[0] == '[' {
-		h = 0
-		for h < len(a) && a[h] != ']' {
-			h++
-		}
-		if h == len(a) {
-			return nil, nil
-		}
-		h++
-	} else {
-		for i := len(a) - 1; i >= 0; i-- {
-			if a[i] == ':' {
-				h = i
-				break
-			}
-		}
-	}
-	rest := a[h:]
-	if len(rest) == 0 {
-		return a, nil
-	}
-	if rest[0] != ':' {
-		return nil, nil
-	}
-	for _, c := range rest[1:] {
-		if c-'0' > 9 {
-			return nil, nil
-		}
-	}
-	return a[:h], rest[1:]
-}
-
-// sameAuthority reports whether a target's authority names the same host
-// and port as a Host value; an absent port equals the scheme's default.
-func sameAuthority(target, host []byte, defaultPort string) bool {
-	th, tp := splitHostPort(target)
-	hh, hp := splitHostPort(host)
-	if len(th) == 0 || !equalFold(th, hh) {
-		return false
-	}
-	switch {
-	case string(tp) == string(hp):
-		return true
-	case len(tp) == 0:
-		return defaultPort != "" && string(hp) == defaultPort
-	case len(hp) == 0:
-		return defaultPort != "" && string(tp) == defaultPort
-	}
-	return false
 }
 
 // finishRequest checks what needs the whole request head and decides the

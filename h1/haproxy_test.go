@@ -2,7 +2,6 @@ package h1
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -22,7 +21,7 @@ func TestDifferentialHAProxy(t *testing.T) {
 	if _, err := exec.LookPath("haproxy"); err != nil {
 		t.Skip("haproxy not on PATH: differential test skipped (apt-get install haproxy)")
 	}
-	front := startHAProxy(t)
+	front := startHAProxy(t, serveOK)
 	fields := func(n int) string {
 		var b strings.Builder
 		b.WriteString("GET / HTTP/1.1\r\nHost: a\r\n")
@@ -106,16 +105,28 @@ func trim(s string) string {
 }
 
 // startHAProxy runs haproxy in the foreground on a free 127.0.0.1 port in
-// front of a server answering 200 to every request, and returns the
+// front of a server that runs serve on each connection, and returns the
 // frontend address. Cleanup stops both.
-func startHAProxy(t *testing.T) string {
+func startHAProxy(t *testing.T, serve func(net.Conn)) string {
 	t.Helper()
 	back, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { back.Close() })
-	go serveOK(back)
+	go func() {
+		for {
+			c, err := back.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(2 * time.Second))
+				serve(c)
+			}()
+		}
+	}()
 
 	probe, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -149,34 +160,39 @@ func startHAProxy(t *testing.T) string {
 	return ""
 }
 
-// serveOK answers every connection with a 200 once it has read a head.
-func serveOK(l net.Listener) {
+// readHead reads a request head and returns its request line.
+func readHead(br *bufio.Reader) (string, error) {
+	first := ""
 	for {
-		c, err := l.Accept()
+		line, err := br.ReadString('\n')
 		if err != nil {
-			return
+			return "", err
 		}
-		go func() {
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(2 * time.Second))
-			br := bufio.NewReader(c)
-			for {
-				line, err := br.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if line == "\r\n" {
-					break
-				}
-			}
-			io.WriteString(c, "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
-		}()
+		if first == "" {
+			first = line
+		}
+		if line == "\r\n" {
+			return first, nil
+		}
+	}
+}
+
+// serveOK answers 200 once it has read a head.
+func serveOK(c net.Conn) {
+	if _, err := readHead(bufio.NewReader(c)); err == nil {
+		io.WriteString(c, "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
 	}
 }
 
 // haproxyAccepts sends raw to haproxy and reports whether it answered 200,
 // that is whether it forwarded the request.
 func haproxyAccepts(t *testing.T, front, raw string) bool {
+	return strings.HasPrefix(haproxyStatusLine(t, front, raw), "HTTP/1.1 200 ")
+}
+
+// haproxyStatusLine sends raw to haproxy and returns the first line of its
+// answer.
+func haproxyStatusLine(t *testing.T, front, raw string) string {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", front, time.Second)
 	if err != nil {
@@ -188,5 +204,54 @@ func haproxyAccepts(t *testing.T, front, raw string) bool {
 		t.Fatal(err)
 	}
 	line, _ := bufio.NewReader(c).ReadString('\n')
-	return bytes.HasPrefix([]byte(line), []byte("HTTP/1.1 200 "))
+	return line
+}
+
+// TestDifferentialHAProxyResponses has a server send raw response heads
+// through HAProxy 2.6 and compares which ones HAProxy forwards (rather
+// than answering 502) with which ones the scanner accepts.
+func TestDifferentialHAProxyResponses(t *testing.T) {
+	if _, err := exec.LookPath("haproxy"); err != nil {
+		t.Skip("haproxy not on PATH: differential test skipped (apt-get install haproxy)")
+	}
+	tests := []struct {
+		in       string
+		stricter string // why tether refuses what HAProxy forwards; empty when both agree
+	}{
+		{"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", ""},
+		{"HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok", ""},
+		{"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nok", ""},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", ""},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n2\r\nok\r\n0\r\n\r\n", ""},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok", ""},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok", ""},
+		{"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\nok", ""},
+		{"HTTP/1.1 200 OK\r\nX-A : 1\r\nContent-Length: 2\r\n\r\nok", ""},
+		{"HTTP/1.1 200 OK\r\n: 1\r\nContent-Length: 2\r\n\r\nok", ""},
+		{"HTTP/1.1 20 OK\r\nContent-Length: 2\r\n\r\nok", "two-digit status"},
+		{"HTTP/1.1 200 OK\r\nX: a\r\n b\r\nContent-Length: 2\r\n\r\nok", "obs-fold"},
+		{"HTTP/1.1 200 OK\nContent-Length: 2\n\nok", "bare LF"},
+		{"HTTP/1.1 200 OK\r\nX: \x00\r\nContent-Length: 2\r\n\r\nok", "NUL in a value"},
+	}
+	bodies := make(map[string]string)
+	for i, tc := range tests {
+		bodies[fmt.Sprintf("GET /%d HTTP/1.1\r\n", i)] = tc.in
+	}
+	front := startHAProxy(t, func(c net.Conn) {
+		if line, err := readHead(bufio.NewReader(c)); err == nil {
+			io.WriteString(c, bodies[line])
+		}
+	})
+	for i, tc := range tests {
+		_, err := NewScanner(DefaultLimits()).Response([]byte(tc.in), &Response{}, MethodGET)
+		ours := err == nil
+		line := haproxyStatusLine(t, front, fmt.Sprintf("GET /%d HTTP/1.1\r\nHost: a\r\n\r\n", i))
+		theirs := line != "" && !strings.HasPrefix(line, "HTTP/1.1 502 ")
+		switch {
+		case tc.stricter == "" && ours != theirs:
+			t.Errorf("%q: tether accepts %v (%v), haproxy forwards %v (%q)", tc.in, ours, err, theirs, line)
+		case tc.stricter != "" && (ours || !theirs):
+			t.Errorf("%q (%s): expected haproxy to forward and tether to refuse; tether %v (%v), haproxy %q", tc.in, tc.stricter, ours, err, line)
+		}
+	}
 }

@@ -90,7 +90,8 @@ type Header struct {
 	Framing Framing
 	// Flags record connection options and framing repairs.
 	Flags Flags
-	// ContentLength is the declared body length, or -1 without one.
+	// ContentLength is the declared body length, or -1 without one or when
+	// Transfer-Encoding overrides it.
 	ContentLength int64
 
 	te teState // Transfer-Encoding as far as scanned
@@ -195,6 +196,19 @@ func EqualFold(b []byte, s string) bool {
 	}
 	for i := 0; i < len(b); i++ {
 		if lower[b[i]] != lower[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// equalFold reports whether a and b are equal ignoring ASCII case.
+func equalFold(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if lower[a[i]] != lower[b[i]] {
 			return false
 		}
 	}

@@ -134,9 +134,15 @@ func (s *Scanner) run(buf []byte, h *Header, req *Request, resp *Response) (int,
 		if len(win) < s.maxHead {
 			return 0, err
 		}
-		err = ErrHeadTooLarge
-		if s.state == stTarget {
+		switch {
+		case s.state == stTarget:
 			err = ErrTargetTooLong
+		case s.state < stStartLF && req != nil:
+			err = ErrRequestLine
+		case s.state < stStartLF:
+			err = ErrStatusLine
+		default:
+			err = ErrHeadTooLarge
 		}
 	}
 	s.errOff = s.pos

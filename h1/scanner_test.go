@@ -78,6 +78,10 @@ func TestRequestRefusals(t *testing.T) {
 		{"two identical hosts", "GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n", ErrDuplicateHost},
 		{"space in host", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", ErrHost},
 		{"userinfo in host", "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", ErrHost},
+		{"bad port in host", "GET / HTTP/1.1\r\nHost: a:b\r\n\r\n", ErrHost},
+		{"unclosed bracket in host", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", ErrHost},
+		{"port only", "GET / HTTP/1.1\r\nHost: :80\r\n\r\n", ErrHost},
+		{"ipv6 host", "GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", nil},
 		{"empty host", "GET / HTTP/1.1\r\nHost:\r\n\r\n", nil},
 		{"absolute same host", "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", nil},
 		{"absolute host case", "GET http://A/ HTTP/1.1\r\nHost: a\r\n\r\n", nil},
@@ -99,7 +103,8 @@ func TestRequestRefusals(t *testing.T) {
 		{"long target", "GET /" + long(15400) + " HTTP/1.1\r\nHost: a\r\n\r\n", ErrTargetTooLong},
 		{"long field", "GET / HTTP/1.1\r\nHost: a\r\nX: " + long(15400) + "\r\n\r\n", ErrHeadTooLarge},
 		{"long field under limit", "GET / HTTP/1.1\r\nHost: a\r\nX: " + long(15000) + "\r\n\r\n", nil},
-		{"long method", long(15400) + " / HTTP/1.1\r\n\r\n", ErrHeadTooLarge},
+		{"long method", long(15400) + " / HTTP/1.1\r\n\r\n", ErrRequestLine},
+		{"long leading empty lines", strings.Repeat("\r\n", 7700) + "GET / HTTP/1.1\r\nHost: a\r\n\r\n", ErrRequestLine},
 		{"lower-case method", "get / HTTP/1.1\r\nHost: a\r\n\r\n", nil},
 	}
 	for _, tc := range tests {
@@ -217,45 +222,58 @@ func TestResponse(t *testing.T) {
 	}
 }
 
-// TestResumeLinear feeds a head one byte at a time and checks that the
+// TestResumeLinear feeds heads one byte at a time and checks that the
 // scanner examines each byte a bounded number of times in total, however
 // many calls it takes, and that a resumed call never reads bytes of lines
 // already finished: they are overwritten between calls.
 func TestResumeLinear(t *testing.T) {
+	var req Request
+	var resp Response
 	for _, size := range []int{1000, 4000, 15000} {
-		in := []byte("GET /" + strings.Repeat("p", size/4) + " HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n" +
-			"Cookie: " + strings.Repeat("c", size/4) + "\r\nX: " + strings.Repeat("v", size/4) + "\r\n\r\n")
-		s := NewScanner(DefaultLimits())
-		var r Request
-		n, err := 0, ErrNeedMore
-		win := make([]byte, 0, len(in))
-		calls := 0
-		for i := 0; err == ErrNeedMore; i++ {
-			win = append(win, in[i])
-			calls++
-			n, err = s.Request(win, &r)
-			if err == ErrNeedMore {
-				for j := 0; j < s.line; j++ {
-					win[j] = 0 // a rescan of a finished line would now fail
+		q := size / 4
+		heads := []struct {
+			in   string
+			scan func(s *Scanner, b []byte) (int, error)
+		}{
+			{"GET /" + strings.Repeat("p", q) + " HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n" +
+				"Cookie: " + strings.Repeat("c", q) + "\r\nX: " + strings.Repeat("v", q) + "\r\n\r\n",
+				func(s *Scanner, b []byte) (int, error) { return s.Request(b, &req) }},
+			{"HTTP/1.1 200 " + strings.Repeat("r", q) + "\r\nContent-Length: 0\r\n" +
+				"Set-Cookie: " + strings.Repeat("c", q) + "\r\nX: " + strings.Repeat("v \t", q/3) + "\r\n\r\n",
+				func(s *Scanner, b []byte) (int, error) { return s.Response(b, &resp, MethodGET) }},
+		}
+		for _, h := range heads {
+			in := []byte(h.in)
+			s := NewScanner(DefaultLimits())
+			n, err := 0, ErrNeedMore
+			win := make([]byte, 0, len(in))
+			calls := 0
+			for i := 0; err == ErrNeedMore; i++ {
+				win = append(win, in[i])
+				calls++
+				n, err = h.scan(s, win)
+				if err == ErrNeedMore {
+					for j := 0; j < s.line; j++ {
+						win[j] = 0 // a rescan of a finished line would now fail
+					}
 				}
 			}
-		}
-		if err != nil || n != len(in) {
-			t.Fatalf("size %d: n %d err %v", size, n, err)
-		}
-		if calls != len(in) {
-			t.Fatalf("size %d: %d calls for %d bytes", size, calls, len(in))
-		}
-		if s.work > 2*len(in) {
-			t.Errorf("size %d: %d bytes examined for a %d-byte head", size, s.work, len(in))
-		}
-		var whole Request
-		s2 := NewScanner(DefaultLimits())
-		if _, err := s2.Request(in, &whole); err != nil {
-			t.Fatal(err)
-		}
-		if s.work != s2.work {
-			t.Errorf("size %d: byte at a time examined %d bytes, whole %d", size, s.work, s2.work)
+			if err != nil || n != len(in) {
+				t.Fatalf("size %d: n %d err %v", size, n, err)
+			}
+			if calls != len(in) {
+				t.Fatalf("size %d: %d calls for %d bytes", size, calls, len(in))
+			}
+			if s.work > 2*len(in) {
+				t.Errorf("size %d: %d bytes examined for a %d-byte head", size, s.work, len(in))
+			}
+			whole := NewScanner(DefaultLimits())
+			if _, err := h.scan(whole, in); err != nil {
+				t.Fatal(err)
+			}
+			if s.work != whole.work {
+				t.Errorf("size %d: byte at a time examined %d bytes, whole %d", size, s.work, whole.work)
+			}
 		}
 	}
 }
@@ -317,5 +335,35 @@ func TestSWARMatchesTables(t *testing.T) {
 				t.Errorf("hasTargetStop with %#x at %d = %v", c, pos, got)
 			}
 		}
+	}
+}
+
+// TestResumeAfterMove scans part of a head in one buffer, moves the bytes
+// to a larger buffer, as a connection growing its buffer does, and finishes
+// there: the spans index the new buffer.
+func TestResumeAfterMove(t *testing.T) {
+	in := "GET /x HTTP/1.1\r\nHost: a\r\nCookie: s=1\r\n\r\n"
+	small := make([]byte, 20)
+	copy(small, in)
+	s := NewScanner(DefaultLimits())
+	var r Request
+	if _, err := s.Request(small, &r); err != ErrNeedMore {
+		t.Fatal(err)
+	}
+	big := make([]byte, 0, 4096)
+	big = append(big, small...)
+	big = append(big, in[20:]...)
+	for i := range small {
+		small[i] = 'x' // the old buffer is gone
+	}
+	n, err := s.Request(big, &r)
+	if err != nil || n != len(in) {
+		t.Fatalf("n %d err %v", n, err)
+	}
+	if got := string(r.Value(big, r.Find(big, "cookie", 0))); got != "s=1" {
+		t.Fatalf("cookie %q", got)
+	}
+	if got := string(r.Target.Bytes(big)); got != "/x" {
+		t.Fatalf("target %q", got)
 	}
 }

@@ -26,6 +26,9 @@ var (
 	// valueStop is 1 for the bytes valueStops detects, 0 for the others.
 	valueStop [256]uint8
 
+	// isSchemeChar marks the bytes of a URI scheme after its first letter.
+	isSchemeChar [256]bool
+
 	// lower maps ASCII upper-case letters to lower case and every other byte
 	// to itself.
 	lower [256]byte
@@ -49,6 +52,7 @@ func init() {
 		alnum := b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 		isTchar[c] = alnum
 		isHostChar[c] = alnum
+		isSchemeChar[c] = alnum || b == '+' || b == '-' || b == '.'
 		hexVal[c] = 0xff
 		switch {
 		case b >= '0' && b <= '9':
