@@ -17,8 +17,8 @@ func Example() {
 		Name:    "app",
 		Options: persist.Options{Name: "SRV", Mode: persist.Insert, Indirect: true, NoCache: true},
 		Servers: []persist.Server{
-			{Name: "s1", Cookie: "a", Addr: netip.MustParseAddr("10.0.0.1"), Port: 8080},
-			{Name: "s2", Cookie: "b", Addr: netip.MustParseAddr("10.0.0.2"), Port: 8080},
+			{Cookie: "a", Addr: netip.MustParseAddr("10.0.0.1"), Port: 8080},
+			{Cookie: "b", Addr: netip.MustParseAddr("10.0.0.2"), Port: 8080},
 		},
 	})
 	cur.Store(tb)

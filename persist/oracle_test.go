@@ -570,7 +570,7 @@ func runOracleCase(t *testing.T, bin string, c oracleCase) {
 		}
 		addrs[i] = netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
 		index[s.name] = i
-		backend.Servers = append(backend.Servers, Server{Name: s.name, Cookie: s.cookie, Addr: addrs[i].Addr(),
+		backend.Servers = append(backend.Servers, Server{Cookie: s.cookie, Addr: addrs[i].Addr(),
 			Port: uint32(addrs[i].Port()), State: s.state})
 	}
 	tb, _ := Build(&backend)

@@ -134,7 +134,7 @@ func TestResponseAttributes(t *testing.T) {
 			t.Errorf("%+v: %q, want %q", tc.opts, out.response, tc.want)
 		}
 	}
-	tb, _ := Build(&Backend{Name: "b", Options: Options{Name: "S", Mode: Insert, Secure: true, Domains: []string{"x.y"}}, Servers: []Server{{Name: "s"}}})
+	tb, _ := Build(&Backend{Name: "b", Options: Options{Name: "S", Mode: Insert, Secure: true, Domains: []string{"x.y"}}, Servers: []Server{{}}})
 	out := run(tb, now, exchange{redisp: -1})
 	if want := "set-cookie: S=; Expires=Thu, 01-Jan-1970 00:00:01 GMT; path=/; domain=x.y; Secure"; !reflect.DeepEqual(out.response, ck(want)) {
 		t.Errorf("removal cookie %q, want %q", out.response, want)

@@ -81,8 +81,8 @@ func orDefault(s, d string) string {
 // twoServers is the spec's usual backend: s1 with cookie a, s2 with b.
 func twoServers(o Options) *Table {
 	t, _ := Build(&Backend{Name: "b", Options: o, Servers: []Server{
-		{Name: "s1", Cookie: "a", Addr: netip.MustParseAddr("127.0.0.1"), Port: 18080},
-		{Name: "s2", Cookie: "b", Addr: netip.MustParseAddr("127.0.0.1"), Port: 18081},
+		{Cookie: "a", Addr: netip.MustParseAddr("127.0.0.1"), Port: 18080},
+		{Cookie: "b", Addr: netip.MustParseAddr("127.0.0.1"), Port: 18081},
 	}})
 	return t
 }

@@ -77,7 +77,7 @@ func BenchmarkSwap(b *testing.B) {
 	backend := func(gen int) *Backend {
 		bk := &Backend{Name: "b", Options: Options{Name: "SRV", Mode: Insert, Indirect: true}}
 		for i := 0; i < 10000; i++ {
-			bk.Servers = append(bk.Servers, Server{Name: fmt.Sprint("srv", i), Cookie: fmt.Sprint("s", i), State: State(gen % 2)})
+			bk.Servers = append(bk.Servers, Server{Cookie: fmt.Sprint("s", i), State: State(gen % 2)})
 		}
 		return bk
 	}
@@ -149,7 +149,7 @@ func BenchmarkBuild(b *testing.B) {
 	for _, dynamic := range []bool{false, true} {
 		bk := &Backend{Name: "b", Key: "k", Options: Options{Name: "SRV", Mode: Insert, Dynamic: dynamic}}
 		for i := 0; i < 10000; i++ {
-			s := Server{Name: fmt.Sprint("srv", i), Addr: netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), Port: 80}
+			s := Server{Addr: netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), Port: 80}
 			if !dynamic {
 				s.Cookie = fmt.Sprint("s", i)
 			}
