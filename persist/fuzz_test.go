@@ -54,6 +54,10 @@ func FuzzTokenizer(f *testing.F) {
 				if got := Apply(nil, v, edits); !bytes.Equal(got, want) {
 					t.Fatalf("%s %q: edited to %q, model %q", o.Mode, value, got, want)
 				}
+				w := append([]byte(nil), v...)
+				if got := Apply(w[:0], w, edits); !bytes.Equal(got, want) {
+					t.Fatalf("%s %q: edited in place to %q, model %q", o.Mode, value, got, want)
+				}
 			}
 			if s := rq.Status(); s > CookieUnused || (s == CookieValid && rq.Server() < 0) {
 				t.Fatalf("%s %q: status %d with server %d", o.Mode, value, s, rq.Server())

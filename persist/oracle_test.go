@@ -101,6 +101,8 @@ func oracleCases() []oracleCase {
 		{method: "POST", fields: ck("Cache-Control: max-age=60")}, {method: "POST", fields: ck("Cache-Control: public, max-age=60")},
 		{method: "OPTIONS", fields: ck("Cache-Control: max-age=60")}, {method: "PUT", fields: ck("Cache-Control: public", "ETag: \"e\"")},
 		{status: 304, fields: ck("ETag: \"x\"")}, {fields: ck("Cache-Control: MAX-AGE=60, PRIVATE")},
+		{status: 101, headers: ck("connection: upgrade", "upgrade: test"), fields: ck("connection: upgrade", "upgrade: test", "Set-Cookie: SRV=x", "Cache-Control: public, max-age=9")},
+		{status: 101, cookies: ck("SRV=a"), headers: ck("connection: upgrade", "upgrade: test"), fields: ck("connection: upgrade", "upgrade: test", "Set-Cookie: SRV = x")},
 		{fields: ck("Cache-Control: private", "Cache-Control: public", "ETag: \"x\"")},
 		{fields: ck("Pragma: x", "Pragma: no-cache", "ETag: \"x\"")},
 	}
@@ -325,6 +327,12 @@ func (o *origin) handle(c net.Conn) {
 			if l != "" {
 				w.WriteString(l + "\r\n")
 			}
+		}
+		if status == "101" {
+			// Switch to a tunnel that the origin closes at once.
+			w.WriteString("\r\n")
+			_, _ = c.Write(w.Bytes())
+			return
 		}
 		if method != "HEAD" && status != "204" && status != "304" {
 			w.WriteString("content-length: 2\r\n\r\nok")
@@ -596,7 +604,10 @@ func runOracleCase(t *testing.T, bin string, c oracleCase) {
 		path := fmt.Sprintf("%s/r%d", r.path, i)
 		method := orDefault(r.method, "GET")
 		var req strings.Builder
-		fmt.Fprintf(&req, "%s %s HTTP/1.1\r\nhost: x\r\nconnection: close\r\n", method, path)
+		fmt.Fprintf(&req, "%s %s HTTP/1.1\r\nhost: x\r\n", method, path)
+		if r.status != 101 {
+			req.WriteString("connection: close\r\n")
+		}
 		for _, hd := range r.headers {
 			req.WriteString(hd + "\r\n")
 		}
