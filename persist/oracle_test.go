@@ -178,6 +178,13 @@ func oracleCases() []oracleCase {
 				{path: "/us", flags: UseServer, useSrv: 1, cookies: ck("SRV=a; x=1")},
 				{path: "/us", flags: UseServer, useSrv: 1, fields: ck("Set-Cookie: SRV=x")},
 			}},
+		{name: "rules dates", opts: Options{Name: "SRV", Mode: Insert, Indirect: true, MaxIdle: 600, MaxLife: 3600}, servers: two, fragment: []string{"ignore-persist if { path_beg /static }", "use-server s2 if { path_beg /us }"},
+			requests: []oracleRequest{
+				{path: "/static", flags: IgnorePersist, cookies: ck("SRV=a; y=1"), fields: ck("Set-Cookie: SRV=srvset")},
+				{path: "/static", flags: IgnorePersist, fields: ck("Set-Cookie: SRV = srvset")},
+				{path: "/us", flags: UseServer, useSrv: 1, cookies: ck("SRV=a; x=1")},
+				{path: "/us", flags: UseServer, useSrv: 1, fields: ck("Set-Cookie: SRV=x")},
+			}},
 		{name: "dead no redispatch", opts: insInd, fragment: []string{"retries 1", "timeout connect 200ms"},
 			servers: []oracleServer{{name: "s1", cookie: "a", dead: true}, {name: "s2", cookie: "b"}}, requests: reqs(ck("SRV=a"))},
 		{name: "dead redispatch", opts: insInd, redispatch: true, fragment: []string{"retries 1", "option redispatch", "timeout connect 200ms"},

@@ -239,6 +239,11 @@ func TestRequestStates(t *testing.T) {
 		{"redispatched", exchange{cookies: ck("SRV=a"), redisp: 1}, outcome{1, nil, ins("b"), "DI"}},
 		{"force-persist does not redispatch", exchange{flags: ForcePersist, cookies: ck("SRV=a"), redisp: 1}, outcome{0, nil, nil, "VN"}},
 	})
+	dated := twoServers(Options{Name: "SRV", Mode: Insert, Indirect: true, MaxIdle: 600})
+	checkExchanges(t, dated, []exchangeCase{
+		{"use-server still refreshes dates", exchange{flags: UseServer, useSrv: 1}, outcome{1, nil, ck("set-cookie: SRV=b|" + enc(now) + "; path=/"), "NU"}},
+		{"ignore-persist never inserts", exchange{flags: IgnorePersist, balance: 1}, outcome{1, nil, nil, "NN"}},
+	})
 	tb := mk(false, Drain, Maint)
 	rq := tb.Request(now, []byte("GET"), 0, 0)
 	if _, act := tb.Cookie(&rq, []byte("SRV=b"), nil); act != Remove || rq.Status() != CookieDown || rq.Server() != -1 {
