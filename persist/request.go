@@ -33,9 +33,10 @@ const (
 	UseServer
 )
 
-// Edit replaces the bytes [Off, End) of a field value with Text. The edits
-// of one field are sorted by Off and do not overlap; Off and End are
-// offsets into the value as the caller passed it. Text is a view into the
+// Edit replaces the bytes [Off, End) of a field value with Text; Off ==
+// End inserts. The edits of one field are sorted by Off and do not overlap
+// (one may start where the previous ends); Off and End are offsets into
+// the value as the caller passed it. Text is a view into the
 // Table or into package data; it must not be modified.
 type Edit struct {
 	Off, End int
