@@ -29,7 +29,8 @@ const (
 	// response is not touched.
 	IgnorePersist
 	// UseServer: a use-server rule already chose the server (SF_ASSIGNED
-	// and SF_DIRECT). The cookie chooses nothing and none is inserted.
+	// and SF_DIRECT). The cookie chooses nothing, and a cookie is inserted
+	// only when its dates need a refresh.
 	UseServer
 )
 
@@ -120,7 +121,7 @@ func (rq *RequestState) Dates() (last, first int32) { return rq.lastDate, rq.fir
 func (rq *RequestState) Balanced(server int) { rq.assigned, rq.server = true, server }
 
 // Stuck records a server chosen by a stick table: like a cookie choice it
-// is direct, so no cookie is inserted.
+// is direct, so a cookie is inserted only when its dates need a refresh.
 func (rq *RequestState) Stuck(server int) { rq.assigned, rq.direct, rq.server = true, true, server }
 
 // MayRedispatch reports whether a failed connection may move the request
