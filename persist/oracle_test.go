@@ -117,6 +117,22 @@ func oracleCases() []oracleCase {
 		{name: "random passive indirect", opts: Options{Name: "SRV", Indirect: true}, servers: two, requests: random("SRV")},
 		{name: "random dates", opts: Options{Name: "SRV", Mode: Insert, Indirect: true, MaxIdle: 1800, MaxLife: 3600}, servers: two, requests: random("SRV")},
 		{name: "random preserve", opts: Options{Name: "SRV", Mode: Insert, Preserve: true, NoCache: true}, servers: two, requests: random("SRV")},
+		{name: "random rules", opts: Options{Name: "SRV", Mode: Insert, Indirect: true, MaxIdle: 900}, servers: two,
+			fragment: []string{"ignore-persist if { path_beg /static }", "use-server s2 if { path_beg /us }"},
+			requests: func() []oracleRequest {
+				q := random("SRV")
+				for i := range q {
+					switch i % 3 {
+					case 1:
+						q[i].path, q[i].flags = "/static", IgnorePersist
+					case 2:
+						q[i].path, q[i].flags, q[i].useSrv = "/us", UseServer, 1
+					}
+				}
+				return q
+			}()},
+		{name: "random maxidle", opts: Options{Name: "SRV", Mode: Insert, MaxIdle: 1800}, servers: two, requests: random("SRV")},
+		{name: "random maxlife prefix", opts: Options{Name: "SRV", Mode: Prefix, MaxLife: 1800}, servers: two, requests: random("SRV")},
 		{name: "random maint", opts: insInd, servers: []oracleServer{{name: "s1", cookie: "a", state: Maint}, {name: "s2", cookie: "b"}, {name: "s3", cookie: "b"}},
 			requests: random("SRV")},
 		{name: "random maint persist", opts: insInd, persist: true, fragment: []string{"option persist"},
@@ -246,6 +262,25 @@ func TestOracle(t *testing.T) {
 	if err != nil {
 		t.Skip("haproxy not found on PATH: differential tests against HAProxy 2.6 skipped")
 	}
+	runOracleCases(t, bin)
+}
+
+// TestOracleProxy runs the same cases through another proxy that takes
+// HAProxy's configuration and flags (-db -f), such as the tether binary,
+// named by TETHER_ORACLE_BIN. It needs the features the cases use: the
+// `cookie` options, force-persist, ignore-persist, use-server, option
+// persist and redispatch, dynamic cookies, log-format with %HP and %tsc to
+// stdout, and a stats socket with `set server`, `enable|disable
+// dynamic-cookie` and `set dynamic-cookie-key`.
+func TestOracleProxy(t *testing.T) {
+	bin := os.Getenv("TETHER_ORACLE_BIN")
+	if bin == "" {
+		t.Skip("TETHER_ORACLE_BIN not set: no other proxy to compare with persist")
+	}
+	runOracleCases(t, bin)
+}
+
+func runOracleCases(t *testing.T, bin string) {
 	if testing.Short() {
 		t.Skip("differential tests skipped in -short mode")
 	}
