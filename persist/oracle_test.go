@@ -25,7 +25,14 @@ import (
 // client and the servers see. A case is a backend configuration (the
 // `cookie` line is rendered from Options, the rest is a free fragment),
 // server lines, runtime commands, and requests; the expectations come from
-// persist itself, through the same run helper the unit tests use.
+// persist itself, through the same run helper the unit tests use. Timing
+// dependent dates are handled by accepting a prediction for any second
+// between just before the request and just after the response; which
+// server load balancing picks is taken from what happened. For each
+// request the harness compares the status, the set-cookie and
+// cache-control fields the client gets, the server that answered, the
+// Cookie fields it received and the %tsc cookie letters of the log.
+// TestOracleProxy replays the same cases through another binary.
 
 // oracleServer is one server line of a case.
 type oracleServer struct {
