@@ -27,7 +27,7 @@ func Example() {
 	// Request head: method and Cookie field values, as spans of the head.
 	const now = 1795305003
 	t := cur.Load()
-	rq := t.Request(now, []byte("GET"), 0, -1)
+	rq := t.Request(now, []byte("GET"), 0)
 	var edits [16]persist.Edit
 	value := []byte("lang=en; SRV=zz; theme=dark")
 	e, act := t.Cookie(&rq, value, edits[:0])

@@ -42,7 +42,7 @@ func FuzzTokenizer(f *testing.F) {
 		value = strings.Trim(value, " \t")
 		v := []byte(value)
 		for _, tb := range tables {
-			rq := tb.Request(now, []byte("GET"), 0, 0)
+			rq := tb.Request(now, []byte("GET"), 0)
 			edits, act := tb.Cookie(&rq, v, nil)
 			checkEdits(t, len(v), edits)
 			o := tb.Options()
@@ -110,7 +110,7 @@ func FuzzSetCookie(f *testing.F) {
 		value = strings.Trim(value, " \t")
 		v := []byte(value)
 		for _, tb := range tables {
-			rq := tb.Request(now, []byte("GET"), 0, 0)
+			rq := tb.Request(now, []byte("GET"), 0)
 			if direct {
 				tb.Cookie(&rq, []byte("SRV=a"), nil)
 			} else {

@@ -49,7 +49,8 @@ type oracleRequest struct {
 	headers []string         // extra request fields, e.g. to trigger force-persist
 	cookies []string         // Cookie field values
 	flags   Flags            // what the fragment's rules decide for this request
-	useSrv  int              // with UseServer
+	use     bool             // the fragment's use-server rule matches
+	useSrv  int              // the server it names
 	status  int              // status the origin replies with (0: 200)
 	fields  []string         // fields the origin adds to its response
 	cli     []string         // runtime API commands sent before the request
@@ -133,7 +134,7 @@ func oracleCases() []oracleCase {
 					case 1:
 						q[i].path, q[i].flags = "/static", IgnorePersist
 					case 2:
-						q[i].path, q[i].flags, q[i].useSrv = "/us", UseServer, 1
+						q[i].path, q[i].use, q[i].useSrv = "/us", true, 1
 					}
 				}
 				return q
@@ -198,15 +199,15 @@ func oracleCases() []oracleCase {
 			requests: []oracleRequest{
 				{path: "/static", flags: IgnorePersist, cookies: ck("SRV=a; y=1"), fields: ck("Set-Cookie: SRV=srvset")},
 				{path: "/static", flags: IgnorePersist, fields: ck("Set-Cookie: SRV = srvset")},
-				{path: "/us", flags: UseServer, useSrv: 1, cookies: ck("SRV=a; x=1")},
-				{path: "/us", flags: UseServer, useSrv: 1, fields: ck("Set-Cookie: SRV=x")},
+				{path: "/us", use: true, useSrv: 1, cookies: ck("SRV=a; x=1")},
+				{path: "/us", use: true, useSrv: 1, fields: ck("Set-Cookie: SRV=x")},
 			}},
 		{name: "rules dates", opts: Options{Name: "SRV", Mode: Insert, Indirect: true, MaxIdle: 600, MaxLife: 3600}, servers: two, fragment: []string{"ignore-persist if { path_beg /static }", "use-server s2 if { path_beg /us }"},
 			requests: []oracleRequest{
 				{path: "/static", flags: IgnorePersist, cookies: ck("SRV=a; y=1"), fields: ck("Set-Cookie: SRV=srvset")},
 				{path: "/static", flags: IgnorePersist, fields: ck("Set-Cookie: SRV = srvset")},
-				{path: "/us", flags: UseServer, useSrv: 1, cookies: ck("SRV=a; x=1")},
-				{path: "/us", flags: UseServer, useSrv: 1, fields: ck("Set-Cookie: SRV=x")},
+				{path: "/us", use: true, useSrv: 1, cookies: ck("SRV=a; x=1")},
+				{path: "/us", use: true, useSrv: 1, fields: ck("Set-Cookie: SRV=x")},
 			}},
 		{name: "dead no redispatch", opts: insInd, fragment: []string{"retries 1", "timeout connect 200ms"},
 			servers: []oracleServer{{name: "s1", cookie: "a", dead: true}, {name: "s2", cookie: "b"}}, requests: reqs(ck("SRV=a"))},
@@ -686,7 +687,7 @@ func runOracleCase(t *testing.T, bin string, c oracleCase) {
 		if got.server != "" {
 			served = index[got.server]
 		}
-		ex := exchange{method: method, flags: r.flags, useSrv: r.useSrv, cookies: r.cookies, balance: served, redisp: -1,
+		ex := exchange{method: method, flags: r.flags, use: r.use, useSrv: r.useSrv, cookies: r.cookies, balance: served, redisp: -1,
 			status: r.status, fields: r.fields}
 		if c.redispatch {
 			ex.redisp = served

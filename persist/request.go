@@ -28,10 +28,6 @@ const (
 	// cookie is parsed and still stripped, but chooses nothing, and the
 	// response is not touched.
 	IgnorePersist
-	// UseServer: a use-server rule already chose the server (SF_ASSIGNED
-	// and SF_DIRECT). The cookie chooses nothing, and a cookie is inserted
-	// only when its dates need a refresh.
-	UseServer
 )
 
 // Edit replaces the bytes [Off, End) of a field value with Text; Off ==
@@ -70,24 +66,21 @@ type RequestState struct {
 }
 
 // Request starts the cookie state of a request received at the wall-clock
-// second now, with the request method and the flags of the force-persist,
-// ignore-persist and use-server rules. server is the use-server choice
-// (with UseServer), else ignored. Server indexes are positions in the
+// second now, with the request method and the flags of the force-persist
+// and ignore-persist rules (evaluated right after the backend is chosen).
+// A matching use-server rule is then recorded with UseServer, before the
+// Cookie fields are fed. Server indexes are positions in the
 // Table's server list, so a RequestState must only be passed to the Table
 // that started it: the engine loads the Table once per request and keeps
 // it until the response is done, even if a new one is published meanwhile.
-func (t *Table) Request(now int64, method []byte, flags Flags, server int) RequestState {
-	rq := RequestState{
+func (t *Table) Request(now int64, method []byte, flags Flags) RequestState {
+	return RequestState{
 		now:    now,
 		flags:  flags,
 		post:   string(method) == "POST",
 		safe:   isSafeMethod(method),
 		server: -1,
 	}
-	if flags&UseServer != 0 {
-		rq.assigned, rq.direct, rq.server = true, true, server
-	}
-	return rq
 }
 
 // isSafeMethod reports whether HAProxy deems responses to the method
@@ -115,6 +108,11 @@ func (rq *RequestState) Direct() bool { return rq.direct }
 // Dates returns the last-seen and first-seen dates carried by the request
 // cookie, in seconds (0 when absent or expired).
 func (rq *RequestState) Dates() (last, first int32) { return rq.lastDate, rq.firstDate }
+
+// UseServer records the server chosen by a use-server rule (SF_ASSIGNED
+// and SF_DIRECT). Cookies then choose nothing (status Unused), and a
+// cookie is inserted only when its dates need a refresh.
+func (rq *RequestState) UseServer(server int) { rq.assigned, rq.direct, rq.server = true, true, server }
 
 // Balanced records the server chosen by load balancing after the cookie
 // chose none.

@@ -234,18 +234,18 @@ func TestRequestStates(t *testing.T) {
 			outcome{1, ck("y=1"), ck("Set-Cookie: SRV=srvset"), "UN"}},
 		{"ignore-persist, no cookie", exchange{flags: IgnorePersist, balance: 1, fields: ck("Set-Cookie: SRV=srvset")},
 			outcome{1, nil, ck("Set-Cookie: SRV=srvset"), "NN"}},
-		{"use-server", exchange{flags: UseServer, useSrv: 1, cookies: ck("SRV=a; x=1")}, outcome{1, ck("x=1"), nil, "UN"}},
-		{"use-server, no cookie", exchange{flags: UseServer, useSrv: 1}, outcome{1, nil, nil, "NN"}},
+		{"use-server", exchange{use: true, useSrv: 1, cookies: ck("SRV=a; x=1")}, outcome{1, ck("x=1"), nil, "UN"}},
+		{"use-server, no cookie", exchange{use: true, useSrv: 1}, outcome{1, nil, nil, "NN"}},
 		{"redispatched", exchange{cookies: ck("SRV=a"), redisp: 1}, outcome{1, nil, ins("b"), "DI"}},
 		{"force-persist does not redispatch", exchange{flags: ForcePersist, cookies: ck("SRV=a"), redisp: 1}, outcome{0, nil, nil, "VN"}},
 	})
 	dated := twoServers(Options{Name: "SRV", Mode: Insert, Indirect: true, MaxIdle: 600})
 	checkExchanges(t, dated, []exchangeCase{
-		{"use-server still refreshes dates", exchange{flags: UseServer, useSrv: 1}, outcome{1, nil, ck("set-cookie: SRV=b|" + enc(now) + "; path=/"), "NU"}},
+		{"use-server still refreshes dates", exchange{use: true, useSrv: 1}, outcome{1, nil, ck("set-cookie: SRV=b|" + enc(now) + "; path=/"), "NU"}},
 		{"ignore-persist never inserts", exchange{flags: IgnorePersist, balance: 1}, outcome{1, nil, nil, "NN"}},
 	})
 	tb := mk(false, Drain, Maint)
-	rq := tb.Request(now, []byte("GET"), 0, 0)
+	rq := tb.Request(now, []byte("GET"), 0)
 	if _, act := tb.Cookie(&rq, []byte("SRV=b"), nil); act != Remove || rq.Status() != CookieDown || rq.Server() != -1 {
 		t.Errorf("drain+maint SRV=b: %v status %c server %d, want removal, D, none", act, rq.Status().Letter(), rq.Server())
 	}

@@ -68,7 +68,7 @@ func TestResponseCookiesCacheable(t *testing.T) {
 		{ck("Cache-Control: private"), false},
 		{ck("Pragma: no-cache"), false},
 	} {
-		rq := tb.Request(now, []byte("GET"), 0, 0)
+		rq := tb.Request(now, []byte("GET"), 0)
 		rs := tb.Response(&rq, 200)
 		for _, f := range tc.fields {
 			name, value, _ := cut(f)
@@ -183,7 +183,7 @@ func TestResponseSetCookieEdits(t *testing.T) {
 		{"SRV", "SRV", Keep},
 		{"SRV2=x", "SRV2=x", Keep},
 	} {
-		rq := tb.Request(now, []byte("GET"), 0, 0)
+		rq := tb.Request(now, []byte("GET"), 0)
 		rq.Balanced(0)
 		rs := tb.Response(&rq, 200)
 		v := []byte(tc.in)

@@ -127,7 +127,7 @@ func TestTableCollisions(t *testing.T) {
 
 func TestTableRendering(t *testing.T) {
 	tb := twoServers(Options{Name: "SRV", Mode: Insert, Domains: []string{"a.b"}})
-	rq := tb.Request(now, []byte("GET"), 0, 0)
+	rq := tb.Request(now, []byte("GET"), 0)
 	rq.Balanced(1)
 	rs := tb.Response(&rq, 200)
 	in := tb.Insert(&rq, &rs, now)

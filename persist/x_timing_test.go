@@ -27,7 +27,7 @@ func BenchmarkCookie(b *testing.B) {
 			var buf [16]Edit
 			method := []byte("GET")
 			for b.Loop() {
-				rq := tb.Request(now, method, 0, 0)
+				rq := tb.Request(now, method, 0)
 				edits, _ := tb.Cookie(&rq, v, buf[:0])
 				if rq.Server() != n/2 || len(edits) != 1 {
 					b.Fatalf("server %d, %d edits", rq.Server(), len(edits))
@@ -51,7 +51,7 @@ func BenchmarkInsert(b *testing.B) {
 	b.ReportAllocs()
 	var buf [16]Edit
 	for b.Loop() {
-		rq := tb.Request(now, method, 0, 0)
+		rq := tb.Request(now, method, 0)
 		rq.Balanced(42)
 		rs := tb.Response(&rq, 200)
 		for _, f := range fields {
@@ -124,7 +124,7 @@ func BenchmarkSwap(b *testing.B) {
 			for i := range lat {
 				t0 := time.Now()
 				tb := cur.Load()
-				rq := tb.Request(now, method, 0, 0)
+				rq := tb.Request(now, method, 0)
 				tb.Cookie(&rq, v, buf[:0])
 				lat[i] = time.Since(t0)
 				if rq.Server() != 5000 {
