@@ -18,7 +18,7 @@ func TestAllocations(t *testing.T) {
 	var buf [16]Edit
 	if n := testing.AllocsPerRun(200, func() {
 		tb := cur.Load()
-		rq := tb.Request(now, method, 0, 0)
+		rq := tb.Request(now, method, 0)
 		e, _ := tb.Cookie(&rq, v, buf[:0])
 		e, _ = tb.Cookie(&rq, w, e)
 		if rq.Server() != 77 {

@@ -34,6 +34,13 @@ func TestDynamicCookie(t *testing.T) {
 		{"k", "127.0.0.1", 18080, "74e24ae40aff73a2"},
 		{"k", "127.0.0.1", 18081, "e8dcccf5297f76d2"},
 		{"k2", "127.0.0.1", 18080, "979a812a9559627a"},
+		// observed on HAProxy 2.6.12 through `show stat`
+		{"mysecretphrase", "::ffff:127.0.0.1", 80, "676b7f13bf0179f5"},
+		{"mysecretphrase", "2001:db8::1", 443, "cb947e8647bb9c5c"},
+		{"mysecretphrase", "fe80::1", 0, "30a74189a4ebfc0c"},
+		{"mysecretphrase", "::", 8080, "5e8ca1a413b14aa9"},
+		{"mysecretphrase", "2001:db8:85a3::8a2e:370:7334", 1000, "35ad723a3834d98d"},
+		{"mysecretphrase", "::1", 1<<32 - 1, "78dc1791d7998ea1"},
 	} {
 		v, ok := DynamicCookie(tc.key, netip.MustParseAddr(tc.addr), tc.port)
 		if !ok || string(v[:]) != tc.want {

@@ -17,8 +17,8 @@ func Example() {
 		Name:    "app",
 		Options: persist.Options{Name: "SRV", Mode: persist.Insert, Indirect: true, NoCache: true},
 		Servers: []persist.Server{
-			{Name: "s1", Cookie: "a", Addr: netip.MustParseAddr("10.0.0.1"), Port: 8080},
-			{Name: "s2", Cookie: "b", Addr: netip.MustParseAddr("10.0.0.2"), Port: 8080},
+			{Cookie: "a", Addr: netip.MustParseAddr("10.0.0.1"), Port: 8080},
+			{Cookie: "b", Addr: netip.MustParseAddr("10.0.0.2"), Port: 8080},
 		},
 	})
 	cur.Store(tb)
@@ -27,7 +27,7 @@ func Example() {
 	// Request head: method and Cookie field values, as spans of the head.
 	const now = 1795305003
 	t := cur.Load()
-	rq := t.Request(now, []byte("GET"), 0, -1)
+	rq := t.Request(now, []byte("GET"), 0)
 	var edits [16]persist.Edit
 	value := []byte("lang=en; SRV=zz; theme=dark")
 	e, act := t.Cookie(&rq, value, edits[:0])

@@ -42,7 +42,7 @@ func FuzzTokenizer(f *testing.F) {
 		value = strings.Trim(value, " \t")
 		v := []byte(value)
 		for _, tb := range tables {
-			rq := tb.Request(now, []byte("GET"), 0, 0)
+			rq := tb.Request(now, []byte("GET"), 0)
 			edits, act := tb.Cookie(&rq, v, nil)
 			checkEdits(t, len(v), edits)
 			o := tb.Options()
@@ -53,6 +53,10 @@ func FuzzTokenizer(f *testing.F) {
 			if act == Keep {
 				if got := Apply(nil, v, edits); !bytes.Equal(got, want) {
 					t.Fatalf("%s %q: edited to %q, model %q", o.Mode, value, got, want)
+				}
+				w := append([]byte(nil), v...)
+				if got := Apply(w[:0], w, edits); !bytes.Equal(got, want) {
+					t.Fatalf("%s %q: edited in place to %q, model %q", o.Mode, value, got, want)
 				}
 			}
 			if s := rq.Status(); s > CookieUnused || (s == CookieValid && rq.Server() < 0) {
@@ -106,7 +110,7 @@ func FuzzSetCookie(f *testing.F) {
 		value = strings.Trim(value, " \t")
 		v := []byte(value)
 		for _, tb := range tables {
-			rq := tb.Request(now, []byte("GET"), 0, 0)
+			rq := tb.Request(now, []byte("GET"), 0)
 			if direct {
 				tb.Cookie(&rq, []byte("SRV=a"), nil)
 			} else {

@@ -144,7 +144,7 @@ func TestOracleDuplicateWarnings(t *testing.T) {
 			if s.maint {
 				st = Maint
 			}
-			b.Servers = append(b.Servers, Server{Name: fmt.Sprint("s", i), Addr: s.ip, Port: s.svcPort, State: st})
+			b.Servers = append(b.Servers, Server{Addr: s.ip, Port: s.svcPort, State: st})
 		}
 		path := filepath.Join(dir, fmt.Sprintf("dup%d.cfg", round))
 		if err := os.WriteFile(path, []byte(dynamicConfig("k", servers, "")), 0o600); err != nil {
@@ -175,12 +175,12 @@ func TestOracleRuntimeCollisions(t *testing.T) {
 		{addr: "127.0.0.1:1003", ip: lo, svcPort: 1003, maint: true}, {addr: "127.0.0.1:1004", ip: lo, svcPort: 1004}}
 	h := startHAProxy(t, bin, func(_ int, sock string) string { return dynamicConfig("k", servers, sock) })
 	b := &Backend{Name: "b", Key: "k", Options: Options{Name: "SRVID", Mode: Insert, Dynamic: true}}
-	for i, s := range servers {
+	for _, s := range servers {
 		st := Ready
 		if s.maint {
 			st = Maint
 		}
-		b.Servers = append(b.Servers, Server{Name: fmt.Sprint("s", i), Addr: s.ip, Port: s.svcPort, State: st})
+		b.Servers = append(b.Servers, Server{Addr: s.ip, Port: s.svcPort, State: st})
 	}
 	h.pending()
 	for _, mv := range []struct{ srv, port int }{{1, 1001}, {3, 1001}, {2, 1001}, {3, 1004}, {0, 1004}} {

@@ -25,7 +25,14 @@ import (
 // client and the servers see. A case is a backend configuration (the
 // `cookie` line is rendered from Options, the rest is a free fragment),
 // server lines, runtime commands, and requests; the expectations come from
-// persist itself, through the same run helper the unit tests use.
+// persist itself, through the same run helper the unit tests use. Timing
+// dependent dates are handled by accepting a prediction for any second
+// between just before the request and just after the response; which
+// server load balancing picks is taken from what happened. For each
+// request the harness compares the status, the set-cookie and
+// cache-control fields the client gets, the server that answered, the
+// Cookie fields it received and the %tsc cookie letters of the log.
+// TestOracleProxy replays the same cases through another binary.
 
 // oracleServer is one server line of a case.
 type oracleServer struct {
@@ -42,7 +49,8 @@ type oracleRequest struct {
 	headers []string         // extra request fields, e.g. to trigger force-persist
 	cookies []string         // Cookie field values
 	flags   Flags            // what the fragment's rules decide for this request
-	useSrv  int              // with UseServer
+	use     bool             // the fragment's use-server rule matches
+	useSrv  int              // the server it names
 	status  int              // status the origin replies with (0: 200)
 	fields  []string         // fields the origin adds to its response
 	cli     []string         // runtime API commands sent before the request
@@ -101,6 +109,8 @@ func oracleCases() []oracleCase {
 		{method: "POST", fields: ck("Cache-Control: max-age=60")}, {method: "POST", fields: ck("Cache-Control: public, max-age=60")},
 		{method: "OPTIONS", fields: ck("Cache-Control: max-age=60")}, {method: "PUT", fields: ck("Cache-Control: public", "ETag: \"e\"")},
 		{status: 304, fields: ck("ETag: \"x\"")}, {fields: ck("Cache-Control: MAX-AGE=60, PRIVATE")},
+		{status: 101, headers: ck("connection: upgrade", "upgrade: test"), fields: ck("connection: upgrade", "upgrade: test", "Set-Cookie: SRV=x", "Cache-Control: public, max-age=9")},
+		{status: 101, cookies: ck("SRV=a"), headers: ck("connection: upgrade", "upgrade: test"), fields: ck("connection: upgrade", "upgrade: test", "Set-Cookie: SRV = x")},
 		{fields: ck("Cache-Control: private", "Cache-Control: public", "ETag: \"x\"")},
 		{fields: ck("Pragma: x", "Pragma: no-cache", "ETag: \"x\"")},
 	}
@@ -115,6 +125,22 @@ func oracleCases() []oracleCase {
 		{name: "random passive indirect", opts: Options{Name: "SRV", Indirect: true}, servers: two, requests: random("SRV")},
 		{name: "random dates", opts: Options{Name: "SRV", Mode: Insert, Indirect: true, MaxIdle: 1800, MaxLife: 3600}, servers: two, requests: random("SRV")},
 		{name: "random preserve", opts: Options{Name: "SRV", Mode: Insert, Preserve: true, NoCache: true}, servers: two, requests: random("SRV")},
+		{name: "random rules", opts: Options{Name: "SRV", Mode: Insert, Indirect: true, MaxIdle: 900}, servers: two,
+			fragment: []string{"ignore-persist if { path_beg /static }", "use-server s2 if { path_beg /us }"},
+			requests: func() []oracleRequest {
+				q := random("SRV")
+				for i := range q {
+					switch i % 3 {
+					case 1:
+						q[i].path, q[i].flags = "/static", IgnorePersist
+					case 2:
+						q[i].path, q[i].use, q[i].useSrv = "/us", true, 1
+					}
+				}
+				return q
+			}()},
+		{name: "random maxidle", opts: Options{Name: "SRV", Mode: Insert, MaxIdle: 1800}, servers: two, requests: random("SRV")},
+		{name: "random maxlife prefix", opts: Options{Name: "SRV", Mode: Prefix, MaxLife: 1800}, servers: two, requests: random("SRV")},
 		{name: "random maint", opts: insInd, servers: []oracleServer{{name: "s1", cookie: "a", state: Maint}, {name: "s2", cookie: "b"}, {name: "s3", cookie: "b"}},
 			requests: random("SRV")},
 		{name: "random maint persist", opts: insInd, persist: true, fragment: []string{"option persist"},
@@ -173,8 +199,15 @@ func oracleCases() []oracleCase {
 			requests: []oracleRequest{
 				{path: "/static", flags: IgnorePersist, cookies: ck("SRV=a; y=1"), fields: ck("Set-Cookie: SRV=srvset")},
 				{path: "/static", flags: IgnorePersist, fields: ck("Set-Cookie: SRV = srvset")},
-				{path: "/us", flags: UseServer, useSrv: 1, cookies: ck("SRV=a; x=1")},
-				{path: "/us", flags: UseServer, useSrv: 1, fields: ck("Set-Cookie: SRV=x")},
+				{path: "/us", use: true, useSrv: 1, cookies: ck("SRV=a; x=1")},
+				{path: "/us", use: true, useSrv: 1, fields: ck("Set-Cookie: SRV=x")},
+			}},
+		{name: "rules dates", opts: Options{Name: "SRV", Mode: Insert, Indirect: true, MaxIdle: 600, MaxLife: 3600}, servers: two, fragment: []string{"ignore-persist if { path_beg /static }", "use-server s2 if { path_beg /us }"},
+			requests: []oracleRequest{
+				{path: "/static", flags: IgnorePersist, cookies: ck("SRV=a; y=1"), fields: ck("Set-Cookie: SRV=srvset")},
+				{path: "/static", flags: IgnorePersist, fields: ck("Set-Cookie: SRV = srvset")},
+				{path: "/us", use: true, useSrv: 1, cookies: ck("SRV=a; x=1")},
+				{path: "/us", use: true, useSrv: 1, fields: ck("Set-Cookie: SRV=x")},
 			}},
 		{name: "dead no redispatch", opts: insInd, fragment: []string{"retries 1", "timeout connect 200ms"},
 			servers: []oracleServer{{name: "s1", cookie: "a", dead: true}, {name: "s2", cookie: "b"}}, requests: reqs(ck("SRV=a"))},
@@ -237,6 +270,25 @@ func TestOracle(t *testing.T) {
 	if err != nil {
 		t.Skip("haproxy not found on PATH: differential tests against HAProxy 2.6 skipped")
 	}
+	runOracleCases(t, bin)
+}
+
+// TestOracleProxy runs the same cases through another proxy that takes
+// HAProxy's configuration and flags (-db -f), such as the tether binary,
+// named by TETHER_ORACLE_BIN. It needs the features the cases use: the
+// `cookie` options, force-persist, ignore-persist, use-server, option
+// persist and redispatch, dynamic cookies, log-format with %HP and %tsc to
+// stdout, and a stats socket with `set server`, `enable|disable
+// dynamic-cookie` and `set dynamic-cookie-key`.
+func TestOracleProxy(t *testing.T) {
+	bin := os.Getenv("TETHER_ORACLE_BIN")
+	if bin == "" {
+		t.Skip("TETHER_ORACLE_BIN not set: no other proxy to compare with persist")
+	}
+	runOracleCases(t, bin)
+}
+
+func runOracleCases(t *testing.T, bin string) {
 	if testing.Short() {
 		t.Skip("differential tests skipped in -short mode")
 	}
@@ -325,6 +377,12 @@ func (o *origin) handle(c net.Conn) {
 			if l != "" {
 				w.WriteString(l + "\r\n")
 			}
+		}
+		if status == "101" {
+			// Switch to a tunnel that the origin closes at once.
+			w.WriteString("\r\n")
+			_, _ = c.Write(w.Bytes())
+			return
 		}
 		if method != "HEAD" && status != "204" && status != "304" {
 			w.WriteString("content-length: 2\r\n\r\nok")
@@ -570,7 +628,7 @@ func runOracleCase(t *testing.T, bin string, c oracleCase) {
 		}
 		addrs[i] = netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
 		index[s.name] = i
-		backend.Servers = append(backend.Servers, Server{Name: s.name, Cookie: s.cookie, Addr: addrs[i].Addr(),
+		backend.Servers = append(backend.Servers, Server{Cookie: s.cookie, Addr: addrs[i].Addr(),
 			Port: uint32(addrs[i].Port()), State: s.state})
 	}
 	tb, _ := Build(&backend)
@@ -596,7 +654,10 @@ func runOracleCase(t *testing.T, bin string, c oracleCase) {
 		path := fmt.Sprintf("%s/r%d", r.path, i)
 		method := orDefault(r.method, "GET")
 		var req strings.Builder
-		fmt.Fprintf(&req, "%s %s HTTP/1.1\r\nhost: x\r\nconnection: close\r\n", method, path)
+		fmt.Fprintf(&req, "%s %s HTTP/1.1\r\nhost: x\r\n", method, path)
+		if r.status != 101 {
+			req.WriteString("connection: close\r\n")
+		}
 		for _, hd := range r.headers {
 			req.WriteString(hd + "\r\n")
 		}
@@ -626,7 +687,7 @@ func runOracleCase(t *testing.T, bin string, c oracleCase) {
 		if got.server != "" {
 			served = index[got.server]
 		}
-		ex := exchange{method: method, flags: r.flags, useSrv: r.useSrv, cookies: r.cookies, balance: served, redisp: -1,
+		ex := exchange{method: method, flags: r.flags, use: r.use, useSrv: r.useSrv, cookies: r.cookies, balance: served, redisp: -1,
 			status: r.status, fields: r.fields}
 		if c.redispatch {
 			ex.redisp = served

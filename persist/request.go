@@ -28,14 +28,12 @@ const (
 	// cookie is parsed and still stripped, but chooses nothing, and the
 	// response is not touched.
 	IgnorePersist
-	// UseServer: a use-server rule already chose the server (SF_ASSIGNED
-	// and SF_DIRECT). The cookie chooses nothing and none is inserted.
-	UseServer
 )
 
-// Edit replaces the bytes [Off, End) of a field value with Text. The edits
-// of one field are sorted by Off and do not overlap; Off and End are
-// offsets into the value as the caller passed it. Text is a view into the
+// Edit replaces the bytes [Off, End) of a field value with Text; Off ==
+// End inserts. The edits of one field are sorted by Off and do not overlap
+// (one may start where the previous ends); Off and End are offsets into
+// the value as the caller passed it. Text is a view into the
 // Table or into package data; it must not be modified.
 type Edit struct {
 	Off, End int
@@ -68,24 +66,21 @@ type RequestState struct {
 }
 
 // Request starts the cookie state of a request received at the wall-clock
-// second now, with the request method and the flags of the force-persist,
-// ignore-persist and use-server rules. server is the use-server choice
-// (with UseServer), else ignored. Server indexes are positions in the
+// second now, with the request method and the flags of the force-persist
+// and ignore-persist rules (evaluated right after the backend is chosen).
+// A matching use-server rule is then recorded with UseServer, before the
+// Cookie fields are fed. Server indexes are positions in the
 // Table's server list, so a RequestState must only be passed to the Table
 // that started it: the engine loads the Table once per request and keeps
 // it until the response is done, even if a new one is published meanwhile.
-func (t *Table) Request(now int64, method []byte, flags Flags, server int) RequestState {
-	rq := RequestState{
+func (t *Table) Request(now int64, method []byte, flags Flags) RequestState {
+	return RequestState{
 		now:    now,
 		flags:  flags,
 		post:   string(method) == "POST",
 		safe:   isSafeMethod(method),
 		server: -1,
 	}
-	if flags&UseServer != 0 {
-		rq.assigned, rq.direct, rq.server = true, true, server
-	}
-	return rq
 }
 
 // isSafeMethod reports whether HAProxy deems responses to the method
@@ -114,12 +109,17 @@ func (rq *RequestState) Direct() bool { return rq.direct }
 // cookie, in seconds (0 when absent or expired).
 func (rq *RequestState) Dates() (last, first int32) { return rq.lastDate, rq.firstDate }
 
+// UseServer records the server chosen by a use-server rule (SF_ASSIGNED
+// and SF_DIRECT). Cookies then choose nothing (status Unused), and a
+// cookie is inserted only when its dates need a refresh.
+func (rq *RequestState) UseServer(server int) { rq.assigned, rq.direct, rq.server = true, true, server }
+
 // Balanced records the server chosen by load balancing after the cookie
 // chose none.
 func (rq *RequestState) Balanced(server int) { rq.assigned, rq.server = true, server }
 
 // Stuck records a server chosen by a stick table: like a cookie choice it
-// is direct, so no cookie is inserted.
+// is direct, so a cookie is inserted only when its dates need a refresh.
 func (rq *RequestState) Stuck(server int) { rq.assigned, rq.direct, rq.server = true, true, server }
 
 // MayRedispatch reports whether a failed connection may move the request

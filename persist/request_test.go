@@ -212,7 +212,7 @@ func TestRequestStates(t *testing.T) {
 	// spec 7.5
 	mk := func(persist bool, s1, s2 State) *Table {
 		tb, _ := Build(&Backend{Name: "b_ins", Persist: persist, Options: Options{Name: "SRV", Mode: Insert, Indirect: true, NoCache: true},
-			Servers: []Server{{Name: "s1", Cookie: "a", State: s1}, {Name: "s2", Cookie: "b", State: s2}}})
+			Servers: []Server{{Cookie: "a", State: s1}, {Cookie: "b", State: s2}}})
 		return tb
 	}
 	ins := func(v string) []string { return ck("set-cookie: SRV=" + v + "; path=/") }
@@ -234,13 +234,18 @@ func TestRequestStates(t *testing.T) {
 			outcome{1, ck("y=1"), ck("Set-Cookie: SRV=srvset"), "UN"}},
 		{"ignore-persist, no cookie", exchange{flags: IgnorePersist, balance: 1, fields: ck("Set-Cookie: SRV=srvset")},
 			outcome{1, nil, ck("Set-Cookie: SRV=srvset"), "NN"}},
-		{"use-server", exchange{flags: UseServer, useSrv: 1, cookies: ck("SRV=a; x=1")}, outcome{1, ck("x=1"), nil, "UN"}},
-		{"use-server, no cookie", exchange{flags: UseServer, useSrv: 1}, outcome{1, nil, nil, "NN"}},
+		{"use-server", exchange{use: true, useSrv: 1, cookies: ck("SRV=a; x=1")}, outcome{1, ck("x=1"), nil, "UN"}},
+		{"use-server, no cookie", exchange{use: true, useSrv: 1}, outcome{1, nil, nil, "NN"}},
 		{"redispatched", exchange{cookies: ck("SRV=a"), redisp: 1}, outcome{1, nil, ins("b"), "DI"}},
 		{"force-persist does not redispatch", exchange{flags: ForcePersist, cookies: ck("SRV=a"), redisp: 1}, outcome{0, nil, nil, "VN"}},
 	})
+	dated := twoServers(Options{Name: "SRV", Mode: Insert, Indirect: true, MaxIdle: 600})
+	checkExchanges(t, dated, []exchangeCase{
+		{"use-server still refreshes dates", exchange{use: true, useSrv: 1}, outcome{1, nil, ck("set-cookie: SRV=b|" + enc(now) + "; path=/"), "NU"}},
+		{"ignore-persist never inserts", exchange{flags: IgnorePersist, balance: 1}, outcome{1, nil, nil, "NN"}},
+	})
 	tb := mk(false, Drain, Maint)
-	rq := tb.Request(now, []byte("GET"), 0, 0)
+	rq := tb.Request(now, []byte("GET"), 0)
 	if _, act := tb.Cookie(&rq, []byte("SRV=b"), nil); act != Remove || rq.Status() != CookieDown || rq.Server() != -1 {
 		t.Errorf("drain+maint SRV=b: %v status %c server %d, want removal, D, none", act, rq.Status().Letter(), rq.Server())
 	}
@@ -248,18 +253,18 @@ func TestRequestStates(t *testing.T) {
 
 func TestRequestSharedAndMissingCookies(t *testing.T) {
 	tb, _ := Build(&Backend{Name: "b", Options: Options{Name: "SRV", Mode: Insert},
-		Servers: []Server{{Name: "s1", Cookie: "a"}, {Name: "s2", Cookie: "a"}, {Name: "s3"}}})
+		Servers: []Server{{Cookie: "a"}, {Cookie: "a"}, {}}})
 	checkExchanges(t, tb, []exchangeCase{
 		{"shared value goes to the first", exchange{cookies: ck("SRV=a")}, outcome{0, ck("SRV=a"), nil, "VN"}},
 		{"server without cookie", exchange{balance: 2}, outcome{2, nil, ck("set-cookie: SRV=; Expires=Thu, 01-Jan-1970 00:00:01 GMT; path=/"), "NI"}},
 	})
 	tb, _ = Build(&Backend{Name: "b", Options: Options{Name: "SRV", Mode: Insert},
-		Servers: []Server{{Name: "s1", Cookie: "a", State: Maint}, {Name: "s2", Cookie: "a", State: Drain}}})
+		Servers: []Server{{Cookie: "a", State: Maint}, {Cookie: "a", State: Drain}}})
 	checkExchanges(t, tb, []exchangeCase{
 		{"shared value skips a stopped server", exchange{cookies: ck("SRV=a")}, outcome{1, ck("SRV=a"), nil, "VN"}},
 	})
 	tb, _ = Build(&Backend{Name: "b", Options: Options{Name: "SRV", Mode: Insert, Dynamic: true}, Key: "mysecretphrase",
-		Servers: []Server{{Name: "s1", Addr: netip.MustParseAddr("127.0.0.1"), Port: 8080}, {Name: "s2", Addr: netip.MustParseAddr("127.0.0.1"), Port: 18081}}})
+		Servers: []Server{{Addr: netip.MustParseAddr("127.0.0.1"), Port: 8080}, {Addr: netip.MustParseAddr("127.0.0.1"), Port: 18081}}})
 	checkExchanges(t, tb, []exchangeCase{
 		{"dynamic insert", exchange{}, outcome{0, nil, ck("set-cookie: SRV=7b34996d0d4e7dd9; path=/"), "NI"}},
 		{"dynamic lookup", exchange{cookies: ck("SRV=f1b761f9e018efdb")}, outcome{1, ck("SRV=f1b761f9e018efdb"), nil, "VN"}},

@@ -111,7 +111,8 @@ type Insertion struct {
 	CacheControl bool
 }
 
-// CacheControlPrivate is the field nocache appends after an insertion.
+// CacheControlPrivate is the field nocache appends after an insertion. It
+// is shared: callers must not modify it.
 var CacheControlPrivate = []byte("cache-control: private\r\n")
 
 // Empty reports whether nothing is to be inserted.

@@ -68,7 +68,7 @@ func TestResponseCookiesCacheable(t *testing.T) {
 		{ck("Cache-Control: private"), false},
 		{ck("Pragma: no-cache"), false},
 	} {
-		rq := tb.Request(now, []byte("GET"), 0, 0)
+		rq := tb.Request(now, []byte("GET"), 0)
 		rs := tb.Response(&rq, 200)
 		for _, f := range tc.fields {
 			name, value, _ := cut(f)
@@ -134,7 +134,7 @@ func TestResponseAttributes(t *testing.T) {
 			t.Errorf("%+v: %q, want %q", tc.opts, out.response, tc.want)
 		}
 	}
-	tb, _ := Build(&Backend{Name: "b", Options: Options{Name: "S", Mode: Insert, Secure: true, Domains: []string{"x.y"}}, Servers: []Server{{Name: "s"}}})
+	tb, _ := Build(&Backend{Name: "b", Options: Options{Name: "S", Mode: Insert, Secure: true, Domains: []string{"x.y"}}, Servers: []Server{{}}})
 	out := run(tb, now, exchange{redisp: -1})
 	if want := "set-cookie: S=; Expires=Thu, 01-Jan-1970 00:00:01 GMT; path=/; domain=x.y; Secure"; !reflect.DeepEqual(out.response, ck(want)) {
 		t.Errorf("removal cookie %q, want %q", out.response, want)
@@ -183,7 +183,7 @@ func TestResponseSetCookieEdits(t *testing.T) {
 		{"SRV", "SRV", Keep},
 		{"SRV2=x", "SRV2=x", Keep},
 	} {
-		rq := tb.Request(now, []byte("GET"), 0, 0)
+		rq := tb.Request(now, []byte("GET"), 0)
 		rq.Balanced(0)
 		rs := tb.Response(&rq, 200)
 		v := []byte(tc.in)

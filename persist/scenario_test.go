@@ -11,7 +11,8 @@ import (
 type exchange struct {
 	method  string
 	flags   Flags
-	useSrv  int      // server chosen by use-server (with UseServer)
+	use     bool     // a use-server rule matched
+	useSrv  int      // the server it chose
 	cookies []string // Cookie field values, in order
 	balance int      // server picked by load balancing when the cookie picks none
 	redisp  int      // >= 0: the connection failed and was redispatched to this server
@@ -30,7 +31,10 @@ type outcome struct {
 // run drives tb through ex at the wall-clock second now.
 func run(tb *Table, now int64, ex exchange) outcome {
 	var out outcome
-	rq := tb.Request(now, []byte(orDefault(ex.method, "GET")), ex.flags, ex.useSrv)
+	rq := tb.Request(now, []byte(orDefault(ex.method, "GET")), ex.flags)
+	if ex.use {
+		rq.UseServer(ex.useSrv)
+	}
 	var buf [16]Edit
 	for _, c := range ex.cookies {
 		v := []byte(c)
@@ -81,8 +85,8 @@ func orDefault(s, d string) string {
 // twoServers is the spec's usual backend: s1 with cookie a, s2 with b.
 func twoServers(o Options) *Table {
 	t, _ := Build(&Backend{Name: "b", Options: o, Servers: []Server{
-		{Name: "s1", Cookie: "a", Addr: netip.MustParseAddr("127.0.0.1"), Port: 18080},
-		{Name: "s2", Cookie: "b", Addr: netip.MustParseAddr("127.0.0.1"), Port: 18081},
+		{Cookie: "a", Addr: netip.MustParseAddr("127.0.0.1"), Port: 18080},
+		{Cookie: "b", Addr: netip.MustParseAddr("127.0.0.1"), Port: 18081},
 	}})
 	return t
 }

@@ -32,7 +32,6 @@ func (s State) Stopped() bool { return s == Maint || s == Down }
 
 // Server is one server of a backend as Build sees it.
 type Server struct {
-	Name   string     // server name, used in duplicate warnings
 	Cookie string     // explicit `cookie` value; "" when the keyword is absent
 	Addr   netip.Addr // inet address; the zero Addr when there is none
 	Port   uint32     // svc_port: 0 without a port, 2^32-N for "-N"

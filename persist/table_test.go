@@ -11,7 +11,7 @@ import (
 func manyServers(n int, o Options) *Table {
 	b := &Backend{Name: "b", Options: o}
 	for i := 0; i < n; i++ {
-		b.Servers = append(b.Servers, Server{Name: fmt.Sprint("srv", i), Cookie: fmt.Sprint("s", i)})
+		b.Servers = append(b.Servers, Server{Cookie: fmt.Sprint("s", i)})
 	}
 	t, _ := Build(b)
 	return t
@@ -38,8 +38,8 @@ func TestTableLookup(t *testing.T) {
 
 func TestTableSharedValues(t *testing.T) {
 	tb, _ := Build(&Backend{Name: "b", Options: Options{Name: "SRV", Mode: Insert}, Servers: []Server{
-		{Name: "a1", Cookie: "x", State: Down}, {Name: "b1", Cookie: "y"}, {Name: "a2", Cookie: "x", State: Maint},
-		{Name: "a3", Cookie: "x", State: Drain}, {Name: "a4", Cookie: "x"},
+		{Cookie: "x", State: Down}, {Cookie: "y"}, {Cookie: "x", State: Maint},
+		{Cookie: "x", State: Drain}, {Cookie: "x"},
 	}})
 	if got := tb.Lookup([]byte("x")); got != 3 {
 		t.Errorf("Lookup(x) = %d, want the first server not stopped (3)", got)
@@ -56,10 +56,10 @@ func TestTableDynamic(t *testing.T) {
 	lo := netip.MustParseAddr("127.0.0.1")
 	o := Options{Name: "SRVID", Mode: Insert, Dynamic: true}
 	srv := []Server{
-		{Name: "s1", Addr: lo, Port: 8080},
-		{Name: "s2", Addr: lo, Port: 18081, Cookie: "explicit"},
-		{Name: "s3"},
-		{Name: "s4", Addr: lo, Port: 18082, NoDynamic: true},
+		{Addr: lo, Port: 8080},
+		{Addr: lo, Port: 18081, Cookie: "explicit"},
+		{},
+		{Addr: lo, Port: 18082, NoDynamic: true},
 	}
 	tb, warn := Build(&Backend{Name: "bk", Options: o, Key: "mysecretphrase", Servers: srv})
 	for i, want := range []string{"7b34996d0d4e7dd9", "explicit", "", ""} {
@@ -92,13 +92,13 @@ func TestTableDuplicateWarnings(t *testing.T) {
 		n       int
 	}{
 		// spec 4.3: three template servers on one address give three warnings
-		{"three equal", []Server{{Name: "web1", Addr: lo, Port: 80}, {Name: "web2", Addr: lo, Port: 80}, {Name: "web3", Addr: lo, Port: 80}}, 3},
-		{"distinct", []Server{{Name: "web1", Addr: lo, Port: 80}, {Name: "web2", Addr: lo, Port: 81}}, 0},
-		{"maint is not compared", []Server{{Name: "web1", Addr: lo, Port: 80, State: Maint}, {Name: "web2", Addr: lo, Port: 80}}, 0},
-		{"maint is not checked", []Server{{Name: "web1", Addr: lo, Port: 80}, {Name: "web2", Addr: lo, Port: 80, State: Maint}}, 0},
-		{"down still counts", []Server{{Name: "web1", Addr: lo, Port: 80, State: Down}, {Name: "web2", Addr: lo, Port: 80}}, 1},
-		{"explicit later value", []Server{{Name: "web1", Addr: lo, Port: 8080}, {Name: "web2", Cookie: "7b34996d0d4e7dd9"}}, 1},
-		{"explicit values are not checked", []Server{{Name: "web1", Cookie: "x"}, {Name: "web2", Cookie: "x"}}, 0},
+		{"three equal", []Server{{Addr: lo, Port: 80}, {Addr: lo, Port: 80}, {Addr: lo, Port: 80}}, 3},
+		{"distinct", []Server{{Addr: lo, Port: 80}, {Addr: lo, Port: 81}}, 0},
+		{"maint is not compared", []Server{{Addr: lo, Port: 80, State: Maint}, {Addr: lo, Port: 80}}, 0},
+		{"maint is not checked", []Server{{Addr: lo, Port: 80}, {Addr: lo, Port: 80, State: Maint}}, 0},
+		{"down still counts", []Server{{Addr: lo, Port: 80, State: Down}, {Addr: lo, Port: 80}}, 1},
+		{"explicit later value", []Server{{Addr: lo, Port: 8080}, {Cookie: "7b34996d0d4e7dd9"}}, 1},
+		{"explicit values are not checked", []Server{{Cookie: "x"}, {Cookie: "x"}}, 0},
 	} {
 		_, warn := Build(&Backend{Name: "b", Options: o, Key: "mysecretphrase", Servers: tc.servers})
 		if len(warn) != tc.n {
@@ -115,8 +115,8 @@ func TestTableDuplicateWarnings(t *testing.T) {
 func TestTableCollisions(t *testing.T) {
 	lo := netip.MustParseAddr("127.0.0.1")
 	tb, _ := Build(&Backend{Name: "b", Key: "k", Options: Options{Name: "S", Mode: Insert, Dynamic: true}, Servers: []Server{
-		{Name: "w1", Addr: lo, Port: 80}, {Name: "w2", Addr: lo, Port: 80}, {Name: "w3", Addr: lo, Port: 80, State: Maint},
-		{Name: "w4", Addr: lo, Port: 81}, {Name: "w5"},
+		{Addr: lo, Port: 80}, {Addr: lo, Port: 80}, {Addr: lo, Port: 80, State: Maint},
+		{Addr: lo, Port: 81}, {},
 	}})
 	for i, want := range []int{1, 1, 0, 0, 0} {
 		if got := tb.Collisions(i); got != want {
@@ -127,7 +127,7 @@ func TestTableCollisions(t *testing.T) {
 
 func TestTableRendering(t *testing.T) {
 	tb := twoServers(Options{Name: "SRV", Mode: Insert, Domains: []string{"a.b"}})
-	rq := tb.Request(now, []byte("GET"), 0, 0)
+	rq := tb.Request(now, []byte("GET"), 0)
 	rq.Balanced(1)
 	rs := tb.Response(&rq, 200)
 	in := tb.Insert(&rq, &rs, now)

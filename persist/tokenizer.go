@@ -56,10 +56,11 @@ func ScanElement(v []byte, prev int, first, comma bool) Element {
 		stop = &nameStopCookie
 	}
 	for p < len(v) && !stop[v[p]] {
-		if !isBlank[v[p]] {
-			e.NameEnd = p + 1
-		}
 		p++
+	}
+	e.NameEnd = p
+	for e.NameEnd > e.Name && isBlank[v[e.NameEnd-1]] {
+		e.NameEnd--
 	}
 	e.Equal = p
 	if p >= len(v) || v[p] != '=' {

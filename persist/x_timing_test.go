@@ -27,7 +27,7 @@ func BenchmarkCookie(b *testing.B) {
 			var buf [16]Edit
 			method := []byte("GET")
 			for b.Loop() {
-				rq := tb.Request(now, method, 0, 0)
+				rq := tb.Request(now, method, 0)
 				edits, _ := tb.Cookie(&rq, v, buf[:0])
 				if rq.Server() != n/2 || len(edits) != 1 {
 					b.Fatalf("server %d, %d edits", rq.Server(), len(edits))
@@ -51,7 +51,7 @@ func BenchmarkInsert(b *testing.B) {
 	b.ReportAllocs()
 	var buf [16]Edit
 	for b.Loop() {
-		rq := tb.Request(now, method, 0, 0)
+		rq := tb.Request(now, method, 0)
 		rq.Balanced(42)
 		rs := tb.Response(&rq, 200)
 		for _, f := range fields {
@@ -77,7 +77,7 @@ func BenchmarkSwap(b *testing.B) {
 	backend := func(gen int) *Backend {
 		bk := &Backend{Name: "b", Options: Options{Name: "SRV", Mode: Insert, Indirect: true}}
 		for i := 0; i < 10000; i++ {
-			bk.Servers = append(bk.Servers, Server{Name: fmt.Sprint("srv", i), Cookie: fmt.Sprint("s", i), State: State(gen % 2)})
+			bk.Servers = append(bk.Servers, Server{Cookie: fmt.Sprint("s", i), State: State(gen % 2)})
 		}
 		return bk
 	}
@@ -124,7 +124,7 @@ func BenchmarkSwap(b *testing.B) {
 			for i := range lat {
 				t0 := time.Now()
 				tb := cur.Load()
-				rq := tb.Request(now, method, 0, 0)
+				rq := tb.Request(now, method, 0)
 				tb.Cookie(&rq, v, buf[:0])
 				lat[i] = time.Since(t0)
 				if rq.Server() != 5000 {
@@ -149,7 +149,7 @@ func BenchmarkBuild(b *testing.B) {
 	for _, dynamic := range []bool{false, true} {
 		bk := &Backend{Name: "b", Key: "k", Options: Options{Name: "SRV", Mode: Insert, Dynamic: dynamic}}
 		for i := 0; i < 10000; i++ {
-			s := Server{Name: fmt.Sprint("srv", i), Addr: netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), Port: 80}
+			s := Server{Addr: netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), Port: 80}
 			if !dynamic {
 				s.Cookie = fmt.Sprint("s", i)
 			}
