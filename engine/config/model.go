@@ -283,7 +283,6 @@ type Balance struct {
 	Len           int    // URI: hash only the first Len characters; 0 all
 	Depth         int    // URI: hash only the first Depth directories; 0 all
 	UseDomainOnly bool   // Hdr: hash only the domain part of the value
-	CheckPost     bool   // URLParam: also look in a POST body (check_post)
 }
 
 // PortMode says how a server's port is given.

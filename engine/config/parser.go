@@ -176,8 +176,6 @@ func args(words []string) []string {
 	return words
 }
 
-func quote(s string) string { return "'" + s + "'" }
-
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func place(file string, line int) string { return file + ":" + itoa(line) }
