@@ -35,25 +35,20 @@ func (p *parser) checkProxy(px *Proxy) {
 	if px.Mode != ModeHTTP {
 		p.alertAt(px.File, px.Line, desc, "mode", desc+" is in tcp mode ('mode tcp' or no 'mode http'), which is not supported yet by tether.")
 	}
-	if px.Cap&CapFrontend != 0 {
-		if len(px.Binds) == 0 {
-			p.warnAt(px.File, px.Line, desc, "", desc+" has no 'bind' directive. Please declare it as a backend if this was intended.")
+	if px.Cap&CapFrontend != 0 && len(px.Binds) == 0 {
+		p.warnAt(px.File, px.Line, desc, "", desc+" has no 'bind' directive. Please declare it as a backend if this was intended.")
+	}
+	// As HAProxy, a backend's default_backend is resolved (and may fail) too,
+	// though only frontends use it.
+	if px.defaultBackend != "" {
+		be := p.resolveBackend(px, px.defaultBackend, "default_backend")
+		if px.Cap&CapFrontend != 0 {
+			px.DefaultBackend = be
 		}
-		if px.defaultBackend != "" {
-			if be := p.findBackend(px.defaultBackend); be != nil {
-				px.DefaultBackend = be
-			} else {
-				p.alertAt(px.File, px.Line, desc, "default_backend", "Proxy '"+px.Name+"': unable to find required default_backend: '"+px.defaultBackend+"'.")
-			}
-		}
-		for i := range px.UseBackends {
-			r := &px.UseBackends[i]
-			if r.Backend = p.findBackend(r.name); r.Backend == nil {
-				p.alertAt(px.File, px.Line, desc, "use_backend", "Proxy '"+px.Name+"': unable to find required use_backend: '"+r.name+"'.")
-			}
-		}
-	} else if px.defaultBackend != "" && p.findBackend(px.defaultBackend) == nil {
-		p.alertAt(px.File, px.Line, desc, "default_backend", "Proxy '"+px.Name+"': unable to find required default_backend: '"+px.defaultBackend+"'.")
+	}
+	for i := range px.UseBackends {
+		r := &px.UseBackends[i]
+		r.Backend = p.resolveBackend(px, r.name, "use_backend")
 	}
 	if px.Cap&CapBackend == 0 {
 		return
@@ -83,6 +78,20 @@ func (p *parser) checkProxy(px *Proxy) {
 	if len(px.HTTPCheck.Rules) > 0 && !px.Options.HTTPChk.Enabled {
 		p.warnAt(px.File, px.Line, desc, "http-check", desc+" uses http-check rules without 'option httpchk', so the rules are ignored.")
 	}
+}
+
+// resolveBackend finds the backend a rule of px names; it alerts when there
+// is none or when it is px itself.
+func (p *parser) resolveBackend(px *Proxy, name, kw string) *Proxy {
+	be := p.findBackend(name)
+	switch be {
+	case nil:
+		p.alertAt(px.File, px.Line, describe(px), kw, "Proxy '"+px.Name+"': unable to find required "+kw+": '"+name+"'.")
+	case px:
+		p.alertAt(px.File, px.Line, describe(px), kw, "Proxy '"+px.Name+"': loop detected for "+kw+": '"+name+"'.")
+		return nil
+	}
+	return be
 }
 
 // findBackend returns the proxy with the backend capability named name.

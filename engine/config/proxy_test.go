@@ -220,6 +220,8 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\n    http-check connect\n", "http-check", Alert, "'http-check connect' is not supported yet by tether"},
 		{"backend be\n    http-check expect status 200\n", "backend be", Warning, "backend 'be' uses http-check rules without 'option httpchk', so the rules are ignored."},
 		{"backend be\n    server s1 127.0.0.1:1\nbackend b2\n    mode http\n    server s1 127.0.0.1:1\n", "backend b2", Warning, ""},
+		{"backend be\nlisten l3\n    bind :1\n    default_backend l3\n", "listen l3", Alert, "Proxy 'l3': loop detected for default_backend: 'l3'."},
+		{"listen li\n    bind :1\n    use_backend li if TRUE\nbackend be\n", "listen li", Alert, "Proxy 'li': loop detected for use_backend: 'li'."},
 		{"backend other\n", "frontend fe", Alert, "Proxy 'fe': unable to find required default_backend: 'be'."},
 		{"backend be\nfrontend f2\n    bind :1\n    use_backend nope if TRUE\n", "frontend f2", Alert, "Proxy 'f2': unable to find required use_backend: 'nope'."},
 		{"backend be\nfrontend f2\n    bind :1\n    use_backend fe\n", "frontend f2", Alert, "Proxy 'f2': unable to find required use_backend: 'fe'."},
