@@ -488,3 +488,13 @@ func (c *Config) Backend(name string) *Proxy {
 	}
 	return nil
 }
+
+// Dial returns the address to connect to for a server with an IP literal
+// and a fixed port; ok is false for names to resolve, unix sockets, and
+// absent or relative ports, which the engine completes at connect time.
+func (a ServerAddr) Dial() (ap netip.AddrPort, ok bool) {
+	if !a.IP.IsValid() || a.PortMode != PortFixed {
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(a.IP, uint16(a.Port)), true
+}
