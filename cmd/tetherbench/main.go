@@ -1,0 +1,102 @@
+// Command tetherbench runs tether's load-test tools:
+//
+//	tetherbench origins -listen 127.0.0.1:9001,127.0.0.1:9002   serve demo origins until interrupted
+//	tetherbench load -target 127.0.0.1:8080 -users 50 -d 10s     run a keep-alive load and report
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"tether/bench"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch os.Args[1] {
+	case "origins":
+		err = origins(ctx, os.Args[2:])
+	case "load":
+		err = load(ctx, os.Args[2:])
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tetherbench:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: tetherbench origins -listen ADDR[,ADDR...] | tetherbench load -target ADDR [flags]")
+	os.Exit(2)
+}
+
+// origins serves one origin per address, named s1, s2, ... unless -names
+// says otherwise, until ctx is done.
+func origins(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("origins", flag.ExitOnError)
+	listen := fs.String("listen", "127.0.0.1:9001,127.0.0.1:9002,127.0.0.1:9003", "comma-separated addresses")
+	names := fs.String("names", "", "comma-separated server names (default s1, s2, ...)")
+	fs.Parse(args)
+	addrs := strings.Split(*listen, ",")
+	var named []string
+	if *names != "" {
+		named = strings.Split(*names, ",")
+	}
+	for i, a := range addrs {
+		o := &bench.Origin{Name: fmt.Sprintf("s%d", i+1)}
+		if i < len(named) {
+			o.Name = named[i]
+		}
+		if err := o.Start(a); err != nil {
+			return err
+		}
+		defer o.Close()
+		fmt.Printf("origin %s on %s\n", o.Name, o.Addr())
+	}
+	<-ctx.Done()
+	return nil
+}
+
+func load(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("load", flag.ExitOnError)
+	var l bench.Load
+	fs.StringVar(&l.Target, "target", "127.0.0.1:8080", "host:port to load")
+	fs.StringVar(&l.Path, "path", "/", "request target")
+	fs.IntVar(&l.Users, "users", 50, "virtual users, one keep-alive connection each")
+	fs.DurationVar(&l.Duration, "d", 10*time.Second, "duration")
+	fs.IntVar(&l.Requests, "n", 0, "total requests (overrides -d)")
+	fs.StringVar(&l.Cookie, "cookie", "", "persistence cookie each user keeps and checks")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	fs.Parse(args)
+	res, err := bench.Run(ctx, l)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(os.Stdout).Encode(res)
+	}
+	fmt.Printf("%d responses in %v (%.0f/s), %d errors, %d non-2xx, %d unpinned\n",
+		res.Requests, res.Elapsed.Round(time.Millisecond), res.Rate(), res.Errors, res.Non2xx, res.Unpinned)
+	fmt.Printf("latency us: p50 %d  p99 %d  p99.9 %d  max %d\n", res.P50, res.P99, res.P999, res.Max)
+	for _, s := range res.SortedServers() {
+		fmt.Printf("  %-10s %d\n", s, res.Servers[s])
+	}
+	if res.Errors > 0 || res.Unpinned > 0 {
+		return fmt.Errorf("%d errors, %d unpinned responses", res.Errors, res.Unpinned)
+	}
+	return nil
+}

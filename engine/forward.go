@@ -1,0 +1,29 @@
+package engine
+
+import "github.com/panjf2000/gnet/v2"
+
+// Forward moves up to limit bytes (all if limit < 0) of what src has
+// buffered to dst: it writes them to dst first and discards them from src
+// only once dst has taken them (gnet copies what the socket does not take
+// at once). It returns the number of bytes moved.
+//
+// ok is false when the write failed: gnet has then closed dst inside the
+// write and run dst's OnClose right there, in the middle of the caller's
+// callback. The caller must re-check its own state before touching either
+// connection again, and should end src by returning gnet.Close from src's
+// callback (or its asynchronous Close from elsewhere). Nothing is
+// discarded from src then.
+func Forward(src, dst gnet.Conn, limit int) (n int, ok bool) {
+	buf, _ := src.Peek(-1)
+	if limit >= 0 && len(buf) > limit {
+		buf = buf[:limit]
+	}
+	if len(buf) == 0 {
+		return 0, true
+	}
+	if _, err := dst.Write(buf); err != nil {
+		return 0, false
+	}
+	n, _ = src.Discard(len(buf))
+	return n, true
+}

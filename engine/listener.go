@@ -1,0 +1,190 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// Listener is one listening TCP socket (the address of a bind line) served
+// by a Server, which accepts on it from a goroutine of its own and enrolls
+// every connection on the least loaded loop.
+type Listener struct {
+	// Name is the bind address as configured. A reload matches inherited
+	// sockets to bind lines by it.
+	Name string
+
+	ln     *net.TCPListener
+	closed atomic.Bool
+}
+
+// ParseBind turns a bind address in HAProxy's syntax into a network and an
+// address for net.Listen: "*:80", ":80" and "0.0.0.0:80" listen on every
+// IPv4 address; "[::]:80", ":::80" and "ipv6@:80" on every IPv6 address
+// (IPv6 only); "ipv4@" forces IPv4. The port is required.
+func ParseBind(bind string) (network, address string, err error) {
+	network = ""
+	s := bind
+	switch {
+	case strings.HasPrefix(s, "ipv4@"):
+		network, s = "tcp4", s[len("ipv4@"):]
+	case strings.HasPrefix(s, "ipv6@"):
+		network, s = "tcp6", s[len("ipv6@"):]
+	}
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 || i == len(s)-1 {
+		return "", "", ErrBind
+	}
+	host, port := s[:i], s[i+1:]
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	for _, ch := range port {
+		if ch < '0' || ch > '9' {
+			return "", "", ErrBind
+		}
+	}
+	switch host {
+	case "", "*":
+		if network == "tcp6" {
+			host = "::"
+		} else {
+			network, host = "tcp4", "0.0.0.0"
+		}
+	default:
+		ip, perr := netip.ParseAddr(host)
+		if perr != nil || ip.Zone() != "" {
+			return "", "", ErrBind
+		}
+		if ip.Is4() || ip.Is4In6() {
+			if network == "tcp6" && !ip.Is4In6() {
+				return "", "", ErrBind
+			}
+			network, host = "tcp4", ip.Unmap().String()
+		} else {
+			if network == "tcp4" {
+				return "", "", ErrBind
+			}
+			network = "tcp6"
+		}
+	}
+	return network, net.JoinHostPort(host, port), nil
+}
+
+// Listen returns a listener for the bind address name. If inherited holds a
+// socket under that name (passed by the previous process, see
+// ReceiveListeners) it is used and removed from the map; otherwise a new
+// socket is bound.
+func Listen(name string, inherited map[string]*os.File) (*Listener, error) {
+	if f := inherited[name]; f != nil {
+		delete(inherited, name)
+		fl, err := net.FileListener(f)
+		_ = f.Close()
+		if err != nil {
+			return nil, err
+		}
+		tl, ok := fl.(*net.TCPListener)
+		if !ok {
+			_ = fl.Close()
+			return nil, ErrHandover
+		}
+		return &Listener{Name: name, ln: tl}, nil
+	}
+	network, address, err := ParseBind(name)
+	if err != nil {
+		return nil, err
+	}
+	var lc net.ListenConfig
+	nl, err := lc.Listen(context.Background(), network, address)
+	if err != nil {
+		return nil, err
+	}
+	return &Listener{Name: name, ln: nl.(*net.TCPListener)}, nil
+}
+
+// Addr returns the bound address (with the actual port for ":0").
+func (ln *Listener) Addr() net.Addr { return ln.ln.Addr() }
+
+// File returns a duplicate of the listening descriptor; the caller closes it.
+func (ln *Listener) File() (*os.File, error) { return ln.ln.File() }
+
+// Close stops accepting in this process. It closes this process's
+// descriptor only: a process that received the socket keeps listening on
+// it, and connections queued on it stay queued. It is idempotent.
+func (ln *Listener) Close() error {
+	if !ln.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	return ln.ln.Close()
+}
+
+// accept runs on its own goroutine until ln is closed or the engine stops.
+// Each connection goes to gnet's least loaded loop with ln as context. On a
+// temporary failure (descriptor or memory exhaustion) it backs off instead
+// of stopping, and over the descriptor budget it closes connections at once.
+func (s *Server) accept(ln *Listener) {
+	results := make(chan (<-chan gnet.RegisteredResult), 256)
+	reaped := make(chan struct{})
+	go s.reap(results, reaped)
+	defer func() {
+		close(results)
+		<-reaped
+	}()
+	var backoff time.Duration
+	for {
+		nc, err := ln.ln.AcceptTCP()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || ln.closed.Load() {
+				return
+			}
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			select {
+			case <-s.tickCtx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			continue
+		}
+		backoff = 0
+		if s.fds.Load() >= s.budget {
+			_ = nc.Close()
+			continue
+		}
+		s.pending.Add(1)
+		ctx := gnet.NewContext(gnet.NewNetConnContext(context.Background(), nc), ln)
+		ch, err := s.eng.Register(ctx)
+		if err != nil {
+			s.pending.Add(-1)
+			_ = nc.Close()
+			if s.eng.Validate() != nil {
+				return
+			}
+			continue
+		}
+		results <- ch
+	}
+}
+
+// reap uncounts the accepted connections gnet failed to enroll (it closed
+// them), in accept order, until results is closed or the server stops: a
+// result may never come once the loops have stopped.
+func (s *Server) reap(results <-chan (<-chan gnet.RegisteredResult), done chan<- struct{}) {
+	defer close(done)
+	for ch := range results {
+		select {
+		case res := <-ch:
+			if res.Err != nil {
+				s.pending.Add(-1)
+			}
+		case <-s.tickCtx.Done():
+			return
+		}
+	}
+}

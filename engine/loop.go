@@ -1,0 +1,105 @@
+package engine
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// Loop is the state owned by one gnet event loop: its timer wheel, its
+// coarse clock, its paused producers and a slot for the protocol layer's own
+// per-loop state (idle pools, balancer counters, scratch buffers). Everything
+// a connection needs is reached from its Loop without a lock.
+//
+// A Loop is not safe for concurrent use: call its methods only on its loop's
+// goroutine (from a callback), except Execute.
+type Loop struct {
+	// Data is the protocol layer's per-loop state, set and read on the loop.
+	Data any
+
+	el      gnet.EventLoop
+	srv     *Server
+	wheel   wheel
+	tick    time.Duration
+	epoch   time.Time      // start of the wheel's tick count
+	now     time.Time      // coarse clock, refreshed every tick
+	valves  Valve          // sentinel of the ring of paused producers
+	closing []pendingClose // connections to close once flushed
+	ticking atomic.Bool    // a tick task is queued and not yet run
+	onTick  gnet.Runnable  // the tick task, built once
+}
+
+func newLoop(srv *Server, el gnet.EventLoop) *Loop {
+	l := &Loop{el: el, srv: srv, tick: srv.cfg.Tick}
+	l.wheel.init()
+	l.valves.prev, l.valves.next = &l.valves, &l.valves
+	l.epoch = time.Now()
+	l.now = l.epoch
+	l.onTick = gnet.RunnableFunc(l.advance)
+	return l
+}
+
+// EventLoop returns the gnet event loop this state belongs to.
+func (l *Loop) EventLoop() gnet.EventLoop { return l.el }
+
+// Server returns the server running this loop.
+func (l *Loop) Server() *Server { return l.srv }
+
+// Now returns the loop's coarse clock: the time of the last tick.
+func (l *Loop) Now() time.Time { return l.now }
+
+// Schedule arms t to fire on this loop after d, rounded up to the next tick.
+// A pending timer is moved. t must have been given its callback by Init.
+func (l *Loop) Schedule(t *Timer, d time.Duration) {
+	l.wheel.schedule(t, ticksFor(d, l.tick))
+}
+
+// Execute runs f on the loop's goroutine. It is safe for concurrent use and
+// allocates; it is meant for results of goroutines (dials, resumes), not for
+// the per-request path. It fails once the engine is stopping.
+func (l *Loop) Execute(f func()) error {
+	return l.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+		f()
+		return nil
+	}))
+}
+
+// run drives the loop's clock: every tick it queues one tick task on the
+// loop, unless the previous one has not run yet. It returns when ctx ends or
+// the engine stops.
+func (l *Loop) run(ctx context.Context) {
+	tk := time.NewTicker(l.tick)
+	defer tk.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tk.C:
+		}
+		if !l.ticking.CompareAndSwap(false, true) {
+			continue
+		}
+		if l.el.Execute(ctx, l.onTick) != nil {
+			return
+		}
+	}
+}
+
+// advance is the tick task: it refreshes the clock, fires due timers (as
+// many ticks as elapsed, so a busy loop catches up), resumes paused
+// producers whose consumer has drained and closes flushed connections.
+func (l *Loop) advance(context.Context) error {
+	l.ticking.Store(false)
+	l.now = time.Now()
+	due := uint64(l.now.Sub(l.epoch) / l.tick)
+	for l.wheel.now < due {
+		l.wheel.advance()
+	}
+	l.watchValves()
+	if len(l.closing) > 0 {
+		l.watchClosing()
+	}
+	return nil
+}

@@ -1,0 +1,365 @@
+// Package engine is tether's data plane on gnet event loops. This part is
+// the transport layer the HTTP state machines run on: a Server owning the
+// loops and listeners, per-loop state (Loop), a coarse timer wheel (Timer),
+// backend connections dialled onto the client's loop (Upstream), bounded idle
+// pools (Pool), a producer pause for backpressure (Valve), tunnels (Tunnel)
+// and the listener handover of a seamless reload.
+//
+// Every connection's events run on its loop's goroutine; a client and its
+// server connection share a loop, so their state is never locked. Callbacks
+// follow three rules, because gnet may close a connection inside a Write
+// that fails (and then runs its OnClose right there): after writing to the
+// peer, re-check your state before touching it again; close the peer with
+// its asynchronous Close; end the current connection by returning
+// gnet.Close.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
+)
+
+// Endpoint receives the events of one client connection. The engine keeps
+// it in the connection's context; every method runs on the connection's
+// loop.
+type Endpoint interface {
+	// OnOpen runs once, right after Accept returned the Endpoint. (A
+	// producer resumed by a Valve comes back through the Valve's callback.)
+	OnOpen(c gnet.Conn) gnet.Action
+	// OnTraffic runs when bytes arrive (see gnet.EventHandler.OnTraffic).
+	OnTraffic(c gnet.Conn) gnet.Action
+	// OnClose runs once when the socket closes, whoever closed it.
+	OnClose(c gnet.Conn, err error)
+}
+
+// Handler is the protocol layer on top of the transport.
+type Handler interface {
+	// Accept returns the Endpoint of a client connection accepted on ln, or
+	// nil to close it at once. It runs on l's goroutine.
+	Accept(l *Loop, ln *Listener, c gnet.Conn) Endpoint
+	// Drain runs on every loop when a graceful stop begins: close the idle
+	// client connections and let the busy ones finish (then close them).
+	Drain(l *Loop)
+}
+
+// Config sets up a Server. Zero values select the defaults.
+type Config struct {
+	// Loops is the number of event loops (HAProxy's nbthread); default
+	// GOMAXPROCS. Serve raises GOMAXPROCS to Loops+1 so goroutines (dials,
+	// accepts, the Go runtime) never wait for a loop's P.
+	Loops int
+	// MaxConn bounds concurrent client connections; default derived from
+	// RLIMIT_NOFILE by MaxConnFor. Clients over it are closed at once.
+	MaxConn int
+	// Tick is the timer wheel's resolution; default 10 ms.
+	Tick time.Duration
+}
+
+// Server runs the gnet engine, its loops and listeners. Its exported
+// methods are safe for concurrent use.
+type Server struct {
+	gnet.BuiltinEventEngine
+
+	cfg     Config
+	h       Handler
+	eng     gnet.Engine
+	budget  int64 // sockets the engine may hold open at once
+	maxConn int64
+
+	mu      sync.Mutex
+	loops   map[gnet.EventLoop]*Loop
+	lns     []*Listener
+	tunnels map[*Tunnel]struct{}
+
+	fds      atomic.Int64 // sockets held: clients, upstreams, detached ones
+	clients  atomic.Int64 // client connections, tunnelled ones included
+	pending  atomic.Int64 // accepted connections not yet opened on a loop
+	draining atomic.Bool
+	started  atomic.Bool
+	ready    chan struct{} // closed once the loops run and accepting began
+	done     chan struct{} // closed when Serve returns
+	stopTick context.CancelFunc
+	tickCtx  context.Context
+	workers  sync.WaitGroup // tick goroutines
+	accepts  sync.WaitGroup // accept goroutines
+}
+
+// engineSeq numbers the internal listener names of the servers of a process.
+var engineSeq atomic.Uint64
+
+// NewServer returns a server for h. It reads RLIMIT_NOFILE for its budgets:
+// call RaiseNoFile before.
+func NewServer(cfg Config, h Handler) *Server {
+	if cfg.Loops <= 0 {
+		cfg.Loops = runtime.GOMAXPROCS(0)
+	}
+	if cfg.Tick <= 0 {
+		cfg.Tick = 10 * time.Millisecond
+	}
+	var rl unix.Rlimit
+	nofile := uint64(1024)
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &rl) == nil {
+		nofile = rl.Cur
+	}
+	if cfg.MaxConn <= 0 {
+		cfg.MaxConn = MaxConnFor(nofile)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{
+		cfg:      cfg,
+		h:        h,
+		budget:   fdBudget(nofile),
+		maxConn:  int64(cfg.MaxConn),
+		loops:    make(map[gnet.EventLoop]*Loop),
+		tunnels:  make(map[*Tunnel]struct{}),
+		ready:    make(chan struct{}),
+		done:     make(chan struct{}),
+		tickCtx:  ctx,
+		stopTick: cancel,
+	}
+}
+
+// Serve runs the engine with the given listeners until Stop or Shutdown.
+// It accepts on the listeners from its own goroutines and enrolls each
+// connection on a loop, so a listener can be an inherited socket, accepting
+// can stop without stopping the loops, and running out of descriptors at
+// accept never stops the engine.
+func (s *Server) Serve(lns ...*Listener) error {
+	defer close(s.done)
+	s.mu.Lock()
+	s.lns = append(s.lns, lns...)
+	s.mu.Unlock()
+	if runtime.GOMAXPROCS(0) < s.cfg.Loops+1 {
+		runtime.GOMAXPROCS(s.cfg.Loops + 1)
+	}
+	// gnet wants a listener of its own; an abstract unix socket nobody
+	// knows keeps its acceptor idle.
+	addr := fmt.Sprintf("unix://@tether-engine-%d-%d", os.Getpid(), engineSeq.Add(1))
+	return gnet.Run(s, addr,
+		gnet.WithMulticore(true),
+		gnet.WithNumEventLoop(s.cfg.Loops),
+		gnet.WithLoadBalancing(gnet.LeastConnections),
+		gnet.WithTicker(true),
+		gnet.WithLogger(gnetLogger{}))
+}
+
+// Ready is closed once the loops run and the listeners accept.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Listeners returns the listeners being served, for a handover.
+func (s *Server) Listeners() []*Listener {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Listener(nil), s.lns...)
+}
+
+// MaxConn returns the client connection limit.
+func (s *Server) MaxConn() int { return int(s.maxConn) }
+
+// Clients returns the number of open client connections, tunnels included.
+func (s *Server) Clients() int { return int(s.clients.Load()) }
+
+// Draining reports whether a graceful stop has begun: the protocol layer
+// then closes client connections as soon as they are idle.
+func (s *Server) Draining() bool { return s.draining.Load() }
+
+// Shutdown stops gracefully: it stops accepting (closing this process's
+// listening descriptors; a process that inherited them keeps accepting, and
+// connections still queued stay queued for it), runs Handler.Drain on every
+// loop, waits until no client connection is left (those accepted while
+// stopping included) or ctx ends, then stops the engine.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	select {
+	case <-s.ready:
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for _, ln := range s.Listeners() {
+		_ = ln.Close()
+	}
+	s.accepts.Wait() // every accepted connection is now counted in pending
+	s.mu.Lock()
+	for _, l := range s.loops {
+		_ = l.Execute(func() { s.h.Drain(l) })
+	}
+	s.mu.Unlock()
+	tk := time.NewTicker(10 * time.Millisecond)
+	defer tk.Stop()
+	for s.clients.Load() > 0 || s.pending.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return errors.Join(ctx.Err(), s.Stop(context.Background()))
+		case <-tk.C:
+		}
+	}
+	return s.Stop(ctx)
+}
+
+// Stop stops at once: listeners, tunnels, every connection, the loops. It
+// waits for the engine and its goroutines to end, or for ctx.
+func (s *Server) Stop(ctx context.Context) error {
+	s.draining.Store(true)
+	select {
+	case <-s.ready:
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.mu.Lock()
+	for _, ln := range s.lns {
+		_ = ln.Close()
+	}
+	for t := range s.tunnels {
+		t.abort()
+	}
+	s.mu.Unlock()
+	s.stopTick()
+	s.accepts.Wait()
+	err := s.eng.Stop(ctx)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) && s.eng.Validate() != nil {
+		err = nil // already stopped
+	}
+	s.workers.Wait()
+	select {
+	case <-s.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return err
+}
+
+// loopOf returns the state of el, creating it (and its clock) on first use.
+func (s *Server) loopOf(el gnet.EventLoop) *Loop {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.loops[el]
+	if l == nil {
+		l = newLoop(s, el)
+		s.loops[el] = l
+		s.workers.Add(1)
+		go func() {
+			defer s.workers.Done()
+			l.run(s.tickCtx)
+		}()
+	}
+	return l
+}
+
+// OnBoot keeps the engine handle.
+func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
+	s.eng = eng
+	return gnet.None
+}
+
+// OnTick runs once, when the loops run: it starts accepting.
+func (s *Server) OnTick() (time.Duration, gnet.Action) {
+	if s.started.CompareAndSwap(false, true) {
+		s.mu.Lock()
+		for _, ln := range s.lns {
+			s.accepts.Add(1)
+			go func() {
+				defer s.accepts.Done()
+				s.accept(ln)
+			}()
+		}
+		s.mu.Unlock()
+		close(s.ready)
+	}
+	return time.Hour, gnet.None
+}
+
+// refusedConn is the context of a client closed at once (over maxconn, or
+// refused by the Handler); detachedConn the context of a connection whose
+// socket lives on outside gnet (a paused producer, a tunnel).
+type (
+	refusedConn  struct{}
+	detachedConn struct{}
+)
+
+var (
+	refused  = &refusedConn{}
+	detached = &detachedConn{}
+)
+
+// OnOpen tells accepted clients (context: their *Listener) from backend
+// connections (context: their dial attempt) and resumed producers.
+func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	switch x := c.Context().(type) {
+	case *Listener:
+		s.pending.Add(-1)
+		s.fds.Add(1)
+		if s.clients.Load() >= s.maxConn {
+			c.SetContext(refused)
+			return nil, gnet.Close
+		}
+		s.clients.Add(1)
+		l := s.loopOf(c.EventLoop())
+		ep := s.h.Accept(l, x, c)
+		if ep == nil {
+			s.clients.Add(-1)
+			c.SetContext(refused)
+			return nil, gnet.Close
+		}
+		c.SetContext(ep)
+		return nil, ep.OnOpen(c)
+	case *dialAttempt:
+		return nil, x.opened(c)
+	case *resumeAttempt:
+		return nil, x.opened(c)
+	}
+	return nil, gnet.Close // a stranger on the internal listener
+}
+
+// OnTraffic dispatches to the connection's owner.
+func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
+	switch x := c.Context().(type) {
+	case Endpoint:
+		return x.OnTraffic(c)
+	case *Upstream:
+		return x.traffic(c)
+	case *tunnelSide:
+		return x.traffic(c)
+	}
+	return gnet.None
+}
+
+// OnClose dispatches to the connection's owner and keeps the counts.
+func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
+	switch x := c.Context().(type) {
+	case Endpoint:
+		s.clients.Add(-1)
+		s.fds.Add(-1)
+		x.OnClose(c, err)
+	case *Upstream:
+		s.fds.Add(-1)
+		x.closed(err)
+	case *tunnelSide:
+		x.t.sideClosed(x, err)
+	case *refusedConn:
+		s.fds.Add(-1)
+	}
+	// dial and resume attempts that were abandoned, and detached
+	// connections, were never counted or are counted elsewhere.
+	return gnet.None
+}
+
+// socketClosed uncounts a socket closed outside gnet (a detached one).
+func (s *Server) socketClosed(client bool) {
+	s.fds.Add(-1)
+	if client {
+		s.clients.Add(-1)
+	}
+}

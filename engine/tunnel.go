@@ -1,0 +1,267 @@
+package engine
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
+)
+
+// tunnelBuf is the size of each direction's copy buffer.
+const tunnelBuf = 32 << 10
+
+// tunnelState is the stage of a Tunnel.
+type tunnelState uint8
+
+const (
+	tunnelStarting tunnelState = iota // both sockets on the loop, draining gnet's buffers
+	tunnelRelaying                    // both sockets off the loop, copied by goroutines
+	tunnelEnded                       // both sockets closed; done has run
+)
+
+// Tunnel relays bytes both ways between a client connection and its server
+// connection once they stop speaking HTTP (after a 101, or in TCP mode).
+//
+// Both sockets leave the loop: once gnet holds no buffered byte for either
+// of them, the tunnel keeps duplicates of the descriptors, closes the gnet
+// connections (which does not shut the sockets down) and copies each
+// direction on a goroutine with a 32 KiB buffer. A slow reader then blocks
+// its writer and, through the kernel's socket buffers and TCP windows, the
+// sender: memory is bounded whatever the peers do, in both directions at
+// once, at the cost of two mostly idle goroutines per tunnel. A half close
+// is passed on; the tunnel ends when both directions have ended, on an error
+// in either, or after timeout without a byte either way.
+//
+// A Tunnel is started and ended on its loop; allocate one per tunnel.
+type Tunnel struct {
+	loop    *Loop
+	sides   [2]tunnelSide // client, server
+	timeout time.Duration
+	done    func(err error)
+	state   tunnelState
+	retry   Timer // retries the detach while gnet still buffers bytes
+	err     error
+	open    int // gnet connections not closed yet (while starting)
+
+	mu      sync.Mutex // guards conns and aborted against Server.Stop
+	conns   [2]net.Conn
+	aborted bool
+	last    atomic.Int64 // UnixNano of the last byte relayed
+}
+
+// tunnelSide is the context of a tunnel's connection while it is on the loop.
+type tunnelSide struct {
+	t      *Tunnel
+	c      gnet.Conn
+	peer   *tunnelSide
+	client bool
+}
+
+// StartTunnel turns client and server's connection into a tunnel: from now
+// on neither the client's Endpoint nor server's handler gets an event, and
+// server may dial again. Bytes already buffered on either side are
+// forwarded first. done runs once on the loop when both sockets are closed,
+// with nil after a clean end on both sides, ErrTunnelTimeout, or the error
+// that ended it. Call it on the loop, from a callback of either connection.
+func StartTunnel(l *Loop, client gnet.Conn, server *Upstream, timeout time.Duration, done func(err error)) *Tunnel {
+	t := &Tunnel{loop: l, timeout: timeout, done: done, open: 2}
+	t.retry.Init(t.detach)
+	sc := server.conn
+	server.timer.Stop()
+	server.state, server.conn = upNone, nil
+	t.sides[0] = tunnelSide{t: t, c: client, peer: &t.sides[1], client: true}
+	t.sides[1] = tunnelSide{t: t, c: sc, peer: &t.sides[0]}
+	client.SetContext(&t.sides[0])
+	sc.SetContext(&t.sides[1])
+	l.srv.mu.Lock()
+	l.srv.tunnels[t] = struct{}{}
+	l.srv.mu.Unlock()
+	for i := range t.sides {
+		if t.state != tunnelStarting || t.open < 2 {
+			break
+		}
+		t.sides[i].pump()
+	}
+	// Detach from a task: it runs after the current batch of events, so no
+	// read can slip in between the check and the close.
+	if l.Execute(t.detach) != nil {
+		t.abort()
+	}
+	return t
+}
+
+// traffic forwards what a side reads while the tunnel is still on the loop.
+func (s *tunnelSide) traffic(gnet.Conn) gnet.Action {
+	if s.t.state == tunnelStarting && s.t.open == 2 {
+		s.pump()
+	}
+	return gnet.None
+}
+
+// pump forwards everything s has buffered to its peer. If the write fails,
+// the peer's OnClose has run and closes s.
+func (s *tunnelSide) pump() { Forward(s.c, s.peer.c, -1) }
+
+// detach moves both sockets off the loop once gnet buffers nothing for
+// them, else retries on the next tick.
+func (t *Tunnel) detach() {
+	if t.state != tunnelStarting || t.open < 2 {
+		return
+	}
+	for i := range t.sides {
+		c := t.sides[i].c
+		if c.InboundBuffered() > 0 || c.OutboundBuffered() > 0 {
+			t.loop.Schedule(&t.retry, 0)
+			return
+		}
+	}
+	var fds [2]int
+	for i := range t.sides {
+		fd, err := t.sides[i].c.Dup()
+		if err != nil {
+			if i == 1 {
+				_ = unix.Close(fds[0])
+			}
+			t.err = err
+			_ = t.sides[0].c.Close()
+			_ = t.sides[1].c.Close()
+			return
+		}
+		fds[i] = fd
+	}
+	t.state = tunnelRelaying
+	for i := range t.sides {
+		c := t.sides[i].c
+		c.SetContext(detached)
+		_ = c.EventLoop().Close(c) // we run in a task, not in c's callback
+		t.sides[i].c = nil
+	}
+	t.last.Store(time.Now().UnixNano())
+	go t.relay(fds)
+}
+
+// sideClosed runs in OnClose of a side still on the loop: the tunnel ends
+// when both are closed.
+func (t *Tunnel) sideClosed(s *tunnelSide, err error) {
+	t.loop.srv.socketClosed(s.client)
+	t.open--
+	if t.err == nil && err != nil && !errors.Is(err, io.EOF) {
+		t.err = err
+	}
+	t.retry.Stop()
+	if t.open == 1 {
+		_ = s.peer.c.Close()
+		return
+	}
+	t.finish(t.err)
+}
+
+// relay copies both directions until both end, on its own goroutine.
+func (t *Tunnel) relay(fds [2]int) {
+	var conns [2]net.Conn
+	var err error
+	for i, fd := range fds {
+		f := os.NewFile(uintptr(fd), "tunnel")
+		conns[i], err = net.FileConn(f)
+		_ = f.Close()
+		if err != nil {
+			break
+		}
+	}
+	t.mu.Lock()
+	t.conns = conns
+	if t.aborted && err == nil {
+		err = ErrStopping
+	}
+	t.mu.Unlock()
+	if err == nil {
+		var wg sync.WaitGroup
+		var errs [2]error
+		wg.Add(2)
+		go func() { defer wg.Done(); errs[0] = t.pipe(conns[1], conns[0]) }()
+		errs[1] = t.pipe(conns[0], conns[1])
+		wg.Done()
+		wg.Wait()
+		err = errors.Join(errs[0], errs[1])
+	}
+	for _, c := range conns {
+		if c != nil {
+			_ = c.Close()
+		}
+	}
+	if t.loop.Execute(func() { t.relayed(err) }) != nil {
+		t.relayed(err) // the loops have stopped: nothing runs concurrently
+	}
+}
+
+// pipe relays src to dst until src ends (then dst's write side is shut) or
+// an error, which closes both so the other direction ends too.
+func (t *Tunnel) pipe(dst, src net.Conn) error {
+	buf := make([]byte, tunnelBuf)
+	for {
+		if t.timeout > 0 {
+			_ = src.SetReadDeadline(time.Unix(0, t.last.Load()).Add(t.timeout))
+		}
+		n, err := src.Read(buf)
+		if n > 0 {
+			t.last.Store(time.Now().UnixNano())
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				err = werr
+			}
+		}
+		switch {
+		case err == nil:
+			continue
+		case errors.Is(err, io.EOF):
+			if tc, ok := dst.(*net.TCPConn); ok {
+				_ = tc.CloseWrite()
+			}
+			return nil
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			if time.Since(time.Unix(0, t.last.Load())) < t.timeout {
+				continue // the other direction was active
+			}
+			err = ErrTunnelTimeout
+		}
+		_ = src.Close()
+		_ = dst.Close()
+		return err
+	}
+}
+
+// relayed runs on the loop when the relay goroutines have closed both
+// sockets.
+func (t *Tunnel) relayed(err error) {
+	t.loop.srv.socketClosed(true)
+	t.loop.srv.socketClosed(false)
+	t.finish(err)
+}
+
+// finish ends the tunnel on the loop.
+func (t *Tunnel) finish(err error) {
+	t.state = tunnelEnded
+	s := t.loop.srv
+	s.mu.Lock()
+	delete(s.tunnels, t)
+	s.mu.Unlock()
+	t.done(err)
+}
+
+// abort closes a relaying tunnel's sockets (Server.Stop); one still on the
+// loop is closed with the loop's connections.
+func (t *Tunnel) abort() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.aborted = true
+	for _, c := range t.conns {
+		if c != nil {
+			_ = c.Close()
+		}
+	}
+}

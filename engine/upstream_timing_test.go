@@ -1,0 +1,62 @@
+package engine
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// benchUpstream dials, closes on connect, and reports when closed.
+type benchUpstream struct {
+	Upstream
+	done chan error
+}
+
+func (bu *benchUpstream) OnConnect(u *Upstream, err error) {
+	if err != nil {
+		bu.done <- err
+		return
+	}
+	u.Close()
+}
+
+func (bu *benchUpstream) OnUpstreamTraffic(*Upstream) gnet.Action { return gnet.None }
+func (bu *benchUpstream) OnUpstreamClose(*Upstream, error)        { bu.done <- nil }
+
+// benchDial measures one dial on a loop up to OnConnect, plus the close.
+func benchDial(b *testing.B, d dialer) {
+	o := startOrigin(b, func(c net.Conn) { _, _ = c.Read(make([]byte, 1)) })
+	l := grabLoop(b)
+	bu := &benchUpstream{done: make(chan error, 1)}
+	addr := o.addr()
+	if err := l.Execute(func() { bu.Init(l, bu); bu.done <- nil }); err != nil {
+		b.Fatal(err)
+	}
+	<-bu.done
+	start := func() {
+		if err := bu.dial(d, addr, time.Second); err != nil {
+			bu.done <- err
+		}
+	}
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		if err := l.Execute(start); err != nil {
+			b.Fatal(err)
+		}
+		if err := <-bu.done; err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, cpu0)
+}
+
+// BenchmarkDialEnroll: net.Dialer with a timeout on a goroutine, then
+// EventLoop.Enroll (the choice behind Upstream.Dial).
+func BenchmarkDialEnroll(b *testing.B) { benchDial(b, dialEnroll) }
+
+// BenchmarkDialRegister: gnet's EventLoop.Register, which dials itself on
+// a worker without a timeout.
+func BenchmarkDialRegister(b *testing.B) { benchDial(b, dialRegister) }

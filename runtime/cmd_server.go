@@ -1,0 +1,344 @@
+package runtime
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// serverCommands change servers. All need admin but `get weight`.
+var serverCommands = []command{
+	{words: []string{"set", "server"}, level: LevelAdmin,
+		usage: "set server <bk>/<srv> <what> ...", help: "change a server's state, health, weight or address",
+		run: runSetServer},
+	{words: []string{"get", "weight"}, level: LevelUser,
+		usage: "get weight <bk>/<srv>", help: "print a server's current and initial weights",
+		run: runGetWeight},
+	{words: []string{"set", "weight"}, level: LevelAdmin,
+		usage: "set weight <bk>/<srv> <w>[%]", help: "same as set server <bk>/<srv> weight",
+		run: runSetWeight},
+	{words: []string{"enable", "server"}, level: LevelAdmin,
+		usage: "enable server <bk>/<srv>", help: "same as set server <bk>/<srv> state ready",
+		run: runEnableServer},
+	{words: []string{"disable", "server"}, level: LevelAdmin,
+		usage: "disable server <bk>/<srv>", help: "same as set server <bk>/<srv> state maint",
+		run: runEnableServer},
+	{words: []string{"enable", "health"}, level: LevelAdmin,
+		usage: "enable health <bk>/<srv>", help: "resume a server's configured health checks",
+		run: runEnableHealth},
+	{words: []string{"disable", "health"}, level: LevelAdmin,
+		usage: "disable health <bk>/<srv>", help: "pause a server's health checks",
+		run: runEnableHealth},
+	{words: []string{"add", "server"}, level: LevelAdmin,
+		usage: "add server <bk>/<srv> <addr> [kw ...]", help: "create a server, in maintenance, from server line keywords",
+		run: runAddServer},
+	{words: []string{"del", "server"}, level: LevelAdmin,
+		usage: "del server <bk>/<srv>", help: "remove a server that is in maintenance",
+		run: runDelServer},
+}
+
+// target is a resolved <bk>/<srv> argument.
+type target struct {
+	be *BackendView
+	sv *ServerView
+}
+
+// findTarget resolves the <bk>/<srv> argument of the commands that change a
+// server, or prints why it cannot: both names are required, the backend
+// must exist, then the server, and the proxy must be enabled.
+func findTarget(s *session, spec string) (target, bool) {
+	bk, sv, _ := strings.Cut(spec, "/")
+	if bk == "" || sv == "" {
+		s.print(msgRequireBackendServer)
+		return target{}, false
+	}
+	t, ok := lookupTarget(s, bk, sv, false)
+	if ok && t.be.Disabled {
+		s.print(msgProxyDisabled)
+		return target{}, false
+	}
+	return t, ok
+}
+
+// lookupTarget finds backend bk and its server sv in the current views, or
+// prints "No such backend." or "No such server.", with its LF unless noLF
+// (add and del server print them without).
+func lookupTarget(s *session, bk, sv string, noLF bool) (target, bool) {
+	msg := ""
+	be := findBackend(s.ctl.Backends(), bk)
+	var srv *ServerView
+	if be == nil {
+		msg = msgNoSuchBackend
+	} else if srv = findServer(be, sv); srv == nil {
+		msg = msgNoSuchServer
+	}
+	if msg != "" {
+		if noLF {
+			msg = strings.TrimSuffix(msg, "\n")
+		}
+		s.print(msg)
+		return target{}, false
+	}
+	return target{be, srv}, true
+}
+
+func runSetServer(s *session, args []string, _ []byte) {
+	t, ok := findTarget(s, arg(args, 2))
+	if !ok {
+		return
+	}
+	bk, sv := t.be.Name, t.sv.Name
+	switch arg(args, 3) {
+	case "weight":
+		setWeight(s, t, arg(args, 4))
+	case "state":
+		var st AdminState
+		switch arg(args, 4) {
+		case "ready":
+			st = AdminReady
+		case "drain":
+			st = AdminDrain
+		case "maint":
+			st = AdminMaint
+		default:
+			s.print(msgStateExpects)
+			return
+		}
+		s.printErr(s.ctl.SetServerAdmin(bk, sv, st))
+	case "health":
+		if t.sv.Tracking {
+			s.print(msgHealthTracking)
+			return
+		}
+		var h Health
+		switch arg(args, 4) {
+		case "up":
+			h = HealthUp
+		case "stopping":
+			h = HealthStopping
+		case "down":
+			h = HealthDown
+		default:
+			s.print(msgHealthExpects)
+			return
+		}
+		s.printErr(s.ctl.SetServerHealth(bk, sv, h))
+	case "addr":
+		if arg(args, 4) == "" {
+			s.print(msgAddrRequires)
+			return
+		}
+		port, hasPort := "", arg(args, 5) == "port"
+		if hasPort {
+			port = arg(args, 6)
+		}
+		change, msg := planAddrChange(t.sv, args[4], port, hasPort)
+		if err := s.ctl.SetServerAddr(bk, sv, change); err != nil {
+			s.printErr(err)
+			return
+		}
+		s.print(msg)
+	default:
+		s.print(msgSetServerUsage)
+	}
+}
+
+// setWeight validates a weight argument against the server and its
+// backend, then applies it.
+func setWeight(s *session, t target, text string) {
+	w, msg := parseWeight(text, t.sv.IWeight, t.be.DynamicLB)
+	if msg != "" {
+		s.print(msg)
+		return
+	}
+	s.printErr(s.ctl.SetServerWeight(t.be.Name, t.sv.Name, w))
+}
+
+// parseWeight reads an absolute weight "W" (0 to 256) or a relative one "W%"
+// of the initial weight (capped at 256), in HAProxy's order of checks, and
+// returns the weight or the reply explaining the refusal. A backend whose
+// algorithm is static only accepts 0 and the initial weight.
+func parseWeight(text string, initial int, dynamic bool) (int, string) {
+	if text == "" {
+		return 0, msgWeightRequire
+	}
+	v, rest, _ := strtol(text)
+	switch {
+	case rest == text:
+		return 0, msgWeightEmpty
+	case rest == "%":
+		if v < 0 {
+			return 0, msgWeightRelative
+		}
+		v = min(v, 25600)
+		v = min(int64(initial)*v/100, 256)
+	case v < 0 || v > 256:
+		return 0, msgWeightAbsolute
+	case rest != "":
+		return 0, msgWeightTrailing
+	}
+	if v != 0 && v != int64(initial) && !dynamic {
+		return 0, msgWeightStatic
+	}
+	return int(v), ""
+}
+
+// planAddrChange works out what `set server B/S addr A [port P]` changes on
+// sv and the reply describing it, worded and ordered as HAProxy 2.6 does: an
+// address change is kept when the port then fails; a switch to a port offset
+// (+N, -N) needs a dedicated health check port; ports are 16-bit.
+func planAddrChange(sv *ServerView, addrText, portText string, hasPort bool) (AddrChange, string) {
+	var c AddrChange
+	var msg strings.Builder
+	done := func() (AddrChange, string) { return c, msg.String() + byCLI }
+	addr, err := netip.ParseAddr(addrText)
+	switch {
+	case err != nil || addr.Zone() != "": // inet_pton takes no zone
+		msg.WriteString("Invalid addr '" + addrText + "'")
+		return done()
+	case !sv.Addr.IsValid():
+		msg.WriteString("Update for the current server address family is only supported through configuration file")
+		return done()
+	case addr == sv.Addr:
+		msg.WriteString("no need to change the addr")
+	default:
+		c.SetAddr, c.Addr = true, addr
+		msg.WriteString("IP changed from '" + addrWord(sv.Addr) + "' to '" + addrText + "'")
+	}
+	if !hasPort {
+		return done()
+	}
+	msg.WriteString(", ")
+	v, rest, overflow := strtol(portText)
+	if overflow || rest == portText {
+		msg.WriteString("problem converting port '" + portText + "' to an int")
+		return done()
+	}
+	newPort := uint16(v)
+	current := uint16(sv.Port)
+	sign := byte(0)
+	if portText != "" {
+		sign = portText[0]
+	}
+	offset := sign == '+' || sign == '-'
+	change := current != newPort
+	if offset && !sv.PortMap {
+		if sv.Check.Port == 0 {
+			msg.WriteString("can't change <port> to port map because it is incompatible with current health check port configuration (use 'port' statement from the 'server' directive.")
+			return done()
+		}
+		change = true
+	}
+	if !change {
+		msg.WriteString("no need to change the port")
+		return done()
+	}
+	c.SetPort, c.Port, c.PortMap = true, uint32(newPort), offset
+	msg.WriteString("port changed from '")
+	if sv.PortMap {
+		msg.WriteString("+")
+	}
+	msg.WriteString(strconv.Itoa(int(current)) + "' to '")
+	shown := newPort
+	if offset {
+		msg.WriteByte(sign)
+		if sign == '-' {
+			shown = -newPort
+		}
+	}
+	msg.WriteString(strconv.Itoa(int(shown)) + "'")
+	return done()
+}
+
+func runGetWeight(s *session, args []string, _ []byte) {
+	bk, sv, _ := strings.Cut(arg(args, 2), "/")
+	if sv == "" {
+		s.print(msgRequireBackendServer)
+		return
+	}
+	t, ok := lookupTarget(s, bk, sv, false)
+	if !ok {
+		return
+	}
+	s.print(strconv.Itoa(t.sv.UWeight) + " (initial " + strconv.Itoa(t.sv.IWeight) + ")\n")
+}
+
+func runSetWeight(s *session, args []string, _ []byte) {
+	if t, ok := findTarget(s, arg(args, 2)); ok {
+		setWeight(s, t, arg(args, 3))
+	}
+}
+
+func runEnableServer(s *session, args []string, _ []byte) {
+	t, ok := findTarget(s, arg(args, 2))
+	if !ok {
+		return
+	}
+	st := AdminMaint
+	if args[0] == "enable" {
+		st = AdminReady
+	}
+	s.printErr(s.ctl.SetServerAdmin(t.be.Name, t.sv.Name, st))
+}
+
+func runEnableHealth(s *session, args []string, _ []byte) {
+	t, ok := findTarget(s, arg(args, 2))
+	if !ok {
+		return
+	}
+	enable := args[0] == "enable"
+	if enable && !t.sv.Check.Configured {
+		s.print(msgHealthNotConfig)
+		return
+	}
+	s.printErr(s.ctl.SetHealthCheck(t.be.Name, t.sv.Name, enable))
+}
+
+// splitDynamic splits the <bk>/<srv> argument of add and del server, where
+// the separator is looked for from the second byte on ("/x" names no
+// backend and is refused).
+func splitDynamic(spec string) (bk, sv string, ok bool) {
+	if i := strings.IndexByte(spec, '/'); i > 0 {
+		bk, sv = spec[:i], spec[i+1:]
+	}
+	return bk, sv, sv != ""
+}
+
+func runAddServer(s *session, args []string, _ []byte) {
+	bk, sv, ok := splitDynamic(arg(args, 2))
+	if !ok {
+		s.print(strings.TrimSuffix(msgRequireBackendServer, "\n"))
+		return
+	}
+	be := findBackend(s.ctl.Backends(), bk)
+	if be == nil {
+		s.print(strings.TrimSuffix(msgNoSuchBackend, "\n"))
+		return
+	}
+	if !be.DynamicLB {
+		s.print(msgDynamicLBOnly)
+		return
+	}
+	if err := s.ctl.AddServer(be.Name, sv, args[3:]); err != nil {
+		s.printErr(err)
+		return
+	}
+	s.print(msgServerRegistered)
+}
+
+func runDelServer(s *session, args []string, _ []byte) {
+	bk, sv, ok := splitDynamic(arg(args, 2))
+	if !ok {
+		s.print(strings.TrimSuffix(msgRequireBackendServer, "\n"))
+		return
+	}
+	t, ok := lookupTarget(s, bk, sv, true)
+	if !ok {
+		return
+	}
+	if err := s.ctl.DelServer(t.be.Name, t.sv.Name); err != nil {
+		s.print(err.Error())
+		return
+	}
+	s.print(msgServerDeleted)
+}
