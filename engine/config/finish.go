@@ -1,6 +1,11 @@
 package config
 
-import "slices"
+import (
+	"slices"
+	"strings"
+
+	"tether/persist"
+)
 
 // finish runs the checks HAProxy makes once every file is read: it numbers
 // the proxies, resolves references by name (backends, servers, resolvers)
@@ -75,9 +80,42 @@ func (p *parser) checkProxy(px *Proxy) {
 			}
 		}
 	}
+	if px.Cookie.Dynamic && px.DynamicCookieKey != "" {
+		p.checkDynamicCookies(px)
+	}
 	if len(px.HTTPCheck.Rules) > 0 && !px.Options.HTTPChk.Enabled {
 		p.warnAt(px.File, px.Line, desc, "http-check", desc+" uses http-check rules without 'option httpchk', so the rules are ignored.")
 	}
+}
+
+// checkDynamicCookies warns, as HAProxy does at startup, about servers of
+// a backend whose dynamic cookies collide. Only address literals are known
+// here; servers given by name get their cookie once resolved.
+func (p *parser) checkDynamicCookies(px *Proxy) {
+	b := persist.Backend{Name: px.Name, Options: px.Cookie, Key: px.DynamicCookieKey, Servers: make([]persist.Server, len(px.Servers))}
+	for i, s := range px.Servers {
+		ps := &b.Servers[i]
+		ps.Name, ps.Addr, ps.Port = s.Name, s.Addr.IP, svcPort(s.Addr)
+		if s.CookieSet {
+			ps.Cookie = s.Cookie
+		}
+		if s.Disabled {
+			ps.State = persist.Maint
+		}
+	}
+	_, warnings := persist.Build(&b)
+	for _, w := range warnings {
+		p.warnAt(px.File, px.Line, describe(px), "cookie", strings.ReplaceAll(w, "\n", " "))
+	}
+}
+
+// svcPort is HAProxy's svc_port of a server address: the port, 0 without
+// one, N for "+N" and 2^32-N for "-N".
+func svcPort(a ServerAddr) uint32 {
+	if a.PortMode == PortNone {
+		return 0
+	}
+	return uint32(int32(a.Port))
 }
 
 // resolveBackend finds the backend a rule of px names; it alerts when there
