@@ -87,6 +87,7 @@ func (n Network) String() string {
 
 // StatsSocket is one `stats socket` line: a runtime API listener.
 type StatsSocket struct {
+	Name     string // the address as written, e.g. "ipv4@127.0.0.1:9999"
 	Network  Network
 	Addr     netip.AddrPort // for TCP
 	Path     string         // for unix sockets
@@ -183,6 +184,7 @@ func (p *Proxy) Server(name string) *Server {
 
 // Bind is one listening address of a `bind` line.
 type Bind struct {
+	Name    string // the address as written, e.g. "*:80"; a reload matches inherited sockets by it
 	Network Network
 	Addr    netip.AddrPort // the unspecified address for "*" or an empty host
 	Path    string         // for unix sockets

@@ -283,7 +283,7 @@ func (p *parser) parseBind(px *Proxy, a []string) {
 			p.alert(msg)
 			return
 		}
-		px.Binds = append(px.Binds, Bind{Network: la.network, Addr: la.addr, Path: la.path, File: p.file, Line: p.line})
+		px.Binds = append(px.Binds, Bind{Name: one, Network: la.network, Addr: la.addr, Path: la.path, File: p.file, Line: p.line})
 	}
 	if len(a) > 1 {
 		p.notSupported("'" + a[1] + "' on 'bind'")

@@ -19,8 +19,12 @@ func TestBind(t *testing.T) {
 		{Network: NetUnix, Path: "/tmp/t.sock"},
 	}
 	got := cfg.Proxies[2].Binds
+	names := []string{":18081", "*:18082", "127.0.0.1:18083", "[::1]:18084", "ipv6@:18085", ":::18086", "/tmp/t.sock"}
 	for i := range got {
-		got[i].File, got[i].Line = "", 0
+		if got[i].Name != names[i] {
+			t.Errorf("bind %d name %q, want %q", i, got[i].Name, names[i])
+		}
+		got[i].Name, got[i].File, got[i].Line = "", "", 0
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("binds\n got %+v\nwant %+v", got, want)
