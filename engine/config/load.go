@@ -139,7 +139,11 @@ func (p *parser) parseFile(f File) {
 			p.alert("too many words, truncating after word " + itoa(maxWords) + ": <" + words[maxWords-1] + ">.")
 			continue
 		}
+		if p.directive(words) || !p.active() {
+			continue
+		}
 		p.parseLine(words)
 	}
+	p.endBlocks()
 	p.endSection()
 }

@@ -1,9 +1,6 @@
 package config
 
-import (
-	"strconv"
-	"strings"
-)
+import "strconv"
 
 // sectionKind is the kind of the section being parsed.
 type sectionKind uint8
@@ -38,6 +35,7 @@ type parser struct {
 	statsSocket  bool               // a stats socket exists: proxy ids start at 2
 	acls         map[string]*ACL    // named ACLs of the current proxy
 	servers      map[string]*Server // servers of the current proxy by name
+	blocks       []condBlock        // open .if blocks of the current file
 }
 
 func newParser() *parser {
@@ -93,11 +91,6 @@ func (p *parser) parseLine(words []string) {
 		p.kw = words[0]
 		p.notSupported("section '" + words[0] + "'")
 		p.sect = sectSkipped
-		return
-	}
-	if strings.HasPrefix(words[0], ".") {
-		p.kw = words[0]
-		p.notSupported("directive '" + words[0] + "'")
 		return
 	}
 	switch p.sect {

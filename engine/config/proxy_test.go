@@ -241,7 +241,6 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\nfrontend f2\n    bind :1\n    timeout client 0\n", "frontend f2", Warning, "missing timeouts for frontend 'f2'."},
 		{"backend be\n    server s1 127.0.0.1:1\n    timeout server 0\n", "backend be", Warning, "missing timeouts for backend 'be'."},
 		{"peers p\n    peer a 127.0.0.1:1\n", "peers", Alert, "section 'peers' is not supported yet by tether"},
-		{"backend be\n.if defined(X)\n", ".if", Alert, "directive '.if' is not supported yet by tether"},
 	}
 	for _, tt := range tests {
 		text := header + tt.body
