@@ -52,24 +52,27 @@ func newParser() *parser {
 
 // diag records a diagnostic for the current line and keyword.
 func (p *parser) diag(sev Severity, msg string) {
+	p.diagAt(sev, p.file, p.line, p.sectionDesc, p.kw, msg)
+}
+
+// diagAt records a diagnostic about an object declared at file:line,
+// outside the line being parsed (post-parse checks).
+func (p *parser) diagAt(sev Severity, file string, line int, section, kw, msg string) {
 	if sev == Alert {
 		p.alerts++
 	}
-	p.diags = append(p.diags, Diag{Severity: sev, File: p.file, Line: p.line, Section: p.sectionDesc, Keyword: p.kw, Message: msg})
+	p.diags = append(p.diags, Diag{Severity: sev, File: file, Line: line, Section: section, Keyword: kw, Message: msg})
 }
 
 func (p *parser) alert(msg string) { p.diag(Alert, msg) }
 func (p *parser) warn(msg string)  { p.diag(Warning, msg) }
 
-// alertAt records an alert about an object declared at file:line, outside
-// the line being parsed (post-parse checks).
 func (p *parser) alertAt(file string, line int, section, kw, msg string) {
-	p.alerts++
-	p.diags = append(p.diags, Diag{Severity: Alert, File: file, Line: line, Section: section, Keyword: kw, Message: msg})
+	p.diagAt(Alert, file, line, section, kw, msg)
 }
 
 func (p *parser) warnAt(file string, line int, section, kw, msg string) {
-	p.diags = append(p.diags, Diag{Severity: Warning, File: file, Line: line, Section: section, Keyword: kw, Message: msg})
+	p.diagAt(Warning, file, line, section, kw, msg)
 }
 
 // notSupported refuses a keyword HAProxy knows and tether does not
