@@ -26,7 +26,12 @@ func main() {
 	flag.Var(&cfgFiles, "f", "configuration `file or directory` (repeatable; a directory loads its *.cfg in order)")
 	check := flag.Bool("c", false, "check the configuration and exit (0 valid, 1 errors, 2 no listener)")
 	showVersion := flag.Bool("v", false, "print the version and exit")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: tether [-v] [-c] -f FILE|DIR [-f ...] [-- FILE ...]")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
+	cfgFiles = append(cfgFiles, flag.Args()...) // haproxy's "-- cfgfile*"
 	if *showVersion {
 		fmt.Printf("tether version %s\n", version)
 		return

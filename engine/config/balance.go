@@ -73,7 +73,6 @@ func (p *parser) parseBalance(px *Proxy, a []string) {
 		for i := 1; i < len(rest); i++ {
 			switch rest[i] {
 			case "check_post":
-				b.CheckPost = true
 				p.notSupported("'balance url_param ... check_post'")
 				return
 			default:

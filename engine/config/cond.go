@@ -14,14 +14,16 @@ const (
 	FetchPath Fetch = iota
 	// FetchURL is the whole request target.
 	FetchURL
-	// FetchURLParam is the value of a query-string parameter (Arg).
+	// FetchURLParam is the value of each query-string parameter named Arg
+	// (every parameter when Arg is ""); parameters end at '&' or ';'.
 	FetchURLParam
 	// FetchMethod is the request method.
 	FetchMethod
 	// FetchHdr is each comma-separated value of a header (Arg; "" for all
 	// headers).
 	FetchHdr
-	// FetchCookie is the value of each cookie named Arg in Cookie headers.
+	// FetchCookie is the value of each cookie named Arg (every cookie when
+	// Arg is "") in Cookie headers.
 	FetchCookie
 	// FetchSrc is the client's address.
 	FetchSrc
@@ -97,38 +99,42 @@ type Cond struct {
 }
 
 // fetchDef describes one fetch keyword: what it reads, its default match,
-// whether it takes a (name) argument.
+// whether it takes an optional (name) argument.
 type fetchDef struct {
 	fetch Fetch
 	match MatchKind
-	arg   int8 // 0: none, 1: required, 2: optional
+	arg   bool
 }
 
 // fetches is the table of supported fetch keywords.
 var fetches = map[string]fetchDef{
-	"path":      {FetchPath, MatchStr, 0},
-	"path_beg":  {FetchPath, MatchBeg, 0},
-	"path_end":  {FetchPath, MatchEnd, 0},
-	"path_sub":  {FetchPath, MatchSub, 0},
-	"path_reg":  {FetchPath, MatchReg, 0},
-	"url":       {FetchURL, MatchStr, 0},
-	"url_beg":   {FetchURL, MatchBeg, 0},
-	"url_end":   {FetchURL, MatchEnd, 0},
-	"url_sub":   {FetchURL, MatchSub, 0},
-	"url_reg":   {FetchURL, MatchReg, 0},
-	"url_param": {FetchURLParam, MatchStr, 1},
-	"urlp":      {FetchURLParam, MatchStr, 1},
-	"method":    {FetchMethod, MatchStr, 0},
-	"hdr":       {FetchHdr, MatchStr, 2},
-	"req.hdr":   {FetchHdr, MatchStr, 2},
-	"hdr_beg":   {FetchHdr, MatchBeg, 2},
-	"hdr_end":   {FetchHdr, MatchEnd, 2},
-	"hdr_sub":   {FetchHdr, MatchSub, 2},
-	"hdr_reg":   {FetchHdr, MatchReg, 2},
-	"hdr_dom":   {FetchHdr, MatchDom, 2},
-	"cook":      {FetchCookie, MatchStr, 1},
-	"req.cook":  {FetchCookie, MatchStr, 1},
-	"src":       {FetchSrc, MatchIP, 0},
+	"path":      {FetchPath, MatchStr, false},
+	"path_beg":  {FetchPath, MatchBeg, false},
+	"path_end":  {FetchPath, MatchEnd, false},
+	"path_sub":  {FetchPath, MatchSub, false},
+	"path_reg":  {FetchPath, MatchReg, false},
+	"url":       {FetchURL, MatchStr, false},
+	"url_beg":   {FetchURL, MatchBeg, false},
+	"url_end":   {FetchURL, MatchEnd, false},
+	"url_sub":   {FetchURL, MatchSub, false},
+	"url_reg":   {FetchURL, MatchReg, false},
+	"url_param": {FetchURLParam, MatchStr, true},
+	"urlp":      {FetchURLParam, MatchStr, true},
+	"urlp_beg":  {FetchURLParam, MatchBeg, true},
+	"urlp_end":  {FetchURLParam, MatchEnd, true},
+	"urlp_sub":  {FetchURLParam, MatchSub, true},
+	"urlp_reg":  {FetchURLParam, MatchReg, true},
+	"method":    {FetchMethod, MatchStr, false},
+	"hdr":       {FetchHdr, MatchStr, true},
+	"req.hdr":   {FetchHdr, MatchStr, true},
+	"hdr_beg":   {FetchHdr, MatchBeg, true},
+	"hdr_end":   {FetchHdr, MatchEnd, true},
+	"hdr_sub":   {FetchHdr, MatchSub, true},
+	"hdr_reg":   {FetchHdr, MatchReg, true},
+	"hdr_dom":   {FetchHdr, MatchDom, true},
+	"cook":      {FetchCookie, MatchStr, true},
+	"req.cook":  {FetchCookie, MatchStr, true},
+	"src":       {FetchSrc, MatchIP, false},
 }
 
 // unsupportedFetches are HAProxy fetches tether does not evaluate yet.
@@ -204,14 +210,11 @@ func compileExpr(words []string) (e *Expr, warn, fail string) {
 		}
 		return nil, "", "unknown fetch method '" + kw + "' in ACL expression '" + kw + "'."
 	}
-	if hasArg && def.arg == 0 {
+	if hasArg && !def.arg {
 		return nil, "", "fetch method '" + name + "' : end of arguments expected at position 1, but got '" + arg + "' in ACL expression '" + kw + "'."
 	}
 	if strings.Contains(arg, ",") {
 		return nil, "", "fetch method '" + name + "' : occurrence and other extra arguments are not supported yet by tether"
-	}
-	if def.arg == 1 && arg == "" {
-		return nil, "", "fetch method '" + name + "' : missing arguments (got 0/1) in ACL expression '" + kw + "'."
 	}
 	e = &Expr{Fetch: def.fetch, Arg: arg, Match: def.match}
 	i, dashdash := 1, false

@@ -110,8 +110,8 @@ func TestDynamicCookieKeyRawBytes(t *testing.T) {
 	if be.DynamicCookieKey != `a b\x00` {
 		t.Errorf("key %q", be.DynamicCookieKey)
 	}
-	be = backend(t, "    dynamic-cookie-key a\\x00b\n")
-	if be.DynamicCookieKey != "a\x00b" {
+	be = backend(t, "    dynamic-cookie-key a\\x00b\n") // a NUL ends the word, as in C
+	if be.DynamicCookieKey != "a" {
 		t.Errorf("key %q", be.DynamicCookieKey)
 	}
 }
@@ -135,4 +135,42 @@ func TestServerCookie(t *testing.T) {
 	}
 	text := header + "backend be\n    server s1 127.0.0.1:1 cookie\n"
 	expectDiag(t, text, Alert, lineOf(text, "server s1"), "'cookie' expects <value> as argument.")
+}
+
+// TestDynamicCookieDuplicates: three template servers on one address make
+// three warnings (web2 with web1, web3 with web1 and web2), as in spec 4.3;
+// a disabled server is left out.
+func TestDynamicCookieDuplicates(t *testing.T) {
+	count := func(text string) int {
+		_, diags := parse(t, text)
+		n := 0
+		for _, d := range diags {
+			if d.Severity == Warning && d.Message == "We generated two equal cookies for two different servers. Please change the secret key for 'be'." {
+				if d.Line != lastLineOf(text, "backend be") {
+					t.Errorf("warning at line %d", d.Line)
+				}
+				n++
+			}
+		}
+		return n
+	}
+	base := header + "backend be\n    cookie SRV insert dynamic\n    dynamic-cookie-key k\n"
+	tests := []struct {
+		servers string
+		want    int
+	}{
+		{"    server-template web 3 127.0.0.1:18080\n", 3},
+		{"    server s1 127.0.0.1:18080\n    server s2 127.0.0.1:18081\n", 0},
+		{"    server s1 127.0.0.1:18080\n    server s2 127.0.0.1:18080 disabled\n", 0},
+		{"    server s1 127.0.0.1:18080 cookie 74e24ae40aff73a2\n    server s2 127.0.0.1:18080\n", 1},
+		{"    server s1 h.example:18080 init-addr none\n    server s2 h.example:18080 init-addr none\n", 0},
+	}
+	for _, tt := range tests {
+		if got := count(base + tt.servers); got != tt.want {
+			t.Errorf("%q: %d warnings, want %d", tt.servers, got, tt.want)
+		}
+	}
+	if got := count(header + "backend be\n    cookie SRV insert dynamic\n    server-template web 3 127.0.0.1:18080\n"); got != 0 {
+		t.Errorf("no key: %d warnings", got)
+	}
 }

@@ -1,6 +1,11 @@
 package config
 
-import "slices"
+import (
+	"slices"
+	"strings"
+
+	"tether/persist"
+)
 
 // finish runs the checks HAProxy makes once every file is read: it numbers
 // the proxies, resolves references by name (backends, servers, resolvers)
@@ -35,25 +40,20 @@ func (p *parser) checkProxy(px *Proxy) {
 	if px.Mode != ModeHTTP {
 		p.alertAt(px.File, px.Line, desc, "mode", desc+" is in tcp mode ('mode tcp' or no 'mode http'), which is not supported yet by tether.")
 	}
-	if px.Cap&CapFrontend != 0 {
-		if len(px.Binds) == 0 {
-			p.warnAt(px.File, px.Line, desc, "", desc+" has no 'bind' directive. Please declare it as a backend if this was intended.")
+	if px.Cap&CapFrontend != 0 && len(px.Binds) == 0 {
+		p.warnAt(px.File, px.Line, desc, "", desc+" has no 'bind' directive. Please declare it as a backend if this was intended.")
+	}
+	// As HAProxy, a backend's default_backend is resolved (and may fail) too,
+	// though only frontends use it.
+	if px.defaultBackend != "" {
+		be := p.resolveBackend(px, px.defaultBackend, "default_backend")
+		if px.Cap&CapFrontend != 0 {
+			px.DefaultBackend = be
 		}
-		if px.defaultBackend != "" {
-			if be := p.findBackend(px.defaultBackend); be != nil {
-				px.DefaultBackend = be
-			} else {
-				p.alertAt(px.File, px.Line, desc, "default_backend", "Proxy '"+px.Name+"': unable to find required default_backend: '"+px.defaultBackend+"'.")
-			}
-		}
-		for i := range px.UseBackends {
-			r := &px.UseBackends[i]
-			if r.Backend = p.findBackend(r.name); r.Backend == nil {
-				p.alertAt(px.File, px.Line, desc, "use_backend", "Proxy '"+px.Name+"': unable to find required use_backend: '"+r.name+"'.")
-			}
-		}
-	} else if px.defaultBackend != "" && p.findBackend(px.defaultBackend) == nil {
-		p.alertAt(px.File, px.Line, desc, "default_backend", "Proxy '"+px.Name+"': unable to find required default_backend: '"+px.defaultBackend+"'.")
+	}
+	for i := range px.UseBackends {
+		r := &px.UseBackends[i]
+		r.Backend = p.resolveBackend(px, r.name, "use_backend")
 	}
 	if px.Cap&CapBackend == 0 {
 		return
@@ -80,9 +80,56 @@ func (p *parser) checkProxy(px *Proxy) {
 			}
 		}
 	}
+	if px.Cookie.Dynamic && px.DynamicCookieKey != "" {
+		p.checkDynamicCookies(px)
+	}
 	if len(px.HTTPCheck.Rules) > 0 && !px.Options.HTTPChk.Enabled {
 		p.warnAt(px.File, px.Line, desc, "http-check", desc+" uses http-check rules without 'option httpchk', so the rules are ignored.")
 	}
+}
+
+// checkDynamicCookies warns, as HAProxy does at startup, about servers of
+// a backend whose dynamic cookies collide. Only address literals are known
+// here; servers given by name get their cookie once resolved.
+func (p *parser) checkDynamicCookies(px *Proxy) {
+	b := persist.Backend{Name: px.Name, Options: px.Cookie, Key: px.DynamicCookieKey, Servers: make([]persist.Server, len(px.Servers))}
+	for i, s := range px.Servers {
+		ps := &b.Servers[i]
+		ps.Name, ps.Addr, ps.Port = s.Name, s.Addr.IP, svcPort(s.Addr)
+		if s.CookieSet {
+			ps.Cookie = s.Cookie
+		}
+		if s.Disabled {
+			ps.State = persist.Maint
+		}
+	}
+	_, warnings := persist.Build(&b)
+	for _, w := range warnings {
+		p.warnAt(px.File, px.Line, describe(px), "cookie", strings.ReplaceAll(w, "\n", " "))
+	}
+}
+
+// svcPort is HAProxy's svc_port of a server address: the port, 0 without
+// one, N for "+N" and 2^32-N for "-N".
+func svcPort(a ServerAddr) uint32 {
+	if a.PortMode == PortNone {
+		return 0
+	}
+	return uint32(int32(a.Port))
+}
+
+// resolveBackend finds the backend a rule of px names; it alerts when there
+// is none or when it is px itself.
+func (p *parser) resolveBackend(px *Proxy, name, kw string) *Proxy {
+	be := p.findBackend(name)
+	switch be {
+	case nil:
+		p.alertAt(px.File, px.Line, describe(px), kw, "Proxy '"+px.Name+"': unable to find required "+kw+": '"+name+"'.")
+	case px:
+		p.alertAt(px.File, px.Line, describe(px), kw, "Proxy '"+px.Name+"': loop detected for "+kw+": '"+name+"'.")
+		return nil
+	}
+	return be
 }
 
 // findBackend returns the proxy with the backend capability named name.

@@ -141,7 +141,7 @@ func (p *parser) parseStatsSocket(a []string) {
 		p.alert(msg)
 		return
 	}
-	s := StatsSocket{Network: la.network, Addr: la.addr, Path: la.path, Level: LevelOperator, UID: -1, GID: -1, File: p.file, Line: p.line}
+	s := StatsSocket{Name: a[0], Network: la.network, Addr: la.addr, Path: la.path, Level: LevelOperator, UID: -1, GID: -1, File: p.file, Line: p.line}
 	for i := 1; i < len(a); i++ {
 		opt := a[i]
 		val := ""

@@ -27,6 +27,12 @@ func TestGlobal(t *testing.T) {
     daemon
 `+header+"backend be\n")
 	g := cfg.Global
+	if g.StatsSockets[0].Name != "ipv4@127.0.0.1:9999" || g.StatsSockets[3].Name != "/tmp/t.sock" {
+		t.Errorf("names %q %q", g.StatsSockets[0].Name, g.StatsSockets[3].Name)
+	}
+	for i := range g.StatsSockets {
+		g.StatsSockets[i].Name = ""
+	}
 	want := []StatsSocket{
 		{Network: NetTCP4, Addr: netip.MustParseAddrPort("127.0.0.1:9999"), Level: LevelAdmin, UID: -1, GID: -1, File: "t.cfg", Line: 2},
 		{Network: NetTCP6, Addr: netip.MustParseAddrPort("[::1]:9998"), Level: LevelUser, UID: -1, GID: -1, File: "t.cfg", Line: 3},

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 )
@@ -55,8 +56,9 @@ func (e *lexError) Error() string { return e.msg + " at position " + strconv.Ito
 // single quotes protect everything, double quotes protect separators and
 // allow "$VAR", "${VAR}", "${VAR-default}" and "${VAR[*]}" expansion, and a
 // backslash escapes ' ', '#', '\', '\”, '"', '$' and encodes \r, \n, \t and
-// \xNN. An empty quoted string ("") is a word of its own. The words are
-// copies.
+// \xNN. A carriage return ends the line wherever it is. An empty quoted
+// string ("") is a word of its own. A word ends at
+// its first NUL byte, as HAProxy's C strings do. The words are copies.
 func splitLine(line string, p *lexPlace) ([]string, *lexError) {
 	var (
 		words  []string
@@ -68,6 +70,9 @@ func splitLine(line string, p *lexPlace) ([]string, *lexError) {
 	)
 	end := func() {
 		if inWord {
+			if i := bytes.IndexByte(cur, 0); i >= 0 {
+				cur = cur[:i] // HAProxy's words are C strings: a NUL ends them
+			}
 			words = append(words, string(cur))
 			cur = cur[:0]
 			inWord = false
@@ -76,6 +81,9 @@ func splitLine(line string, p *lexPlace) ([]string, *lexError) {
 	i := 0
 	for i < len(line) {
 		c := line[i]
+		if c == '\r' {
+			break // a carriage return ends the line, even inside quotes
+		}
 		switch {
 		case squote:
 			if c == '\'' {

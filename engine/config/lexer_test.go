@@ -30,6 +30,9 @@ func TestSplitLine(t *testing.T) {
 		{`a\$b`, []string{"a$b"}},
 		{`\r\n\t`, []string{"\r\n\t"}},
 		{`\x41\x7a`, []string{"Az"}},
+		{`a\x00b c`, []string{"a", "c"}},
+		{"a\rb c", []string{"a"}},
+		{"a \"b\" \r", []string{"a", "b"}},
 		{`a\qb`, []string{`a\qb`}},
 		{`end\`, []string{`end\`}},
 		{`'a b # $P \n'`, []string{`a b # $P \n`}},
@@ -81,6 +84,7 @@ func TestSplitLineErrors(t *testing.T) {
 		{`"${P-x"`, 3, "unmatched brace in environment variable name"},
 		{`  bind 127.0.0.1:80 \x4`, 21, "truncated or invalid hexadecimal sequence"},
 		{`\xg0`, 1, "truncated or invalid hexadecimal sequence"},
+		{"a \"b\rc\"", 3, "unmatched quote"},
 	}
 	for _, tt := range tests {
 		_, err := splitLine(tt.line, place)
@@ -129,4 +133,17 @@ func TestTooManyWords(t *testing.T) {
 	noDiag(t, ok, Alert)
 	bad := header + "backend be\n    acl a path" + words + " /q\n"
 	expectDiag(t, bad, Alert, lineOf(bad, "acl a"), "too many words, truncating after word 64: </p>.")
+}
+
+// TestTruncatedFile: HAProxy reads lines as C strings and refuses a last
+// line without LF, or a NUL byte, as a truncated file.
+func TestTruncatedFile(t *testing.T) {
+	text := header + "backend be\n    server s1 127.0.0.1:1"
+	expectDiag(t, text, Alert, lineOf(text, "server s1"), "Missing LF on last line, file might have been truncated at position 26.")
+	text = header + "backend be\n    server s1 127.0.0.1:1 cookie a\x00b\n    server s2 127.0.0.1:2\n"
+	_, diags := parse(t, text)
+	if len(diags) != 1 || diags[0].Line != lineOf(text, "server s1") || diags[0].Message != "Missing LF on last line, file might have been truncated at position 35." {
+		t.Errorf("NUL byte:\n%s", dump(diags))
+	}
+	noDiag(t, header+"backend be\n", Alert)
 }

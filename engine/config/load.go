@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bufio"
 	"bytes"
 	"os"
 	"path/filepath"
@@ -102,19 +101,33 @@ func Parse(files ...File) (*Config, error) {
 }
 
 // parseFile cuts a file into lines and lines into words, and hands each
-// line to the current section. Every file starts outside any section.
+// line to the current section. Every file starts outside any section. As
+// HAProxy reads lines as C strings, a NUL byte or a last line without LF
+// is reported as a truncated file, which ends the file.
 func (p *parser) parseFile(f File) {
 	p.file = f.Name
 	p.endSection()
-	sc := bufio.NewScanner(bytes.NewReader(f.Data))
-	sc.Buffer(make([]byte, 0, 4096), len(f.Data)+1)
 	p.line = 0
-	for sc.Scan() {
+	data := f.Data
+	for len(data) > 0 {
 		p.line++
-		line := strings.TrimSuffix(sc.Text(), "\r")
-		place := lexPlace{file: p.file, line: p.line, section: p.sectionName, getenv: os.LookupEnv}
-		words, lerr := splitLine(line, &place)
 		p.kw = ""
+		line := data
+		nl := bytes.IndexByte(data, '\n')
+		if nl >= 0 {
+			line, data = data[:nl], data[nl+1:]
+		} else {
+			data = nil
+		}
+		if z := bytes.IndexByte(line, 0); z >= 0 || nl < 0 {
+			if z >= 0 {
+				line = line[:z]
+			}
+			p.alert("Missing LF on last line, file might have been truncated at position " + itoa(len(line)+1) + ".")
+			break
+		}
+		place := lexPlace{file: p.file, line: p.line, section: p.sectionName, getenv: os.LookupEnv}
+		words, lerr := splitLine(string(line), &place)
 		if lerr != nil {
 			p.alert(lerr.Error())
 			continue
@@ -126,7 +139,11 @@ func (p *parser) parseFile(f File) {
 			p.alert("too many words, truncating after word " + itoa(maxWords) + ": <" + words[maxWords-1] + ">.")
 			continue
 		}
+		if p.directive(words) || !p.active() {
+			continue
+		}
 		p.parseLine(words)
 	}
+	p.endBlocks()
 	p.endSection()
 }

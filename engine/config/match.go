@@ -47,8 +47,14 @@ func (e *Expr) Eval(r Request) bool {
 	case FetchMethod:
 		return e.matchSample(r.Method())
 	case FetchURLParam:
-		v, ok := urlParam(r.Query(), e.Arg)
-		return ok && e.matchSample(v)
+		for q := r.Query(); q != nil; {
+			var name, value []byte
+			name, value, q = nextParam(q)
+			if (e.Arg == "" || string(name) == e.Arg) && e.matchSample(value) {
+				return true
+			}
+		}
+		return false
 	case FetchSrc:
 		if e.Match == MatchFound {
 			return r.Src().IsValid()
@@ -84,7 +90,7 @@ func (e *Expr) Eval(r Request) bool {
 			for value != nil {
 				var cname, cval []byte
 				cname, cval, value = nextCookie(value)
-				if string(cname) == e.Arg && e.matchSample(cval) {
+				if (e.Arg == "" || string(cname) == e.Arg) && e.matchSample(cval) {
 					return true
 				}
 			}
@@ -197,23 +203,15 @@ func nextCookie(v []byte) (name, value, rest []byte) {
 	return pair, nil, rest
 }
 
-// urlParam returns the value of the first parameter named name in a query
-// string ('&'-separated).
-func urlParam(q []byte, name string) ([]byte, bool) {
-	for q != nil {
-		pair := q
-		if i := bytes.IndexByte(q, '&'); i >= 0 {
-			pair, q = q[:i], q[i+1:]
-		} else {
-			q = nil
-		}
-		k, v, found := bytes.Cut(pair, []byte{'='})
-		if string(k) == name {
-			if !found {
-				v = pair[len(pair):]
-			}
-			return v, true
-		}
+// nextParam cuts the first "name=value" parameter off a query string;
+// parameters end at '&' or ';'. rest is nil after the last parameter.
+func nextParam(q []byte) (name, value, rest []byte) {
+	pair := q
+	if i := bytes.IndexAny(q, "&;"); i >= 0 {
+		pair, rest = q[:i], q[i+1:]
 	}
-	return nil, false
+	if i := bytes.IndexByte(pair, '='); i >= 0 {
+		return pair[:i], pair[i+1:], rest
+	}
+	return pair, pair[len(pair):], rest
 }

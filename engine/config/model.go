@@ -87,6 +87,7 @@ func (n Network) String() string {
 
 // StatsSocket is one `stats socket` line: a runtime API listener.
 type StatsSocket struct {
+	Name     string // the address as written, e.g. "ipv4@127.0.0.1:9999"
 	Network  Network
 	Addr     netip.AddrPort // for TCP
 	Path     string         // for unix sockets
@@ -183,6 +184,7 @@ func (p *Proxy) Server(name string) *Server {
 
 // Bind is one listening address of a `bind` line.
 type Bind struct {
+	Name    string // the address as written, e.g. "*:80"; a reload matches inherited sockets by it
 	Network Network
 	Addr    netip.AddrPort // the unspecified address for "*" or an empty host
 	Path    string         // for unix sockets
@@ -283,7 +285,6 @@ type Balance struct {
 	Len           int    // URI: hash only the first Len characters; 0 all
 	Depth         int    // URI: hash only the first Depth directories; 0 all
 	UseDomainOnly bool   // Hdr: hash only the domain part of the value
-	CheckPost     bool   // URLParam: also look in a POST body (check_post)
 }
 
 // PortMode says how a server's port is given.
@@ -488,4 +489,14 @@ func (c *Config) Backend(name string) *Proxy {
 		}
 	}
 	return nil
+}
+
+// Dial returns the address to connect to for a server with an IP literal
+// and a fixed port; ok is false for names to resolve, unix sockets, and
+// absent or relative ports, which the engine completes at connect time.
+func (a ServerAddr) Dial() (ap netip.AddrPort, ok bool) {
+	if !a.IP.IsValid() || a.PortMode != PortFixed {
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(a.IP, uint16(a.Port)), true
 }

@@ -1,9 +1,6 @@
 package config
 
-import (
-	"strconv"
-	"strings"
-)
+import "strconv"
 
 // sectionKind is the kind of the section being parsed.
 type sectionKind uint8
@@ -38,6 +35,7 @@ type parser struct {
 	statsSocket  bool               // a stats socket exists: proxy ids start at 2
 	acls         map[string]*ACL    // named ACLs of the current proxy
 	servers      map[string]*Server // servers of the current proxy by name
+	blocks       []condBlock        // open .if blocks of the current file
 }
 
 func newParser() *parser {
@@ -54,24 +52,27 @@ func newParser() *parser {
 
 // diag records a diagnostic for the current line and keyword.
 func (p *parser) diag(sev Severity, msg string) {
+	p.diagAt(sev, p.file, p.line, p.sectionDesc, p.kw, msg)
+}
+
+// diagAt records a diagnostic about an object declared at file:line,
+// outside the line being parsed (post-parse checks).
+func (p *parser) diagAt(sev Severity, file string, line int, section, kw, msg string) {
 	if sev == Alert {
 		p.alerts++
 	}
-	p.diags = append(p.diags, Diag{Severity: sev, File: p.file, Line: p.line, Section: p.sectionDesc, Keyword: p.kw, Message: msg})
+	p.diags = append(p.diags, Diag{Severity: sev, File: file, Line: line, Section: section, Keyword: kw, Message: msg})
 }
 
 func (p *parser) alert(msg string) { p.diag(Alert, msg) }
 func (p *parser) warn(msg string)  { p.diag(Warning, msg) }
 
-// alertAt records an alert about an object declared at file:line, outside
-// the line being parsed (post-parse checks).
 func (p *parser) alertAt(file string, line int, section, kw, msg string) {
-	p.alerts++
-	p.diags = append(p.diags, Diag{Severity: Alert, File: file, Line: line, Section: section, Keyword: kw, Message: msg})
+	p.diagAt(Alert, file, line, section, kw, msg)
 }
 
 func (p *parser) warnAt(file string, line int, section, kw, msg string) {
-	p.diags = append(p.diags, Diag{Severity: Warning, File: file, Line: line, Section: section, Keyword: kw, Message: msg})
+	p.diagAt(Warning, file, line, section, kw, msg)
 }
 
 // notSupported refuses a keyword HAProxy knows and tether does not
@@ -93,11 +94,6 @@ func (p *parser) parseLine(words []string) {
 		p.kw = words[0]
 		p.notSupported("section '" + words[0] + "'")
 		p.sect = sectSkipped
-		return
-	}
-	if strings.HasPrefix(words[0], ".") {
-		p.kw = words[0]
-		p.notSupported("directive '" + words[0] + "'")
 		return
 	}
 	switch p.sect {
@@ -175,8 +171,6 @@ func args(words []string) []string {
 	}
 	return words
 }
-
-func quote(s string) string { return "'" + s + "'" }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 

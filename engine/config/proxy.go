@@ -128,41 +128,10 @@ func (p *parser) startProxy(words []string) {
 			return
 		}
 	}
-	var def *Proxy
-	from := ""
-	switch {
-	case len(a) >= 2 && a[0] == "from":
-		from = a[1]
-		def = p.findDefaults(from)
-		if def == nil {
-			p.alert("defaults section '" + from + "' not found for " + kind + " '" + name + "'.")
-			p.sect = sectSkipped
-			return
-		}
-		if ch := badNameChar(from); ch != 0 {
-			p.alert("character '" + string(ch) + "' is not permitted in defaults section name '" + from + "' when designated by its name (section found at " + place(def.File, def.Line) + ").")
-		}
-		for _, o := range p.cfg.Defaults {
-			if o.Name == from && o != def {
-				p.alert("ambiguous defaults section name '" + from + "' referenced by " + kind + " '" + name + "' exists at least at " + place(o.File, o.Line) + " and " + place(def.File, def.Line) + ".")
-				break
-			}
-		}
-		p.explicitDefs[def] = true
-		if len(a) > 2 {
-			p.alert("'" + kind + "' cannot handle unexpected argument '" + a[2] + "'.")
-		}
-	case len(a) > 0:
-		p.alert("'" + kind + "' cannot handle unexpected argument '" + a[0] + "'.")
-	case c&CapDefaults == 0:
-		def = p.lastDefaults
-		if def != nil {
-			p.implicitDefs[def] = true
-		}
-	}
-	if def != nil && c&CapDefaults == 0 && p.explicitDefs[def] && p.implicitDefs[def] && def.Name != "" {
-		p.warn("defaults section '" + def.Name + "' (declared at " + place(def.File, def.Line) +
-			") is explicitly referenced by another proxy and implicitly used here. To avoid any ambiguity don't mix both usage. Add a last defaults section not explicitly used or always use explicit references.")
+	def, from, ok := p.defaultsFor(kind, name, c, a)
+	if !ok {
+		p.sect = sectSkipped
+		return
 	}
 	px := inherit(def, c)
 	px.Name, px.From, px.File, px.Line = name, from, p.file, p.line
@@ -183,6 +152,45 @@ func (p *parser) startProxy(words []string) {
 	p.servers = map[string]*Server{}
 	p.sect = sectProxy
 	p.sectionDesc = describe(px)
+}
+
+// defaultsFor returns the defaults section a new section inherits from:
+// the one named after `from`, or else the latest one (none for a defaults
+// section). ok is false when the named section does not exist.
+func (p *parser) defaultsFor(kind, name string, c Cap, a []string) (def *Proxy, from string, ok bool) {
+	switch {
+	case len(a) >= 2 && a[0] == "from":
+		from = a[1]
+		def = p.findDefaults(from)
+		if def == nil {
+			p.alert("defaults section '" + from + "' not found for " + kind + " '" + name + "'.")
+			return nil, "", false
+		}
+		if ch := badNameChar(from); ch != 0 {
+			p.alert("character '" + string(ch) + "' is not permitted in defaults section name '" + from + "' when designated by its name (section found at " + place(def.File, def.Line) + ").")
+		}
+		for _, o := range p.cfg.Defaults {
+			if o.Name == from && o != def {
+				p.alert("ambiguous defaults section name '" + from + "' referenced by " + kind + " '" + name + "' exists at least at " + place(o.File, o.Line) + " and " + place(def.File, def.Line) + ".")
+				break
+			}
+		}
+		p.explicitDefs[def] = true
+		if len(a) > 2 {
+			p.alert("'" + kind + "' cannot handle unexpected argument '" + a[2] + "'.")
+		}
+	case len(a) > 0:
+		p.alert("'" + kind + "' cannot handle unexpected argument '" + a[0] + "'.")
+	case c&CapDefaults == 0 && p.lastDefaults != nil:
+		def = p.lastDefaults
+		p.implicitDefs[def] = true
+	}
+	// HAProxy prints this as an alert but does not fail on it.
+	if def != nil && c&CapDefaults == 0 && p.explicitDefs[def] && p.implicitDefs[def] && def.Name != "" {
+		p.warn("defaults section '" + def.Name + "' (declared at " + place(def.File, def.Line) +
+			") is explicitly referenced by another proxy and implicitly used here. To avoid any ambiguity don't mix both usage. Add a last defaults section not explicitly used or always use explicit references.")
+	}
+	return def, from, true
 }
 
 // findDefaults returns the latest defaults section named name.
@@ -275,7 +283,7 @@ func (p *parser) parseBind(px *Proxy, a []string) {
 			p.alert(msg)
 			return
 		}
-		px.Binds = append(px.Binds, Bind{Network: la.network, Addr: la.addr, Path: la.path, File: p.file, Line: p.line})
+		px.Binds = append(px.Binds, Bind{Name: one, Network: la.network, Addr: la.addr, Path: la.path, File: p.file, Line: p.line})
 	}
 	if len(a) > 1 {
 		p.notSupported("'" + a[1] + "' on 'bind'")

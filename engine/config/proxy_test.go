@@ -19,8 +19,12 @@ func TestBind(t *testing.T) {
 		{Network: NetUnix, Path: "/tmp/t.sock"},
 	}
 	got := cfg.Proxies[2].Binds
+	names := []string{":18081", "*:18082", "127.0.0.1:18083", "[::1]:18084", "ipv6@:18085", ":::18086", "/tmp/t.sock"}
 	for i := range got {
-		got[i].File, got[i].Line = "", 0
+		if got[i].Name != names[i] {
+			t.Errorf("bind %d name %q, want %q", i, got[i].Name, names[i])
+		}
+		got[i].Name, got[i].File, got[i].Line = "", "", 0
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("binds\n got %+v\nwant %+v", got, want)
@@ -220,6 +224,8 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\n    http-check connect\n", "http-check", Alert, "'http-check connect' is not supported yet by tether"},
 		{"backend be\n    http-check expect status 200\n", "backend be", Warning, "backend 'be' uses http-check rules without 'option httpchk', so the rules are ignored."},
 		{"backend be\n    server s1 127.0.0.1:1\nbackend b2\n    mode http\n    server s1 127.0.0.1:1\n", "backend b2", Warning, ""},
+		{"backend be\nlisten l3\n    bind :1\n    default_backend l3\n", "listen l3", Alert, "Proxy 'l3': loop detected for default_backend: 'l3'."},
+		{"listen li\n    bind :1\n    use_backend li if TRUE\nbackend be\n", "listen li", Alert, "Proxy 'li': loop detected for use_backend: 'li'."},
 		{"backend other\n", "frontend fe", Alert, "Proxy 'fe': unable to find required default_backend: 'be'."},
 		{"backend be\nfrontend f2\n    bind :1\n    use_backend nope if TRUE\n", "frontend f2", Alert, "Proxy 'f2': unable to find required use_backend: 'nope'."},
 		{"backend be\nfrontend f2\n    bind :1\n    use_backend fe\n", "frontend f2", Alert, "Proxy 'f2': unable to find required use_backend: 'fe'."},
@@ -235,7 +241,6 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\nfrontend f2\n    bind :1\n    timeout client 0\n", "frontend f2", Warning, "missing timeouts for frontend 'f2'."},
 		{"backend be\n    server s1 127.0.0.1:1\n    timeout server 0\n", "backend be", Warning, "missing timeouts for backend 'be'."},
 		{"peers p\n    peer a 127.0.0.1:1\n", "peers", Alert, "section 'peers' is not supported yet by tether"},
-		{"backend be\n.if defined(X)\n", ".if", Alert, "directive '.if' is not supported yet by tether"},
 	}
 	for _, tt := range tests {
 		text := header + tt.body

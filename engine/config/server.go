@@ -48,7 +48,7 @@ func (p *parser) parseServerLine(px *Proxy, a []string) {
 		return
 	}
 	s := p.newServer(px, name, addr)
-	if !p.parseServerOptions(px, s, a[2:]) {
+	if !p.parseServerOptions(s, a[2:]) {
 		return
 	}
 	p.addServer(px, s)
@@ -78,7 +78,7 @@ func (p *parser) parseServerTemplate(px *Proxy, a []string) {
 		return
 	}
 	tmpl := p.newServer(px, "", addr)
-	if !p.parseServerOptions(px, tmpl, a[3:]) {
+	if !p.parseServerOptions(tmpl, a[3:]) {
 		return
 	}
 	for n := lo; n <= hi; n++ {
@@ -111,7 +111,7 @@ func (p *parser) parseDefaultServer(px *Proxy, a []string) {
 	p.kw = "default-server"
 	s := px.DefaultServer
 	s.InitAddr = slices.Clone(s.InitAddr)
-	if p.parseServerOptions(px, &s, a) {
+	if p.parseServerOptions(&s, a) {
 		px.DefaultServer = s
 	}
 }
@@ -135,112 +135,46 @@ func (p *parser) addServer(px *Proxy, s *Server) {
 	p.servers[s.Name] = s
 }
 
+// serverKeyword is one entry of the server keyword table: whether it takes
+// a value and how it applies to a server. parse returns false after an
+// alert.
+type serverKeyword struct {
+	arg   bool
+	parse func(p *parser, s *Server, kw, val string) bool
+}
+
+// serverKeywords is the table of server keywords tether implements, for
+// server, server-template and default-server lines.
+var serverKeywords = map[string]serverKeyword{
+	"check":          {false, func(_ *parser, s *Server, _, _ string) bool { s.Check = true; return true }},
+	"no-check":       {false, func(_ *parser, s *Server, _, _ string) bool { s.Check = false; return true }},
+	"backup":         {false, func(_ *parser, s *Server, _, _ string) bool { s.Backup = true; return true }},
+	"no-backup":      {false, func(_ *parser, s *Server, _, _ string) bool { s.Backup = false; return true }},
+	"disabled":       {false, func(_ *parser, s *Server, _, _ string) bool { s.Disabled = true; return true }},
+	"enabled":        {false, func(_ *parser, s *Server, _, _ string) bool { s.Disabled = false; return true }},
+	"inter":          {true, func(p *parser, s *Server, kw, v string) bool { return p.serverDelay(&s.Inter, kw, v, s.Name) }},
+	"fastinter":      {true, func(p *parser, s *Server, kw, v string) bool { return p.serverDelay(&s.FastInter, kw, v, s.Name) }},
+	"downinter":      {true, func(p *parser, s *Server, kw, v string) bool { return p.serverDelay(&s.DownInter, kw, v, s.Name) }},
+	"rise":           {true, func(p *parser, s *Server, kw, v string) bool { return p.serverCount(&s.Rise, kw, v) }},
+	"fall":           {true, func(p *parser, s *Server, kw, v string) bool { return p.serverCount(&s.Fall, kw, v) }},
+	"maxconn":        {true, func(_ *parser, s *Server, _, v string) bool { s.MaxConn = int(atoi(v)); return true }},
+	"maxqueue":       {true, func(_ *parser, s *Server, _, v string) bool { s.MaxQueue = int(atoi(v)); return true }},
+	"port":           {true, (*parser).serverPort},
+	"addr":           {true, (*parser).serverAddr},
+	"weight":         {true, (*parser).serverWeight},
+	"cookie":         {true, (*parser).serverCookie},
+	"resolvers":      {true, (*parser).serverResolvers},
+	"init-addr":      {true, (*parser).serverInitAddr},
+	"resolve-prefer": {true, (*parser).serverPrefer},
+}
+
 // parseServerOptions applies server keywords to s. It returns false after
 // an alert.
-func (p *parser) parseServerOptions(px *Proxy, s *Server, a []string) bool {
+func (p *parser) parseServerOptions(s *Server, a []string) bool {
 	for i := 0; i < len(a); i++ {
 		kw := a[i]
-		val := ""
-		if i+1 < len(a) {
-			val = a[i+1]
-		}
-		takesArg := true
-		switch kw {
-		case "check":
-			s.Check, takesArg = true, false
-		case "no-check":
-			s.Check, takesArg = false, false
-		case "backup":
-			s.Backup, takesArg = true, false
-		case "no-backup":
-			s.Backup, takesArg = false, false
-		case "disabled":
-			s.Disabled, takesArg = true, false
-		case "enabled":
-			s.Disabled, takesArg = false, false
-		case "inter", "fastinter", "downinter":
-			d, ok := p.serverDelay(kw, val, s.Name)
-			if !ok {
-				return false
-			}
-			switch kw {
-			case "inter":
-				s.Inter = d
-			case "fastinter":
-				s.FastInter = d
-			default:
-				s.DownInter = d
-			}
-		case "rise", "fall":
-			if val == "" {
-				p.alert("'" + kw + "' expects an integer argument.")
-				return false
-			}
-			n := atoi(val)
-			if n <= 0 {
-				p.alert("'" + kw + "' has to be > 0.")
-				return false
-			}
-			if kw == "rise" {
-				s.Rise = int(n)
-			} else {
-				s.Fall = int(n)
-			}
-		case "port":
-			n, ok := parsePort(val)
-			if !ok {
-				p.alert("'port' expects a valid port number (1-65535) as argument.")
-				return false
-			}
-			s.CheckPort = n
-		case "addr":
-			ip, err := netip.ParseAddr(val)
-			if err != nil {
-				p.alert("'addr' : invalid address: '" + val + "' in '" + val + "'.")
-				return false
-			}
-			s.CheckAddr = ip.Unmap()
-		case "weight":
-			w := atoi(val)
-			if w < 0 || w > 256 {
-				p.alert("weight of server " + s.Name + " is not within 0 and 256 (" + val + ").")
-				return false
-			}
-			s.Weight = int(w)
-		case "cookie":
-			if val == "" {
-				p.alert("'cookie' expects <value> as argument.")
-				return false
-			}
-			s.Cookie, s.CookieSet = val, true
-		case "maxconn":
-			s.MaxConn = int(atoi(val))
-		case "maxqueue":
-			s.MaxQueue = int(atoi(val))
-		case "resolvers":
-			if val == "" {
-				p.alert("'resolvers' expects <resolvers_id> as argument.")
-				return false
-			}
-			s.resolvers = val
-		case "init-addr":
-			ia, msg := parseInitAddr(val)
-			if msg != "" {
-				p.alert("'init-addr' : " + msg)
-				return false
-			}
-			s.InitAddr = ia
-		case "resolve-prefer":
-			switch val {
-			case "ipv4":
-				s.Prefer = NetTCP4
-			case "ipv6":
-				s.Prefer = NetTCP6
-			default:
-				p.alert("'resolve-prefer' expects either ipv4 or ipv6 as argument.")
-				return false
-			}
-		default:
+		k, ok := serverKeywords[kw]
+		if !ok {
 			if unsupportedServer[kw] {
 				p.notSupported("server keyword '" + kw + "'")
 				return false
@@ -248,35 +182,126 @@ func (p *parser) parseServerOptions(px *Proxy, s *Server, a []string) bool {
 			p.alert("unknown keyword '" + kw + "'.")
 			return false
 		}
-		if takesArg {
+		val := ""
+		if k.arg {
+			val = at(a, i+1)
 			i++
+		}
+		if !k.parse(p, s, kw, val) {
+			return false
 		}
 	}
 	return true
 }
 
-// serverDelay reads a check interval in milliseconds.
-func (p *parser) serverDelay(kw, val, server string) (time.Duration, bool) {
+func (p *parser) serverCount(dst *int, kw, val string) bool {
+	if val == "" {
+		p.alert("'" + kw + "' expects an integer argument.")
+		return false
+	}
+	n := atoi(val)
+	if n <= 0 {
+		p.alert("'" + kw + "' has to be > 0.")
+		return false
+	}
+	*dst = int(n)
+	return true
+}
+
+func (p *parser) serverPort(s *Server, _, val string) bool {
+	n, ok := parsePort(val)
+	if !ok {
+		p.alert("'port' expects a valid port number (1-65535) as argument.")
+		return false
+	}
+	s.CheckPort = n
+	return true
+}
+
+func (p *parser) serverAddr(s *Server, _, val string) bool {
+	ip, err := netip.ParseAddr(val)
+	if err != nil {
+		p.alert("'addr' : invalid address: '" + val + "' in '" + val + "'.")
+		return false
+	}
+	s.CheckAddr = ip.Unmap()
+	return true
+}
+
+func (p *parser) serverWeight(s *Server, _, val string) bool {
+	w := atoi(val)
+	if w < 0 || w > 256 {
+		p.alert("weight of server " + s.Name + " is not within 0 and 256 (" + val + ").")
+		return false
+	}
+	s.Weight = int(w)
+	return true
+}
+
+func (p *parser) serverCookie(s *Server, _, val string) bool {
+	if val == "" {
+		p.alert("'cookie' expects <value> as argument.")
+		return false
+	}
+	s.Cookie, s.CookieSet = val, true
+	return true
+}
+
+func (p *parser) serverResolvers(s *Server, _, val string) bool {
+	if val == "" {
+		p.alert("'resolvers' expects <resolvers_id> as argument.")
+		return false
+	}
+	s.resolvers = val
+	return true
+}
+
+func (p *parser) serverInitAddr(s *Server, _, val string) bool {
+	ia, msg := parseInitAddr(val)
+	if msg != "" {
+		p.alert("'init-addr' : " + msg)
+		return false
+	}
+	s.InitAddr = ia
+	return true
+}
+
+func (p *parser) serverPrefer(s *Server, _, val string) bool {
+	switch val {
+	case "ipv4":
+		s.Prefer = NetTCP4
+	case "ipv6":
+		s.Prefer = NetTCP6
+	default:
+		p.alert("'resolve-prefer' expects either ipv4 or ipv6 as argument.")
+		return false
+	}
+	return true
+}
+
+// serverDelay reads a check interval in milliseconds into dst.
+func (p *parser) serverDelay(dst *time.Duration, kw, val, server string) bool {
 	if val == "" {
 		p.alert("'" + kw + "' expects a delay as argument.")
-		return 0, false
+		return false
 	}
 	n, trailing, terr := parseTime(val, time.Millisecond)
 	switch {
 	case terr != nil && terr.overflow:
 		p.alert("timer overflow in argument '" + val + "' to '" + kw + "' of server " + server + ", maximum value is 2147483647 ms (~24.8 days).")
-		return 0, false
+		return false
 	case terr != nil:
 		p.alert("unexpected character '" + string(terr.bad) + "' in '" + kw + "' argument of server " + server + ".")
-		return 0, false
+		return false
 	case n == 0:
 		p.alert("invalid value 0 for argument '" + kw + "' of server " + server + ".")
-		return 0, false
+		return false
 	}
 	if trailing {
 		p.warnTrailing(val)
 	}
-	return time.Duration(n) * time.Millisecond, true
+	*dst = time.Duration(n) * time.Millisecond
+	return true
 }
 
 // parseInitAddr reads a comma-separated list of init-addr methods.

@@ -148,3 +148,19 @@ func TestServerReferences(t *testing.T) {
 		t.Errorf("implicit default resolvers: %+v", r)
 	}
 }
+
+func TestServerAddrDial(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:80": "127.0.0.1:80", "[::1]:8080": "[::1]:8080",
+		"127.0.0.1": "", "127.0.0.1:+1": "", "app.example:80": "", "/run/x.sock": "",
+	} {
+		sa, msg := parseServerAddr(addr)
+		if msg != "" {
+			t.Fatal(msg)
+		}
+		ap, ok := sa.Dial()
+		if got := map[bool]string{true: ap.String()}[ok]; got != want {
+			t.Errorf("%s: Dial = %q, want %q", addr, got, want)
+		}
+	}
+}
