@@ -1,0 +1,16 @@
+package accesslog
+
+import "errors"
+
+// Errors of New. They are wrapped with the offending `log` line and are
+// compared with errors.Is.
+var (
+	// ErrFormat: the `format` of a log line is not one HAProxy 2.6 knows.
+	ErrFormat = errors.New("accesslog: unknown log format")
+	// ErrAddress: the address of a log line is not supported: tether
+	// sends to UDP (IPv4 or IPv6), to a unix datagram socket, to stdout
+	// and to stderr, not to rings, other descriptors or TCP.
+	ErrAddress = errors.New("accesslog: unsupported log address")
+	// ErrFacility: unknown facility or level name.
+	ErrFacility = errors.New("accesslog: unknown log facility or level")
+)

@@ -1,0 +1,170 @@
+package accesslog
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"tether/engine/config"
+)
+
+// Longest header and line together, before the final newline: HAProxy
+// 2.6 cuts a datagram at the target's length (1024 by default) and a
+// line to a file descriptor one byte shorter.
+const (
+	maxDatagram = 1024
+	maxStream   = 1023
+)
+
+// defaultPort is the syslog port of an address without one.
+const defaultPort = "514"
+
+// target is one open destination of a Logger.
+type target struct {
+	header
+	w   io.Writer
+	c   io.Closer // nil for stdout and stderr, which the Logger does not own
+	max int       // maxDatagram or maxStream
+}
+
+// Targets returns the log lines that apply to a proxy: its own, with
+// each `log global` replaced by the global section's lines.
+func Targets(proxy, global []config.LogTarget) []config.LogTarget {
+	var out []config.LogTarget
+	for _, t := range proxy {
+		if t.Global {
+			out = append(out, global...)
+		} else {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// openTarget opens the destination of one `log` line. It returns nil and
+// no error for a line whose maximum level filters out access logs.
+func openTarget(t config.LogTarget, o *Options) (*target, error) {
+	line := "log " + t.Address
+	format, err := ParseFormat(t.Format)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q in %q", err, t.Format, line)
+	}
+	h := header{format: format, level: LevelInfo, tag: o.Tag, pid: strconv.Itoa(o.PID)}
+	if h.facility = facilityCode(t.Facility); h.facility < 0 {
+		return nil, fmt.Errorf("%w: %q in %q", ErrFacility, t.Facility, line)
+	}
+	if t.Level != "" {
+		maxLevel := levelCode(t.Level)
+		if maxLevel < 0 {
+			return nil, fmt.Errorf("%w: %q in %q", ErrFacility, t.Level, line)
+		}
+		if LevelInfo > maxLevel {
+			return nil, nil
+		}
+	}
+	if t.MinLevel != "" {
+		minLevel := levelCode(t.MinLevel)
+		if minLevel < 0 {
+			return nil, fmt.Errorf("%w: %q in %q", ErrFacility, t.MinLevel, line)
+		}
+		h.level = max(h.level, minLevel)
+	}
+	tg := &target{header: h, max: maxDatagram}
+	addr := t.Address
+	switch {
+	case addr == "stdout" || addr == "fd@1":
+		tg.w, tg.max = o.Stdout, maxStream
+	case addr == "stderr" || addr == "fd@2":
+		tg.w, tg.max = o.Stderr, maxStream
+	case strings.HasPrefix(addr, "/") || strings.HasPrefix(addr, "unix@"):
+		c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: strings.TrimPrefix(addr, "unix@"), Net: "unixgram"})
+		if err != nil {
+			return nil, fmt.Errorf("accesslog: %q: %w", line, err)
+		}
+		tg.w, tg.c = c, c
+	default:
+		hostPort, err := udpAddress(addr)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %q", err, line)
+		}
+		ua, err := net.ResolveUDPAddr("udp", hostPort)
+		if err != nil {
+			return nil, fmt.Errorf("accesslog: %q: %w", line, err)
+		}
+		c, err := net.DialUDP("udp", nil, ua)
+		if err != nil {
+			return nil, fmt.Errorf("accesslog: %q: %w", line, err)
+		}
+		tg.w, tg.c = c, c
+	}
+	return tg, nil
+}
+
+// udpAddress turns a HAProxy UDP log address (optional udp@, udp4@,
+// udp6@, ipv4@ or ipv6@ prefix; host; optional port after the last colon,
+// or a bracketed IPv6 host) into host:port for the resolver.
+func udpAddress(addr string) (string, error) {
+	if i := strings.IndexByte(addr, '@'); i >= 0 {
+		switch addr[:i] {
+		case "udp", "udp4", "udp6", "ipv4", "ipv6":
+			addr = addr[i+1:]
+		default:
+			return "", ErrAddress
+		}
+	}
+	if strings.HasPrefix(addr, "[") {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			if !strings.HasSuffix(addr, "]") {
+				return "", ErrAddress
+			}
+			host, port = addr[1:len(addr)-1], ""
+		}
+		return joinHostPort(host, port)
+	}
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
+		return joinHostPort(addr, "")
+	}
+	return joinHostPort(addr[:i], addr[i+1:])
+}
+
+// joinHostPort checks host and port and joins them, with the default
+// port when port is empty.
+func joinHostPort(host, port string) (string, error) {
+	if port == "" {
+		port = defaultPort
+	}
+	if n, err := strconv.Atoi(port); host == "" || err != nil || n < 1 || n > 65535 {
+		return "", ErrAddress
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// write sends one line framed for t as sent at now, using buf as
+// scratch space, and returns buf for reuse.
+func (t *target) write(buf, line []byte, now time.Time) ([]byte, error) {
+	buf = t.appendHeader(buf[:0], now)
+	if len(buf) > t.max {
+		buf = buf[:t.max]
+	}
+	room := t.max - len(buf)
+	if len(line) > room {
+		line = line[:room]
+	}
+	buf = append(buf, line...)
+	buf = append(buf, '\n')
+	_, err := t.w.Write(buf)
+	return buf, err
+}
+
+// close closes the destination if the Logger owns it.
+func (t *target) close() error {
+	if t.c == nil {
+		return nil
+	}
+	return t.c.Close()
+}
