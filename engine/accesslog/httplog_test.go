@@ -26,7 +26,7 @@ func baseRecord() Record {
 		Status:   200,
 		BytesOut: 2750,
 		ActConn:  1, FeConn: 1, BeConn: 1, SrvConn: 1,
-		Method:   []byte("GET"), URI: []byte("/index.html"), Version: []byte("HTTP/1.1"),
+		Method: []byte("GET"), URI: []byte("/index.html"), Version: []byte("HTTP/1.1"),
 	}
 }
 
@@ -71,7 +71,7 @@ func TestAppendHTTPLog(t *testing.T) {
 			strings.Replace(base, "10.0.1.2:33317", "::ffff:10.0.0.1:80", 1) + `"GET /index.html HTTP/1.1"`},
 		{"no client address", func(r *Record) { r.Client = netip.AddrPort{} },
 			strings.Replace(base, "10.0.1.2:33317", "-:-", 1) + `"GET /index.html HTTP/1.1"`},
-		{"large byte count and status", func(r *Record) { r.BytesOut, r.Status = 1 << 40, 504 },
+		{"large byte count and status", func(r *Record) { r.BytesOut, r.Status = 1<<40, 504 },
 			strings.Replace(base, "200 2750", "504 1099511627776", 1) + `"GET /index.html HTTP/1.1"`},
 		{"escapes in request line", func(r *Record) {
 			r.URI = []byte("/a\"b#c\x01\x1f\x7f\x80\xff d{|}e%20")
