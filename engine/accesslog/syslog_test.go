@@ -90,7 +90,7 @@ func TestUDPAddress(t *testing.T) {
 			t.Errorf("%q: got %q %v, want %q", c.in, got, err, c.want)
 		}
 	}
-	for _, in := range []string{"ring@buf", "tcp@127.0.0.1:514", "127.0.0.1:0", "127.0.0.1:70000", "127.0.0.1:x", ":514", "[::1", ""} {
+	for _, in := range []string{"ring@buf", "tcp@127.0.0.1:514", "127.0.0.1:0", "127.0.0.1:70000", "127.0.0.1:x", ":514", "[::1", "", "]0", "a b:514", "[1.2.3.4]:x"} {
 		if got, err := udpAddress(in); !errors.Is(err, ErrAddress) {
 			t.Errorf("%q: got %q %v, want ErrAddress", in, got, err)
 		}

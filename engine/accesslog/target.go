@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -132,8 +133,8 @@ func udpAddress(addr string) (string, error) {
 	return joinHostPort(addr[:i], addr[i+1:])
 }
 
-// joinHostPort checks host and port and joins them, with the default
-// port when port is empty.
+// joinHostPort checks host (an IP address or a host name) and port and
+// joins them, with the default port when port is empty.
 func joinHostPort(host, port string) (string, error) {
 	if port == "" {
 		port = defaultPort
@@ -141,8 +142,26 @@ func joinHostPort(host, port string) (string, error) {
 	if n, err := strconv.Atoi(port); host == "" || err != nil || n < 1 || n > 65535 {
 		return "", ErrAddress
 	}
+	name := host // a host name, or the zone (interface) of an IPv6 address
+	if ip, err := netip.ParseAddr(host); err == nil {
+		name = ip.Zone()
+	}
+	for i := range len(name) {
+		if !hostNameChars[name[i]] {
+			return "", ErrAddress
+		}
+	}
 	return net.JoinHostPort(host, port), nil
 }
+
+// hostNameChars marks the bytes of host names: letters, digits, '-', '.'
+// and '_'.
+var hostNameChars = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_'
+	}
+	return t
+}()
 
 // write sends one line framed for t as sent at now, using buf as
 // scratch space, and returns buf for reuse.
