@@ -22,6 +22,23 @@
 // AppendHTTPLog renders the same line into any buffer, and Log queues a
 // line rendered elsewhere (for instance by AppendConnectLog).
 //
+// # Filling a Record as HAProxy does
+//
+// Lines HAProxy 2.6.12 logged in the differential test (client part and
+// dates left out):
+//
+//	fe be/s1 0/0/0/4/4 200 119 - - --NI 1/1/0/0/0 0/0 "GET / HTTP/1.1"            served; the backend and server counts are already released
+//	fe be/s1 0/0/0/1/1 200 147 SID=abc SID=srv123 --VN 1/1/0/0/0 0/0 "GET /setck HTTP/1.1"
+//	fe2 none/<NOSRV> 0/-1/-1/-1/0 503 217 - - SC-- 1/1/0/0/0 0/0 "GET /x HTTP/1.1"  backend without a usable server
+//	fe be/s1 0/0/0/-1/2002 504 198 - - sHNN 2/2/1/1/0 0/0 "GET /nf HTTP/1.1"        timeout server before the response head
+//	fe fe/<NOSRV> -1/-1/-1/-1/0 400 0 - - CR-- 1/1/0/0/0 0/0 "<BADREQ>"              closed with nothing or a partial head
+//	fe fe/<NOSRV> -1/-1/-1/-1/0 400 0 - - PR-- 1/1/0/0/0 0/0 "<BADREQ>"              invalid request, refused with a 400
+//
+// A connection closed with no byte at all is logged as the "CR--" line
+// above unless `option dontlognull` is set (Record.Null); a keep-alive
+// connection closed or timed out between requests logs nothing. Each
+// request of a keep-alive connection logs its own line.
+//
 // # Lifetimes and concurrency
 //
 // The byte slices of a Record are views into the connection's buffers;

@@ -41,6 +41,7 @@ type diffCase struct {
 	cut      bool // the request line is longer than a log line
 	nolog    bool // HAProxy must log nothing
 	requests int  // requests on the connection; 0 means 1
+	linger   bool // stay connected past the keep-alive timeout
 }
 
 func diffCases() []diffCase {
@@ -67,6 +68,7 @@ func diffCases() []diffCase {
 		{name: "partial request", frontend: "fe", send: []byte("GET / HT"), status: 400, server: "<NOSRV>", state: "CR--"},
 		{name: "invalid request", frontend: "fe", send: get("/a\x01b"), status: 400, server: "<NOSRV>", state: "PR--"},
 		{name: "keep-alive", frontend: "fe", send: append(get("/k1"), get("/k2")...), method: "GET", version: "HTTP/1.1", status: 200, server: "s1", requests: 2},
+		{name: "keep-alive timeout", frontend: "fe", send: get("/k1"), method: "GET", version: "HTTP/1.1", status: 200, server: "s1", linger: true},
 		{name: "connect log", frontend: "plain", send: get("/")},
 	}
 	// An escape sequence meets the end of the line at each of the three
@@ -133,7 +135,7 @@ func TestHAProxyDifferential(t *testing.T) {
 	udpLocal, udp3164 := listenUDP(t), listenUDP(t)
 	ports := map[string]int{"fe": freePort(t), "null": freePort(t), "plain": freePort(t)}
 	var cfg strings.Builder
-	fmt.Fprintf(&cfg, "defaults\n  mode http\n  timeout connect 1s\n  timeout client 2s\n  timeout server 2s\n  timeout http-request 2s\n")
+	fmt.Fprintf(&cfg, "defaults\n  mode http\n  timeout connect 1s\n  timeout client 2s\n  timeout server 2s\n  timeout http-request 2s\n  timeout http-keep-alive 200ms\n")
 	fmt.Fprintf(&cfg, "  log %s local0\n  log %s format rfc3164 local1\n  log stdout format raw daemon\n", udpLocal.LocalAddr(), udp3164.LocalAddr())
 	for i, f := range fdFormats {
 		fmt.Fprintf(&cfg, "  log fd@%d format %s local%d\n", 3+i, f, 2+i)
@@ -207,7 +209,7 @@ func TestHAProxyDifferential(t *testing.T) {
 	cases := diffCases()
 	clientPorts := make([]int, len(cases))
 	for i, c := range cases {
-		clientPorts[i] = exchange(t, ports[c.frontend], c.send, max(c.requests, 1))
+		clientPorts[i] = exchange(t, ports[c.frontend], c.send, max(c.requests, 1), c.linger)
 	}
 	time.Sleep(300 * time.Millisecond)
 	stop()
@@ -243,8 +245,9 @@ func waitListening(t *testing.T, port int, stderr *bytes.Buffer) {
 }
 
 // exchange sends data on a new connection, reads the replies to n
-// requests (or until the server closes), and returns the client port.
-func exchange(t *testing.T, port int, data []byte, n int) int {
+// requests (or until the server closes), waits for HAProxy to close the
+// connection if linger is set, and returns the client port.
+func exchange(t *testing.T, port int, data []byte, n int, linger bool) int {
 	c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
 		t.Fatal(err)
@@ -262,6 +265,11 @@ func exchange(t *testing.T, port int, data []byte, n int) int {
 			}
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
+		}
+		if linger {
+			if _, err := br.ReadByte(); err != io.EOF {
+				t.Errorf("keep-alive connection not closed by haproxy: %v", err)
+			}
 		}
 	}
 	time.Sleep(50 * time.Millisecond)
@@ -349,7 +357,7 @@ func find(lines []string, key string) []string {
 func checkExpected(t *testing.T, c diffCase, k int, r *Record) {
 	t.Helper()
 	uri := c.uri
-	if c.requests > 1 {
+	if strings.HasPrefix(c.name, "keep-alive") {
 		uri = "/k" + strconv.Itoa(k+1)
 	}
 	if c.method == "" && r.Method != nil || c.method != "" && !c.cut &&
@@ -491,7 +499,7 @@ func frame(t *testing.T, o *output, got, line string, pid int) string {
 		}
 	}
 	var sink lines
-	tg := &target{header: header{format: o.format, facility: o.facility, level: LevelInfo, tag: "haproxy", pid: strconv.Itoa(pid)}, w: &sink, max: maxStream}
+	tg := &target{header: header{format: o.format, facility: o.facility, level: levelInfo, tag: "haproxy", pid: strconv.Itoa(pid)}, w: &sink, max: maxStream}
 	if o.datagram {
 		tg.max = maxDatagram
 	}

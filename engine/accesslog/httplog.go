@@ -52,40 +52,40 @@ func AppendHTTPLog(dst []byte, r *Record) []byte {
 		dst = append(dst, r.Server...)
 	}
 	dst = append(dst, ' ')
-	dst = strconv.AppendInt(dst, int64(r.TR), 10)
+	dst = appendInt(dst, r.TR)
 	dst = append(dst, '/')
-	dst = strconv.AppendInt(dst, int64(r.Tw), 10)
+	dst = appendInt(dst, r.Tw)
 	dst = append(dst, '/')
-	dst = strconv.AppendInt(dst, int64(r.Tc), 10)
+	dst = appendInt(dst, r.Tc)
 	dst = append(dst, '/')
-	dst = strconv.AppendInt(dst, int64(r.Tr), 10)
+	dst = appendInt(dst, r.Tr)
 	dst = append(dst, '/')
-	dst = strconv.AppendInt(dst, int64(r.Ta), 10)
+	dst = appendInt(dst, r.Ta)
 	dst = append(dst, ' ')
-	dst = strconv.AppendInt(dst, int64(r.Status), 10)
+	dst = appendInt(dst, r.Status)
 	dst = append(dst, ' ')
-	dst = strconv.AppendInt(dst, r.BytesOut, 10)
+	dst = appendInt(dst, r.BytesOut)
 	dst = append(dst, ' ')
 	dst = appendCapture(dst, r.CapturedRequestCookie)
 	dst = append(dst, ' ')
 	dst = appendCapture(dst, r.CapturedResponseCookie)
 	dst = append(dst, ' ', r.Term.Letter(), r.Finish.Letter(), cookieLetter(r.Cookie[0]), cookieLetter(r.Cookie[1]), ' ')
-	dst = strconv.AppendInt(dst, int64(r.ActConn), 10)
+	dst = appendInt(dst, r.ActConn)
 	dst = append(dst, '/')
-	dst = strconv.AppendInt(dst, int64(r.FeConn), 10)
+	dst = appendInt(dst, r.FeConn)
 	dst = append(dst, '/')
-	dst = strconv.AppendInt(dst, int64(r.BeConn), 10)
+	dst = appendInt(dst, r.BeConn)
 	dst = append(dst, '/')
-	dst = strconv.AppendInt(dst, int64(r.SrvConn), 10)
+	dst = appendInt(dst, r.SrvConn)
 	dst = append(dst, '/')
 	if r.Redisp {
 		dst = append(dst, '+')
 	}
-	dst = strconv.AppendInt(dst, int64(r.Retries), 10)
+	dst = appendInt(dst, r.Retries)
 	dst = append(dst, ' ')
-	dst = strconv.AppendInt(dst, int64(r.SrvQueue), 10)
+	dst = appendInt(dst, r.SrvQueue)
 	dst = append(dst, '/')
-	dst = strconv.AppendInt(dst, int64(r.BeQueue), 10)
+	dst = appendInt(dst, r.BeQueue)
 	dst = append(dst, ' ')
 	limit := start + MaxLine
 	if len(dst) >= limit {
@@ -177,7 +177,7 @@ func appendDate(dst []byte, t time.Time) []byte {
 	dst = append(dst, '/')
 	dst = append(dst, monthNames[3*(month-1):3*month]...)
 	dst = append(dst, '/')
-	dst = strconv.AppendInt(dst, int64(year), 10)
+	dst = appendInt(dst, year)
 	dst = append(dst, ':')
 	dst = append2(dst, hour)
 	dst = append(dst, ':')
@@ -186,6 +186,15 @@ func appendDate(dst []byte, t time.Time) []byte {
 	dst = append2(dst, sec)
 	ms := t.Nanosecond() / int(time.Millisecond)
 	return append(dst, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+}
+
+// appendInt appends n in decimal. Most numbers of a log line are small:
+// one digit takes one append.
+func appendInt[T int | int64](dst []byte, n T) []byte {
+	if n >= 0 && n < 10 {
+		return append(dst, byte('0'+n))
+	}
+	return strconv.AppendInt(dst, int64(n), 10)
 }
 
 // append2 appends n (0..99) as two digits.

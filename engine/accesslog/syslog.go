@@ -54,8 +54,8 @@ var facilityNames = [...]string{
 // levelNames are the syslog levels, in the order of their codes.
 var levelNames = [...]string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
 
-// LevelInfo is the level of access logs.
-const LevelInfo = 6
+// levelInfo is the level of access logs.
+const levelInfo = 6
 
 // facilityCode returns the code of a facility name, or -1.
 func facilityCode(name string) int {

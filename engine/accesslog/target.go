@@ -53,7 +53,7 @@ func openTarget(t config.LogTarget, o *Options) (*target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q in %q", err, t.Format, line)
 	}
-	h := header{format: format, level: LevelInfo, tag: o.Tag, pid: strconv.Itoa(o.PID)}
+	h := header{format: format, level: levelInfo, tag: o.Tag, pid: strconv.Itoa(o.PID)}
 	if h.facility = facilityCode(t.Facility); h.facility < 0 {
 		return nil, fmt.Errorf("%w: %q in %q", ErrFacility, t.Facility, line)
 	}
@@ -62,7 +62,7 @@ func openTarget(t config.LogTarget, o *Options) (*target, error) {
 		if maxLevel < 0 {
 			return nil, fmt.Errorf("%w: %q in %q", ErrFacility, t.Level, line)
 		}
-		if LevelInfo > maxLevel {
+		if levelInfo > maxLevel {
 			return nil, nil
 		}
 	}
