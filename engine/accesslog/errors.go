@@ -14,3 +14,7 @@ var (
 	// ErrFacility: unknown facility or level name.
 	ErrFacility = errors.New("accesslog: unknown log facility or level")
 )
+
+// errNotConnected: a unix socket target could not be reached; the line
+// is counted as dropped.
+var errNotConnected = errors.New("accesslog: log socket not connected")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -247,6 +248,52 @@ func TestLoggerUnixgram(t *testing.T) {
 	if err != nil || string(buf[:n]) != "<14>hello\n" {
 		t.Fatalf("got %q %v", buf[:n], err)
 	}
+}
+
+func TestUnixTargetReconnects(t *testing.T) {
+	path := t.TempDir() + "/log.sock"
+	tg, err := openTarget(config.LogTarget{Address: "unix@" + path, Format: "raw", Facility: "user"}, &Options{})
+	if err != nil {
+		t.Fatalf("a socket nobody listens on refused: %v", err)
+	}
+	now := time.Now()
+	listen := func() *net.UnixConn {
+		rx, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rx
+	}
+	write := func(at time.Duration) error {
+		_, err := tg.write(nil, []byte("x"), now.Add(at))
+		return err
+	}
+	if err := write(0); !errors.Is(err, errNotConnected) {
+		t.Fatalf("write without listener: %v", err)
+	}
+	rx := listen()
+	if err := write(redialDelay / 2); !errors.Is(err, errNotConnected) {
+		t.Fatalf("reconnected before the delay: %v", err)
+	}
+	if err := write(redialDelay); err != nil {
+		t.Fatalf("not reconnected after the delay: %v", err)
+	}
+	rx.Close()
+	os.Remove(path)
+	if err := write(redialDelay); err == nil {
+		t.Fatal("write to a closed socket succeeded")
+	}
+	rx = listen()
+	defer rx.Close()
+	if err := write(2 * redialDelay); err != nil {
+		t.Fatalf("not reconnected after the daemon came back: %v", err)
+	}
+	buf := make([]byte, 16)
+	_ = rx.SetReadDeadline(time.Now().Add(time.Second))
+	if n, err := rx.Read(buf); err != nil || string(buf[:n]) != "x\n" {
+		t.Fatalf("got %q %v", buf[:n], err)
+	}
+	tg.close()
 }
 
 func TestLoggerNoTargets(t *testing.T) {

@@ -23,12 +23,20 @@ const (
 // defaultPort is the syslog port of an address without one.
 const defaultPort = "514"
 
-// target is one open destination of a Logger.
+// redialDelay is how long a unix socket target waits before connecting
+// again after a failure (the syslog daemon may be restarting).
+const redialDelay = time.Second
+
+// target is one open destination of a Logger. Only the Logger's writer
+// goroutine uses it after New.
 type target struct {
 	header
-	w   io.Writer
+	w   io.Writer // nil while a unix socket target is not connected
 	c   io.Closer // nil for stdout and stderr, which the Logger does not own
 	max int       // maxDatagram or maxStream
+
+	unix     *net.UnixAddr // the socket of a unix target, which reconnects
+	redialAt time.Time     // no connection attempt before then
 }
 
 // Targets returns the log lines that apply to a proxy: its own, with
@@ -81,11 +89,10 @@ func openTarget(t config.LogTarget, o *Options) (*target, error) {
 	case addr == "stderr" || addr == "fd@2":
 		tg.w, tg.max = o.Stderr, maxStream
 	case strings.HasPrefix(addr, "/") || strings.HasPrefix(addr, "unix@"):
-		c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: strings.TrimPrefix(addr, "unix@"), Net: "unixgram"})
-		if err != nil {
-			return nil, fmt.Errorf("accesslog: %q: %w", line, err)
-		}
-		tg.w, tg.c = c, c
+		// As HAProxy does, a socket nobody listens on yet is no error:
+		// lines are dropped until it can be reached.
+		tg.unix = &net.UnixAddr{Name: strings.TrimPrefix(addr, "unix@"), Net: "unixgram"}
+		tg.dial(time.Now())
 	default:
 		hostPort, err := udpAddress(addr)
 		if err != nil {
@@ -163,9 +170,27 @@ var hostNameChars = func() (t [256]bool) {
 	return t
 }()
 
+// dial connects a unix socket target, at most once per redialDelay.
+func (t *target) dial(now time.Time) {
+	if now.Before(t.redialAt) {
+		return
+	}
+	c, err := net.DialUnix("unixgram", nil, t.unix)
+	if err != nil {
+		t.redialAt = now.Add(redialDelay)
+		return
+	}
+	t.w, t.c = c, c
+}
+
 // write sends one line framed for t as sent at now, using buf as
 // scratch space, and returns buf for reuse.
 func (t *target) write(buf, line []byte, now time.Time) ([]byte, error) {
+	if t.w == nil {
+		if t.dial(now); t.w == nil {
+			return buf, errNotConnected
+		}
+	}
 	buf = t.appendHeader(buf[:0], now)
 	if len(buf) > t.max {
 		buf = buf[:t.max]
@@ -177,6 +202,10 @@ func (t *target) write(buf, line []byte, now time.Time) ([]byte, error) {
 	buf = append(buf, line...)
 	buf = append(buf, '\n')
 	_, err := t.w.Write(buf)
+	if err != nil && t.unix != nil { // the daemon went away: reconnect later
+		t.c.Close()
+		t.w, t.c, t.redialAt = nil, nil, now.Add(redialDelay)
+	}
 	return buf, err
 }
 
