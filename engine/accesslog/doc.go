@@ -45,7 +45,7 @@
 // AppendHTTPLog and LogHTTP read them only during the call, so they may
 // be reused as soon as it returns. A Logger is safe for concurrent use by
 // any number of event loops: queuing a line copies it into a slot of a
-// fixed ring, never allocates, never takes a lock and never waits; when
-// the ring is full the line is dropped and counted. One goroutine per
+// fixed ring, never allocates and never waits; when the ring is full the
+// line is dropped and counted. One goroutine per
 // Logger frames the queued lines and writes them to the targets.
 package accesslog

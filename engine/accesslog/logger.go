@@ -29,10 +29,11 @@ type Options struct {
 }
 
 // Logger sends access log lines to the targets of a proxy's `log`
-// lines. Its methods are safe for concurrent use; Log and LogHTTP never
-// block, never allocate and take no lock: they copy the line into a
-// bounded queue that one goroutine drains, framing each line for each
-// target and writing it there.
+// lines. Its methods are safe for concurrent use. Log and LogHTTP never
+// block and never allocate: they claim a slot of a bounded ring with one
+// compare-and-swap, write the line into it, and wake the writer with a
+// non-blocking channel send only when it sleeps. One goroutine drains the
+// ring, framing each line for each target and writing it there.
 type Logger struct {
 	q           *queue
 	targets     []*target
@@ -45,13 +46,14 @@ type Logger struct {
 	done     chan struct{} // closed by Close
 	exited   chan struct{} // closed by the writer when it has drained the queue
 	once     sync.Once
+	closeErr error // the result of Close
 }
 
 // New opens the targets of the given `log` lines (see Targets for `log
 // global`) and starts the Logger's writer. Lines whose maximum level
 // excludes "info", the level of access logs, are left out. With no
-// target left, the Logger takes lines and discards them without counting
-// them as dropped. The caller must Close the Logger.
+// target left, the Logger refuses every line without counting it as
+// dropped. The caller must Close the Logger.
 func New(lines []config.LogTarget, o Options) (*Logger, error) {
 	if o.Tag == "" {
 		o.Tag = "tether"
@@ -88,7 +90,6 @@ func New(lines []config.LogTarget, o Options) (*Logger, error) {
 	}
 	if len(l.targets) == 0 {
 		close(l.exited)
-		l.closed.Store(true)
 		return l, nil
 	}
 	l.q = newQueue(o.QueueLen)
@@ -137,23 +138,22 @@ func (l *Logger) Dropped() uint64 { return l.dropped.Load() }
 
 // Close stops taking lines, waits for the writer to send the lines
 // already queued, and closes the sockets the Logger opened. A line being
-// queued while Close runs may be lost.
+// queued while Close runs may be lost. Later calls return the first
+// call's result.
 func (l *Logger) Close() error {
 	l.once.Do(func() {
 		if l.q != nil {
 			l.closed.Store(true)
 			close(l.done)
 		}
-	})
-	<-l.exited
-	var first error
-	for _, t := range l.targets {
-		if err := t.close(); err != nil && first == nil {
-			first = err
+		<-l.exited
+		for _, t := range l.targets {
+			if err := t.close(); err != nil && l.closeErr == nil {
+				l.closeErr = err
+			}
 		}
-	}
-	l.targets = nil
-	return first
+	})
+	return l.closeErr
 }
 
 // claim reserves a queue slot, counting the line as dropped when it

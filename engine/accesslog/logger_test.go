@@ -115,6 +115,23 @@ func TestLoggerCuts(t *testing.T) {
 	}
 }
 
+func TestLogHTTPLongNames(t *testing.T) {
+	var out lines
+	lg, err := New([]config.LogTarget{{Address: "stdout", Format: "raw", Facility: "local0"}}, Options{Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := baseRecord()
+	r.Backend = strings.Repeat("b", 3000)
+	if !lg.LogHTTP(&r) {
+		t.Fatal("line not queued")
+	}
+	lg.Close()
+	if got, want := out.all(), string(AppendHTTPLog(nil, &r))+"\n"; len(got) != 1 || got[0] != want || len(want) != MaxLine+1 {
+		t.Fatalf("wrote %d lines, want one of %d bytes", len(got), len(want))
+	}
+}
+
 func TestLoggerDontLogNull(t *testing.T) {
 	for _, dontLogNull := range []bool{false, true} {
 		var out lines
