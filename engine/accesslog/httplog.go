@@ -100,12 +100,11 @@ func AppendHTTPLog(dst []byte, r *Record) []byte {
 // when no byte is left for it.
 func appendRequest(dst []byte, limit int, r *Record) []byte {
 	dst = append(dst, '"')
-	var cut bool
 	if r.Method == nil {
-		dst, cut = appendEscaped(dst, limit, badRequest)
+		dst, _ = appendEscaped(dst, limit, badRequest)
 	} else {
-		parts := [...][]byte{r.Method, space, r.URI, space, r.Version}
-		for _, p := range parts {
+		for _, p := range [...][]byte{r.Method, space, r.URI, space, r.Version} {
+			var cut bool
 			if dst, cut = appendEscaped(dst, limit, p); cut {
 				break
 			}
