@@ -5,7 +5,9 @@ import "errors"
 // Errors of New. They are wrapped with the offending `log` line and are
 // compared with errors.Is.
 var (
-	// ErrFormat: the `format` of a log line is not one HAProxy 2.6 knows.
+	// ErrFormat: the `format` of a log line is not one HAProxy 2.6 knows
+	// (local, rfc3164, rfc5424, priority, short, timed, iso, raw; all are
+	// supported).
 	ErrFormat = errors.New("accesslog: unknown log format")
 	// ErrAddress: the address of a log line is not supported: tether
 	// sends to UDP (IPv4 or IPv6), to a unix datagram socket, to stdout

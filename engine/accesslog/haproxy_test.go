@@ -106,11 +106,11 @@ func freePort(t *testing.T) int {
 
 // fdFormats are the formats HAProxy writes to descriptors 3, 4, ... in
 // the test.
-var fdFormats = []Format{FormatShort, FormatPriority, FormatRFC5424, FormatTimed, FormatISO}
+var fdFormats = []logFormat{formatShort, formatPriority, formatRFC5424, formatTimed, formatISO}
 
 // output is what one log target received.
 type output struct {
-	format   Format
+	format   logFormat
 	facility int
 	datagram bool
 	lines    []string // with their newline
@@ -168,7 +168,7 @@ func TestHAProxyDifferential(t *testing.T) {
 			}
 		}()
 	}
-	outputs := []*output{{format: FormatRaw, facility: 3}}
+	outputs := []*output{{format: formatRaw, facility: 3}}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -218,8 +218,8 @@ func TestHAProxyDifferential(t *testing.T) {
 	}
 	wg.Wait()
 	outputs = append(outputs,
-		&output{format: FormatLocal, facility: 16, datagram: true, lines: drainUDP(udpLocal)},
-		&output{format: FormatRFC3164, facility: 17, datagram: true, lines: drainUDP(udp3164)})
+		&output{format: formatLocal, facility: 16, datagram: true, lines: drainUDP(udpLocal)},
+		&output{format: formatRFC3164, facility: 17, datagram: true, lines: drainUDP(udp3164)})
 
 	for i, c := range cases {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
@@ -466,15 +466,15 @@ func unescape(t *testing.T, s string) string {
 
 // headerREs match the header HAProxy puts before the message in each
 // format, capturing the date where there is one.
-var headerREs = map[Format]*regexp.Regexp{
-	FormatLocal:    regexp.MustCompile(`^<\d+>(\w{3} [ \d]\d \d\d:\d\d:\d\d) haproxy\[\d+\]: `),
-	FormatRFC3164:  regexp.MustCompile(`^<\d+>(\w{3} [ \d]\d \d\d:\d\d:\d\d) \S+ haproxy\[\d+\]: `),
-	FormatRFC5424:  regexp.MustCompile(`^<\d+>1 (\S+) - haproxy \d+ - - `),
-	FormatPriority: regexp.MustCompile(`^<\d+>`),
-	FormatShort:    regexp.MustCompile(`^<\d>`),
-	FormatTimed:    regexp.MustCompile(`^<\d>(\S+) `),
-	FormatISO:      regexp.MustCompile(`^(\S+) `),
-	FormatRaw:      regexp.MustCompile(`^`),
+var headerREs = map[logFormat]*regexp.Regexp{
+	formatLocal:    regexp.MustCompile(`^<\d+>(\w{3} [ \d]\d \d\d:\d\d:\d\d) haproxy\[\d+\]: `),
+	formatRFC3164:  regexp.MustCompile(`^<\d+>(\w{3} [ \d]\d \d\d:\d\d:\d\d) \S+ haproxy\[\d+\]: `),
+	formatRFC5424:  regexp.MustCompile(`^<\d+>1 (\S+) - haproxy \d+ - - `),
+	formatPriority: regexp.MustCompile(`^<\d+>`),
+	formatShort:    regexp.MustCompile(`^<\d>`),
+	formatTimed:    regexp.MustCompile(`^<\d>(\S+) `),
+	formatISO:      regexp.MustCompile(`^(\S+) `),
+	formatRaw:      regexp.MustCompile(`^`),
 }
 
 // frame renders what we send to target o for line, at the date HAProxy
@@ -488,7 +488,7 @@ func frame(t *testing.T, o *output, got, line string, pid int) string {
 	var now time.Time
 	if len(m) > 1 {
 		var err error
-		if o.format == FormatLocal || o.format == FormatRFC3164 {
+		if o.format == formatLocal || o.format == formatRFC3164 {
 			now, err = time.ParseInLocation(rfc3164Date, m[1], time.Local)
 			now = now.AddDate(time.Now().Year(), 0, 0)
 		} else {

@@ -5,43 +5,43 @@ import (
 	"time"
 )
 
-// Format is the framing of a `log` target (`log ... format <name>`).
-type Format uint8
+// logFormat is the framing of a `log` target (`log ... format <name>`).
+type logFormat uint8
 
 const (
-	FormatLocal    Format = iota // "local", the default: "<PRI>Mmm dd hh:mm:ss tag[pid]: " (rfc3164 without host)
-	FormatRFC3164                // "rfc3164": "<PRI>Mmm dd hh:mm:ss host tag[pid]: "
-	FormatRFC5424                // "rfc5424": "<PRI>1 iso-date host tag pid - - "
-	FormatPriority               // "priority": "<PRI>"
-	FormatShort                  // "short": "<level>"
-	FormatTimed                  // "timed": "<level>iso-date "
-	FormatISO                    // "iso": "iso-date "
-	FormatRaw                    // "raw": the line alone
+	formatLocal    logFormat = iota // "local", the default: "<PRI>Mmm dd hh:mm:ss tag[pid]: " (rfc3164 without host)
+	formatRFC3164                   // "rfc3164": "<PRI>Mmm dd hh:mm:ss host tag[pid]: "
+	formatRFC5424                   // "rfc5424": "<PRI>1 iso-date host tag pid - - "
+	formatPriority                  // "priority": "<PRI>"
+	formatShort                     // "short": "<level>"
+	formatTimed                     // "timed": "<level>iso-date "
+	formatISO                       // "iso": "iso-date "
+	formatRaw                       // "raw": the line alone
 )
 
-// formatNames are the configuration names of the Format values, in order.
+// formatNames are the configuration names of the logFormat values, in order.
 var formatNames = [...]string{"local", "rfc3164", "rfc5424", "priority", "short", "timed", "iso", "raw"}
 
-// ParseFormat returns the Format named by a `format` argument; "" is the
-// default, FormatLocal.
-func ParseFormat(name string) (Format, error) {
+// parseFormat returns the logFormat named by a `format` argument; "" is the
+// default, formatLocal.
+func parseFormat(name string) (logFormat, error) {
 	if name == "" {
-		return FormatLocal, nil
+		return formatLocal, nil
 	}
 	for i, n := range formatNames {
 		if n == name {
-			return Format(i), nil
+			return logFormat(i), nil
 		}
 	}
 	return 0, ErrFormat
 }
 
 // String returns the configuration name of f.
-func (f Format) String() string {
+func (f logFormat) String() string {
 	if int(f) < len(formatNames) {
 		return formatNames[f]
 	}
-	return "Format(" + strconv.Itoa(int(f)) + ")"
+	return "logFormat(" + strconv.Itoa(int(f)) + ")"
 }
 
 // facilityNames are the syslog facilities, in the order of their codes.
@@ -80,7 +80,7 @@ func levelCode(name string) int {
 // header holds what a syslog header needs besides the time; it is fixed
 // for a target.
 type header struct {
-	format   Format
+	format   logFormat
 	facility int    // syslog facility code
 	level    int    // level after the target's minimum level is applied
 	tag      string // program name
@@ -105,11 +105,11 @@ const (
 // appendHeader appends the syslog header of h for a line sent at now.
 func (h *header) appendHeader(dst []byte, now time.Time) []byte {
 	switch h.format {
-	case FormatLocal, FormatRFC3164:
+	case formatLocal, formatRFC3164:
 		dst = h.appendPRI(dst)
 		dst = now.Local().AppendFormat(dst, rfc3164Date)
 		dst = append(dst, ' ')
-		if h.format == FormatRFC3164 {
+		if h.format == formatRFC3164 {
 			dst = append(dst, hostRFC3164...)
 			dst = append(dst, ' ')
 		}
@@ -117,7 +117,7 @@ func (h *header) appendHeader(dst []byte, now time.Time) []byte {
 		dst = append(dst, '[')
 		dst = append(dst, h.pid...)
 		return append(dst, ']', ':', ' ')
-	case FormatRFC5424:
+	case formatRFC5424:
 		dst = h.appendPRI(dst)
 		dst = append(dst, '1', ' ')
 		dst = now.Local().AppendFormat(dst, isoDate)
@@ -128,15 +128,15 @@ func (h *header) appendHeader(dst []byte, now time.Time) []byte {
 		dst = append(dst, ' ')
 		dst = append(dst, h.pid...)
 		return append(dst, " - - "...)
-	case FormatPriority:
+	case formatPriority:
 		return h.appendPRI(dst)
-	case FormatShort:
+	case formatShort:
 		return append(dst, '<', byte('0'+h.level), '>')
-	case FormatTimed:
+	case formatTimed:
 		dst = append(dst, '<', byte('0'+h.level), '>')
 		dst = now.Local().AppendFormat(dst, isoDate)
 		return append(dst, ' ')
-	case FormatISO:
+	case formatISO:
 		dst = now.Local().AppendFormat(dst, isoDate)
 		return append(dst, ' ')
 	}

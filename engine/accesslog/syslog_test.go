@@ -13,21 +13,21 @@ func TestAppendHeader(t *testing.T) {
 	date := now.Format("Jan _2 15:04:05")
 	iso := now.Format("2006-01-02T15:04:05.000000-07:00")
 	cases := []struct {
-		format          Format
+		format          logFormat
 		facility, level int
 		want            string
 	}{
-		{FormatLocal, 16, 6, "<134>" + date + " tether[4242]: "},
-		{FormatRFC3164, 17, 6, "<142>" + date + " localhost tether[4242]: "},
-		{FormatRFC5424, 19, 6, "<158>1 " + iso + " - tether 4242 - - "},
-		{FormatPriority, 18, 6, "<150>"},
-		{FormatShort, 16, 6, "<6>"},
-		{FormatTimed, 16, 6, "<6>" + iso + " "},
-		{FormatISO, 16, 6, iso + " "},
-		{FormatRaw, 16, 6, ""},
-		{FormatLocal, 0, 0, "<0>" + date + " tether[4242]: "},
-		{FormatPriority, 23, 7, "<191>"},
-		{FormatShort, 23, 7, "<7>"},
+		{formatLocal, 16, 6, "<134>" + date + " tether[4242]: "},
+		{formatRFC3164, 17, 6, "<142>" + date + " localhost tether[4242]: "},
+		{formatRFC5424, 19, 6, "<158>1 " + iso + " - tether 4242 - - "},
+		{formatPriority, 18, 6, "<150>"},
+		{formatShort, 16, 6, "<6>"},
+		{formatTimed, 16, 6, "<6>" + iso + " "},
+		{formatISO, 16, 6, iso + " "},
+		{formatRaw, 16, 6, ""},
+		{formatLocal, 0, 0, "<0>" + date + " tether[4242]: "},
+		{formatPriority, 23, 7, "<191>"},
+		{formatShort, 23, 7, "<7>"},
 	}
 	for _, c := range cases {
 		h := header{format: c.format, facility: c.facility, level: c.level, tag: "tether", pid: "4242"}
@@ -42,15 +42,15 @@ func TestAppendHeader(t *testing.T) {
 
 func TestParseFormat(t *testing.T) {
 	for i, name := range formatNames {
-		f, err := ParseFormat(name)
-		if err != nil || f != Format(i) || f.String() != name {
+		f, err := parseFormat(name)
+		if err != nil || f != logFormat(i) || f.String() != name {
 			t.Errorf("%q: %v %v", name, f, err)
 		}
 	}
-	if f, err := ParseFormat(""); err != nil || f != FormatLocal {
+	if f, err := parseFormat(""); err != nil || f != formatLocal {
 		t.Errorf("default: %v %v", f, err)
 	}
-	if _, err := ParseFormat("json"); !errors.Is(err, ErrFormat) {
+	if _, err := parseFormat("json"); !errors.Is(err, ErrFormat) {
 		t.Errorf("json: %v", err)
 	}
 }

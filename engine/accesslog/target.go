@@ -57,7 +57,7 @@ func Targets(proxy, global []config.LogTarget) []config.LogTarget {
 // no error for a line whose maximum level filters out access logs.
 func openTarget(t config.LogTarget, o *Options) (*target, error) {
 	line := "log " + t.Address
-	format, err := ParseFormat(t.Format)
+	format, err := parseFormat(t.Format)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q in %q", err, t.Format, line)
 	}
