@@ -71,7 +71,7 @@ func (f Finish) Letter() byte {
 // prints it, for an event that never happened.
 type Record struct {
 	Client netip.AddrPort // %ci:%cp; the zero value prints "-:-"
-	Accept time.Time      // %tr: when the first byte of the request arrived (after the previous response on keep-alive), printed in local time
+	Accept time.Time      // %tr: when the first byte of this request arrived (HAProxy's request date), printed in local time
 
 	Frontend string // %ft
 	Backend  string // %b: the backend, or the frontend when none was chosen
