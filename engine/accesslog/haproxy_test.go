@@ -28,7 +28,7 @@ import (
 // diffCase is one connection to HAProxy and what its log line must say.
 type diffCase struct {
 	name     string
-	frontend string // "fe" (httplog, cookie capture), "null" (httplog, dontlognull), "plain" (no httplog)
+	frontend string // "fe" (httplog, cookie capture), "null" (httplog, dontlognull), "plain" (no httplog, dontlognull)
 	send     []byte // sent as is; the connection is then half-closed
 	method   string // expected request line; "" for <BADREQ>
 	uri      string
@@ -70,6 +70,7 @@ func diffCases() []diffCase {
 		{name: "keep-alive", frontend: "fe", send: append(get("/k1"), get("/k2")...), method: "GET", version: "HTTP/1.1", status: 200, server: "s1", requests: 2},
 		{name: "keep-alive timeout", frontend: "fe", send: get("/k1"), method: "GET", version: "HTTP/1.1", status: 200, server: "s1", linger: true},
 		{name: "connect log", frontend: "plain", send: get("/")},
+		{name: "connect log of an empty connection with dontlognull", frontend: "plain", send: nil, nolog: true},
 	}
 	// An escape sequence meets the end of the line at each of the three
 	// offsets, and a plain byte after it at each offset too.
@@ -142,7 +143,7 @@ func TestHAProxyDifferential(t *testing.T) {
 	}
 	fmt.Fprintf(&cfg, "frontend fe\n  option httplog\n  bind 127.0.0.1:%d\n  capture cookie SID len 32\n  default_backend be\n", ports["fe"])
 	fmt.Fprintf(&cfg, "frontend null\n  option httplog\n  option dontlognull\n  bind 127.0.0.1:%d\n  default_backend none\n", ports["null"])
-	fmt.Fprintf(&cfg, "frontend plain\n  bind 127.0.0.1:%d\n  default_backend be\n", ports["plain"])
+	fmt.Fprintf(&cfg, "frontend plain\n  option dontlognull\n  bind 127.0.0.1:%d\n  default_backend be\n", ports["plain"])
 	fmt.Fprintf(&cfg, "backend be\n  cookie SRV insert indirect nocache\n  server s1 %s cookie s1\nbackend none\n", ln.Addr())
 	path := t.TempDir() + "/haproxy.cfg"
 	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {

@@ -208,8 +208,8 @@ func append2(dst []byte, n int) []byte {
 //	Connect from 10.0.1.2:33312 to 10.0.3.31:8012 (www/HTTP)
 //
 // client is the peer's address and local the address it connected to.
-// HAProxy logs it as soon as the connection is accepted, whatever follows
-// (`option dontlognull` does not apply).
+// HAProxy logs it when the connection is accepted; with `option
+// dontlognull`, a connection that sends nothing logs nothing.
 func AppendConnectLog(dst []byte, client, local netip.AddrPort, frontend string) []byte {
 	dst = append(dst, "Connect from "...)
 	dst = appendAddrPort(dst, client)
