@@ -17,6 +17,7 @@
 // the Logger's queue:
 //
 //	rec.Client, rec.Accept, rec.Frontend = ...
+//	rec.Cookie = table.LogFlags(&reqState, &respState) // package persist
 //	lg.LogHTTP(&rec)
 //
 // AppendHTTPLog renders the same line into any buffer, and Log queues a

@@ -95,9 +95,9 @@ type Record struct {
 	Term   Termination // %tsc, 1st character
 	Finish Finish      // %tsc, 2nd character
 	// Cookie holds the %tsc 3rd and 4th characters: the request and
-	// response persistence cookie letters given by package persist. A zero
-	// byte prints '-' (the backend has no rewrite, insert, prefix or
-	// indirect cookie).
+	// response persistence cookie letters, as persist's Table.LogFlags
+	// returns them. A zero byte prints '-', as HAProxy does when the
+	// backend has no rewrite, insert, prefix or indirect cookie.
 	Cookie [2]byte
 
 	ActConn  int  // %ac: connections on the process
