@@ -1,0 +1,361 @@
+package accesslog
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"tether/engine/config"
+)
+
+// lines collects whole lines written by a Logger's writer.
+type lines struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (l *lines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.got = append(l.got, string(p))
+	return len(p), nil
+}
+
+func (l *lines) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.got...)
+}
+
+// listenUDP opens a syslog receiver on a free local port.
+func listenUDP(t *testing.T) *net.UDPConn {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// readPacket reads one datagram within a second.
+func readPacket(t *testing.T, c *net.UDPConn) string {
+	t.Helper()
+	buf := make([]byte, 70000)
+	_ = c.SetReadDeadline(time.Now().Add(time.Second))
+	n, err := c.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(buf[:n])
+}
+
+func TestLoggerUDP(t *testing.T) {
+	rx := listenUDP(t)
+	lg, err := New([]config.LogTarget{{Address: rx.LocalAddr().String(), Facility: "local0"}}, Options{PID: 321})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close()
+	r := baseRecord()
+	if !lg.LogHTTP(&r) {
+		t.Fatal("line not queued")
+	}
+	got := readPacket(t, rx)
+	re := regexp.MustCompile(`^<134>[A-Z][a-z]{2} [ 1-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9] tether\[321\]: `)
+	if !re.MatchString(got) {
+		t.Fatalf("header of %q", got)
+	}
+	if want := string(AppendHTTPLog(nil, &r)) + "\n"; !strings.HasSuffix(got, want) || len(got) != len(re.FindString(got))+len(want) {
+		t.Fatalf("got %q, want the header then %q", got, want)
+	}
+}
+
+func TestLoggerCuts(t *testing.T) {
+	rx := listenUDP(t)
+	var out lines
+	lg, err := New([]config.LogTarget{
+		{Address: rx.LocalAddr().String(), Facility: "local0"},
+		{Address: "stdout", Format: "raw", Facility: "daemon"},
+		{Address: "stderr", Format: "short", Facility: "daemon"},
+	}, Options{Stdout: &out, Stderr: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := bytes.Repeat([]byte("x"), 3000)
+	if !lg.Log(long) {
+		t.Fatal("line not queued")
+	}
+	pkt := readPacket(t, rx)
+	if err := lg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A datagram holds 1024 bytes then the newline; a stream line 1023.
+	if len(pkt) != maxDatagram+1 || !strings.HasSuffix(pkt, "xx\n") {
+		t.Errorf("datagram of %d bytes ends %q", len(pkt), pkt[len(pkt)-3:])
+	}
+	got := out.all()
+	if len(got) != 2 {
+		t.Fatalf("%d lines on stdout and stderr", len(got))
+	}
+	for _, l := range got {
+		if len(l) != maxStream+1 || !strings.HasSuffix(l, "xx\n") {
+			t.Errorf("line of %d bytes: %q...", len(l), l[:10])
+		}
+	}
+	if !strings.HasPrefix(got[1], "<6>x") && !strings.HasPrefix(got[0], "<6>x") {
+		t.Errorf("no short line in %q, %q", got[0][:5], got[1][:5])
+	}
+}
+
+func TestLogHTTPLongNames(t *testing.T) {
+	var out lines
+	lg, err := New([]config.LogTarget{{Address: "stdout", Format: "raw", Facility: "local0"}}, Options{Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := baseRecord()
+	r.Backend = strings.Repeat("b", 3000)
+	if !lg.LogHTTP(&r) {
+		t.Fatal("line not queued")
+	}
+	lg.Close()
+	if got, want := out.all(), string(AppendHTTPLog(nil, &r))+"\n"; len(got) != 1 || got[0] != want || len(want) != MaxLine+1 {
+		t.Fatalf("wrote %d lines, want one of %d bytes", len(got), len(want))
+	}
+}
+
+func TestLoggerDontLogNull(t *testing.T) {
+	for _, dontLogNull := range []bool{false, true} {
+		var out lines
+		lg, err := New([]config.LogTarget{{Address: "stdout", Format: "raw", Facility: "local0"}}, Options{Stdout: &out, DontLogNull: dontLogNull})
+		if err != nil {
+			t.Fatal(err)
+		}
+		empty := baseRecord()
+		empty.Method, empty.RequestBytes = nil, 0
+		full := baseRecord()
+		full.RequestBytes = 40
+		queuedEmpty := lg.LogHTTP(&empty)
+		queuedFull := lg.LogHTTP(&full)
+		lg.Close()
+		want := []string{string(AppendHTTPLog(nil, &full)) + "\n"}
+		if !dontLogNull {
+			want = append([]string{string(AppendHTTPLog(nil, &empty)) + "\n"}, want...)
+		}
+		if got := out.all(); queuedEmpty == dontLogNull || !queuedFull || strings.Join(got, "") != strings.Join(want, "") {
+			t.Errorf("dontlognull %v: queued %v %v, wrote %q", dontLogNull, queuedEmpty, queuedFull, got)
+		}
+		if lg.Dropped() != 0 {
+			t.Errorf("dontlognull %v: %d dropped", dontLogNull, lg.Dropped())
+		}
+	}
+}
+
+// gate is a writer that blocks each Write until released, and says when
+// a Write has started.
+type gate struct {
+	started chan struct{}
+	release chan struct{}
+	lines
+}
+
+func (g *gate) Write(p []byte) (int, error) {
+	g.started <- struct{}{}
+	<-g.release
+	return g.lines.Write(p)
+}
+
+func TestLoggerDropsWhenFull(t *testing.T) {
+	g := &gate{started: make(chan struct{}, 100), release: make(chan struct{})}
+	lg, err := New([]config.LogTarget{{Address: "stdout", Format: "raw", Facility: "local0"}}, Options{Stdout: g, QueueLen: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !lg.Log([]byte("line 0")) {
+		t.Fatal("first line refused")
+	}
+	<-g.started // the writer holds line 0's slot until its Write returns
+	queued := 1
+	for i := 1; i <= 10; i++ {
+		if lg.Log([]byte("line " + string(rune('0'+i%10)))) {
+			queued++
+		}
+	}
+	// QueueLen 3 rounds up to 4 slots, one of them held by line 0.
+	if queued != 4 || lg.Dropped() != 7 {
+		t.Fatalf("queued %d, dropped %d; want 4 and 7", queued, lg.Dropped())
+	}
+	close(g.release)
+	lg.Close()
+	if got := g.all(); strings.Join(got, "") != "line 0\nline 1\nline 2\nline 3\n" {
+		t.Fatalf("wrote %q", got)
+	}
+	if lg.Log([]byte("late")) || lg.Dropped() != 8 {
+		t.Fatalf("a line after Close was queued or not counted: dropped %d", lg.Dropped())
+	}
+	if err := lg.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
+
+func TestLoggerConcurrent(t *testing.T) {
+	var out lines
+	lg, err := New([]config.LogTarget{{Address: "stdout", Format: "raw", Facility: "local0"}}, Options{Stdout: &out, QueueLen: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const producers, each = 4, 2000
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	queued := map[string]bool{}
+	for p := range producers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := baseRecord()
+			buf := make([]byte, 0, 16)
+			for i := range each {
+				r.Retries, r.SrvConn = p, i
+				if lg.LogHTTP(&r) {
+					buf = AppendHTTPLog(buf[:0], &r)
+					mu.Lock()
+					queued[string(buf)+"\n"] = true
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	lg.Close()
+	got := out.all()
+	if len(got) != len(queued) || uint64(len(got))+lg.Dropped() != producers*each {
+		t.Fatalf("wrote %d, queued %d, dropped %d of %d", len(got), len(queued), lg.Dropped(), producers*each)
+	}
+	for _, l := range got {
+		if !queued[l] {
+			t.Fatalf("wrote %q, never queued", l)
+		}
+	}
+}
+
+func TestLoggerUnixgram(t *testing.T) {
+	path := t.TempDir() + "/log.sock"
+	rx, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rx.Close()
+	lg, err := New([]config.LogTarget{{Address: path, Format: "priority", Facility: "user"}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close()
+	lg.Log([]byte("hello"))
+	buf := make([]byte, 2048)
+	_ = rx.SetReadDeadline(time.Now().Add(time.Second))
+	n, err := rx.Read(buf)
+	if err != nil || string(buf[:n]) != "<14>hello\n" {
+		t.Fatalf("got %q %v", buf[:n], err)
+	}
+}
+
+func TestUnixTargetReconnects(t *testing.T) {
+	path := t.TempDir() + "/log.sock"
+	tg, err := openTarget(config.LogTarget{Address: "unix@" + path, Format: "raw", Facility: "user"}, &Options{})
+	if err != nil {
+		t.Fatalf("a socket nobody listens on refused: %v", err)
+	}
+	now := time.Now()
+	listen := func() *net.UnixConn {
+		rx, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rx
+	}
+	write := func(at time.Duration) error {
+		_, err := tg.write(nil, []byte("x"), now.Add(at))
+		return err
+	}
+	if err := write(0); !errors.Is(err, errNotConnected) {
+		t.Fatalf("write without listener: %v", err)
+	}
+	rx := listen()
+	if err := write(redialDelay / 2); !errors.Is(err, errNotConnected) {
+		t.Fatalf("reconnected before the delay: %v", err)
+	}
+	if err := write(redialDelay); err != nil {
+		t.Fatalf("not reconnected after the delay: %v", err)
+	}
+	rx.Close()
+	os.Remove(path)
+	if err := write(redialDelay); err == nil {
+		t.Fatal("write to a closed socket succeeded")
+	}
+	rx = listen()
+	defer rx.Close()
+	if err := write(2 * redialDelay); err != nil {
+		t.Fatalf("not reconnected after the daemon came back: %v", err)
+	}
+	buf := make([]byte, 16)
+	_ = rx.SetReadDeadline(time.Now().Add(time.Second))
+	if n, err := rx.Read(buf); err != nil || string(buf[:n]) != "x\n" {
+		t.Fatalf("got %q %v", buf[:n], err)
+	}
+	tg.close()
+}
+
+func TestLoggerNoTargets(t *testing.T) {
+	lg, err := New([]config.LogTarget{{Address: "stdout", Facility: "local0", Level: "err"}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := baseRecord()
+	if lg.LogHTTP(&r) || lg.Log([]byte("x")) || lg.Dropped() != 0 {
+		t.Fatal("a Logger without targets took a line or counted a drop")
+	}
+	if err := lg.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	rx := listenUDP(t)
+	for _, lt := range []config.LogTarget{
+		{Address: "ring@buf", Facility: "local0"},
+		{Address: "127.0.0.1:514", Facility: "local0", Format: "json"},
+	} {
+		_, err := New([]config.LogTarget{{Address: rx.LocalAddr().String(), Facility: "local0"}, lt}, Options{})
+		if !errors.Is(err, ErrAddress) && !errors.Is(err, ErrFormat) {
+			t.Errorf("%+v: %v", lt, err)
+		}
+	}
+}
+
+func TestTargets(t *testing.T) {
+	g := []config.LogTarget{{Address: "stdout", Facility: "local0"}, {Address: "127.0.0.1", Facility: "local1"}}
+	own := config.LogTarget{Address: "stderr", Facility: "daemon"}
+	got := Targets([]config.LogTarget{own, {Global: true}}, g)
+	if len(got) != 3 || got[0] != own || got[1] != g[0] || got[2] != g[1] {
+		t.Fatalf("%+v", got)
+	}
+	if Targets(nil, g) != nil {
+		t.Fatal("a proxy without log lines got targets")
+	}
+}
+
+// counter is a writer that counts its writes.
+type counter struct{ n atomic.Uint64 }
+
+func (c *counter) Write(p []byte) (int, error) {
+	c.n.Add(1)
+	return len(p), nil
+}

@@ -1,0 +1,218 @@
+package accesslog
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"tether/engine/config"
+)
+
+// Longest header and line together, before the final newline: HAProxy
+// 2.6 cuts a datagram at the target's length (1024 by default) and a
+// line to a file descriptor one byte shorter.
+const (
+	maxDatagram = 1024
+	maxStream   = 1023
+)
+
+// defaultPort is the syslog port of an address without one.
+const defaultPort = "514"
+
+// redialDelay is how long a unix socket target waits before connecting
+// again after a failure (the syslog daemon may be restarting).
+const redialDelay = time.Second
+
+// target is one open destination of a Logger. Only the Logger's writer
+// goroutine uses it after New.
+type target struct {
+	header
+	w   io.Writer // nil while a unix socket target is not connected
+	c   io.Closer // nil for stdout and stderr, which the Logger does not own
+	max int       // maxDatagram or maxStream
+
+	unix     *net.UnixAddr // the socket of a unix target, which reconnects
+	redialAt time.Time     // no connection attempt before then
+}
+
+// Targets returns the log lines that apply to a proxy: its own, with
+// each `log global` replaced by the global section's lines.
+func Targets(proxy, global []config.LogTarget) []config.LogTarget {
+	var out []config.LogTarget
+	for _, t := range proxy {
+		if t.Global {
+			out = append(out, global...)
+		} else {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// openTarget opens the destination of one `log` line. It returns nil and
+// no error for a line whose maximum level filters out access logs.
+func openTarget(t config.LogTarget, o *Options) (*target, error) {
+	line := "log " + t.Address
+	format, err := parseFormat(t.Format)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q in %q", err, t.Format, line)
+	}
+	h := header{format: format, level: levelInfo, tag: o.Tag, pid: strconv.Itoa(o.PID)}
+	if h.facility = facilityCode(t.Facility); h.facility < 0 {
+		return nil, fmt.Errorf("%w: %q in %q", ErrFacility, t.Facility, line)
+	}
+	if t.Level != "" {
+		maxLevel := levelCode(t.Level)
+		if maxLevel < 0 {
+			return nil, fmt.Errorf("%w: %q in %q", ErrFacility, t.Level, line)
+		}
+		if levelInfo > maxLevel {
+			return nil, nil
+		}
+	}
+	if t.MinLevel != "" {
+		minLevel := levelCode(t.MinLevel)
+		if minLevel < 0 {
+			return nil, fmt.Errorf("%w: %q in %q", ErrFacility, t.MinLevel, line)
+		}
+		h.level = max(h.level, minLevel)
+	}
+	tg := &target{header: h, max: maxDatagram}
+	addr := t.Address
+	switch {
+	case addr == "stdout" || addr == "fd@1":
+		tg.w, tg.max = o.Stdout, maxStream
+	case addr == "stderr" || addr == "fd@2":
+		tg.w, tg.max = o.Stderr, maxStream
+	case strings.HasPrefix(addr, "/") || strings.HasPrefix(addr, "unix@"):
+		// As HAProxy does, a socket nobody listens on yet is no error:
+		// lines are dropped until it can be reached.
+		tg.unix = &net.UnixAddr{Name: strings.TrimPrefix(addr, "unix@"), Net: "unixgram"}
+		tg.dial(time.Now())
+	default:
+		hostPort, err := udpAddress(addr)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %q", err, line)
+		}
+		ua, err := net.ResolveUDPAddr("udp", hostPort)
+		if err != nil {
+			return nil, fmt.Errorf("accesslog: %q: %w", line, err)
+		}
+		c, err := net.DialUDP("udp", nil, ua)
+		if err != nil {
+			return nil, fmt.Errorf("accesslog: %q: %w", line, err)
+		}
+		tg.w, tg.c = c, c
+	}
+	return tg, nil
+}
+
+// udpAddress turns a HAProxy UDP log address (optional udp@, udp4@,
+// udp6@, ipv4@ or ipv6@ prefix; host; optional port after the last colon,
+// or a bracketed IPv6 host) into host:port for the resolver.
+func udpAddress(addr string) (string, error) {
+	if i := strings.IndexByte(addr, '@'); i >= 0 {
+		switch addr[:i] {
+		case "udp", "udp4", "udp6", "ipv4", "ipv6":
+			addr = addr[i+1:]
+		default:
+			return "", ErrAddress
+		}
+	}
+	if strings.HasPrefix(addr, "[") {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			if !strings.HasSuffix(addr, "]") {
+				return "", ErrAddress
+			}
+			host, port = addr[1:len(addr)-1], ""
+		}
+		return joinHostPort(host, port)
+	}
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
+		return joinHostPort(addr, "")
+	}
+	return joinHostPort(addr[:i], addr[i+1:])
+}
+
+// joinHostPort checks host (an IP address or a host name) and port and
+// joins them, with the default port when port is empty.
+func joinHostPort(host, port string) (string, error) {
+	if port == "" {
+		port = defaultPort
+	}
+	if n, err := strconv.Atoi(port); host == "" || err != nil || n < 1 || n > 65535 {
+		return "", ErrAddress
+	}
+	name := host // a host name, or the zone (interface) of an IPv6 address
+	if ip, err := netip.ParseAddr(host); err == nil {
+		name = ip.Zone()
+	}
+	for i := range len(name) {
+		if !hostNameChars[name[i]] {
+			return "", ErrAddress
+		}
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// hostNameChars marks the bytes of host names: letters, digits, '-', '.'
+// and '_'.
+var hostNameChars = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_'
+	}
+	return t
+}()
+
+// dial connects a unix socket target, at most once per redialDelay.
+func (t *target) dial(now time.Time) {
+	if now.Before(t.redialAt) {
+		return
+	}
+	c, err := net.DialUnix("unixgram", nil, t.unix)
+	if err != nil {
+		t.redialAt = now.Add(redialDelay)
+		return
+	}
+	t.w, t.c = c, c
+}
+
+// write sends one line framed for t as sent at now, using buf as
+// scratch space, and returns buf for reuse.
+func (t *target) write(buf, line []byte, now time.Time) ([]byte, error) {
+	if t.w == nil {
+		if t.dial(now); t.w == nil {
+			return buf, errNotConnected
+		}
+	}
+	buf = t.appendHeader(buf[:0], now)
+	if len(buf) > t.max {
+		buf = buf[:t.max]
+	}
+	room := t.max - len(buf)
+	if len(line) > room {
+		line = line[:room]
+	}
+	buf = append(buf, line...)
+	buf = append(buf, '\n')
+	_, err := t.w.Write(buf)
+	if err != nil && t.unix != nil { // the daemon went away: reconnect later
+		t.c.Close()
+		t.w, t.c, t.redialAt = nil, nil, now.Add(redialDelay)
+	}
+	return buf, err
+}
+
+// close closes the destination if the Logger owns it.
+func (t *target) close() error {
+	if t.c == nil {
+		return nil
+	}
+	return t.c.Close()
+}
