@@ -95,7 +95,7 @@ func (p *parser) checkDynamicCookies(px *Proxy) {
 	b := persist.Backend{Name: px.Name, Options: px.Cookie, Key: px.DynamicCookieKey, Servers: make([]persist.Server, len(px.Servers))}
 	for i, s := range px.Servers {
 		ps := &b.Servers[i]
-		ps.Name, ps.Addr, ps.Port = s.Name, s.Addr.IP, svcPort(s.Addr)
+		ps.Addr, ps.Port = s.Addr.IP, svcPort(s.Addr)
 		if s.CookieSet {
 			ps.Cookie = s.Cookie
 		}
