@@ -365,7 +365,9 @@ func (cc *clientConn) editRequest() error {
 		if !fwd.Except.IsValid() || !fwd.Except.Contains(cc.src.Addr()) {
 			if !fwd.IfNone || r.Find(h, fwd.Header, 0) < 0 {
 				at := len(cc.rw)
-				cc.rw = append(cc.rw, fwd.Header...)
+				for i := 0; i < len(fwd.Header); i++ {
+					cc.rw = append(cc.rw, lower(fwd.Header[i]))
+				}
 				cc.rw = append(cc.rw, ": "...)
 				cc.rw = cc.src.Addr().AppendTo(cc.rw)
 				cc.rw = append(cc.rw, "\r\n"...)
@@ -668,4 +670,13 @@ func (sn *snapshot) index(name string) int {
 		}
 	}
 	return -1
+}
+
+// lower returns the ASCII lower case of b: HAProxy emits the field names it
+// adds in lower case.
+func lower(b byte) byte {
+	if 'A' <= b && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
 }

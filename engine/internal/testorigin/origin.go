@@ -98,11 +98,19 @@ func (o *Origin) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case q.Get("echo") == "1":
-		if r.ContentLength >= 0 {
+		if r.ContentLength > 1<<20 {
 			h.Set("Content-Length", strconv.FormatInt(r.ContentLength, 10))
+			w.WriteHeader(status)
+			_, _ = io.Copy(w, r.Body) // streamed: the body is large
+			return
 		}
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		h.Set("Content-Length", strconv.Itoa(len(b)))
 		w.WriteHeader(status)
-		_, _ = io.Copy(w, r.Body)
+		_, _ = w.Write(b)
 	case q.Get("chunked") != "":
 		n, _ := strconv.Atoi(q.Get("chunked"))
 		w.WriteHeader(status)
