@@ -35,6 +35,7 @@ type Engine struct {
 	feOf     map[*Listener]*frontend // read-only once serving
 	lns      []*Listener
 	limits   h1.Limits
+	tick     time.Duration // timer wheel resolution; 0: the Server's default
 	start    time.Time
 	loggers  []*accesslog.Logger
 
@@ -155,7 +156,7 @@ func (e *Engine) Listeners() []*Listener { return append([]*Listener(nil), e.lns
 
 // Serve runs the proxy on the bound listeners until Stop or Shutdown.
 func (e *Engine) Serve() error {
-	srv := NewServer(Config{Loops: e.cfg.Global.NbThread, MaxConn: e.cfg.Global.MaxConn}, e)
+	srv := NewServer(Config{Loops: e.cfg.Global.NbThread, MaxConn: e.cfg.Global.MaxConn, Tick: e.tick}, e)
 	e.srv.Store(srv)
 	return srv.Serve(e.lns...)
 }

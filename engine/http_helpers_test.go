@@ -34,6 +34,12 @@ func startOrigins(t testing.TB, n int) []*testorigin.Origin {
 // use port 0) and returns the address of its first listener.
 func startEngine(t testing.TB, text string) (*Engine, string) {
 	t.Helper()
+	return startEngineTick(t, text, 0)
+}
+
+// startEngineTick is startEngine with a timer wheel resolution.
+func startEngineTick(t testing.TB, text string, tick time.Duration) (*Engine, string) {
+	t.Helper()
 	cfg, err := config.Parse(config.File{Name: "test.cfg", Data: []byte(text)})
 	if err != nil {
 		t.Fatalf("config: %v", err)
@@ -42,6 +48,7 @@ func startEngine(t testing.TB, text string) (*Engine, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.tick = tick
 	if err := e.Listen(nil); err != nil {
 		t.Fatal(err)
 	}
