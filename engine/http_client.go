@@ -149,11 +149,13 @@ func (cc *clientConn) release() {
 	}
 }
 
-// drain makes the connection close: at once when idle, after its exchange
-// otherwise.
+// drain makes the connection close: at once when idle between requests,
+// after its exchange otherwise. A connection that has not sent its first
+// request yet is kept for it: its client connected to a listener that was
+// still open and is owed an answer.
 func (cc *clientConn) drain() {
 	cc.drainIt = true
-	if cc.state == csIdle {
+	if cc.state == csIdle && cc.nreq > 0 {
 		cc.closeNow()
 	}
 }

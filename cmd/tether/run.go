@@ -97,10 +97,7 @@ func run(cfg *config.Config, o runOptions) error {
 			err = e.Shutdown(ctx)
 		}
 		<-errc
-		if pidFile != "" {
-			_ = os.Remove(pidFile)
-		}
-		return err
+		return err // the pid file stays, as haproxy leaves it: a new process may own it
 	}
 }
 
