@@ -197,11 +197,8 @@ func (t *Table) NewPicker(prev Picker) Picker {
 		p, _ := prev.(*rrPicker)
 		return newRRPicker(t, p)
 	case config.LeastConn:
-		p := &lcPicker{t: t}
-		if old, ok := prev.(*lcPicker); ok {
-			p.cursor = old.cursor
-		}
-		return p
+		p, _ := prev.(*lcPicker)
+		return newLCPicker(t, p)
 	case config.First:
 		return &firstPicker{t: t}
 	case config.Random:
