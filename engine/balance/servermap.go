@@ -10,7 +10,7 @@ import "tether/engine/config"
 // the earliest server winning ties, after every participant gained its
 // weight; the winner then loses the map length. Like HAProxy, the backup
 // case lets every usable backup take part, so a second backup can appear in
-// a map sized for the first. Building costs O(map length × servers).
+// a map sized for the first.
 func (t *Table) buildMap() {
 	g := 0
 	for _, s := range t.servers {
@@ -42,22 +42,13 @@ func (t *Table) buildMap() {
 		return
 	}
 
+	weights := make([]int, len(members))
+	for j, i := range members {
+		weights[j] = weight(i)
+	}
 	t.smap = make([]int32, tot)
-	score := make([]int, len(members))
-	for o := range t.smap {
-		best, max := -1, 0
-		for j, i := range members {
-			if tot == 1 {
-				best = j
-				break
-			}
-			score[j] += weight(i)
-			if v := (score[j] + tot) / tot; best < 0 || v > max {
-				best, max = j, v
-			}
-		}
-		t.smap[o] = members[best]
-		score[best] -= tot
+	for o, j := range spread(weights, tot) {
+		t.smap[o] = members[j]
 	}
 }
 
@@ -161,4 +152,123 @@ func (p *mapPicker) roundRobin(avoid int) int {
 		return avoided
 	}
 	return Full
+}
+
+// spread returns the winners of the tot slots of HAProxy's map among
+// servers of the given weights, by position in weights. HAProxy scans every
+// server for every slot; here a server's quantized score is recomputed only
+// when it can change (when it wins, or when its growth crosses the next
+// multiple of tot), with two indexed heaps: one of scores, highest and then
+// earliest first, and one of the slots where each score next changes. That
+// costs O((tot + sum of weights) × log servers) instead of
+// O(tot × servers).
+func spread(weights []int, tot int) []int32 {
+	out := make([]int32, tot)
+	if tot == 1 {
+		return out // HAProxy takes the first server without scoring
+	}
+	m := len(weights)
+	wins := make([]int, m) // slots won so far
+	score := make([]int, m)
+	due := make([]int, m) // slot at which score must be recomputed
+	// level is HAProxy's (score + tot) / tot after slot o's weights are added,
+	// with C's truncating division.
+	level := func(j, o int) int { return ((o+1)*weights[j] - tot*wins[j] + tot) / tot }
+	// nextDue returns the first slot after o where level(j) rises.
+	nextDue := func(j, o int) int {
+		x := (o+1)*weights[j] - tot*wins[j] + tot
+		v := x / tot
+		target := (v + 1) * tot // first value with a higher quotient, x >= 0 or -tot < x < 0
+		if x <= -tot {
+			target = v*tot + 1
+		} else if x < 0 {
+			target = tot
+		}
+		return o + (target-x+weights[j]-1)/weights[j]
+	}
+	best := newIndexHeap(m, func(a, b int32) bool {
+		return score[a] > score[b] || score[a] == score[b] && a < b
+	})
+	events := newIndexHeap(m, func(a, b int32) bool { return due[a] < due[b] })
+	for j := range weights {
+		score[j] = level(j, 0)
+		due[j] = nextDue(j, 0)
+		best.push(int32(j))
+		events.push(int32(j))
+	}
+	for o := range out {
+		for {
+			j := events.top()
+			if due[j] > o {
+				break
+			}
+			score[j] = level(int(j), o)
+			due[j] = nextDue(int(j), o)
+			best.fix(j)
+			events.fix(j)
+		}
+		b := best.top()
+		out[o] = b
+		wins[b]++
+		due[b] = o + 1
+		events.fix(b)
+	}
+	return out
+}
+
+// indexHeap is a binary heap of the integers 0..n-1 under less, which knows
+// where each one is, so that one whose order changed can be moved in place.
+type indexHeap struct {
+	items []int32
+	pos   []int32
+	less  func(a, b int32) bool
+}
+
+// newIndexHeap returns an empty heap for the integers 0..n-1.
+func newIndexHeap(n int, less func(a, b int32) bool) *indexHeap {
+	return &indexHeap{items: make([]int32, 0, n), pos: make([]int32, n), less: less}
+}
+
+// push adds j.
+func (h *indexHeap) push(j int32) {
+	h.pos[j] = int32(len(h.items))
+	h.items = append(h.items, j)
+	h.fix(j)
+}
+
+// top returns the least element.
+func (h *indexHeap) top() int32 { return h.items[0] }
+
+// fix restores the order after j's key changed.
+func (h *indexHeap) fix(j int32) {
+	i := int(h.pos[j])
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !h.less(h.items[i], h.items[parent]) {
+			break
+		}
+		h.swap(i, parent)
+		i = parent
+	}
+	for {
+		c := 2*i + 1
+		if c >= len(h.items) {
+			return
+		}
+		if c+1 < len(h.items) && h.less(h.items[c+1], h.items[c]) {
+			c++
+		}
+		if !h.less(h.items[c], h.items[i]) {
+			return
+		}
+		h.swap(i, c)
+		i = c
+	}
+}
+
+// swap exchanges two entries and their recorded positions.
+func (h *indexHeap) swap(a, b int) {
+	h.items[a], h.items[b] = h.items[b], h.items[a]
+	h.pos[h.items[a]] = int32(a)
+	h.pos[h.items[b]] = int32(b)
 }
