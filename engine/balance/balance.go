@@ -182,9 +182,6 @@ func (t *Table) mapBased() bool {
 	return false
 }
 
-// Servers returns the number of servers the table describes.
-func (t *Table) Servers() int { return len(t.servers) }
-
 // NewPicker returns a Picker for one event loop. prev is the loop's Picker
 // for the previous Table of the same backend, or nil: when the server count
 // is unchanged, the new Picker carries on prev's rotation (for roundrobin,

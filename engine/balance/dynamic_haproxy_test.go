@@ -124,9 +124,49 @@ func runDynamic(t *testing.T, bin, balance string, steps []dynamicStep) {
 	}
 }
 
+// TestHAProxyStaticWeights checks Dynamic against haproxy: `set weight`
+// to a value other than 0% and 100% succeeds only for dynamic algorithms.
+func TestHAProxyStaticWeights(t *testing.T) {
+	bin, err := exec.LookPath("haproxy")
+	if err != nil {
+		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "stats.sock")
+	var cfg strings.Builder
+	fmt.Fprintf(&cfg, "global\n    stats socket %s level admin\n", sock)
+	cfg.WriteString("defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n")
+	port := freePort(t)
+	fmt.Fprintf(&cfg, "frontend f\n    bind 127.0.0.1:%d\n    default_backend b0\n", port)
+	for k, b := range every {
+		arg := map[config.Algo]string{config.URLParam: " id", config.Hdr: "(x-user)"}[b.Algo]
+		fmt.Fprintf(&cfg, "backend b%d\n    balance %s%s\n    server s 127.0.0.1:1 weight 3\n", k, name(b), arg)
+	}
+	path := filepath.Join(dir, "w.cfg")
+	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startHAProxy(t, bin, path, []int{port})
+	for k, b := range every {
+		reply := runtimeReply(t, sock, fmt.Sprintf("set weight b%d/s 2", k))
+		if accepted := reply == ""; accepted != Dynamic(b.Algo) {
+			t.Errorf("%s: haproxy replied %q, Dynamic = %v", name(b), reply, Dynamic(b.Algo))
+		}
+	}
+}
+
 // runtimeCommand sends one command to haproxy's stats socket and fails on
 // a reply other than an empty line.
 func runtimeCommand(t *testing.T, sock, cmd string) {
+	t.Helper()
+	if r := runtimeReply(t, sock, cmd); r != "" {
+		t.Fatalf("%s: %s", cmd, r)
+	}
+}
+
+// runtimeReply sends one command to haproxy's stats socket and returns its
+// reply without surrounding white space.
+func runtimeReply(t *testing.T, sock, cmd string) string {
 	t.Helper()
 	c, err := net.DialTimeout("unix", sock, 2*time.Second)
 	if err != nil {
@@ -141,7 +181,5 @@ func runtimeCommand(t *testing.T, sock, cmd string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := strings.TrimSpace(string(reply)); r != "" {
-		t.Fatalf("%s: %s", cmd, r)
-	}
+	return strings.TrimSpace(string(reply))
 }
