@@ -109,6 +109,8 @@ func diffScenarios() []diffScenario {
 		hdrs = append(hdrs, diffRequest{target: "/", header: fmt.Sprintf("X-User: id%d, other", i*13)})
 		hosts = append(hosts, diffRequest{target: "/", header: fmt.Sprintf("Host: www%d.site%d.example:8080", i, i%9)})
 	}
+	uris = append(uris, diffRequest{target: "http://test/abs/path/x?y=1"}, diffRequest{target: "/a?b=/c/d/e"},
+		diffRequest{target: "/"}, diffRequest{target: "/%2F/x"})
 	params = append(params, diffRequest{target: "/p?nouser=1"}, diffRequest{target: "/p"}, diffRequest{target: "/p?user="},
 		diffRequest{target: "/p?xuser=3&user=7"}, diffRequest{target: "/p?a=1"}, diffRequest{target: "/p?a=2"})
 	hdrs = append(hdrs, diffRequest{target: "/"}, diffRequest{target: "/", header: "X-User:"}, diffRequest{target: "/"},
