@@ -98,7 +98,8 @@ type Table struct {
 	eweight []int32
 	// smap is HAProxy's server map for static-rr and the hash algorithms:
 	// each server appears as many times as its weight divided by the GCD,
-	// spread smoothly. mapUsed is the number of servers it was built from.
+	// spread smoothly. mapUsed is HAProxy's count of servers in use (1 when
+	// the first backup stands in); the hash algorithms skip hashing at 1.
 	smap    []int32
 	mapUsed int
 	// cum holds, for random, the running sum of the effective weights of
@@ -111,9 +112,13 @@ type Table struct {
 type Picker interface {
 	// Pick returns the index of the server for a request with key k, or
 	// None or Full. avoid is the index of a server to avoid when another
-	// one can take the request (a redispatch after failures on it), or -1.
+	// one can take the request (a redispatch after failures on it), or -1;
+	// the hash algorithms ignore it, as HAProxy's map-based hashing does.
 	// k is read only during the call; the hash algorithms need it, the
-	// others ignore it and accept nil.
+	// others ignore it and accept nil. A hash that lands on a server at its
+	// maxconn still returns that server (the request waits in its queue);
+	// Full comes only from the other algorithms and from the hash
+	// algorithms' round-robin fallback.
 	Pick(k *Key, avoid int) int
 }
 
