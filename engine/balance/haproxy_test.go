@@ -145,9 +145,12 @@ func diffScenarios() []diffScenario {
 	}
 }
 
+// loopback is the client address of requests sent without a source.
+var loopback = netip.MustParseAddr("127.0.0.1")
+
 // diffKey is the Key the engine would build for r.
 func diffKey(r diffRequest, b config.Balance) Key {
-	k := Key{Target: []byte(r.target), Src: netip.MustParseAddr("127.0.0.1")}
+	k := Key{Target: []byte(r.target), Src: loopback}
 	if r.src != "" {
 		k.Src = netip.MustParseAddr(r.src)
 	}

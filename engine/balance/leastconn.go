@@ -7,8 +7,11 @@ package balance
 // its usable servers in a list in that order (a chosen server, one that
 // comes up and one whose weight changes go to the tail) and takes the
 // first server of lowest key in it, which gives HAProxy's order for
-// requests that do not overlap. A scan stops at the first idle server;
-// under load it reads every server's counters.
+// requests that do not overlap. HAProxy also requeues a server when one of
+// its requests ends, which a loop does not see, so with overlapping
+// requests the order among equally loaded servers can differ from
+// HAProxy's; the load comparison does not. A scan stops at the first idle
+// server; under load it reads every server's counters.
 type lcPicker struct {
 	t *Table
 	// next and prev link the usable active servers, by index, in the order
