@@ -15,7 +15,9 @@
 // balancing (persistence may still send it traffic, which is not this
 // package's concern), Maint and Down servers are never chosen, and backup
 // servers are used only when no active server is usable, and then only the
-// first usable one (HAProxy's behaviour without `option allbackups`).
+// first usable one (HAProxy's behaviour without `option allbackups`; its
+// server map, which static-rr and the hash algorithms share, lets later
+// backups compete for the first one's slots, and so does this package).
 package balance
 
 import (
