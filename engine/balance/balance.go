@@ -1,0 +1,240 @@
+// Package balance chooses a server for a request, with HAProxy 2.6's
+// load-balancing algorithms: roundrobin, static-rr, leastconn, first,
+// random, source, uri, url_param and hdr(name).
+//
+// The control plane builds a Table, an immutable description of one
+// backend's servers (weights, states, backup flags, maxconn), whenever they
+// change, and publishes it in the backend's snapshot. Each event loop keeps
+// one Picker per backend, made from the current Table with Table.NewPicker
+// and remade when the loop sees a new Table; the Picker holds the loop's
+// rotation state, so Pick needs no lock and allocates nothing. Live
+// connection counts are in Counters, shared by every loop and every Table of
+// the backend, so a new Table never resets them.
+//
+// As in HAProxy, a weight of 0 or the Drain state keeps a server out of
+// balancing (persistence may still send it traffic, which is not this
+// package's concern), Maint and Down servers are never chosen, and backup
+// servers are used only when no active server is usable, and then only the
+// first usable one (HAProxy's behaviour without `option allbackups`; its
+// server map, which static-rr and the hash algorithms share, lets later
+// backups compete for the first one's slots, and so does this package).
+package balance
+
+import (
+	"errors"
+
+	"tether/engine/config"
+)
+
+// State is a server's administrative and operational state as balancing sees
+// it.
+type State uint8
+
+const (
+	// Ready servers take new traffic.
+	Ready State = iota
+	// Drain servers keep persistent traffic but are never chosen by
+	// balancing.
+	Drain
+	// Maint servers are stopped by the administrator.
+	Maint
+	// Down servers failed their health checks.
+	Down
+)
+
+// Server describes one server of a backend, at the index it has in the
+// backend (the order of the configuration, which is HAProxy's id order).
+type Server struct {
+	// Weight is the effective user weight, 0..256 (configured, then changed
+	// by `set weight`, slow start or agents). 0 keeps the server out of
+	// balancing.
+	Weight int
+	// InitWeight is the configured weight (HAProxy's initial weight).
+	// static-rr and the hash algorithms divide weights by the greatest
+	// common divisor of all servers' InitWeight, as HAProxy does at start,
+	// which changes which server a hash lands on.
+	InitWeight int
+	// State is the server's state; only Ready servers are chosen.
+	State State
+	// Backup marks a backup server.
+	Backup bool
+	// MaxConn is the server's maxconn; 0 means unlimited.
+	MaxConn int
+	// MaxQueue is the server's maxqueue; 0 means unlimited. leastconn
+	// counts a server with a maxconn as full when its connections plus
+	// queued requests reach MaxConn+MaxQueue, adding 0 for unlimited, as
+	// HAProxy does.
+	MaxQueue int
+}
+
+// Results of Pick that are not a server index.
+const (
+	// None means no server is usable: answer 503.
+	None = -1
+	// Full means usable servers exist but every one is at its maxconn: queue
+	// the request in the backend until a connection is released.
+	Full = -2
+)
+
+// Errors of NewTable.
+var (
+	ErrWeight   = errors.New("balance: server weight out of 0..256")
+	ErrCounters = errors.New("balance: counters do not cover every server")
+)
+
+// Table is the immutable balancing description of one backend. It is safe
+// for concurrent use; build a new one when a server's weight, state, backup
+// flag or maxconn changes.
+type Table struct {
+	bal      config.Balance
+	servers  []Server
+	counters *Counters
+
+	// active lists the usable active servers by index; fbck is the first
+	// usable backup server, or -1. Pickers use fbck only when active is
+	// empty.
+	active []int32
+	fbck   int
+	// eweight is each server's effective weight in HAProxy's dynamic
+	// scale (user weight times 16), 0 when not usable.
+	eweight []int32
+	// smap is HAProxy's server map for static-rr and the hash algorithms:
+	// each server appears as many times as its weight divided by the GCD,
+	// spread smoothly. mapUsed is HAProxy's count of servers in use (1 when
+	// the first backup stands in); the hash algorithms skip hashing at 1.
+	smap    []int32
+	mapUsed int
+	// cum holds, for random, the running sum of the effective weights of
+	// active, for drawing servers in proportion to their weights.
+	cum []uint64
+}
+
+// Picker chooses servers for the requests of one event loop. It is not safe
+// for concurrent use: each loop has its own, made by Table.NewPicker.
+type Picker interface {
+	// Pick returns the index of the server for a request with key k, or
+	// None or Full. avoid is the index of a server to avoid when another
+	// one can take the request (a redispatch after failures on it), or -1;
+	// the hash algorithms ignore it, as HAProxy's map-based hashing does.
+	// k is read only during the call; the hash algorithms need it, the
+	// others ignore it and accept nil. A hash that lands on a server at its
+	// maxconn still returns that server (the request waits in its queue);
+	// Full comes only from the other algorithms and from the hash
+	// algorithms' round-robin fallback.
+	Pick(k *Key, avoid int) int
+}
+
+// scale is HAProxy's BE_WEIGHT_SCALE: effective weights of the dynamic
+// algorithms are user weights times 16.
+const scale = 16
+
+// maxWeight is the largest user weight.
+const maxWeight = 256
+
+// NewTable builds the description of a backend balanced by b over servers,
+// reading live connection counts from c, which must have a slot for every
+// server. servers is copied.
+func NewTable(b config.Balance, servers []Server, c *Counters) (*Table, error) {
+	if c == nil || len(c.slots) < len(servers) {
+		return nil, ErrCounters
+	}
+	t := &Table{
+		bal:      b,
+		servers:  append([]Server(nil), servers...),
+		counters: c,
+		fbck:     -1,
+		eweight:  make([]int32, len(servers)),
+	}
+	for i, s := range t.servers {
+		if s.Weight < 0 || s.Weight > maxWeight || s.InitWeight < 0 || s.InitWeight > maxWeight {
+			return nil, ErrWeight
+		}
+		if !s.usable() {
+			continue
+		}
+		t.eweight[i] = int32(s.Weight * scale)
+		switch {
+		case !s.Backup:
+			t.active = append(t.active, int32(i))
+		case t.fbck < 0:
+			t.fbck = i
+		}
+	}
+	if t.mapBased() {
+		t.buildMap()
+	}
+	if b.Algo == config.Random {
+		var sum uint64
+		for _, i := range t.active {
+			sum += uint64(t.eweight[i])
+			t.cum = append(t.cum, sum)
+		}
+	}
+	return t, nil
+}
+
+// usable reports whether balancing may choose s (HAProxy's
+// srv_willbe_usable).
+func (s *Server) usable() bool {
+	return s.Weight > 0 && s.State == Ready
+}
+
+// mapBased reports whether the algorithm looks servers up in HAProxy's
+// server map.
+func (t *Table) mapBased() bool {
+	switch t.bal.Algo {
+	case config.StaticRR, config.Source, config.URI, config.URLParam, config.Hdr:
+		return true
+	}
+	return false
+}
+
+// NewPicker returns a Picker for one event loop. prev is the loop's Picker
+// for the previous Table of the same backend, or nil: when the server count
+// is unchanged, the new Picker carries on prev's rotation (for roundrobin,
+// weight and state changes are applied as HAProxy applies them to a running
+// rotation). NewPicker allocates; call it when the loop first sees t, not
+// per request.
+func (t *Table) NewPicker(prev Picker) Picker {
+	switch t.bal.Algo {
+	case config.RoundRobin:
+		p, _ := prev.(*rrPicker)
+		return newRRPicker(t, p)
+	case config.LeastConn:
+		p, _ := prev.(*lcPicker)
+		return newLCPicker(t, p)
+	case config.First:
+		return &firstPicker{t: t}
+	case config.Random:
+		return newRandomPicker(t)
+	default:
+		p := &mapPicker{t: t}
+		if old, ok := prev.(*mapPicker); ok {
+			p.rr = old.rr
+		}
+		return p
+	}
+}
+
+// Dynamic reports whether HAProxy lets weights of a backend balanced by a
+// change at run time (`set weight` to values other than 0% and 100%):
+// static-rr and the map-based hash algorithms are static.
+func Dynamic(a config.Algo) bool {
+	switch a {
+	case config.RoundRobin, config.LeastConn, config.First, config.Random:
+		return true
+	}
+	return false
+}
+
+// full reports whether server i has no free connection slot by HAProxy's
+// rule for roundrobin, static-rr, first and random: it has a maxconn and
+// either requests are queued for it or its connections reached maxconn.
+func (t *Table) full(i int) bool {
+	s := &t.servers[i]
+	if s.MaxConn == 0 {
+		return false
+	}
+	c := &t.counters.slots[i]
+	return c.queued.Load() > 0 || int(c.active.Load()) >= s.MaxConn
+}

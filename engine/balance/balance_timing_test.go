@@ -1,0 +1,79 @@
+package balance
+
+import (
+	"strconv"
+	"testing"
+
+	"tether/engine/config"
+)
+
+// benchServers returns n ready servers with weights 1 to 5.
+func benchServers(n int) []Server {
+	s := make([]Server, n)
+	for i := range s {
+		s[i] = w(i%5 + 1)
+	}
+	return s
+}
+
+func BenchmarkPick(b *testing.B) {
+	keys := make([]*Key, 1024)
+	for i := range keys {
+		keys[i] = keyN(i)
+	}
+	for _, bal := range every {
+		for _, n := range []int{2, 100, 10000} {
+			b.Run(name(bal)+"/"+strconv.Itoa(n), func(b *testing.B) {
+				tab, c := mustTable(b, bal, benchServers(n)...)
+				p := tab.NewPicker(nil)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					s := p.Pick(keys[i&1023], -1)
+					c.Take(s)
+					c.Release(s)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkLeastConnLoaded measures leastconn's worst case: every server
+// busy, so a pick reads every server's counters.
+func BenchmarkLeastConnLoaded(b *testing.B) {
+	for _, n := range []int{2, 100, 10000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			tab, c := mustTable(b, config.Balance{Algo: config.LeastConn}, benchServers(n)...)
+			for i := 0; i < n; i++ {
+				c.Take(i)
+			}
+			p := tab.NewPicker(nil)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				s := p.Pick(nil, -1)
+				c.Take(s)
+				c.Release(s)
+			}
+		})
+	}
+}
+
+func BenchmarkNewTable(b *testing.B) {
+	for _, bal := range []config.Balance{{Algo: config.RoundRobin}, {Algo: config.StaticRR}} {
+		for _, n := range []int{2, 100, 10000} {
+			b.Run(name(bal)+"/"+strconv.Itoa(n), func(b *testing.B) {
+				servers := benchServers(n)
+				c := NewCounters(n)
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					tab, err := NewTable(bal, servers, c)
+					if err != nil {
+						b.Fatal(err)
+					}
+					tab.NewPicker(nil)
+				}
+			})
+		}
+	}
+}

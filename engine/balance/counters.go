@@ -1,0 +1,48 @@
+package balance
+
+import "sync/atomic"
+
+// Counters holds the live connection and queue counts of a backend's
+// servers, by server index. The engine owns it and keeps the same Counters
+// across every Table of the backend, so weight and state changes never reset
+// the counts. It is safe for concurrent use: every loop updates it with
+// atomic operations.
+//
+// leastconn, first, random and maxconn checks read these counts; the engine
+// must call Take when a request is assigned to a server and Release when
+// that request is over, and Enqueue/Dequeue around the time a request waits
+// in a server's queue.
+type Counters struct {
+	slots []slot
+}
+
+// slot is one server's counters, padded to a cache line so that loops
+// updating different servers do not share one.
+type slot struct {
+	active atomic.Int32 // requests assigned to the server and not released
+	queued atomic.Int32 // requests waiting in the server's queue
+	_      [56]byte
+}
+
+// NewCounters returns zeroed counters for n servers.
+func NewCounters(n int) *Counters {
+	return &Counters{slots: make([]slot, n)}
+}
+
+// Take counts a request assigned to server i.
+func (c *Counters) Take(i int) { c.slots[i].active.Add(1) }
+
+// Release uncounts a request of server i that is over.
+func (c *Counters) Release(i int) { c.slots[i].active.Add(-1) }
+
+// Enqueue counts a request waiting in server i's queue.
+func (c *Counters) Enqueue(i int) { c.slots[i].queued.Add(1) }
+
+// Dequeue uncounts a request that left server i's queue.
+func (c *Counters) Dequeue(i int) { c.slots[i].queued.Add(-1) }
+
+// Active returns the number of requests assigned to server i.
+func (c *Counters) Active(i int) int { return int(c.slots[i].active.Load()) }
+
+// Queued returns the number of requests waiting in server i's queue.
+func (c *Counters) Queued(i int) int { return int(c.slots[i].queued.Load()) }

@@ -1,0 +1,211 @@
+package balance
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"tether/engine/config"
+)
+
+// holdOrigin is an origin server whose requests to /hold/<id> report their
+// arrival and wait until the test opens their gate.
+type holdOrigin struct {
+	mu       sync.Mutex
+	arrivals map[string]chan string // id -> name of the server that got it
+	gates    map[string]chan struct{}
+}
+
+// expect prepares the channels of a held request.
+func (h *holdOrigin) expect(id string) (arrival chan string, gate chan struct{}) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	arrival, gate = make(chan string, 1), make(chan struct{})
+	h.arrivals[id], h.gates[id] = arrival, gate
+	return arrival, gate
+}
+
+// handler answers as server name.
+func (h *holdOrigin) handler(name string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id, ok := strings.CutPrefix(r.URL.Path, "/hold/"); ok {
+			h.mu.Lock()
+			arrival, gate := h.arrivals[id], h.gates[id]
+			h.mu.Unlock()
+			arrival <- name
+			select {
+			case <-gate:
+			case <-time.After(10 * time.Second):
+			}
+		}
+		io.WriteString(w, name)
+	})
+}
+
+// TestHAProxyUnderLoad holds some requests open on the servers while others
+// are balanced, so that connection counts and maxconn matter, and checks
+// that haproxy and Pick choose the same servers. For leastconn, HAProxy
+// orders equally loaded servers by when their count last changed, releases
+// included, which a loop's Picker does not see; there both choices must be
+// among the least loaded servers, and the model follows haproxy's.
+func TestHAProxyUnderLoad(t *testing.T) {
+	bin, err := exec.LookPath("haproxy")
+	if err != nil {
+		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")
+	}
+	script := "h1 h2 h3 h4 h5 h6 r r f2 r f1 h7 r r f3 f4 r r h8 h9 r f5 f6 f7 r r r f8 r f9 r r"
+	for _, c := range []struct {
+		balance string
+		servers []string
+	}{
+		{"leastconn", []string{"weight 3", "weight 1", "weight 2"}},
+		{"leastconn", []string{"weight 3 maxconn 2", "weight 1", "weight 2 maxconn 1"}},
+		{"first", []string{"maxconn 2", "maxconn 1", "maxconn 3", ""}},
+		{"roundrobin", []string{"weight 2 maxconn 1", "weight 1", "weight 3 maxconn 2"}},
+		{"static-rr", []string{"weight 2 maxconn 1", "weight 1", "weight 3 maxconn 2"}},
+	} {
+		t.Run(c.balance+"/"+strings.Join(c.servers, ","), func(t *testing.T) {
+			runLoaded(t, bin, c.balance, c.servers, strings.Fields(script))
+		})
+	}
+}
+
+// runLoaded runs one scenario of TestHAProxyUnderLoad: "hN" holds request
+// N open, "fN" finishes it, "r" sends a request answered at once.
+func runLoaded(t *testing.T, bin, balance string, opts []string, script []string) {
+	origin := &holdOrigin{arrivals: map[string]chan string{}, gates: map[string]chan struct{}{}}
+	names := make([]string, len(opts))
+	port := freePort(t)
+	var cfg strings.Builder
+	cfg.WriteString("global\n    nbthread 1\ndefaults\n    mode http\n    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n    timeout queue 10s\n")
+	fmt.Fprintf(&cfg, "listen l\n    bind 127.0.0.1:%d\n    balance %s\n", port, balance)
+	for i, o := range opts {
+		names[i] = "s" + strconv.Itoa(i+1)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Handler: origin.handler(names[i])}
+		go srv.Serve(ln)
+		t.Cleanup(func() { srv.Close() })
+		fmt.Fprintf(&cfg, "    server %s %s %s\n", names[i], ln.Addr(), o)
+	}
+	model, err := config.Parse(config.File{Name: "load.cfg", Data: []byte(cfg.String())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "load.cfg")
+	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startHAProxy(t, bin, path, []int{port})
+
+	px := model.Backend("l")
+	srv := serversOf(px)
+	counters := NewCounters(len(srv))
+	tab, err := NewTable(px.Balance, srv, counters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := tab.NewPicker(nil)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	held := map[string]int{}       // id -> server
+	done := map[string]chan bool{} // id -> closed when the client read the response
+	for n, step := range script {
+		id := step[1:]
+		switch step[0] {
+		case 'h':
+			arrival, gate := origin.expect(id)
+			t.Cleanup(func() {
+				select {
+				case <-gate:
+				default:
+					close(gate)
+				}
+			})
+			finished := make(chan bool, 1)
+			done[id] = finished
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			io.WriteString(c, "GET /hold/"+id+" HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+			go func() {
+				b, _ := io.ReadAll(c)
+				finished <- strings.HasPrefix(string(b), "HTTP/1.1 200")
+			}()
+			want := p.Pick(&Key{Src: loopback}, -1)
+			select {
+			case got := <-arrival:
+				want = agree(t, tab, names, got, want)
+			case <-time.After(5 * time.Second):
+				t.Fatalf("step %d %s: no server got the request; Pick chose %d", n, step, want)
+			}
+			counters.Take(want)
+			held[id] = want
+		case 'f':
+			origin.mu.Lock()
+			close(origin.gates[id])
+			origin.mu.Unlock()
+			if ok := <-done[id]; !ok {
+				t.Fatalf("step %d %s: held request failed", n, step)
+			}
+			counters.Release(held[id])
+		case 'r':
+			got := send(t, addr, diffRequest{target: "/"})
+			agree(t, tab, names, got, p.Pick(&Key{Src: loopback}, -1))
+		}
+	}
+}
+
+// agree checks that haproxy's choice got matches Pick's choice want and
+// returns the index of got. For leastconn it accepts any server of the least
+// load key.
+func agree(t *testing.T, tab *Table, names []string, got string, want int) int {
+	t.Helper()
+	if pickName(names, want) == got {
+		return want
+	}
+	i := slices.Index(names, got)
+	if tab.bal.Algo != config.LeastConn || i < 0 || want < 0 {
+		t.Fatalf("haproxy chose %s, Pick chose %d", got, want)
+	}
+	least := -1
+	for _, s := range tab.active {
+		if k, ok := lcKey(tab, int(s)); ok && (least < 0 || k < least) {
+			least = k
+		}
+	}
+	if k, ok := lcKey(tab, i); !ok || k != least {
+		t.Fatalf("haproxy chose %s, not among the least loaded servers (key %d)", got, least)
+	}
+	if k, ok := lcKey(tab, want); !ok || k != least {
+		t.Fatalf("Pick chose %d, not among the least loaded servers (key %d)", want, least)
+	}
+	return i
+}
+
+// lcKey is HAProxy's leastconn key of server i; ok is false when the server
+// is full.
+func lcKey(tab *Table, i int) (key int, ok bool) {
+	s := &tab.servers[i]
+	n := tab.counters.Active(i) + tab.counters.Queued(i)
+	if s.MaxConn > 0 && n >= s.MaxConn+s.MaxQueue {
+		return 0, false
+	}
+	if n == 0 {
+		return 0, true
+	}
+	return (n + 1) * ewMax / int(tab.eweight[i]), true
+}
