@@ -119,7 +119,7 @@ func (e *Engine) update(backend, srv string, change func(s *server) error) error
 		return err
 	}
 	servers[i] = s
-	b.snap.Store(b.build(servers, sn.dynamic, sn.key))
+	b.snap.Store(b.build(servers, sn.dynamic, sn.key, sn.counters))
 	return nil
 }
 
@@ -176,7 +176,7 @@ func (e *Engine) rebuild(backend string, change func(dynamic *bool, key *string)
 	sn := b.snap.Load()
 	dyn, key := sn.dynamic, sn.key
 	change(&dyn, &key)
-	b.snap.Store(b.build(sn.servers, dyn, key))
+	b.snap.Store(b.build(sn.servers, dyn, key, sn.counters))
 	return nil
 }
 
@@ -213,7 +213,7 @@ func (e *Engine) AddServer(backend string, cs *config.Server) error {
 		s.id++
 	}
 	servers := append(append([]*server(nil), sn.servers...), s)
-	b.snap.Store(b.build(servers, sn.dynamic, sn.key))
+	b.snap.Store(b.build(servers, sn.dynamic, sn.key, nil))
 	return nil
 }
 
@@ -239,6 +239,6 @@ func (e *Engine) DelServer(backend, srv string) error {
 	}
 	s.live.addrGen.Add(1) // idle connections are dropped when next met
 	servers := append(append([]*server(nil), sn.servers[:i]...), sn.servers[i+1:]...)
-	b.snap.Store(b.build(servers, sn.dynamic, sn.key))
+	b.snap.Store(b.build(servers, sn.dynamic, sn.key, nil))
 	return nil
 }

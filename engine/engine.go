@@ -95,7 +95,7 @@ func New(cfg *config.Config) (*Engine, error) {
 			servers[i] = newServer(cs, e.nextSlot, e.start)
 			e.nextSlot++
 		}
-		b.snap.Store(b.build(servers, p.Cookie.Dynamic, p.DynamicCookieKey))
+		b.snap.Store(b.build(servers, p.Cookie.Dynamic, p.DynamicCookieKey, nil))
 		e.backends = append(e.backends, b)
 		e.byName[p.Name] = b
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"tether/engine/accesslog"
+	"tether/engine/balance"
 	"tether/engine/config"
 	"tether/h1"
 	"tether/persist"
@@ -395,38 +396,23 @@ func (cc *clientConn) forwardFor() *config.ForwardFor {
 	return nil
 }
 
-// balance picks a server for the request by round robin among the
-// eligible active servers, else the first usable backup; -1 if none.
-// avoid is a server index to skip when another is eligible.
+// balance picks a server for the request with the backend's algorithm;
+// avoid is a server to avoid when another can take the request, or -1. It
+// returns -1 when no server is usable, or when every usable one is at its
+// maxconn (requests are not queued).
 func (cc *clientConn) balance(avoid int) int {
-	sn := cc.sn
-	n := len(sn.servers)
-	if n == 0 {
+	p := cc.ls.picker(cc.be, cc.sn)
+	key := balance.Key{Src: cc.src.Addr(), Target: cc.URL()}
+	if b := &cc.be.proxy.Balance; b.Algo == config.Hdr {
+		if i := cc.req.Find(cc.head, b.Param, 0); i >= 0 {
+			key.Header = cc.req.Value(cc.head, i)
+		}
+	}
+	i := p.Pick(&key, avoid)
+	if i < 0 {
 		return -1
 	}
-	pos := &cc.ls.rr[cc.be.index]
-	fallback := -1
-	for k := 0; k < n; k++ {
-		i := int((*pos + uint32(k)) % uint32(n))
-		s := sn.servers[i]
-		if s.backup || !s.eligible() {
-			continue
-		}
-		if i == avoid && sn.active > 1 {
-			continue
-		}
-		*pos = uint32(i + 1)
-		return i
-	}
-	for i, s := range sn.servers {
-		if s.backup && s.eligible() {
-			return i
-		}
-		if fallback < 0 && i == avoid && s.eligible() {
-			fallback = i
-		}
-	}
-	return fallback
+	return i
 }
 
 // connect gets a connection to the chosen server: an idle one from the

@@ -8,6 +8,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"tether/engine/accesslog"
+	"tether/engine/balance"
 	"tether/engine/config"
 	"tether/h1"
 	"tether/persist"
@@ -34,6 +35,8 @@ type serverConn struct {
 	ls      *loopState
 	cc      *clientConn
 	srv     *server
+	ctr     *balance.Counters // where the assignment is counted
+	idx     int               // the server's index in ctr
 	addr    netip.AddrPort
 	addrGen uint32
 	state   serverState
@@ -73,6 +76,8 @@ func (s *serverConn) attach(cc *clientConn, srv *server, reused bool) {
 	srv.live.cur.Add(1)
 	srv.live.total.Add(1)
 	cc.be.conns.Add(1)
+	s.ctr, s.idx = cc.sn.counters, cc.rq.Server()
+	s.ctr.Take(s.idx)
 }
 
 // detach unbinds s from its client.
@@ -84,6 +89,8 @@ func (s *serverConn) detach() {
 		}
 		s.srv.live.cur.Add(-1)
 		cc.be.conns.Add(-1)
+		s.ctr.Release(s.idx)
+		s.ctr = nil
 	}
 	s.timer.Stop()
 	s.state = ssIdle

@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"tether/engine/balance"
 	"tether/h1"
 )
 
@@ -20,7 +21,8 @@ type loopState struct {
 	e       *Engine
 	l       *Loop
 	pools   []*Pool  // by server slot; nil until used
-	rr      []uint32 // round-robin position by backend index
+	pickers []balance.Picker // by backend index
+	lbs     []*balance.Table // the table each picker was made from
 	heads   [][]byte // request head buffers not in use
 	free    []*serverConn
 	iov     [][]byte // writev segments being assembled
@@ -37,7 +39,8 @@ func loopStateOf(e *Engine, l *Loop) *loopState {
 	ls := &loopState{
 		e:       e,
 		l:       l,
-		rr:      make([]uint32, len(e.backends)),
+		pickers: make([]balance.Picker, len(e.backends)),
+		lbs:     make([]*balance.Table, len(e.backends)),
 		iov:     make([][]byte, 0, 3*maxChunkRuns+2*h1.MaxEdits+8),
 		scratch: make([]byte, 0, 4096),
 		sizes:   make([]byte, 0, maxChunkRuns*20),
@@ -45,6 +48,16 @@ func loopStateOf(e *Engine, l *Loop) *loopState {
 	ls.clients.next, ls.clients.prev = &ls.clients, &ls.clients
 	l.Data = ls
 	return ls
+}
+
+// picker returns the loop's balancer for backend b as of snapshot sn.
+func (ls *loopState) picker(b *Backend, sn *snapshot) balance.Picker {
+	i := b.index
+	if ls.lbs[i] != sn.lb {
+		ls.pickers[i] = sn.lb.NewPicker(ls.pickers[i])
+		ls.lbs[i] = sn.lb
+	}
+	return ls.pickers[i]
 }
 
 // pool returns the idle pool of the server with slot.

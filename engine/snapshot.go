@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"tether/engine/balance"
 	"tether/engine/config"
 	"tether/persist"
 )
@@ -24,6 +25,7 @@ type Backend struct {
 	proxy *config.Proxy
 	index int // position among the engine's backends, for per-loop state
 	snap  atomic.Pointer[snapshot]
+	lbErr error // the last balancing table error (bad weights)
 	conns atomic.Int64 // connections to the backend's servers being used
 	total atomic.Int64 // requests the backend took
 }
@@ -34,9 +36,10 @@ type Backend struct {
 type snapshot struct {
 	servers  []*server
 	table    *persist.Table
+	lb       *balance.Table
+	counters *balance.Counters // live counts by server index, shared by the snapshots of one server list
 	dynamic  bool   // `cookie ... dynamic` is enabled
 	key      string // dynamic-cookie-key
-	active   int    // servers eligible for load balancing, backups aside
 	warnings []string
 }
 
@@ -52,6 +55,7 @@ type server struct {
 	state     persist.State
 	backup    bool
 	maxConn   int
+	maxQueue  int
 	cookie    string // explicit cookie value, "" without one
 	noDynamic bool   // added at run time: no dynamic cookie until its address changes
 	since     time.Time
@@ -71,15 +75,14 @@ type serverLive struct {
 	addrGen atomic.Uint32 // bumped on an address change: older idle connections are dropped
 }
 
-// eligible reports whether load balancing may pick s.
-func (s *server) eligible() bool { return s.state == persist.Ready && s.weight > 0 }
-
 // usable reports whether a request may be sent to s at all (persistence
 // included): drained servers still take persistent requests.
 func (s *server) usable() bool { return !s.state.Stopped() }
 
 // build makes a snapshot of servers with the backend's cookie settings.
-func (b *Backend) build(servers []*server, dynamic bool, key string) *snapshot {
+// counters are the previous snapshot's when the server list is the same,
+// or nil for a new list.
+func (b *Backend) build(servers []*server, dynamic bool, key string, counters *balance.Counters) *snapshot {
 	opts := b.proxy.Cookie
 	opts.Dynamic = dynamic
 	pb := persist.Backend{
@@ -89,7 +92,11 @@ func (b *Backend) build(servers []*server, dynamic bool, key string) *snapshot {
 		Persist: b.proxy.Options.Persist,
 		Servers: make([]persist.Server, len(servers)),
 	}
-	sn := &snapshot{servers: servers, dynamic: dynamic, key: key}
+	if counters == nil {
+		counters = balance.NewCounters(len(servers))
+	}
+	sn := &snapshot{servers: servers, dynamic: dynamic, key: key, counters: counters}
+	lbs := make([]balance.Server, len(servers))
 	for i, s := range servers {
 		pb.Servers[i] = persist.Server{
 			Cookie:    s.cookie,
@@ -98,11 +105,18 @@ func (b *Backend) build(servers []*server, dynamic bool, key string) *snapshot {
 			State:     s.state,
 			NoDynamic: s.noDynamic,
 		}
-		if !s.backup && s.eligible() {
-			sn.active++
-		}
+		lbs[i] = balance.Server{Weight: s.weight, InitWeight: s.iweight, State: lbState(s.state),
+			Backup: s.backup, MaxConn: s.maxConn, MaxQueue: s.maxQueue}
 	}
 	sn.table, sn.warnings = persist.Build(&pb)
+	lb, err := balance.NewTable(b.proxy.Balance, lbs, counters)
+	if err != nil {
+		// Weights are checked by the configuration and the control
+		// methods; keep balancing over no server rather than fail.
+		b.lbErr = err
+		lb, _ = balance.NewTable(b.proxy.Balance, nil, balance.NewCounters(0))
+	}
+	sn.lb = lb
 	return sn
 }
 
@@ -114,7 +128,8 @@ func newServer(cs *config.Server, slot int, now time.Time) *server {
 		weight:  cs.Weight,
 		iweight: cs.Weight,
 		backup:  cs.Backup,
-		maxConn: cs.MaxConn,
+		maxConn:  cs.MaxConn,
+		maxQueue: cs.MaxQueue,
 		since:   now,
 		live:    &serverLive{slot: slot},
 	}
@@ -143,4 +158,17 @@ func (s *server) setAddr(ap netip.AddrPort) {
 func (s *server) clone() *server {
 	c := *s
 	return &c
+}
+
+// lbState converts a server state for balancing.
+func lbState(st persist.State) balance.State {
+	switch st {
+	case persist.Drain:
+		return balance.Drain
+	case persist.Maint:
+		return balance.Maint
+	case persist.Down:
+		return balance.Down
+	}
+	return balance.Ready
 }
