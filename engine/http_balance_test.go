@@ -27,9 +27,13 @@ func TestHTTPBalanceAlgorithms(t *testing.T) {
 		check   func(t *testing.T, served []string)
 	}{
 		{"roundrobin", []int{2, 1, 1}, func(int) string { return "GET / HTTP/1.1\r\nHost: x\r\n\r\n" },
-			func(t *testing.T, served []string) { wantCounts(t, served, map[string]int{"s1": 20, "s2": 10, "s3": 10}) }},
+			func(t *testing.T, served []string) {
+				wantCounts(t, served, map[string]int{"s1": 20, "s2": 10, "s3": 10})
+			}},
 		{"static-rr", []int{1, 1, 2}, func(int) string { return "GET / HTTP/1.1\r\nHost: x\r\n\r\n" },
-			func(t *testing.T, served []string) { wantCounts(t, served, map[string]int{"s1": 10, "s2": 10, "s3": 20}) }},
+			func(t *testing.T, served []string) {
+				wantCounts(t, served, map[string]int{"s1": 10, "s2": 10, "s3": 20})
+			}},
 		{"first", []int{1, 1, 1}, func(int) string { return "GET / HTTP/1.1\r\nHost: x\r\n\r\n" },
 			func(t *testing.T, served []string) { wantCounts(t, served, map[string]int{"s1": 40}) }},
 		{"source", []int{1, 1, 1}, func(int) string { return "GET / HTTP/1.1\r\nHost: x\r\n\r\n" },

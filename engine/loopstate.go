@@ -20,10 +20,10 @@ const (
 type loopState struct {
 	e       *Engine
 	l       *Loop
-	pools   []*Pool  // by server slot; nil until used
+	pools   []*Pool          // by server slot; nil until used
 	pickers []balance.Picker // by backend index
 	lbs     []*balance.Table // the table each picker was made from
-	heads   [][]byte // request head buffers not in use
+	heads   [][]byte         // request head buffers not in use
 	free    []*serverConn
 	iov     [][]byte // writev segments being assembled
 	scratch []byte   // response rewrites, emitted before the callback returns

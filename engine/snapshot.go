@@ -25,7 +25,7 @@ type Backend struct {
 	proxy *config.Proxy
 	index int // position among the engine's backends, for per-loop state
 	snap  atomic.Pointer[snapshot]
-	lbErr error // the last balancing table error (bad weights)
+	lbErr error        // the last balancing table error (bad weights)
 	conns atomic.Int64 // connections to the backend's servers being used
 	total atomic.Int64 // requests the backend took
 }
@@ -38,8 +38,8 @@ type snapshot struct {
 	table    *persist.Table
 	lb       *balance.Table
 	counters *balance.Counters // live counts by server index, shared by the snapshots of one server list
-	dynamic  bool   // `cookie ... dynamic` is enabled
-	key      string // dynamic-cookie-key
+	dynamic  bool              // `cookie ... dynamic` is enabled
+	key      string            // dynamic-cookie-key
 	warnings []string
 }
 
@@ -123,15 +123,15 @@ func (b *Backend) build(servers []*server, dynamic bool, key string, counters *b
 // newServer makes the first snapshot entry of a configured server.
 func newServer(cs *config.Server, slot int, now time.Time) *server {
 	s := &server{
-		name:    cs.Name,
-		id:      cs.ID,
-		weight:  cs.Weight,
-		iweight: cs.Weight,
-		backup:  cs.Backup,
+		name:     cs.Name,
+		id:       cs.ID,
+		weight:   cs.Weight,
+		iweight:  cs.Weight,
+		backup:   cs.Backup,
 		maxConn:  cs.MaxConn,
 		maxQueue: cs.MaxQueue,
-		since:   now,
-		live:    &serverLive{slot: slot},
+		since:    now,
+		live:     &serverLive{slot: slot},
 	}
 	if cs.CookieSet {
 		s.cookie = cs.Cookie
