@@ -25,9 +25,9 @@ type loopState struct {
 	lbs     []*balance.Table // the table each picker was made from
 	heads   [][]byte         // request head buffers not in use
 	free    []*serverConn
-	iov     [][]byte // writev segments being assembled
-	scratch []byte   // response rewrites, emitted before the callback returns
-	sizes   []byte   // chunk size lines, emitted before the callback returns
+	iov     [][]byte   // writev segments being assembled
+	scratch []byte     // response rewrites, emitted before the callback returns
+	sizes   []byte     // chunk size lines, emitted before the callback returns
 	clients clientConn // sentinel of the ring of client connections
 	queue   clientConn // sentinel of the queue of waiting requests
 	qtimer  Timer      // retries the queue while it is not empty
