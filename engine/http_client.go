@@ -32,6 +32,7 @@ const (
 	csIdle     clientState = iota // between requests, nothing received
 	csHead                        // receiving a request head
 	csConnect                     // head complete; getting a server connection
+	csQueue                       // waiting for a server slot (maxconn)
 	csExchange                    // request sent or streaming; response pending or streaming
 	csTunnel                      // the connection became a tunnel
 	csClosing                     // closing once flushed
@@ -78,7 +79,11 @@ type clientConn struct {
 	tHead time.Time // request head complete
 	tConn time.Time // server connection ready
 
-	prev, next *clientConn // the loop's ring of client connections
+	queued int       // the server waited for, or balance.Full for any
+	tQueue time.Time // when the request started waiting
+
+	prev, next   *clientConn // the loop's ring of client connections
+	qprev, qnext *clientConn // the loop's queue of waiting requests
 }
 
 func newClientConn(e *Engine, ls *loopState, fe *frontend, c gnet.Conn) *clientConn {
@@ -136,6 +141,7 @@ func (cc *clientConn) OnClose(_ gnet.Conn, err error) {
 // uncounts it; the socket is closed or being closed.
 func (cc *clientConn) release() {
 	cc.timer.Stop()
+	cc.dequeue()
 	cc.valve.Close()
 	if up := cc.up; up != nil {
 		cc.up = nil
@@ -163,13 +169,30 @@ func (cc *clientConn) drain() {
 
 // closeNow closes the client connection (asynchronously).
 func (cc *clientConn) closeNow() {
+	if cc.dropPaused() {
+		return
+	}
 	cc.state = csClosing
 	cc.timer.Stop()
 	_ = cc.c.Close()
 }
 
+// dropPaused closes a client whose socket is held by its Valve (no gnet
+// connection, so no OnClose follows) and reports whether it did.
+func (cc *clientConn) dropPaused() bool {
+	if !cc.valve.Paused() {
+		return false
+	}
+	cc.state = csClosing
+	cc.release()
+	return true
+}
+
 // closeFlushed closes the connection once its output is written.
 func (cc *clientConn) closeFlushed() {
+	if cc.dropPaused() {
+		return
+	}
 	cc.state = csClosing
 	cc.timer.Stop()
 	d := cc.fe.timeouts.Client
@@ -209,6 +232,8 @@ func (cc *clientConn) expire() {
 		cc.sendRaw(&reply408)
 	case csConnect:
 		cc.connect()
+	case csQueue:
+		cc.queueTimeout()
 	case csExchange:
 		cc.rec.Term = accesslog.TermClientTimeout
 		cc.closeNow()
@@ -302,18 +327,25 @@ func (cc *clientConn) start() {
 		cc.fail(&reply500, accesslog.TermInternal, accesslog.FinishRequest)
 		return
 	}
-	i := cc.rq.Server()
-	if i < 0 {
-		if i = cc.balance(-1); i < 0 {
-			cc.fail(&reply503, accesslog.TermServerAbort, accesslog.FinishConnect)
-			return
-		}
-		cc.rq.Balanced(i)
-	}
-	cc.srv = sn.servers[i]
 	cc.tries = be.proxy.Retries
 	cc.fresh = cc.nreq == 1
 	cc.rec.Retries, cc.rec.Redisp = 0, false
+	i := cc.rq.Server()
+	if i < 0 {
+		switch i = cc.balance(-1); i {
+		case balance.None:
+			cc.fail(&reply503, accesslog.TermServerAbort, accesslog.FinishConnect)
+			return
+		case balance.Full:
+			cc.enqueue(balance.Full)
+			return
+		}
+		cc.rq.Balanced(i)
+	} else if cc.full(i) {
+		cc.enqueue(i)
+		return
+	}
+	cc.srv = sn.servers[i]
 	cc.connect()
 }
 
@@ -398,8 +430,8 @@ func (cc *clientConn) forwardFor() *config.ForwardFor {
 
 // balance picks a server for the request with the backend's algorithm;
 // avoid is a server to avoid when another can take the request, or -1. It
-// returns -1 when no server is usable, or when every usable one is at its
-// maxconn (requests are not queued).
+// returns balance.None when no server is usable and balance.Full when
+// every usable one is at its maxconn.
 func (cc *clientConn) balance(avoid int) int {
 	p := cc.ls.picker(cc.be, cc.sn)
 	key := balance.Key{Src: cc.src.Addr(), Target: cc.URL()}
@@ -408,11 +440,7 @@ func (cc *clientConn) balance(avoid int) int {
 			key.Header = cc.req.Value(cc.head, i)
 		}
 	}
-	i := p.Pick(&key, avoid)
-	if i < 0 {
-		return -1
-	}
-	return i
+	return p.Pick(&key, avoid)
 }
 
 // connect gets a connection to the chosen server: an idle one from the
@@ -477,7 +505,7 @@ func (cc *clientConn) connectFailed(error) {
 	}
 	if redisp {
 		old := cc.rq.Server()
-		if i := cc.balance(old); i >= 0 {
+		if i := cc.balance(old); i >= 0 && !cc.full(i) {
 			cc.srv.live.redisp.Add(1)
 			cc.rq.Redispatch(i)
 			cc.srv = cc.sn.servers[i]
@@ -577,6 +605,9 @@ func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.F
 	if up := cc.up; up != nil {
 		cc.up = nil
 		up.abandon()
+	}
+	if cc.dropPaused() {
+		return // the client is gone from the loop in the middle of its body
 	}
 	keep := cc.keep && !r.close && cc.req.Minor == 1 && cc.reqBody.done
 	iov := append(cc.ls.iov[:0], r.head)

@@ -91,6 +91,9 @@ func (s *serverConn) detach() {
 		cc.be.conns.Add(-1)
 		s.ctr.Release(s.idx)
 		s.ctr = nil
+		if q := &s.ls.queue; q.qnext != q {
+			s.ls.l.Schedule(&s.ls.qtimer, 0) // a slot is free: serve the queue soon
+		}
 	}
 	s.timer.Stop()
 	s.state = ssIdle

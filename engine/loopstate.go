@@ -25,10 +25,12 @@ type loopState struct {
 	lbs     []*balance.Table // the table each picker was made from
 	heads   [][]byte         // request head buffers not in use
 	free    []*serverConn
-	iov     [][]byte // writev segments being assembled
-	scratch []byte   // response rewrites, emitted before the callback returns
-	sizes   []byte   // chunk size lines, emitted before the callback returns
-	clients clientConn
+	iov     [][]byte   // writev segments being assembled
+	scratch []byte     // response rewrites, emitted before the callback returns
+	sizes   []byte     // chunk size lines, emitted before the callback returns
+	clients clientConn // sentinel of the ring of client connections
+	queue   clientConn // sentinel of the queue of waiting requests
+	qtimer  Timer      // retries the queue while it is not empty
 }
 
 // loopStateOf returns l's state, creating it on first use (on l).
@@ -46,6 +48,8 @@ func loopStateOf(e *Engine, l *Loop) *loopState {
 		sizes:   make([]byte, 0, maxChunkRuns*20),
 	}
 	ls.clients.next, ls.clients.prev = &ls.clients, &ls.clients
+	ls.queue.qnext, ls.queue.qprev = &ls.queue, &ls.queue
+	ls.qtimer.Init(ls.serveQueue)
 	l.Data = ls
 	return ls
 }
