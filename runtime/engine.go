@@ -192,7 +192,7 @@ func (c *engineControl) SetServerAdmin(backend, server string, st AdminState) er
 		}
 		switch {
 		case r.admin&maintFlags != 0:
-			r.op = OpStopped
+			r.op, r.health = OpStopped, 0
 		case wasMaint && (cs == nil || !cs.Check):
 			r.op = OpRunning // nothing checks it: leaving maintenance brings it up
 		}
