@@ -173,3 +173,61 @@ backend be
 		t.Fatalf("after ready: %s", r.Header.Get("X-Server"))
 	}
 }
+
+func TestHTTPBadResponses(t *testing.T) {
+	replies := map[string]string{
+		"/badstatus": "HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n",
+		"/closed":    "",
+		"/badcl":     "HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\nx",
+		"/partial":   "HTTP/1.1 200 OK\r\nContent-Len",
+	}
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		req, _, err := r.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		io.WriteString(c, replies[req.URL.Path])
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_, addr := startEngine(t, strings.Replace(basicConfig(nil, ""), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	for path := range replies {
+		c := dial(t, addr)
+		c.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")
+		r, body := c.response("GET")
+		if r.StatusCode != 502 || body != errBody502 {
+			t.Fatalf("%s: %d %q", path, r.StatusCode, body)
+		}
+	}
+}
+
+func TestHTTPConnectionModes(t *testing.T) {
+	for _, mode := range []string{"http-keep-alive", "http-server-close", "httpclose"} {
+		t.Run(mode, func(t *testing.T) {
+			origins := startOrigins(t, 1)
+			_, addr := startEngine(t, basicConfig(origins, "  option "+mode+"\n"))
+			c := dial(t, addr)
+			for range 3 {
+				c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+				if r, _ := c.response("GET"); r.StatusCode != 200 {
+					t.Fatalf("status %d", r.StatusCode)
+				}
+				if mode == "httpclose" {
+					if !c.closed() {
+						t.Fatal("httpclose kept the client connection")
+					}
+					c = dial(t, addr)
+				}
+			}
+			conns := origins[0].Conns()
+			switch {
+			case mode == "http-keep-alive" && conns != 1:
+				t.Fatalf("keep-alive: %d server connections for 3 requests", conns)
+			case mode != "http-keep-alive" && conns != 3:
+				t.Fatalf("%s: %d server connections for 3 requests", mode, conns)
+			}
+		})
+	}
+}

@@ -166,11 +166,10 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
 	case st == ssHead && !s.got && s.reused && cc.reqBody.sent == 0 && cc.reqBody.done:
 		cc.fresh = true // a stale idle connection: retry on a new one
 		cc.connect()
-	case st == ssHead && !s.got:
-		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
 	case st == ssHead:
 		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
 	case st == ssDone:
+		cc.exchangeDone() // the response is out; the rest of the request body is not wanted
 	default:
 		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
 		cc.closeNow()
