@@ -189,6 +189,9 @@ func TestDifferentialFraming(t *testing.T) {
 		{admin, "help\n"},
 		{user, "help\n"},
 		{admin, "prompt\n\nshow cli level\n"},
+		{admin, "_getsocks\n"},
+		{admin, "show cli level;_getsocks;show cli level\n"},
+		{admin, "_getsock\n"},
 	}
 	for _, c := range cases {
 		want := squashListings(exchange(t, "tcp", c.p.haproxy, c.in))

@@ -31,6 +31,10 @@ type SocketSpec struct {
 	// ExposeFDListeners records `expose-fd listeners`: a new process may
 	// fetch the listening sockets over this socket on reload.
 	ExposeFDListeners bool
+	// Handover sends the listening sockets of the process over a unix
+	// connection when a new process asks with `_getsocks` on a socket
+	// with ExposeFDListeners; nil refuses (the connection just closes).
+	Handover func(*net.UnixConn) error
 
 	Timeout time.Duration // idle timeout of a session (`stats timeout`)
 	MaxConn int           // sessions served at once (`stats maxconn`); more wait in the backlog

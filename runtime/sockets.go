@@ -18,13 +18,18 @@ type Sockets struct {
 
 // ListenAll starts every `stats socket` of cfg, serving the runtime API of
 // engine e: each socket at its level, a unix socket with its mode, owner
-// and group, and every session with the `stats timeout`. On error the
-// sockets already started are closed.
+// and group, and every session with the `stats timeout`. A unix socket with
+// `expose-fd listeners` answers `_getsocks` with the engine's listening
+// sockets (engine.SendListeners), for a new process taking them over on
+// reload. On error the sockets already started are closed.
 func ListenAll(cfg *config.Config, e *engine.Engine) (*Sockets, error) {
 	ctl := EngineControl(e)
 	ss := &Sockets{}
 	for i := range cfg.Global.StatsSockets {
 		spec := SpecFromConfig(&cfg.Global.StatsSockets[i], cfg.Global.StatsTimeout)
+		if spec.ExposeFDListeners && spec.Network == "unix" {
+			spec.Handover = func(uc *net.UnixConn) error { return engine.SendListeners(uc, e.Listeners()) }
+		}
 		srv, err := Listen(spec, ctl)
 		if err != nil {
 			ss.Close()
