@@ -106,7 +106,7 @@ func maskState(reply string) string {
 // TestDifferentialEngine runs haproxy 2.6 and tether on the same
 // configuration in front of the same origins, sends both the same runtime
 // commands, and compares the replies byte for byte, `show servers state`
-// (times masked), the state, weight, address and cookie columns of `show
+// (times masked), which columns of `show stat` are filled, the state, weight, address and cookie columns of `show
 // stat`, and the cookies seen
 // through traffic after each step. The one intended difference: a server
 // added with `add server` gets its dynamic cookie at once on tether, while
@@ -154,6 +154,7 @@ func TestDifferentialEngine(t *testing.T) {
 		return fmt.Sprintf("set server bk/%s addr 127.0.0.1 port %d", s, o.port())
 	}
 
+	compareStatShape(t, cli(t, h.sock, "show stat"), cli(t, g.sock, "show stat"))
 	step("show servers state")
 	step("set server bk/s1 state drain", "show servers state bk")
 	step("set server bk/s1 state maint", "show servers state")

@@ -264,14 +264,12 @@ func TestDifferentialReplies(t *testing.T) {
 	}
 }
 
-// TestDifferentialShow compares the shapes of the show commands: the
-// `show stat` header and which columns each row fills, the `show info`
-// keys, and the `show servers state` header. Values are the engine's and
-// are not compared.
-func TestDifferentialShow(t *testing.T) {
-	admin, _, _ := startPair(t)
-	hHeader, hRows := statRows(t, exchange(t, "tcp", admin.haproxy, "show stat\n"))
-	tHeader, tRows := statRows(t, exchange(t, "tcp", admin.tether, "show stat\n"))
+// compareStatShape compares two `show stat` replies: the header, the rows
+// (proxy and server names) and which columns each row fills.
+func compareStatShape(t *testing.T, haproxy, tether string) {
+	t.Helper()
+	hHeader, hRows := statRows(t, haproxy)
+	tHeader, tRows := statRows(t, tether)
 	if !slices.Equal(tHeader, hHeader) {
 		t.Fatalf("show stat header differs:\ntether  %q\nhaproxy %q", tHeader, hHeader)
 	}
@@ -290,6 +288,15 @@ func TestDifferentialShow(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDifferentialShow compares the shapes of the show commands: the
+// `show stat` header and which columns each row fills, the `show info`
+// keys, and the `show servers state` header. Values are the engine's and
+// are not compared.
+func TestDifferentialShow(t *testing.T) {
+	admin, _, _ := startPair(t)
+	compareStatShape(t, exchange(t, "tcp", admin.haproxy, "show stat\n"), exchange(t, "tcp", admin.tether, "show stat\n"))
 
 	// Row selection (ls/x is left out: its check state depends on timing).
 	for _, cmd := range []string{"show stat bk 4 -1", "show stat 3 -1 -1", "show stat #4 -1 -1",
