@@ -119,7 +119,9 @@ func (b *body) rechunk(ls *loopState, src, dst gnet.Conn) error {
 				return errWrite
 			}
 		}
-		_, _ = src.Discard(pos)
+		if pos > 0 {
+			_, _ = src.Discard(pos) // gnet's Discard(0) would drop everything
+		}
 		clear(iov)
 		if ferr != nil {
 			return ferr

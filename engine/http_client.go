@@ -534,11 +534,25 @@ func (cc *clientConn) send() {
 	for _, b := range iov {
 		n += len(b)
 	}
+	// A Content-Length body already read goes out in the same writev.
+	k := 0
+	if b := &cc.reqBody; b.framing == h1.BodyLength && !b.done && !cc.valve.Paused() {
+		buf, _ := cc.c.Peek(-1)
+		if k = int(min(int64(len(buf)), b.left)); k > 0 {
+			iov = append(iov, buf[:k])
+			b.left -= int64(k)
+			b.sent += int64(k)
+			b.done = b.left == 0
+		}
+	}
 	_, err := s.Conn().Writev(iov)
 	clear(iov)
-	cc.srv.live.bytesIn.Add(int64(n))
+	cc.srv.live.bytesIn.Add(int64(n + k))
 	if err != nil || cc.up != s {
 		return // the server connection's OnClose has dealt with it
+	}
+	if k > 0 {
+		_, _ = cc.c.Discard(k) // gnet's Discard(0) would drop everything
 	}
 	if !cc.reqBody.done {
 		if d := cc.fe.timeouts.Client; d > 0 {

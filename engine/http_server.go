@@ -305,10 +305,24 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	for _, b := range iov {
 		cc.rec.BytesOut += int64(len(b))
 	}
+	if !tunnel {
+		s.body.start(&r.Header, s.dec)
+	}
+	// A Content-Length body already read goes out in the same writev.
+	k := 0
+	if s.body.framing == h1.BodyLength && !tunnel {
+		k = int(min(int64(len(buf)-n), s.body.left))
+		if k > 0 {
+			iov = append(iov, buf[n:n+k])
+			s.body.left -= int64(k)
+			s.body.sent += int64(k)
+			s.body.done = s.body.left == 0
+		}
+	}
 	_, werr := cc.c.Writev(iov)
 	clear(iov)
 	s.ls.scratch = scratch[:0]
-	_, _ = s.Conn().Discard(n)
+	_, _ = s.Conn().Discard(n + k)
 	if werr != nil || cc.up != s {
 		return
 	}
@@ -317,7 +331,6 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		return
 	}
 	s.state = ssBody
-	s.body.start(&r.Header, s.dec)
 	if s.body.done {
 		s.finish()
 		return
