@@ -292,10 +292,15 @@ func (c *engineControl) AddServer(backend, server string, words []string) error 
 	if err := c.e.AddServer(backend, cs); err != nil {
 		return err
 	}
-	rise, _ := riseFall(cs)
+	// Checks of an added server start disabled (`enable health` starts
+	// them), with a zero health counter.
 	r := &serverRecord{admin: AdminFMaint, op: OpStopped, applied: engine.StateMaint}
 	if cs.Check {
-		r.check, r.health = checkConfigured|checkEnabled, rise
+		r.check = checkConfigured
+	}
+	if cs.Disabled {
+		r.admin |= AdminCMaint
+		r.check |= checkPaused
 	}
 	c.records[serverKey{backend, server}] = r
 	c.servers[serverKey{backend, server}] = cs

@@ -161,8 +161,12 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 			Scur: si.Conns, Stot: si.Requests, LbTot: si.Requests, Econ: si.Failed,
 			Wretr: si.Retries, Wredis: si.Redisp, Connect: si.Requests,
 			Check: sv.Check.Configured && sv.Check.State&checkEnabled != 0}
-		if sv.Addr.IsValid() {
+		cs := c.serverConfig(p.Name, si.Name)
+		switch {
+		case sv.Addr.IsValid():
 			r.Addr = netip.AddrPortFrom(sv.Addr, uint16(sv.Port)).String()
+		case cs != nil && cs.Addr.Network == config.NetUnix:
+			r.Addr = "unix"
 		}
 		if si.Backup {
 			r.Bck = 1
@@ -179,7 +183,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		be.UWeight += si.Weight
 		if r.Check {
 			r.CheckStatus, r.CheckDesc = "INI", "Initializing"
-			r.CheckRise, r.CheckFall = riseFall(c.serverConfig(p.Name, si.Name))
+			r.CheckRise, r.CheckFall = riseFall(cs)
 			r.CheckHealth = sv.Check.Health
 		}
 		rows = append(rows, r)
