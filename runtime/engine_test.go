@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -256,5 +257,50 @@ func TestEngineAddDelServer(t *testing.T) {
 func TestDynamicValueVector(t *testing.T) {
 	if got := dynamicValue("mysecretphrase", netip.MustParseAddrPort("127.0.0.1:8080")); got != "7b34996d0d4e7dd9" {
 		t.Errorf("got %s, want 7b34996d0d4e7dd9", got)
+	}
+}
+
+// TestEngineShow checks that the show commands report the engine's
+// figures: requests counted per server and in total, connections, the
+// process id.
+func TestEngineShow(t *testing.T) {
+	ct := newCookieTest(t)
+	sc1 := "SRVID=" + ct.cookieFor("s1")
+	before := ct.s1.requests.Load()
+	ct.servedBy(sc1, 5)
+	total := ct.s1.requests.Load() + ct.s2.requests.Load()
+
+	_, rows := statRows(t, cli(t, ct.sock, "show stat"))
+	col := func(proxy, sv string, i int) string {
+		for _, r := range rows {
+			if r[0] == proxy && r[1] == sv {
+				return r[i]
+			}
+		}
+		t.Fatalf("no row %s/%s", proxy, sv)
+		return ""
+	}
+	if got, want := col("bk", "s1", 7), strconv.FormatInt(before+5, 10); got != want {
+		t.Errorf("s1 stot %s, want %s", got, want)
+	}
+	if got, want := col("bk", "BACKEND", 7), strconv.FormatInt(total, 10); got != want {
+		t.Errorf("bk stot %s, want %s", got, want)
+	}
+	if got := col("fe", "FRONTEND", 4); got != "1" {
+		t.Errorf("fe scur %s, want the 1 client connection", got)
+	}
+	if got := col("bk", "BACKEND", 76); got != "roundrobin" {
+		t.Errorf("algo %q", got)
+	}
+
+	info := cli(t, ct.sock, "show info")
+	for _, want := range []string{"Name: tether\n", "Pid: " + strconv.Itoa(os.Getpid()) + "\n",
+		"CumReq: " + strconv.FormatInt(total, 10) + "\n", "CurrConns: 1\n", "Listeners: 1\n"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("show info lacks %q:\n%s", want, info)
+		}
+	}
+	if got := cli(t, ct.sock, "show backend"); got != "# name\nbk\n\n" {
+		t.Errorf("show backend: %q", got)
 	}
 }

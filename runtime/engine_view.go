@@ -159,7 +159,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 			Mode: "http", Pid: 1, Weight: si.Weight, UWeight: si.Weight, Slim: si.MaxConn,
 			LastChg: int64(si.Since.Seconds()), LastSess: -1, Cookie: si.Cookie,
 			Scur: si.Conns, Stot: si.Requests, LbTot: si.Requests, Econ: si.Failed,
-			Wretr: si.Retries, Wredis: si.Redisp, Connect: si.Requests,
+			Wretr: si.Retries, Wredis: si.Redisp,
 			Check: sv.Check.Configured && sv.Check.State&checkEnabled != 0}
 		cs := c.serverConfig(p.Name, si.Name)
 		switch {
