@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+	gerrors "github.com/panjf2000/gnet/v2/pkg/errors"
 	"golang.org/x/sys/unix"
 )
 
@@ -229,8 +230,8 @@ func (s *Server) Stop(ctx context.Context) error {
 	s.stopTick()
 	s.accepts.Wait()
 	err := s.eng.Stop(ctx)
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) && s.eng.Validate() != nil {
-		err = nil // already stopped
+	if errors.Is(err, gerrors.ErrEngineInShutdown) {
+		err = nil // the engine stopped by itself
 	}
 	s.workers.Wait()
 	select {

@@ -37,6 +37,7 @@ func TestTunnelBoundedMemory(t *testing.T) {
 	s, lns := serve(t, Config{Loops: 2}, h, "127.0.0.1:0")
 	c := dialT(t, lns[0].Addr())
 	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Minute)) // slow on a loaded machine, never stuck
 	stop := memPeak()
 	start := time.Now()
 	var wg sync.WaitGroup
