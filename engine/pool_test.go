@@ -118,6 +118,9 @@ func (lc *lineClient) next() {
 		return
 	}
 	if u := lc.l.Data.(*Pool).Get(); u != nil {
+		if !u.Connected() {
+			panic("pool returned an unconnected Upstream")
+		}
 		lc.attach(u.Handler().(*lineServer))
 		return
 	}

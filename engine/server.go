@@ -1,17 +1,3 @@
-// Package engine is tether's data plane on gnet event loops. This part is
-// the transport layer the HTTP state machines run on: a Server owning the
-// loops and listeners, per-loop state (Loop), a coarse timer wheel (Timer),
-// backend connections dialled onto the client's loop (Upstream), bounded idle
-// pools (Pool), a producer pause for backpressure (Valve), tunnels (Tunnel)
-// and the listener handover of a seamless reload.
-//
-// Every connection's events run on its loop's goroutine; a client and its
-// server connection share a loop, so their state is never locked. Callbacks
-// follow three rules, because gnet may close a connection inside a Write
-// that fails (and then runs its OnClose right there): after writing to the
-// peer, re-check your state before touching it again; close the peer with
-// its asynchronous Close; end the current connection by returning
-// gnet.Close.
 package engine
 
 import (
