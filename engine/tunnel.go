@@ -168,11 +168,10 @@ func (t *Tunnel) relay(fds [2]int) {
 	var err error
 	for i, fd := range fds {
 		f := os.NewFile(uintptr(fd), "tunnel")
-		conns[i], err = net.FileConn(f)
-		_ = f.Close()
-		if err != nil {
-			break
+		if err == nil {
+			conns[i], err = net.FileConn(f) // a duplicate
 		}
+		_ = f.Close()
 	}
 	t.mu.Lock()
 	t.conns = conns

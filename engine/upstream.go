@@ -238,6 +238,7 @@ func (u *Upstream) CloseFlushed(timeout time.Duration) {
 // traffic runs in OnTraffic. Bytes from a pooled connection are a protocol
 // error (the server spoke out of turn): the connection is dropped.
 func (u *Upstream) traffic(gnet.Conn) gnet.Action {
+	u.loop.poll()
 	switch u.state {
 	case upOpen:
 		return u.h.OnUpstreamTraffic(u)
