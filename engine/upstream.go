@@ -116,7 +116,7 @@ func (u *Upstream) dial(d dialer, addr *net.TCPAddr, timeout time.Duration) erro
 func dialEnroll(a *dialAttempt, addr *net.TCPAddr, timeout time.Duration) error {
 	l := a.u.loop
 	go func() {
-		d := net.Dialer{Timeout: timeout}
+		d := net.Dialer{Timeout: timeout, KeepAlive: -1} // as HAProxy without option srvtcpka
 		nc, err := d.Dial("tcp", addr.String())
 		if err != nil {
 			_ = l.Execute(func() { a.failed(err) })

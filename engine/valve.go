@@ -31,6 +31,20 @@ const (
 //
 // The protocol layer embeds a Valve in the state of each connection that may
 // produce a stream and calls Init once. A Valve is used only on its loop.
+// The pattern (see streamPair in valve_test.go):
+//
+//   - after forwarding, if consumer.OutboundBuffered() > high, Pause the
+//     producer and forget its gnet.Conn (nil it): it must not be written to
+//     until it is back;
+//   - in the resume callback, take the new gnet.Conn, then forward what the
+//     other side buffered while this one was away: gnet reports no new
+//     event for bytes already in an inbound buffer;
+//   - if the other side ends while the producer is paused, Close the Valve:
+//     the held socket is closed and no OnClose follows for it;
+//   - while one side is paused, bytes the other side sends towards it stay
+//     in that side's inbound buffer, which gnet keeps filling: bound it
+//     (for example, stop a client pipelining past a limit) if the protocol
+//     lets both sides talk at once.
 type Valve struct {
 	loop     *Loop
 	state    valveState
