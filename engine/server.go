@@ -310,15 +310,16 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	return nil, gnet.Close // a stranger on the internal listener
 }
 
-// OnTraffic dispatches to the connection's owner.
+// OnTraffic dispatches to the connection's owner. The concrete types come
+// first: they cost a pointer compare, the interface an itab lookup.
 func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	switch x := c.Context().(type) {
-	case Endpoint:
-		return x.OnTraffic(c)
 	case *Upstream:
 		return x.traffic(c)
 	case *tunnelSide:
 		return x.traffic(c)
+	case Endpoint:
+		return x.OnTraffic(c)
 	}
 	return gnet.None
 }
@@ -326,10 +327,6 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 // OnClose dispatches to the connection's owner and keeps the counts.
 func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	switch x := c.Context().(type) {
-	case Endpoint:
-		s.clients.Add(-1)
-		s.fds.Add(-1)
-		x.OnClose(c, err)
 	case *Upstream:
 		s.fds.Add(-1)
 		x.closed(err)
@@ -337,6 +334,10 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 		x.t.sideClosed(x, err)
 	case *refusedConn:
 		s.fds.Add(-1)
+	case Endpoint:
+		s.clients.Add(-1)
+		s.fds.Add(-1)
+		x.OnClose(c, err)
 	}
 	// dial and resume attempts that were abandoned, and detached
 	// connections, were never counted or are counted elsewhere.
