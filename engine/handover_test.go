@@ -66,7 +66,10 @@ func runChild(mode, sock string) int {
 			if err != nil {
 				return
 			}
-			_ = SendListeners(c.(*net.UnixConn), s.Listeners())
+			line, err := bufio.NewReader(c).ReadString('\n')
+			if err == nil && line == HandoverCommand+"\n" {
+				_ = SendListeners(c.(*net.UnixConn), s.Listeners())
+			}
 			_ = c.Close()
 		}
 	}()
