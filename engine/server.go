@@ -54,8 +54,6 @@ type Config struct {
 // Server runs the gnet engine, its loops and listeners. Its exported
 // methods are safe for concurrent use.
 type Server struct {
-	gnet.BuiltinEventEngine
-
 	cfg     Config
 	h       Handler
 	eng     gnet.Engine
@@ -131,7 +129,7 @@ func (s *Server) Serve(lns ...*Listener) error {
 	// gnet wants a listener of its own; an abstract unix socket nobody
 	// knows keeps its acceptor idle.
 	addr := fmt.Sprintf("unix://@tether-engine-%d-%d", os.Getpid(), engineSeq.Add(1))
-	return gnet.Run(s, addr,
+	return gnet.Run((*events)(s), addr,
 		gnet.WithMulticore(true),
 		gnet.WithNumEventLoop(s.cfg.Loops),
 		gnet.WithLoadBalancing(gnet.LeastConnections),
@@ -243,105 +241,6 @@ func (s *Server) loopOf(el gnet.EventLoop) *Loop {
 		}()
 	}
 	return l
-}
-
-// OnBoot keeps the engine handle.
-func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
-	s.eng = eng
-	return gnet.None
-}
-
-// OnTick runs once, when the loops run: it starts accepting.
-func (s *Server) OnTick() (time.Duration, gnet.Action) {
-	if s.started.CompareAndSwap(false, true) {
-		s.mu.Lock()
-		for _, ln := range s.lns {
-			s.accepts.Add(1)
-			go func() {
-				defer s.accepts.Done()
-				s.accept(ln)
-			}()
-		}
-		s.mu.Unlock()
-		close(s.ready)
-	}
-	return time.Hour, gnet.None
-}
-
-// refusedConn is the context of a client closed at once (over maxconn, or
-// refused by the Handler); detachedConn the context of a connection whose
-// socket lives on outside gnet (a paused producer, a tunnel).
-type (
-	refusedConn  struct{}
-	detachedConn struct{}
-)
-
-var (
-	refused  = &refusedConn{}
-	detached = &detachedConn{}
-)
-
-// OnOpen tells accepted clients (context: their *Listener) from backend
-// connections (context: their dial attempt) and resumed producers.
-func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
-	switch x := c.Context().(type) {
-	case *Listener:
-		s.pending.Add(-1)
-		s.fds.Add(1)
-		if s.clients.Load() >= s.maxConn {
-			c.SetContext(refused)
-			return nil, gnet.Close
-		}
-		s.clients.Add(1)
-		l := s.loopOf(c.EventLoop())
-		ep := s.h.Accept(l, x, c)
-		if ep == nil {
-			s.clients.Add(-1)
-			c.SetContext(refused)
-			return nil, gnet.Close
-		}
-		c.SetContext(ep)
-		return nil, ep.OnOpen(c)
-	case *dialAttempt:
-		return nil, x.opened(c)
-	case *resumeAttempt:
-		return nil, x.opened(c)
-	}
-	return nil, gnet.Close // a stranger on the internal listener
-}
-
-// OnTraffic dispatches to the connection's owner. The concrete types come
-// first: they cost a pointer compare, the interface an itab lookup.
-func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
-	switch x := c.Context().(type) {
-	case *Upstream:
-		return x.traffic(c)
-	case *tunnelSide:
-		return x.traffic(c)
-	case Endpoint:
-		return x.OnTraffic(c)
-	}
-	return gnet.None
-}
-
-// OnClose dispatches to the connection's owner and keeps the counts.
-func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
-	switch x := c.Context().(type) {
-	case *Upstream:
-		s.fds.Add(-1)
-		x.closed(err)
-	case *tunnelSide:
-		x.t.sideClosed(x, err)
-	case *refusedConn:
-		s.fds.Add(-1)
-	case Endpoint:
-		s.clients.Add(-1)
-		s.fds.Add(-1)
-		x.OnClose(c, err)
-	}
-	// dial and resume attempts that were abandoned, and detached
-	// connections, were never counted or are counted elsewhere.
-	return gnet.None
 }
 
 // socketClosed uncounts a socket closed outside gnet (a detached one).
