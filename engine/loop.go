@@ -53,10 +53,11 @@ func (l *Loop) Server() *Server { return l.srv }
 // Now returns the loop's coarse clock: the time of the last tick.
 func (l *Loop) Now() time.Time { return l.now }
 
-// Schedule arms t to fire on this loop after d, rounded up to the next tick.
-// A pending timer is moved. t must have been given its callback by Init.
+// Schedule arms t to fire on this loop after d: never earlier, and at most
+// two ticks later (the wheel counts whole ticks from the last one). A
+// pending timer is moved. t must have been given its callback by Init.
 func (l *Loop) Schedule(t *Timer, d time.Duration) {
-	l.wheel.schedule(t, ticksFor(d, l.tick))
+	l.wheel.schedule(t, ticksFor(d, l.tick)+1)
 }
 
 // Execute runs f on the loop's goroutine. It is safe for concurrent use and
