@@ -20,6 +20,9 @@ type Listener struct {
 	// Name is the bind address as configured. A reload matches inherited
 	// sockets to bind lines by it.
 	Name string
+	// Data is the protocol layer's state for this listener (its frontend),
+	// set before Serve and only read afterwards.
+	Data any
 
 	ln     *net.TCPListener
 	closed atomic.Bool

@@ -322,3 +322,59 @@ func TestPoolBoundUnderConcurrency(t *testing.T) {
 		t.Fatalf("%d sockets open, want %d", s.fds.Load(), want)
 	}
 }
+
+// TestUpstreamAlive: a pooled connection is alive until its server closes
+// it; once the FIN is in, Alive says so even before the loop has read it.
+func TestUpstreamAlive(t *testing.T) {
+	o := startOrigin(t, lineOrigin)
+	h := &lineHandler{addr: o.addr(), max: 4, idle: time.Minute}
+	s, lns := serve(t, Config{Loops: 1}, h, "127.0.0.1:0")
+	c := dialT(t, lns[0].Addr())
+	defer c.Close()
+	if _, err := c.Write([]byte("a\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	var l *Loop
+	s.mu.Lock()
+	for _, x := range s.loops {
+		l = x
+	}
+	s.mu.Unlock()
+	onLoop := func(f func()) {
+		done := make(chan struct{})
+		if err := l.Execute(func() { f(); close(done) }); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+	}
+	var alive, pooled bool
+	onLoop(func() {
+		p := l.Data.(*Pool)
+		pooled = p.Len() == 1
+		alive = pooled && p.top.Alive()
+	})
+	if !pooled || !alive {
+		t.Fatalf("pooled %v, alive %v; want a live pooled connection", pooled, alive)
+	}
+	// Close the server side from a task on the loop, so the loop cannot
+	// read the FIN before Alive looks.
+	onLoop(func() {
+		o.close()
+		p := l.Data.(*Pool)
+		pooled = p.Len() == 1
+		deadline := time.Now().Add(2 * time.Second)
+		for pooled && p.top.Alive() && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		alive = pooled && p.top.Alive()
+	})
+	if !pooled || alive {
+		t.Fatalf("after the server closed: pooled %v, alive %v; want pooled, not alive", pooled, alive)
+	}
+	if !within(2*time.Second, func() bool { return poolLen(t, s) == 0 }) {
+		t.Fatal("pool kept the closed connection")
+	}
+}

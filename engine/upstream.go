@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
 )
 
 // upState is the life stage of an Upstream.
@@ -220,6 +221,22 @@ func (u *Upstream) Close() {
 		u.timer.Stop()
 		_ = u.conn.Close()
 	}
+}
+
+// Alive reports whether u's connection can still carry a request as far as
+// the kernel knows: the server has neither closed it nor sent anything
+// since the loop last read it. It costs one recv(MSG_PEEK) system call, so
+// it is meant for connections taken from a Pool after a long idle time,
+// where a server's close may be in flight; a request on any reused
+// connection must still be retried if the connection closes before a
+// response byte.
+func (u *Upstream) Alive() bool {
+	if u.conn == nil || (u.state != upOpen && u.state != upPooled) {
+		return false
+	}
+	var b [1]byte
+	n, _, err := unix.Recvfrom(u.conn.Fd(), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	return n < 0 && err == unix.EAGAIN
 }
 
 // CloseFlushed closes u's connection once gnet has written out what it
