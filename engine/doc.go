@@ -28,6 +28,7 @@
 //   - Valve: take a producer off the loop while its consumer's output backs
 //     up, so memory stays bounded; CloseFlushed: close once output is sent.
 //   - Tunnel: relay both ways off the loop after a 101 or in TCP mode.
+//   - Tail: keep answering a client that shut down its write side.
 //
 // Callbacks follow three rules, because gnet closes a connection inside a
 // Write that fails and runs its OnClose right there, in the middle of the
@@ -39,8 +40,9 @@
 //
 // What gnet v2.10.0 imposes (see also the notes in the repository): a read
 // of zero bytes closes the connection, so a client that shuts down its
-// write side is closed at once (only a Tunnel off the loop passes half
-// closes on); bytes left in a connection's inbound buffer get no new
-// OnTraffic, so whoever unblocks a connection must process what waits in
-// it; and gnet's Close drops output the socket does not take at once.
+// write side is closed at once (AdoptTail keeps its socket for the
+// response; a Tunnel off the loop passes half closes on); bytes left in a
+// connection's inbound buffer get no new OnTraffic, so whoever unblocks a
+// connection must process what waits in it; and gnet's Close drops output
+// the socket does not take at once.
 package engine

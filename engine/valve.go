@@ -18,6 +18,12 @@ const (
 	valveResuming                   // the socket is being enrolled on the loop again
 )
 
+// Outbound is what a Valve watches of a consumer: the bytes it holds that
+// its socket has not taken yet. A gnet.Conn is one; so is a Tail.
+type Outbound interface {
+	OutboundBuffered() int
+}
+
 // Valve stops reading a producer connection while its consumer's output
 // backs up. gnet cannot pause a read (it always reads a readable socket and
 // buffers what is not consumed), so Pause takes the producer's socket out of
@@ -52,7 +58,7 @@ type Valve struct {
 	gen      uint32
 	ctx      any  // the producer's context, restored on resume
 	client   bool // the producer is a client connection (for the counts)
-	consumer gnet.Conn
+	consumer Outbound
 	low      int
 	resumed  func(c gnet.Conn, err error)
 	prev     *Valve // ring of the loop's paused valves
@@ -89,7 +95,7 @@ func (v *Valve) Paused() bool { return v.state != valveOpen }
 // read bytes into a connection about to be dropped. (Closing inside its
 // OnTraffic is safe in gnet v2.10.0: after the callback, read() appends an
 // empty buffer and returns.)
-func (v *Valve) Pause(producer, consumer gnet.Conn, low int) error {
+func (v *Valve) Pause(producer gnet.Conn, consumer Outbound, low int) error {
 	if v.state != valveOpen {
 		panic("BUG: engine: Pause of a paused Valve")
 	}
