@@ -218,6 +218,13 @@ func (s *Server) Stop(ctx context.Context) error {
 		err = nil // the engine stopped by itself
 	}
 	s.workers.Wait()
+	if err == nil {
+		s.mu.Lock()
+		for _, l := range s.loops {
+			l.dropValves() // the loops have stopped: nothing else touches them
+		}
+		s.mu.Unlock()
+	}
 	select {
 	case <-s.done:
 	case <-ctx.Done():

@@ -168,6 +168,14 @@ func (l *Loop) watchValves() {
 	}
 }
 
+// dropValves closes the sockets of the loop's paused producers, once the
+// engine has stopped.
+func (l *Loop) dropValves() {
+	for l.valves.next != &l.valves {
+		l.valves.next.Close()
+	}
+}
+
 // resume enrolls the held socket on the loop again, from a goroutine: gnet
 // only takes a net.Conn, which it duplicates and closes.
 func (v *Valve) resume() {
