@@ -213,8 +213,8 @@ func (u *Upstream) expire() {
 	}
 }
 
-// Close closes u's connection asynchronously (OnUpstreamClose follows), or abandons
-// a dial in flight (no OnConnect follows). Idempotent.
+// Close closes u's connection asynchronously (OnUpstreamClose follows),
+// or abandons a dial in flight (no OnConnect follows). Idempotent.
 func (u *Upstream) Close() {
 	switch u.state {
 	case upDialing:
