@@ -20,6 +20,9 @@ func bareLoop() *Loop {
 	return l
 }
 
+// fakeConn stands for a connection in tests that never touch it.
+type fakeConn struct{ gnet.Conn }
+
 type nopUpstream struct{}
 
 func (nopUpstream) OnConnect(*Upstream, error)              {}
@@ -33,7 +36,7 @@ func TestPoolLIFOAndBound(t *testing.T) {
 	us := make([]Upstream, 3)
 	for i := range us {
 		us[i].Init(l, nopUpstream{})
-		us[i].state = upOpen
+		us[i].state, us[i].conn = upOpen, fakeConn{}
 	}
 	if !p.Put(&us[0]) || !p.Put(&us[1]) {
 		t.Fatal("Put refused below the bound")
@@ -54,9 +57,13 @@ func TestPoolLIFOAndBound(t *testing.T) {
 	if p.Len() != 1 || p.Get() != &us[2] || p.Get() != nil || p.Len() != 0 {
 		t.Fatal("wrong contents after removing the bottom one")
 	}
-	other := Upstream{loop: bareLoop(), state: upOpen}
+	other := Upstream{loop: bareLoop(), state: upOpen, conn: fakeConn{}}
 	if p.Put(&other) {
 		t.Fatal("Put accepted an Upstream of another loop")
+	}
+	paused := Upstream{loop: l, state: upOpen} // its socket held by a Valve
+	if p.Put(&paused) {
+		t.Fatal("Put accepted an Upstream without a connection")
 	}
 }
 

@@ -49,6 +49,7 @@ type Upstream struct {
 	state upState
 	gen   uint32 // dial generation: results of older dials are ignored
 	pool  *Pool
+	valve *Valve    // the Valve holding u's socket while paused
 	older *Upstream // pool links: towards the bottom of the stack
 	newer *Upstream // pool links: towards the top of the stack
 }
@@ -214,8 +215,14 @@ func (u *Upstream) expire() {
 }
 
 // Close closes u's connection asynchronously (OnUpstreamClose follows),
-// or abandons a dial in flight (no OnConnect follows). Idempotent.
+// or abandons a dial in flight (no OnConnect follows). If a Valve holds u's
+// socket, the Valve closes it at once and no OnUpstreamClose follows.
+// Idempotent.
 func (u *Upstream) Close() {
+	if u.valve != nil {
+		u.valve.Close()
+		return
+	}
 	switch u.state {
 	case upDialing:
 		u.gen++
@@ -251,7 +258,7 @@ func (u *Upstream) Alive() bool {
 // buffered for it, or after timeout (see Loop.CloseFlushed);
 // OnUpstreamClose follows. A dial in flight is abandoned as by Close.
 func (u *Upstream) CloseFlushed(timeout time.Duration) {
-	if u.state != upOpen {
+	if u.state != upOpen || u.valve != nil {
 		u.Close()
 		return
 	}

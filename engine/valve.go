@@ -111,7 +111,7 @@ func (v *Valve) Pause(producer gnet.Conn, consumer Outbound, low int) error {
 	u, isUp := v.ctx.(*Upstream)
 	v.client = !isUp
 	if isUp {
-		u.conn = nil
+		u.conn, u.valve = nil, v
 	}
 	producer.SetContext(detached)
 	_ = producer.EventLoop().Close(producer)
@@ -143,7 +143,7 @@ func (v *Valve) Close() {
 func (v *Valve) dropped() {
 	if u, ok := v.ctx.(*Upstream); ok {
 		u.timer.Stop()
-		u.state = upNone
+		u.state, u.valve = upNone, nil
 	}
 	v.state = valveOpen
 	v.ctx, v.consumer = nil, nil
@@ -213,7 +213,7 @@ func (a *resumeAttempt) opened(c gnet.Conn) gnet.Action {
 	v.state = valveOpen
 	c.SetContext(v.ctx)
 	if u, ok := v.ctx.(*Upstream); ok {
-		u.conn = c
+		u.conn, u.valve = c, nil
 	}
 	v.ctx, v.consumer = nil, nil
 	v.resumed(c, nil)
