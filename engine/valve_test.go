@@ -59,7 +59,10 @@ func (p *streamPair) OnTraffic(c gnet.Conn) gnet.Action {
 func (p *streamPair) OnClose(gnet.Conn, error) {
 	p.clientOpen = false
 	if p.sv.Paused() {
-		p.sv.Close() // closes the held socket; no OnUpstreamClose follows
+		p.up.Close() // its Valve closes the held socket; no OnUpstreamClose follows
+		if p.sv.Paused() {
+			panic("Upstream.Close left its Valve paused")
+		}
 		p.serverOpen = false
 	} else {
 		p.up.CloseFlushed(10 * time.Second) // what the client sent last may still be buffered
