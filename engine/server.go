@@ -223,7 +223,21 @@ func (s *Server) Stop(ctx context.Context) error {
 		for _, l := range s.loops {
 			l.dropValves() // the loops have stopped: nothing else touches them
 		}
+		var relaying []*Tunnel
+		for t := range s.tunnels {
+			if t.state == tunnelRelaying {
+				relaying = append(relaying, t)
+			}
+		}
 		s.mu.Unlock()
+		for _, t := range relaying { // aborted above: their relays end
+			select {
+			case <-t.relayDone:
+				t.relayed()
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 	}
 	select {
 	case <-s.done:

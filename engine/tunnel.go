@@ -53,6 +53,10 @@ type Tunnel struct {
 	conns   [2]net.Conn
 	aborted bool
 	last    atomic.Int64 // UnixNano of the last byte relayed
+
+	relayErr  error         // why the relay ended, set before relayDone closes
+	relayDone chan struct{} // closed when the relay goroutines are done
+	ended     atomic.Bool   // relayed has run (on the loop, or from Stop)
 }
 
 // tunnelSide is the context of a tunnel's connection while it is on the loop.
@@ -136,6 +140,7 @@ func (t *Tunnel) detach() {
 		fds[i] = fd
 	}
 	t.state = tunnelRelaying
+	t.relayDone = make(chan struct{})
 	for i := range t.sides {
 		c := t.sides[i].c
 		c.SetContext(detached)
@@ -194,8 +199,10 @@ func (t *Tunnel) relay(fds [2]int) {
 			_ = c.Close()
 		}
 	}
-	if t.loop.Execute(func() { t.relayed(err) }) != nil {
-		t.relayed(err) // the loops have stopped: nothing runs concurrently
+	t.relayErr = err
+	close(t.relayDone)
+	if t.loop.Execute(t.relayed) != nil {
+		t.relayed() // the loops have stopped: nothing runs concurrently
 	}
 }
 
@@ -235,11 +242,15 @@ func (t *Tunnel) pipe(dst, src net.Conn) error {
 }
 
 // relayed runs on the loop when the relay goroutines have closed both
-// sockets.
-func (t *Tunnel) relayed(err error) {
+// sockets, or from Server.Stop once the loops have stopped (a task queued
+// as they stopped never runs). It acts once.
+func (t *Tunnel) relayed() {
+	if !t.ended.CompareAndSwap(false, true) {
+		return
+	}
 	t.loop.srv.socketClosed(true)
 	t.loop.srv.socketClosed(false)
-	t.finish(err)
+	t.finish(t.relayErr)
 }
 
 // finish ends the tunnel on the loop.
