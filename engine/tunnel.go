@@ -38,7 +38,10 @@ const (
 // is passed on; the tunnel ends when both directions have ended, on an error
 // in either, or after timeout without a byte either way.
 //
-// A Tunnel is started and ended on its loop; allocate one per tunnel.
+// Until gnet's buffers for both sides are empty (usually at once, at most
+// until the 101 has been written out) the tunnel forwards on the loop
+// without a bound, and gnet closes a side that half-closes then. A Tunnel
+// is started (StartTunnel allocates it) and ended on its loop.
 type Tunnel struct {
 	loop    *Loop
 	sides   [2]tunnelSide // client, server
@@ -72,7 +75,8 @@ type tunnelSide struct {
 // server may dial again. Bytes already buffered on either side are
 // forwarded first. done runs once on the loop when both sockets are closed,
 // with nil after a clean end on both sides, ErrTunnelTimeout, or the error
-// that ended it. Call it on the loop, from a callback of either connection.
+// that ended it. Call it on the loop, from a callback of either connection;
+// server must be attached (not paused by a Valve).
 func StartTunnel(l *Loop, client gnet.Conn, server *Upstream, timeout time.Duration, done func(err error)) *Tunnel {
 	t := &Tunnel{loop: l, timeout: timeout, done: done, open: 2}
 	t.retry.Init(t.detach)
