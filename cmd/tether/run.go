@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"tether/engine"
+	"tether/engine/config"
+)
+
+// runOptions are the flags that matter once the configuration is loaded.
+type runOptions struct {
+	debug    bool
+	pidFile  string
+	handover string // -x: the previous process's socket
+	oldPIDs  []int  // -sf
+}
+
+// stopGrace bounds a graceful stop.
+const stopGrace = 30 * time.Second
+
+// run serves cfg in the foreground until a stop signal.
+func run(cfg *config.Config, o runOptions) error {
+	if _, err := engine.RaiseNoFile(); err != nil && o.debug {
+		fmt.Fprintln(os.Stderr, "[WARNING] cannot raise the descriptor limit:", err)
+	}
+	if cfg.Global.Daemon {
+		fmt.Fprintln(os.Stderr, "[WARNING] 'daemon' is ignored: tether stays in the foreground.")
+	}
+	e, err := engine.New(cfg)
+	if err != nil {
+		return err
+	}
+	var inherited map[string]*os.File
+	if path := handoverPath(cfg, o); path != "" {
+		inherited, err = engine.FetchListeners(path, 5*time.Second)
+		if err != nil && o.handover != "" {
+			return fmt.Errorf("cannot take the listening sockets over from %s: %w", path, err)
+		}
+	}
+	if err := e.Listen(inherited); err != nil {
+		return err
+	}
+	for _, f := range inherited {
+		_ = f.Close() // sockets of binds this configuration no longer has
+	}
+	pidFile := o.pidFile
+	if pidFile == "" {
+		pidFile = cfg.Global.PidFile
+	}
+	if pidFile != "" {
+		if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			return fmt.Errorf("cannot write the pid file: %w", err)
+		}
+	}
+	sockets, err := serveHandover(cfg, e)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, ln := range sockets {
+			_ = ln.Close()
+		}
+	}()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGUSR1, syscall.SIGINT)
+	errc := make(chan error, 1)
+	go func() { errc <- e.Serve() }()
+	select {
+	case <-e.Ready():
+	case err := <-errc:
+		return err
+	}
+	for _, pid := range o.oldPIDs {
+		_ = syscall.Kill(pid, syscall.SIGUSR1) // the old process stops gracefully
+	}
+	select {
+	case err := <-errc:
+		return err
+	case sig := <-sigs:
+		ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
+		defer cancel()
+		if sig == syscall.SIGINT {
+			err = e.Stop(ctx)
+		} else {
+			for _, ln := range sockets {
+				_ = ln.Close()
+			}
+			err = e.Shutdown(ctx)
+		}
+		<-errc
+		return err // the pid file stays, as haproxy leaves it: a new process may own it
+	}
+}
+
+// handoverPath returns the socket to fetch the listening sockets from: -x,
+// or with -sf alone the first stats socket exposing them in cfg.
+func handoverPath(cfg *config.Config, o runOptions) string {
+	if o.handover != "" {
+		return o.handover
+	}
+	if len(o.oldPIDs) == 0 {
+		return ""
+	}
+	for _, s := range cfg.Global.StatsSockets {
+		if s.ExposeFD && s.Network == config.NetUnix {
+			return s.Path
+		}
+	}
+	return ""
+}
+
+// serveHandover listens on the unix stats sockets with `expose-fd
+// listeners` and answers the handover command with the listening sockets,
+// so a new process started with -x (or -sf) takes them over.
+func serveHandover(cfg *config.Config, e *engine.Engine) ([]net.Listener, error) {
+	var lns []net.Listener
+	for _, s := range cfg.Global.StatsSockets {
+		if !s.ExposeFD || s.Network != config.NetUnix {
+			continue
+		}
+		// The previous process still listens there until it stops; the
+		// new path replaces its entry.
+		tmp := s.Path + ".tmp" + strconv.Itoa(os.Getpid())
+		_ = os.Remove(tmp)
+		ln, err := net.Listen("unix", tmp)
+		if err != nil {
+			return lns, err
+		}
+		if s.Mode != 0 {
+			_ = os.Chmod(tmp, s.Mode)
+		}
+		if err := os.Rename(tmp, s.Path); err != nil {
+			_ = ln.Close()
+			return lns, err
+		}
+		ln.(*net.UnixListener).SetUnlinkOnClose(false)
+		lns = append(lns, ln)
+		go acceptHandover(ln.(*net.UnixListener), e)
+	}
+	return lns, nil
+}
+
+// acceptHandover answers each connection: after the handover command (or
+// nothing for a short while), it sends the listening sockets.
+func acceptHandover(ln *net.UnixListener, e *engine.Engine) {
+	for {
+		c, err := ln.AcceptUnix()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			_ = c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+			line, err := bufio.NewReader(c).ReadString('\n')
+			var ne net.Error
+			if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+				return
+			}
+			if err == nil && line != "_getsocks\n" {
+				_, _ = c.Write([]byte("Unknown command.\n"))
+				return
+			}
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			_ = engine.SendListeners(c, e.Listeners())
+		}()
+	}
+}

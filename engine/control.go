@@ -1,0 +1,244 @@
+package engine
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+
+	"tether/engine/config"
+	"tether/persist"
+)
+
+// Server states for SetServerState, as persistence sees them.
+const (
+	StateReady = persist.Ready // running, balanced
+	StateDrain = persist.Drain // running, persistent requests only
+	StateMaint = persist.Maint // administratively stopped
+	StateDown  = persist.Down  // stopped by health
+)
+
+// Errors of the control methods; their texts are HAProxy's replies where
+// the runtime API has one.
+var (
+	ErrNoBackend   = errors.New("No such backend.")
+	ErrNoServer    = errors.New("No such server.")
+	ErrWeight      = errors.New("Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.")
+	ErrServerExist = errors.New("Already exists a server with the same name in backend.")
+	ErrNotMaint    = errors.New("Only servers in maintenance mode can be deleted.")
+	ErrServerBusy  = errors.New("Server still has connections attached to it, cannot remove it.")
+)
+
+// BackendInfo is a copy of a backend's state for the runtime API.
+type BackendInfo struct {
+	ID            int
+	Name          string
+	DynamicCookie bool   // `cookie ... dynamic` is enabled
+	Key           string // dynamic-cookie-key
+	Conns         int64  // server connections in use
+	Requests      int64  // requests taken
+	Servers       []ServerInfo
+}
+
+// ServerInfo is a copy of one server's state and counters.
+type ServerInfo struct {
+	ID       int
+	Name     string
+	Addr     netip.AddrPort
+	Weight   int // current weight
+	IWeight  int // configured weight
+	State    persist.State
+	Backup   bool
+	MaxConn  int
+	Cookie   string // the value in use, explicit or dynamic; "" without one
+	Since    time.Duration
+	Conns    int64 // connections in use
+	Requests int64 // requests sent
+	Failed   int64 // failed connection attempts
+	Retries  int64
+	Redisp   int64
+}
+
+// Backends returns a copy of every backend's state, in configuration
+// order.
+func (e *Engine) Backends() []BackendInfo {
+	out := make([]BackendInfo, len(e.backends))
+	now := time.Now()
+	for i, b := range e.backends {
+		sn := b.snap.Load()
+		bi := BackendInfo{ID: b.ID, Name: b.Name, DynamicCookie: sn.dynamic, Key: sn.key,
+			Conns: b.conns.Load(), Requests: b.total.Load(), Servers: make([]ServerInfo, len(sn.servers))}
+		for j, s := range sn.servers {
+			bi.Servers[j] = ServerInfo{ID: s.id, Name: s.name, Addr: s.addr, Weight: s.weight, IWeight: s.iweight,
+				State: s.state, Backup: s.backup, MaxConn: s.maxConn, Cookie: string(sn.table.ServerCookie(j)),
+				Since: now.Sub(s.since), Conns: s.live.cur.Load(), Requests: s.live.total.Load(),
+				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load()}
+		}
+		out[i] = bi
+	}
+	return out
+}
+
+// Info is the process-wide part of the runtime API's `show info`.
+type Info struct {
+	Start    time.Time
+	Loops    int
+	MaxConn  int
+	Conns    int   // client connections being served
+	CumConns int64 // client connections accepted
+	CumReqs  int64 // requests received
+	Stopping bool
+}
+
+// Info returns the process-wide figures.
+func (e *Engine) Info() Info {
+	in := Info{Start: e.start, CumConns: e.cumConns.Load(), CumReqs: e.cumReqs.Load()}
+	if s := e.server(); s != nil {
+		in.Loops, in.MaxConn, in.Conns, in.Stopping = s.cfg.Loops, s.MaxConn(), s.Clients(), s.Draining()
+	}
+	return in
+}
+
+// update builds a new snapshot of backend's servers with change applied to
+// a copy of server's entry, under the control mutex, and swaps it in. It
+// returns after the swap.
+func (e *Engine) update(backend, srv string, change func(s *server) error) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	b := e.byName[backend]
+	if b == nil {
+		return ErrNoBackend
+	}
+	sn := b.snap.Load()
+	i := sn.index(srv)
+	if i < 0 {
+		return ErrNoServer
+	}
+	servers := append([]*server(nil), sn.servers...)
+	s := servers[i].clone()
+	if err := change(s); err != nil {
+		return err
+	}
+	servers[i] = s
+	b.snap.Store(b.build(servers, sn.dynamic, sn.key, sn.counters))
+	return nil
+}
+
+// SetServerState sets a server's state (ready, drain, maint or down).
+func (e *Engine) SetServerState(backend, srv string, st persist.State) error {
+	return e.update(backend, srv, func(s *server) error {
+		if s.state != st {
+			s.state = st
+			s.since = time.Now()
+		}
+		return nil
+	})
+}
+
+// SetServerWeight sets a server's current weight (0 to 256).
+func (e *Engine) SetServerWeight(backend, srv string, weight int) error {
+	if weight < 0 || weight > 256 {
+		return ErrWeight
+	}
+	return e.update(backend, srv, func(s *server) error {
+		s.weight = weight
+		return nil
+	})
+}
+
+// SetServerAddr changes a server's address and/or port. Idle connections
+// to the old address are dropped and its dynamic cookie is recomputed.
+func (e *Engine) SetServerAddr(backend, srv string, addr netip.Addr, setAddr bool, port uint16, setPort bool) error {
+	return e.update(backend, srv, func(s *server) error {
+		ap := s.addr
+		if setAddr {
+			ap = netip.AddrPortFrom(addr.Unmap(), ap.Port())
+		}
+		if setPort {
+			ap = netip.AddrPortFrom(ap.Addr(), port)
+		}
+		if ap != s.addr {
+			s.setAddr(ap)
+			s.noDynamic = false
+			s.live.addrGen.Add(1)
+		}
+		return nil
+	})
+}
+
+// rebuild swaps in a new snapshot of backend with new cookie settings.
+func (e *Engine) rebuild(backend string, change func(dynamic *bool, key *string)) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	b := e.byName[backend]
+	if b == nil {
+		return ErrNoBackend
+	}
+	sn := b.snap.Load()
+	dyn, key := sn.dynamic, sn.key
+	change(&dyn, &key)
+	b.snap.Store(b.build(sn.servers, dyn, key, sn.counters))
+	return nil
+}
+
+// SetDynamicCookie turns dynamic cookies on or off for a backend.
+func (e *Engine) SetDynamicCookie(backend string, enabled bool) error {
+	return e.rebuild(backend, func(d *bool, _ *string) { *d = enabled })
+}
+
+// SetDynamicCookieKey sets a backend's dynamic-cookie-key.
+func (e *Engine) SetDynamicCookieKey(backend, key string) error {
+	return e.rebuild(backend, func(_ *bool, k *string) { *k = key })
+}
+
+// AddServer adds a server to a backend, in maintenance as `add server`
+// does. cs is a server line parsed by the configuration package.
+func (e *Engine) AddServer(backend string, cs *config.Server) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	b := e.byName[backend]
+	if b == nil {
+		return ErrNoBackend
+	}
+	sn := b.snap.Load()
+	if sn.index(cs.Name) >= 0 {
+		return ErrServerExist
+	}
+	s := newServer(cs, e.nextSlot, time.Now())
+	e.nextSlot++
+	s.state = persist.Maint
+	if s.id == 0 {
+		for _, o := range sn.servers {
+			s.id = max(s.id, o.id)
+		}
+		s.id++
+	}
+	servers := append(append([]*server(nil), sn.servers...), s)
+	b.snap.Store(b.build(servers, sn.dynamic, sn.key, nil))
+	return nil
+}
+
+// DelServer removes a server in maintenance with no connection in use.
+func (e *Engine) DelServer(backend, srv string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	b := e.byName[backend]
+	if b == nil {
+		return ErrNoBackend
+	}
+	sn := b.snap.Load()
+	i := sn.index(srv)
+	if i < 0 {
+		return ErrNoServer
+	}
+	s := sn.servers[i]
+	if s.state != persist.Maint {
+		return ErrNotMaint
+	}
+	if s.live.cur.Load() > 0 {
+		return ErrServerBusy
+	}
+	s.live.addrGen.Add(1) // idle connections are dropped when next met
+	servers := append(append([]*server(nil), sn.servers[:i]...), sn.servers[i+1:]...)
+	b.snap.Store(b.build(servers, sn.dynamic, sn.key, nil))
+	return nil
+}

@@ -1,0 +1,257 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"tether/engine/accesslog"
+	"tether/engine/config"
+	"tether/h1"
+)
+
+// ErrConfig: the configuration uses something the engine cannot run.
+var ErrConfig = errors.New("engine: unsupported configuration")
+
+// Engine is tether's HTTP/1.1 reverse proxy built from one configuration:
+// its frontends (listeners and routing rules), its backends (servers
+// behind snapshots) and the transport Server running them. The control
+// methods (control.go) are safe for concurrent use; the data plane runs on
+// the Server's loops.
+type Engine struct {
+	cfg      *config.Config
+	srv      atomic.Pointer[Server]
+	fronts   []*frontend
+	backends []*Backend
+	byName   map[string]*Backend
+	feOf     map[*Listener]*frontend // read-only once serving
+	lns      []*Listener
+	limits   h1.Limits
+	tick     time.Duration // timer wheel resolution; 0: the Server's default
+	start    time.Time
+	loggers  []*accesslog.Logger
+
+	mu       sync.Mutex // serialises the control plane's snapshot writers
+	nextSlot int        // slots handed to servers so far (under mu)
+
+	cumConns atomic.Int64
+	cumReqs  atomic.Int64
+}
+
+// frontend is one frontend-capable proxy: where its clients' requests go
+// and how their connections behave. It never changes once built.
+type frontend struct {
+	name     string
+	proxy    *config.Proxy
+	routes   []route
+	def      *Backend
+	timeouts config.Timeouts
+	fwd      config.ForwardFor
+	mode     config.ConnMode
+	log      *accesslog.Logger
+	httplog  bool
+	conns    atomic.Int64
+}
+
+// route is one use_backend rule.
+type route struct {
+	cond *config.Cond
+	be   *Backend
+}
+
+// New builds an engine from cfg. It binds nothing yet (see Listen).
+func New(cfg *config.Config) (*Engine, error) {
+	e := &Engine{
+		cfg:    cfg,
+		byName: make(map[string]*Backend),
+		feOf:   make(map[*Listener]*frontend),
+		start:  time.Now(),
+		limits: h1.DefaultLimits(),
+	}
+	if cfg.Global.BufSize > 0 {
+		e.limits.BufSize = cfg.Global.BufSize
+	}
+	if cfg.Global.MaxHdr > 0 {
+		e.limits.MaxHeaders = cfg.Global.MaxHdr
+	}
+	for _, p := range cfg.Proxies {
+		if p.Cap&(CapFrontendBackend) != 0 && p.Mode != config.ModeHTTP {
+			return nil, fmt.Errorf("%w: proxy '%s' is not in mode http", ErrConfig, p.Name)
+		}
+		if p.Cap&config.CapBackend == 0 {
+			continue
+		}
+		b := &Backend{Name: p.Name, ID: p.ID, proxy: p, index: len(e.backends)}
+		servers := make([]*server, len(p.Servers))
+		for i, cs := range p.Servers {
+			servers[i] = newServer(cs, e.nextSlot, e.start)
+			e.nextSlot++
+		}
+		b.snap.Store(b.build(servers, p.Cookie.Dynamic, p.DynamicCookieKey, nil))
+		e.backends = append(e.backends, b)
+		e.byName[p.Name] = b
+	}
+	for _, p := range cfg.Proxies {
+		if p.Cap&config.CapFrontend == 0 {
+			continue
+		}
+		fe := &frontend{name: p.Name, proxy: p, timeouts: p.Timeouts, fwd: p.Options.ForwardFor,
+			mode: p.Options.ConnMode, httplog: p.Options.HTTPLog}
+		for _, ub := range p.UseBackends {
+			fe.routes = append(fe.routes, route{cond: ub.Cond, be: e.byName[ub.Backend.Name]})
+		}
+		switch {
+		case p.DefaultBackend != nil:
+			fe.def = e.byName[p.DefaultBackend.Name]
+		case p.Cap&config.CapBackend != 0:
+			fe.def = e.byName[p.Name]
+		}
+		if targets := accesslog.Targets(p.Logs, cfg.Global.Logs); len(targets) > 0 {
+			lg, err := accesslog.New(targets, accesslog.Options{DontLogNull: p.Options.DontLogNull})
+			if err != nil {
+				e.closeLogs()
+				return nil, err
+			}
+			fe.log = lg
+			e.loggers = append(e.loggers, lg)
+		}
+		e.fronts = append(e.fronts, fe)
+	}
+	return e, nil
+}
+
+// CapFrontendBackend is the capability mask of proxies that carry traffic.
+const CapFrontendBackend = config.CapFrontend | config.CapBackend
+
+// Listen binds the listeners of every bind line, taking sockets from
+// inherited (a previous process's, see FetchListeners) when they are there.
+func (e *Engine) Listen(inherited map[string]*os.File) error {
+	for _, fe := range e.fronts {
+		for _, b := range fe.proxy.Binds {
+			if b.Network == config.NetUnix {
+				return fmt.Errorf("%w: unix bind %q", ErrConfig, b.Name)
+			}
+			ln, err := Listen(b.Name, inherited)
+			if err != nil {
+				e.closeListeners()
+				return fmt.Errorf("engine: cannot bind %q for proxy '%s': %w", b.Name, fe.name, err)
+			}
+			e.lns = append(e.lns, ln)
+			e.feOf[ln] = fe
+		}
+	}
+	return nil
+}
+
+// Listeners returns the bound listeners, in bind line order.
+func (e *Engine) Listeners() []*Listener { return append([]*Listener(nil), e.lns...) }
+
+// Serve runs the proxy on the bound listeners until Stop or Shutdown.
+func (e *Engine) Serve() error {
+	srv := NewServer(Config{Loops: e.cfg.Global.NbThread, MaxConn: e.cfg.Global.MaxConn, Tick: e.tick}, e)
+	e.srv.Store(srv)
+	return srv.Serve(e.lns...)
+}
+
+// server returns the transport server once Serve has started, or nil.
+func (e *Engine) server() *Server { return e.srv.Load() }
+
+// Ready returns a channel closed once the engine accepts connections.
+// Call it after Serve has started.
+func (e *Engine) Ready() <-chan struct{} {
+	for {
+		if s := e.server(); s != nil {
+			return s.Ready()
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Shutdown stops gracefully (see Server.Shutdown), then closes the logs.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	var err error
+	if s := e.server(); s != nil {
+		err = s.Shutdown(ctx)
+	} else {
+		e.closeListeners()
+	}
+	e.closeLogs()
+	return err
+}
+
+// Stop stops at once (see Server.Stop), then closes the logs.
+func (e *Engine) Stop(ctx context.Context) error {
+	var err error
+	if s := e.server(); s != nil {
+		err = s.Stop(ctx)
+	} else {
+		e.closeListeners()
+	}
+	e.closeLogs()
+	return err
+}
+
+func (e *Engine) closeListeners() {
+	for _, ln := range e.lns {
+		_ = ln.Close()
+	}
+}
+
+func (e *Engine) closeLogs() {
+	for _, lg := range e.loggers {
+		_ = lg.Close()
+	}
+}
+
+// Accept makes the endpoint of a client connection (Handler).
+func (e *Engine) Accept(l *Loop, ln *Listener, c gnet.Conn) Endpoint {
+	fe := e.feOf[ln]
+	if fe == nil {
+		return nil
+	}
+	if m := fe.proxy.MaxConn; m > 0 && fe.conns.Load() >= int64(m) {
+		return nil
+	}
+	fe.conns.Add(1)
+	e.cumConns.Add(1)
+	cc := newClientConn(e, loopStateOf(e, l), fe, c)
+	return cc
+}
+
+// Drain closes idle clients of l and makes busy ones close after their
+// exchange (Handler).
+func (e *Engine) Drain(l *Loop) {
+	ls := loopStateOf(e, l)
+	for cc := ls.clients.next; cc != &ls.clients; {
+		next := cc.next
+		cc.drain()
+		cc = next
+	}
+}
+
+// addrPort converts a connection's address to a netip.AddrPort (the zero
+// value if it is not TCP).
+func addrPort(a net.Addr) netip.AddrPort {
+	t, ok := a.(*net.TCPAddr)
+	if !ok {
+		return netip.AddrPort{}
+	}
+	ap := t.AddrPort()
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// cumConnsActive returns the client connections being served.
+func (e *Engine) cumConnsActive() int64 {
+	if s := e.server(); s != nil {
+		return int64(s.Clients())
+	}
+	return 0
+}

@@ -1,0 +1,133 @@
+package engine
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"tether/h1"
+)
+
+// maxChunkRuns bounds the chunk data runs re-framed in one writev.
+const maxChunkRuns = 64
+
+// errWrite: writing to the peer failed; gnet has closed it (and run its
+// OnClose) inside the write.
+var errWrite = errors.New("engine: write to peer failed")
+
+// lastChunk ends a re-chunked body (trailers are dropped, as RFC 9112
+// section 7.1.2 allows a proxy that re-frames).
+var lastChunk = []byte("0\r\n\r\n")
+
+// body follows one message body as it streams from a producer to a
+// consumer connection, never holding more of it than one read.
+type body struct {
+	framing h1.Framing
+	left    int64 // BodyLength: bytes still to come
+	dec     *h1.ChunkedDecoder
+	done    bool
+	sent    int64 // bytes written to the consumer
+}
+
+// start prepares b for the body announced by h; dec is the connection's
+// decoder, used for chunked bodies.
+func (b *body) start(h *h1.Header, dec *h1.ChunkedDecoder) {
+	*b = body{framing: h.Framing, dec: dec}
+	switch h.Framing {
+	case h1.BodyNone, h1.BodyTunnel:
+		b.done = true
+	case h1.BodyLength:
+		b.left = h.ContentLength
+		b.done = b.left == 0
+	case h1.BodyChunked:
+		dec.Reset()
+	}
+}
+
+// none marks b as an empty body (HEAD, 204, 304, or a request without one).
+func (b *body) none() { *b = body{done: true} }
+
+// pump moves what src holds of the body to dst and discards it from src.
+// It returns errWrite when the write failed (dst is closed), or the
+// framing error of a broken chunked body (nothing more can be forwarded).
+// Bytes after the end of the body stay in src.
+func (b *body) pump(ls *loopState, src, dst gnet.Conn) error {
+	if b.done {
+		return nil
+	}
+	switch b.framing {
+	case h1.BodyLength:
+		n, ok := Forward(src, dst, int(min(b.left, 1<<30)))
+		if !ok {
+			return errWrite
+		}
+		b.left -= int64(n)
+		b.sent += int64(n)
+		b.done = b.left == 0
+	case h1.BodyUntilClose:
+		n, ok := Forward(src, dst, -1)
+		if !ok {
+			return errWrite
+		}
+		b.sent += int64(n)
+	case h1.BodyChunked:
+		return b.rechunk(ls, src, dst)
+	}
+	return nil
+}
+
+// rechunk forwards the chunk data src holds under a clean framing of its
+// own: one chunk per run of data, extensions and trailers dropped.
+func (b *body) rechunk(ls *loopState, src, dst gnet.Conn) error {
+	for !b.done {
+		buf, _ := src.Peek(-1)
+		if len(buf) == 0 {
+			return nil
+		}
+		iov := ls.iov[:0]
+		sizes := ls.sizes[:0]
+		pos := 0
+		var ferr error
+		for runs := 0; pos < len(buf) && runs < maxChunkRuns && !b.dec.Done(); {
+			n, data, err := b.dec.Next(buf[pos:])
+			if err != nil {
+				ferr = err
+				break
+			}
+			if data.Len() > 0 {
+				at := len(sizes)
+				sizes = strconv.AppendInt(sizes, int64(data.Len()), 16)
+				sizes = append(sizes, '\r', '\n')
+				iov = append(iov, sizes[at:], data.Bytes(buf[pos:]), crlf)
+				runs++
+			}
+			pos += n
+			if n == 0 {
+				break
+			}
+		}
+		if b.dec.Done() {
+			iov = append(iov, lastChunk)
+			b.done = true
+		}
+		for _, s := range iov {
+			b.sent += int64(len(s))
+		}
+		if len(iov) > 0 {
+			if _, err := dst.Writev(iov); err != nil {
+				return errWrite
+			}
+		}
+		_, _ = src.Discard(pos)
+		clear(iov)
+		if ferr != nil {
+			return ferr
+		}
+		if pos < len(buf) && !b.done {
+			continue // more runs than one writev takes
+		}
+		return nil
+	}
+	return nil
+}

@@ -1,0 +1,701 @@
+package engine
+
+import (
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"tether/engine/accesslog"
+	"tether/engine/balance"
+	"tether/engine/config"
+	"tether/h1"
+	"tether/persist"
+)
+
+// Backpressure marks: a producer is paused when its consumer has more than
+// highMark bytes waiting to be sent, and resumed at lowMark.
+const (
+	highMark = 256 << 10
+	lowMark  = 64 << 10
+)
+
+// retryDelay is HAProxy's turn-around time before retrying a connection to
+// the same server (bounded by the connect timeout).
+const retryDelay = time.Second
+
+// clientState is where a client connection is in its current exchange.
+type clientState uint8
+
+const (
+	csIdle     clientState = iota // between requests, nothing received
+	csHead                        // receiving a request head
+	csConnect                     // head complete; getting a server connection
+	csQueue                       // waiting for a server slot (maxconn)
+	csExchange                    // request sent or streaming; response pending or streaming
+	csTunnel                      // the connection became a tunnel
+	csClosing                     // closing once flushed
+)
+
+// clientConn is the Endpoint of one client connection: it reads request
+// heads, routes them, edits and forwards them to a server connection on
+// the same loop, and hands the connection back to the next request when the
+// response is done. One request is in flight at a time: pipelined requests
+// wait in gnet's buffer, so responses go out in order. A clientConn is
+// used only on its loop.
+type clientConn struct {
+	e   *Engine
+	ls  *loopState
+	fe  *frontend
+	c   gnet.Conn
+	src netip.AddrPort
+
+	state clientState
+	scan  *h1.Scanner
+	req   h1.Request
+	head  []byte // the request head, copied out of gnet's buffer (from ls.heads)
+	rw    []byte // replacement bytes the editor refers to, bounded by tune.maxrewrite
+	ed    h1.Editor
+	edits [32]persist.Edit
+	dec   *h1.ChunkedDecoder
+
+	be      *Backend
+	sn      *snapshot
+	srv     *server
+	rq      persist.RequestState
+	up      *serverConn
+	reqBody body
+	nreq    int  // requests received on this connection
+	tries   int  // connection retries left
+	fresh   bool // the next connection must be a new one
+	keep    bool // keep the connection after this exchange
+	drainIt bool // the server is stopping: close after this exchange
+	timer   Timer
+	valve   Valve
+
+	rec   accesslog.Record
+	t0    time.Time // first byte of the request
+	tHead time.Time // request head complete
+	tConn time.Time // server connection ready
+
+	queued int       // the server waited for, or balance.Full for any
+	tQueue time.Time // when the request started waiting
+
+	prev, next   *clientConn // the loop's ring of client connections
+	qprev, qnext *clientConn // the loop's queue of waiting requests
+}
+
+func newClientConn(e *Engine, ls *loopState, fe *frontend, c gnet.Conn) *clientConn {
+	cc := &clientConn{
+		e:    e,
+		ls:   ls,
+		fe:   fe,
+		c:    c,
+		src:  addrPort(c.RemoteAddr()),
+		scan: h1.NewScanner(e.limits),
+		rw:   make([]byte, 0, e.limits.MaxRewrite),
+		dec:  h1.NewChunkedDecoder(e.limits),
+	}
+	cc.timer.Init(cc.expire)
+	cc.valve.Init(ls.l, cc.resumed)
+	return cc
+}
+
+// OnOpen links the connection into its loop and arms the first timeout.
+func (cc *clientConn) OnOpen(gnet.Conn) gnet.Action {
+	r := &cc.ls.clients
+	cc.prev, cc.next = r.prev, r
+	r.prev.next = cc
+	r.prev = cc
+	cc.armIdle()
+	return gnet.None
+}
+
+// OnTraffic reads a head, or streams the request body.
+func (cc *clientConn) OnTraffic(gnet.Conn) gnet.Action {
+	switch cc.state {
+	case csIdle, csHead:
+		cc.readHead()
+	case csExchange:
+		cc.pumpRequest()
+	case csClosing:
+		_, _ = cc.c.Discard(-1)
+	}
+	return gnet.None
+}
+
+// OnClose releases everything the connection holds.
+func (cc *clientConn) OnClose(_ gnet.Conn, err error) {
+	if cc.state == csTunnel {
+		return
+	}
+	if cc.state == csHead && cc.fe.log != nil && cc.fe.httplog {
+		cc.logBad(accesslog.TermClientAbort, 400)
+	}
+	cc.state = csClosing
+	cc.release()
+}
+
+// release drops the exchange in progress, unlinks the connection and
+// uncounts it; the socket is closed or being closed.
+func (cc *clientConn) release() {
+	cc.timer.Stop()
+	cc.dequeue()
+	cc.valve.Close()
+	if up := cc.up; up != nil {
+		cc.up = nil
+		up.abandon()
+	}
+	cc.putHead()
+	if cc.prev != nil {
+		cc.prev.next = cc.next
+		cc.next.prev = cc.prev
+		cc.prev, cc.next = nil, nil
+		cc.fe.conns.Add(-1)
+	}
+}
+
+// drain makes the connection close: at once when idle between requests,
+// after its exchange otherwise. A connection that has not sent its first
+// request yet is kept for it: its client connected to a listener that was
+// still open and is owed an answer.
+func (cc *clientConn) drain() {
+	cc.drainIt = true
+	if cc.state == csIdle && cc.nreq > 0 {
+		cc.closeNow()
+	}
+}
+
+// closeNow closes the client connection (asynchronously).
+func (cc *clientConn) closeNow() {
+	if cc.dropPaused() {
+		return
+	}
+	cc.state = csClosing
+	cc.timer.Stop()
+	_ = cc.c.Close()
+}
+
+// dropPaused closes a client whose socket is held by its Valve (no gnet
+// connection, so no OnClose follows) and reports whether it did.
+func (cc *clientConn) dropPaused() bool {
+	if !cc.valve.Paused() {
+		return false
+	}
+	cc.state = csClosing
+	cc.release()
+	return true
+}
+
+// closeFlushed closes the connection once its output is written.
+func (cc *clientConn) closeFlushed() {
+	if cc.dropPaused() {
+		return
+	}
+	cc.state = csClosing
+	cc.timer.Stop()
+	d := cc.fe.timeouts.Client
+	if d <= 0 {
+		d = 10 * time.Second
+	}
+	cc.ls.l.CloseFlushed(cc.c, d)
+}
+
+// armIdle arms the timeout of a connection waiting for a request: the
+// keep-alive timeout after a request, http-request otherwise, client when
+// neither is set.
+func (cc *clientConn) armIdle() {
+	t := &cc.fe.timeouts
+	d := t.HTTPRequest
+	if cc.nreq > 0 && t.HTTPKeepAlive > 0 {
+		d = t.HTTPKeepAlive
+	}
+	if d <= 0 {
+		d = t.Client
+	}
+	if d > 0 {
+		cc.ls.l.Schedule(&cc.timer, d)
+	} else {
+		cc.timer.Stop()
+	}
+}
+
+// expire is the client timer: a request timeout, a keep-alive timeout, a
+// client timeout while a body streams, or the end of a retry delay.
+func (cc *clientConn) expire() {
+	switch cc.state {
+	case csIdle:
+		cc.closeNow()
+	case csHead:
+		cc.logBad(accesslog.TermClientTimeout, 408)
+		cc.sendRaw(&reply408)
+	case csConnect:
+		cc.connect()
+	case csQueue:
+		cc.queueTimeout()
+	case csExchange:
+		cc.rec.Term = accesslog.TermClientTimeout
+		cc.closeNow()
+	}
+}
+
+// readHead scans what the client sent for a request head and starts the
+// exchange once it is complete.
+func (cc *clientConn) readHead() {
+	buf, _ := cc.c.Peek(-1)
+	if len(buf) == 0 {
+		return
+	}
+	if cc.state == csIdle {
+		cc.state = csHead
+		cc.t0 = time.Now()
+		if d := cc.fe.timeouts.HTTPRequest; d > 0 {
+			cc.ls.l.Schedule(&cc.timer, d)
+		} else if d := cc.fe.timeouts.Client; d > 0 {
+			cc.ls.l.Schedule(&cc.timer, d)
+		}
+	}
+	n, err := cc.scan.Request(buf, &cc.req)
+	if err == h1.ErrNeedMore {
+		return
+	}
+	if err != nil {
+		cc.logBad(accesslog.TermProxy, h1.StatusOf(err))
+		cc.sendRaw(replyFor(h1.StatusOf(err)))
+		return
+	}
+	cc.head = append(cc.ls.head(), buf[:n]...)
+	_, _ = cc.c.Discard(n)
+	cc.tHead = time.Now()
+	cc.timer.Stop()
+	cc.nreq++
+	cc.e.cumReqs.Add(1)
+	cc.start()
+}
+
+// start routes a complete request head, applies persistence and picks the
+// server, then connects.
+func (cc *clientConn) start() {
+	be := cc.fe.def
+	for i := range cc.fe.routes {
+		r := &cc.fe.routes[i]
+		if r.cond == nil || r.cond.Eval(cc) {
+			be = r.be
+			break
+		}
+	}
+	cc.keep = cc.req.KeepAlive() && !cc.drainIt && cc.fe.mode != config.Close
+	cc.reqBody.none()
+	if f := cc.req.Framing; f == h1.BodyLength || f == h1.BodyChunked {
+		cc.reqBody.start(&cc.req.Header, cc.dec)
+	}
+	if be == nil {
+		cc.be = nil
+		cc.fail(&reply503, accesslog.TermServerAbort, accesslog.FinishConnect)
+		return
+	}
+	cc.be = be
+	be.total.Add(1)
+	sn := be.snap.Load()
+	cc.sn = sn
+	if be.proxy.Options.ConnMode == config.Close {
+		cc.keep = false
+	}
+	var flags persist.Flags
+	for _, r := range be.proxy.PersistRules {
+		if r.Cond.Eval(cc) {
+			if r.Force {
+				flags = persist.ForcePersist
+			} else {
+				flags = persist.IgnorePersist
+			}
+			break
+		}
+	}
+	now := time.Now().Unix()
+	cc.rq = sn.table.Request(now, cc.Method(), flags)
+	for _, us := range be.proxy.UseServers {
+		if us.Cond.Eval(cc) {
+			if i := sn.index(us.Server.Name); i >= 0 && (sn.servers[i].usable() || flags&persist.ForcePersist != 0) {
+				cc.rq.UseServer(i)
+				break
+			}
+		}
+	}
+	if err := cc.editRequest(); err != nil {
+		cc.fail(&reply500, accesslog.TermInternal, accesslog.FinishRequest)
+		return
+	}
+	cc.tries = be.proxy.Retries
+	cc.fresh = cc.nreq == 1
+	cc.rec.Retries, cc.rec.Redisp = 0, false
+	i := cc.rq.Server()
+	if i < 0 {
+		switch i = cc.balance(-1); i {
+		case balance.None:
+			cc.fail(&reply503, accesslog.TermServerAbort, accesslog.FinishConnect)
+			return
+		case balance.Full:
+			cc.enqueue(balance.Full)
+			return
+		}
+		cc.rq.Balanced(i)
+	} else if cc.full(i) {
+		cc.enqueue(i)
+		return
+	}
+	cc.srv = sn.servers[i]
+	cc.connect()
+}
+
+// editRequest records the edits of the request head: hop-by-hop fields
+// out, persistence cookie edits, one Content-Length, X-Forwarded-For.
+func (cc *clientConn) editRequest() error {
+	h := cc.head
+	r := &cc.req
+	cc.ed.Reset(h, &r.Header)
+	cc.rw = cc.rw[:0]
+	t := cc.sn.table
+	cookies := t.Options().Enabled()
+	ws := r.Flags&h1.FlagWebSocket != 0 && r.Flags&h1.FlagConnUpgrade != 0
+	seenCL := false
+	var err error
+	for i := range r.Fields {
+		f := &r.Fields[i]
+		switch {
+		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagRemoveCL != 0:
+			err = cc.ed.DeleteField(i)
+		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagCLList != 0:
+			if seenCL {
+				err = cc.ed.DeleteField(i)
+				break
+			}
+			seenCL = true
+			at := len(cc.rw)
+			cc.rw = strconv.AppendInt(cc.rw, r.ContentLength, 10)
+			err = cc.ed.ReplaceValue(i, cc.rw[at:])
+		case ws && (f.ID == h1.FieldConnection || f.ID == h1.FieldUpgrade):
+			// a websocket upgrade keeps its Connection and Upgrade
+		case r.HopByHop(h, i):
+			err = cc.ed.DeleteField(i)
+		case f.ID == h1.FieldCookie && cookies:
+			edits, act := t.Cookie(&cc.rq, f.Value.Bytes(h), cc.edits[:0])
+			if act == persist.Remove {
+				err = cc.ed.DeleteField(i)
+				break
+			}
+			for _, e := range edits {
+				sp := h1.Span{Off: f.Value.Off + uint32(e.Off), End: f.Value.Off + uint32(e.End)}
+				if err = cc.ed.Replace(sp, e.Text); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if fwd := cc.forwardFor(); fwd != nil && cc.src.IsValid() {
+		if !fwd.Except.IsValid() || !fwd.Except.Contains(cc.src.Addr()) {
+			if !fwd.IfNone || r.Find(h, fwd.Header, 0) < 0 {
+				at := len(cc.rw)
+				for i := 0; i < len(fwd.Header); i++ {
+					cc.rw = append(cc.rw, lower(fwd.Header[i]))
+				}
+				cc.rw = append(cc.rw, ": "...)
+				cc.rw = cc.src.Addr().AppendTo(cc.rw)
+				cc.rw = append(cc.rw, "\r\n"...)
+				if len(cc.rw) > cap(cc.rw) {
+					return h1.ErrTooManyEdits
+				}
+				err = cc.ed.Append(cc.rw[at:])
+			}
+		}
+	}
+	return err
+}
+
+// forwardFor returns the X-Forwarded-For settings in force: the backend's,
+// else the frontend's, or nil.
+func (cc *clientConn) forwardFor() *config.ForwardFor {
+	if f := &cc.be.proxy.Options.ForwardFor; f.Enabled {
+		return f
+	}
+	if f := &cc.fe.fwd; f.Enabled {
+		return f
+	}
+	return nil
+}
+
+// balance picks a server for the request with the backend's algorithm;
+// avoid is a server to avoid when another can take the request, or -1. It
+// returns balance.None when no server is usable and balance.Full when
+// every usable one is at its maxconn.
+func (cc *clientConn) balance(avoid int) int {
+	p := cc.ls.picker(cc.be, cc.sn)
+	key := balance.Key{Src: cc.src.Addr(), Target: cc.URL()}
+	if b := &cc.be.proxy.Balance; b.Algo == config.Hdr {
+		if i := cc.req.Find(cc.head, b.Param, 0); i >= 0 {
+			key.Header = cc.req.Value(cc.head, i)
+		}
+	}
+	return p.Pick(&key, avoid)
+}
+
+// connect gets a connection to the chosen server: an idle one from the
+// loop's pool when the request may reuse one, else a new dial.
+func (cc *clientConn) connect() {
+	cc.state = csConnect
+	srv := cc.srv
+	if srv.tcp == nil {
+		cc.connectFailed(ErrNotRegistered)
+		return
+	}
+	if !cc.fresh {
+		p := cc.ls.pool(srv.live.slot)
+		gen := srv.live.addrGen.Load()
+		for u := p.Get(); u != nil; u = p.Get() {
+			s := u.Handler().(*serverConn)
+			if s.addrGen == gen && s.addr == srv.addr {
+				s.attach(cc, srv, true)
+				cc.send()
+				return
+			}
+			s.Close()
+		}
+	}
+	s := cc.ls.serverConn()
+	s.attach(cc, srv, false)
+	s.addr, s.addrGen = srv.addr, srv.live.addrGen.Load()
+	if err := s.Dial(srv.tcp, cc.be.proxy.Timeouts.Connect); err != nil {
+		s.detach()
+		cc.connectFailed(err)
+	}
+}
+
+// connected runs when the server connection is ready.
+func (cc *clientConn) connected() {
+	cc.tConn = time.Now()
+	cc.send()
+}
+
+// connectFailed retries, redispatches, or answers 503.
+func (cc *clientConn) connectFailed(error) {
+	cc.srv.live.failed.Add(1)
+	if cc.tries <= 0 {
+		cc.fail(&reply503, accesslog.TermServerAbort, accesslog.FinishConnect)
+		return
+	}
+	p := cc.be.proxy
+	cc.tries--
+	cc.rec.Retries++
+	cc.srv.live.retries.Add(1)
+	done := p.Retries - cc.tries // retries done, this one included
+	redisp := false
+	if p.Options.Redispatch && cc.rq.MayRedispatch() {
+		switch iv := p.Options.RedispatchInterval; {
+		case cc.srv.state.Stopped():
+			redisp = true
+		case iv > 0:
+			redisp = done%iv == 0
+		case iv < 0:
+			redisp = cc.tries == -iv-1
+		}
+	}
+	if redisp {
+		old := cc.rq.Server()
+		if i := cc.balance(old); i >= 0 && !cc.full(i) {
+			cc.srv.live.redisp.Add(1)
+			cc.rq.Redispatch(i)
+			cc.srv = cc.sn.servers[i]
+			cc.rec.Redisp = true
+			if i != old {
+				cc.connect()
+				return
+			}
+		}
+	}
+	d := retryDelay
+	if c := p.Timeouts.Connect; c > 0 && c < d {
+		d = c
+	}
+	cc.ls.l.Schedule(&cc.timer, d)
+}
+
+// send writes the edited request head, then what the client has of the
+// body, to the attached server connection.
+func (cc *clientConn) send() {
+	s := cc.up
+	cc.state = csExchange
+	s.sending()
+	iov := cc.ed.Segments(cc.ls.iov[:0])
+	n := 0
+	for _, b := range iov {
+		n += len(b)
+	}
+	_, err := s.Conn().Writev(iov)
+	clear(iov)
+	cc.srv.live.bytesIn.Add(int64(n))
+	if err != nil || cc.up != s {
+		return // the server connection's OnClose has dealt with it
+	}
+	if !cc.reqBody.done {
+		if d := cc.fe.timeouts.Client; d > 0 {
+			cc.ls.l.Schedule(&cc.timer, d)
+		}
+		cc.pumpRequest()
+	}
+}
+
+// pumpRequest streams the request body to the server, pausing the client
+// while the server's output backs up.
+func (cc *clientConn) pumpRequest() {
+	s := cc.up
+	if s == nil || cc.reqBody.done || s.Conn() == nil || cc.valve.Paused() {
+		return
+	}
+	if cc.state != csExchange || s.state == ssConnecting {
+		return
+	}
+	err := cc.reqBody.pump(cc.ls, cc.c, s.Conn())
+	switch {
+	case err == errWrite:
+		return
+	case err != nil:
+		cc.rec.Term = accesslog.TermProxy
+		s.Close()
+		cc.closeNow()
+		return
+	}
+	if cc.reqBody.done {
+		cc.timer.Stop()
+		if s.state == ssDone {
+			s.abandon()
+			cc.exchangeDone()
+		}
+		return
+	}
+	if d := cc.fe.timeouts.Client; d > 0 {
+		cc.ls.l.Schedule(&cc.timer, d)
+	}
+	if s.Conn().OutboundBuffered() > highMark {
+		_ = cc.valve.Pause(cc.c, s.Conn(), lowMark)
+	}
+}
+
+// resumed brings a paused client back: continue the body, and anything
+// the server sent meanwhile.
+func (cc *clientConn) resumed(c gnet.Conn, err error) {
+	if err != nil {
+		cc.state = csClosing
+		cc.release()
+		return
+	}
+	cc.c = c
+	cc.pumpRequest()
+	if s := cc.up; s != nil && s.state == ssHead && s.Conn() != nil && s.Conn().InboundBuffered() > 0 {
+		s.readHead()
+	}
+}
+
+// fail answers the request with a reply of the proxy's own.
+func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.Finish) {
+	cc.rec.Term, cc.rec.Finish = term, fin
+	if up := cc.up; up != nil {
+		cc.up = nil
+		up.abandon()
+	}
+	if cc.dropPaused() {
+		return // the client is gone from the loop in the middle of its body
+	}
+	keep := cc.keep && !r.close && cc.req.Minor == 1 && cc.reqBody.done
+	iov := append(cc.ls.iov[:0], r.head)
+	if !keep && !r.close {
+		iov = append(iov, connClose)
+	}
+	iov = append(iov, crlf, r.body)
+	n := len(r.head) + len(crlf) + len(r.body)
+	if !keep && !r.close {
+		n += len(connClose)
+	}
+	_, err := cc.c.Writev(iov)
+	clear(iov)
+	if err != nil {
+		return
+	}
+	cc.logHTTP(statusOf(r), int64(n))
+	if !keep {
+		cc.closeFlushed()
+		return
+	}
+	cc.next1()
+}
+
+// sendRaw answers an unparsable or timed out request and closes.
+func (cc *clientConn) sendRaw(r *reply) {
+	iov := append(cc.ls.iov[:0], r.head, crlf, r.body)
+	_, err := cc.c.Writev(iov)
+	clear(iov)
+	if err != nil {
+		return
+	}
+	cc.closeFlushed()
+}
+
+// exchangeDone ends an exchange whose response is complete and whose
+// request body has been forwarded.
+func (cc *clientConn) exchangeDone() {
+	cc.logHTTP(cc.rec.Status, cc.rec.BytesOut)
+	if !cc.keep || cc.drainIt {
+		cc.closeFlushed()
+		return
+	}
+	cc.next1()
+}
+
+// next1 makes the connection ready for the next request and starts on it
+// if the client has already sent it.
+func (cc *clientConn) next1() {
+	cc.putHead()
+	cc.state = csIdle
+	cc.up = nil
+	cc.rec = accesslog.Record{}
+	cc.armIdle()
+	if cc.c.InboundBuffered() > 0 {
+		cc.readHead()
+	}
+}
+
+// putHead returns the head buffer to the loop.
+func (cc *clientConn) putHead() {
+	if cc.head != nil {
+		cc.ls.putHead(cc.head)
+		cc.head = nil
+	}
+}
+
+// statusOf reads the status of a reply.
+func statusOf(r *reply) int {
+	h := r.head
+	return int(h[9]-'0')*100 + int(h[10]-'0')*10 + int(h[11]-'0')
+}
+
+// index returns the position of the server named name, or -1.
+func (sn *snapshot) index(name string) int {
+	for i, s := range sn.servers {
+		if s.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// lower returns the ASCII lower case of b: HAProxy emits the field names it
+// adds in lower case.
+func lower(b byte) byte {
+	if 'A' <= b && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
+}

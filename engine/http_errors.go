@@ -1,0 +1,115 @@
+package engine
+
+// reply is one of the responses the proxy itself sends, as HAProxy 2.6
+// sends them (captured from haproxy 2.6.12 on the wire). Replies to a
+// request that could not be parsed go out as written in HAProxy's
+// templates, mixed-case names and "Connection: close" included, and the
+// connection closes. The others pass through HAProxy's HTTP layer, which
+// lowercases the names and keeps the client connection open; to an
+// HTTP/1.0 client it adds "connection: close" at the end of the head and
+// closes.
+type reply struct {
+	head  []byte // status line and fields, without the empty line
+	body  []byte
+	close bool // always close the client connection after it
+}
+
+const (
+	errBody400 = "<html><body><h1>400 Bad request</h1>\nYour browser sent an invalid request.\n</body></html>\n"
+	errBody403 = "<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n"
+	errBody408 = "<html><body><h1>408 Request Time-out</h1>\nYour browser didn't send a complete request in time.\n</body></html>\n"
+	errBody413 = "<html><body><h1>413 Payload Too Large</h1>\nThe request entity exceeds the maximum allowed.\n</body></html>\n"
+	errBody414 = "<html><body><h1>414 URI Too Long</h1>\nThe request target is longer than the server accepts.\n</body></html>\n"
+	errBody431 = "<html><body><h1>431 Request Header Fields Too Large</h1>\nThe request header section is larger than the server accepts.\n</body></html>\n"
+	errBody500 = "<html><body><h1>500 Internal Server Error</h1>\nAn internal server error occurred.\n</body></html>\n"
+	errBody501 = "<html><body><h1>501 Not Implemented</h1>\n.The server does not support the functionality required to fulfill the request.\n</body></html>\n"
+	errBody502 = "<html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.\n</body></html>\n"
+	errBody503 = "<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n"
+	errBody504 = "<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n</body></html>\n"
+	errBody505 = "<html><body><h1>505 HTTP Version Not Supported</h1>\nThe HTTP version of the request is not supported.\n</body></html>\n"
+)
+
+// rawReply is a reply to an unparsable request: the template as written.
+func rawReply(status, body string) reply {
+	return reply{
+		head: []byte("HTTP/1.1 " + status + "\r\nContent-length: " + itoa(len(body)) +
+			"\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n"),
+		body:  []byte(body),
+		close: true,
+	}
+}
+
+// httpReply is a reply produced after the request was parsed.
+func httpReply(status, body string) reply {
+	return reply{
+		head: []byte("HTTP/1.1 " + status + "\r\ncontent-length: " + itoa(len(body)) +
+			"\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"),
+		body: []byte(body),
+	}
+}
+
+// The replies, built once.
+var (
+	reply400 = rawReply("400 Bad request", errBody400)
+	reply408 = rawReply("408 Request Time-out", errBody408)
+	reply413 = rawReply("413 Payload Too Large", errBody413)
+	reply414 = rawReply("414 URI Too Long", errBody414)
+	reply431 = rawReply("431 Request Header Fields Too Large", errBody431)
+	reply501 = rawReply("501 Not Implemented", errBody501)
+	reply505 = rawReply("505 HTTP Version Not Supported", errBody505)
+	reply403 = httpReply("403 Forbidden", errBody403)
+	reply500 = httpReply("500 Internal Server Error", errBody500)
+	reply502 = httpReply("502 Bad Gateway", errBody502)
+	reply503 = httpReply("503 Service Unavailable", errBody503)
+	reply504 = httpReply("504 Gateway Time-out", errBody504)
+)
+
+// crlf ends a head; connClose is what an HTTP/1.0 client gets before it.
+var (
+	crlf      = []byte("\r\n")
+	connClose = []byte("connection: close\r\n")
+	connKeep  = []byte("connection: keep-alive\r\n")
+)
+
+// replyFor returns the reply refusing a request with status.
+func replyFor(status int) *reply {
+	switch status {
+	case 408:
+		return &reply408
+	case 413:
+		return &reply413
+	case 414:
+		return &reply414
+	case 431:
+		return &reply431
+	case 501:
+		return &reply501
+	case 505:
+		return &reply505
+	case 403:
+		return &reply403
+	case 500:
+		return &reply500
+	case 502:
+		return &reply502
+	case 503:
+		return &reply503
+	case 504:
+		return &reply504
+	}
+	return &reply400
+}
+
+// itoa formats a small non-negative number (at build time only).
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for ; n > 0; n /= 10 {
+		i--
+		b[i] = byte('0' + n%10)
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,233 @@
+package engine
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"tether/engine/internal/testorigin"
+)
+
+// deadAddr returns an address nothing listens on.
+func deadAddr() string { return fmt.Sprintf("127.0.0.1:%d", freePort()) }
+
+func TestHTTPWebSocketTunnel(t *testing.T) {
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		req, _, err := r.ReadRequest(br)
+		if err != nil || req.Header.Get("Upgrade") != "websocket" {
+			io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+		_, _ = io.Copy(c, br) // echo
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_, addr := startEngine(t, strings.Replace(basicConfig(nil, "  timeout tunnel 2s\n"), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	c := dial(t, addr)
+	c.send("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+	r, _ := c.response("GET")
+	if r.StatusCode != 101 {
+		t.Fatalf("status %d", r.StatusCode)
+	}
+	for i := range 3 {
+		msg := fmt.Sprintf("frame %d", i)
+		c.send(msg)
+		got := make([]byte, len(msg))
+		if _, err := io.ReadFull(c.br, got); err != nil || string(got) != msg {
+			t.Fatalf("echo %q, %v", got, err)
+		}
+	}
+}
+
+func TestHTTPRetriesAndRedispatch(t *testing.T) {
+	os := startOrigins(t, 1)
+	dead := deadAddr()
+	cfg := func(extra string) string {
+		return fmt.Sprintf(`defaults
+  mode http
+  timeout connect 100ms
+  timeout client 5s
+  timeout server 5s
+frontend fe
+  bind 127.0.0.1:%d
+  default_backend be
+backend be
+  cookie SRV insert indirect
+  retries 2
+%s  server dead %s cookie d
+  server live %s cookie l
+`, freePort(), extra, dead, os[0].Addr)
+	}
+	// Without redispatch, a request stuck to the dead server fails after
+	// the retries, each after the turn-around delay.
+	_, addr := startEngine(t, cfg(""))
+	c := dial(t, addr)
+	start := time.Now()
+	c.send("GET / HTTP/1.1\r\nHost: x\r\nCookie: SRV=d\r\n\r\n")
+	r, _ := c.response("GET")
+	if r.StatusCode != 503 {
+		t.Fatalf("without redispatch: %d", r.StatusCode)
+	}
+	if d := time.Since(start); d < 150*time.Millisecond {
+		t.Fatalf("two retries took %v: no turn-around delay", d)
+	}
+	// With redispatch, the last retry goes to the live server, which sets
+	// its own cookie.
+	_, addr = startEngine(t, cfg("  option redispatch\n"))
+	c = dial(t, addr)
+	c.send("GET / HTTP/1.1\r\nHost: x\r\nCookie: SRV=d\r\n\r\n")
+	r, _ = c.response("GET")
+	if r.StatusCode != 200 || r.Header.Get("X-Server") != "s1" || r.Header.Get("Set-Cookie") != "SRV=l; path=/" {
+		t.Fatalf("redispatch: %d %v", r.StatusCode, r.Header)
+	}
+}
+
+func TestHTTPStalePooledConnection(t *testing.T) {
+	// The origin answers one request per connection and closes the
+	// connection when the next request arrives on it, without a response:
+	// a reused connection fails before any response byte, and the request
+	// must be retried on a new connection, never failed.
+	var answered atomic.Int64
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		if _, _, err := r.ReadRequest(br); err != nil {
+			return
+		}
+		answered.Add(1)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		_, _, _ = r.ReadRequest(br)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_, addr := startEngine(t, strings.Replace(basicConfig(nil, ""), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	c := dial(t, addr)
+	for i := range 5 {
+		c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		if r, body := c.response("GET"); r.StatusCode != 200 || body != "ok" {
+			t.Fatalf("request %d: %d %q", i, r.StatusCode, body)
+		}
+	}
+	if n := answered.Load(); n != 5 {
+		t.Fatalf("origin answered %d requests", n)
+	}
+	if n := raw.Requests(); n != 9 {
+		t.Fatalf("origin read %d requests, want 9 (4 on stale connections)", n)
+	}
+}
+
+func TestHTTPServerStates(t *testing.T) {
+	os := startOrigins(t, 3)
+	cfg := fmt.Sprintf(`defaults
+  mode http
+  timeout connect 1s
+  timeout client 5s
+  timeout server 5s
+frontend fe
+  bind 127.0.0.1:%d
+  default_backend be
+backend be
+  cookie SRV insert indirect
+  server s1 %s cookie c1
+  server s2 %s cookie c2 disabled
+  server s3 %s cookie c3 backup
+`, freePort(), os[0].Addr, os[1].Addr, os[2].Addr)
+	e, addr := startEngine(t, cfg)
+	c := dial(t, addr)
+	for range 4 {
+		c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		if r, _ := c.response("GET"); r.Header.Get("X-Server") != "s1" {
+			t.Fatalf("served by %s", r.Header.Get("X-Server"))
+		}
+	}
+	// A cookie for a server in maintenance is ignored.
+	c.send("GET / HTTP/1.1\r\nHost: x\r\nCookie: SRV=c2\r\n\r\n")
+	if r, _ := c.response("GET"); r.Header.Get("X-Server") != "s1" || r.Header.Get("Set-Cookie") != "SRV=c1; path=/" {
+		t.Fatalf("maint cookie: %v", r.Header)
+	}
+	// Drain keeps persistent requests; maint of s1 leaves the backup.
+	if err := e.SetServerState("be", "s1", StateDrain); err != nil {
+		t.Fatal(err)
+	}
+	c.send("GET / HTTP/1.1\r\nHost: x\r\nCookie: SRV=c1\r\n\r\n")
+	if r, _ := c.response("GET"); r.Header.Get("X-Server") != "s1" {
+		t.Fatalf("drain, persistent: %s", r.Header.Get("X-Server"))
+	}
+	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	if r, _ := c.response("GET"); r.Header.Get("X-Server") != "s3" {
+		t.Fatalf("drain, new: %s", r.Header.Get("X-Server"))
+	}
+	if err := e.SetServerState("be", "s2", StateReady); err != nil {
+		t.Fatal(err)
+	}
+	c.send("GET / HTTP/1.1\r\nHost: x\r\nCookie: SRV=c2\r\n\r\n")
+	if r, _ := c.response("GET"); r.Header.Get("X-Server") != "s2" {
+		t.Fatalf("after ready: %s", r.Header.Get("X-Server"))
+	}
+}
+
+func TestHTTPBadResponses(t *testing.T) {
+	replies := map[string]string{
+		"/badstatus": "HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n",
+		"/closed":    "",
+		"/badcl":     "HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\nx",
+		"/partial":   "HTTP/1.1 200 OK\r\nContent-Len",
+	}
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		req, _, err := r.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		io.WriteString(c, replies[req.URL.Path])
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_, addr := startEngine(t, strings.Replace(basicConfig(nil, ""), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	for path := range replies {
+		c := dial(t, addr)
+		c.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")
+		r, body := c.response("GET")
+		if r.StatusCode != 502 || body != errBody502 {
+			t.Fatalf("%s: %d %q", path, r.StatusCode, body)
+		}
+	}
+}
+
+func TestHTTPConnectionModes(t *testing.T) {
+	for _, mode := range []string{"http-keep-alive", "http-server-close", "httpclose"} {
+		t.Run(mode, func(t *testing.T) {
+			origins := startOrigins(t, 1)
+			_, addr := startEngine(t, basicConfig(origins, "  option "+mode+"\n"))
+			c := dial(t, addr)
+			for range 3 {
+				c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+				if r, _ := c.response("GET"); r.StatusCode != 200 {
+					t.Fatalf("status %d", r.StatusCode)
+				}
+				if mode == "httpclose" {
+					if !c.closed() {
+						t.Fatal("httpclose kept the client connection")
+					}
+					c = dial(t, addr)
+				}
+			}
+			conns := origins[0].Conns()
+			switch {
+			case mode == "http-keep-alive" && conns != 1:
+				t.Fatalf("keep-alive: %d server connections for 3 requests", conns)
+			case mode != "http-keep-alive" && conns != 3:
+				t.Fatalf("%s: %d server connections for 3 requests", mode, conns)
+			}
+		})
+	}
+}

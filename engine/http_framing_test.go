@@ -1,0 +1,214 @@
+package engine
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"tether/engine/internal/testorigin"
+)
+
+func TestHTTPChunkedBothWays(t *testing.T) {
+	os := startOrigins(t, 1)
+	_, addr := startEngine(t, basicConfig(os, ""))
+	c := dial(t, addr)
+	c.send("POST /?echo=1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+		"5;ext=1\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\nX-Trailer: y\r\n\r\n")
+	r, body := c.response("POST")
+	if body != "hello world" {
+		t.Fatalf("echoed %q", body)
+	}
+	c.send("GET /?chunked=100000 HTTP/1.1\r\nHost: x\r\n\r\n")
+	r, body = c.response("GET")
+	if len(r.TransferEncoding) != 1 || r.TransferEncoding[0] != "chunked" {
+		t.Fatalf("transfer-encoding %v", r.TransferEncoding)
+	}
+	if len(body) != 100000 || body[99999] != testorigin.Pattern(99999) {
+		t.Fatalf("chunked body of %d bytes", len(body))
+	}
+}
+
+func TestHTTPNoBodyResponses(t *testing.T) {
+	os := startOrigins(t, 1)
+	_, addr := startEngine(t, basicConfig(os, ""))
+	c := dial(t, addr)
+	c.send("HEAD /?size=100 HTTP/1.1\r\nHost: x\r\n\r\n")
+	r, body := c.response("HEAD")
+	if r.ContentLength != 100 || body != "" {
+		t.Fatalf("HEAD: length %d body %q", r.ContentLength, body)
+	}
+	for _, st := range []int{204, 304} {
+		c.send("GET /?status=" + strconv.Itoa(st) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+		if r, _ = c.response("GET"); r.StatusCode != st {
+			t.Fatalf("status %d, want %d", r.StatusCode, st)
+		}
+	}
+	c.send("GET /?size=2 HTTP/1.1\r\nHost: x\r\n\r\n")
+	if _, body = c.response("GET"); body != "ab" {
+		t.Fatalf("after no-body responses: %q", body)
+	}
+}
+
+func TestHTTP100Continue(t *testing.T) {
+	os := startOrigins(t, 1)
+	_, addr := startEngine(t, basicConfig(os, ""))
+	c := dial(t, addr)
+	c.send("POST /?echo=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+	line, err := c.br.ReadString('\n')
+	if err != nil || line != "HTTP/1.1 100 Continue\r\n" {
+		t.Fatalf("interim line %q, %v", line, err)
+	}
+	if l, _ := c.br.ReadString('\n'); l != "\r\n" {
+		t.Fatalf("interim head continues with %q", l)
+	}
+	c.send("data")
+	if _, body := c.response("POST"); body != "data" {
+		t.Fatalf("body %q", body)
+	}
+	// Never to an HTTP/1.0 client.
+	c = dial(t, addr)
+	c.send("POST /?echo=1 HTTP/1.0\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\ndata")
+	r, body := c.response("POST")
+	if r.StatusCode != 200 || body != "data" {
+		t.Fatalf("HTTP/1.0: %d %q", r.StatusCode, body)
+	}
+}
+
+func TestHTTPForwardedHead(t *testing.T) {
+	var got string
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		var head strings.Builder
+		for {
+			l, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			head.WriteString(l)
+			if l == "\r\n" {
+				break
+			}
+		}
+		got = head.String()
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nKeep-Alive: timeout=5\r\nConnection: keep-alive, x-hop\r\nX-Hop: 1\r\n\r\n")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_, addr := startEngine(t, strings.Replace(basicConfig(nil, "  option forwardfor\n"), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	c := dial(t, addr)
+	c.send("GET /p?q HTTP/1.1\r\nhost: x\r\nX-Mixed-Case: A  b\r\nConnection: keep-alive, X-Drop\r\nX-Drop: 1\r\nTE: trailers\r\nUpgrade: h2c\r\n\r\n")
+	r, _ := c.response("GET")
+	want := "GET /p?q HTTP/1.1\r\nhost: x\r\nX-Mixed-Case: A  b\r\nx-forwarded-for: 127.0.0.1\r\n\r\n"
+	if got != want {
+		t.Fatalf("server got\n%q\nwant\n%q", got, want)
+	}
+	if r.Header.Get("X-Hop") != "" || r.Header.Get("Keep-Alive") != "" {
+		t.Fatalf("hop-by-hop response fields forwarded: %v", r.Header)
+	}
+}
+
+func TestHTTPErrors(t *testing.T) {
+	os := startOrigins(t, 1)
+	cfg := basicConfig(os, "  timeout server 300ms\n") + "frontend nobe\n  bind 127.0.0.1:" + strconv.Itoa(freePort()) + "\n  timeout http-request 300ms\n"
+	e, addr := startEngine(t, cfg)
+	cases := []struct {
+		req, want string
+		close     bool
+	}{
+		{"GET / HTTP/1.1\r\nHost x\r\n\r\n", "HTTP/1.1 400 Bad request\r\nContent-length: 90\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n" + errBody400, true},
+		{"GET /?delay=1s HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 504 Gateway Time-out\r\ncontent-length: 92\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n" + errBody504, false},
+		{"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: foo, chunked\r\n\r\n", "HTTP/1.1 501 Not Implemented\r\nContent-length: 136\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n" + errBody501, true},
+		{"GET /" + strings.Repeat("a", 17000) + " HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 414 ", true},
+		{"GET / HTTP/1.1\r\nHost: x\r\nA: " + strings.Repeat("a", 17000) + "\r\n\r\n", "HTTP/1.1 431 ", true},
+	}
+	for _, tc := range cases {
+		c := dial(t, addr)
+		c.send(tc.req)
+		if tc.close {
+			if got := c.rest(); !strings.HasPrefix(got, tc.want) {
+				t.Fatalf("%.40q: got %q\nwant %q", tc.req, got, tc.want)
+			}
+			continue
+		}
+		got := make([]byte, len(tc.want))
+		if _, err := io.ReadFull(c.br, got); err != nil || string(got) != tc.want {
+			t.Fatalf("%.40q: got %q (%v)\nwant %q", tc.req, got, err, tc.want)
+		}
+		if c.closed() {
+			t.Fatalf("%.40q: closed after a keep-alive reply", tc.req)
+		}
+	}
+	// 408 on timeout http-request, and 503 without a backend.
+	addr2 := e.Listeners()[1].Addr().String()
+	c := dial(t, addr2)
+	c.send("GET / HTTP/1.1\r\nHost: x\r\n")
+	if got := c.rest(); got != string(reply408.head)+"\r\n"+errBody408 {
+		t.Fatalf("408: %q", got)
+	}
+	c = dial(t, addr2)
+	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	r, _ := c.response("GET")
+	if r.StatusCode != 503 {
+		t.Fatalf("no backend: %d", r.StatusCode)
+	}
+	c.send("GET / HTTP/1.0\r\n\r\n")
+	want := "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 107\r\ncache-control: no-cache\r\ncontent-type: text/html\r\nconnection: close\r\n\r\n" + errBody503
+	if got := c.rest(); got != want {
+		t.Fatalf("503 to HTTP/1.0: %q", got)
+	}
+}
+
+func TestHTTPSmuggling(t *testing.T) {
+	os := startOrigins(t, 1)
+	_, addr := startEngine(t, basicConfig(os, ""))
+	attempts := []string{
+		"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n chunked\r\nContent-Length: 37\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+		"POST / HTTP/1.1\nHost: x\r\nContent-Length: 37\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
+	}
+	for _, a := range attempts {
+		before := os[0].Requests()
+		c := dial(t, addr)
+		c.send(a)
+		_ = c.c.SetReadDeadline(time.Now().Add(3 * time.Second))
+		out := c.rest()
+		if n := os[0].Requests() - before; n > 1 {
+			t.Fatalf("%q reached the server as %d requests; client got %q", a, n, out)
+		}
+		if strings.Count(out, "HTTP/1.1 ") > 1 {
+			t.Fatalf("%q: two responses: %q", a, out)
+		}
+	}
+}
+
+func TestHTTPBackendDiesMidResponse(t *testing.T) {
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		if _, _, err := r.ReadRequest(br); err != nil {
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_, addr := startEngine(t, strings.Replace(basicConfig(nil, ""), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	c := dial(t, addr)
+	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(c.br, nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%v %v", resp, err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if string(b) != "partial" || err == nil {
+		t.Fatalf("body %q, err %v: the client must see a truncated body", b, err)
+	}
+}

@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"tether/engine/config"
+	"tether/engine/internal/testorigin"
+)
+
+// startOrigins starts origins named s1, s2, ... and stops them at the end.
+func startOrigins(t testing.TB, n int) []*testorigin.Origin {
+	t.Helper()
+	var os []*testorigin.Origin
+	for i := range n {
+		o, err := testorigin.Start(fmt.Sprintf("s%d", i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = o.Close() })
+		os = append(os, o)
+	}
+	return os
+}
+
+// startEngine runs an engine for the configuration text (its binds should
+// use port 0) and returns the address of its first listener.
+func startEngine(t testing.TB, text string) (*Engine, string) {
+	t.Helper()
+	return startEngineTick(t, text, 0)
+}
+
+// startEngineTick is startEngine with a timer wheel resolution.
+func startEngineTick(t testing.TB, text string, tick time.Duration) (*Engine, string) {
+	t.Helper()
+	cfg, err := config.Parse(config.File{Name: "test.cfg", Data: []byte(text)})
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.tick = tick
+	if err := e.Listen(nil); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- e.Serve() }()
+	select {
+	case <-e.Ready():
+	case err := <-errc:
+		t.Fatalf("Serve: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("engine not ready")
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = e.Stop(ctx)
+		select {
+		case <-errc:
+		case <-time.After(5 * time.Second):
+			t.Error("Serve did not return")
+		}
+	})
+	return e, e.Listeners()[0].Addr().String()
+}
+
+// basicConfig renders a frontend and backend in front of origins with
+// extra backend lines.
+func basicConfig(origins []*testorigin.Origin, backend string) string {
+	var b strings.Builder
+	b.WriteString("defaults\n  mode http\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n")
+	fmt.Fprintf(&b, "frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\n", freePort())
+	b.WriteString("backend be\n" + backend)
+	for i, o := range origins {
+		fmt.Fprintf(&b, "  server s%d %s cookie c%d\n", i+1, o.Addr, i+1)
+	}
+	return b.String()
+}
+
+// freePort returns a port that was free on 127.0.0.1 a moment ago.
+func freePort() int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// client is a raw client connection with a reader.
+type client struct {
+	t  testing.TB
+	c  net.Conn
+	br *bufio.Reader
+}
+
+func dial(t testing.TB, addr string) *client {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	return &client{t: t, c: c, br: bufio.NewReader(c)}
+}
+
+func (c *client) send(s string) {
+	c.t.Helper()
+	if _, err := io.WriteString(c.c, s); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// response reads one response to a request with method, body included.
+func (c *client) response(method string) (*http.Response, string) {
+	c.t.Helper()
+	resp, err := http.ReadResponse(c.br, &http.Request{Method: method})
+	if err != nil {
+		c.t.Fatalf("reading response: %v", err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatalf("reading body: %v", err)
+	}
+	return resp, string(b)
+}
+
+// closed reports whether the server closed the connection (EOF next).
+func (c *client) closed() bool {
+	_ = c.c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_, err := c.br.ReadByte()
+	return err == io.EOF
+}
+
+// rest reads everything until the server closes.
+func (c *client) rest() string {
+	b, _ := io.ReadAll(c.br)
+	return string(b)
+}

@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"time"
+
+	"tether/engine/accesslog"
+)
+
+// logHTTP queues the httplog line of the exchange that just ended, when the
+// frontend logs with `option httplog`.
+func (cc *clientConn) logHTTP(status int, bytesOut int64) {
+	lg := cc.fe.log
+	if lg == nil || !cc.fe.httplog {
+		return
+	}
+	now := time.Now()
+	r := &cc.rec
+	r.Client = cc.src
+	r.Accept = cc.t0
+	r.Frontend = cc.fe.name
+	r.Backend = cc.fe.name
+	r.Server = ""
+	if cc.be != nil {
+		r.Backend = cc.be.Name
+	}
+	if cc.srv != nil && cc.be != nil {
+		r.Server = cc.srv.name
+	}
+	r.TR = ms(cc.t0, cc.tHead)
+	r.Tw = 0
+	r.Tc = -1
+	if !cc.tConn.IsZero() {
+		r.Tc = ms(cc.tHead, cc.tConn)
+	} else {
+		r.Tr = -1
+	}
+	r.Ta = ms(cc.t0, now)
+	r.Status = status
+	r.BytesOut = bytesOut
+	r.ActConn = int(cc.e.cumConnsActive())
+	r.FeConn = int(cc.fe.conns.Load())
+	if cc.be != nil {
+		r.BeConn = int(cc.be.conns.Load())
+	}
+	if cc.srv != nil {
+		r.SrvConn = int(cc.srv.live.cur.Load())
+	}
+	r.Method = cc.req.Method.Bytes(cc.head)
+	r.URI = cc.req.Target.Bytes(cc.head)
+	r.Version = cc.req.Version.Bytes(cc.head)
+	r.RequestBytes = 1
+	lg.LogHTTP(r)
+	cc.tConn = time.Time{}
+}
+
+// logBad logs a request that could not be read: refused, timed out or
+// abandoned before its head was complete.
+func (cc *clientConn) logBad(term accesslog.Termination, status int) {
+	lg := cc.fe.log
+	if lg == nil || !cc.fe.httplog {
+		return
+	}
+	r := &cc.rec
+	*r = accesslog.Record{
+		Client:   cc.src,
+		Accept:   cc.t0,
+		Frontend: cc.fe.name,
+		Backend:  cc.fe.name,
+		TR:       -1, Tw: -1, Tc: -1, Tr: -1,
+		Ta:           ms(cc.t0, time.Now()),
+		Status:       status,
+		Term:         term,
+		Finish:       accesslog.FinishRequest,
+		ActConn:      int(cc.e.cumConnsActive()),
+		FeConn:       int(cc.fe.conns.Load()),
+		RequestBytes: 1,
+	}
+	if term == accesslog.TermClientAbort {
+		r.BytesOut = 0
+	}
+	lg.LogHTTP(r)
+}

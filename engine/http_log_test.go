@@ -1,0 +1,56 @@
+package engine
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestHTTPAccessLog(t *testing.T) {
+	origins := startOrigins(t, 1)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	cfg := fmt.Sprintf(`defaults
+  mode http
+  log %s local0
+  option httplog
+  timeout connect 1s
+  timeout client 5s
+  timeout server 5s
+frontend fe
+  bind 127.0.0.1:%d
+  default_backend be
+backend be
+  cookie SRV insert indirect
+  server s1 %s cookie a
+`, pc.LocalAddr(), freePort(), origins[0].Addr)
+	_, addr := startEngine(t, cfg)
+	c := dial(t, addr)
+	c.send("GET /logged?size=7 HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.response("GET")
+	c.send("GET / HTTP/1.1\r\nHost x\r\n\r\n")
+	c.rest()
+	want := []string{
+		` fe be/s1 0/0/`, ` 200 `, ` - - --NI `, `"GET /logged?size=7 HTTP/1.1"`,
+	}
+	bad := []string{` fe fe/<NOSRV> -1/-1/-1/-1/`, ` 400 0 - - PR-- `, `"<BADREQ>"`}
+	buf := make([]byte, 2048)
+	for _, w := range [][]string{want, bad} {
+		_ = pc.SetReadDeadline(time.Now().Add(3 * time.Second))
+		n, _, err := pc.ReadFrom(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := string(buf[:n])
+		for _, s := range w {
+			if !strings.Contains(line, s) {
+				t.Fatalf("log line %q lacks %q", line, s)
+			}
+		}
+	}
+}

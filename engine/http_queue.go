@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"time"
+
+	"tether/engine/accesslog"
+	"tether/engine/balance"
+)
+
+// Requests wait when their server is at its maxconn (a request assigned to
+// a server by persistence or use-server) or when every usable server of the
+// backend is (a balanced request). Each loop keeps its waiting requests in
+// arrival order and retries them when one of its own exchanges ends and on
+// every tick (slots freed on other loops); a request waits at most the
+// backend's `timeout queue` (`timeout connect` when unset), then gets a 503.
+
+// queueRetry is how often a loop with waiting requests looks for slots.
+const queueRetry = 10 * time.Millisecond
+
+// full reports whether server i of the request's snapshot is at its
+// maxconn.
+func (cc *clientConn) full(i int) bool {
+	m := cc.sn.servers[i].maxConn
+	return m > 0 && cc.sn.counters.Active(i) >= m
+}
+
+// enqueue makes the request wait for a slot: on server i, or on the backend
+// when i is balance.Full.
+func (cc *clientConn) enqueue(i int) {
+	cc.state = csQueue
+	cc.queued = i
+	cc.tQueue = time.Now()
+	if i >= 0 {
+		cc.sn.counters.Enqueue(i)
+	}
+	ls := cc.ls
+	q := &ls.queue
+	cc.qprev, cc.qnext = q.qprev, q
+	q.qprev.qnext = cc
+	q.qprev = cc
+	d := cc.be.proxy.Timeouts.Queue
+	if d <= 0 {
+		d = cc.be.proxy.Timeouts.Connect
+	}
+	if d > 0 {
+		ls.l.Schedule(&cc.timer, d)
+	}
+	if !ls.qtimer.Pending() {
+		ls.l.Schedule(&ls.qtimer, queueRetry)
+	}
+}
+
+// dequeue takes the request out of its loop's queue.
+func (cc *clientConn) dequeue() {
+	if cc.qnext == nil {
+		return
+	}
+	cc.qprev.qnext = cc.qnext
+	cc.qnext.qprev = cc.qprev
+	cc.qprev, cc.qnext = nil, nil
+	if cc.queued >= 0 {
+		cc.sn.counters.Dequeue(cc.queued)
+	}
+	cc.rec.Tw = ms(cc.tQueue, time.Now())
+}
+
+// queueTimeout answers a request that waited too long.
+func (cc *clientConn) queueTimeout() {
+	cc.dequeue()
+	cc.fail(&reply503, accesslog.TermServerTimeout, accesslog.FinishQueue)
+}
+
+// tryDequeue starts the request if a slot is free now.
+func (cc *clientConn) tryDequeue() bool {
+	i := cc.queued
+	if i >= 0 {
+		if cc.full(i) {
+			return false
+		}
+	} else {
+		i = cc.balance(-1)
+		switch i {
+		case balance.Full:
+			return false
+		case balance.None:
+			cc.dequeue()
+			cc.timer.Stop()
+			cc.fail(&reply503, accesslog.TermServerAbort, accesslog.FinishQueue)
+			return true
+		}
+		cc.rq.Balanced(i)
+	}
+	cc.dequeue()
+	cc.timer.Stop()
+	cc.srv = cc.sn.servers[i]
+	cc.connect()
+	return true
+}
+
+// serveQueue starts the waiting requests that have a slot now, in order.
+func (ls *loopState) serveQueue() {
+	q := &ls.queue
+	for cc := q.qnext; cc != q; {
+		next := cc.qnext
+		cc.tryDequeue()
+		cc = next
+	}
+	if q.qnext != q && !ls.qtimer.Pending() {
+		ls.l.Schedule(&ls.qtimer, queueRetry)
+	}
+}

@@ -1,0 +1,415 @@
+package engine
+
+import (
+	"bytes"
+	"net/netip"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"tether/engine/accesslog"
+	"tether/engine/balance"
+	"tether/engine/config"
+	"tether/h1"
+	"tether/persist"
+)
+
+// serverState is where a server connection is in its exchange.
+type serverState uint8
+
+const (
+	ssIdle       serverState = iota // not attached to a client
+	ssConnecting                    // dialling
+	ssHead                          // request sent (or sending); reading the response head
+	ssBody                          // streaming the response body
+	ssDone                          // response complete; the request body is still going
+)
+
+// serverConn is one connection to a server, on the loop of the client it
+// serves. It reads the response head, applies the persistence response
+// rules, edits and forwards the head, streams the body and then goes back
+// to the loop's pool or closes. It is used only on its loop and recycled
+// by the loop after its socket closes.
+type serverConn struct {
+	Upstream
+	ls      *loopState
+	cc      *clientConn
+	srv     *server
+	ctr     *balance.Counters // where the assignment is counted
+	idx     int               // the server's index in ctr
+	addr    netip.AddrPort
+	addrGen uint32
+	state   serverState
+	reused  bool // taken from a pool: may have been closed by the server meanwhile
+	got     bool // a response byte arrived
+	scan    *h1.Scanner
+	resp    h1.Response
+	ed      h1.Editor
+	edits   [16]persist.Edit
+	dec     *h1.ChunkedDecoder
+	body    body
+	timer   Timer
+	valve   Valve
+}
+
+func newServerConn(ls *loopState) *serverConn {
+	s := &serverConn{
+		ls:   ls,
+		scan: h1.NewScanner(ls.e.limits),
+		dec:  h1.NewChunkedDecoder(ls.e.limits),
+	}
+	s.Init(ls.l, s)
+	s.timer.Init(s.expire)
+	s.valve.Init(ls.l, s.resumed)
+	return s
+}
+
+// attach binds s to the exchange of cc with srv.
+func (s *serverConn) attach(cc *clientConn, srv *server, reused bool) {
+	s.cc, s.srv, s.reused, s.got = cc, srv, reused, false
+	cc.up = s
+	if reused {
+		s.state = ssHead
+	} else {
+		s.state = ssConnecting
+	}
+	srv.live.cur.Add(1)
+	srv.live.total.Add(1)
+	cc.be.conns.Add(1)
+	s.ctr, s.idx = cc.sn.counters, cc.rq.Server()
+	s.ctr.Take(s.idx)
+}
+
+// detach unbinds s from its client.
+func (s *serverConn) detach() {
+	if cc := s.cc; cc != nil {
+		s.cc = nil
+		if cc.up == s {
+			cc.up = nil
+		}
+		s.srv.live.cur.Add(-1)
+		cc.be.conns.Add(-1)
+		s.ctr.Release(s.idx)
+		s.ctr = nil
+		if q := &s.ls.queue; q.qnext != q {
+			s.ls.l.Schedule(&s.ls.qtimer, 0) // a slot is free: serve the queue soon
+		}
+	}
+	s.timer.Stop()
+	s.state = ssIdle
+}
+
+// abandon drops the exchange: the client went away or was answered.
+func (s *serverConn) abandon() {
+	s.detach()
+	s.valve.Close()
+	s.Close()
+}
+
+// sending runs when the request head is written: the response is awaited.
+func (s *serverConn) sending() {
+	s.state = ssHead
+	s.scan.Reset()
+	s.armServer()
+}
+
+func (s *serverConn) armServer() {
+	if d := s.cc.be.proxy.Timeouts.Server; d > 0 {
+		s.ls.l.Schedule(&s.timer, d)
+	}
+}
+
+// OnConnect ends a dial (UpstreamHandler).
+func (s *serverConn) OnConnect(_ *Upstream, err error) {
+	cc := s.cc
+	if cc == nil {
+		s.Close()
+		return
+	}
+	if err != nil {
+		s.detach()
+		cc.connectFailed(err)
+		return
+	}
+	cc.connected()
+}
+
+// OnUpstreamTraffic reads the response (UpstreamHandler).
+func (s *serverConn) OnUpstreamTraffic(*Upstream) gnet.Action {
+	switch s.state {
+	case ssHead:
+		s.readHead()
+	case ssBody:
+		s.pumpResponse()
+	default:
+		return gnet.Close // the server spoke out of turn
+	}
+	return gnet.None
+}
+
+// OnUpstreamClose settles the exchange the connection carried
+// (UpstreamHandler).
+func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
+	cc := s.cc
+	st := s.state
+	if cc == nil {
+		s.ls.release(s)
+		return
+	}
+	s.detach()
+	switch {
+	case st == ssBody && s.body.framing == h1.BodyUntilClose:
+		cc.rec.Status = s.resp.Status
+		cc.rec.BytesOut += s.body.sent
+		cc.keep = false
+		cc.exchangeDone()
+	case st == ssHead && !s.got && s.reused && cc.reqBody.sent == 0 && cc.reqBody.done:
+		cc.fresh = true // a stale idle connection: retry on a new one
+		cc.connect()
+	case st == ssHead:
+		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
+	case st == ssDone:
+		cc.exchangeDone() // the response is out; the rest of the request body is not wanted
+	default:
+		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
+		cc.closeNow()
+	}
+	s.ls.release(s)
+}
+
+// expire is the server timeout.
+func (s *serverConn) expire() {
+	cc := s.cc
+	if cc == nil {
+		return
+	}
+	st := s.state
+	if st == ssHead && !s.got && cc.rec.BytesOut == 0 {
+		s.abandon()
+		cc.fail(&reply504, accesslog.TermServerTimeout, accesslog.FinishHeaders)
+		return
+	}
+	cc.rec.Term, cc.rec.Finish = accesslog.TermServerTimeout, accesslog.FinishData
+	s.abandon()
+	cc.closeNow()
+}
+
+// readHead scans the response head; interim 1xx responses are relayed
+// (never to an HTTP/1.0 client), the final one is edited and forwarded.
+func (s *serverConn) readHead() {
+	cc := s.cc
+	if cc.valve.Paused() {
+		return // the client is off the loop; back here when it resumes
+	}
+	c := s.Conn()
+	for {
+		buf, _ := c.Peek(-1)
+		if len(buf) == 0 {
+			return
+		}
+		s.got = true
+		n, err := s.scan.Response(buf, &s.resp, cc.req.MethodID)
+		if err == h1.ErrNeedMore {
+			return
+		}
+		if err != nil {
+			s.abandon()
+			cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
+			return
+		}
+		st := s.resp.Status
+		if st >= 200 || st == 101 {
+			s.forwardHead(buf, n)
+			return
+		}
+		if cc.req.Minor == 1 {
+			if _, err := cc.c.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		_, _ = c.Discard(n)
+		s.got = false
+	}
+}
+
+// forwardHead edits the final response head in buf[:n] and writes it to
+// the client, then starts on the body.
+func (s *serverConn) forwardHead(buf []byte, n int) {
+	cc := s.cc
+	r := &s.resp
+	t := cc.sn.table
+	tunnel := r.Status == 101
+	if tunnel && cc.req.Flags&h1.FlagWebSocket == 0 {
+		s.abandon()
+		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
+		return
+	}
+	rs := t.Response(&cc.rq, r.Status)
+	cookies := t.Options().Enabled()
+	s.ed.Reset(buf, &r.Header)
+	var err error
+	for i := range r.Fields {
+		f := &r.Fields[i]
+		switch {
+		case !tunnel && r.HopByHop(buf, i):
+			err = s.ed.DeleteField(i)
+		case cookies:
+			edits, act := t.ResponseField(&cc.rq, &rs, f.Name.Bytes(buf), f.Value.Bytes(buf), s.edits[:0])
+			if act == persist.Remove {
+				err = s.ed.DeleteField(i)
+				break
+			}
+			for _, e := range edits {
+				sp := h1.Span{Off: f.Value.Off + uint32(e.Off), End: f.Value.Off + uint32(e.End)}
+				if err = s.ed.Replace(sp, e.Text); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	if r.Framing == h1.BodyUntilClose {
+		cc.keep = false
+	}
+	scratch := s.ls.scratch[:0]
+	if err == nil && cookies {
+		in := t.Insert(&cc.rq, &rs, time.Now().Unix())
+		if !in.Empty() {
+			scratch = in.AppendTo(scratch)
+			for rest := scratch; len(rest) > 0 && err == nil; {
+				j := bytes.IndexByte(rest, '\n') + 1
+				err = s.ed.Append(rest[:j])
+				rest = rest[j:]
+			}
+		}
+	}
+	if err == nil && !tunnel {
+		switch {
+		case !cc.keep && cc.req.Minor == 1:
+			err = s.ed.Append(connClose)
+		case cc.keep && cc.req.Minor == 0:
+			err = s.ed.Append(connKeep)
+		}
+	}
+	if err != nil {
+		s.abandon()
+		cc.fail(&reply502, accesslog.TermProxy, accesslog.FinishHeaders)
+		return
+	}
+	cc.rec.Status = r.Status
+	cc.rec.Cookie = t.LogFlags(&cc.rq, &rs)
+	cc.rec.Tr = ms(cc.tConn, time.Now())
+	iov := s.ed.Segments(s.ls.iov[:0])
+	for _, b := range iov {
+		cc.rec.BytesOut += int64(len(b))
+	}
+	_, werr := cc.c.Writev(iov)
+	clear(iov)
+	s.ls.scratch = scratch[:0]
+	_, _ = s.Conn().Discard(n)
+	if werr != nil || cc.up != s {
+		return
+	}
+	if tunnel {
+		s.startTunnel()
+		return
+	}
+	s.state = ssBody
+	s.body.start(&r.Header, s.dec)
+	if s.body.done {
+		s.finish()
+		return
+	}
+	s.pumpResponse()
+}
+
+// pumpResponse streams the response body to the client, pausing the
+// server while the client's output backs up.
+func (s *serverConn) pumpResponse() {
+	cc := s.cc
+	if cc.valve.Paused() {
+		return
+	}
+	err := s.body.pump(s.ls, s.Conn(), cc.c)
+	switch {
+	case err == errWrite:
+		return
+	case err != nil:
+		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
+		s.abandon()
+		cc.closeNow()
+		return
+	}
+	if s.body.done {
+		s.finish()
+		return
+	}
+	s.armServer()
+	if cc.c.OutboundBuffered() > highMark {
+		if s.valve.Pause(s.Conn(), cc.c, lowMark) == nil {
+			s.timer.Stop()
+		}
+	}
+}
+
+// resumed brings a paused server connection back.
+func (s *serverConn) resumed(_ gnet.Conn, err error) {
+	cc := s.cc
+	if cc == nil {
+		return
+	}
+	if err != nil {
+		s.detach()
+		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
+		cc.closeNow()
+		s.ls.release(s)
+		return
+	}
+	s.pumpResponse()
+}
+
+// finish ends the response: the connection goes back to the pool when
+// both sides allow it, and the client moves on.
+func (s *serverConn) finish() {
+	cc := s.cc
+	cc.rec.BytesOut += s.body.sent
+	keep := s.resp.KeepAlive() && cc.be.proxy.Options.ConnMode == config.KeepAlive &&
+		cc.fe.mode == config.KeepAlive && cc.reqBody.done && s.Conn().InboundBuffered() == 0
+	if !cc.reqBody.done {
+		s.state = ssDone
+		cc.keep = false
+		return
+	}
+	s.detach()
+	if !keep || !cc.ls.pool(s.srv.live.slot).Put(&s.Upstream) {
+		s.Close()
+	}
+	cc.exchangeDone()
+}
+
+// startTunnel turns the exchange into a tunnel after a 101.
+func (s *serverConn) startTunnel() {
+	cc := s.cc
+	s.detach()
+	cc.state = csTunnel
+	cc.timer.Stop()
+	d := cc.be.proxy.Timeouts.Tunnel
+	if d <= 0 {
+		d = cc.fe.timeouts.Client
+	}
+	cc.logHTTP(101, cc.rec.BytesOut)
+	StartTunnel(s.ls.l, cc.c, &s.Upstream, d, func(error) {
+		cc.release()
+	})
+	s.ls.release(s)
+}
+
+// ms returns the milliseconds from a to b, or -1 when a is unset.
+func ms(a, b time.Time) int {
+	if a.IsZero() {
+		return -1
+	}
+	return int(b.Sub(a) / time.Millisecond)
+}

@@ -1,0 +1,113 @@
+package engine
+
+import (
+	"time"
+
+	"tether/engine/balance"
+	"tether/h1"
+)
+
+// Idle server connections: how many a loop keeps per server, and how long
+// (HAProxy's pool-purge-delay default).
+const (
+	poolMax  = 256
+	poolIdle = 5 * time.Second
+)
+
+// loopState is the HTTP layer's state owned by one loop (Loop.Data): idle
+// server connections per server, balancing positions, recycled buffers and
+// the scratch space of the callback being run. It is used only on its loop.
+type loopState struct {
+	e       *Engine
+	l       *Loop
+	pools   []*Pool          // by server slot; nil until used
+	pickers []balance.Picker // by backend index
+	lbs     []*balance.Table // the table each picker was made from
+	heads   [][]byte         // request head buffers not in use
+	free    []*serverConn
+	iov     [][]byte   // writev segments being assembled
+	scratch []byte     // response rewrites, emitted before the callback returns
+	sizes   []byte     // chunk size lines, emitted before the callback returns
+	clients clientConn // sentinel of the ring of client connections
+	queue   clientConn // sentinel of the queue of waiting requests
+	qtimer  Timer      // retries the queue while it is not empty
+}
+
+// loopStateOf returns l's state, creating it on first use (on l).
+func loopStateOf(e *Engine, l *Loop) *loopState {
+	if ls, ok := l.Data.(*loopState); ok {
+		return ls
+	}
+	ls := &loopState{
+		e:       e,
+		l:       l,
+		pickers: make([]balance.Picker, len(e.backends)),
+		lbs:     make([]*balance.Table, len(e.backends)),
+		iov:     make([][]byte, 0, 3*maxChunkRuns+2*h1.MaxEdits+8),
+		scratch: make([]byte, 0, 4096),
+		sizes:   make([]byte, 0, maxChunkRuns*20),
+	}
+	ls.clients.next, ls.clients.prev = &ls.clients, &ls.clients
+	ls.queue.qnext, ls.queue.qprev = &ls.queue, &ls.queue
+	ls.qtimer.Init(ls.serveQueue)
+	l.Data = ls
+	return ls
+}
+
+// picker returns the loop's balancer for backend b as of snapshot sn.
+func (ls *loopState) picker(b *Backend, sn *snapshot) balance.Picker {
+	i := b.index
+	if ls.lbs[i] != sn.lb {
+		ls.pickers[i] = sn.lb.NewPicker(ls.pickers[i])
+		ls.lbs[i] = sn.lb
+	}
+	return ls.pickers[i]
+}
+
+// pool returns the idle pool of the server with slot.
+func (ls *loopState) pool(slot int) *Pool {
+	if slot >= len(ls.pools) {
+		ls.pools = append(ls.pools, make([]*Pool, slot+1-len(ls.pools))...)
+	}
+	p := ls.pools[slot]
+	if p == nil {
+		p = new(Pool)
+		p.Init(ls.l, poolMax, poolIdle)
+		ls.pools[slot] = p
+	}
+	return p
+}
+
+// head returns a buffer for a request head of the engine's buffer size.
+func (ls *loopState) head() []byte {
+	if n := len(ls.heads); n > 0 {
+		b := ls.heads[n-1]
+		ls.heads = ls.heads[:n-1]
+		return b
+	}
+	return make([]byte, 0, ls.e.limits.BufSize)
+}
+
+// putHead recycles a buffer from head.
+func (ls *loopState) putHead(b []byte) {
+	if len(ls.heads) < 1024 {
+		ls.heads = append(ls.heads, b[:0])
+	}
+}
+
+// serverConn returns a fresh server connection of the loop.
+func (ls *loopState) serverConn() *serverConn {
+	if n := len(ls.free); n > 0 {
+		s := ls.free[n-1]
+		ls.free = ls.free[:n-1]
+		return s
+	}
+	return newServerConn(ls)
+}
+
+// release recycles a server connection whose socket has closed.
+func (ls *loopState) release(s *serverConn) {
+	if len(ls.free) < 1024 {
+		ls.free = append(ls.free, s)
+	}
+}

@@ -1,0 +1,174 @@
+package engine
+
+import (
+	"net"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"tether/engine/balance"
+	"tether/engine/config"
+	"tether/persist"
+)
+
+// Backend is one backend-capable proxy (a backend or listen section). Its
+// servers, their states and its persistence table live in an immutable
+// snapshot behind an atomic pointer: the loops load it once per request,
+// the control plane builds a new one and swaps it in. Backend is safe for
+// concurrent use.
+type Backend struct {
+	// Name is the section name.
+	Name string
+	// ID is the proxy id as HAProxy numbers it.
+	ID int
+
+	proxy *config.Proxy
+	index int // position among the engine's backends, for per-loop state
+	snap  atomic.Pointer[snapshot]
+	lbErr error        // the last balancing table error (bad weights)
+	conns atomic.Int64 // connections to the backend's servers being used
+	total atomic.Int64 // requests the backend took
+}
+
+// snapshot is an immutable view of a backend's servers and the data the
+// loops derive from them. A loop keeps the one it loaded for a whole
+// exchange.
+type snapshot struct {
+	servers  []*server
+	table    *persist.Table
+	lb       *balance.Table
+	counters *balance.Counters // live counts by server index, shared by the snapshots of one server list
+	dynamic  bool              // `cookie ... dynamic` is enabled
+	key      string            // dynamic-cookie-key
+	warnings []string
+}
+
+// server is one server of a snapshot. It never changes: a change makes a
+// new server value in a new snapshot, sharing live.
+type server struct {
+	name      string
+	id        int
+	addr      netip.AddrPort
+	tcp       *net.TCPAddr // addr for the dialer, built once
+	weight    int          // current weight
+	iweight   int          // configured weight
+	state     persist.State
+	backup    bool
+	maxConn   int
+	maxQueue  int
+	cookie    string // explicit cookie value, "" without one
+	noDynamic bool   // added at run time: no dynamic cookie until its address changes
+	since     time.Time
+	live      *serverLive
+}
+
+// serverLive holds what survives snapshot swaps: the live counters of a
+// server and its slot, which indexes the per-loop idle pools.
+type serverLive struct {
+	slot    int
+	cur     atomic.Int64  // connections being used
+	total   atomic.Int64  // requests sent
+	failed  atomic.Int64  // failed connection attempts
+	retries atomic.Int64  // connection retries
+	redisp  atomic.Int64  // requests redispatched away from it
+	bytesIn atomic.Int64  // bytes sent to the server
+	addrGen atomic.Uint32 // bumped on an address change: older idle connections are dropped
+}
+
+// usable reports whether a request may be sent to s at all (persistence
+// included): drained servers still take persistent requests.
+func (s *server) usable() bool { return !s.state.Stopped() }
+
+// build makes a snapshot of servers with the backend's cookie settings.
+// counters are the previous snapshot's when the server list is the same,
+// or nil for a new list.
+func (b *Backend) build(servers []*server, dynamic bool, key string, counters *balance.Counters) *snapshot {
+	opts := b.proxy.Cookie
+	opts.Dynamic = dynamic
+	pb := persist.Backend{
+		Name:    b.Name,
+		Options: opts,
+		Key:     key,
+		Persist: b.proxy.Options.Persist,
+		Servers: make([]persist.Server, len(servers)),
+	}
+	if counters == nil {
+		counters = balance.NewCounters(len(servers))
+	}
+	sn := &snapshot{servers: servers, dynamic: dynamic, key: key, counters: counters}
+	lbs := make([]balance.Server, len(servers))
+	for i, s := range servers {
+		pb.Servers[i] = persist.Server{
+			Cookie:    s.cookie,
+			Addr:      s.addr.Addr(),
+			Port:      uint32(s.addr.Port()),
+			State:     s.state,
+			NoDynamic: s.noDynamic,
+		}
+		lbs[i] = balance.Server{Weight: s.weight, InitWeight: s.iweight, State: lbState(s.state),
+			Backup: s.backup, MaxConn: s.maxConn, MaxQueue: s.maxQueue}
+	}
+	sn.table, sn.warnings = persist.Build(&pb)
+	lb, err := balance.NewTable(b.proxy.Balance, lbs, counters)
+	if err != nil {
+		// Weights are checked by the configuration and the control
+		// methods; keep balancing over no server rather than fail.
+		b.lbErr = err
+		lb, _ = balance.NewTable(b.proxy.Balance, nil, balance.NewCounters(0))
+	}
+	sn.lb = lb
+	return sn
+}
+
+// newServer makes the first snapshot entry of a configured server.
+func newServer(cs *config.Server, slot int, now time.Time) *server {
+	s := &server{
+		name:     cs.Name,
+		id:       cs.ID,
+		weight:   cs.Weight,
+		iweight:  cs.Weight,
+		backup:   cs.Backup,
+		maxConn:  cs.MaxConn,
+		maxQueue: cs.MaxQueue,
+		since:    now,
+		live:     &serverLive{slot: slot},
+	}
+	if cs.CookieSet {
+		s.cookie = cs.Cookie
+	}
+	if ap, ok := cs.Addr.Dial(); ok {
+		s.setAddr(ap)
+	}
+	switch {
+	case cs.Disabled:
+		s.state = persist.Maint
+	case !s.addr.IsValid():
+		s.state = persist.Maint // no address to reach (names are not resolved)
+	}
+	return s
+}
+
+// setAddr sets the address of a fresh server value.
+func (s *server) setAddr(ap netip.AddrPort) {
+	s.addr = ap
+	s.tcp = net.TCPAddrFromAddrPort(ap)
+}
+
+// clone returns a copy of s to change for a new snapshot.
+func (s *server) clone() *server {
+	c := *s
+	return &c
+}
+
+// lbState converts a server state for balancing.
+func lbState(st persist.State) balance.State {
+	switch st {
+	case persist.Drain:
+		return balance.Drain
+	case persist.Maint:
+		return balance.Maint
+	case persist.Down:
+		return balance.Down
+	}
+	return balance.Ready
+}
