@@ -125,8 +125,15 @@ func ReceiveListeners(uc *net.UnixConn) (map[string]*os.File, error) {
 	return out, nil
 }
 
-// FetchListeners connects to the unix socket at path, where the previous
-// process serves its listeners, and receives them (see ReceiveListeners).
+// HandoverCommand is the line FetchListeners sends before receiving: the
+// runtime API command (HAProxy's name for it) whose handler answers with
+// SendListeners on the same connection, on a socket with expose-fd
+// listeners.
+const HandoverCommand = "_getsocks"
+
+// FetchListeners connects to the unix socket at path (the previous
+// process's runtime API socket, as HAProxy's -x), sends HandoverCommand and
+// a newline, and receives the listeners (see ReceiveListeners).
 func FetchListeners(path string, timeout time.Duration) (map[string]*os.File, error) {
 	c, err := net.DialTimeout("unix", path, timeout)
 	if err != nil {
@@ -135,5 +142,8 @@ func FetchListeners(path string, timeout time.Duration) (map[string]*os.File, er
 	defer c.Close()
 	uc := c.(*net.UnixConn)
 	_ = uc.SetDeadline(time.Now().Add(timeout))
+	if _, err := uc.Write([]byte(HandoverCommand + "\n")); err != nil {
+		return nil, err
+	}
 	return ReceiveListeners(uc)
 }

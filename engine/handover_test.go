@@ -33,6 +33,9 @@ func TestMain(m *testing.M) {
 // clients, pass their listeners to whoever connects to the handover socket,
 // print "READY <addr>" and stop gracefully on SIGUSR1.
 func runChild(mode, sock string) int {
+	if mode == "sink" {
+		return runSink()
+	}
 	const bind = "127.0.0.1:0"
 	var inherited map[string]*os.File
 	if mode == "new" {
@@ -63,7 +66,10 @@ func runChild(mode, sock string) int {
 			if err != nil {
 				return
 			}
-			_ = SendListeners(c.(*net.UnixConn), s.Listeners())
+			line, err := bufio.NewReader(c).ReadString('\n')
+			if err == nil && line == HandoverCommand+"\n" {
+				_ = SendListeners(c.(*net.UnixConn), s.Listeners())
+			}
 			_ = c.Close()
 		}
 	}()
@@ -82,14 +88,35 @@ func runChild(mode, sock string) int {
 	return 0
 }
 
-// child is a listener owner process started from the test binary.
+// runSink is an origin in a process of its own, so that benchmarks count
+// only the proxy's CPU time: it reads every connection until EOF.
+func runSink() int {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println("ERR listen:", err)
+		return 1
+	}
+	fmt.Println("READY", ln.Addr())
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return 0
+		}
+		go func() {
+			_, _ = io.Copy(io.Discard, c)
+			_ = c.Close()
+		}()
+	}
+}
+
+// child is a process started from the test binary.
 type child struct {
 	cmd  *exec.Cmd
 	addr string
 	out  *bufio.Reader
 }
 
-func startChild(t *testing.T, mode, sock string) *child {
+func startChild(t testing.TB, mode, sock string) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+mode, "TETHER_HANDOVER_SOCK="+sock)

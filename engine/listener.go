@@ -20,6 +20,9 @@ type Listener struct {
 	// Name is the bind address as configured. A reload matches inherited
 	// sockets to bind lines by it.
 	Name string
+	// Data is the protocol layer's state for this listener (its frontend),
+	// set before Serve and only read afterwards.
+	Data any
 
 	ln     *net.TCPListener
 	closed atomic.Bool
@@ -101,7 +104,10 @@ func Listen(name string, inherited map[string]*os.File) (*Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	var lc net.ListenConfig
+	// No TCP keep-alive on accepted sockets (Go's default is 15 s), as
+	// HAProxy without option clitcpka; it also spares two setsockopt calls
+	// per accept.
+	lc := net.ListenConfig{KeepAlive: -1}
 	nl, err := lc.Listen(context.Background(), network, address)
 	if err != nil {
 		return nil, err

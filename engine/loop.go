@@ -27,6 +27,8 @@ type Loop struct {
 	now     time.Time      // coarse clock, refreshed every tick
 	valves  Valve          // sentinel of the ring of paused producers
 	closing []pendingClose // connections to close once flushed
+	next    time.Time      // when the next tick is due
+	ticked  atomic.Int64   // UnixNano of the last advance, read by run
 	ticking atomic.Bool    // a tick task is queued and not yet run
 	onTick  gnet.Runnable  // the tick task, built once
 }
@@ -37,6 +39,7 @@ func newLoop(srv *Server, el gnet.EventLoop) *Loop {
 	l.valves.prev, l.valves.next = &l.valves, &l.valves
 	l.epoch = time.Now()
 	l.now = l.epoch
+	l.next = l.epoch.Add(l.tick)
 	l.onTick = gnet.RunnableFunc(l.advance)
 	return l
 }
@@ -50,10 +53,11 @@ func (l *Loop) Server() *Server { return l.srv }
 // Now returns the loop's coarse clock: the time of the last tick.
 func (l *Loop) Now() time.Time { return l.now }
 
-// Schedule arms t to fire on this loop after d, rounded up to the next tick.
-// A pending timer is moved. t must have been given its callback by Init.
+// Schedule arms t to fire on this loop after d: never earlier, and at most
+// two ticks later (the wheel counts whole ticks from the last one). A
+// pending timer is moved. t must have been given its callback by Init.
 func (l *Loop) Schedule(t *Timer, d time.Duration) {
-	l.wheel.schedule(t, ticksFor(d, l.tick))
+	l.wheel.schedule(t, ticksFor(d, l.tick)+1)
 }
 
 // Execute runs f on the loop's goroutine. It is safe for concurrent use and
@@ -66,9 +70,11 @@ func (l *Loop) Execute(f func()) error {
 	}))
 }
 
-// run drives the loop's clock: every tick it queues one tick task on the
-// loop, unless the previous one has not run yet. It returns when ctx ends or
-// the engine stops.
+// run drives the loop's clock while the loop is quiet: every tick it queues
+// a tick task on the loop, unless the loop has advanced by itself within
+// the last tick (see poll) or the previous task has not run yet. Queueing a
+// task allocates in gnet, so a busy loop ticks without it. It returns when
+// ctx ends or the engine stops.
 func (l *Loop) run(ctx context.Context) {
 	tk := time.NewTicker(l.tick)
 	defer tk.Stop()
@@ -77,6 +83,9 @@ func (l *Loop) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tk.C:
+		}
+		if time.Since(time.Unix(0, l.ticked.Load())) < l.tick {
+			continue
 		}
 		if !l.ticking.CompareAndSwap(false, true) {
 			continue
@@ -87,13 +96,30 @@ func (l *Loop) run(ctx context.Context) {
 	}
 }
 
-// advance is the tick task: it refreshes the clock, fires due timers (as
-// many ticks as elapsed, so a busy loop catches up), resumes paused
-// producers whose consumer has drained and closes flushed connections.
+// poll advances the clock if a tick is due. The engine calls it on the loop
+// before handing an Upstream's traffic to its handler, a point where no
+// callback is half done, so timers may fire there.
+func (l *Loop) poll() {
+	if now := time.Now(); !now.Before(l.next) {
+		l.advanceTo(now)
+	}
+}
+
+// advance is the tick task.
 func (l *Loop) advance(context.Context) error {
 	l.ticking.Store(false)
-	l.now = time.Now()
-	due := uint64(l.now.Sub(l.epoch) / l.tick)
+	l.advanceTo(time.Now())
+	return nil
+}
+
+// advanceTo refreshes the clock, fires due timers (as many ticks as
+// elapsed, so a busy loop catches up), resumes paused producers whose
+// consumer has drained and closes flushed connections.
+func (l *Loop) advanceTo(now time.Time) {
+	l.now = now
+	l.ticked.Store(now.UnixNano())
+	due := uint64(now.Sub(l.epoch) / l.tick)
+	l.next = l.epoch.Add(time.Duration(due+1) * l.tick)
 	for l.wheel.now < due {
 		l.wheel.advance()
 	}
@@ -101,5 +127,4 @@ func (l *Loop) advance(context.Context) error {
 	if len(l.closing) > 0 {
 		l.watchClosing()
 	}
-	return nil
 }

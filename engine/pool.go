@@ -25,10 +25,10 @@ func (p *Pool) Init(l *Loop, max int, idle time.Duration) {
 func (p *Pool) Len() int { return p.n }
 
 // Put parks the attached connection u. It returns false, leaving u
-// attached, when the pool is full or u is not connected on p's loop; the
-// caller then closes u.
+// attached, when the pool is full or u is not connected on p's loop (or is
+// paused by a Valve); the caller then closes u.
 func (p *Pool) Put(u *Upstream) bool {
-	if p.n >= p.max || u.state != upOpen || u.loop != p.loop {
+	if p.n >= p.max || u.state != upOpen || u.conn == nil || u.loop != p.loop {
 		return false
 	}
 	u.state = upPooled

@@ -20,6 +20,9 @@ func bareLoop() *Loop {
 	return l
 }
 
+// fakeConn stands for a connection in tests that never touch it.
+type fakeConn struct{ gnet.Conn }
+
 type nopUpstream struct{}
 
 func (nopUpstream) OnConnect(*Upstream, error)              {}
@@ -33,7 +36,7 @@ func TestPoolLIFOAndBound(t *testing.T) {
 	us := make([]Upstream, 3)
 	for i := range us {
 		us[i].Init(l, nopUpstream{})
-		us[i].state = upOpen
+		us[i].state, us[i].conn = upOpen, fakeConn{}
 	}
 	if !p.Put(&us[0]) || !p.Put(&us[1]) {
 		t.Fatal("Put refused below the bound")
@@ -54,9 +57,13 @@ func TestPoolLIFOAndBound(t *testing.T) {
 	if p.Len() != 1 || p.Get() != &us[2] || p.Get() != nil || p.Len() != 0 {
 		t.Fatal("wrong contents after removing the bottom one")
 	}
-	other := Upstream{loop: bareLoop(), state: upOpen}
+	other := Upstream{loop: bareLoop(), state: upOpen, conn: fakeConn{}}
 	if p.Put(&other) {
 		t.Fatal("Put accepted an Upstream of another loop")
+	}
+	paused := Upstream{loop: l, state: upOpen} // its socket held by a Valve
+	if p.Put(&paused) {
+		t.Fatal("Put accepted an Upstream without a connection")
 	}
 }
 
@@ -118,6 +125,9 @@ func (lc *lineClient) next() {
 		return
 	}
 	if u := lc.l.Data.(*Pool).Get(); u != nil {
+		if !u.Connected() {
+			panic("pool returned an unconnected Upstream")
+		}
 		lc.attach(u.Handler().(*lineServer))
 		return
 	}
@@ -317,5 +327,61 @@ func TestPoolBoundUnderConcurrency(t *testing.T) {
 	want := 2 + clients // the proxy's sockets: the pooled ones and the clients
 	if !within(2*time.Second, func() bool { return s.fds.Load() == int64(want) }) {
 		t.Fatalf("%d sockets open, want %d", s.fds.Load(), want)
+	}
+}
+
+// TestUpstreamAlive: a pooled connection is alive until its server closes
+// it; once the FIN is in, Alive says so even before the loop has read it.
+func TestUpstreamAlive(t *testing.T) {
+	o := startOrigin(t, lineOrigin)
+	h := &lineHandler{addr: o.addr(), max: 4, idle: time.Minute}
+	s, lns := serve(t, Config{Loops: 1}, h, "127.0.0.1:0")
+	c := dialT(t, lns[0].Addr())
+	defer c.Close()
+	if _, err := c.Write([]byte("a\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	var l *Loop
+	s.mu.Lock()
+	for _, x := range s.loops {
+		l = x
+	}
+	s.mu.Unlock()
+	onLoop := func(f func()) {
+		done := make(chan struct{})
+		if err := l.Execute(func() { f(); close(done) }); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+	}
+	var alive, pooled bool
+	onLoop(func() {
+		p := l.Data.(*Pool)
+		pooled = p.Len() == 1
+		alive = pooled && p.top.Alive()
+	})
+	if !pooled || !alive {
+		t.Fatalf("pooled %v, alive %v; want a live pooled connection", pooled, alive)
+	}
+	// Close the server side from a task on the loop, so the loop cannot
+	// read the FIN before Alive looks.
+	onLoop(func() {
+		o.close()
+		p := l.Data.(*Pool)
+		pooled = p.Len() == 1
+		deadline := time.Now().Add(2 * time.Second)
+		for pooled && p.top.Alive() && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		alive = pooled && p.top.Alive()
+	})
+	if !pooled || alive {
+		t.Fatalf("after the server closed: pooled %v, alive %v; want pooled, not alive", pooled, alive)
+	}
+	if !within(2*time.Second, func() bool { return poolLen(t, s) == 0 }) {
+		t.Fatal("pool kept the closed connection")
 	}
 }

@@ -38,7 +38,7 @@ type relayClient struct {
 func (rc *relayClient) OnOpen(gnet.Conn) gnet.Action {
 	d := rc.h.dial
 	if d == nil {
-		d = dialEnroll
+		d = dialConnect
 	}
 	if err := rc.up.dial(d, rc.h.addr, rc.h.timeout); err != nil {
 		return gnet.Close

@@ -1,17 +1,3 @@
-// Package engine is tether's data plane on gnet event loops. This part is
-// the transport layer the HTTP state machines run on: a Server owning the
-// loops and listeners, per-loop state (Loop), a coarse timer wheel (Timer),
-// backend connections dialled onto the client's loop (Upstream), bounded idle
-// pools (Pool), a producer pause for backpressure (Valve), tunnels (Tunnel)
-// and the listener handover of a seamless reload.
-//
-// Every connection's events run on its loop's goroutine; a client and its
-// server connection share a loop, so their state is never locked. Callbacks
-// follow three rules, because gnet may close a connection inside a Write
-// that fails (and then runs its OnClose right there): after writing to the
-// peer, re-check your state before touching it again; close the peer with
-// its asynchronous Close; end the current connection by returning
-// gnet.Close.
 package engine
 
 import (
@@ -25,6 +11,7 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+	gerrors "github.com/panjf2000/gnet/v2/pkg/errors"
 	"golang.org/x/sys/unix"
 )
 
@@ -67,8 +54,6 @@ type Config struct {
 // Server runs the gnet engine, its loops and listeners. Its exported
 // methods are safe for concurrent use.
 type Server struct {
-	gnet.BuiltinEventEngine
-
 	cfg     Config
 	h       Handler
 	eng     gnet.Engine
@@ -144,7 +129,7 @@ func (s *Server) Serve(lns ...*Listener) error {
 	// gnet wants a listener of its own; an abstract unix socket nobody
 	// knows keeps its acceptor idle.
 	addr := fmt.Sprintf("unix://@tether-engine-%d-%d", os.Getpid(), engineSeq.Add(1))
-	return gnet.Run(s, addr,
+	return gnet.Run((*events)(s), addr,
 		gnet.WithMulticore(true),
 		gnet.WithNumEventLoop(s.cfg.Loops),
 		gnet.WithLoadBalancing(gnet.LeastConnections),
@@ -229,10 +214,31 @@ func (s *Server) Stop(ctx context.Context) error {
 	s.stopTick()
 	s.accepts.Wait()
 	err := s.eng.Stop(ctx)
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) && s.eng.Validate() != nil {
-		err = nil // already stopped
+	if errors.Is(err, gerrors.ErrEngineInShutdown) {
+		err = nil // the engine stopped by itself
 	}
 	s.workers.Wait()
+	if err == nil {
+		s.mu.Lock()
+		for _, l := range s.loops {
+			l.dropValves() // the loops have stopped: nothing else touches them
+		}
+		var relaying []*Tunnel
+		for t := range s.tunnels {
+			if t.state == tunnelRelaying {
+				relaying = append(relaying, t)
+			}
+		}
+		s.mu.Unlock()
+		for _, t := range relaying { // aborted above: their relays end
+			select {
+			case <-t.relayDone:
+				t.relayed()
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
 	select {
 	case <-s.done:
 	case <-ctx.Done():
@@ -256,104 +262,6 @@ func (s *Server) loopOf(el gnet.EventLoop) *Loop {
 		}()
 	}
 	return l
-}
-
-// OnBoot keeps the engine handle.
-func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
-	s.eng = eng
-	return gnet.None
-}
-
-// OnTick runs once, when the loops run: it starts accepting.
-func (s *Server) OnTick() (time.Duration, gnet.Action) {
-	if s.started.CompareAndSwap(false, true) {
-		s.mu.Lock()
-		for _, ln := range s.lns {
-			s.accepts.Add(1)
-			go func() {
-				defer s.accepts.Done()
-				s.accept(ln)
-			}()
-		}
-		s.mu.Unlock()
-		close(s.ready)
-	}
-	return time.Hour, gnet.None
-}
-
-// refusedConn is the context of a client closed at once (over maxconn, or
-// refused by the Handler); detachedConn the context of a connection whose
-// socket lives on outside gnet (a paused producer, a tunnel).
-type (
-	refusedConn  struct{}
-	detachedConn struct{}
-)
-
-var (
-	refused  = &refusedConn{}
-	detached = &detachedConn{}
-)
-
-// OnOpen tells accepted clients (context: their *Listener) from backend
-// connections (context: their dial attempt) and resumed producers.
-func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
-	switch x := c.Context().(type) {
-	case *Listener:
-		s.pending.Add(-1)
-		s.fds.Add(1)
-		if s.clients.Load() >= s.maxConn {
-			c.SetContext(refused)
-			return nil, gnet.Close
-		}
-		s.clients.Add(1)
-		l := s.loopOf(c.EventLoop())
-		ep := s.h.Accept(l, x, c)
-		if ep == nil {
-			s.clients.Add(-1)
-			c.SetContext(refused)
-			return nil, gnet.Close
-		}
-		c.SetContext(ep)
-		return nil, ep.OnOpen(c)
-	case *dialAttempt:
-		return nil, x.opened(c)
-	case *resumeAttempt:
-		return nil, x.opened(c)
-	}
-	return nil, gnet.Close // a stranger on the internal listener
-}
-
-// OnTraffic dispatches to the connection's owner.
-func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
-	switch x := c.Context().(type) {
-	case Endpoint:
-		return x.OnTraffic(c)
-	case *Upstream:
-		return x.traffic(c)
-	case *tunnelSide:
-		return x.traffic(c)
-	}
-	return gnet.None
-}
-
-// OnClose dispatches to the connection's owner and keeps the counts.
-func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
-	switch x := c.Context().(type) {
-	case Endpoint:
-		s.clients.Add(-1)
-		s.fds.Add(-1)
-		x.OnClose(c, err)
-	case *Upstream:
-		s.fds.Add(-1)
-		x.closed(err)
-	case *tunnelSide:
-		x.t.sideClosed(x, err)
-	case *refusedConn:
-		s.fds.Add(-1)
-	}
-	// dial and resume attempts that were abandoned, and detached
-	// connections, were never counted or are counted elsewhere.
-	return gnet.None
 }
 
 // socketClosed uncounts a socket closed outside gnet (a detached one).

@@ -30,6 +30,9 @@ func TestServeSeveralListeners(t *testing.T) {
 
 func TestMaxConnClosesExtraClients(t *testing.T) {
 	s, lns := serve(t, Config{Loops: 2, MaxConn: 2}, echoHandler{}, "127.0.0.1:0")
+	if s.MaxConn() != 2 {
+		t.Fatalf("MaxConn() = %d", s.MaxConn())
+	}
 	a, b := dialT(t, lns[0].Addr()), dialT(t, lns[0].Addr())
 	defer a.Close()
 	defer b.Close()
@@ -59,8 +62,14 @@ func TestShutdownWaitsForClients(t *testing.T) {
 	s, lns := serve(t, Config{Loops: 1}, echoHandler{}, "127.0.0.1:0")
 	c := dialT(t, lns[0].Addr())
 	roundTrip(t, c, "x")
+	if s.Draining() {
+		t.Fatal("Draining before Shutdown")
+	}
 	done := make(chan error, 1)
 	go func() { done <- s.Shutdown(t.Context()) }()
+	if !within(time.Second, s.Draining) {
+		t.Fatal("not Draining after Shutdown began")
+	}
 	if !within(2*time.Second, func() bool {
 		probe, err := net.DialTimeout("tcp", lns[0].Addr().String(), 100*time.Millisecond)
 		if err != nil {

@@ -38,7 +38,10 @@ const (
 // is passed on; the tunnel ends when both directions have ended, on an error
 // in either, or after timeout without a byte either way.
 //
-// A Tunnel is started and ended on its loop; allocate one per tunnel.
+// Until gnet's buffers for both sides are empty (usually at once, at most
+// until the 101 has been written out) the tunnel forwards on the loop
+// without a bound, and gnet closes a side that half-closes then. A Tunnel
+// is started (StartTunnel allocates it) and ended on its loop.
 type Tunnel struct {
 	loop    *Loop
 	sides   [2]tunnelSide // client, server
@@ -53,6 +56,10 @@ type Tunnel struct {
 	conns   [2]net.Conn
 	aborted bool
 	last    atomic.Int64 // UnixNano of the last byte relayed
+
+	relayErr  error         // why the relay ended, set before relayDone closes
+	relayDone chan struct{} // closed when the relay goroutines are done
+	ended     atomic.Bool   // relayed has run (on the loop, or from Stop)
 }
 
 // tunnelSide is the context of a tunnel's connection while it is on the loop.
@@ -68,7 +75,8 @@ type tunnelSide struct {
 // server may dial again. Bytes already buffered on either side are
 // forwarded first. done runs once on the loop when both sockets are closed,
 // with nil after a clean end on both sides, ErrTunnelTimeout, or the error
-// that ended it. Call it on the loop, from a callback of either connection.
+// that ended it. Call it on the loop, from a callback of either connection;
+// server must be attached (not paused by a Valve).
 func StartTunnel(l *Loop, client gnet.Conn, server *Upstream, timeout time.Duration, done func(err error)) *Tunnel {
 	t := &Tunnel{loop: l, timeout: timeout, done: done, open: 2}
 	t.retry.Init(t.detach)
@@ -136,6 +144,7 @@ func (t *Tunnel) detach() {
 		fds[i] = fd
 	}
 	t.state = tunnelRelaying
+	t.relayDone = make(chan struct{})
 	for i := range t.sides {
 		c := t.sides[i].c
 		c.SetContext(detached)
@@ -168,11 +177,10 @@ func (t *Tunnel) relay(fds [2]int) {
 	var err error
 	for i, fd := range fds {
 		f := os.NewFile(uintptr(fd), "tunnel")
-		conns[i], err = net.FileConn(f)
-		_ = f.Close()
-		if err != nil {
-			break
+		if err == nil {
+			conns[i], err = net.FileConn(f) // a duplicate
 		}
+		_ = f.Close()
 	}
 	t.mu.Lock()
 	t.conns = conns
@@ -195,8 +203,10 @@ func (t *Tunnel) relay(fds [2]int) {
 			_ = c.Close()
 		}
 	}
-	if t.loop.Execute(func() { t.relayed(err) }) != nil {
-		t.relayed(err) // the loops have stopped: nothing runs concurrently
+	t.relayErr = err
+	close(t.relayDone)
+	if t.loop.Execute(t.relayed) != nil {
+		t.relayed() // the loops have stopped: nothing runs concurrently
 	}
 }
 
@@ -236,11 +246,15 @@ func (t *Tunnel) pipe(dst, src net.Conn) error {
 }
 
 // relayed runs on the loop when the relay goroutines have closed both
-// sockets.
-func (t *Tunnel) relayed(err error) {
+// sockets, or from Server.Stop once the loops have stopped (a task queued
+// as they stopped never runs). It acts once.
+func (t *Tunnel) relayed() {
+	if !t.ended.CompareAndSwap(false, true) {
+		return
+	}
 	t.loop.srv.socketClosed(true)
 	t.loop.srv.socketClosed(false)
-	t.finish(err)
+	t.finish(t.relayErr)
 }
 
 // finish ends the tunnel on the loop.

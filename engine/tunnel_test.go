@@ -37,6 +37,7 @@ func TestTunnelBoundedMemory(t *testing.T) {
 	s, lns := serve(t, Config{Loops: 2}, h, "127.0.0.1:0")
 	c := dialT(t, lns[0].Addr())
 	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Minute)) // slow on a loaded machine, never stuck
 	stop := memPeak()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -118,5 +119,40 @@ func TestTunnelHalfCloseAndTimeout(t *testing.T) {
 	}
 	if n, err := c.Read(buf); err == nil {
 		t.Errorf("client still open after the timeout (read %d)", n)
+	}
+}
+
+func TestStopEndsTunnels(t *testing.T) {
+	o := startOrigin(t, echoOrigin)
+	h := &relayHandler{addr: o.addr(), timeout: time.Second, idle: time.Minute, ended: make(chan error, 1)}
+	s, lns := serve(t, Config{Loops: 1}, h, "127.0.0.1:0")
+	c := dialT(t, lns[0].Addr())
+	defer c.Close()
+	if got := roundTrip(t, c, "hi"); got != "hi" {
+		t.Fatalf("echo %q", got)
+	}
+	if !within(2*time.Second, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for tn := range s.tunnels {
+			tn.mu.Lock()
+			relaying := tn.conns[0] != nil
+			tn.mu.Unlock()
+			return relaying
+		}
+		return false
+	}) {
+		t.Fatal("tunnel never left the loop")
+	}
+	if err := s.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("client still open after Stop")
+	}
+	select {
+	case <-h.ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("tunnel's done never ran after Stop")
 	}
 }

@@ -27,7 +27,7 @@ func TestDialAndTunnelEcho(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		dial dialer
-	}{{"enroll", dialEnroll}, {"register", dialRegister}} {
+	}{{"connect", dialConnect}, {"enroll", dialEnroll}, {"register", dialRegister}} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := startOrigin(t, echoOrigin)
 			h := &relayHandler{addr: o.addr(), timeout: time.Second, dial: tc.dial, connects: make(chan error, 4)}
@@ -61,7 +61,7 @@ func TestDialRefused(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		dial dialer
-	}{{"enroll", dialEnroll}, {"register", dialRegister}} {
+	}{{"connect", dialConnect}, {"enroll", dialEnroll}, {"register", dialRegister}} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := &relayHandler{addr: addr, timeout: time.Second, dial: tc.dial, connects: make(chan error, 4)}
 			s, lns := serve(t, Config{Loops: 1}, h, "127.0.0.1:0")
@@ -135,5 +135,32 @@ func TestDialTimeout(t *testing.T) {
 	}
 	if !within(2*time.Second, func() bool { return s.fds.Load() == 0 }) {
 		t.Errorf("%d sockets counted after everything closed", s.fds.Load())
+	}
+}
+
+func TestDialIPv6(t *testing.T) {
+	ln, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Skip("no IPv6 loopback here")
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { echoOrigin(c); _ = c.Close() }()
+		}
+	}()
+	defer ln.Close()
+	h := &relayHandler{addr: ln.Addr().(*net.TCPAddr), timeout: time.Second, connects: make(chan error, 1)}
+	_, lns := serve(t, Config{Loops: 1}, h, "127.0.0.1:0")
+	c := dialT(t, lns[0].Addr())
+	defer c.Close()
+	if err := waitErr(t, h.connects, 5*time.Second); err != nil {
+		t.Fatalf("OnConnect: %v", err)
+	}
+	if got := roundTrip(t, c, "six"); got != "six" {
+		t.Fatalf("echo %q", got)
 	}
 }

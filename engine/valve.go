@@ -18,6 +18,12 @@ const (
 	valveResuming                   // the socket is being enrolled on the loop again
 )
 
+// Outbound is what a Valve watches of a consumer: the bytes it holds that
+// its socket has not taken yet. A gnet.Conn is one; so is a Tail.
+type Outbound interface {
+	OutboundBuffered() int
+}
+
 // Valve stops reading a producer connection while its consumer's output
 // backs up. gnet cannot pause a read (it always reads a readable socket and
 // buffers what is not consumed), so Pause takes the producer's socket out of
@@ -31,6 +37,20 @@ const (
 //
 // The protocol layer embeds a Valve in the state of each connection that may
 // produce a stream and calls Init once. A Valve is used only on its loop.
+// The pattern (see streamPair in valve_test.go):
+//
+//   - after forwarding, if consumer.OutboundBuffered() > high, Pause the
+//     producer and forget its gnet.Conn (nil it): it must not be written to
+//     until it is back;
+//   - in the resume callback, take the new gnet.Conn, then forward what the
+//     other side buffered while this one was away: gnet reports no new
+//     event for bytes already in an inbound buffer;
+//   - if the other side ends while the producer is paused, Close the Valve:
+//     the held socket is closed and no OnClose follows for it;
+//   - while one side is paused, bytes the other side sends towards it stay
+//     in that side's inbound buffer, which gnet keeps filling: bound it
+//     (for example, stop a client pipelining past a limit) if the protocol
+//     lets both sides talk at once.
 type Valve struct {
 	loop     *Loop
 	state    valveState
@@ -38,7 +58,7 @@ type Valve struct {
 	gen      uint32
 	ctx      any  // the producer's context, restored on resume
 	client   bool // the producer is a client connection (for the counts)
-	consumer gnet.Conn
+	consumer Outbound
 	low      int
 	resumed  func(c gnet.Conn, err error)
 	prev     *Valve // ring of the loop's paused valves
@@ -75,7 +95,7 @@ func (v *Valve) Paused() bool { return v.state != valveOpen }
 // read bytes into a connection about to be dropped. (Closing inside its
 // OnTraffic is safe in gnet v2.10.0: after the callback, read() appends an
 // empty buffer and returns.)
-func (v *Valve) Pause(producer, consumer gnet.Conn, low int) error {
+func (v *Valve) Pause(producer gnet.Conn, consumer Outbound, low int) error {
 	if v.state != valveOpen {
 		panic("BUG: engine: Pause of a paused Valve")
 	}
@@ -91,7 +111,7 @@ func (v *Valve) Pause(producer, consumer gnet.Conn, low int) error {
 	u, isUp := v.ctx.(*Upstream)
 	v.client = !isUp
 	if isUp {
-		u.conn = nil
+		u.conn, u.valve = nil, v
 	}
 	producer.SetContext(detached)
 	_ = producer.EventLoop().Close(producer)
@@ -123,7 +143,7 @@ func (v *Valve) Close() {
 func (v *Valve) dropped() {
 	if u, ok := v.ctx.(*Upstream); ok {
 		u.timer.Stop()
-		u.state = upNone
+		u.state, u.valve = upNone, nil
 	}
 	v.state = valveOpen
 	v.ctx, v.consumer = nil, nil
@@ -145,6 +165,14 @@ func (l *Loop) watchValves() {
 			v.resume()
 		}
 		v = next
+	}
+}
+
+// dropValves closes the sockets of the loop's paused producers, once the
+// engine has stopped.
+func (l *Loop) dropValves() {
+	for l.valves.next != &l.valves {
+		l.valves.next.Close()
 	}
 }
 
@@ -185,7 +213,7 @@ func (a *resumeAttempt) opened(c gnet.Conn) gnet.Action {
 	v.state = valveOpen
 	c.SetContext(v.ctx)
 	if u, ok := v.ctx.(*Upstream); ok {
-		u.conn = c
+		u.conn, u.valve = c, nil
 	}
 	v.ctx, v.consumer = nil, nil
 	v.resumed(c, nil)

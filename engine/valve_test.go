@@ -58,8 +58,15 @@ func (p *streamPair) OnTraffic(c gnet.Conn) gnet.Action {
 
 func (p *streamPair) OnClose(gnet.Conn, error) {
 	p.clientOpen = false
-	p.sv.Close()
-	p.up.CloseFlushed(10 * time.Second) // what the client sent last may still be buffered
+	if p.sv.Paused() {
+		p.up.Close() // its Valve closes the held socket; no OnUpstreamClose follows
+		if p.sv.Paused() {
+			panic("Upstream.Close left its Valve paused")
+		}
+		p.serverOpen = false
+	} else {
+		p.up.CloseFlushed(10 * time.Second) // what the client sent last may still be buffered
+	}
 	p.end()
 }
 
@@ -69,7 +76,7 @@ func (p *streamPair) OnConnect(u *Upstream, err error) {
 		return
 	}
 	p.serverOpen = true
-	if p.clientOpen && !p.cv.Paused() {
+	if p.client != nil {
 		p.forward(p.client, u.Conn(), &p.cv)
 	}
 }
@@ -80,8 +87,10 @@ func (p *streamPair) OnUpstreamTraffic(u *Upstream) gnet.Action {
 
 func (p *streamPair) OnUpstreamClose(*Upstream, error) {
 	p.serverOpen = false
-	p.cv.Close()
-	if p.clientOpen && !p.cv.Paused() {
+	if p.cv.Paused() {
+		p.cv.Close() // closes the held socket; no OnClose follows
+		p.clientOpen = false
+	} else if p.clientOpen && p.client != nil {
 		p.l.CloseFlushed(p.client, 10*time.Second)
 	}
 	p.end()
@@ -103,6 +112,9 @@ func (p *streamPair) forward(src, dst gnet.Conn, v *Valve) gnet.Action {
 	}
 	if dst.OutboundBuffered() > p.h.high && v.Pause(src, dst, p.h.low) == nil {
 		p.h.pauses.Add(1)
+		if v == &p.cv {
+			p.client = nil // off the loop until clientResumed
+		}
 	}
 	return gnet.None
 }
@@ -116,16 +128,26 @@ func (p *streamPair) clientResumed(c gnet.Conn, err error) {
 	}
 	p.h.resumes.Add(1)
 	p.client = c
+	// The server may have sent while the client was away: its bytes wait
+	// in its inbound buffer, and gnet reports no event for them again.
+	if sc := p.up.Conn(); sc != nil && sc.InboundBuffered() > 0 {
+		p.forward(sc, c, &p.sv)
+	}
 }
 
 func (p *streamPair) serverResumed(_ gnet.Conn, err error) {
 	if err != nil {
 		p.serverOpen = false
-		_ = p.client.Close()
+		if p.client != nil {
+			_ = p.client.Close()
+		}
 		p.end()
 		return
 	}
 	p.h.resumes.Add(1)
+	if p.client != nil && p.client.InboundBuffered() > 0 {
+		p.forward(p.client, p.up.Conn(), &p.cv)
+	}
 }
 
 // TestValveBoundedMemory uploads streamSize bytes to a slow origin, which
@@ -146,6 +168,7 @@ func TestValveBoundedMemory(t *testing.T) {
 	s, lns := serve(t, Config{Loops: 2}, h, "127.0.0.1:0")
 	c := dialT(t, lns[0].Addr())
 	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Minute)) // slow on a loaded machine, never stuck
 	stop := memPeak()
 	start := time.Now()
 	if err := sendPattern(c, size); err != nil {
@@ -173,6 +196,37 @@ func TestValveBoundedMemory(t *testing.T) {
 	}
 	if heap > 64<<20 {
 		t.Errorf("heap grew by %d MiB", heap>>20)
+	}
+	if !within(2*time.Second, func() bool { return s.fds.Load() == 0 && s.Clients() == 0 }) {
+		t.Errorf("counts at the end: %d sockets, %d clients", s.fds.Load(), s.Clients())
+	}
+}
+
+// TestValveConsumerLeavesWhilePaused: the client stops reading, the server
+// gets paused, then the client goes away: the paused server socket must be
+// closed and nothing stay counted.
+func TestValveConsumerLeavesWhilePaused(t *testing.T) {
+	originDone := make(chan error, 1)
+	o := startOrigin(t, func(c net.Conn) {
+		originDone <- sendPattern(c, 256<<20)
+	})
+	h := &streamHandler{addr: o.addr(), high: 256 << 10, low: 64 << 10, ended: make(chan struct{}, 1)}
+	s, lns := serve(t, Config{Loops: 1}, h, "127.0.0.1:0")
+	c := dialT(t, lns[0].Addr())
+	if err := readPattern(c, 1<<20, 64<<10, 0); err != nil {
+		t.Fatal(err)
+	}
+	if !within(5*time.Second, func() bool { return h.pauses.Load() > 0 }) {
+		t.Fatal("server never paused while the client did not read")
+	}
+	_ = c.Close()
+	select {
+	case <-h.ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("relay did not end after the client left")
+	}
+	if err := waitErr(t, originDone, 5*time.Second); err == nil {
+		t.Error("origin finished sending 256 MiB to a client that left after 1 MiB")
 	}
 	if !within(2*time.Second, func() bool { return s.fds.Load() == 0 && s.Clients() == 0 }) {
 		t.Errorf("counts at the end: %d sockets, %d clients", s.fds.Load(), s.Clients())

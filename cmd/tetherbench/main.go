@@ -2,6 +2,7 @@
 //
 //	tetherbench origins -listen 127.0.0.1:9001,127.0.0.1:9002   serve demo origins until interrupted
 //	tetherbench load -target 127.0.0.1:8080 -users 50 -d 10s     run a keep-alive load and report
+//	tetherbench suite -tether bin/tether -haproxy haproxy         tether and haproxy side by side
 package main
 
 import (
@@ -11,6 +12,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	goruntime "runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -30,6 +33,8 @@ func main() {
 		err = origins(ctx, os.Args[2:])
 	case "load":
 		err = load(ctx, os.Args[2:])
+	case "suite":
+		err = suite(ctx, os.Args[2:])
 	default:
 		usage()
 	}
@@ -40,7 +45,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: tetherbench origins -listen ADDR[,ADDR...] | tetherbench load -target ADDR [flags]")
+	fmt.Fprintln(os.Stderr, "usage: tetherbench origins|load|suite [flags] (-h for each)")
 	os.Exit(2)
 }
 
@@ -97,6 +102,46 @@ func load(ctx context.Context, args []string) error {
 	}
 	if res.Errors > 0 || res.Unpinned > 0 {
 		return fmt.Errorf("%d errors, %d unpinned responses", res.Errors, res.Unpinned)
+	}
+	return nil
+}
+
+// suite runs tether and haproxy side by side on the same origins, config
+// and load, and prints a Markdown table.
+func suite(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("suite", flag.ExitOnError)
+	tether := fs.String("tether", "bin/tether", "tether binary (empty to skip)")
+	haproxy := fs.String("haproxy", "haproxy", "haproxy binary (empty to skip)")
+	s := &bench.Suite{Log: os.Stderr, Cookie: "SRV"}
+	fs.IntVar(&s.Requests, "n", 200000, "measured requests per proxy")
+	fs.IntVar(&s.Users, "users", 50, "virtual users")
+	fs.IntVar(&s.Threads, "threads", 1, "threads (nbthread) per proxy")
+	fs.StringVar(&s.Instructions, "instructions", "", `count instructions with "perf" or "callgrind"`)
+	fs.Parse(args)
+	var proxies []bench.Proxy
+	if *tether != "" {
+		proxies = append(proxies, bench.TetherProxy(*tether))
+	}
+	if *haproxy != "" {
+		proxies = append(proxies, bench.HAProxyProxy(*haproxy))
+	}
+	ms, err := s.Run(ctx, proxies)
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	fmt.Printf("%s, %d CPUs, %s; %d users, %d requests, nbthread %d, cookie SRV insert indirect nocache dynamic\n\n",
+		host, goruntime.NumCPU(), time.Now().UTC().Format("2006-01-02 15:04 MST"), s.Users, s.Requests, s.Threads)
+	fmt.Println("| proxy | req/s | CPU µs/req | instructions/req | p50 µs | p99 µs | peak RSS KiB | errors | unpinned |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	for _, m := range ms {
+		instr := "-"
+		if n := m.InstructionsPerRequest(); n >= 0 {
+			instr = strconv.FormatInt(n, 10)
+		}
+		fmt.Printf("| %s | %.0f | %.1f | %s | %d | %d | %d | %d | %d |\n", m.Proxy,
+			float64(m.Requests)/m.Elapsed.Seconds(), float64(m.CPUPerRequest().Nanoseconds())/1000,
+			instr, m.P50, m.P99, m.MaxRSS, m.Errors+m.Non2xx, m.Unpinned)
 	}
 	return nil
 }

@@ -1,0 +1,48 @@
+// Package engine is tether's data plane on gnet event loops. This part is
+// the transport layer the HTTP state machines run on.
+//
+// A Server owns the gnet engine, its loops and its listeners. Every
+// connection's events run on its loop's goroutine, and a client and its
+// server connection share a loop, so their state is never locked. The
+// pieces, all used on a loop unless said otherwise:
+//
+//   - Handler and Endpoint: Handler.Accept returns the Endpoint of each
+//     accepted client with the client's *Loop; the Loop holds the per-loop
+//     state (Loop.Data for the protocol layer's pools and counters, a coarse
+//     clock, a timer wheel). Handler.Drain runs on each loop when a
+//     graceful stop begins; Server.Draining tells whether one has.
+//   - Listener: bind addresses in HAProxy's syntax (ParseBind), accepted by
+//     the Server's own goroutines and enrolled on the least loaded loop, so
+//     a listener can be a socket inherited at reload (SendListeners,
+//     ReceiveListeners, FetchListeners), accepting can stop while the loops
+//     go on, and running out of descriptors never stops the engine.
+//     RaiseNoFile and MaxConnFor size the connection limit, enforced when a
+//     client opens.
+//   - Upstream: a server connection dialled onto the client's loop, with a
+//     connect timeout; the outcome comes to UpstreamHandler.OnConnect.
+//   - Pool: a bounded LIFO of idle Upstreams per server per loop, with an
+//     idle timeout; a pooled connection that closes or speaks leaves it.
+//   - Timer: a timeout embedded in a connection struct, scheduled on the
+//     loop's wheel (Loop.Schedule) without allocating.
+//   - Forward: move buffered bytes from one connection to another.
+//   - Valve: take a producer off the loop while its consumer's output backs
+//     up, so memory stays bounded; CloseFlushed: close once output is sent.
+//   - Tunnel: relay both ways off the loop after a 101 or in TCP mode.
+//   - Tail: keep answering a client that shut down its write side.
+//
+// Callbacks follow three rules, because gnet closes a connection inside a
+// Write that fails and runs its OnClose right there, in the middle of the
+// caller's callback for another connection: after writing to the peer
+// (Forward reports the failure), re-check your state before touching it
+// again; close the peer with its asynchronous Close (Upstream.Close,
+// gnet.Conn.Close) or CloseFlushed; end the current connection by returning
+// gnet.Close from its callback.
+//
+// What gnet v2.10.0 imposes (see also the notes in the repository): a read
+// of zero bytes closes the connection, so a client that shuts down its
+// write side is closed at once (AdoptTail keeps its socket for the
+// response; a Tunnel off the loop passes half closes on); bytes left in a
+// connection's inbound buffer get no new OnTraffic, so whoever unblocks a
+// connection must process what waits in it; and gnet's Close drops output
+// the socket does not take at once.
+package engine

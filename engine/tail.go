@@ -1,0 +1,142 @@
+package engine
+
+import (
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// Tail is the write side of a client connection whose peer has shut down
+// its own write side (sent a FIN, as "send the request, then shutdown"
+// clients do). gnet closes a connection as soon as a read returns nothing,
+// so AdoptTail keeps the socket when that happens and a goroutine writes
+// what the loop gives it: the response still reaches the client. The Tail
+// counts as the client connection until it is closed.
+//
+// Write, Close and Abort are called on the loop; OutboundBuffered anywhere.
+// A Tail is a Valve's consumer like a gnet.Conn, so a streamed response
+// stays bounded.
+type Tail struct {
+	loop    *Loop
+	nc      net.Conn
+	timeout time.Duration
+	queued  atomic.Int64 // bytes written to the Tail and not yet to the socket
+	wake    chan struct{}
+
+	mu      sync.Mutex
+	bufs    [][]byte // handed from the loop to the writer
+	closing bool
+	aborted bool
+}
+
+// AdoptTail keeps c's socket for writing. Call it from the Endpoint's
+// OnClose when errors.Is(err, io.EOF) (the peer's FIN) and a response is
+// still due. It fails with ErrBusy if gnet still held output for c (gnet
+// drops what the socket does not take when it closes). Every write must
+// complete within timeout (0: no limit). c must not be used afterwards.
+func AdoptTail(l *Loop, c gnet.Conn, timeout time.Duration) (*Tail, error) {
+	if c.OutboundBuffered() > 0 {
+		return nil, ErrBusy
+	}
+	fd, err := c.Dup()
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), "tail")
+	nc, err := net.FileConn(f)
+	_ = f.Close()
+	if err != nil {
+		return nil, err
+	}
+	t := &Tail{loop: l, nc: nc, timeout: timeout, wake: make(chan struct{}, 1)}
+	l.srv.fds.Add(1)
+	l.srv.clients.Add(1)
+	go t.write()
+	return t, nil
+}
+
+// Write queues a copy of p for the socket. It never blocks; it fails once
+// the Tail is closed or its socket failed.
+func (t *Tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closing || t.aborted {
+		return 0, net.ErrClosed
+	}
+	t.bufs = append(t.bufs, append([]byte(nil), p...))
+	t.queued.Add(int64(len(p)))
+	t.signal()
+	return len(p), nil
+}
+
+// OutboundBuffered returns the bytes written to the Tail that the socket
+// has not taken yet.
+func (t *Tail) OutboundBuffered() int { return int(t.queued.Load()) }
+
+// Close closes the socket once everything written has been sent.
+func (t *Tail) Close() {
+	t.mu.Lock()
+	t.closing = true
+	t.mu.Unlock()
+	t.signal()
+}
+
+// Abort closes the socket at once, dropping what is queued.
+func (t *Tail) Abort() {
+	t.mu.Lock()
+	t.aborted = true
+	t.mu.Unlock()
+	_ = t.nc.Close()
+	t.signal()
+}
+
+func (t *Tail) signal() {
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}
+
+// write runs on the Tail's goroutine until it is closed or fails.
+func (t *Tail) write() {
+	defer func() {
+		_ = t.nc.Close()
+		s := t.loop.srv
+		s.fds.Add(-1)
+		s.clients.Add(-1)
+	}()
+	for range t.wake {
+		for {
+			t.mu.Lock()
+			bufs, closing, aborted := t.bufs, t.closing, t.aborted
+			t.bufs = nil
+			t.mu.Unlock()
+			if aborted {
+				return
+			}
+			if len(bufs) == 0 {
+				if closing {
+					return
+				}
+				break
+			}
+			for _, b := range bufs {
+				if t.timeout > 0 {
+					_ = t.nc.SetWriteDeadline(time.Now().Add(t.timeout))
+				}
+				if _, err := t.nc.Write(b); err != nil {
+					t.mu.Lock()
+					t.aborted = true
+					t.mu.Unlock()
+					t.queued.Store(0)
+					return
+				}
+				t.queued.Add(-int64(len(b)))
+			}
+		}
+	}
+}
