@@ -1,13 +1,17 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Defaults of a stats socket, as in HAProxy.
@@ -98,7 +102,8 @@ func Listen(spec SocketSpec, ctl Control) (*Server, error) {
 	if spec.Network == "unix" {
 		s.ln, s.inode, err = listenUnix(spec)
 	} else {
-		s.ln, err = net.Listen(spec.Network, spec.Address)
+		lc := net.ListenConfig{Control: reusePort}
+		s.ln, err = lc.Listen(context.Background(), spec.Network, spec.Address)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("runtime: stats socket %s: %w", spec.Address, err)
@@ -106,6 +111,20 @@ func Listen(spec SocketSpec, ctl Control) (*Server, error) {
 	s.wg.Add(1)
 	go s.accept()
 	return s, nil
+}
+
+// reusePort sets SO_REUSEPORT on a TCP socket before it binds, as HAProxy
+// does on its listeners: during a reload the new process binds the stats
+// sockets while the old one still listens there.
+func reusePort(_, _ string, c syscall.RawConn) error {
+	var serr error
+	err := c.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+	})
+	if err != nil {
+		return err
+	}
+	return serr
 }
 
 // listenUnix creates the unix socket of spec and returns the identity of its
