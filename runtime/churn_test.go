@@ -151,7 +151,7 @@ func TestChurn(t *testing.T) {
 		model = m
 		mu.Unlock()
 		gen.Add(1)
-		time.Sleep(3 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
 	stop.Store(true)
