@@ -47,9 +47,9 @@ const (
 // wait in gnet's buffer, so responses go out in order. A clientConn is
 // used only on its loop.
 type clientConn struct {
-	e   *Engine
-	ls  *loopState
-	fe  *frontend
+	e    *Engine
+	ls   *loopState
+	fe   *frontend
 	c    gnet.Conn
 	out  Sink  // where responses go: c, or tail once the client half-closed
 	tail *Tail // the client's write side after it sent its FIN, or nil
