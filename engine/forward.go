@@ -2,6 +2,13 @@ package engine
 
 import "github.com/panjf2000/gnet/v2"
 
+// Sink is where a connection's bytes go: a gnet.Conn, or a Tail.
+type Sink interface {
+	Outbound
+	Write(p []byte) (int, error)
+	Writev(bs [][]byte) (int, error)
+}
+
 // Forward moves up to limit bytes (all if limit < 0) of what src has
 // buffered to dst: it writes them to dst first and discards them from src
 // only once dst has taken them (gnet copies what the socket does not take
@@ -13,7 +20,7 @@ import "github.com/panjf2000/gnet/v2"
 // connection again, and should end src by returning gnet.Close from src's
 // callback (or its asynchronous Close from elsewhere). Nothing is
 // discarded from src then.
-func Forward(src, dst gnet.Conn, limit int) (n int, ok bool) {
+func Forward(src gnet.Conn, dst Sink, limit int) (n int, ok bool) {
 	buf, _ := src.Peek(-1)
 	if limit >= 0 && len(buf) > limit {
 		buf = buf[:limit]

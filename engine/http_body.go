@@ -52,7 +52,7 @@ func (b *body) none() { *b = body{done: true} }
 // It returns errWrite when the write failed (dst is closed), or the
 // framing error of a broken chunked body (nothing more can be forwarded).
 // Bytes after the end of the body stay in src.
-func (b *body) pump(ls *loopState, src, dst gnet.Conn) error {
+func (b *body) pump(ls *loopState, src gnet.Conn, dst Sink) error {
 	if b.done {
 		return nil
 	}
@@ -79,7 +79,7 @@ func (b *body) pump(ls *loopState, src, dst gnet.Conn) error {
 
 // rechunk forwards the chunk data src holds under a clean framing of its
 // own: one chunk per run of data, extensions and trailers dropped.
-func (b *body) rechunk(ls *loopState, src, dst gnet.Conn) error {
+func (b *body) rechunk(ls *loopState, src gnet.Conn, dst Sink) error {
 	for !b.done {
 		buf, _ := src.Peek(-1)
 		if len(buf) == 0 {

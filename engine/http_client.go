@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+	"io"
 	"net/netip"
 	"strconv"
 	"time"
@@ -45,11 +47,13 @@ const (
 // wait in gnet's buffer, so responses go out in order. A clientConn is
 // used only on its loop.
 type clientConn struct {
-	e   *Engine
-	ls  *loopState
-	fe  *frontend
-	c   gnet.Conn
-	src netip.AddrPort
+	e    *Engine
+	ls   *loopState
+	fe   *frontend
+	c    gnet.Conn
+	out  Sink  // where responses go: c, or tail once the client half-closed
+	tail *Tail // the client's write side after it sent its FIN, or nil
+	src  netip.AddrPort
 
 	state clientState
 	scan  *h1.Scanner
@@ -92,6 +96,7 @@ func newClientConn(e *Engine, ls *loopState, fe *frontend, c gnet.Conn) *clientC
 		ls:   ls,
 		fe:   fe,
 		c:    c,
+		out:  c,
 		src:  addrPort(c.RemoteAddr()),
 		scan: h1.NewScanner(e.limits),
 		rw:   make([]byte, 0, e.limits.MaxRewrite),
@@ -126,15 +131,34 @@ func (cc *clientConn) OnTraffic(gnet.Conn) gnet.Action {
 }
 
 // OnClose releases everything the connection holds.
-func (cc *clientConn) OnClose(_ gnet.Conn, err error) {
+func (cc *clientConn) OnClose(c gnet.Conn, err error) {
 	if cc.state == csTunnel {
 		return
+	}
+	if errors.Is(err, io.EOF) && cc.owed() {
+		// The client sent its request and shut down its write side: the
+		// response is still due on the socket's other half.
+		d := cc.fe.timeouts.Client
+		if t, terr := AdoptTail(cc.ls.l, c, d); terr == nil {
+			cc.tail, cc.out = t, t
+			cc.keep = false
+			return
+		}
 	}
 	if cc.state == csHead && cc.fe.log != nil && cc.fe.httplog {
 		cc.logBad(accesslog.TermClientAbort, 400)
 	}
 	cc.state = csClosing
 	cc.release()
+}
+
+// owed reports whether a response is due to a whole request.
+func (cc *clientConn) owed() bool {
+	switch cc.state {
+	case csConnect, csQueue, csExchange:
+		return cc.reqBody.done
+	}
+	return false
 }
 
 // release drops the exchange in progress, unlinks the connection and
@@ -172,6 +196,13 @@ func (cc *clientConn) closeNow() {
 	if cc.dropPaused() {
 		return
 	}
+	if t := cc.tail; t != nil {
+		cc.tail = nil
+		t.Abort()
+		cc.state = csClosing
+		cc.release()
+		return
+	}
 	cc.state = csClosing
 	cc.timer.Stop()
 	_ = cc.c.Close()
@@ -191,6 +222,13 @@ func (cc *clientConn) dropPaused() bool {
 // closeFlushed closes the connection once its output is written.
 func (cc *clientConn) closeFlushed() {
 	if cc.dropPaused() {
+		return
+	}
+	if t := cc.tail; t != nil {
+		cc.tail = nil
+		t.Close()
+		cc.state = csClosing
+		cc.release()
 		return
 	}
 	cc.state = csClosing
@@ -606,7 +644,7 @@ func (cc *clientConn) resumed(c gnet.Conn, err error) {
 		cc.release()
 		return
 	}
-	cc.c = c
+	cc.c, cc.out = c, c
 	cc.pumpRequest()
 	if s := cc.up; s != nil && s.state == ssHead && s.Conn() != nil && s.Conn().InboundBuffered() > 0 {
 		s.readHead()
@@ -633,7 +671,7 @@ func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.F
 	if !keep && !r.close {
 		n += len(connClose)
 	}
-	_, err := cc.c.Writev(iov)
+	_, err := cc.out.Writev(iov)
 	clear(iov)
 	if err != nil {
 		return
@@ -649,7 +687,7 @@ func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.F
 // sendRaw answers an unparsable or timed out request and closes.
 func (cc *clientConn) sendRaw(r *reply) {
 	iov := append(cc.ls.iov[:0], r.head, crlf, r.body)
-	_, err := cc.c.Writev(iov)
+	_, err := cc.out.Writev(iov)
 	clear(iov)
 	if err != nil {
 		return

@@ -223,7 +223,7 @@ func (s *serverConn) readHead() {
 			return
 		}
 		if cc.req.Minor == 1 {
-			if _, err := cc.c.Write(buf[:n]); err != nil {
+			if _, err := cc.out.Write(buf[:n]); err != nil {
 				return
 			}
 		}
@@ -319,7 +319,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 			s.body.done = s.body.left == 0
 		}
 	}
-	_, werr := cc.c.Writev(iov)
+	_, werr := cc.out.Writev(iov)
 	clear(iov)
 	s.ls.scratch = scratch[:0]
 	_, _ = s.Conn().Discard(n + k)
@@ -345,7 +345,7 @@ func (s *serverConn) pumpResponse() {
 	if cc.valve.Paused() {
 		return
 	}
-	err := s.body.pump(s.ls, s.Conn(), cc.c)
+	err := s.body.pump(s.ls, s.Conn(), cc.out)
 	switch {
 	case err == errWrite:
 		return
@@ -360,8 +360,8 @@ func (s *serverConn) pumpResponse() {
 		return
 	}
 	s.armServer()
-	if cc.c.OutboundBuffered() > highMark {
-		if s.valve.Pause(s.Conn(), cc.c, lowMark) == nil {
+	if cc.out.OutboundBuffered() > highMark {
+		if s.valve.Pause(s.Conn(), cc.out, lowMark) == nil {
 			s.timer.Stop()
 		}
 	}

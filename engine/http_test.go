@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 )
@@ -91,5 +93,24 @@ func TestHTTP10(t *testing.T) {
 	c.send("GET /?size=4 HTTP/1.0\r\n\r\n")
 	if r, _ = c.response("GET"); r.StatusCode != 200 {
 		t.Fatalf("second request: %d", r.StatusCode)
+	}
+}
+
+func TestHTTPHalfClosedClient(t *testing.T) {
+	os := startOrigins(t, 1)
+	_, addr := startEngine(t, basicConfig(os, ""))
+	for _, size := range []int{5, 5 << 20} {
+		c := dial(t, addr)
+		c.send(fmt.Sprintf("GET /?size=%d HTTP/1.1\r\nHost: x\r\n\r\n", size))
+		if err := c.c.(*net.TCPConn).CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+		r, body := c.response("GET")
+		if r.StatusCode != 200 || len(body) != size {
+			t.Fatalf("after the client's FIN: %d, %d bytes of %d", r.StatusCode, len(body), size)
+		}
+		if !c.closed() {
+			t.Fatal("connection not closed after the response")
+		}
 	}
 }

@@ -73,6 +73,27 @@ func (t *Tail) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Writev queues a copy of bs for the socket, as Write does.
+func (t *Tail) Writev(bs [][]byte) (int, error) {
+	n := 0
+	for _, b := range bs {
+		n += len(b)
+	}
+	buf := make([]byte, 0, n)
+	for _, b := range bs {
+		buf = append(buf, b...)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closing || t.aborted {
+		return 0, net.ErrClosed
+	}
+	t.bufs = append(t.bufs, buf)
+	t.queued.Add(int64(n))
+	t.signal()
+	return n, nil
+}
+
 // OutboundBuffered returns the bytes written to the Tail that the socket
 // has not taken yet.
 func (t *Tail) OutboundBuffered() int { return int(t.queued.Load()) }
