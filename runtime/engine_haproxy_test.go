@@ -210,3 +210,56 @@ func TestDifferentialEngine(t *testing.T) {
 	step(addr("n1", o3), "show servers state")
 	step("disable server bk/n1", "del server bk/n1", "show servers state", "show backend")
 }
+
+// algoConfig has one backend per balancing algorithm; its verbs are the
+// stats socket port, the frontend port and the origin's port (six times).
+const algoConfig = `global
+    stats socket ipv4@127.0.0.1:%d level admin
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend rr
+backend rr
+    balance roundrobin
+    server s1 127.0.0.1:%d
+backend first
+    balance first
+    server s1 127.0.0.1:%d
+backend random
+    balance random
+    server s1 127.0.0.1:%d
+backend lc
+    balance leastconn
+    server s1 127.0.0.1:%d
+backend source
+    balance source
+    server s1 127.0.0.1:%d
+backend static
+    balance static-rr
+    server s1 127.0.0.1:%d
+`
+
+// TestDifferentialAlgorithms compares which backends take weight changes and
+// added servers: those whose algorithm is dynamic in HAProxy 2.6.
+func TestDifferentialAlgorithms(t *testing.T) {
+	o := startOrigin(t, "o1")
+	p := freePorts(t, 4)
+	op := o.port()
+	hsock := fmt.Sprintf("127.0.0.1:%d", p[0])
+	startHAProxy(t, fmt.Sprintf(algoConfig, p[0], p[1], op, op, op, op, op, op), hsock)
+	tt := startTether(t, fmt.Sprintf(algoConfig, p[2], p[3], op, op, op, op, op, op))
+	for _, b := range []string{"rr", "first", "random", "lc", "source", "static"} {
+		for _, cmd := range []string{"set weight " + b + "/s1 5", "get weight " + b + "/s1",
+			"set server " + b + "/s1 weight 0%", "set server " + b + "/s1 weight 100%",
+			"add server " + b + "/n 127.0.0.1:1", "show servers state " + b} {
+			want, got := maskState(cli(t, hsock, cmd)), maskState(cli(t, tt.socket(0), cmd))
+			if got != want {
+				t.Errorf("%q:\ntether  %q\nhaproxy %q", cmd, got, want)
+			}
+		}
+	}
+}

@@ -54,9 +54,7 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 		sv.Check.Configured = cs.Check
 		sv.Check.Port = cs.CheckPort
 		sv.Check.Addr = cs.CheckAddr
-		if cs.Addr.Host != "" {
-			sv.FQDN = cs.Addr.Host
-		}
+		sv.FQDN = cs.Addr.Host
 	}
 	return sv
 }
