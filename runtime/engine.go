@@ -171,12 +171,13 @@ func (c *engineControl) change(backend, server string, edit func(r *serverRecord
 		return err
 	}
 	r := c.record(backend, si)
-	edit(r, c.serverConfig(backend, server))
-	st := r.state()
-	if err := c.e.SetServerState(backend, server, st); err != nil {
+	next := *r // kept only once the engine took the change
+	edit(&next, c.serverConfig(backend, server))
+	next.applied = next.state()
+	if err := c.e.SetServerState(backend, server, next.applied); err != nil {
 		return err
 	}
-	r.applied = st
+	*r = next
 	return nil
 }
 
