@@ -1,5 +1,32 @@
-// Package engine is tether's data plane on gnet event loops. This part is
-// the transport layer the HTTP state machines run on.
+// Package engine is tether's data plane on gnet event loops: an HTTP/1.1
+// reverse proxy with HAProxy's cookie persistence (Engine, built from an
+// engine/config Config), on a transport layer of its own.
+//
+// # The HTTP layer
+//
+// New builds an Engine: frontends (bind lines, use_backend rules evaluated
+// without allocating, default_backend), backends whose servers, states,
+// persistence table (package persist) and balancing table (engine/balance)
+// live in an immutable snapshot behind an atomic pointer, and an access
+// logger per frontend (engine/accesslog). Listen binds (or takes over a
+// previous process's sockets), Serve runs. The control methods (control.go)
+// build a new snapshot under one mutex and swap it in before returning;
+// per-server counters survive the swaps.
+//
+// Each client connection (clientConn) reads a request head with the h1
+// Scanner, copies it out of gnet's buffer, routes it, applies
+// force-persist/ignore-persist, use-server and the Cookie fields, picks a
+// server, and sends the head edited in place (hop-by-hop fields out, cookie
+// edits, X-Forwarded-For) with one writev on a pooled or new server
+// connection (serverConn) of the same loop. The response head gets the
+// persistence response rules and the inserted Set-Cookie, bodies stream
+// (Content-Length, chunked re-framed, close-delimited) with the Valve
+// pausing whichever side runs ahead, and the server connection goes back
+// to the loop's Pool. One request is in flight per client; pipelined ones
+// wait in gnet's buffer. Failures are answered with HAProxy 2.6's own error
+// replies (http_errors.go), after `retries` and `option redispatch`.
+//
+// # The transport layer
 //
 // A Server owns the gnet engine, its loops and its listeners. Every
 // connection's events run on its loop's goroutine, and a client and its
