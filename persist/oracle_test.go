@@ -277,8 +277,8 @@ func TestOracle(t *testing.T) {
 // HAProxy's configuration and flags (-db -f), such as the tether binary,
 // named by TETHER_ORACLE_BIN. It needs the features the cases use: the
 // `cookie` options, force-persist, ignore-persist, use-server, option
-// persist and redispatch, dynamic cookies, log-format with %HP and %tsc to
-// stdout, and a stats socket with `set server`, `enable|disable
+// persist and redispatch, dynamic cookies, `option httplog` lines to stdout
+// (raw), and a stats socket with `set server`, `enable|disable
 // dynamic-cookie` and `set dynamic-cookie-key`.
 func TestOracleProxy(t *testing.T) {
 	bin := os.Getenv("TETHER_ORACLE_BIN")
@@ -450,7 +450,7 @@ func caseConfig(c oracleCase, addrs []netip.AddrPort, port int, sock string) str
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, "global\n    log stdout format raw local0\n    stats socket %s level admin\n", sock)
 	cfg.WriteString("defaults\n    mode http\n    log global\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n")
-	cfg.WriteString("    log-format \"LOG %HP %tsc %b/%s %ST\"\n")
+	cfg.WriteString("    option httplog\n")
 	fmt.Fprintf(&cfg, "frontend fe\n    bind 127.0.0.1:%d\n    default_backend b\n", port)
 	fmt.Fprintf(&cfg, "backend b\n    balance roundrobin\n    %s\n", cookieLine(c.opts))
 	if c.key != "" {
@@ -561,14 +561,26 @@ func (h *haproxyProc) logFor(t *testing.T, path string) string {
 			if !ok {
 				t.Fatal("haproxy exited")
 			}
-			f := strings.Fields(l)
-			if len(f) >= 3 && f[0] == "LOG" && f[1] == path {
-				return f[2]
+			if tsc, p, ok := httplogFields(l); ok && p == path {
+				return tsc
 			}
 		case <-timeout:
 			t.Fatalf("no log line for %s", path)
 		}
 	}
+}
+
+// httplogFields returns the %tsc field and the request path of an httplog
+// line: client [date] frontend backend/server timers status bytes CC CS tsc
+// conns queues "METHOD PATH VERSION".
+func httplogFields(line string) (tsc, path string, ok bool) {
+	head, req, found := strings.Cut(line, " \"")
+	f := strings.Fields(head)
+	r := strings.Fields(req)
+	if !found || len(f) != 12 || len(r) < 2 {
+		return "", "", false
+	}
+	return f[9], r[1], true
 }
 
 // observed is what the client received.
