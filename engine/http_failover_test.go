@@ -231,3 +231,25 @@ func TestHTTPConnectionModes(t *testing.T) {
 		})
 	}
 }
+
+func TestHTTP10Server(t *testing.T) {
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		if _, _, err := r.ReadRequest(br); err != nil {
+			return
+		}
+		io.WriteString(c, "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_, addr := startEngine(t, strings.Replace(basicConfig(nil, ""), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	c := dial(t, addr)
+	for range 2 {
+		c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		r, body := c.response("GET")
+		if r.Proto != "HTTP/1.0" || body != "ok" || r.Close || r.Header.Get("Connection") != "keep-alive" {
+			t.Fatalf("%s %q close=%v %v", r.Proto, body, r.Close, r.Header)
+		}
+	}
+}

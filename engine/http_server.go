@@ -286,10 +286,12 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		}
 	}
 	if err == nil && !tunnel {
+		// The client reads the connection's fate from the response's
+		// version and Connection field: say it when the default differs.
 		switch {
-		case !cc.keep && cc.req.Minor == 1:
+		case !cc.keep && cc.req.Minor == 1 && r.Minor == 1:
 			err = s.ed.Append(connClose)
-		case cc.keep && cc.req.Minor == 0:
+		case cc.keep && (cc.req.Minor == 0 || r.Minor == 0):
 			err = s.ed.Append(connKeep)
 		}
 	}
