@@ -144,6 +144,10 @@ func (e *Engine) Listen(inherited map[string]*os.File) error {
 				e.closeListeners()
 				return fmt.Errorf("engine: cannot bind %q for proxy '%s': %w", b.Name, fe.name, err)
 			}
+			if m := int64(fe.proxy.MaxConn); m > 0 {
+				ln.Full = func() bool { return fe.conns.Load() >= m }
+			}
+			ln.Data = fe
 			e.lns = append(e.lns, ln)
 			e.feOf[ln] = fe
 		}
