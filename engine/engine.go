@@ -83,7 +83,7 @@ func New(cfg *config.Config) (*Engine, error) {
 		e.limits.MaxHeaders = cfg.Global.MaxHdr
 	}
 	for _, p := range cfg.Proxies {
-		if p.Cap&(CapFrontendBackend) != 0 && p.Mode != config.ModeHTTP {
+		if p.Mode != config.ModeHTTP {
 			return nil, fmt.Errorf("%w: proxy '%s' is not in mode http", ErrConfig, p.Name)
 		}
 		if p.Cap&config.CapBackend == 0 {
@@ -127,9 +127,6 @@ func New(cfg *config.Config) (*Engine, error) {
 	}
 	return e, nil
 }
-
-// CapFrontendBackend is the capability mask of proxies that carry traffic.
-const CapFrontendBackend = config.CapFrontend | config.CapBackend
 
 // Listen binds the listeners of every bind line, taking sockets from
 // inherited (a previous process's, see FetchListeners) when they are there.

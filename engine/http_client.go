@@ -514,7 +514,6 @@ func (cc *clientConn) connect() {
 
 // connected runs when the server connection is ready.
 func (cc *clientConn) connected() {
-	cc.tConn = time.Now()
 	cc.send()
 }
 
@@ -566,6 +565,7 @@ func (cc *clientConn) connectFailed(error) {
 func (cc *clientConn) send() {
 	s := cc.up
 	cc.state = csExchange
+	cc.tConn = time.Now()
 	s.sending()
 	iov := cc.ed.Segments(cc.ls.iov[:0])
 	n := 0
@@ -713,6 +713,7 @@ func (cc *clientConn) next1() {
 	cc.state = csIdle
 	cc.up = nil
 	cc.rec = accesslog.Record{}
+	cc.tConn = time.Time{}
 	cc.armIdle()
 	if cc.c.InboundBuffered() > 0 {
 		cc.readHead()

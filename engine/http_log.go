@@ -48,9 +48,8 @@ func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 	r.Method = cc.req.Method.Bytes(cc.head)
 	r.URI = cc.req.Target.Bytes(cc.head)
 	r.Version = cc.req.Version.Bytes(cc.head)
-	r.RequestBytes = 1
+	r.RequestBytes = int64(len(cc.head)) + cc.reqBody.sent
 	lg.LogHTTP(r)
-	cc.tConn = time.Time{}
 }
 
 // logBad logs a request that could not be read: refused, timed out or
@@ -73,7 +72,7 @@ func (cc *clientConn) logBad(term accesslog.Termination, status int) {
 		Finish:       accesslog.FinishRequest,
 		ActConn:      int(cc.e.cumConnsActive()),
 		FeConn:       int(cc.fe.conns.Load()),
-		RequestBytes: 1,
+		RequestBytes: int64(max(cc.c.InboundBuffered(), 1)), // a head was begun
 	}
 	if term == accesslog.TermClientAbort {
 		r.BytesOut = 0
