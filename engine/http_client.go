@@ -438,15 +438,15 @@ func (cc *clientConn) editRequest() error {
 		if !fwd.Except.IsValid() || !fwd.Except.Contains(cc.src.Addr()) {
 			if !fwd.IfNone || r.Find(h, fwd.Header, 0) < 0 {
 				at := len(cc.rw)
+				if at+len(fwd.Header)+len(": \r\n")+len("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff") > cap(cc.rw) {
+					return h1.ErrTooManyEdits // no room left within tune.maxrewrite
+				}
 				for i := 0; i < len(fwd.Header); i++ {
 					cc.rw = append(cc.rw, lower(fwd.Header[i]))
 				}
 				cc.rw = append(cc.rw, ": "...)
 				cc.rw = cc.src.Addr().AppendTo(cc.rw)
 				cc.rw = append(cc.rw, "\r\n"...)
-				if len(cc.rw) > cap(cc.rw) {
-					return h1.ErrTooManyEdits
-				}
 				err = cc.ed.Append(cc.rw[at:])
 			}
 		}
