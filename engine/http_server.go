@@ -366,7 +366,12 @@ func (s *serverConn) pumpResponse() {
 	s.armServer()
 	if cc.out.OutboundBuffered() > highMark {
 		if s.valve.Pause(s.Conn(), cc.out, lowMark) == nil {
+			// Now the client is slow, not the server: the client
+			// timeout runs until the output drains.
 			s.timer.Stop()
+			if d := cc.fe.timeouts.Client; d > 0 {
+				cc.ls.l.Schedule(&cc.timer, d)
+			}
 		}
 	}
 }
@@ -383,6 +388,9 @@ func (s *serverConn) resumed(_ gnet.Conn, err error) {
 		cc.closeNow()
 		s.ls.release(s)
 		return
+	}
+	if cc.reqBody.done {
+		cc.timer.Stop()
 	}
 	s.pumpResponse()
 }
