@@ -632,7 +632,9 @@ func (cc *clientConn) pumpRequest() {
 		cc.ls.l.Schedule(&cc.timer, d)
 	}
 	if s.Conn().OutboundBuffered() > highMark {
-		_ = cc.valve.Pause(cc.c, s.Conn(), lowMark)
+		if cc.valve.Pause(cc.c, s.Conn(), lowMark) == nil {
+			cc.timer.Stop() // the server is slow, not the client: its timeout runs
+		}
 	}
 }
 
