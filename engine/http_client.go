@@ -631,6 +631,9 @@ func (cc *clientConn) pumpRequest() {
 	if d := cc.fe.timeouts.Client; d > 0 {
 		cc.ls.l.Schedule(&cc.timer, d)
 	}
+	if s.state == ssHead {
+		s.armServer() // the server takes the body: it is not idle
+	}
 	if s.Conn().OutboundBuffered() > highMark {
 		if cc.valve.Pause(cc.c, s.Conn(), lowMark) == nil {
 			cc.timer.Stop() // the server is slow, not the client: its timeout runs
