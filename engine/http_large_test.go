@@ -145,3 +145,42 @@ func TestHTTPLargeUploadBackpressure(t *testing.T) {
 		t.Fatalf("status %d, server read %s bytes", r.StatusCode, got)
 	}
 }
+
+func TestHTTPLargeChunkedUpload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large body")
+	}
+	origins := startOrigins(t, 1)
+	_, addr := startEngine(t, basicConfig(origins, ""))
+	c := dial(t, addr)
+	_ = c.c.SetDeadline(time.Now().Add(60 * time.Second))
+	const chunks, size = 1024, 32 << 10
+	errc := make(chan error, 1)
+	go func() {
+		w := bufio.NewWriter(c.c)
+		_, _ = w.WriteString("POST /?echo=1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+		block := make([]byte, size)
+		for i := range chunks {
+			for j := range block {
+				block[j] = byte(i + j)
+			}
+			_, _ = w.WriteString(strconv.FormatInt(size, 16) + ";i=" + strconv.Itoa(i) + "\r\n")
+			_, _ = w.Write(block)
+			_, _ = w.WriteString("\r\n")
+		}
+		_, _ = w.WriteString("0\r\n\r\n")
+		errc <- w.Flush()
+	}()
+	r, body := c.response("POST")
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if r.StatusCode != 200 || len(body) != chunks*size {
+		t.Fatalf("status %d, %d bytes echoed", r.StatusCode, len(body))
+	}
+	for i := 0; i < len(body); i += 4093 {
+		if want := byte(i/size + i%size); body[i] != want {
+			t.Fatalf("byte %d is %d, want %d", i, body[i], want)
+		}
+	}
+}
