@@ -7,5 +7,7 @@
 // framed as HAProxy frames them (one per line, `;` between commands, `\`
 // escapes, `prompt` mode, payloads after `<<`), looks each one up in the
 // command table and replies with HAProxy's texts. Commands act on the proxy
-// only through the Control interface, which the engine implements.
+// only through the Control interface. EngineControl implements it over a
+// running tether engine, and ListenAll starts every `stats socket` of a
+// configuration against one.
 package runtime

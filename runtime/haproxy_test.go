@@ -64,10 +64,11 @@ func freePorts(t *testing.T, n int) []any {
 // pair is the same socket level on haproxy and on tether.
 type pair struct{ haproxy, tether string }
 
-// startPair starts haproxy 2.6 on haproxyConfig and tether's runtime
-// servers on newFake, and returns the admin, operator and user sockets of
-// both. The test is skipped when haproxy is not installed.
-func startPair(t *testing.T) (admin, operator, user pair) {
+// startHAProxy runs haproxy 2.6 on the configuration text until the end of
+// the test and returns once the stats socket at statsAddr (host:port)
+// accepts connections. The test is skipped when haproxy 2.6 is not
+// installed.
+func startHAProxy(t *testing.T, text, statsAddr string) {
 	t.Helper()
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
@@ -76,9 +77,8 @@ func startPair(t *testing.T) (admin, operator, user pair) {
 	if out, _ := exec.Command(bin, "-v").Output(); !bytes.Contains(out, []byte("version 2.6.")) {
 		t.Skipf("haproxy is not 2.6: %s", firstLine(string(out)))
 	}
-	ports := freePorts(t, 6)
 	cfg := filepath.Join(t.TempDir(), "haproxy.cfg")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(haproxyConfig, ports...)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-db", "-f", cfg)
@@ -91,19 +91,28 @@ func startPair(t *testing.T) (admin, operator, user pair) {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
-	hp := func(i int) string { return fmt.Sprintf("127.0.0.1:%d", ports[i]) }
 	deadline := time.Now().Add(ioTimeout)
 	for {
-		c, err := net.DialTimeout("tcp", hp(0), ioTimeout)
+		c, err := net.DialTimeout("tcp", statsAddr, ioTimeout)
 		if err == nil {
 			c.Close()
-			break
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("haproxy did not start: %v\n%s", err, stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// startPair starts haproxy 2.6 on haproxyConfig and tether's runtime
+// servers on newFake, and returns the admin, operator and user sockets of
+// both. The test is skipped when haproxy is not installed.
+func startPair(t *testing.T) (admin, operator, user pair) {
+	t.Helper()
+	ports := freePorts(t, 6)
+	hp := func(i int) string { return fmt.Sprintf("127.0.0.1:%d", ports[i]) }
+	startHAProxy(t, fmt.Sprintf(haproxyConfig, ports...), hp(0))
 	f := newFake()
 	tp := func(l Level) string { return startServer(t, l, f).Addr().String() }
 	return pair{hp(0), tp(LevelAdmin)}, pair{hp(1), tp(LevelOperator)}, pair{hp(2), tp(LevelUser)}
@@ -180,6 +189,9 @@ func TestDifferentialFraming(t *testing.T) {
 		{admin, "help\n"},
 		{user, "help\n"},
 		{admin, "prompt\n\nshow cli level\n"},
+		{admin, "_getsocks\n"},
+		{admin, "show cli level;_getsocks;show cli level\n"},
+		{admin, "_getsock\n"},
 	}
 	for _, c := range cases {
 		want := squashListings(exchange(t, "tcp", c.p.haproxy, c.in))
@@ -252,14 +264,12 @@ func TestDifferentialReplies(t *testing.T) {
 	}
 }
 
-// TestDifferentialShow compares the shapes of the show commands: the
-// `show stat` header and which columns each row fills, the `show info`
-// keys, and the `show servers state` header. Values are the engine's and
-// are not compared.
-func TestDifferentialShow(t *testing.T) {
-	admin, _, _ := startPair(t)
-	hHeader, hRows := statRows(t, exchange(t, "tcp", admin.haproxy, "show stat\n"))
-	tHeader, tRows := statRows(t, exchange(t, "tcp", admin.tether, "show stat\n"))
+// compareStatShape compares two `show stat` replies: the header, the rows
+// (proxy and server names) and which columns each row fills.
+func compareStatShape(t *testing.T, haproxy, tether string) {
+	t.Helper()
+	hHeader, hRows := statRows(t, haproxy)
+	tHeader, tRows := statRows(t, tether)
 	if !slices.Equal(tHeader, hHeader) {
 		t.Fatalf("show stat header differs:\ntether  %q\nhaproxy %q", tHeader, hHeader)
 	}
@@ -278,6 +288,15 @@ func TestDifferentialShow(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDifferentialShow compares the shapes of the show commands: the
+// `show stat` header and which columns each row fills, the `show info`
+// keys, and the `show servers state` header. Values are the engine's and
+// are not compared.
+func TestDifferentialShow(t *testing.T) {
+	admin, _, _ := startPair(t)
+	compareStatShape(t, exchange(t, "tcp", admin.haproxy, "show stat\n"), exchange(t, "tcp", admin.tether, "show stat\n"))
 
 	// Row selection (ls/x is left out: its check state depends on timing).
 	for _, cmd := range []string{"show stat bk 4 -1", "show stat 3 -1 -1", "show stat #4 -1 -1",

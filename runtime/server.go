@@ -1,13 +1,17 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Defaults of a stats socket, as in HAProxy.
@@ -31,6 +35,10 @@ type SocketSpec struct {
 	// ExposeFDListeners records `expose-fd listeners`: a new process may
 	// fetch the listening sockets over this socket on reload.
 	ExposeFDListeners bool
+	// Handover sends the listening sockets of the process over a unix
+	// connection when a new process asks with `_getsocks` on a socket
+	// with ExposeFDListeners; nil refuses (the connection just closes).
+	Handover func(*net.UnixConn) error
 
 	Timeout time.Duration // idle timeout of a session (`stats timeout`)
 	MaxConn int           // sessions served at once (`stats maxconn`); more wait in the backlog
@@ -94,7 +102,8 @@ func Listen(spec SocketSpec, ctl Control) (*Server, error) {
 	if spec.Network == "unix" {
 		s.ln, s.inode, err = listenUnix(spec)
 	} else {
-		s.ln, err = net.Listen(spec.Network, spec.Address)
+		lc := net.ListenConfig{Control: reusePort}
+		s.ln, err = lc.Listen(context.Background(), spec.Network, spec.Address)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("runtime: stats socket %s: %w", spec.Address, err)
@@ -102,6 +111,20 @@ func Listen(spec SocketSpec, ctl Control) (*Server, error) {
 	s.wg.Add(1)
 	go s.accept()
 	return s, nil
+}
+
+// reusePort sets SO_REUSEPORT on a TCP socket before it binds, as HAProxy
+// does on its listeners: during a reload the new process binds the stats
+// sockets while the old one still listens there.
+func reusePort(_, _ string, c syscall.RawConn) error {
+	var serr error
+	err := c.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+	})
+	if err != nil {
+		return err
+	}
+	return serr
 }
 
 // listenUnix creates the unix socket of spec and returns the identity of its

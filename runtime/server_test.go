@@ -228,3 +228,24 @@ func TestMaxConn(t *testing.T) {
 		t.Fatalf("second session after the first quit: %q, %v", got, err)
 	}
 }
+
+// TestListenDuringReload binds a TCP stats socket where another process's
+// (here another server's) still listens, as a new process does during a
+// reload, and serves it once the old one is gone.
+func TestListenDuringReload(t *testing.T) {
+	old := startServer(t, LevelAdmin, newFake())
+	spec, err := NewSocketSpec("ipv4@" + old.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Level = LevelUser
+	srv, err := Listen(spec, newFake())
+	if err != nil {
+		t.Fatalf("binding the old process's stats port: %v", err)
+	}
+	defer srv.Close()
+	old.Close()
+	if got := tcpExchange(t, srv, "show cli level\n"); got != "user\n\n" {
+		t.Errorf("after the old socket closed: %q", got)
+	}
+}

@@ -1,0 +1,210 @@
+package runtime
+
+import (
+	"net/netip"
+	"os"
+	goruntime "runtime"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"tether/engine"
+	"tether/engine/config"
+)
+
+// Backends describes every backend from the engine's copies and the
+// configuration's static attributes.
+func (c *engineControl) Backends() []BackendView {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	infos := c.e.Backends()
+	out := make([]BackendView, len(infos))
+	for i := range infos {
+		bi := &infos[i]
+		bv := BackendView{ID: bi.ID, Name: bi.Name, Servers: make([]ServerView, len(bi.Servers))}
+		if p := c.proxy(bi.Name); p != nil {
+			bv.DynamicLB = dynamicAlgo(p.Balance.Algo)
+		}
+		for j := range bi.Servers {
+			bv.Servers[j] = c.serverView(bi.Name, &bi.Servers[j])
+		}
+		out[i] = bv
+	}
+	return out
+}
+
+// serverView describes one server. It must be called with c.mu held.
+func (c *engineControl) serverView(backend string, si *engine.ServerInfo) ServerView {
+	cs := c.serverConfig(backend, si.Name)
+	r := c.record(backend, si)
+	sv := ServerView{
+		ID:          si.ID,
+		Name:        si.Name,
+		OpState:     r.op,
+		Admin:       r.admin,
+		UWeight:     si.Weight,
+		IWeight:     si.IWeight,
+		SinceChange: si.Since,
+		Check:       CheckView{Status: 1, Health: r.health, State: r.check},
+	}
+	if si.Addr.IsValid() {
+		sv.Addr, sv.Port = si.Addr.Addr(), uint32(si.Addr.Port())
+	}
+	if cs != nil {
+		sv.Check.Configured = cs.Check
+		sv.Check.Port = cs.CheckPort
+		sv.Check.Addr = cs.CheckAddr
+		sv.FQDN = cs.Addr.Host
+	}
+	return sv
+}
+
+// dynamicAlgo reports whether an algorithm takes weight changes and added
+// servers (HAProxy's hash algorithms are map-based, hence static, unless
+// `hash-type consistent`, which tether does not have).
+func dynamicAlgo(a config.Algo) bool {
+	switch a {
+	case config.RoundRobin, config.LeastConn, config.First, config.Random:
+		return true
+	}
+	return false
+}
+
+// algoNames are the `balance` keywords, as `show stat` prints them.
+var algoNames = map[config.Algo]string{
+	config.RoundRobin: "roundrobin", config.StaticRR: "static-rr", config.LeastConn: "leastconn",
+	config.First: "first", config.Source: "source", config.Random: "random", config.URI: "uri",
+	config.URLParam: "url_param", config.Hdr: "hdr",
+}
+
+// Info reports the process-wide figures.
+func (c *engineControl) Info() Info {
+	ei := c.e.Info()
+	in := Info{
+		Name:        "tether",
+		Version:     version(),
+		Nbthread:    ei.Loops,
+		Pid:         os.Getpid(),
+		Start:       ei.Start,
+		Uptime:      time.Since(ei.Start),
+		Maxconn:     ei.MaxConn,
+		HardMaxconn: ei.MaxConn,
+		CurrConns:   ei.Conns,
+		CumConns:    ei.CumConns,
+		CumReq:      ei.CumReqs,
+		Tasks:       goruntime.NumGoroutine(),
+		Stopping:    ei.Stopping,
+		Listeners:   len(c.e.Listeners()),
+	}
+	if in.Nbthread == 0 {
+		in.Nbthread = goruntime.NumCPU()
+	}
+	in.Jobs = in.Listeners + in.CurrConns
+	var rl syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) == nil {
+		in.UlimitN, in.Maxsock = int(rl.Cur), int(rl.Cur)
+	}
+	in.Node, _ = os.Hostname()
+	return in
+}
+
+// version returns the module version tether was built at, "dev" when
+// unknown.
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// Stats returns the `show stat` rows: for each proxy in configuration
+// order its FRONTEND row, its servers and its BACKEND row.
+func (c *engineControl) Stats() []StatRow {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fronts := make(map[string]engine.FrontendInfo)
+	for _, f := range c.e.Frontends() {
+		fronts[f.Name] = f
+	}
+	backs := make(map[string]*engine.BackendInfo)
+	infos := c.e.Backends()
+	for i := range infos {
+		backs[infos[i].Name] = &infos[i]
+	}
+	var rows []StatRow
+	for _, p := range c.e.Config().Proxies {
+		if f, ok := fronts[p.Name]; ok {
+			rows = append(rows, StatRow{Kind: StatFrontend, Proxy: p.Name, ProxyID: p.ID, Status: "OPEN",
+				Mode: "http", Pid: 1, Slim: f.MaxConn, Scur: f.Conns})
+		}
+		if bi := backs[p.Name]; bi != nil {
+			rows = c.appendBackendRows(rows, p, bi)
+		}
+	}
+	return rows
+}
+
+// appendBackendRows appends the server rows and the BACKEND row of a
+// backend. It must be called with c.mu held.
+func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *engine.BackendInfo) []StatRow {
+	be := StatRow{Kind: StatBackend, Proxy: p.Name, ProxyID: p.ID, Mode: "http", Pid: 1,
+		Algo: algoNames[p.Balance.Algo], Cookie: p.Cookie.Name, LastSess: -1,
+		Scur: bi.Conns, Stot: bi.Requests, LbTot: bi.Requests, Status: "DOWN"}
+	for i := range bi.Servers {
+		si := &bi.Servers[i]
+		sv := c.serverView(p.Name, si)
+		r := StatRow{Kind: StatServer, Proxy: p.Name, ProxyID: p.ID, Server: si.Name, ServerID: si.ID,
+			Mode: "http", Pid: 1, Weight: si.Weight, UWeight: si.Weight, Slim: si.MaxConn,
+			LastChg: int64(si.Since.Seconds()), LastSess: -1, Cookie: si.Cookie,
+			Scur: si.Conns, Stot: si.Requests, LbTot: si.Requests, Econ: si.Failed,
+			Wretr: si.Retries, Wredis: si.Redisp,
+			Check: sv.Check.Configured && sv.Check.State&checkEnabled != 0}
+		cs := c.serverConfig(p.Name, si.Name)
+		switch {
+		case sv.Addr.IsValid():
+			r.Addr = netip.AddrPortFrom(sv.Addr, uint16(sv.Port)).String()
+		case cs != nil && cs.Addr.Network == config.NetUnix:
+			r.Addr = "unix"
+		}
+		if si.Backup {
+			r.Bck = 1
+		} else {
+			r.Act = 1
+		}
+		r.Status, r.Maint, r.Down = serverStatus(&sv, r.Check)
+		if !r.Maint && !r.Down && sv.Admin&AdminFDrain == 0 && sv.OpState == OpRunning {
+			be.Status = "UP"
+			be.Weight += si.Weight
+			be.Act += r.Act
+			be.Bck += r.Bck
+		}
+		be.UWeight += si.Weight
+		if r.Check {
+			r.CheckStatus, r.CheckDesc = "INI", "Initializing"
+			r.CheckRise, r.CheckFall = riseFall(cs)
+			r.CheckHealth = sv.Check.Health
+		}
+		rows = append(rows, r)
+	}
+	return append(rows, be)
+}
+
+// serverStatus returns the status column of a server row and whether it is
+// in maintenance or down.
+func serverStatus(sv *ServerView, checked bool) (status string, maint, down bool) {
+	switch {
+	case sv.Admin&AdminRMaint != 0:
+		return "MAINT (resolution)", true, false
+	case sv.Admin&maintFlags != 0:
+		return "MAINT", true, false
+	case sv.Admin&AdminFDrain != 0:
+		return "DRAIN", false, false
+	case sv.OpState == OpStopped:
+		return "DOWN", false, true
+	case sv.OpState == OpStopping:
+		return "NOLB", false, false
+	case checked:
+		return "UP", false, false
+	}
+	return "no check", false, false
+}
