@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -14,6 +11,7 @@ import (
 
 	"tether/engine"
 	"tether/engine/config"
+	"tether/runtime"
 )
 
 // runOptions are the flags that matter once the configuration is loaded.
@@ -61,15 +59,14 @@ func run(cfg *config.Config, o runOptions) error {
 			return fmt.Errorf("cannot write the pid file: %w", err)
 		}
 	}
-	sockets, err := serveHandover(cfg, e)
+	// The runtime API sockets; those with `expose-fd listeners` hand the
+	// listening sockets to the next process of a reload.
+	sockets, err := runtime.ListenAll(cfg, e)
 	if err != nil {
+		_ = e.Stop(context.Background())
 		return err
 	}
-	defer func() {
-		for _, ln := range sockets {
-			_ = ln.Close()
-		}
-	}()
+	defer sockets.Close()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGUSR1, syscall.SIGINT)
 	errc := make(chan error, 1)
@@ -91,9 +88,7 @@ func run(cfg *config.Config, o runOptions) error {
 		if sig == syscall.SIGINT {
 			err = e.Stop(ctx)
 		} else {
-			for _, ln := range sockets {
-				_ = ln.Close()
-			}
+			_ = sockets.Close() // the next process owns the paths now
 			err = e.Shutdown(ctx)
 		}
 		<-errc
@@ -116,61 +111,4 @@ func handoverPath(cfg *config.Config, o runOptions) string {
 		}
 	}
 	return ""
-}
-
-// serveHandover listens on the unix stats sockets with `expose-fd
-// listeners` and answers the handover command with the listening sockets,
-// so a new process started with -x (or -sf) takes them over.
-func serveHandover(cfg *config.Config, e *engine.Engine) ([]net.Listener, error) {
-	var lns []net.Listener
-	for _, s := range cfg.Global.StatsSockets {
-		if !s.ExposeFD || s.Network != config.NetUnix {
-			continue
-		}
-		// The previous process still listens there until it stops; the
-		// new path replaces its entry.
-		tmp := s.Path + ".tmp" + strconv.Itoa(os.Getpid())
-		_ = os.Remove(tmp)
-		ln, err := net.Listen("unix", tmp)
-		if err != nil {
-			return lns, err
-		}
-		if s.Mode != 0 {
-			_ = os.Chmod(tmp, s.Mode)
-		}
-		if err := os.Rename(tmp, s.Path); err != nil {
-			_ = ln.Close()
-			return lns, err
-		}
-		ln.(*net.UnixListener).SetUnlinkOnClose(false)
-		lns = append(lns, ln)
-		go acceptHandover(ln.(*net.UnixListener), e)
-	}
-	return lns, nil
-}
-
-// acceptHandover answers each connection: after the handover command (or
-// nothing for a short while), it sends the listening sockets.
-func acceptHandover(ln *net.UnixListener, e *engine.Engine) {
-	for {
-		c, err := ln.AcceptUnix()
-		if err != nil {
-			return
-		}
-		go func() {
-			defer c.Close()
-			_ = c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-			line, err := bufio.NewReader(c).ReadString('\n')
-			var ne net.Error
-			if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
-				return
-			}
-			if err == nil && line != "_getsocks\n" {
-				_, _ = c.Write([]byte("Unknown command.\n"))
-				return
-			}
-			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-			_ = engine.SendListeners(c, e.Listeners())
-		}()
-	}
 }
