@@ -28,7 +28,8 @@ var ErrConfig = errors.New("engine: unsupported configuration")
 // the Server's loops.
 type Engine struct {
 	cfg      *config.Config
-	srv      atomic.Pointer[Server]
+	srv      atomic.Pointer[Server] // made by transport, under mu
+	serving  atomic.Bool            // Serve was called
 	fronts   []*frontend
 	backends []*Backend
 	byName   map[string]*Backend
@@ -157,30 +158,34 @@ func (e *Engine) Listeners() []*Listener { return append([]*Listener(nil), e.lns
 
 // Serve runs the proxy on the bound listeners until Stop or Shutdown.
 func (e *Engine) Serve() error {
-	srv := NewServer(Config{Loops: e.cfg.Global.NbThread, MaxConn: e.cfg.Global.MaxConn, Tick: e.tick}, e)
-	e.srv.Store(srv)
+	srv := e.transport()
+	e.serving.Store(true)
 	return srv.Serve(e.lns...)
 }
 
-// server returns the transport server once Serve has started, or nil.
+// transport returns the transport server, made on first use.
+func (e *Engine) transport() *Server {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s := e.srv.Load(); s != nil {
+		return s
+	}
+	s := NewServer(Config{Loops: e.cfg.Global.NbThread, MaxConn: e.cfg.Global.MaxConn, Tick: e.tick}, e)
+	e.srv.Store(s)
+	return s
+}
+
+// server returns the transport server, or nil before Ready or Serve.
 func (e *Engine) server() *Server { return e.srv.Load() }
 
-// Ready returns a channel closed once the engine accepts connections.
-// Call it after Serve has started.
-func (e *Engine) Ready() <-chan struct{} {
-	for {
-		if s := e.server(); s != nil {
-			return s.Ready()
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+// Ready returns a channel closed once Serve accepts connections.
+func (e *Engine) Ready() <-chan struct{} { return e.transport().Ready() }
 
 // Shutdown stops gracefully (see Server.Shutdown), then closes the logs.
 func (e *Engine) Shutdown(ctx context.Context) error {
 	var err error
-	if s := e.server(); s != nil {
-		err = s.Shutdown(ctx)
+	if e.serving.Load() {
+		err = e.server().Shutdown(ctx)
 	} else {
 		e.closeListeners()
 	}
@@ -191,8 +196,8 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 // Stop stops at once (see Server.Stop), then closes the logs.
 func (e *Engine) Stop(ctx context.Context) error {
 	var err error
-	if s := e.server(); s != nil {
-		err = s.Stop(ctx)
+	if e.serving.Load() {
+		err = e.server().Stop(ctx)
 	} else {
 		e.closeListeners()
 	}
