@@ -287,7 +287,7 @@ func (cc *clientConn) readHead() {
 	}
 	if cc.state == csIdle {
 		cc.state = csHead
-		cc.t0 = time.Now()
+		cc.t0 = cc.stamp()
 		if d := cc.fe.timeouts.HTTPRequest; d > 0 {
 			cc.ls.l.Schedule(&cc.timer, d)
 		} else if d := cc.fe.timeouts.Client; d > 0 {
@@ -305,7 +305,7 @@ func (cc *clientConn) readHead() {
 	}
 	cc.head = append(cc.ls.head(), buf[:n]...)
 	_, _ = cc.c.Discard(n)
-	cc.tHead = time.Now()
+	cc.tHead = cc.stamp()
 	cc.timer.Stop()
 	cc.nreq++
 	cc.e.cumReqs.Add(1)
@@ -351,7 +351,7 @@ func (cc *clientConn) start() {
 			break
 		}
 	}
-	now := time.Now().Unix()
+	now := cc.ls.l.Now().Unix() // the loop's clock: cookie dates count seconds
 	cc.rq = sn.table.Request(now, cc.Method(), flags)
 	for _, us := range be.proxy.UseServers {
 		if us.Cond.Eval(cc) {
@@ -565,7 +565,7 @@ func (cc *clientConn) connectFailed(error) {
 func (cc *clientConn) send() {
 	s := cc.up
 	cc.state = csExchange
-	cc.tConn = time.Now()
+	cc.tConn = cc.stamp()
 	s.sending()
 	iov := cc.ed.Segments(cc.ls.iov[:0])
 	n := 0

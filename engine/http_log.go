@@ -6,6 +6,15 @@ import (
 	"tether/engine/accesslog"
 )
 
+// stamp returns the time for a log timing: now when the frontend logs,
+// the zero time otherwise (reading the clock is then skipped).
+func (cc *clientConn) stamp() time.Time {
+	if cc.fe.log == nil {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
 // logHTTP queues the httplog line of the exchange that just ended, when the
 // frontend logs with `option httplog`.
 func (cc *clientConn) logHTTP(status int, bytesOut int64) {

@@ -277,7 +277,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	}
 	scratch := s.ls.scratch[:0]
 	if err == nil && cookies {
-		in := t.Insert(&cc.rq, &rs, time.Now().Unix())
+		in := t.Insert(&cc.rq, &rs, cc.ls.l.Now().Unix())
 		if !in.Empty() {
 			scratch = in.AppendTo(scratch)
 			for rest := scratch; len(rest) > 0 && err == nil; {
@@ -304,7 +304,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	}
 	cc.rec.Status = r.Status
 	cc.rec.Cookie = t.LogFlags(&cc.rq, &rs)
-	cc.rec.Tr = ms(cc.tConn, time.Now())
+	cc.rec.Tr = ms(cc.tConn, cc.stamp())
 	iov := s.ed.Segments(s.ls.iov[:0])
 	for _, b := range iov {
 		cc.rec.BytesOut += int64(len(b))
