@@ -184,3 +184,35 @@ func TestHTTPLargeChunkedUpload(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPIdleConnectionMemory bounds the heap an idle client connection
+// costs: the request state is taken from the loop only while a request is
+// under way.
+func TestHTTPIdleConnectionMemory(t *testing.T) {
+	if testing.Short() || httpRace {
+		t.Skip("memory measure")
+	}
+	origins := startOrigins(t, 1)
+	_, addr := startEngine(t, basicConfig(origins, ""))
+	const n = 2000
+	base := heapInUse()
+	conns := make([]net.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
+	for range n {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	time.Sleep(500 * time.Millisecond) // every connection opened on a loop
+	per := (int64(heapInUse()) - int64(base)) / n
+	t.Logf("%d bytes of heap per idle connection, the test's client side included", per)
+	if per > 4096 {
+		t.Fatalf("%d bytes per idle connection", per)
+	}
+}

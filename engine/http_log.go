@@ -54,10 +54,10 @@ func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 	if cc.srv != nil {
 		r.SrvConn = int(cc.srv.live.cur.Load())
 	}
-	r.Method = cc.req.Method.Bytes(cc.head)
-	r.URI = cc.req.Target.Bytes(cc.head)
-	r.Version = cc.req.Version.Bytes(cc.head)
-	r.RequestBytes = int64(len(cc.head)) + cc.reqBody.sent
+	r.Method = cc.x.req.Method.Bytes(cc.x.head)
+	r.URI = cc.x.req.Target.Bytes(cc.x.head)
+	r.Version = cc.x.req.Version.Bytes(cc.x.head)
+	r.RequestBytes = int64(len(cc.x.head)) + cc.reqBody.sent
 	lg.LogHTTP(r)
 }
 

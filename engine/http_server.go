@@ -208,7 +208,7 @@ func (s *serverConn) readHead() {
 			return
 		}
 		s.got = true
-		n, err := s.scan.Response(buf, &s.resp, cc.req.MethodID)
+		n, err := s.scan.Response(buf, &s.resp, cc.x.req.MethodID)
 		if err == h1.ErrNeedMore {
 			return
 		}
@@ -222,7 +222,7 @@ func (s *serverConn) readHead() {
 			s.forwardHead(buf, n)
 			return
 		}
-		if cc.req.Minor == 1 {
+		if cc.x.req.Minor == 1 {
 			if _, err := cc.out.Write(buf[:n]); err != nil {
 				return
 			}
@@ -241,7 +241,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	// A 101 to a websocket upgrade, or a 2xx to CONNECT, makes a tunnel;
 	// a 101 to a request whose upgrade was not forwarded is bogus.
 	tunnel := r.Framing == h1.BodyTunnel
-	if r.Status == 101 && cc.req.Flags&h1.FlagWebSocket == 0 {
+	if r.Status == 101 && cc.x.req.Flags&h1.FlagWebSocket == 0 {
 		s.abandon()
 		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
 		return
@@ -291,9 +291,9 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		// The client reads the connection's fate from the response's
 		// version and Connection field: say it when the default differs.
 		switch {
-		case !cc.keep && cc.req.Minor == 1 && r.Minor == 1:
+		case !cc.keep && cc.x.req.Minor == 1 && r.Minor == 1:
 			err = s.ed.Append(connClose)
-		case cc.keep && (cc.req.Minor == 0 || r.Minor == 0):
+		case cc.keep && (cc.x.req.Minor == 0 || r.Minor == 0):
 			err = s.ed.Append(connKeep)
 		}
 	}
