@@ -329,6 +329,7 @@ func (cc *clientConn) readHead() {
 // start routes a complete request head, applies persistence and picks the
 // server, then connects.
 func (cc *clientConn) start() {
+	cc.be, cc.sn, cc.srv = nil, nil, nil
 	be := cc.fe.def
 	for i := range cc.fe.routes {
 		r := &cc.fe.routes[i]
@@ -673,6 +674,10 @@ func (cc *clientConn) resumed(c gnet.Conn, err error) {
 // fail answers the request with a reply of the proxy's own.
 func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.Finish) {
 	cc.rec.Term, cc.rec.Finish = term, fin
+	if cc.sn != nil {
+		var rs persist.ResponseState // no response was processed
+		cc.rec.Cookie = cc.sn.table.LogFlags(&cc.rq, &rs)
+	}
 	if up := cc.up; up != nil {
 		cc.up = nil
 		up.abandon()
