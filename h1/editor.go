@@ -52,8 +52,14 @@ func (e *Editor) DeleteField(i int) error {
 }
 
 // Delete removes the bytes of sp, for example one cookie and its separator
-// out of a Cookie value. The caller keeps the field syntactically valid.
-func (e *Editor) Delete(sp Span) error { return e.add(int(sp.Off), int(sp.End), nil) }
+// out of a Cookie value. The caller keeps the field syntactically valid. An
+// empty sp deletes nothing and is not recorded.
+func (e *Editor) Delete(sp Span) error {
+	if sp.Off == sp.End {
+		return nil
+	}
+	return e.add(int(sp.Off), int(sp.End), nil)
+}
 
 // Replace puts b in place of the bytes of sp: a value, part of a value, or
 // a part of the start line. b may be shorter, as long or longer, and must

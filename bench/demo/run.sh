@@ -42,8 +42,8 @@ tether is running. Try, in another terminal:
   curl -si http://127.0.0.1:8080/                       # balanced; set-cookie pins the client to a server
   curl -si -b '${cookie:-SRV=...}' http://127.0.0.1:8080/      # the cookie sends you back to the same server
   echo 'show servers state' | socat stdio tcp4-connect:127.0.0.1:9999
-  ./bin/tetherctl -s 127.0.0.1:9999 'set server app/s1 state drain' 'show stat'
-  ./bin/tetherctl -s 127.0.0.1:9999 'set dynamic-cookie-key backend app newkey'
+  ./bin/tetherctl -s 127.0.0.1:9999 set server app/s1 state drain   # then: ... show servers state
+  ./bin/tetherctl -s 127.0.0.1:9999 set dynamic-cookie-key backend app newkey
   ./bin/tetherbench load -target 127.0.0.1:8080 -cookie SRV -d 5s
 Ctrl-C stops the demo.
 TRY

@@ -208,9 +208,9 @@ func TestHAProxyDifferential(t *testing.T) {
 	waitListening(t, ports["fe"], &stderr)
 
 	cases := diffCases()
-	clientPorts := make([]int, len(cases))
+	clients := make([]string, len(cases))
 	for i, c := range cases {
-		clientPorts[i] = exchange(t, ports[c.frontend], c.send, max(c.requests, 1), c.linger)
+		clients[i] = exchange(t, i, ports[c.frontend], c.send, max(c.requests, 1), c.linger)
 	}
 	time.Sleep(300 * time.Millisecond)
 	stop()
@@ -224,7 +224,7 @@ func TestHAProxyDifferential(t *testing.T) {
 
 	for i, c := range cases {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
-			checkCase(t, c, clientPorts[i], ports[c.frontend], pid, outputs)
+			checkCase(t, c, clients[i], ports[c.frontend], pid, outputs)
 		})
 	}
 }
@@ -247,14 +247,17 @@ func waitListening(t *testing.T, port int, stderr *bytes.Buffer) {
 
 // exchange sends data on a new connection, reads the replies to n
 // requests (or until the server closes), waits for HAProxy to close the
-// connection if linger is set, and returns the client port.
-func exchange(t *testing.T, port int, data []byte, n int, linger bool) int {
-	c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+// connection if linger is set, and returns the client address. Case i
+// connects from 127.0.0.(10+i), so its log lines cannot be mistaken for
+// another case's even when the kernel gives two cases the same port.
+func exchange(t *testing.T, i, port int, data []byte, n int, linger bool) string {
+	src := &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(10+i))}
+	c, err := (&net.Dialer{LocalAddr: src}).Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	clientPort := c.LocalAddr().(*net.TCPAddr).Port
+	client := c.LocalAddr().String()
 	c.Write(data)
 	_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
 	if len(data) > 0 && bytes.HasPrefix(data, []byte("GET")) && bytes.HasSuffix(data, []byte("\r\n\r\n")) {
@@ -274,7 +277,7 @@ func exchange(t *testing.T, port int, data []byte, n int, linger bool) int {
 		}
 	}
 	time.Sleep(50 * time.Millisecond)
-	return clientPort
+	return client
 }
 
 // drainUDP returns the datagrams received so far.
@@ -292,8 +295,8 @@ func drainUDP(c *net.UDPConn) []string {
 }
 
 // checkCase finds the lines of one case in every output and checks them.
-func checkCase(t *testing.T, c diffCase, clientPort, frontendPort, pid int, outputs []*output) {
-	key := "127.0.0.1:" + strconv.Itoa(clientPort) + " "
+func checkCase(t *testing.T, c diffCase, client string, frontendPort, pid int, outputs []*output) {
+	key := client + " "
 	raw := find(outputs[0].lines, key)
 	switch {
 	case c.nolog:
@@ -302,7 +305,7 @@ func checkCase(t *testing.T, c diffCase, clientPort, frontendPort, pid int, outp
 		}
 		return
 	case len(raw) != max(c.requests, 1):
-		t.Fatalf("%d raw lines for client port %d, want %d", len(raw), clientPort, max(c.requests, 1))
+		t.Fatalf("%d raw lines for client %s, want %d", len(raw), client, max(c.requests, 1))
 	}
 	var lines []string
 	for k, msg := range raw {
