@@ -56,6 +56,7 @@ type ServerInfo struct {
 	Failed   int64 // failed connection attempts
 	Retries  int64
 	Redisp   int64
+	BytesIn  int64 // bytes sent to the server
 }
 
 // Backends returns a copy of every backend's state, in configuration
@@ -71,7 +72,8 @@ func (e *Engine) Backends() []BackendInfo {
 			bi.Servers[j] = ServerInfo{ID: s.id, Name: s.name, Addr: s.addr, Weight: s.weight, IWeight: s.iweight,
 				State: s.state, Backup: s.backup, MaxConn: s.maxConn, Cookie: string(sn.table.ServerCookie(j)),
 				Since: now.Sub(s.since), Conns: s.live.cur.Load(), Requests: s.live.total.Load(),
-				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load()}
+				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(),
+				BytesIn: s.live.bytesIn.Load()}
 		}
 		out[i] = bi
 	}

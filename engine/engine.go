@@ -28,7 +28,8 @@ var ErrConfig = errors.New("engine: unsupported configuration")
 // the Server's loops.
 type Engine struct {
 	cfg      *config.Config
-	srv      atomic.Pointer[Server]
+	srv      atomic.Pointer[Server] // made by transport, under mu
+	serving  atomic.Bool            // Serve was called
 	fronts   []*frontend
 	backends []*Backend
 	byName   map[string]*Backend
@@ -83,7 +84,7 @@ func New(cfg *config.Config) (*Engine, error) {
 		e.limits.MaxHeaders = cfg.Global.MaxHdr
 	}
 	for _, p := range cfg.Proxies {
-		if p.Cap&(CapFrontendBackend) != 0 && p.Mode != config.ModeHTTP {
+		if p.Mode != config.ModeHTTP {
 			return nil, fmt.Errorf("%w: proxy '%s' is not in mode http", ErrConfig, p.Name)
 		}
 		if p.Cap&config.CapBackend == 0 {
@@ -128,9 +129,6 @@ func New(cfg *config.Config) (*Engine, error) {
 	return e, nil
 }
 
-// CapFrontendBackend is the capability mask of proxies that carry traffic.
-const CapFrontendBackend = config.CapFrontend | config.CapBackend
-
 // Listen binds the listeners of every bind line, taking sockets from
 // inherited (a previous process's, see FetchListeners) when they are there.
 func (e *Engine) Listen(inherited map[string]*os.File) error {
@@ -144,6 +142,10 @@ func (e *Engine) Listen(inherited map[string]*os.File) error {
 				e.closeListeners()
 				return fmt.Errorf("engine: cannot bind %q for proxy '%s': %w", b.Name, fe.name, err)
 			}
+			if m := int64(fe.proxy.MaxConn); m > 0 {
+				ln.Full = func() bool { return fe.conns.Load() >= m }
+			}
+			ln.Data = fe
 			e.lns = append(e.lns, ln)
 			e.feOf[ln] = fe
 		}
@@ -156,30 +158,34 @@ func (e *Engine) Listeners() []*Listener { return append([]*Listener(nil), e.lns
 
 // Serve runs the proxy on the bound listeners until Stop or Shutdown.
 func (e *Engine) Serve() error {
-	srv := NewServer(Config{Loops: e.cfg.Global.NbThread, MaxConn: e.cfg.Global.MaxConn, Tick: e.tick}, e)
-	e.srv.Store(srv)
+	srv := e.transport()
+	e.serving.Store(true)
 	return srv.Serve(e.lns...)
 }
 
-// server returns the transport server once Serve has started, or nil.
+// transport returns the transport server, made on first use.
+func (e *Engine) transport() *Server {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s := e.srv.Load(); s != nil {
+		return s
+	}
+	s := NewServer(Config{Loops: e.cfg.Global.NbThread, MaxConn: e.cfg.Global.MaxConn, Tick: e.tick}, e)
+	e.srv.Store(s)
+	return s
+}
+
+// server returns the transport server, or nil before Ready or Serve.
 func (e *Engine) server() *Server { return e.srv.Load() }
 
-// Ready returns a channel closed once the engine accepts connections.
-// Call it after Serve has started.
-func (e *Engine) Ready() <-chan struct{} {
-	for {
-		if s := e.server(); s != nil {
-			return s.Ready()
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+// Ready returns a channel closed once Serve accepts connections.
+func (e *Engine) Ready() <-chan struct{} { return e.transport().Ready() }
 
 // Shutdown stops gracefully (see Server.Shutdown), then closes the logs.
 func (e *Engine) Shutdown(ctx context.Context) error {
 	var err error
-	if s := e.server(); s != nil {
-		err = s.Shutdown(ctx)
+	if e.serving.Load() {
+		err = e.server().Shutdown(ctx)
 	} else {
 		e.closeListeners()
 	}
@@ -190,8 +196,8 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 // Stop stops at once (see Server.Stop), then closes the logs.
 func (e *Engine) Stop(ctx context.Context) error {
 	var err error
-	if s := e.server(); s != nil {
-		err = s.Stop(ctx)
+	if e.serving.Load() {
+		err = e.server().Stop(ctx)
 	} else {
 		e.closeListeners()
 	}

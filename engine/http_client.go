@@ -56,13 +56,7 @@ type clientConn struct {
 	src  netip.AddrPort
 
 	state clientState
-	scan  *h1.Scanner
-	req   h1.Request
-	head  []byte // the request head, copied out of gnet's buffer (from ls.heads)
-	rw    []byte // replacement bytes the editor refers to, bounded by tune.maxrewrite
-	ed    h1.Editor
-	edits [32]persist.Edit
-	dec   *h1.ChunkedDecoder
+	x     *exchange // the request's working state, from a head's first byte to the end of its exchange
 
 	be      *Backend
 	sn      *snapshot
@@ -90,17 +84,36 @@ type clientConn struct {
 	qprev, qnext *clientConn // the loop's queue of waiting requests
 }
 
+// exchange is the working state of one request, taken from the loop when
+// its first byte arrives and given back when the exchange ends, so an idle
+// client connection holds none of it.
+type exchange struct {
+	scan  *h1.Scanner
+	req   h1.Request
+	head  []byte // the request head, copied out of gnet's buffer
+	rw    []byte // replacement bytes the editor refers to, bounded by tune.maxrewrite
+	ed    h1.Editor
+	edits [32]persist.Edit
+	dec   *h1.ChunkedDecoder
+}
+
+func newExchange(l h1.Limits) *exchange {
+	return &exchange{
+		scan: h1.NewScanner(l),
+		head: make([]byte, 0, l.BufSize),
+		rw:   make([]byte, 0, l.MaxRewrite),
+		dec:  h1.NewChunkedDecoder(l),
+	}
+}
+
 func newClientConn(e *Engine, ls *loopState, fe *frontend, c gnet.Conn) *clientConn {
 	cc := &clientConn{
-		e:    e,
-		ls:   ls,
-		fe:   fe,
-		c:    c,
-		out:  c,
-		src:  addrPort(c.RemoteAddr()),
-		scan: h1.NewScanner(e.limits),
-		rw:   make([]byte, 0, e.limits.MaxRewrite),
-		dec:  h1.NewChunkedDecoder(e.limits),
+		e:   e,
+		ls:  ls,
+		fe:  fe,
+		c:   c,
+		out: c,
+		src: addrPort(c.RemoteAddr()),
 	}
 	cc.timer.Init(cc.expire)
 	cc.valve.Init(ls.l, cc.resumed)
@@ -171,7 +184,7 @@ func (cc *clientConn) release() {
 		cc.up = nil
 		up.abandon()
 	}
-	cc.putHead()
+	cc.putExchange()
 	if cc.prev != nil {
 		cc.prev.next = cc.next
 		cc.next.prev = cc.prev
@@ -286,15 +299,16 @@ func (cc *clientConn) readHead() {
 		return
 	}
 	if cc.state == csIdle {
+		cc.x = cc.ls.exchange()
 		cc.state = csHead
-		cc.t0 = time.Now()
+		cc.t0 = cc.stamp()
 		if d := cc.fe.timeouts.HTTPRequest; d > 0 {
 			cc.ls.l.Schedule(&cc.timer, d)
 		} else if d := cc.fe.timeouts.Client; d > 0 {
 			cc.ls.l.Schedule(&cc.timer, d)
 		}
 	}
-	n, err := cc.scan.Request(buf, &cc.req)
+	n, err := cc.x.scan.Request(buf, &cc.x.req)
 	if err == h1.ErrNeedMore {
 		return
 	}
@@ -303,9 +317,9 @@ func (cc *clientConn) readHead() {
 		cc.sendRaw(replyFor(h1.StatusOf(err)))
 		return
 	}
-	cc.head = append(cc.ls.head(), buf[:n]...)
+	cc.x.head = append(cc.x.head[:0], buf[:n]...)
 	_, _ = cc.c.Discard(n)
-	cc.tHead = time.Now()
+	cc.tHead = cc.stamp()
 	cc.timer.Stop()
 	cc.nreq++
 	cc.e.cumReqs.Add(1)
@@ -315,6 +329,7 @@ func (cc *clientConn) readHead() {
 // start routes a complete request head, applies persistence and picks the
 // server, then connects.
 func (cc *clientConn) start() {
+	cc.be, cc.sn, cc.srv = nil, nil, nil
 	be := cc.fe.def
 	for i := range cc.fe.routes {
 		r := &cc.fe.routes[i]
@@ -323,10 +338,10 @@ func (cc *clientConn) start() {
 			break
 		}
 	}
-	cc.keep = cc.req.KeepAlive() && !cc.drainIt && cc.fe.mode != config.Close
+	cc.keep = cc.x.req.KeepAlive() && !cc.drainIt && cc.fe.mode != config.Close
 	cc.reqBody.none()
-	if f := cc.req.Framing; f == h1.BodyLength || f == h1.BodyChunked {
-		cc.reqBody.start(&cc.req.Header, cc.dec)
+	if f := cc.x.req.Framing; f == h1.BodyLength || f == h1.BodyChunked {
+		cc.reqBody.start(&cc.x.req.Header, cc.x.dec)
 	}
 	if be == nil {
 		cc.be = nil
@@ -351,7 +366,7 @@ func (cc *clientConn) start() {
 			break
 		}
 	}
-	now := time.Now().Unix()
+	now := cc.ls.l.Now().Unix() // the loop's clock: cookie dates count seconds
 	cc.rq = sn.table.Request(now, cc.Method(), flags)
 	for _, us := range be.proxy.UseServers {
 		if us.Cond.Eval(cc) {
@@ -390,10 +405,10 @@ func (cc *clientConn) start() {
 // editRequest records the edits of the request head: hop-by-hop fields
 // out, persistence cookie edits, one Content-Length, X-Forwarded-For.
 func (cc *clientConn) editRequest() error {
-	h := cc.head
-	r := &cc.req
-	cc.ed.Reset(h, &r.Header)
-	cc.rw = cc.rw[:0]
+	h := cc.x.head
+	r := &cc.x.req
+	cc.x.ed.Reset(h, &r.Header)
+	cc.x.rw = cc.x.rw[:0]
 	t := cc.sn.table
 	cookies := t.Options().Enabled()
 	ws := r.Flags&h1.FlagWebSocket != 0 && r.Flags&h1.FlagConnUpgrade != 0
@@ -403,29 +418,29 @@ func (cc *clientConn) editRequest() error {
 		f := &r.Fields[i]
 		switch {
 		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagRemoveCL != 0:
-			err = cc.ed.DeleteField(i)
+			err = cc.x.ed.DeleteField(i)
 		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagCLList != 0:
 			if seenCL {
-				err = cc.ed.DeleteField(i)
+				err = cc.x.ed.DeleteField(i)
 				break
 			}
 			seenCL = true
-			at := len(cc.rw)
-			cc.rw = strconv.AppendInt(cc.rw, r.ContentLength, 10)
-			err = cc.ed.ReplaceValue(i, cc.rw[at:])
+			at := len(cc.x.rw)
+			cc.x.rw = strconv.AppendInt(cc.x.rw, r.ContentLength, 10)
+			err = cc.x.ed.ReplaceValue(i, cc.x.rw[at:])
 		case ws && (f.ID == h1.FieldConnection || f.ID == h1.FieldUpgrade):
 			// a websocket upgrade keeps its Connection and Upgrade
 		case r.HopByHop(h, i):
-			err = cc.ed.DeleteField(i)
+			err = cc.x.ed.DeleteField(i)
 		case f.ID == h1.FieldCookie && cookies:
-			edits, act := t.Cookie(&cc.rq, f.Value.Bytes(h), cc.edits[:0])
+			edits, act := t.Cookie(&cc.rq, f.Value.Bytes(h), cc.x.edits[:0])
 			if act == persist.Remove {
-				err = cc.ed.DeleteField(i)
+				err = cc.x.ed.DeleteField(i)
 				break
 			}
 			for _, e := range edits {
 				sp := h1.Span{Off: f.Value.Off + uint32(e.Off), End: f.Value.Off + uint32(e.End)}
-				if err = cc.ed.Replace(sp, e.Text); err != nil {
+				if err = cc.x.ed.Replace(sp, e.Text); err != nil {
 					break
 				}
 			}
@@ -437,17 +452,17 @@ func (cc *clientConn) editRequest() error {
 	if fwd := cc.forwardFor(); fwd != nil && cc.src.IsValid() {
 		if !fwd.Except.IsValid() || !fwd.Except.Contains(cc.src.Addr()) {
 			if !fwd.IfNone || r.Find(h, fwd.Header, 0) < 0 {
-				at := len(cc.rw)
+				at := len(cc.x.rw)
+				if at+len(fwd.Header)+len(": \r\n")+len("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff") > cap(cc.x.rw) {
+					return h1.ErrTooManyEdits // no room left within tune.maxrewrite
+				}
 				for i := 0; i < len(fwd.Header); i++ {
-					cc.rw = append(cc.rw, lower(fwd.Header[i]))
+					cc.x.rw = append(cc.x.rw, lower(fwd.Header[i]))
 				}
-				cc.rw = append(cc.rw, ": "...)
-				cc.rw = cc.src.Addr().AppendTo(cc.rw)
-				cc.rw = append(cc.rw, "\r\n"...)
-				if len(cc.rw) > cap(cc.rw) {
-					return h1.ErrTooManyEdits
-				}
-				err = cc.ed.Append(cc.rw[at:])
+				cc.x.rw = append(cc.x.rw, ": "...)
+				cc.x.rw = cc.src.Addr().AppendTo(cc.x.rw)
+				cc.x.rw = append(cc.x.rw, "\r\n"...)
+				err = cc.x.ed.Append(cc.x.rw[at:])
 			}
 		}
 	}
@@ -474,8 +489,8 @@ func (cc *clientConn) balance(avoid int) int {
 	p := cc.ls.picker(cc.be, cc.sn)
 	key := balance.Key{Src: cc.src.Addr(), Target: cc.URL()}
 	if b := &cc.be.proxy.Balance; b.Algo == config.Hdr {
-		if i := cc.req.Find(cc.head, b.Param, 0); i >= 0 {
-			key.Header = cc.req.Value(cc.head, i)
+		if i := cc.x.req.Find(cc.x.head, b.Param, 0); i >= 0 {
+			key.Header = cc.x.req.Value(cc.x.head, i)
 		}
 	}
 	return p.Pick(&key, avoid)
@@ -514,7 +529,6 @@ func (cc *clientConn) connect() {
 
 // connected runs when the server connection is ready.
 func (cc *clientConn) connected() {
-	cc.tConn = time.Now()
 	cc.send()
 }
 
@@ -566,8 +580,9 @@ func (cc *clientConn) connectFailed(error) {
 func (cc *clientConn) send() {
 	s := cc.up
 	cc.state = csExchange
+	cc.tConn = cc.stamp()
 	s.sending()
-	iov := cc.ed.Segments(cc.ls.iov[:0])
+	iov := cc.x.ed.Segments(cc.ls.iov[:0])
 	n := 0
 	for _, b := range iov {
 		n += len(b)
@@ -631,8 +646,13 @@ func (cc *clientConn) pumpRequest() {
 	if d := cc.fe.timeouts.Client; d > 0 {
 		cc.ls.l.Schedule(&cc.timer, d)
 	}
+	if s.state == ssHead {
+		s.armServer() // the server takes the body: it is not idle
+	}
 	if s.Conn().OutboundBuffered() > highMark {
-		_ = cc.valve.Pause(cc.c, s.Conn(), lowMark)
+		if cc.valve.Pause(cc.c, s.Conn(), lowMark) == nil {
+			cc.timer.Stop() // the server is slow, not the client: its timeout runs
+		}
 	}
 }
 
@@ -654,6 +674,10 @@ func (cc *clientConn) resumed(c gnet.Conn, err error) {
 // fail answers the request with a reply of the proxy's own.
 func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.Finish) {
 	cc.rec.Term, cc.rec.Finish = term, fin
+	if cc.sn != nil {
+		var rs persist.ResponseState // no response was processed
+		cc.rec.Cookie = cc.sn.table.LogFlags(&cc.rq, &rs)
+	}
 	if up := cc.up; up != nil {
 		cc.up = nil
 		up.abandon()
@@ -661,7 +685,7 @@ func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.F
 	if cc.dropPaused() {
 		return // the client is gone from the loop in the middle of its body
 	}
-	keep := cc.keep && !r.close && cc.req.Minor == 1 && cc.reqBody.done
+	keep := cc.keep && !r.close && cc.x.req.Minor == 1 && cc.reqBody.done
 	iov := append(cc.ls.iov[:0], r.head)
 	if !keep && !r.close {
 		iov = append(iov, connClose)
@@ -709,21 +733,24 @@ func (cc *clientConn) exchangeDone() {
 // next1 makes the connection ready for the next request and starts on it
 // if the client has already sent it.
 func (cc *clientConn) next1() {
-	cc.putHead()
+	cc.putExchange()
 	cc.state = csIdle
 	cc.up = nil
 	cc.rec = accesslog.Record{}
+	cc.tConn = time.Time{}
 	cc.armIdle()
 	if cc.c.InboundBuffered() > 0 {
 		cc.readHead()
 	}
 }
 
-// putHead returns the head buffer to the loop.
-func (cc *clientConn) putHead() {
-	if cc.head != nil {
-		cc.ls.putHead(cc.head)
-		cc.head = nil
+// putExchange gives the request's working state back to the loop.
+func (cc *clientConn) putExchange() {
+	if x := cc.x; x != nil {
+		cc.x = nil
+		x.scan.Reset()
+		x.head = x.head[:0]
+		cc.ls.putExchange(x)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -229,5 +230,59 @@ func TestHTTPConnectionModes(t *testing.T) {
 				t.Fatalf("%s: %d server connections for 3 requests", mode, conns)
 			}
 		})
+	}
+}
+
+func TestHTTP10Server(t *testing.T) {
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		if _, _, err := r.ReadRequest(br); err != nil {
+			return
+		}
+		io.WriteString(c, "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_, addr := startEngine(t, strings.Replace(basicConfig(nil, ""), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	c := dial(t, addr)
+	for range 2 {
+		c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		r, body := c.response("GET")
+		if r.Proto != "HTTP/1.0" || body != "ok" || r.Close || r.Header.Get("Connection") != "keep-alive" {
+			t.Fatalf("%s %q close=%v %v", r.Proto, body, r.Close, r.Header)
+		}
+	}
+}
+
+func TestHTTPConnectTunnel(t *testing.T) {
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		req, err := http.ReadRequest(br)
+		if err != nil || req.Method != "CONNECT" {
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
+		_, _ = io.Copy(c, br)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_, addr := startEngine(t, strings.Replace(basicConfig(nil, ""), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	c := dial(t, addr)
+	c.send("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+	line, _ := c.br.ReadString('\n')
+	if line != "HTTP/1.1 200 Connection established\r\n" {
+		t.Fatalf("status line %q", line)
+	}
+	for l, _ := c.br.ReadString('\n'); l != "\r\n"; l, _ = c.br.ReadString('\n') {
+		if l == "" {
+			t.Fatal("head not ended")
+		}
+	}
+	c.send("ping")
+	got := make([]byte, 4)
+	if _, err := io.ReadFull(c.br, got); err != nil || string(got) != "ping" {
+		t.Fatalf("tunnel echo %q, %v", got, err)
 	}
 }

@@ -145,3 +145,74 @@ func TestHTTPLargeUploadBackpressure(t *testing.T) {
 		t.Fatalf("status %d, server read %s bytes", r.StatusCode, got)
 	}
 }
+
+func TestHTTPLargeChunkedUpload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large body")
+	}
+	origins := startOrigins(t, 1)
+	_, addr := startEngine(t, basicConfig(origins, ""))
+	c := dial(t, addr)
+	_ = c.c.SetDeadline(time.Now().Add(60 * time.Second))
+	const chunks, size = 1024, 32 << 10
+	errc := make(chan error, 1)
+	go func() {
+		w := bufio.NewWriter(c.c)
+		_, _ = w.WriteString("POST /?echo=1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+		block := make([]byte, size)
+		for i := range chunks {
+			for j := range block {
+				block[j] = byte(i + j)
+			}
+			_, _ = w.WriteString(strconv.FormatInt(size, 16) + ";i=" + strconv.Itoa(i) + "\r\n")
+			_, _ = w.Write(block)
+			_, _ = w.WriteString("\r\n")
+		}
+		_, _ = w.WriteString("0\r\n\r\n")
+		errc <- w.Flush()
+	}()
+	r, body := c.response("POST")
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if r.StatusCode != 200 || len(body) != chunks*size {
+		t.Fatalf("status %d, %d bytes echoed", r.StatusCode, len(body))
+	}
+	for i := 0; i < len(body); i += 4093 {
+		if want := byte(i/size + i%size); body[i] != want {
+			t.Fatalf("byte %d is %d, want %d", i, body[i], want)
+		}
+	}
+}
+
+// TestHTTPIdleConnectionMemory bounds the heap an idle client connection
+// costs: the request state is taken from the loop only while a request is
+// under way.
+func TestHTTPIdleConnectionMemory(t *testing.T) {
+	if testing.Short() || httpRace {
+		t.Skip("memory measure")
+	}
+	origins := startOrigins(t, 1)
+	_, addr := startEngine(t, basicConfig(origins, ""))
+	const n = 2000
+	base := heapInUse()
+	conns := make([]net.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
+	for range n {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	time.Sleep(500 * time.Millisecond) // every connection opened on a loop
+	per := (int64(heapInUse()) - int64(base)) / n
+	t.Logf("%d bytes of heap per idle connection, the test's client side included", per)
+	if per > 4096 {
+		t.Fatalf("%d bytes per idle connection", per)
+	}
+}

@@ -6,6 +6,15 @@ import (
 	"tether/engine/accesslog"
 )
 
+// stamp returns the time for a log timing: now when the frontend logs,
+// the zero time otherwise (reading the clock is then skipped).
+func (cc *clientConn) stamp() time.Time {
+	if cc.fe.log == nil {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
 // logHTTP queues the httplog line of the exchange that just ended, when the
 // frontend logs with `option httplog`.
 func (cc *clientConn) logHTTP(status int, bytesOut int64) {
@@ -45,12 +54,11 @@ func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 	if cc.srv != nil {
 		r.SrvConn = int(cc.srv.live.cur.Load())
 	}
-	r.Method = cc.req.Method.Bytes(cc.head)
-	r.URI = cc.req.Target.Bytes(cc.head)
-	r.Version = cc.req.Version.Bytes(cc.head)
-	r.RequestBytes = 1
+	r.Method = cc.x.req.Method.Bytes(cc.x.head)
+	r.URI = cc.x.req.Target.Bytes(cc.x.head)
+	r.Version = cc.x.req.Version.Bytes(cc.x.head)
+	r.RequestBytes = int64(len(cc.x.head)) + cc.reqBody.sent
 	lg.LogHTTP(r)
-	cc.tConn = time.Time{}
 }
 
 // logBad logs a request that could not be read: refused, timed out or
@@ -73,7 +81,7 @@ func (cc *clientConn) logBad(term accesslog.Termination, status int) {
 		Finish:       accesslog.FinishRequest,
 		ActConn:      int(cc.e.cumConnsActive()),
 		FeConn:       int(cc.fe.conns.Load()),
-		RequestBytes: 1,
+		RequestBytes: int64(max(cc.c.InboundBuffered(), 1)), // a head was begun
 	}
 	if term == accesslog.TermClientAbort {
 		r.BytesOut = 0

@@ -24,23 +24,32 @@ func TestHTTPAccessLog(t *testing.T) {
   timeout server 5s
 frontend fe
   bind 127.0.0.1:%d
+  acl dead path_beg /dead
+  use_backend deadbe if dead
   default_backend be
 backend be
   cookie SRV insert indirect
   server s1 %s cookie a
-`, pc.LocalAddr(), freePort(), origins[0].Addr)
+backend deadbe
+  cookie SRV insert indirect
+  retries 0
+  server d1 %s cookie d
+`, pc.LocalAddr(), freePort(), origins[0].Addr, deadAddr())
 	_, addr := startEngine(t, cfg)
 	c := dial(t, addr)
 	c.send("GET /logged?size=7 HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.response("GET")
+	c.send("GET /dead HTTP/1.1\r\nHost: x\r\nCookie: SRV=d\r\n\r\n")
 	c.response("GET")
 	c.send("GET / HTTP/1.1\r\nHost x\r\n\r\n")
 	c.rest()
 	want := []string{
 		` fe be/s1 0/0/`, ` 200 `, ` - - --NI `, `"GET /logged?size=7 HTTP/1.1"`,
 	}
+	dead := []string{` fe deadbe/d1 `, ` 503 `, ` SCVN `, `"GET /dead HTTP/1.1"`}
 	bad := []string{` fe fe/<NOSRV> -1/-1/-1/-1/`, ` 400 0 - - PR-- `, `"<BADREQ>"`}
 	buf := make([]byte, 2048)
-	for _, w := range [][]string{want, bad} {
+	for _, w := range [][]string{want, dead, bad} {
 		_ = pc.SetReadDeadline(time.Now().Add(3 * time.Second))
 		n, _, err := pc.ReadFrom(buf)
 		if err != nil {

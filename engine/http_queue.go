@@ -29,7 +29,7 @@ func (cc *clientConn) full(i int) bool {
 func (cc *clientConn) enqueue(i int) {
 	cc.state = csQueue
 	cc.queued = i
-	cc.tQueue = time.Now()
+	cc.tQueue = cc.stamp()
 	if i >= 0 {
 		cc.sn.counters.Enqueue(i)
 	}
@@ -61,7 +61,7 @@ func (cc *clientConn) dequeue() {
 	if cc.queued >= 0 {
 		cc.sn.counters.Dequeue(cc.queued)
 	}
-	cc.rec.Tw = ms(cc.tQueue, time.Now())
+	cc.rec.Tw = ms(cc.tQueue, cc.stamp())
 }
 
 // queueTimeout answers a request that waited too long.

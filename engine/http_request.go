@@ -10,17 +10,17 @@ import (
 // valid until the exchange ends.
 
 // Method returns the request method as received.
-func (cc *clientConn) Method() []byte { return cc.req.Method.Bytes(cc.head) }
+func (cc *clientConn) Method() []byte { return cc.x.req.Method.Bytes(cc.x.head) }
 
 // URL returns the request target as received.
-func (cc *clientConn) URL() []byte { return cc.req.Target.Bytes(cc.head) }
+func (cc *clientConn) URL() []byte { return cc.x.req.Target.Bytes(cc.x.head) }
 
 // Path returns the target's path without the query string (and without the
 // scheme and authority of an absolute-form target).
 func (cc *clientConn) Path() []byte {
 	u := cc.URL()
-	if cc.req.Authority.End > 0 && cc.req.Authority.End <= cc.req.Target.End {
-		u = cc.head[cc.req.Authority.End:cc.req.Target.End]
+	if cc.x.req.Authority.End > 0 && cc.x.req.Authority.End <= cc.x.req.Target.End {
+		u = cc.x.head[cc.x.req.Authority.End:cc.x.req.Target.End]
 	}
 	if i := bytes.IndexByte(u, '?'); i >= 0 {
 		u = u[:i]
@@ -38,12 +38,12 @@ func (cc *clientConn) Query() []byte {
 }
 
 // NumHeaders returns the number of header fields.
-func (cc *clientConn) NumHeaders() int { return len(cc.req.Fields) }
+func (cc *clientConn) NumHeaders() int { return len(cc.x.req.Fields) }
 
 // Header returns the name and value of field i.
 func (cc *clientConn) Header(i int) (name, value []byte) {
-	f := &cc.req.Fields[i]
-	return f.Name.Bytes(cc.head), f.Value.Bytes(cc.head)
+	f := &cc.x.req.Fields[i]
+	return f.Name.Bytes(cc.x.head), f.Value.Bytes(cc.x.head)
 }
 
 // Src returns the client's address.

@@ -208,7 +208,7 @@ func (s *serverConn) readHead() {
 			return
 		}
 		s.got = true
-		n, err := s.scan.Response(buf, &s.resp, cc.req.MethodID)
+		n, err := s.scan.Response(buf, &s.resp, cc.x.req.MethodID)
 		if err == h1.ErrNeedMore {
 			return
 		}
@@ -222,7 +222,7 @@ func (s *serverConn) readHead() {
 			s.forwardHead(buf, n)
 			return
 		}
-		if cc.req.Minor == 1 {
+		if cc.x.req.Minor == 1 {
 			if _, err := cc.out.Write(buf[:n]); err != nil {
 				return
 			}
@@ -238,8 +238,10 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	cc := s.cc
 	r := &s.resp
 	t := cc.sn.table
-	tunnel := r.Status == 101
-	if tunnel && cc.req.Flags&h1.FlagWebSocket == 0 {
+	// A 101 to a websocket upgrade, or a 2xx to CONNECT, makes a tunnel;
+	// a 101 to a request whose upgrade was not forwarded is bogus.
+	tunnel := r.Framing == h1.BodyTunnel
+	if r.Status == 101 && cc.x.req.Flags&h1.FlagWebSocket == 0 {
 		s.abandon()
 		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
 		return
@@ -275,7 +277,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	}
 	scratch := s.ls.scratch[:0]
 	if err == nil && cookies {
-		in := t.Insert(&cc.rq, &rs, time.Now().Unix())
+		in := t.Insert(&cc.rq, &rs, cc.ls.l.Now().Unix())
 		if !in.Empty() {
 			scratch = in.AppendTo(scratch)
 			for rest := scratch; len(rest) > 0 && err == nil; {
@@ -286,10 +288,12 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		}
 	}
 	if err == nil && !tunnel {
+		// The client reads the connection's fate from the response's
+		// version and Connection field: say it when the default differs.
 		switch {
-		case !cc.keep && cc.req.Minor == 1:
+		case !cc.keep && cc.x.req.Minor == 1 && r.Minor == 1:
 			err = s.ed.Append(connClose)
-		case cc.keep && cc.req.Minor == 0:
+		case cc.keep && (cc.x.req.Minor == 0 || r.Minor == 0):
 			err = s.ed.Append(connKeep)
 		}
 	}
@@ -300,7 +304,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	}
 	cc.rec.Status = r.Status
 	cc.rec.Cookie = t.LogFlags(&cc.rq, &rs)
-	cc.rec.Tr = ms(cc.tConn, time.Now())
+	cc.rec.Tr = ms(cc.tConn, cc.stamp())
 	iov := s.ed.Segments(s.ls.iov[:0])
 	for _, b := range iov {
 		cc.rec.BytesOut += int64(len(b))
@@ -362,7 +366,12 @@ func (s *serverConn) pumpResponse() {
 	s.armServer()
 	if cc.out.OutboundBuffered() > highMark {
 		if s.valve.Pause(s.Conn(), cc.out, lowMark) == nil {
+			// Now the client is slow, not the server: the client
+			// timeout runs until the output drains.
 			s.timer.Stop()
+			if d := cc.fe.timeouts.Client; d > 0 {
+				cc.ls.l.Schedule(&cc.timer, d)
+			}
 		}
 	}
 }
@@ -379,6 +388,9 @@ func (s *serverConn) resumed(_ gnet.Conn, err error) {
 		cc.closeNow()
 		s.ls.release(s)
 		return
+	}
+	if cc.reqBody.done {
+		cc.timer.Stop()
 	}
 	s.pumpResponse()
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestHTTPKeepAliveAndInsert(t *testing.T) {
@@ -112,5 +113,29 @@ func TestHTTPHalfClosedClient(t *testing.T) {
 		if !c.closed() {
 			t.Fatal("connection not closed after the response")
 		}
+	}
+}
+
+func TestHTTPFrontendMaxConn(t *testing.T) {
+	os := startOrigins(t, 1)
+	cfg := strings.Replace(basicConfig(os, ""), "  default_backend be\n", "  default_backend be\n  maxconn 2\n", 1)
+	_, addr := startEngine(t, cfg)
+	a, b := dial(t, addr), dial(t, addr)
+	a.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	a.response("GET")
+	b.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	b.response("GET")
+	// A third connection waits in the backlog: no answer until one of
+	// the others closes, then it is served.
+	c := dial(t, addr)
+	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	_ = c.c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if _, err := c.br.Peek(1); err == nil {
+		t.Fatal("a third connection was served over maxconn 2")
+	}
+	a.c.Close()
+	_ = c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if r, _ := c.response("GET"); r.StatusCode != 200 {
+		t.Fatalf("status %d", r.StatusCode)
 	}
 }

@@ -51,3 +51,33 @@ backend be
 		t.Fatalf("partial head: %q", got)
 	}
 }
+
+func TestHTTPClientTimeoutSlowReader(t *testing.T) {
+	origins := startOrigins(t, 1)
+	cfg := fmt.Sprintf(`defaults
+  mode http
+  timeout connect 1s
+  timeout client 300ms
+  timeout server 5s
+frontend fe
+  bind 127.0.0.1:%d
+  default_backend be
+backend be
+  server s1 %s
+`, freePort(), origins[0].Addr)
+	e, addr := startEngine(t, cfg)
+	c := dial(t, addr)
+	c.send("GET /?size=100000000 HTTP/1.1\r\nHost: x\r\n\r\n")
+	// The client never reads: after the client timeout the proxy lets go
+	// of both connections.
+	deadline := time.Now().Add(5 * time.Second)
+	for e.Backends()[0].Conns == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for e.Backends()[0].Conns != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("a client that does not read holds its server connection")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -23,6 +23,11 @@ type Listener struct {
 	// Data is the protocol layer's state for this listener (its frontend),
 	// set before Serve and only read afterwards.
 	Data any
+	// Full, when set (before Serve), tells whether the listener's owner
+	// takes no more connections for now (a frontend at its maxconn):
+	// accepting pauses and new connections wait in the kernel's backlog,
+	// as HAProxy leaves them. It is called from the accept goroutine.
+	Full func() bool
 
 	ln     *net.TCPListener
 	closed atomic.Bool
@@ -131,6 +136,26 @@ func (ln *Listener) Close() error {
 	return ln.ln.Close()
 }
 
+// acceptPause is how often a paused listener checks whether it may accept
+// again.
+const acceptPause = 5 * time.Millisecond
+
+// waitRoom waits while ln's owner is full. It returns false when the
+// listener closes or the server stops meanwhile.
+func (s *Server) waitRoom(ln *Listener) bool {
+	for ln.Full != nil && ln.Full() {
+		select {
+		case <-s.tickCtx.Done():
+			return false
+		case <-time.After(acceptPause):
+		}
+		if ln.closed.Load() {
+			return false
+		}
+	}
+	return true
+}
+
 // accept runs on its own goroutine until ln is closed or the engine stops.
 // Each connection goes to gnet's least loaded loop with ln as context. On a
 // temporary failure (descriptor or memory exhaustion) it backs off instead
@@ -145,6 +170,9 @@ func (s *Server) accept(ln *Listener) {
 	}()
 	var backoff time.Duration
 	for {
+		if !s.waitRoom(ln) {
+			return
+		}
 		nc, err := ln.ln.AcceptTCP()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || ln.closed.Load() {
@@ -159,6 +187,10 @@ func (s *Server) accept(ln *Listener) {
 			continue
 		}
 		backoff = 0
+		if !s.waitRoom(ln) { // the owner filled up while this one was accepted
+			_ = nc.Close()
+			return
+		}
 		if s.fds.Load() >= s.budget {
 			_ = nc.Close()
 			continue

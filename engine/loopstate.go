@@ -23,7 +23,7 @@ type loopState struct {
 	pools   []*Pool          // by server slot; nil until used
 	pickers []balance.Picker // by backend index
 	lbs     []*balance.Table // the table each picker was made from
-	heads   [][]byte         // request head buffers not in use
+	xs      []*exchange      // request working states not in use
 	free    []*serverConn
 	iov     [][]byte   // writev segments being assembled
 	scratch []byte     // response rewrites, emitted before the callback returns
@@ -78,20 +78,21 @@ func (ls *loopState) pool(slot int) *Pool {
 	return p
 }
 
-// head returns a buffer for a request head of the engine's buffer size.
-func (ls *loopState) head() []byte {
-	if n := len(ls.heads); n > 0 {
-		b := ls.heads[n-1]
-		ls.heads = ls.heads[:n-1]
-		return b
+// exchange returns a request working state of the loop.
+func (ls *loopState) exchange() *exchange {
+	if n := len(ls.xs); n > 0 {
+		x := ls.xs[n-1]
+		ls.xs = ls.xs[:n-1]
+		return x
 	}
-	return make([]byte, 0, ls.e.limits.BufSize)
+	return newExchange(ls.e.limits)
 }
 
-// putHead recycles a buffer from head.
-func (ls *loopState) putHead(b []byte) {
-	if len(ls.heads) < 1024 {
-		ls.heads = append(ls.heads, b[:0])
+// putExchange recycles a request working state; beyond a bound the
+// garbage collector takes it.
+func (ls *loopState) putExchange(x *exchange) {
+	if len(ls.xs) < 1024 {
+		ls.xs = append(ls.xs, x)
 	}
 }
 

@@ -25,7 +25,6 @@ type Backend struct {
 	proxy *config.Proxy
 	index int // position among the engine's backends, for per-loop state
 	snap  atomic.Pointer[snapshot]
-	lbErr error        // the last balancing table error (bad weights)
 	conns atomic.Int64 // connections to the backend's servers being used
 	total atomic.Int64 // requests the backend took
 }
@@ -113,7 +112,6 @@ func (b *Backend) build(servers []*server, dynamic bool, key string, counters *b
 	if err != nil {
 		// Weights are checked by the configuration and the control
 		// methods; keep balancing over no server rather than fail.
-		b.lbErr = err
 		lb, _ = balance.NewTable(b.proxy.Balance, nil, balance.NewCounters(0))
 	}
 	sn.lb = lb

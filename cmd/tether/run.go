@@ -59,8 +59,11 @@ func run(cfg *config.Config, o runOptions) error {
 			return fmt.Errorf("cannot write the pid file: %w", err)
 		}
 	}
+	// The runtime API sockets; those with `expose-fd listeners` hand the
+	// listening sockets to the next process of a reload.
 	sockets, err := runtime.ListenAll(cfg, e)
 	if err != nil {
+		_ = e.Stop(context.Background())
 		return err
 	}
 	defer sockets.Close()
@@ -85,7 +88,7 @@ func run(cfg *config.Config, o runOptions) error {
 		if sig == syscall.SIGINT {
 			err = e.Stop(ctx)
 		} else {
-			_ = sockets.Close()
+			_ = sockets.Close() // the next process owns the paths now
 			err = e.Shutdown(ctx)
 		}
 		<-errc
