@@ -402,6 +402,15 @@ func (cc *clientConn) start() {
 	cc.connect()
 }
 
+// forwardsUpgrade reports whether the server sees r's Upgrade: any
+// protocol an HTTP/1.1 client asks for with "Connection: upgrade", as
+// HAProxy passes them, except h2c, which tether refuses by removing the
+// upgrade (it speaks HTTP/1.1 to servers). A 101 answer then makes a tunnel.
+func forwardsUpgrade(r *h1.Request) bool {
+	const both = h1.FlagUpgrade | h1.FlagConnUpgrade
+	return r.Minor == 1 && r.Flags&both == both && r.Flags&h1.FlagH2C == 0
+}
+
 // editRequest records the edits of the request head: hop-by-hop fields
 // out, persistence cookie edits, one Content-Length, X-Forwarded-For.
 func (cc *clientConn) editRequest() error {
@@ -411,7 +420,7 @@ func (cc *clientConn) editRequest() error {
 	cc.x.rw = cc.x.rw[:0]
 	t := cc.sn.table
 	cookies := t.Options().Enabled()
-	ws := r.Flags&h1.FlagWebSocket != 0 && r.Flags&h1.FlagConnUpgrade != 0
+	upgrade := forwardsUpgrade(r)
 	seenCL := false
 	var err error
 	for i := range r.Fields {
@@ -428,8 +437,8 @@ func (cc *clientConn) editRequest() error {
 			at := len(cc.x.rw)
 			cc.x.rw = strconv.AppendInt(cc.x.rw, r.ContentLength, 10)
 			err = cc.x.ed.ReplaceValue(i, cc.x.rw[at:])
-		case ws && (f.ID == h1.FieldConnection || f.ID == h1.FieldUpgrade):
-			// a websocket upgrade keeps its Connection and Upgrade
+		case upgrade && (f.ID == h1.FieldConnection || f.ID == h1.FieldUpgrade):
+			// an upgrade keeps its Connection and Upgrade
 		case r.HopByHop(h, i):
 			err = cc.x.ed.DeleteField(i)
 		case f.ID == h1.FieldCookie && cookies:

@@ -17,34 +17,80 @@ import (
 // deadAddr returns an address nothing listens on.
 func deadAddr() string { return fmt.Sprintf("127.0.0.1:%d", freePort()) }
 
-func TestHTTPWebSocketTunnel(t *testing.T) {
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
-		req, _, err := r.ReadRequest(br)
-		if err != nil || req.Header.Get("Upgrade") != "websocket" {
-			io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-			return
-		}
-		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
-		_, _ = io.Copy(c, br) // echo
-	})
-	if err != nil {
-		t.Fatal(err)
+// TestHTTPUpgradeTunnel checks that an upgrade to any protocol but h2c
+// reaches the server with its Connection and Upgrade fields, and that the
+// server's 101 turns the exchange into a tunnel.
+func TestHTTPUpgradeTunnel(t *testing.T) {
+	for _, proto := range []string{"websocket", "foo/2"} {
+		t.Run(proto, func(t *testing.T) {
+			raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+				req, _, err := r.ReadRequest(br)
+				if err != nil || req.Header.Get("Upgrade") != proto || !strings.EqualFold(req.Header.Get("Connection"), "upgrade") {
+					io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+					return
+				}
+				io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: "+proto+"\r\nConnection: Upgrade\r\n\r\n")
+				_, _ = io.Copy(c, br) // echo
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			_, addr := startEngine(t, strings.Replace(basicConfig(nil, "  timeout tunnel 2s\n"), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+			c := dial(t, addr)
+			c.send("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: " + proto + "\r\nConnection: Upgrade\r\n\r\n")
+			r, _ := c.response("GET")
+			if r.StatusCode != 101 {
+				t.Fatalf("status %d", r.StatusCode)
+			}
+			for i := range 3 {
+				msg := fmt.Sprintf("frame %d", i)
+				c.send(msg)
+				got := make([]byte, len(msg))
+				if _, err := io.ReadFull(c.br, got); err != nil || string(got) != msg {
+					t.Fatalf("echo %q, %v", got, err)
+				}
+			}
+		})
 	}
-	defer raw.Close()
-	_, addr := startEngine(t, strings.Replace(basicConfig(nil, "  timeout tunnel 2s\n"), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
-	c := dial(t, addr)
-	c.send("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
-	r, _ := c.response("GET")
-	if r.StatusCode != 101 {
-		t.Fatalf("status %d", r.StatusCode)
-	}
-	for i := range 3 {
-		msg := fmt.Sprintf("frame %d", i)
-		c.send(msg)
-		got := make([]byte, len(msg))
-		if _, err := io.ReadFull(c.br, got); err != nil || string(got) != msg {
-			t.Fatalf("echo %q, %v", got, err)
+}
+
+// TestHTTPUpgradeRefused checks that an h2c upgrade, and any upgrade from
+// an HTTP/1.0 client, reaches the server as a plain request, and that a 101
+// to it is answered with a 502.
+func TestHTTPUpgradeRefused(t *testing.T) {
+	for _, req := range []string{
+		"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n",
+		"GET / HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+	} {
+		seen := make(chan string, 1)
+		raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+			req, _, err := r.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			seen <- req.Header.Get("Upgrade") + "|" + req.Header.Get("Connection") + "|" + req.Header.Get("HTTP2-Settings")
+			io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n")
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
+		_, addr := startEngine(t, strings.Replace(basicConfig(nil, ""), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+		c := dial(t, addr)
+		c.send(req)
+		r, _ := c.response("GET")
+		if r.StatusCode != 502 {
+			t.Errorf("%q: status %d, want 502 for a 101 to an upgrade not forwarded", req, r.StatusCode)
+		}
+		select {
+		case got := <-seen:
+			if got != "||" {
+				t.Errorf("%q: server saw Upgrade|Connection|HTTP2-Settings %q, want none", req, got)
+			}
+		case <-time.After(2 * time.Second):
+			t.Errorf("%q: the server saw no request", req)
+		}
+		raw.Close()
 	}
 }
 

@@ -238,10 +238,10 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	cc := s.cc
 	r := &s.resp
 	t := cc.sn.table
-	// A 101 to a websocket upgrade, or a 2xx to CONNECT, makes a tunnel;
+	// A 101 to a forwarded upgrade, or a 2xx to CONNECT, makes a tunnel;
 	// a 101 to a request whose upgrade was not forwarded is bogus.
 	tunnel := r.Framing == h1.BodyTunnel
-	if r.Status == 101 && cc.x.req.Flags&h1.FlagWebSocket == 0 {
+	if r.Status == 101 && !forwardsUpgrade(&cc.x.req) {
 		s.abandon()
 		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
 		return

@@ -63,8 +63,11 @@ func (h *Header) apply(id FieldID, v []byte, req *Request, idx int) error {
 					break
 				}
 			}
-			if EqualFold(e, "websocket") {
+			switch {
+			case EqualFold(e, "websocket"):
 				h.Flags |= FlagWebSocket
+			case EqualFold(e, "h2c"):
+				h.Flags |= FlagH2C
 			}
 		}
 	case FieldExpect:

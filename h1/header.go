@@ -66,6 +66,7 @@ const (
 	FlagConnOther                        // Connection lists other options: fields HopByHop reports
 	FlagUpgrade                          // an Upgrade field is present
 	FlagWebSocket                        // Upgrade lists "websocket"
+	FlagH2C                              // Upgrade lists "h2c" (HTTP/2 over cleartext)
 	FlagExpectContinue                   // Expect is "100-continue"
 	FlagRemoveCL                         // Transfer-Encoding and Content-Length both came: remove Content-Length before forwarding
 	FlagMustClose                        // framing was ambiguous: close the connection after this exchange

@@ -275,15 +275,15 @@ func TestOracle(t *testing.T) {
 
 // TestOracleProxy runs the same cases through another proxy that takes
 // HAProxy's configuration and flags (-db -f), such as the tether binary,
-// named by TETHER_ORACLE_BIN. It needs the features the cases use: the
+// named by TETHER_BIN. It needs the features the cases use: the
 // `cookie` options, force-persist, ignore-persist, use-server, option
 // persist and redispatch, dynamic cookies, `option httplog` lines to stdout
 // (raw), and a stats socket with `set server`, `enable|disable
 // dynamic-cookie` and `set dynamic-cookie-key`.
 func TestOracleProxy(t *testing.T) {
-	bin := os.Getenv("TETHER_ORACLE_BIN")
+	bin := os.Getenv("TETHER_BIN")
 	if bin == "" {
-		t.Skip("TETHER_ORACLE_BIN not set: no other proxy to compare with persist")
+		t.Skip("TETHER_BIN not set (make test sets it to bin/tether): no proxy binary to replay the cases through")
 	}
 	runOracleCases(t, bin)
 }
