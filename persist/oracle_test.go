@@ -554,7 +554,7 @@ func (h *haproxyProc) cli(t *testing.T, cmd string) string {
 // logFor waits for the log line of the request with the given path and
 // returns its %tsc field.
 func (h *haproxyProc) logFor(t *testing.T, path string) string {
-	timeout := time.After(3 * time.Second)
+	timeout := time.After(10 * time.Second) // generous: the machine may be busy
 	for {
 		select {
 		case l, ok := <-h.logs:
