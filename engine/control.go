@@ -153,7 +153,9 @@ func (e *Engine) SetServerAddr(backend, srv string, addr netip.Addr, setAddr boo
 	return e.update(backend, srv, func(s *server) error {
 		ap := s.addr
 		if setAddr {
-			ap = netip.AddrPortFrom(addr.Unmap(), ap.Port())
+			// An IPv4-mapped address stays IPv6, as HAProxy keeps it: it is
+			// shown so and hashed as 16 bytes into the dynamic cookie.
+			ap = netip.AddrPortFrom(addr, ap.Port())
 		}
 		if setPort {
 			ap = netip.AddrPortFrom(ap.Addr(), port)

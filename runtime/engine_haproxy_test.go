@@ -177,6 +177,7 @@ func TestDifferentialEngine(t *testing.T) {
 	step("enable server bk/s3", "show servers state")
 	step("disable server bk/s3", "set server bk/s3 state drain", "show servers state")
 	step("set server bk/s3 state ready", "disable server bk/s1", "show servers state")
+	step("set server bk/s1 addr ::ffff:127.0.0.1", "show servers state")
 	step("enable server bk/s1", addr("s1", o1))
 
 	// add server: the reply and the state are HAProxy's; the cookie is not.
