@@ -95,6 +95,8 @@ type exchange struct {
 	ed    h1.Editor
 	edits [32]persist.Edit
 	dec   *h1.ChunkedDecoder
+
+	capReq, capResp cookieCapture // `capture cookie` of the request (%CC) and the response (%CS)
 }
 
 func newExchange(l h1.Limits) *exchange {
@@ -300,6 +302,8 @@ func (cc *clientConn) readHead() {
 	}
 	if cc.state == csIdle {
 		cc.x = cc.ls.exchange()
+		cc.x.capReq.reset()
+		cc.x.capResp.reset()
 		cc.state = csHead
 		cc.t0 = cc.stamp()
 		if d := cc.fe.timeouts.HTTPRequest; d > 0 {
@@ -425,6 +429,9 @@ func (cc *clientConn) editRequest() error {
 	var err error
 	for i := range r.Fields {
 		f := &r.Fields[i]
+		if f.ID == h1.FieldCookie {
+			cc.x.capReq.field(f.Value.Bytes(h), &cc.fe.proxy.CaptureCookie, true)
+		}
 		switch {
 		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagRemoveCL != 0:
 			err = cc.x.ed.DeleteField(i)

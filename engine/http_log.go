@@ -54,6 +54,8 @@ func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 	if cc.srv != nil {
 		r.SrvConn = int(cc.srv.live.cur.Load())
 	}
+	r.CapturedRequestCookie = cc.x.capReq.bytes()
+	r.CapturedResponseCookie = cc.x.capResp.bytes()
 	r.Method = cc.x.req.Method.Bytes(cc.x.head)
 	r.URI = cc.x.req.Target.Bytes(cc.x.head)
 	r.Version = cc.x.req.Version.Bytes(cc.x.head)

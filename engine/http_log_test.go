@@ -24,6 +24,7 @@ func TestHTTPAccessLog(t *testing.T) {
   timeout server 5s
 frontend fe
   bind 127.0.0.1:%d
+  capture cookie S len 5
   acl dead path_beg /dead
   use_backend deadbe if dead
   default_backend be
@@ -37,19 +38,25 @@ backend deadbe
 `, pc.LocalAddr(), freePort(), origins[0].Addr, deadAddr())
 	_, addr := startEngine(t, cfg)
 	c := dial(t, addr)
-	c.send("GET /logged?size=7 HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.send("GET /logged?size=7&setcookie=x%3D1 HTTP/1.1\r\nHost: x\r\nCookie: a=1; SID = zz9\r\n\r\n")
+	c.response("GET")
+	c.send("GET /logged?size=7&setcookie=SESS%3Dabcdef HTTP/1.1\r\nHost: x\r\n\r\n")
 	c.response("GET")
 	c.send("GET /dead HTTP/1.1\r\nHost: x\r\nCookie: SRV=d\r\n\r\n")
 	c.response("GET")
 	c.send("GET / HTTP/1.1\r\nHost x\r\n\r\n")
 	c.rest()
+	// capture cookie: the first request cookie starting with "S" (blanks
+	// around '=' left out, cut at 5 bytes); the server's Set-Cookie only,
+	// not the inserted one.
+	captured := []string{` fe be/s1 0/0/`, ` 200 `, ` SID=z - --NI `, `"GET /logged?size=7&setcookie=x%3D1 HTTP/1.1"`}
 	want := []string{
-		` fe be/s1 0/0/`, ` 200 `, ` - - --NI `, `"GET /logged?size=7 HTTP/1.1"`,
+		` fe be/s1 0/0/`, ` 200 `, ` - SESS= --NI `, `"GET /logged?size=7&setcookie=SESS%3Dabcdef HTTP/1.1"`,
 	}
 	dead := []string{` fe deadbe/d1 `, ` 503 `, ` SCVN `, `"GET /dead HTTP/1.1"`}
 	bad := []string{` fe fe/<NOSRV> -1/-1/-1/-1/`, ` 400 0 - - PR-- `, `"<BADREQ>"`}
 	buf := make([]byte, 2048)
-	for _, w := range [][]string{want, dead, bad} {
+	for _, w := range [][]string{captured, want, dead, bad} {
 		_ = pc.SetReadDeadline(time.Now().Add(3 * time.Second))
 		n, _, err := pc.ReadFrom(buf)
 		if err != nil {

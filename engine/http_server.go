@@ -252,6 +252,9 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	var err error
 	for i := range r.Fields {
 		f := &r.Fields[i]
+		if f.ID == h1.FieldSetCookie {
+			cc.x.capResp.field(f.Value.Bytes(buf), &cc.fe.proxy.CaptureCookie, false)
+		}
 		switch {
 		case !tunnel && r.HopByHop(buf, i):
 			err = s.ed.DeleteField(i)
