@@ -4,6 +4,7 @@
 package bench
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -119,9 +120,13 @@ func (o *Origin) serve(ctx *fasthttp.RequestCtx) {
 	}
 	h := &ctx.Response.Header
 	h.Set("x-server", o.Name)
-	if c := ctx.Request.Header.Peek("Cookie"); c != nil {
-		h.SetBytesV("x-seen-cookie", c)
-	}
+	// Names keep their case here (HAProxy sends "cookie"), so match it
+	// without case.
+	ctx.Request.Header.VisitAll(func(k, v []byte) {
+		if bytes.EqualFold(k, cookieName) {
+			h.SetBytesV("x-seen-cookie", v)
+		}
+	})
 	if s, err := strconv.Atoi(string(args.Peek("status"))); err == nil && s >= 200 && s <= 599 {
 		ctx.SetStatusCode(s)
 	}
@@ -145,6 +150,8 @@ func (o *Origin) serve(ctx *fasthttp.RequestCtx) {
 		ctx.SetBodyStream(&fillerReader{left: size}, size)
 	}
 }
+
+var cookieName = []byte("Cookie")
 
 // fillerBytes backs the bodies of sized responses up to its length.
 var fillerBytes = func() []byte {

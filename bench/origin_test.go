@@ -67,7 +67,7 @@ func TestOriginResponses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			raw := "GET " + tt.target + " HTTP/1.1\r\nHost: x\r\n"
 			if tt.cookie != "" {
-				raw += "Cookie: " + tt.cookie + "\r\n"
+				raw += "cookie: " + tt.cookie + "\r\n" // lowercase, as HAProxy sends it
 			}
 			resp, body := roundTrip(t, o, raw+"\r\n")
 			if resp.StatusCode != tt.status {
