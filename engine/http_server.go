@@ -198,9 +198,6 @@ func (s *serverConn) expire() {
 // (never to an HTTP/1.0 client), the final one is edited and forwarded.
 func (s *serverConn) readHead() {
 	cc := s.cc
-	if cc.valve.Paused() {
-		return // the client is off the loop; back here when it resumes
-	}
 	c := s.Conn()
 	for {
 		buf, _ := c.Peek(-1)
@@ -346,9 +343,6 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 // server while the client's output backs up.
 func (s *serverConn) pumpResponse() {
 	cc := s.cc
-	if cc.valve.Paused() {
-		return
-	}
 	err := s.body.pump(s.ls, s.Conn(), cc.out)
 	switch {
 	case err == errWrite:
@@ -417,6 +411,21 @@ func (s *serverConn) finish() {
 // startTunnel turns the exchange into a tunnel after a 101.
 func (s *serverConn) startTunnel() {
 	cc := s.cc
+	if cc.valve.Paused() {
+		// The client is off the loop, paused in the middle of its body:
+		// a tunnel needs its gnet connection.
+		cc.rec.Term, cc.rec.Finish = accesslog.TermProxy, accesslog.FinishData
+		s.abandon()
+		cc.closeNow()
+		return
+	}
+	if k := cc.in.kept; len(k) > 0 {
+		// Sent ahead of the 101 and kept over a pause: the tunnel's first bytes.
+		cc.in.kept = nil
+		if _, err := s.Conn().Write(k); err != nil || cc.up != s {
+			return
+		}
+	}
 	s.detach()
 	cc.state = csTunnel
 	cc.timer.Stop()

@@ -24,6 +24,7 @@ type Tail struct {
 	loop    *Loop
 	nc      net.Conn
 	timeout time.Duration
+	counted bool         // the Tail counts as the client connection
 	queued  atomic.Int64 // bytes written to the Tail and not yet to the socket
 	wake    chan struct{}
 
@@ -39,6 +40,13 @@ type Tail struct {
 // drops what the socket does not take when it closes). Every write must
 // complete within timeout (0: no limit). c must not be used afterwards.
 func AdoptTail(l *Loop, c gnet.Conn, timeout time.Duration) (*Tail, error) {
+	return tailOf(l, c, timeout, true)
+}
+
+// tailOf starts a Tail on a duplicate of c's socket. A counted Tail counts
+// as the client connection; an uncounted one writes for a client whose
+// socket a paused Valve holds and counts.
+func tailOf(l *Loop, c gnet.Conn, timeout time.Duration, counted bool) (*Tail, error) {
 	if c.OutboundBuffered() > 0 {
 		return nil, ErrBusy
 	}
@@ -52,9 +60,11 @@ func AdoptTail(l *Loop, c gnet.Conn, timeout time.Duration) (*Tail, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Tail{loop: l, nc: nc, timeout: timeout, wake: make(chan struct{}, 1)}
-	l.srv.fds.Add(1)
-	l.srv.clients.Add(1)
+	t := &Tail{loop: l, nc: nc, timeout: timeout, counted: counted, wake: make(chan struct{}, 1)}
+	if counted {
+		l.srv.fds.Add(1)
+		l.srv.clients.Add(1)
+	}
 	go t.write()
 	return t, nil
 }
@@ -126,9 +136,11 @@ func (t *Tail) signal() {
 func (t *Tail) write() {
 	defer func() {
 		_ = t.nc.Close()
-		s := t.loop.srv
-		s.fds.Add(-1)
-		s.clients.Add(-1)
+		if t.counted {
+			s := t.loop.srv
+			s.fds.Add(-1)
+			s.clients.Add(-1)
+		}
 	}()
 	for range t.wake {
 		for {
