@@ -172,7 +172,7 @@ func (cc *clientConn) pause() bool {
 	if c.OutboundBuffered() > 0 {
 		return false
 	}
-	t, err := tailOf(cc.ls.l, c, cc.fe.timeouts.Client, false)
+	t, err := cc.newTail(c, false)
 	if err != nil {
 		return false
 	}
@@ -205,8 +205,32 @@ func (cc *clientConn) resumed(c gnet.Conn, err error) {
 			cc.readHead()
 		}
 	case csExchange:
-		cc.pumpRequest()
+		// What the server sent while the client was coming back waits in
+		// its buffer (nothing may overtake the Tail's last bytes).
+		if s := cc.up; s != nil && s.Conn() != nil && s.Conn().InboundBuffered() > 0 {
+			switch s.state {
+			case ssHead:
+				s.readHead()
+			case ssBody:
+				s.pumpResponse()
+			}
+		}
+		if cc.state == csExchange {
+			cc.pumpRequest()
+		}
 	}
+}
+
+// newTail starts a Tail on c's socket for the client's responses.
+func (cc *clientConn) newTail(c gnet.Conn, counted bool) (*Tail, error) {
+	var t *Tail
+	t, err := tailOf(cc.ls.l, c, cc.fe.timeouts.Client, counted, func() {
+		if cc.tail == t { // the Tail is still the client's output
+			cc.rec.Term = accesslog.TermClientAbort
+			cc.closeNow()
+		}
+	})
+	return t, err
 }
 
 // endOffLoop closes a client whose socket is off the loop (held by its

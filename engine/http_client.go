@@ -44,8 +44,9 @@ const (
 // heads, routes them, edits and forwards them to a server connection on
 // the same loop, and hands the connection back to the next request when the
 // response is done. One request is in flight at a time: pipelined requests
-// wait in gnet's buffer, so responses go out in order. A clientConn is
-// used only on its loop.
+// wait in its inbox, so responses go out in order, and a client that sends
+// too far ahead is paused (http_ahead.go). A clientConn is used only on its
+// loop.
 type clientConn struct {
 	e    *Engine
 	ls   *loopState
@@ -164,8 +165,7 @@ func (cc *clientConn) OnClose(c gnet.Conn, err error) {
 	if errors.Is(err, io.EOF) && cc.owed() {
 		// The client sent its request and shut down its write side: the
 		// response is still due on the socket's other half.
-		d := cc.fe.timeouts.Client
-		if t, terr := AdoptTail(cc.ls.l, c, d); terr == nil {
+		if t, terr := cc.newTail(c, true); terr == nil {
 			cc.tail, cc.out = t, t
 			cc.keep = false
 			return

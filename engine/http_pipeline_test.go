@@ -89,3 +89,133 @@ func TestHTTPPipelineAheadBounded(t *testing.T) {
 		t.Errorf("heap grew by %d MiB while the client sent ahead", heap>>20)
 	}
 }
+
+// TestHTTPPipelineManyAhead: thousands of small requests pipelined behind
+// a delayed one, far more than the client may send ahead: heads split
+// across pauses, requests served from what a paused client had sent, all
+// answered in order.
+func TestHTTPPipelineManyAhead(t *testing.T) {
+	const n = 4000
+	raw := countingOrigin(t)
+	e, addr := startEngine(t, rawConfig(raw.Addr, ""))
+	c := dial(t, addr)
+	var b strings.Builder
+	b.WriteString("GET /first?delay=500ms HTTP/1.1\r\nHost: x\r\n\r\n")
+	for i := range n {
+		b.WriteString("GET /r" + strconv.Itoa(i) + " HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("p", i%97) + "\r\n\r\n")
+	}
+	if b.Len() < 4*aheadBufs*e.limits.BufSize {
+		t.Fatalf("%d bytes pipelined: not enough to pause the client", b.Len())
+	}
+	werr := make(chan error, 1)
+	go func() {
+		_, err := io.WriteString(c.c, b.String())
+		werr <- err
+	}()
+	for i := -1; i < n; i++ {
+		want := "/first"
+		if i >= 0 {
+			want = "/r" + strconv.Itoa(i)
+		}
+		r, _ := c.response("GET")
+		if r.StatusCode != 200 || r.Header.Get("X-Path") != want {
+			t.Fatalf("response %d: status %d for %q, want %s", i+1, r.StatusCode, r.Header.Get("X-Path"), want)
+		}
+	}
+	if err := <-werr; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHTTPPipelineQueuedUpload: a request with a large body waits in the
+// queue of a maxconn 1 server while another holds the slot; what its client
+// sends meanwhile must not pile up, and the body must reach the server
+// whole once the request gets the slot.
+func TestHTTPPipelineQueuedUpload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large body")
+	}
+	const n = 32 << 20
+	raw := countingOrigin(t)
+	_, addr := startEngine(t, strings.Replace(rawConfig(raw.Addr, "  timeout queue 10s\n  timeout server 30s\n"),
+		"server s1 "+raw.Addr, "server s1 "+raw.Addr+" maxconn 1", 1))
+	first := dial(t, addr)
+	first.send("GET /first?delay=1500ms HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(200 * time.Millisecond) // the first request holds the slot
+	c := dial(t, addr)
+	_ = c.c.SetDeadline(time.Now().Add(60 * time.Second))
+	stop := memPeak()
+	werr := make(chan error, 1)
+	go func() {
+		_, err := io.WriteString(c.c, "POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: "+strconv.Itoa(n)+"\r\n\r\n")
+		if err == nil {
+			err = sendPattern(c.c, n)
+		}
+		werr <- err
+	}()
+	if r, _ := first.response("GET"); r.Header.Get("X-Path") != "/first" {
+		t.Fatalf("first: status %d, path %q", r.StatusCode, r.Header.Get("X-Path"))
+	}
+	r, _ := c.response("POST")
+	if r.StatusCode != 200 || r.Header.Get("X-Got") != strconv.Itoa(n) {
+		t.Fatalf("queued upload: status %d, server read %q bytes, want %d", r.StatusCode, r.Header.Get("X-Got"), n)
+	}
+	if err := <-werr; err != nil {
+		t.Fatal(err)
+	}
+	heap, _ := stop()
+	t.Logf("%d MiB uploaded by a queued request; peak heap growth %d KiB", n>>20, heap>>10)
+	if heap > 16<<20 {
+		t.Errorf("heap grew by %d MiB while the request was queued", heap>>20)
+	}
+}
+
+// TestHTTPPipelinePausedClientLeaves: a client paused for sending ahead
+// goes away before its delayed answer: its held socket is closed and
+// nothing stays counted.
+func TestHTTPPipelinePausedClientLeaves(t *testing.T) {
+	raw := countingOrigin(t)
+	e, addr := startEngine(t, rawConfig(raw.Addr, ""))
+	c := dial(t, addr)
+	c.send("GET /first?delay=1s HTTP/1.1\r\nHost: x\r\n\r\n")
+	ahead := strings.Repeat("GET /next HTTP/1.1\r\nHost: x\r\n\r\n", 8*aheadBufs*e.limits.BufSize/32)
+	go func() { _, _ = io.WriteString(c.c, ahead) }()
+	time.Sleep(300 * time.Millisecond)
+	_ = c.c.Close()
+	if !within(5*time.Second, func() bool { return e.server().Clients() == 0 && e.server().fds.Load() == 0 }) {
+		t.Fatalf("after the client left: %d clients, %d sockets", e.server().Clients(), e.server().fds.Load())
+	}
+}
+
+// TestHTTPPipelineNonReaderStopped: a client that reads none of a large
+// response and keeps sending cannot be paused (gnet holds output for it);
+// past the hard bound the response in flight is finished and the
+// connection closed, and memory stays bounded.
+func TestHTTPPipelineNonReaderStopped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large body")
+	}
+	const size, n = 16 << 20, 64 << 20
+	origins := startOrigins(t, 1)
+	_, addr := startEngine(t, basicConfig(origins, ""))
+	c := dial(t, addr)
+	_ = c.c.SetDeadline(time.Now().Add(60 * time.Second))
+	stop := memPeak()
+	c.send("GET /?size=" + strconv.Itoa(size) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(300 * time.Millisecond) // the response head is out, its body backs up
+	c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + strconv.Itoa(n) + "\r\n\r\n")
+	if err := sendPattern(c.c, n); err != nil {
+		t.Fatalf("the proxy stopped reading a client it cannot pause: %v", err)
+	}
+	heap, _ := stop()
+	if st, got := readLarge(t, c, size); st != 200 || got != size {
+		t.Fatalf("status %d, %d bytes of %d", st, got, size)
+	}
+	if !c.closed() {
+		t.Error("connection still open after a client sent past the hard bound")
+	}
+	t.Logf("%d MiB sent by a client not reading; peak heap growth %d KiB", n>>20, heap>>10)
+	if heap > 16<<20 {
+		t.Errorf("heap grew by %d MiB", heap>>20)
+	}
+}

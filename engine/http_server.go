@@ -198,6 +198,9 @@ func (s *serverConn) expire() {
 // (never to an HTTP/1.0 client), the final one is edited and forwarded.
 func (s *serverConn) readHead() {
 	cc := s.cc
+	if cc.valve.Resuming() {
+		return // the client's Tail is being replaced; back here when it is
+	}
 	c := s.Conn()
 	for {
 		buf, _ := c.Peek(-1)
@@ -343,6 +346,9 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 // server while the client's output backs up.
 func (s *serverConn) pumpResponse() {
 	cc := s.cc
+	if cc.valve.Resuming() {
+		return
+	}
 	err := s.body.pump(s.ls, s.Conn(), cc.out)
 	switch {
 	case err == errWrite:

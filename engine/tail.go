@@ -25,6 +25,7 @@ type Tail struct {
 	nc      net.Conn
 	timeout time.Duration
 	counted bool         // the Tail counts as the client connection
+	failed  func()       // run on the loop when the socket fails, or nil
 	queued  atomic.Int64 // bytes written to the Tail and not yet to the socket
 	wake    chan struct{}
 
@@ -40,13 +41,15 @@ type Tail struct {
 // drops what the socket does not take when it closes). Every write must
 // complete within timeout (0: no limit). c must not be used afterwards.
 func AdoptTail(l *Loop, c gnet.Conn, timeout time.Duration) (*Tail, error) {
-	return tailOf(l, c, timeout, true)
+	return tailOf(l, c, timeout, true, nil)
 }
 
 // tailOf starts a Tail on a duplicate of c's socket. A counted Tail counts
 // as the client connection; an uncounted one writes for a client whose
-// socket a paused Valve holds and counts.
-func tailOf(l *Loop, c gnet.Conn, timeout time.Duration, counted bool) (*Tail, error) {
+// socket a paused Valve holds and counts. failed, if not nil, runs on the
+// loop when a write to the socket fails: nothing else reports it (no
+// OnClose runs), while writes to the Tail fail from then on.
+func tailOf(l *Loop, c gnet.Conn, timeout time.Duration, counted bool, failed func()) (*Tail, error) {
 	if c.OutboundBuffered() > 0 {
 		return nil, ErrBusy
 	}
@@ -60,7 +63,7 @@ func tailOf(l *Loop, c gnet.Conn, timeout time.Duration, counted bool) (*Tail, e
 	if err != nil {
 		return nil, err
 	}
-	t := &Tail{loop: l, nc: nc, timeout: timeout, counted: counted, wake: make(chan struct{}, 1)}
+	t := &Tail{loop: l, nc: nc, timeout: timeout, counted: counted, failed: failed, wake: make(chan struct{}, 1)}
 	if counted {
 		l.srv.fds.Add(1)
 		l.srv.clients.Add(1)
@@ -166,6 +169,9 @@ func (t *Tail) write() {
 					t.aborted = true
 					t.mu.Unlock()
 					t.queued.Store(0)
+					if t.failed != nil {
+						_ = t.loop.Execute(t.failed)
+					}
 					return
 				}
 				t.queued.Add(-int64(len(b)))

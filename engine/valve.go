@@ -82,6 +82,10 @@ func (v *Valve) Init(l *Loop, resumed func(c gnet.Conn, err error)) {
 // Paused reports whether the producer is off the loop (paused or resuming).
 func (v *Valve) Paused() bool { return v.state != valveOpen }
 
+// Resuming reports whether the producer's socket is being enrolled again:
+// it is not back yet, and its resume callback will run.
+func (v *Valve) Resuming() bool { return v.state == valveResuming }
+
 // Pause takes producer off the loop until consumer's outbound buffer holds
 // at most low bytes. Call it on the loop after forwarding and discarding
 // everything producer read: it fails with ErrBusy while gnet buffers input
