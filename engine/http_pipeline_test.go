@@ -172,10 +172,11 @@ func TestHTTPPipelineQueuedUpload(t *testing.T) {
 
 // TestHTTPPipelinePausedClientLeaves: a client paused for sending ahead
 // goes away before its delayed answer: its held socket is closed and
-// nothing stays counted.
+// nothing stays counted (server connections close after each response,
+// so none waits in a pool).
 func TestHTTPPipelinePausedClientLeaves(t *testing.T) {
 	raw := countingOrigin(t)
-	e, addr := startEngine(t, rawConfig(raw.Addr, ""))
+	e, addr := startEngine(t, rawConfig(raw.Addr, "  option http-server-close\n"))
 	c := dial(t, addr)
 	c.send("GET /first?delay=1s HTTP/1.1\r\nHost: x\r\n\r\n")
 	ahead := strings.Repeat("GET /next HTTP/1.1\r\nHost: x\r\n\r\n", 8*aheadBufs*e.limits.BufSize/32)
