@@ -15,7 +15,9 @@ import (
 // clients do). gnet closes a connection as soon as a read returns nothing,
 // so AdoptTail keeps the socket when that happens and a goroutine writes
 // what the loop gives it: the response still reaches the client. The Tail
-// counts as the client connection until it is closed.
+// counts as the client connection until it is closed. The HTTP layer also
+// writes through an uncounted Tail while a client that sent too far ahead
+// is paused (http_ahead.go): its Valve holds the socket off the loop.
 //
 // Write, Close and Abort are called on the loop; OutboundBuffered anywhere.
 // A Tail is a Valve's consumer like a gnet.Conn, so a streamed response
