@@ -23,7 +23,8 @@
 // (Content-Length, chunked re-framed, close-delimited) with the Valve
 // pausing whichever side runs ahead, and the server connection goes back
 // to the loop's Pool. One request is in flight per client; pipelined ones
-// wait in gnet's buffer. Failures are answered with HAProxy 2.6's own error
+// wait in its inbox, and a client that sends more than a few buffers ahead
+// is paused off the loop, as HAProxy stops reading (http_ahead.go). Failures are answered with HAProxy 2.6's own error
 // replies (http_errors.go), after `retries` and `option redispatch`.
 //
 // # The transport layer

@@ -1,12 +1,19 @@
 package engine
 
-import "github.com/panjf2000/gnet/v2"
-
 // Sink is where a connection's bytes go: a gnet.Conn, or a Tail.
 type Sink interface {
 	Outbound
 	Write(p []byte) (int, error)
 	Writev(bs [][]byte) (int, error)
+}
+
+// Source is where a connection's bytes come from: a gnet.Conn, or a
+// client's inbox. Peek(-1) returns everything buffered, as a view valid
+// until the next Discard or the end of the callback; Discard(n) drops the
+// first n bytes (gnet's Discard(0) drops everything: never pass 0).
+type Source interface {
+	Peek(n int) ([]byte, error)
+	Discard(n int) (int, error)
 }
 
 // Forward moves up to limit bytes (all if limit < 0) of what src has
@@ -20,7 +27,7 @@ type Sink interface {
 // connection again, and should end src by returning gnet.Close from src's
 // callback (or its asynchronous Close from elsewhere). Nothing is
 // discarded from src then.
-func Forward(src gnet.Conn, dst Sink, limit int) (n int, ok bool) {
+func Forward(src Source, dst Sink, limit int) (n int, ok bool) {
 	buf, _ := src.Peek(-1)
 	if limit >= 0 && len(buf) > limit {
 		buf = buf[:limit]

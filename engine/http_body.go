@@ -4,8 +4,6 @@ import (
 	"errors"
 	"strconv"
 
-	"github.com/panjf2000/gnet/v2"
-
 	"tether/h1"
 )
 
@@ -52,7 +50,7 @@ func (b *body) none() { *b = body{done: true} }
 // It returns errWrite when the write failed (dst is closed), or the
 // framing error of a broken chunked body (nothing more can be forwarded).
 // Bytes after the end of the body stay in src.
-func (b *body) pump(ls *loopState, src gnet.Conn, dst Sink) error {
+func (b *body) pump(ls *loopState, src Source, dst Sink) error {
 	if b.done {
 		return nil
 	}
@@ -79,7 +77,7 @@ func (b *body) pump(ls *loopState, src gnet.Conn, dst Sink) error {
 
 // rechunk forwards the chunk data src holds under a clean framing of its
 // own: one chunk per run of data, extensions and trailers dropped.
-func (b *body) rechunk(ls *loopState, src gnet.Conn, dst Sink) error {
+func (b *body) rechunk(ls *loopState, src Source, dst Sink) error {
 	for !b.done {
 		buf, _ := src.Peek(-1)
 		if len(buf) == 0 {

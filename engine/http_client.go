@@ -44,16 +44,19 @@ const (
 // heads, routes them, edits and forwards them to a server connection on
 // the same loop, and hands the connection back to the next request when the
 // response is done. One request is in flight at a time: pipelined requests
-// wait in gnet's buffer, so responses go out in order. A clientConn is
-// used only on its loop.
+// wait in its inbox, so responses go out in order, and a client that sends
+// too far ahead is paused (http_ahead.go). A clientConn is used only on its
+// loop.
 type clientConn struct {
 	e    *Engine
 	ls   *loopState
 	fe   *frontend
 	c    gnet.Conn
-	out  Sink  // where responses go: c, or tail once the client half-closed
-	tail *Tail // the client's write side after it sent its FIN, or nil
+	in   inbox // what the client sent and the exchange has not consumed
+	out  Sink  // where responses go: c, or tail while c is off the loop
+	tail *Tail // the client's write side after it sent its FIN or while it is paused, or nil
 	src  netip.AddrPort
+	deaf bool // the client sent too far ahead: what it sends is dropped
 
 	state clientState
 	x     *exchange // the request's working state, from a head's first byte to the end of its exchange
@@ -114,6 +117,7 @@ func newClientConn(e *Engine, ls *loopState, fe *frontend, c gnet.Conn) *clientC
 		ls:  ls,
 		fe:  fe,
 		c:   c,
+		in:  inbox{c: c},
 		out: c,
 		src: addrPort(c.RemoteAddr()),
 	}
@@ -132,15 +136,25 @@ func (cc *clientConn) OnOpen(gnet.Conn) gnet.Action {
 	return gnet.None
 }
 
-// OnTraffic reads a head, or streams the request body.
+// OnTraffic reads a head, or streams the request body; what the client
+// sends ahead of the request in flight is bounded (holdBack).
 func (cc *clientConn) OnTraffic(gnet.Conn) gnet.Action {
+	if cc.deaf {
+		_, _ = cc.in.Discard(-1)
+		return gnet.None
+	}
 	switch cc.state {
 	case csIdle, csHead:
 		cc.readHead()
+	case csConnect, csQueue:
+		cc.holdBack()
 	case csExchange:
 		cc.pumpRequest()
+		if !cc.valve.Paused() {
+			cc.holdBack()
+		}
 	case csClosing:
-		_, _ = cc.c.Discard(-1)
+		_, _ = cc.in.Discard(-1)
 	}
 	return gnet.None
 }
@@ -153,8 +167,7 @@ func (cc *clientConn) OnClose(c gnet.Conn, err error) {
 	if errors.Is(err, io.EOF) && cc.owed() {
 		// The client sent its request and shut down its write side: the
 		// response is still due on the socket's other half.
-		d := cc.fe.timeouts.Client
-		if t, terr := AdoptTail(cc.ls.l, c, d); terr == nil {
+		if t, terr := cc.newTail(c, true); terr == nil {
 			cc.tail, cc.out = t, t
 			cc.keep = false
 			return
@@ -182,6 +195,7 @@ func (cc *clientConn) release() {
 	cc.timer.Stop()
 	cc.dequeue()
 	cc.valve.Close()
+	cc.in.kept = nil
 	if up := cc.up; up != nil {
 		cc.up = nil
 		up.abandon()
@@ -208,14 +222,7 @@ func (cc *clientConn) drain() {
 
 // closeNow closes the client connection (asynchronously).
 func (cc *clientConn) closeNow() {
-	if cc.dropPaused() {
-		return
-	}
-	if t := cc.tail; t != nil {
-		cc.tail = nil
-		t.Abort()
-		cc.state = csClosing
-		cc.release()
+	if cc.endOffLoop(false) {
 		return
 	}
 	cc.state = csClosing
@@ -223,27 +230,9 @@ func (cc *clientConn) closeNow() {
 	_ = cc.c.Close()
 }
 
-// dropPaused closes a client whose socket is held by its Valve (no gnet
-// connection, so no OnClose follows) and reports whether it did.
-func (cc *clientConn) dropPaused() bool {
-	if !cc.valve.Paused() {
-		return false
-	}
-	cc.state = csClosing
-	cc.release()
-	return true
-}
-
 // closeFlushed closes the connection once its output is written.
 func (cc *clientConn) closeFlushed() {
-	if cc.dropPaused() {
-		return
-	}
-	if t := cc.tail; t != nil {
-		cc.tail = nil
-		t.Close()
-		cc.state = csClosing
-		cc.release()
+	if cc.endOffLoop(true) {
 		return
 	}
 	cc.state = csClosing
@@ -296,7 +285,7 @@ func (cc *clientConn) expire() {
 // readHead scans what the client sent for a request head and starts the
 // exchange once it is complete.
 func (cc *clientConn) readHead() {
-	buf, _ := cc.c.Peek(-1)
+	buf, _ := cc.in.Peek(-1)
 	if len(buf) == 0 {
 		return
 	}
@@ -322,7 +311,7 @@ func (cc *clientConn) readHead() {
 		return
 	}
 	cc.x.head = append(cc.x.head[:0], buf[:n]...)
-	_, _ = cc.c.Discard(n)
+	_, _ = cc.in.Discard(n)
 	cc.tHead = cc.stamp()
 	cc.timer.Stop()
 	cc.nreq++
@@ -605,8 +594,8 @@ func (cc *clientConn) send() {
 	}
 	// A Content-Length body already read goes out in the same writev.
 	k := 0
-	if b := &cc.reqBody; b.framing == h1.BodyLength && !b.done && !cc.valve.Paused() {
-		buf, _ := cc.c.Peek(-1)
+	if b := &cc.reqBody; b.framing == h1.BodyLength && !b.done {
+		buf, _ := cc.in.Peek(-1)
 		if k = int(min(int64(len(buf)), b.left)); k > 0 {
 			iov = append(iov, buf[:k])
 			b.left -= int64(k)
@@ -621,7 +610,7 @@ func (cc *clientConn) send() {
 		return // the server connection's OnClose has dealt with it
 	}
 	if k > 0 {
-		_, _ = cc.c.Discard(k) // gnet's Discard(0) would drop everything
+		_, _ = cc.in.Discard(k) // gnet's Discard(0) would drop everything
 	}
 	if !cc.reqBody.done {
 		if d := cc.fe.timeouts.Client; d > 0 {
@@ -635,13 +624,13 @@ func (cc *clientConn) send() {
 // while the server's output backs up.
 func (cc *clientConn) pumpRequest() {
 	s := cc.up
-	if s == nil || cc.reqBody.done || s.Conn() == nil || cc.valve.Paused() {
+	if s == nil || cc.reqBody.done || s.Conn() == nil {
 		return
 	}
 	if cc.state != csExchange || s.state == ssConnecting {
 		return
 	}
-	err := cc.reqBody.pump(cc.ls, cc.c, s.Conn())
+	err := cc.reqBody.pump(cc.ls, &cc.in, s.Conn())
 	switch {
 	case err == errWrite:
 		return
@@ -665,25 +654,8 @@ func (cc *clientConn) pumpRequest() {
 	if s.state == ssHead {
 		s.armServer() // the server takes the body: it is not idle
 	}
-	if s.Conn().OutboundBuffered() > highMark {
-		if cc.valve.Pause(cc.c, s.Conn(), lowMark) == nil {
-			cc.timer.Stop() // the server is slow, not the client: its timeout runs
-		}
-	}
-}
-
-// resumed brings a paused client back: continue the body, and anything
-// the server sent meanwhile.
-func (cc *clientConn) resumed(c gnet.Conn, err error) {
-	if err != nil {
-		cc.state = csClosing
-		cc.release()
-		return
-	}
-	cc.c, cc.out = c, c
-	cc.pumpRequest()
-	if s := cc.up; s != nil && s.state == ssHead && s.Conn() != nil && s.Conn().InboundBuffered() > 0 {
-		s.readHead()
+	if s.Conn().OutboundBuffered() > highMark && !cc.valve.Paused() && cc.pause() {
+		cc.timer.Stop() // the server is slow, not the client: its timeout runs
 	}
 }
 
@@ -697,9 +669,6 @@ func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.F
 	if up := cc.up; up != nil {
 		cc.up = nil
 		up.abandon()
-	}
-	if cc.dropPaused() {
-		return // the client is gone from the loop in the middle of its body
 	}
 	keep := cc.keep && !r.close && cc.x.req.Minor == 1 && cc.reqBody.done
 	iov := append(cc.ls.iov[:0], r.head)
@@ -755,7 +724,7 @@ func (cc *clientConn) next1() {
 	cc.rec = accesslog.Record{}
 	cc.tConn = time.Time{}
 	cc.armIdle()
-	if cc.c.InboundBuffered() > 0 {
+	if cc.in.InboundBuffered() > 0 {
 		cc.readHead()
 	}
 }

@@ -83,7 +83,7 @@ func (cc *clientConn) logBad(term accesslog.Termination, status int) {
 		Finish:       accesslog.FinishRequest,
 		ActConn:      int(cc.e.cumConnsActive()),
 		FeConn:       int(cc.fe.conns.Load()),
-		RequestBytes: int64(max(cc.c.InboundBuffered(), 1)), // a head was begun
+		RequestBytes: int64(max(cc.in.InboundBuffered(), 1)), // a head was begun
 	}
 	if term == accesslog.TermClientAbort {
 		r.BytesOut = 0

@@ -198,8 +198,8 @@ func (s *serverConn) expire() {
 // (never to an HTTP/1.0 client), the final one is edited and forwarded.
 func (s *serverConn) readHead() {
 	cc := s.cc
-	if cc.valve.Paused() {
-		return // the client is off the loop; back here when it resumes
+	if cc.valve.Resuming() {
+		return // the client's Tail is being replaced; back here when it is
 	}
 	c := s.Conn()
 	for {
@@ -349,7 +349,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 // server while the client's output backs up.
 func (s *serverConn) pumpResponse() {
 	cc := s.cc
-	if cc.valve.Paused() {
+	if cc.valve.Resuming() {
 		return
 	}
 	err := s.body.pump(s.ls, s.Conn(), cc.out)
@@ -420,6 +420,21 @@ func (s *serverConn) finish() {
 // startTunnel turns the exchange into a tunnel after a 101.
 func (s *serverConn) startTunnel() {
 	cc := s.cc
+	if cc.valve.Paused() {
+		// The client is off the loop, paused in the middle of its body:
+		// a tunnel needs its gnet connection.
+		cc.rec.Term, cc.rec.Finish = accesslog.TermProxy, accesslog.FinishData
+		s.abandon()
+		cc.closeNow()
+		return
+	}
+	if k := cc.in.kept; len(k) > 0 {
+		// Sent ahead of the 101 and kept over a pause: the tunnel's first bytes.
+		cc.in.kept = nil
+		if _, err := s.Conn().Write(k); err != nil || cc.up != s {
+			return
+		}
+	}
 	s.detach()
 	cc.state = csTunnel
 	cc.timer.Stop()

@@ -15,7 +15,9 @@ import (
 // clients do). gnet closes a connection as soon as a read returns nothing,
 // so AdoptTail keeps the socket when that happens and a goroutine writes
 // what the loop gives it: the response still reaches the client. The Tail
-// counts as the client connection until it is closed.
+// counts as the client connection until it is closed. The HTTP layer also
+// writes through an uncounted Tail while a client that sent too far ahead
+// is paused (http_ahead.go): its Valve holds the socket off the loop.
 //
 // Write, Close and Abort are called on the loop; OutboundBuffered anywhere.
 // A Tail is a Valve's consumer like a gnet.Conn, so a streamed response
@@ -24,6 +26,8 @@ type Tail struct {
 	loop    *Loop
 	nc      net.Conn
 	timeout time.Duration
+	counted bool         // the Tail counts as the client connection
+	failed  func()       // run on the loop when the socket fails, or nil
 	queued  atomic.Int64 // bytes written to the Tail and not yet to the socket
 	wake    chan struct{}
 
@@ -39,6 +43,15 @@ type Tail struct {
 // drops what the socket does not take when it closes). Every write must
 // complete within timeout (0: no limit). c must not be used afterwards.
 func AdoptTail(l *Loop, c gnet.Conn, timeout time.Duration) (*Tail, error) {
+	return tailOf(l, c, timeout, true, nil)
+}
+
+// tailOf starts a Tail on a duplicate of c's socket. A counted Tail counts
+// as the client connection; an uncounted one writes for a client whose
+// socket a paused Valve holds and counts. failed, if not nil, runs on the
+// loop when a write to the socket fails: nothing else reports it (no
+// OnClose runs), while writes to the Tail fail from then on.
+func tailOf(l *Loop, c gnet.Conn, timeout time.Duration, counted bool, failed func()) (*Tail, error) {
 	if c.OutboundBuffered() > 0 {
 		return nil, ErrBusy
 	}
@@ -52,9 +65,11 @@ func AdoptTail(l *Loop, c gnet.Conn, timeout time.Duration) (*Tail, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Tail{loop: l, nc: nc, timeout: timeout, wake: make(chan struct{}, 1)}
-	l.srv.fds.Add(1)
-	l.srv.clients.Add(1)
+	t := &Tail{loop: l, nc: nc, timeout: timeout, counted: counted, failed: failed, wake: make(chan struct{}, 1)}
+	if counted {
+		l.srv.fds.Add(1)
+		l.srv.clients.Add(1)
+	}
 	go t.write()
 	return t, nil
 }
@@ -126,9 +141,11 @@ func (t *Tail) signal() {
 func (t *Tail) write() {
 	defer func() {
 		_ = t.nc.Close()
-		s := t.loop.srv
-		s.fds.Add(-1)
-		s.clients.Add(-1)
+		if t.counted {
+			s := t.loop.srv
+			s.fds.Add(-1)
+			s.clients.Add(-1)
+		}
 	}()
 	for range t.wake {
 		for {
@@ -154,6 +171,9 @@ func (t *Tail) write() {
 					t.aborted = true
 					t.mu.Unlock()
 					t.queued.Store(0)
+					if t.failed != nil {
+						_ = t.loop.Execute(t.failed)
+					}
 					return
 				}
 				t.queued.Add(-int64(len(b)))

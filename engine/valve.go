@@ -49,8 +49,11 @@ type Outbound interface {
 //     the held socket is closed and no OnClose follows for it;
 //   - while one side is paused, bytes the other side sends towards it stay
 //     in that side's inbound buffer, which gnet keeps filling: bound it
-//     (for example, stop a client pipelining past a limit) if the protocol
-//     lets both sides talk at once.
+//     if the protocol lets both sides talk at once (the HTTP layer pauses
+//     a client that sends too far ahead, see http_ahead.go);
+//   - Pause refuses a producer with buffered input (it would be lost with
+//     the gnet connection): move it out first and serve it from there
+//     until the resume (the HTTP layer's inbox).
 type Valve struct {
 	loop     *Loop
 	state    valveState
@@ -81,6 +84,10 @@ func (v *Valve) Init(l *Loop, resumed func(c gnet.Conn, err error)) {
 
 // Paused reports whether the producer is off the loop (paused or resuming).
 func (v *Valve) Paused() bool { return v.state != valveOpen }
+
+// Resuming reports whether the producer's socket is being enrolled again:
+// it is not back yet, and its resume callback will run.
+func (v *Valve) Resuming() bool { return v.state == valveResuming }
 
 // Pause takes producer off the loop until consumer's outbound buffer holds
 // at most low bytes. Call it on the loop after forwarding and discarding
