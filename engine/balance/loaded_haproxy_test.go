@@ -161,6 +161,9 @@ func runLoaded(t *testing.T, bin, balance string, opts []string, script []string
 			if ok := <-done[id]; !ok {
 				t.Fatalf("step %d %s: held request failed", n, step)
 			}
+			// haproxy frees the server's slot when the stream ends, which
+			// can come just after the client has read the response.
+			time.Sleep(50 * time.Millisecond)
 			counters.Release(held[id])
 		case 'r':
 			got := send(t, addr, diffRequest{target: "/"})
