@@ -21,10 +21,13 @@ vet:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-# test runs vet, every unit and integration test under the race detector in a
-# shuffled order, and the differential tests against haproxy when it is
-# installed (they are ordinary tests that skip with a message otherwise).
+# test runs vet, the allocation tests without the race detector (under it
+# sync.Pool drops at random, so counts mean nothing), then every unit and
+# integration test under the race detector in a shuffled order, with the
+# differential tests against haproxy when it is installed (they are ordinary
+# tests that skip with a message otherwise).
 test: vet build
+	$(GO) test -count=1 -run Alloc $(PKGS)
 	TETHER_BIN=$(CURDIR)/$(BIN)/tether $(GO) test -race -shuffle=on -timeout 9m -count=1 $(PKGS)
 
 bench:

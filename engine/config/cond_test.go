@@ -252,6 +252,9 @@ func TestCondEvalAllocs(t *testing.T) {
 	if !c.Eval(req) {
 		t.Fatal("condition does not hold")
 	}
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector (sync.Pool drops at random)")
+	}
 	if n := testing.AllocsPerRun(200, func() { c.Eval(req) }); n != 0 {
 		t.Errorf("Eval allocates %v times per run", n)
 	}
