@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -28,6 +29,7 @@ func init() {
 		"option":             {all, (*parser).parseOption},
 		"http-check":         {CapDefaults | CapBackend, (*parser).parseHTTPCheck},
 		"retries":            {CapDefaults | CapBackend, (*parser).parseRetries},
+		"http-reuse":         {CapDefaults | CapBackend, (*parser).parseHTTPReuse},
 		"timeout":            {all, (*parser).parseTimeout},
 		"maxconn":            {CapDefaults | CapFrontend, (*parser).parseMaxConn},
 		"capture":            {CapFrontend, (*parser).parseCapture},
@@ -52,7 +54,7 @@ var unsupportedProxy = map[string]bool{
 	"log-format": true, "log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "description": true, "id": true, "disabled": true, "enabled": true,
 	"hash-type": true, "hash-balance-factor": true, "fullconn": true, "grace": true,
-	"rate-limit": true, "stats": true, "http-reuse": true, "source": true,
+	"rate-limit": true, "stats": true, "source": true,
 	"server-state-file-name": true, "load-server-state-from-file": true, "email-alert": true,
 	"external-check": true, "log-tag": true, "declare": true, "filter": true,
 	"http-send-name-header": true, "persist": true, "bind-process": true, "backlog": true,
@@ -310,6 +312,22 @@ func (p *parser) parseRetries(px *Proxy, a []string) {
 		return
 	}
 	px.Retries = int(atoi(a[0]))
+}
+
+// parseHTTPReuse accepts `http-reuse safe`, which is what the engine does
+// (a connection is shared only between requests that are not the first of
+// their client connection); the other modes are not supported yet.
+func (p *parser) parseHTTPReuse(px *Proxy, a []string) {
+	if len(a) == 0 || !slices.Contains([]string{"never", "safe", "aggressive", "always"}, a[0]) {
+		p.alert("'http-reuse' only supports 'never', 'safe', 'aggressive', 'always'.")
+		return
+	}
+	if p.tooMany("http-reuse "+a[0], a, 1) {
+		return
+	}
+	if a[0] != "safe" {
+		p.notSupported("'http-reuse " + a[0] + "'")
+	}
 }
 
 func (p *parser) parseMaxConn(px *Proxy, a []string) {
