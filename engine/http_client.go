@@ -510,6 +510,13 @@ func (cc *clientConn) connect() {
 		cc.connectFailed(ErrNotRegistered)
 		return
 	}
+	// The slot is taken here, atomically against the other loops: a check
+	// of the count before (full) may have raced another loop's take.
+	// detach releases it.
+	if i := cc.rq.Server(); !cc.sn.counters.TryTake(i, srv.maxConn) {
+		cc.enqueue(i)
+		return
+	}
 	if !cc.fresh {
 		p := cc.ls.pool(srv.live.slot)
 		gen := srv.live.addrGen.Load()

@@ -76,8 +76,7 @@ func (s *serverConn) attach(cc *clientConn, srv *server, reused bool) {
 	srv.live.cur.Add(1)
 	srv.live.total.Add(1)
 	cc.be.conns.Add(1)
-	s.ctr, s.idx = cc.sn.counters, cc.rq.Server()
-	s.ctr.Take(s.idx)
+	s.ctr, s.idx = cc.sn.counters, cc.rq.Server() // the slot connect took
 }
 
 // detach unbinds s from its client.

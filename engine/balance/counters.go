@@ -9,8 +9,9 @@ import "sync/atomic"
 // atomic operations.
 //
 // leastconn, first, random and maxconn checks read these counts; the engine
-// must call Take when a request is assigned to a server and Release when
-// that request is over, and Enqueue/Dequeue around the time a request waits
+// must call Take (or TryTake, which respects a maxconn against the other
+// loops) when a request is assigned to a server and Release when that
+// request is over, and Enqueue/Dequeue around the time a request waits
 // in a server's queue.
 type Counters struct {
 	slots []slot
@@ -31,6 +32,22 @@ func NewCounters(n int) *Counters {
 
 // Take counts a request assigned to server i.
 func (c *Counters) Take(i int) { c.slots[i].active.Add(1) }
+
+// TryTake counts a request assigned to server i if the server has fewer
+// than max active requests (max 0: no limit), and reports whether it did.
+// Loops race for the last slot of a server; only one of them gets it.
+func (c *Counters) TryTake(i, max int) bool {
+	a := &c.slots[i].active
+	for {
+		n := a.Load()
+		if max > 0 && int(n) >= max {
+			return false
+		}
+		if a.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
 
 // Release uncounts a request of server i that is over.
 func (c *Counters) Release(i int) { c.slots[i].active.Add(-1) }
