@@ -100,20 +100,30 @@ func (e *Engine) Info() Info {
 	return in
 }
 
+// find returns backend, its current snapshot and the index of server srv
+// in it. The caller holds e.mu.
+func (e *Engine) find(backend, srv string) (*Backend, *snapshot, int, error) {
+	b := e.byName[backend]
+	if b == nil {
+		return nil, nil, -1, ErrNoBackend
+	}
+	sn := b.snap.Load()
+	i := sn.index(srv)
+	if i < 0 {
+		return nil, nil, -1, ErrNoServer
+	}
+	return b, sn, i, nil
+}
+
 // update builds a new snapshot of backend's servers with change applied to
 // a copy of server's entry, under the control mutex, and swaps it in. It
 // returns after the swap.
 func (e *Engine) update(backend, srv string, change func(s *server) error) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	b := e.byName[backend]
-	if b == nil {
-		return ErrNoBackend
-	}
-	sn := b.snap.Load()
-	i := sn.index(srv)
-	if i < 0 {
-		return ErrNoServer
+	b, sn, i, err := e.find(backend, srv)
+	if err != nil {
+		return err
 	}
 	servers := append([]*server(nil), sn.servers...)
 	s := servers[i].clone()
@@ -225,14 +235,9 @@ func (e *Engine) AddServer(backend string, cs *config.Server) error {
 func (e *Engine) DelServer(backend, srv string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	b := e.byName[backend]
-	if b == nil {
-		return ErrNoBackend
-	}
-	sn := b.snap.Load()
-	i := sn.index(srv)
-	if i < 0 {
-		return ErrNoServer
+	b, sn, i, err := e.find(backend, srv)
+	if err != nil {
+		return err
 	}
 	s := sn.servers[i]
 	if s.state != persist.Maint {
