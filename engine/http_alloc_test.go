@@ -67,13 +67,16 @@ func keepAliveRun(c net.Conn, req []byte, respLen, n int, buf []byte) error {
 	return nil
 }
 
-func TestHTTPZeroAllocKeepAlive(t *testing.T) {
-	if httpRace {
-		t.Skip("allocation counts are not meaningful under the race detector")
-	}
-	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nCache-Control: max-age=60\r\n\r\nhello")
-	origin := rawOrigin(t, resp)
-	cfg := fmt.Sprintf(`global
+// keepAliveResp is what the keep-alive origin answers every request with.
+var keepAliveResp = []byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nCache-Control: max-age=60\r\n\r\nhello")
+
+// keepAliveConfig starts an origin that answers every request with a
+// small cacheable response and returns the configuration of one engine in
+// front of it with cookie persistence: the steady state that
+// TestHTTPZeroAllocKeepAlive and BenchmarkHTTPKeepAlive measure.
+func keepAliveConfig(tb testing.TB) string {
+	origin := rawOrigin(tb, keepAliveResp)
+	return fmt.Sprintf(`global
   nbthread 1
 defaults
   mode http
@@ -87,6 +90,13 @@ backend be
   cookie SRV insert indirect nocache
   server s1 %s cookie a
 `, freePort(), origin)
+}
+
+func TestHTTPZeroAllocKeepAlive(t *testing.T) {
+	if httpRace {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
+	cfg := keepAliveConfig(t)
 	// A coarse tick: queueing the tick task allocates in gnet, about
 	// once per tick whatever the load, which is not a per-request cost.
 	_, addr := startEngineTick(t, cfg, 100*time.Millisecond)
@@ -97,7 +107,7 @@ backend be
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
 	req := []byte("GET /x HTTP/1.1\r\nHost: x\r\nCookie: a=1; SRV=a; b=2\r\n\r\n")
-	respLen := len(resp)
+	respLen := len(keepAliveResp)
 	buf := make([]byte, 4096)
 	if err := keepAliveRun(c, req, respLen, 2000, buf); err != nil {
 		t.Fatal(err)
