@@ -170,6 +170,8 @@ func (s *Suite) measure(ctx context.Context, dir string, p Proxy, env SuiteEnv) 
 		argv = append([]string{"valgrind", "--tool=callgrind", "--callgrind-out-file=" + cgOut}, argv...)
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	// The proxy dies with the suite, even if the suite is killed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if cgOut != "" {
 		// valgrind trips over the signals of Go's asynchronous preemption.
 		cmd.Env = append(os.Environ(), "GODEBUG=asyncpreemptoff=1")

@@ -119,6 +119,8 @@ type child struct {
 func startChild(t testing.TB, mode, sock string) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	// The child dies with this process, even if it is killed or times out.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Env = append(os.Environ(), childEnv+"="+mode, "TETHER_HANDOVER_SOCK="+sock)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -142,6 +143,8 @@ func startHAProxy(t *testing.T, serve func(net.Conn)) string {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("haproxy", "-db", "-f", cfg)
+	// The child dies with this process, even if it is killed or times out.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

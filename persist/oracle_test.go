@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -487,6 +488,8 @@ func startHAProxy(t *testing.T, bin string, config func(port int, sock string) s
 		t.Fatal(err)
 	}
 	h.cmd = exec.Command(bin, "-db", "-f", path)
+	// The child dies with this process, even if it is killed or times out.
+	h.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	out, err := h.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -191,6 +192,8 @@ func runProxy(t *testing.T, dir, name string, args []string, cfg string, port in
 		t.Fatal(err)
 	}
 	cmd := exec.Command(args[0], append(args[1:], "-f", path)...)
+	// The child dies with this process, even if it is killed or times out.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

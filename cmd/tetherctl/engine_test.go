@@ -71,6 +71,8 @@ func startInstance(t *testing.T, tetherd, cfg string) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(tetherd, path)
+	// The child dies with this process, even if it is killed or times out.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

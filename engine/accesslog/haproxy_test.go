@@ -151,6 +151,8 @@ func TestHAProxyDifferential(t *testing.T) {
 	}
 
 	cmd := exec.Command(bin, "-db", "-f", path)
+	// The child dies with this process, even if it is killed or times out.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var readers []*os.File
 	var wg sync.WaitGroup
 	collect := func(r io.Reader, o *output) {
