@@ -11,11 +11,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"text/template"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Proxy is one proxy under test in the side-by-side suite.
@@ -53,8 +56,11 @@ type Suite struct {
 	Cookie   string // persistence cookie the users keep and check
 	// Instructions selects how instructions are counted: "" (not at all),
 	// "perf" (perf stat -e instructions on the running proxy, user and
-	// kernel) or "callgrind" (the proxy runs under valgrind's callgrind,
-	// user space only, and much slower).
+	// kernel), "callgrind" (the proxy runs under valgrind's callgrind,
+	// user space only, and much slower) or "icount" (the proxy's CPU time in
+	// nanoseconds, user and kernel, which inside the guest that
+	// bench/icount/run.sh boots under QEMU's -icount shift=0 is the number of
+	// instructions it executed; refused outside that guest).
 	Instructions string
 	Dir          string    // where configurations and counter files go; a temp dir when ""
 	Log          io.Writer // progress lines, discarded when nil
@@ -62,16 +68,20 @@ type Suite struct {
 
 // Measurement is what the suite measured for one proxy.
 type Measurement struct {
-	Proxy        string
-	Requests     uint64
-	Errors       uint64
-	Non2xx       uint64
-	Unpinned     uint64
-	Elapsed      time.Duration
-	CPU          time.Duration // user+system CPU of the proxy process over the measured requests
-	Instructions int64         // -1 when not counted
-	MaxRSS       int64         // peak resident set of the proxy, KiB
-	P50, P99     int64         // latency, µs
+	Proxy    string
+	Requests uint64
+	Errors   uint64
+	Non2xx   uint64
+	Unpinned uint64
+	Elapsed  time.Duration
+	CPU      time.Duration // user+system CPU of the proxy process over the measured requests
+	// UserShare is the part of CPU spent in user space, from the kernel's
+	// tick-sampled user and system times: an estimate, precise to a few
+	// percent over a run of a few seconds.
+	UserShare    float64
+	Instructions int64 // -1 when not counted
+	MaxRSS       int64 // peak resident set of the proxy, KiB
+	P50, P99     int64 // latency, µs
 }
 
 // CPUPerRequest returns the proxy's CPU time per measured request.
@@ -106,7 +116,7 @@ func (s *Suite) Run(ctx context.Context, proxies []Proxy) ([]Measurement, error)
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	if s.Instructions == "perf" && !perfWorks() {
+	if s.Instructions == "perf" && !perfWorks() || s.Instructions == "icount" && !icountGuest() {
 		return nil, ErrNoCounter
 	}
 	env := SuiteEnv{Threads: s.Threads}
@@ -204,6 +214,10 @@ func (s *Suite) measure(ctx context.Context, dir string, p Proxy, env SuiteEnv) 
 	if err != nil {
 		return nil, err
 	}
+	userBefore, sysBefore, err := procTimes(pid)
+	if err != nil {
+		return nil, err
+	}
 	if cgOut != "" {
 		if err := exec.Command("callgrind_control", "--zero", strconv.Itoa(pid)).Run(); err != nil {
 			return nil, fmt.Errorf("callgrind_control --zero: %w", err)
@@ -228,10 +242,17 @@ func (s *Suite) measure(ctx context.Context, dir string, p Proxy, env SuiteEnv) 
 	if err != nil {
 		return nil, err
 	}
+	userAfter, sysAfter, err := procTimes(pid)
+	if err != nil {
+		return nil, err
+	}
 	m := &Measurement{
 		Proxy: p.Name, Requests: res.Requests, Errors: res.Errors, Non2xx: res.Non2xx,
 		Unpinned: res.Unpinned, Elapsed: res.Elapsed, CPU: after - before,
 		Instructions: -1, P50: res.P50, P99: res.P99,
+	}
+	if ticks := userAfter - userBefore + sysAfter - sysBefore; ticks > 0 {
+		m.UserShare = float64(userAfter-userBefore) / float64(ticks)
 	}
 	if perf != nil {
 		perf.Process.Signal(syscall.SIGINT)
@@ -239,6 +260,9 @@ func (s *Suite) measure(ctx context.Context, dir string, p Proxy, env SuiteEnv) 
 		if m.Instructions, err = parsePerf(perfOut.Bytes()); err != nil {
 			return nil, err
 		}
+	}
+	if s.Instructions == "icount" {
+		m.Instructions = int64(m.CPU)
 	}
 	if cgOut != "" {
 		if err := exec.Command("callgrind_control", "--dump=measured", strconv.Itoa(pid)).Run(); err != nil {
@@ -306,33 +330,58 @@ func waitListening(addr string, d time.Duration, exited chan error) error {
 	return ErrNotListening
 }
 
-// clockTick is the unit of utime and stime in /proc/PID/stat (USER_HZ),
-// 100 Hz on Linux.
-const clockTick = 10 * time.Millisecond
-
-// procCPU returns the user+system CPU time of process pid and its threads.
+// procCPU returns the user+system CPU time of process pid and all its
+// threads, live and exited, to the nanosecond: the kernel's scheduler clock
+// of the process (clock_gettime on its CPU clock, CPUCLOCK_SCHED), not the
+// tick-sampled times of /proc/PID/stat.
 func procCPU(pid int) (time.Duration, error) {
+	// The clock id of a process's CPU clock: the complement of the pid
+	// shifted left by three, with the low bits selecting the scheduler clock
+	// (clock_getcpuclockid(3) computes the same).
+	id := int32(^pid)<<3 | 2
+	var ts unix.Timespec
+	if err := unix.ClockGettime(id, &ts); err != nil {
+		return 0, fmt.Errorf("bench: CPU clock of %d: %w", pid, err)
+	}
+	return time.Duration(ts.Nano()), nil
+}
+
+// icountGuest reports whether this is the guest bench/icount/run.sh boots,
+// where a nanosecond of CPU time is one instruction: it marks the kernel
+// command line with tetherbench.icount=1.
+func icountGuest() bool {
+	b, err := os.ReadFile("/proc/cmdline")
+	return err == nil && slices.Contains(strings.Fields(string(b)), "tetherbench.icount=1")
+}
+
+// procTimes returns the user and system times of process pid and its
+// threads, in clock ticks, as the kernel samples them (stat(5) fields 14
+// and 15).
+func procTimes(pid int) (user, system int64, err error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	// Fields after the command name, which is in parentheses and may hold spaces.
+	// Fields after the command name, which is in parentheses and may hold
+	// spaces; f[0] is field 3.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, errors.New("bench: malformed /proc stat")
+		return 0, 0, ErrProcStat
 	}
 	f := strings.Fields(string(b[i+1:]))
-	// utime and stime are fields 14 and 15 of stat(5); f[0] is field 3.
 	if len(f) < 13 {
-		return 0, errors.New("bench: short /proc stat")
+		return 0, 0, ErrProcStat
 	}
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	user, err1 := strconv.ParseInt(f[11], 10, 64)
+	system, err2 := strconv.ParseInt(f[12], 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, errors.New("bench: malformed /proc stat times")
+		return 0, 0, ErrProcStat
 	}
-	return time.Duration(ut+st) * clockTick, nil
+	return user, system, nil
 }
+
+// ErrProcStat is returned for a /proc/PID/stat this package cannot read.
+var ErrProcStat = errors.New("bench: malformed /proc/PID/stat")
 
 // procHWM returns the peak resident set size of process pid in KiB.
 func procHWM(pid int) (int64, error) {

@@ -24,25 +24,51 @@ func TestRenderConfig(t *testing.T) {
 	}
 }
 
+// TestProcCPUCountsWork spins until the process CPU clock has counted 300ms,
+// and checks the tick-sampled times agree.
 func TestProcCPUCountsWork(t *testing.T) {
-	before, err := procCPU(os.Getpid())
+	pid := os.Getpid()
+	before, err := procCPU(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(300 * time.Millisecond)
+	user0, sys0, err := procTimes(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
 	x := 0
-	for time.Now().Before(deadline) {
+	for {
 		x++
+		now, err := procCPU(pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if now-before >= 300*time.Millisecond {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("20s of spinning counted as %v of CPU", now-before)
+		}
 	}
-	after, err := procCPU(os.Getpid())
-	if err != nil {
-		t.Fatal(err)
+	// 300ms of CPU is about 30 ticks of 10ms; sampling may miss a few.
+	user1, sys1, err := procTimes(pid)
+	if err != nil || user1-user0+sys1-sys0 < 15 {
+		t.Errorf("300ms of CPU (%d loops) sampled as %d user and %d system ticks, %v",
+			x, user1-user0, sys1-sys0, err)
 	}
-	if d := after - before; d < 100*time.Millisecond {
-		t.Errorf("300ms of spinning counted as %v of CPU (x=%d)", d, x)
-	}
-	if hwm, err := procHWM(os.Getpid()); err != nil || hwm <= 0 {
+	if hwm, err := procHWM(pid); err != nil || hwm <= 0 {
 		t.Errorf("procHWM = %d, %v", hwm, err)
+	}
+}
+
+func TestIcountOnlyInItsGuest(t *testing.T) {
+	if icountGuest() {
+		t.Skip("running inside bench/icount/run.sh's guest")
+	}
+	s := &Suite{Instructions: "icount", Dir: t.TempDir()}
+	if _, err := s.Run(context.Background(), nil); err != ErrNoCounter {
+		t.Errorf("icount outside its guest: %v, want ErrNoCounter", err)
 	}
 }
 

@@ -116,7 +116,7 @@ func suite(ctx context.Context, args []string) error {
 	fs.IntVar(&s.Requests, "n", 200000, "measured requests per proxy")
 	fs.IntVar(&s.Users, "users", 50, "virtual users")
 	fs.IntVar(&s.Threads, "threads", 1, "threads (nbthread) per proxy")
-	fs.StringVar(&s.Instructions, "instructions", "", `count instructions with "perf" or "callgrind"`)
+	fs.StringVar(&s.Instructions, "instructions", "", `count instructions with "perf", "callgrind" or "icount" (inside bench/icount/run.sh's guest)`)
 	fs.Parse(args)
 	var proxies []bench.Proxy
 	if *tether != "" {
@@ -132,16 +132,16 @@ func suite(ctx context.Context, args []string) error {
 	host, _ := os.Hostname()
 	fmt.Printf("%s, %d CPUs, %s; %d users, %d requests, nbthread %d, cookie SRV insert indirect nocache dynamic\n\n",
 		host, goruntime.NumCPU(), time.Now().UTC().Format("2006-01-02 15:04 MST"), s.Users, s.Requests, s.Threads)
-	fmt.Println("| proxy | req/s | CPU µs/req | instructions/req | p50 µs | p99 µs | peak RSS KiB | errors | unpinned |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| proxy | req/s | CPU µs/req | user share | instructions/req | p50 µs | p99 µs | peak RSS KiB | errors | unpinned |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
 	for _, m := range ms {
 		instr := "-"
 		if n := m.InstructionsPerRequest(); n >= 0 {
 			instr = strconv.FormatInt(n, 10)
 		}
-		fmt.Printf("| %s | %.0f | %.1f | %s | %d | %d | %d | %d | %d |\n", m.Proxy,
+		fmt.Printf("| %s | %.0f | %.1f | %.0f%% | %s | %d | %d | %d | %d | %d |\n", m.Proxy,
 			float64(m.Requests)/m.Elapsed.Seconds(), float64(m.CPUPerRequest().Nanoseconds())/1000,
-			instr, m.P50, m.P99, m.MaxRSS, m.Errors+m.Non2xx, m.Unpinned)
+			100*m.UserShare, instr, m.P50, m.P99, m.MaxRSS, m.Errors+m.Non2xx, m.Unpinned)
 	}
 	return nil
 }
