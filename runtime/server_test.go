@@ -90,21 +90,26 @@ func TestListenErrors(t *testing.T) {
 	}
 }
 
-func TestParseSocketAddr(t *testing.T) {
+func TestParseTarget(t *testing.T) {
 	for in, want := range map[string][2]string{
 		"ipv4@127.0.0.1:9999": {"tcp4", "127.0.0.1:9999"},
 		"ipv6@[::1]:9999":     {"tcp6", "[::1]:9999"},
 		"ipv6@::1:9999":       {"tcp6", "[::1]:9999"},
-		"tcp@localhost:1":     {"tcp", "localhost:1"},
-		"127.0.0.1:9999":      {"tcp", "127.0.0.1:9999"},
+		"[::1]:9999":          {"tcp6", "[::1]:9999"},
+		"tcp@localhost:1":     {"tcp4", "localhost:1"},
+		"127.0.0.1:9999":      {"tcp4", "127.0.0.1:9999"},
 		"unix@/run/t.sock":    {"unix", "/run/t.sock"},
 		"/run/t.sock":         {"unix", "/run/t.sock"},
-		"./t.sock":            {"unix", "./t.sock"},
-		"ipv4@*:9999":         {"tcp4", ":9999"},
+		"unix@./t.sock":       {"unix", "./t.sock"},
 	} {
-		n, a, err := ParseSocketAddr(in)
-		if err != nil || n != want[0] || a != want[1] {
-			t.Errorf("%q: %q %q %v, want %q", in, n, a, err, want)
+		tg, err := ParseTarget(in)
+		if err != nil || tg.Name != in || tg.Network != want[0] || tg.Address != want[1] {
+			t.Errorf("%q: %+v %v, want %q", in, tg, err, want)
+		}
+	}
+	for _, in := range []string{"", "127.0.0.1", "localhost:+1", "*:9999", "abns@x", "unix@"} {
+		if tg, err := ParseTarget(in); !errors.Is(err, ErrAddr) {
+			t.Errorf("%q: %+v %v, want ErrAddr", in, tg, err)
 		}
 	}
 }
