@@ -126,6 +126,23 @@ func TestIPv6Socket(t *testing.T) {
 	}
 }
 
+// TestMappedSocket: a stats socket on an IPv4-mapped IPv6 address takes
+// IPv4 connections to that address, as HAProxy's does.
+func TestMappedSocket(t *testing.T) {
+	spec, err := NewSocketSpec("[::ffff:127.0.0.1]:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := Listen(spec, newFake())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if got := exchange(t, "tcp4", srv.Addr().String(), "show cli level\n"); got != "operator\n\n" {
+		t.Errorf("got %q", got)
+	}
+}
+
 // TestReplyAfterChange checks that the reply to a mutating command is sent
 // only once the Control call has returned.
 func TestReplyAfterChange(t *testing.T) {

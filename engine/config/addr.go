@@ -80,9 +80,9 @@ var ErrAddr = errors.New("config: bad address")
 
 // addrError is an address refused by ParseListenAddr or ParseServerAddr,
 // with the parser's alert message.
-type addrError struct{ msg string }
+type addrError struct{ addr, msg string }
 
-func (e *addrError) Error() string { return ErrAddr.Error() + ": " + e.msg }
+func (e *addrError) Error() string { return ErrAddr.Error() + " '" + e.addr + "': " + e.msg }
 
 func (e *addrError) Unwrap() error { return ErrAddr }
 
@@ -93,7 +93,7 @@ func (e *addrError) Unwrap() error { return ErrAddr }
 func ParseListenAddr(s string) (ListenAddr, error) {
 	la, msg := parseListenAddr(s, true)
 	if msg != "" {
-		return ListenAddr{}, &addrError{msg}
+		return ListenAddr{}, &addrError{s, msg}
 	}
 	return la, nil
 }
@@ -103,7 +103,7 @@ func ParseListenAddr(s string) (ListenAddr, error) {
 func ParseServerAddr(s string) (ServerAddr, error) {
 	sa, msg := parseServerAddr(s)
 	if msg != "" {
-		return ServerAddr{}, &addrError{msg}
+		return ServerAddr{}, &addrError{s, msg}
 	}
 	return sa, nil
 }
