@@ -218,13 +218,6 @@ func TestLevels(t *testing.T) {
 			t.Errorf("%v %q: got %q, want %q", c.level, c.in, got, c.out)
 		}
 	}
-	adminOnly := []string{
-		"enable dynamic-cookie backend bk", "disable dynamic-cookie backend bk",
-		"set dynamic-cookie-key backend bk k", "set server bk/s1 state drain",
-		"set weight bk/s1 2", "enable server bk/s1", "disable server bk/s1",
-		"enable health ls/x", "disable health ls/x", "add server bk/n 127.0.0.1:1",
-		"del server bk/s1",
-	}
 	for _, l := range []Level{LevelUser, LevelOperator} {
 		for _, cmd := range adminOnly {
 			if got := tcpExchange(t, servers[l], cmd+"\n"); got != "Permission denied\n\n" {
