@@ -119,16 +119,19 @@ func startTether(t testing.TB, text string) *tether {
 func frontConfig(stats, front int, def string) string {
 	return fmt.Sprintf(`global
     stats socket ipv4@127.0.0.1:%d level admin
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 10s
-    timeout server 10s
-frontend fe
+`+testDefaults+`frontend fe
     bind 127.0.0.1:%d
     default_backend %s
 `, stats, front, def)
 }
+
+// testDefaults is the defaults section of the tests' configurations.
+const testDefaults = `defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+`
 
 // cookieConfig renders frontConfig and backend bk, round robin with dynamic
 // cookies SRVID under key mysecretphrase, over servers s1, s2, ... whose

@@ -21,12 +21,7 @@ const haproxyConfig = `global
     stats socket ipv4@127.0.0.1:%d level admin
     stats socket ipv4@127.0.0.1:%d
     stats socket ipv4@127.0.0.1:%d level user
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend fe
+` + testDefaults + `frontend fe
     bind 127.0.0.1:%d
     default_backend bk
 backend bk
