@@ -12,13 +12,22 @@ const ioTimeout = 5 * time.Second
 
 // startServer serves ctl on a TCP socket of 127.0.0.1 at the given level and
 // closes it when the test ends.
-func startServer(t *testing.T, level Level, ctl Control) *Server {
+func startServer(t testing.TB, level Level, ctl Control) *Server {
 	t.Helper()
-	spec, err := NewSocketSpec("ipv4@127.0.0.1:0")
+	return serveAt(t, "ipv4@127.0.0.1:0", ctl, func(spec *SocketSpec) { spec.Level = level })
+}
+
+// serveAt serves ctl on the socket at addr, its description changed by edit
+// (when not nil), and closes it when the test ends.
+func serveAt(t testing.TB, addr string, ctl Control, edit func(*SocketSpec)) *Server {
+	t.Helper()
+	spec, err := NewSocketSpec(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec.Level = level
+	if edit != nil {
+		edit(&spec)
+	}
 	srv, err := Listen(spec, ctl)
 	if err != nil {
 		t.Fatal(err)

@@ -129,15 +129,7 @@ func TestIPv6Socket(t *testing.T) {
 // TestMappedSocket: a stats socket on an IPv4-mapped IPv6 address takes
 // IPv4 connections to that address, as HAProxy's does.
 func TestMappedSocket(t *testing.T) {
-	spec, err := NewSocketSpec("[::ffff:127.0.0.1]:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := Listen(spec, newFake())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := serveAt(t, "[::ffff:127.0.0.1]:0", newFake(), nil)
 	if got := exchange(t, "tcp4", srv.Addr().String(), "show cli level\n"); got != "operator\n\n" {
 		t.Errorf("got %q", got)
 	}
@@ -170,12 +162,7 @@ func TestCloseFinishesInFlight(t *testing.T) {
 	f := newFake()
 	f.block = make(chan struct{})
 	f.entered = make(chan struct{}, 1)
-	spec, _ := NewSocketSpec("127.0.0.1:0")
-	spec.Level = LevelAdmin
-	srv, err := Listen(spec, f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := startServer(t, LevelAdmin, f)
 	addr := srv.Addr().String()
 
 	idle := dial(t, "tcp", addr)
@@ -226,13 +213,7 @@ func TestCloseFinishesInFlight(t *testing.T) {
 // TestMaxConn checks that sessions beyond MaxConn wait in the backlog until
 // one ends.
 func TestMaxConn(t *testing.T) {
-	spec, _ := NewSocketSpec("127.0.0.1:0")
-	spec.MaxConn = 1
-	srv, err := Listen(spec, newFake())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := serveAt(t, "127.0.0.1:0", newFake(), func(spec *SocketSpec) { spec.MaxConn = 1 })
 	addr := srv.Addr().String()
 	first := dial(t, "tcp", addr)
 	io.WriteString(first, "prompt\n")

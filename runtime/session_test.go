@@ -180,13 +180,7 @@ func TestBatchClosesWhenDrained(t *testing.T) {
 }
 
 func TestIdleTimeout(t *testing.T) {
-	spec, _ := NewSocketSpec("127.0.0.1:0")
-	spec.Timeout = 50 * time.Millisecond
-	srv, err := Listen(spec, newFake())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := serveAt(t, "127.0.0.1:0", newFake(), func(spec *SocketSpec) { spec.Timeout = 50 * time.Millisecond })
 	c := dial(t, "tcp", srv.Addr().String())
 	io.WriteString(c, "prompt\n")
 	got, err := io.ReadAll(c) // ends when the server closes; the dial deadline bounds it
