@@ -37,7 +37,8 @@ type Target struct {
 // ParseTarget reads the address of a socket to talk to, written as the
 // address of a `server` line (config.ParseServerAddr): "ipv4@127.0.0.1:9999",
 // "ipv6@::1:9999", "localhost:9999", "unix@/run/tether.sock",
-// "/run/tether.sock". A TCP address needs its port.
+// "/run/tether.sock". A TCP address needs its port; a name is dialled over
+// either family (over IPv6 only with ipv6@).
 func ParseTarget(addr string) (Target, error) {
 	sa, err := config.ParseServerAddr(addr)
 	if err != nil {
@@ -50,6 +51,9 @@ func ParseTarget(addr string) (Target, error) {
 	case sa.PortMode != config.PortFixed:
 		return Target{}, fmt.Errorf("%w '%s': a port is needed", ErrAddr, addr)
 	case sa.Host != "":
+		if sa.Network != config.NetTCP6 {
+			t.Network = "tcp"
+		}
 		t.Address = net.JoinHostPort(sa.Host, strconv.Itoa(sa.Port))
 	default:
 		t.Address = netip.AddrPortFrom(sa.IP, uint16(sa.Port)).String()

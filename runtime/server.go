@@ -107,7 +107,7 @@ func Listen(spec SocketSpec, ctl Control) (*Server, error) {
 	}
 	var err error
 	if spec.Addr.Network == config.NetUnix {
-		s.ln, s.inode, err = listenUnix(spec.Addr.Path, spec)
+		s.ln, s.inode, err = listenUnix(spec)
 	} else {
 		lc := net.ListenConfig{Control: reusePort}
 		s.ln, err = lc.Listen(context.Background(), spec.Addr.Network.String(), spec.Addr.Addr.String())
@@ -134,9 +134,10 @@ func reusePort(_, _ string, c syscall.RawConn) error {
 	return serr
 }
 
-// listenUnix creates the unix socket of spec at path and returns the
-// identity of its file.
-func listenUnix(path string, spec SocketSpec) (net.Listener, uint64, error) {
+// listenUnix creates the unix socket of spec and returns the identity of its
+// file.
+func listenUnix(spec SocketSpec) (net.Listener, uint64, error) {
+	path := spec.Addr.Path
 	tmp := path + "." + strconv.Itoa(os.Getpid()) + ".tmp"
 	_ = os.Remove(tmp)
 	ln, err := net.Listen("unix", tmp)
@@ -199,9 +200,9 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	err := s.ln.Close()
 	s.wg.Wait()
-	if path := s.spec.Addr.Path; s.spec.Addr.Network == config.NetUnix {
-		if ino, statErr := fileID(path); statErr == nil && ino == s.inode {
-			os.Remove(path)
+	if s.spec.Addr.Network == config.NetUnix {
+		if ino, statErr := fileID(s.spec.Addr.Path); statErr == nil && ino == s.inode {
+			os.Remove(s.spec.Addr.Path)
 		}
 	}
 	return err

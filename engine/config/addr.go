@@ -111,8 +111,8 @@ func ParseServerAddr(s string) (ServerAddr, error) {
 // parseListenAddr reads a listening address: "[ipv4@|ipv6@]host:port" with
 // host an IP literal, "*" or empty (":::80" is IPv6's unspecified address),
 // or "unix@path" or "/path". An IPv4-mapped IPv6 address reads as its IPv4
-// address. Port 0 is refused, as HAProxy does, unless
-// anyPort. It returns the alert message on failure.
+// address. Port 0 is refused, as HAProxy does, unless anyPort. It returns
+// the alert message on failure.
 func parseListenAddr(s string, anyPort bool) (ListenAddr, string) {
 	pfx, rest, bad, ok := splitPrefix(s)
 	if !ok {
