@@ -39,7 +39,7 @@
 //     state (Loop.Data for the protocol layer's pools and counters, a coarse
 //     clock, a timer wheel). Handler.Drain runs on each loop when a
 //     graceful stop begins; Server.Draining tells whether one has.
-//   - Listener: bind addresses in HAProxy's syntax (ParseBind), accepted by
+//   - Listener: bind addresses as engine/config parsed them, accepted by
 //     the Server's own goroutines and enrolled on the least loaded loop, so
 //     a listener can be a socket inherited at reload (SendListeners,
 //     ReceiveListeners, FetchListeners), accepting can stop while the loops

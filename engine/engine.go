@@ -137,7 +137,7 @@ func (e *Engine) Listen(inherited map[string]*os.File) error {
 			if b.Network == config.NetUnix {
 				return fmt.Errorf("%w: unix bind %q", ErrConfig, b.Name)
 			}
-			ln, err := Listen(b.Name, inherited)
+			ln, err := Listen(b.ListenAddr, inherited)
 			if err != nil {
 				e.closeListeners()
 				return fmt.Errorf("engine: cannot bind %q for proxy '%s': %w", b.Name, fe.name, err)

@@ -14,7 +14,7 @@ var (
 	ErrTooManyConns = errors.New("engine: too many connections")
 	// ErrStopping: the server is stopping and takes no new work.
 	ErrStopping = errors.New("engine: server stopping")
-	// ErrBind: a bind address could not be parsed.
+	// ErrBind: a bind address the engine cannot listen on (a unix socket).
 	ErrBind = errors.New("engine: bad bind address")
 	// ErrHandover: the listening sockets could not be passed between processes.
 	ErrHandover = errors.New("engine: listener handover failed")

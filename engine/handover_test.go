@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"tether/engine/config"
 )
 
 // childEnv selects a child process mode of the test binary (see TestMain).
@@ -36,10 +38,13 @@ func runChild(mode, sock string) int {
 	if mode == "sink" {
 		return runSink()
 	}
-	const bind = "127.0.0.1:0"
+	bind, err := config.ParseListenAddr("127.0.0.1:0")
+	if err != nil {
+		fmt.Println("ERR bind:", err)
+		return 1
+	}
 	var inherited map[string]*os.File
 	if mode == "new" {
-		var err error
 		if inherited, err = FetchListeners(sock, 5*time.Second); err != nil {
 			fmt.Println("ERR fetch:", err)
 			return 1

@@ -17,7 +17,7 @@ func serve(t testing.TB, cfg Config, h Handler, binds ...string) (*Server, []*Li
 	t.Helper()
 	var lns []*Listener
 	for _, b := range binds {
-		ln, err := Listen(b, nil)
+		ln, err := Listen(bindAddr(t, b), nil)
 		if err != nil {
 			t.Fatalf("Listen(%q): %v", b, err)
 		}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/netip"
 	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+
+	"tether/engine/config"
 )
 
 // Listener is one listening TCP socket (the address of a bind line) served
@@ -33,66 +33,15 @@ type Listener struct {
 	closed atomic.Bool
 }
 
-// ParseBind turns a bind address in HAProxy's syntax into a network and an
-// address for net.Listen: "*:80", ":80" and "0.0.0.0:80" listen on every
-// IPv4 address; "[::]:80", ":::80" and "ipv6@:80" on every IPv6 address
-// (IPv6 only); "ipv4@" forces IPv4. The port is required.
-func ParseBind(bind string) (network, address string, err error) {
-	network = ""
-	s := bind
-	switch {
-	case strings.HasPrefix(s, "ipv4@"):
-		network, s = "tcp4", s[len("ipv4@"):]
-	case strings.HasPrefix(s, "ipv6@"):
-		network, s = "tcp6", s[len("ipv6@"):]
-	}
-	i := strings.LastIndexByte(s, ':')
-	if i < 0 || i == len(s)-1 {
-		return "", "", ErrBind
-	}
-	host, port := s[:i], s[i+1:]
-	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
-		host = host[1 : len(host)-1]
-	}
-	for _, ch := range port {
-		if ch < '0' || ch > '9' {
-			return "", "", ErrBind
-		}
-	}
-	switch host {
-	case "", "*":
-		if network == "tcp6" {
-			host = "::"
-		} else {
-			network, host = "tcp4", "0.0.0.0"
-		}
-	default:
-		ip, perr := netip.ParseAddr(host)
-		if perr != nil || ip.Zone() != "" {
-			return "", "", ErrBind
-		}
-		if ip.Is4() || ip.Is4In6() {
-			if network == "tcp6" && !ip.Is4In6() {
-				return "", "", ErrBind
-			}
-			network, host = "tcp4", ip.Unmap().String()
-		} else {
-			if network == "tcp4" {
-				return "", "", ErrBind
-			}
-			network = "tcp6"
-		}
-	}
-	return network, net.JoinHostPort(host, port), nil
-}
-
-// Listen returns a listener for the bind address name. If inherited holds a
-// socket under that name (passed by the previous process, see
-// ReceiveListeners) it is used and removed from the map; otherwise a new
-// socket is bound.
-func Listen(name string, inherited map[string]*os.File) (*Listener, error) {
-	if f := inherited[name]; f != nil {
-		delete(inherited, name)
+// Listen returns a listener for the bind address a, as the configuration
+// parsed it. If inherited holds a socket under a.Name (passed by the
+// previous process, see ReceiveListeners) it is used and removed from the
+// map; otherwise a new socket is bound to a.Addr (an IPv6 one takes IPv6
+// connections only). A unix address is refused with ErrBind (not supported
+// yet).
+func Listen(a config.ListenAddr, inherited map[string]*os.File) (*Listener, error) {
+	if f := inherited[a.Name]; f != nil {
+		delete(inherited, a.Name)
 		fl, err := net.FileListener(f)
 		_ = f.Close()
 		if err != nil {
@@ -103,21 +52,20 @@ func Listen(name string, inherited map[string]*os.File) (*Listener, error) {
 			_ = fl.Close()
 			return nil, ErrHandover
 		}
-		return &Listener{Name: name, ln: tl}, nil
+		return &Listener{Name: a.Name, ln: tl}, nil
 	}
-	network, address, err := ParseBind(name)
-	if err != nil {
-		return nil, err
+	if a.Network == config.NetUnix || !a.Addr.IsValid() {
+		return nil, ErrBind
 	}
 	// No TCP keep-alive on accepted sockets (Go's default is 15 s), as
 	// HAProxy without option clitcpka; it also spares two setsockopt calls
 	// per accept.
 	lc := net.ListenConfig{KeepAlive: -1}
-	nl, err := lc.Listen(context.Background(), network, address)
+	nl, err := lc.Listen(context.Background(), a.Network.String(), a.Addr.String())
 	if err != nil {
 		return nil, err
 	}
-	return &Listener{Name: name, ln: nl.(*net.TCPListener)}, nil
+	return &Listener{Name: a.Name, ln: nl.(*net.TCPListener)}, nil
 }
 
 // Addr returns the bound address (with the actual port for ":0").

@@ -5,45 +5,58 @@ import (
 	"net"
 	"os"
 	"testing"
+
+	"tether/engine/config"
 )
 
-func TestParseBind(t *testing.T) {
-	for _, tc := range []struct {
-		in, network, address string
-	}{
-		{"*:80", "tcp4", "0.0.0.0:80"},
-		{":8080", "tcp4", "0.0.0.0:8080"},
-		{"0.0.0.0:80", "tcp4", "0.0.0.0:80"},
-		{"127.0.0.1:0", "tcp4", "127.0.0.1:0"},
-		{"ipv4@:80", "tcp4", "0.0.0.0:80"},
-		{"ipv6@:80", "tcp6", "[::]:80"},
-		{"[::]:443", "tcp6", "[::]:443"},
-		{":::443", "tcp6", "[::]:443"},
-		{"[::1]:8443", "tcp6", "[::1]:8443"},
-		{"::1:8443", "tcp6", "[::1]:8443"},
-		{"ipv6@::1:80", "tcp6", "[::1]:80"},
-		{"[::ffff:10.0.0.1]:80", "tcp4", "10.0.0.1:80"},
-	} {
-		network, address, err := ParseBind(tc.in)
-		if err != nil || network != tc.network || address != tc.address {
-			t.Errorf("ParseBind(%q) = %q, %q, %v; want %q, %q", tc.in, network, address, err, tc.network, tc.address)
-		}
+// bindAddr returns the listening address s (port 0 allowed) as the
+// configuration gives it to Listen.
+func bindAddr(t testing.TB, s string) config.ListenAddr {
+	t.Helper()
+	a, err := config.ParseListenAddr(s)
+	if err != nil {
+		t.Fatalf("bind address %q: %v", s, err)
 	}
-	for _, in := range []string{"", "80", "127.0.0.1", "127.0.0.1:", "host:80", "1.2.3.4:8x", "ipv4@[::1]:80", "ipv6@10.0.0.1:80", "[fe80::1%eth0]:80"} {
-		if _, _, err := ParseBind(in); !errors.Is(err, ErrBind) {
-			t.Errorf("ParseBind(%q) error %v, want ErrBind", in, err)
+	return a
+}
+
+func TestListen(t *testing.T) {
+	for _, in := range []string{"127.0.0.1:0", "ipv4@127.0.0.1:0", "[::ffff:127.0.0.1]:0"} {
+		ln, err := Listen(bindAddr(t, in), nil)
+		if err != nil {
+			t.Fatalf("Listen(%q): %v", in, err)
 		}
+		if ln.Name != in {
+			t.Errorf("Listen(%q) named %q", in, ln.Name)
+		}
+		addr := ln.Addr().(*net.TCPAddr)
+		if ip := addr.IP.To4(); ip == nil || !ip.Equal(net.IPv4(127, 0, 0, 1)) || addr.Port == 0 {
+			t.Errorf("Listen(%q) bound %s", in, addr)
+		}
+		c, err := net.Dial("tcp4", addr.String())
+		if err != nil {
+			t.Errorf("dial %q: %v", in, err)
+		} else {
+			_ = c.Close()
+		}
+		_ = ln.Close()
+	}
+	if _, err := Listen(bindAddr(t, "unix@"+t.TempDir()+"/s"), nil); !errors.Is(err, ErrBind) {
+		t.Errorf("Listen on a unix address: %v, want ErrBind", err)
+	}
+	if _, err := Listen(config.ListenAddr{Name: "x"}, nil); !errors.Is(err, ErrBind) {
+		t.Errorf("Listen without an address: %v, want ErrBind", err)
 	}
 }
 
 func TestHandoverInProcess(t *testing.T) {
-	a, err := Listen("127.0.0.1:0", nil)
+	a, err := Listen(bindAddr(t, "127.0.0.1:0"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
 	lns := []*Listener{a}
-	if l6, err := Listen("[::1]:0", nil); err == nil {
+	if l6, err := Listen(bindAddr(t, "[::1]:0"), nil); err == nil {
 		defer l6.Close()
 		lns = append(lns, l6)
 	}
@@ -62,7 +75,7 @@ func TestHandoverInProcess(t *testing.T) {
 		t.Fatalf("received %d listeners, want %d", len(got), len(lns))
 	}
 	for _, ln := range lns {
-		nl, err := Listen(ln.Name, got)
+		nl, err := Listen(config.ListenAddr{Name: ln.Name}, got)
 		if err != nil {
 			t.Fatalf("Listen(%q) on the inherited socket: %v", ln.Name, err)
 		}
@@ -110,7 +123,7 @@ func TestListenInheritedWrongKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Listen("x", map[string]*os.File{"x": f}); err == nil {
+	if _, err := Listen(config.ListenAddr{Name: "x"}, map[string]*os.File{"x": f}); err == nil {
 		t.Fatal("Listen accepted a regular file as a listener")
 	}
 }

@@ -89,8 +89,8 @@ func TestChurn(t *testing.T) {
 		origins[i] = [2]*origin{startOrigin(t, name), startOrigin(t, name)}
 	}
 	p := freePorts(t, 2)
-	tt := startTether(t, cookieConfig(fmt.Sprintf("ipv4@127.0.0.1:%d", p[0]), fmt.Sprintf("127.0.0.1:%d", p[1]),
-		origins[0][0], origins[1][0], origins[2][0]))
+	tt := startTether(t, cookieConfig(p[0].(int), p[1].(int),
+		origins[0][0].addr.String(), origins[1][0].addr.String(), origins[2][0].addr.String()))
 	sock := tt.socket(0)
 
 	var (

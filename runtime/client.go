@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"tether/engine/config"
 )
 
 // Client sends runtime API commands to a fleet of sockets, as tetherctl
@@ -30,13 +34,31 @@ type Target struct {
 	Address string
 }
 
-// ParseTarget reads a socket address in any form ParseSocketAddr accepts.
+// ParseTarget reads the address of a socket to talk to, written as the
+// address of a `server` line (config.ParseServerAddr): "ipv4@127.0.0.1:9999",
+// "ipv6@::1:9999", "localhost:9999", "unix@/run/tether.sock",
+// "/run/tether.sock". A TCP address needs its port; a name is dialled over
+// either family (over IPv6 only with ipv6@).
 func ParseTarget(addr string) (Target, error) {
-	network, address, err := ParseSocketAddr(addr)
+	sa, err := config.ParseServerAddr(addr)
 	if err != nil {
 		return Target{}, err
 	}
-	return Target{Name: addr, Network: network, Address: address}, nil
+	t := Target{Name: addr, Network: sa.Network.String()}
+	switch {
+	case sa.Network == config.NetUnix:
+		t.Address = sa.Path
+	case sa.PortMode != config.PortFixed:
+		return Target{}, fmt.Errorf("%w '%s': a port is needed", ErrAddr, addr)
+	case sa.Host != "":
+		if sa.Network != config.NetTCP6 {
+			t.Network = "tcp"
+		}
+		t.Address = net.JoinHostPort(sa.Host, strconv.Itoa(sa.Port))
+	default:
+		t.Address = netip.AddrPortFrom(sa.IP, uint16(sa.Port)).String()
+	}
+	return t, nil
 }
 
 // Outcome of a run, from best to worst; Run returns the worst seen.

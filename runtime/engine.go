@@ -161,16 +161,25 @@ func (c *engineControl) find(backend, server string) (*engine.ServerInfo, error)
 	return nil, engine.ErrNoBackend
 }
 
+// lookup returns the record of a server (see record). It must be called
+// with c.mu held.
+func (c *engineControl) lookup(backend, server string) (*serverRecord, error) {
+	si, err := c.find(backend, server)
+	if err != nil {
+		return nil, err
+	}
+	return c.record(backend, si), nil
+}
+
 // change applies edit to a server's record and sets the engine state the
 // record then asks for; it returns after the engine swapped its snapshot.
 func (c *engineControl) change(backend, server string, edit func(r *serverRecord, cs *config.Server)) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	si, err := c.find(backend, server)
+	r, err := c.lookup(backend, server)
 	if err != nil {
 		return err
 	}
-	r := c.record(backend, si)
 	next := *r // kept only once the engine took the change
 	edit(&next, c.serverConfig(backend, server))
 	next.applied = next.state()
@@ -220,11 +229,10 @@ func (c *engineControl) SetServerHealth(backend, server string, h Health) error 
 func (c *engineControl) SetHealthCheck(backend, server string, enabled bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	si, err := c.find(backend, server)
+	r, err := c.lookup(backend, server)
 	if err != nil {
 		return err
 	}
-	r := c.record(backend, si)
 	if enabled {
 		r.check |= checkEnabled
 	} else {

@@ -8,28 +8,6 @@ import (
 	"testing"
 )
 
-// diffConfig is the configuration both haproxy and tether run in
-// TestDifferentialEngine. Its verbs are the stats socket port, the
-// frontend port, then the ports of origins o1, o2 and o3.
-const diffConfig = `global
-    stats socket ipv4@127.0.0.1:%d level admin
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 10s
-    timeout server 10s
-frontend fe
-    bind 127.0.0.1:%d
-    default_backend bk
-backend bk
-    balance roundrobin
-    cookie SRVID insert indirect nocache dynamic
-    dynamic-cookie-key mysecretphrase
-    server s1 127.0.0.1:%d
-    server s2 127.0.0.1:%d weight 2
-    server s3 127.0.0.1:%d disabled
-`
-
 // diffSide is haproxy or tether in a differential test.
 type diffSide struct {
 	name  string
@@ -122,8 +100,9 @@ func TestDifferentialEngine(t *testing.T) {
 		startOrigin(t, "o4"), startOrigin(t, "o5")
 	p := freePorts(t, 4)
 	h := &diffSide{name: "haproxy", sock: fmt.Sprintf("127.0.0.1:%d", p[0]), front: fmt.Sprintf("127.0.0.1:%d", p[1])}
-	startHAProxy(t, fmt.Sprintf(diffConfig, p[0], p[1], o1.port(), o2.port(), o3.port()), h.sock)
-	tt := startTether(t, fmt.Sprintf(diffConfig, p[2], p[3], o1.port(), o2.port(), o3.port()))
+	servers := []string{o1.addr.String(), o2.addr.String() + " weight 2", o3.addr.String() + " disabled"}
+	startHAProxy(t, cookieConfig(p[0].(int), p[1].(int), servers...), h.sock)
+	tt := startTether(t, cookieConfig(p[2].(int), p[3].(int), servers...))
 	g := &diffSide{name: "tether", sock: tt.socket(0), front: tt.front}
 
 	var cookies []string // every SRVID value seen so far, replayed after each step
@@ -212,48 +191,32 @@ func TestDifferentialEngine(t *testing.T) {
 	step("disable server bk/n1", "del server bk/n1", "show servers state", "show backend")
 }
 
-// algoConfig has one backend per balancing algorithm; its verbs are the
-// stats socket port, the frontend port and the origin's port (six times).
-const algoConfig = `global
-    stats socket ipv4@127.0.0.1:%d level admin
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 10s
-    timeout server 10s
-frontend fe
-    bind 127.0.0.1:%d
-    default_backend rr
-backend rr
-    balance roundrobin
-    server s1 127.0.0.1:%d
-backend first
-    balance first
-    server s1 127.0.0.1:%d
-backend random
-    balance random
-    server s1 127.0.0.1:%d
-backend lc
-    balance leastconn
-    server s1 127.0.0.1:%d
-backend source
-    balance source
-    server s1 127.0.0.1:%d
-backend static
-    balance static-rr
-    server s1 127.0.0.1:%d
-`
+// algoBackends are the backends of TestDifferentialAlgorithms, one per
+// balancing algorithm: name and algorithm.
+var algoBackends = [][2]string{{"rr", "roundrobin"}, {"first", "first"}, {"random", "random"},
+	{"lc", "leastconn"}, {"source", "source"}, {"static", "static-rr"}}
+
+// algoConfig renders frontConfig and the algoBackends, each with server s1
+// at addr.
+func algoConfig(stats, front int, addr string) string {
+	var b strings.Builder
+	b.WriteString(frontConfig(stats, front, "rr"))
+	for _, be := range algoBackends {
+		fmt.Fprintf(&b, "backend %s\n    balance %s\n    server s1 %s\n", be[0], be[1], addr)
+	}
+	return b.String()
+}
 
 // TestDifferentialAlgorithms compares which backends take weight changes and
 // added servers: those whose algorithm is dynamic in HAProxy 2.6.
 func TestDifferentialAlgorithms(t *testing.T) {
 	o := startOrigin(t, "o1")
 	p := freePorts(t, 4)
-	op := o.port()
 	hsock := fmt.Sprintf("127.0.0.1:%d", p[0])
-	startHAProxy(t, fmt.Sprintf(algoConfig, p[0], p[1], op, op, op, op, op, op), hsock)
-	tt := startTether(t, fmt.Sprintf(algoConfig, p[2], p[3], op, op, op, op, op, op))
-	for _, b := range []string{"rr", "first", "random", "lc", "source", "static"} {
+	startHAProxy(t, algoConfig(p[0].(int), p[1].(int), o.addr.String()), hsock)
+	tt := startTether(t, algoConfig(p[2].(int), p[3].(int), o.addr.String()))
+	for _, be := range algoBackends {
+		b := be[0]
 		for _, cmd := range []string{"set weight " + b + "/s1 5", "get weight " + b + "/s1",
 			"set server " + b + "/s1 weight 0%", "set server " + b + "/s1 weight 100%",
 			"add server " + b + "/n 127.0.0.1:1", "show servers state " + b} {

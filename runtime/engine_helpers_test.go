@@ -113,49 +113,38 @@ func startTether(t testing.TB, text string) *tether {
 	return &tether{e: e, front: e.Listeners()[0].Addr().String(), sockets: ss}
 }
 
-// cookieConfig renders a configuration with one admin stats socket
-// (statsAddr), a frontend on front and backend bk with dynamic cookies
-// SRVID over the origins, named s1, s2, ...
-func cookieConfig(statsAddr, front string, origins ...*origin) string {
+// frontConfig renders the start of a configuration: an admin stats socket
+// on 127.0.0.1 port stats, the tests' defaults, and frontend fe on
+// 127.0.0.1 port front with default backend def.
+func frontConfig(stats, front int, def string) string {
+	return fmt.Sprintf(`global
+    stats socket ipv4@127.0.0.1:%d level admin
+`+testDefaults+`frontend fe
+    bind 127.0.0.1:%d
+    default_backend %s
+`, stats, front, def)
+}
+
+// testDefaults is the defaults section of the tests' configurations.
+const testDefaults = `defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+`
+
+// cookieConfig renders frontConfig and backend bk, round robin with dynamic
+// cookies SRVID under key mysecretphrase, over servers s1, s2, ... whose
+// lines end with the given words (an address, options).
+func cookieConfig(stats, front int, servers ...string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "global\n    stats socket %s level admin\n", statsAddr)
-	b.WriteString("defaults\n    mode http\n    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n")
-	fmt.Fprintf(&b, "frontend fe\n    bind %s\n    default_backend bk\n", front)
+	b.WriteString(frontConfig(stats, front, "bk"))
 	b.WriteString("backend bk\n    balance roundrobin\n    cookie SRVID insert indirect nocache dynamic\n")
 	b.WriteString("    dynamic-cookie-key mysecretphrase\n")
-	for i, o := range origins {
-		fmt.Fprintf(&b, "    server s%d %s\n", i+1, o.addr)
+	for i, words := range servers {
+		fmt.Fprintf(&b, "    server s%d %s\n", i+1, words)
 	}
 	return b.String()
-}
-
-// cli sends one command line to a socket as socat does and returns the
-// reply.
-func cli(t testing.TB, addr, line string) string {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, ioTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(ioTimeout))
-	if _, err := io.WriteString(c, line+"\n"); err != nil {
-		t.Fatal(err)
-	}
-	c.(*net.TCPConn).CloseWrite()
-	out, err := io.ReadAll(c)
-	if err != nil {
-		t.Fatalf("%q: %v", line, err)
-	}
-	return string(out)
-}
-
-// mustCLI sends a command whose reply must be the empty success reply.
-func mustCLI(t testing.TB, addr, line string) {
-	t.Helper()
-	if got := cli(t, addr, line); got != "\n" {
-		t.Fatalf("%q: reply %q, want success", line, got)
-	}
 }
 
 // httpConn is one keep-alive client connection.

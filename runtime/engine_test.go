@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"fmt"
 	"net/netip"
 	"os"
 	"slices"
@@ -25,7 +24,7 @@ type cookieTest struct {
 func newCookieTest(t *testing.T) *cookieTest {
 	s1, s2, s3 := startOrigin(t, "s1"), startOrigin(t, "s2"), startOrigin(t, "s3")
 	p := freePorts(t, 2)
-	tt := startTether(t, cookieConfig(fmt.Sprintf("ipv4@127.0.0.1:%d", p[0]), fmt.Sprintf("127.0.0.1:%d", p[1]), s1, s2))
+	tt := startTether(t, cookieConfig(p[0].(int), p[1].(int), s1.addr.String(), s2.addr.String()))
 	return &cookieTest{t: t, tt: tt, sock: tt.socket(0), s1: s1, s2: s2, s3: s3, hc: dialHTTP(t, tt.front)}
 }
 

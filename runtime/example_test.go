@@ -18,10 +18,10 @@ func ExampleWords() {
 	// "a;b c"
 }
 
-func ExampleParseSocketAddr() {
+func ExampleParseTarget() {
 	for _, a := range []string{"ipv4@127.0.0.1:9999", "ipv6@::1:9999", "/run/tether.sock"} {
-		network, address, _ := runtime.ParseSocketAddr(a)
-		fmt.Println(network, address)
+		t, _ := runtime.ParseTarget(a)
+		fmt.Println(t.Network, t.Address)
 	}
 	// Output:
 	// tcp4 127.0.0.1:9999

@@ -24,12 +24,7 @@ func TestGetSocks(t *testing.T) {
     stats socket %s level admin expose-fd listeners
     stats socket %s level admin
     stats socket ipv4@127.0.0.1:%d level admin
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 5s
-    timeout server 5s
-frontend fe
+`+testDefaults+`frontend fe
     bind 127.0.0.1:%d
     default_backend bk
 backend bk

@@ -12,13 +12,22 @@ const ioTimeout = 5 * time.Second
 
 // startServer serves ctl on a TCP socket of 127.0.0.1 at the given level and
 // closes it when the test ends.
-func startServer(t *testing.T, level Level, ctl Control) *Server {
+func startServer(t testing.TB, level Level, ctl Control) *Server {
 	t.Helper()
-	spec, err := NewSocketSpec("ipv4@127.0.0.1:0")
+	return serveAt(t, "ipv4@127.0.0.1:0", ctl, func(spec *SocketSpec) { spec.Level = level })
+}
+
+// serveAt serves ctl on the socket at addr, its description changed by edit
+// (when not nil), and closes it when the test ends.
+func serveAt(t testing.TB, addr string, ctl Control, edit func(*SocketSpec)) *Server {
+	t.Helper()
+	spec, err := NewSocketSpec(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec.Level = level
+	if edit != nil {
+		edit(&spec)
+	}
 	srv, err := Listen(spec, ctl)
 	if err != nil {
 		t.Fatal(err)
@@ -27,8 +36,9 @@ func startServer(t *testing.T, level Level, ctl Control) *Server {
 	return srv
 }
 
-// dial connects to a socket, failing the test on error.
-func dial(t *testing.T, network, addr string) net.Conn {
+// dial connects to a socket, failing the test on error; the connection
+// closes when the test ends.
+func dial(t testing.TB, network, addr string) net.Conn {
 	t.Helper()
 	c, err := net.DialTimeout(network, addr, ioTimeout)
 	if err != nil {
@@ -41,9 +51,10 @@ func dial(t *testing.T, network, addr string) net.Conn {
 
 // exchange does what `printf input | socat stdio <addr>` does: it writes
 // input, half-closes, and returns everything read until the server closes.
-func exchange(t *testing.T, network, addr, input string) string {
+func exchange(t testing.TB, network, addr, input string) string {
 	t.Helper()
 	c := dial(t, network, addr)
+	defer c.Close()
 	if _, err := io.WriteString(c, input); err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +69,30 @@ func exchange(t *testing.T, network, addr, input string) string {
 		t.Fatalf("reading reply to %.80q: %v (got %.200q)", input, err, out)
 	}
 	return string(out)
+}
+
+// cli sends one command line to a TCP socket as socat does and returns the
+// reply.
+func cli(t testing.TB, addr, line string) string {
+	t.Helper()
+	return exchange(t, "tcp", addr, line+"\n")
+}
+
+// mustCLI sends a command whose reply must be the empty success reply.
+func mustCLI(t testing.TB, addr, line string) {
+	t.Helper()
+	if got := cli(t, addr, line); got != "\n" {
+		t.Fatalf("%q: reply %q, want success", line, got)
+	}
+}
+
+// adminOnly are commands that sessions below the admin level are refused.
+var adminOnly = []string{
+	"enable dynamic-cookie backend bk", "disable dynamic-cookie backend bk",
+	"set dynamic-cookie-key backend bk k", "set server bk/s1 state drain",
+	"set weight bk/s1 2", "enable server bk/s1", "disable server bk/s1",
+	"enable health ls/x", "disable health ls/x", "add server bk/n 127.0.0.1:1",
+	"del server bk/s1",
 }
 
 // tcpExchange is exchange on a TCP server.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"tether/engine/config"
 )
 
 // Defaults of a stats socket, as in HAProxy.
@@ -21,10 +23,10 @@ const (
 )
 
 // SocketSpec describes one `stats socket` listener. Build it with
-// NewSocketSpec, which sets the defaults, then adjust the fields.
+// NewSocketSpec or SpecFromConfig, which set the defaults, then adjust the
+// fields.
 type SocketSpec struct {
-	Network string // "tcp", "tcp4", "tcp6" or "unix"
-	Address string // host:port for TCP, a file path for unix
+	Addr config.ListenAddr // where to listen, as engine/config parsed it
 
 	Level Level // access level of the socket's sessions (`level`)
 
@@ -44,17 +46,22 @@ type SocketSpec struct {
 	MaxConn int           // sessions served at once (`stats maxconn`); more wait in the backlog
 }
 
-// NewSocketSpec returns the description of a socket at addr (any form
-// ParseSocketAddr accepts) with HAProxy's defaults: level operator, owner
-// unchanged, a 10 s idle timeout and 10 sessions at once.
+// ErrAddr is wrapped by the error for a socket address that NewSocketSpec
+// or ParseTarget does not understand. It is config.ErrAddr: the
+// configuration's parser reads these addresses.
+var ErrAddr = config.ErrAddr
+
+// NewSocketSpec returns the description of a socket at addr, written as on
+// a `stats socket` line (config.ParseListenAddr, port 0 for any free port),
+// with HAProxy's defaults: level operator, owner unchanged, a 10 s idle
+// timeout and 10 sessions at once.
 func NewSocketSpec(addr string) (SocketSpec, error) {
-	network, address, err := ParseSocketAddr(addr)
+	a, err := config.ParseListenAddr(addr)
 	if err != nil {
 		return SocketSpec{}, err
 	}
 	return SocketSpec{
-		Network: network,
-		Address: address,
+		Addr:    a,
 		Level:   LevelOperator,
 		UID:     -1,
 		GID:     -1,
@@ -99,14 +106,14 @@ func Listen(spec SocketSpec, ctl Control) (*Server, error) {
 		conns: make(map[net.Conn]struct{}),
 	}
 	var err error
-	if spec.Network == "unix" {
+	if spec.Addr.Network == config.NetUnix {
 		s.ln, s.inode, err = listenUnix(spec)
 	} else {
 		lc := net.ListenConfig{Control: reusePort}
-		s.ln, err = lc.Listen(context.Background(), spec.Network, spec.Address)
+		s.ln, err = lc.Listen(context.Background(), spec.Addr.Network.String(), spec.Addr.Addr.String())
 	}
 	if err != nil {
-		return nil, fmt.Errorf("runtime: stats socket %s: %w", spec.Address, err)
+		return nil, fmt.Errorf("runtime: stats socket %s: %w", spec.Addr.Name, err)
 	}
 	s.wg.Add(1)
 	go s.accept()
@@ -130,7 +137,8 @@ func reusePort(_, _ string, c syscall.RawConn) error {
 // listenUnix creates the unix socket of spec and returns the identity of its
 // file.
 func listenUnix(spec SocketSpec) (net.Listener, uint64, error) {
-	tmp := spec.Address + "." + strconv.Itoa(os.Getpid()) + ".tmp"
+	path := spec.Addr.Path
+	tmp := path + "." + strconv.Itoa(os.Getpid()) + ".tmp"
 	_ = os.Remove(tmp)
 	ln, err := net.Listen("unix", tmp)
 	if err != nil {
@@ -152,10 +160,10 @@ func listenUnix(spec SocketSpec) (net.Listener, uint64, error) {
 			return fail(err)
 		}
 	}
-	if err := os.Rename(tmp, spec.Address); err != nil {
+	if err := os.Rename(tmp, path); err != nil {
 		return fail(err)
 	}
-	ino, err := fileID(spec.Address)
+	ino, err := fileID(path)
 	if err != nil {
 		return fail(err)
 	}
@@ -165,8 +173,8 @@ func listenUnix(spec SocketSpec) (net.Listener, uint64, error) {
 // Addr returns the address the socket listens on (the chosen port when the
 // spec asked for port 0).
 func (s *Server) Addr() net.Addr {
-	if s.spec.Network == "unix" {
-		return &net.UnixAddr{Name: s.spec.Address, Net: "unix"}
+	if s.spec.Addr.Network == config.NetUnix {
+		return &net.UnixAddr{Name: s.spec.Addr.Path, Net: "unix"}
 	}
 	return s.ln.Addr()
 }
@@ -192,9 +200,9 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	err := s.ln.Close()
 	s.wg.Wait()
-	if s.spec.Network == "unix" {
-		if ino, statErr := fileID(s.spec.Address); statErr == nil && ino == s.inode {
-			os.Remove(s.spec.Address)
+	if s.spec.Addr.Network == config.NetUnix {
+		if ino, statErr := fileID(s.spec.Addr.Path); statErr == nil && ino == s.inode {
+			os.Remove(s.spec.Addr.Path)
 		}
 	}
 	return err

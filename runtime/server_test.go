@@ -90,21 +90,27 @@ func TestListenErrors(t *testing.T) {
 	}
 }
 
-func TestParseSocketAddr(t *testing.T) {
+func TestParseTarget(t *testing.T) {
 	for in, want := range map[string][2]string{
 		"ipv4@127.0.0.1:9999": {"tcp4", "127.0.0.1:9999"},
 		"ipv6@[::1]:9999":     {"tcp6", "[::1]:9999"},
 		"ipv6@::1:9999":       {"tcp6", "[::1]:9999"},
+		"[::1]:9999":          {"tcp6", "[::1]:9999"},
 		"tcp@localhost:1":     {"tcp", "localhost:1"},
-		"127.0.0.1:9999":      {"tcp", "127.0.0.1:9999"},
+		"ipv6@localhost:1":    {"tcp6", "localhost:1"},
+		"127.0.0.1:9999":      {"tcp4", "127.0.0.1:9999"},
 		"unix@/run/t.sock":    {"unix", "/run/t.sock"},
 		"/run/t.sock":         {"unix", "/run/t.sock"},
-		"./t.sock":            {"unix", "./t.sock"},
-		"ipv4@*:9999":         {"tcp4", ":9999"},
+		"unix@./t.sock":       {"unix", "./t.sock"},
 	} {
-		n, a, err := ParseSocketAddr(in)
-		if err != nil || n != want[0] || a != want[1] {
-			t.Errorf("%q: %q %q %v, want %q", in, n, a, err, want)
+		tg, err := ParseTarget(in)
+		if err != nil || tg.Name != in || tg.Network != want[0] || tg.Address != want[1] {
+			t.Errorf("%q: %+v %v, want %q", in, tg, err, want)
+		}
+	}
+	for _, in := range []string{"", "127.0.0.1", "localhost:+1", "*:9999", "abns@x", "unix@"} {
+		if tg, err := ParseTarget(in); !errors.Is(err, ErrAddr) {
+			t.Errorf("%q: %+v %v, want ErrAddr", in, tg, err)
 		}
 	}
 }
@@ -117,6 +123,15 @@ func TestIPv6Socket(t *testing.T) {
 	}
 	defer srv.Close()
 	if got := exchange(t, "tcp6", srv.Addr().String(), "show cli level\n"); got != "operator\n\n" {
+		t.Errorf("got %q", got)
+	}
+}
+
+// TestMappedSocket: a stats socket on an IPv4-mapped IPv6 address takes
+// IPv4 connections to that address, as HAProxy's does.
+func TestMappedSocket(t *testing.T) {
+	srv := serveAt(t, "[::ffff:127.0.0.1]:0", newFake(), nil)
+	if got := exchange(t, "tcp4", srv.Addr().String(), "show cli level\n"); got != "operator\n\n" {
 		t.Errorf("got %q", got)
 	}
 }
@@ -148,12 +163,7 @@ func TestCloseFinishesInFlight(t *testing.T) {
 	f := newFake()
 	f.block = make(chan struct{})
 	f.entered = make(chan struct{}, 1)
-	spec, _ := NewSocketSpec("127.0.0.1:0")
-	spec.Level = LevelAdmin
-	srv, err := Listen(spec, f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := startServer(t, LevelAdmin, f)
 	addr := srv.Addr().String()
 
 	idle := dial(t, "tcp", addr)
@@ -204,13 +214,7 @@ func TestCloseFinishesInFlight(t *testing.T) {
 // TestMaxConn checks that sessions beyond MaxConn wait in the backlog until
 // one ends.
 func TestMaxConn(t *testing.T) {
-	spec, _ := NewSocketSpec("127.0.0.1:0")
-	spec.MaxConn = 1
-	srv, err := Listen(spec, newFake())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := serveAt(t, "127.0.0.1:0", newFake(), func(spec *SocketSpec) { spec.MaxConn = 1 })
 	addr := srv.Addr().String()
 	first := dial(t, "tcp", addr)
 	io.WriteString(first, "prompt\n")

@@ -180,13 +180,7 @@ func TestBatchClosesWhenDrained(t *testing.T) {
 }
 
 func TestIdleTimeout(t *testing.T) {
-	spec, _ := NewSocketSpec("127.0.0.1:0")
-	spec.Timeout = 50 * time.Millisecond
-	srv, err := Listen(spec, newFake())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := serveAt(t, "127.0.0.1:0", newFake(), func(spec *SocketSpec) { spec.Timeout = 50 * time.Millisecond })
 	c := dial(t, "tcp", srv.Addr().String())
 	io.WriteString(c, "prompt\n")
 	got, err := io.ReadAll(c) // ends when the server closes; the dial deadline bounds it
@@ -217,13 +211,6 @@ func TestLevels(t *testing.T) {
 		if got := tcpExchange(t, servers[c.level], c.in); got != c.out {
 			t.Errorf("%v %q: got %q, want %q", c.level, c.in, got, c.out)
 		}
-	}
-	adminOnly := []string{
-		"enable dynamic-cookie backend bk", "disable dynamic-cookie backend bk",
-		"set dynamic-cookie-key backend bk k", "set server bk/s1 state drain",
-		"set weight bk/s1 2", "enable server bk/s1", "disable server bk/s1",
-		"enable health ls/x", "disable health ls/x", "add server bk/n 127.0.0.1:1",
-		"del server bk/s1",
 	}
 	for _, l := range []Level{LevelUser, LevelOperator} {
 		for _, cmd := range adminOnly {

@@ -37,13 +37,7 @@ func BenchmarkAppendStatRow(b *testing.B) {
 // BenchmarkExchange measures one socat-style exchange: connect, send a
 // command, half-close, read the reply to the end.
 func BenchmarkExchange(b *testing.B) {
-	spec, _ := NewSocketSpec("127.0.0.1:0")
-	srv, err := Listen(spec, newFake())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	addr := srv.Addr().String()
+	addr := serveAt(b, "127.0.0.1:0", newFake(), nil).Addr().String()
 	b.ReportAllocs()
 	for b.Loop() {
 		c, err := net.Dial("tcp", addr)

@@ -3,7 +3,6 @@ package runtime
 import (
 	"errors"
 	"net"
-	"strconv"
 	"time"
 
 	"tether/engine"
@@ -27,7 +26,7 @@ func ListenAll(cfg *config.Config, e *engine.Engine) (*Sockets, error) {
 	ss := &Sockets{}
 	for i := range cfg.Global.StatsSockets {
 		spec := SpecFromConfig(&cfg.Global.StatsSockets[i], cfg.Global.StatsTimeout)
-		if spec.ExposeFDListeners && spec.Network == "unix" {
+		if spec.ExposeFDListeners && spec.Addr.Network == config.NetUnix {
 			spec.Handover = func(uc *net.UnixConn) error { return engine.SendListeners(uc, e.Listeners()) }
 		}
 		srv, err := Listen(spec, ctl)
@@ -43,7 +42,8 @@ func ListenAll(cfg *config.Config, e *engine.Engine) (*Sockets, error) {
 // SpecFromConfig returns the description of a `stats socket` line, with
 // HAProxy's defaults where the line sets nothing.
 func SpecFromConfig(s *config.StatsSocket, timeout time.Duration) SocketSpec {
-	spec := SocketSpec{
+	return SocketSpec{
+		Addr:              s.ListenAddr,
 		Level:             levels[s.Level],
 		Mode:              s.Mode,
 		UID:               s.UID,
@@ -52,13 +52,6 @@ func SpecFromConfig(s *config.StatsSocket, timeout time.Duration) SocketSpec {
 		Timeout:           timeout,
 		MaxConn:           DefaultMaxConn,
 	}
-	if s.Network == config.NetUnix {
-		spec.Network, spec.Address = "unix", s.Path
-	} else {
-		spec.Network = s.Network.String()
-		spec.Address = net.JoinHostPort(s.Addr.Addr().String(), strconv.Itoa(int(s.Addr.Port())))
-	}
-	return spec
 }
 
 // levels maps the configuration's levels to the runtime's.

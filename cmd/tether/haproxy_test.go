@@ -12,7 +12,6 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -185,20 +184,14 @@ func exchange(t *testing.T, addr, raw string) observed {
 	return o
 }
 
-// runProxy starts bin with cfg and waits until port accepts.
+// runProxy starts args (a proxy and its flags) with the configuration cfg
+// and waits until port accepts.
 func runProxy(t *testing.T, dir, name string, args []string, cfg string, port int) {
 	path := filepath.Join(dir, name+".cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(args[0], append(args[1:], "-f", path)...)
-	// The child dies with this process, even if it is killed or times out.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	startProcess(t, args[0], append(args[1:], "-f", path)...)
 	waitUp(t, fmt.Sprintf("127.0.0.1:%d", port))
 }
 

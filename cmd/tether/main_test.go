@@ -36,8 +36,9 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// startTether runs the binary and stops it when the test ends.
-func startTether(t *testing.T, bin string, args ...string) *exec.Cmd {
+// startProcess runs bin (tether or haproxy) and stops it when the test
+// ends: SIGINT, then SIGKILL after 5 s.
+func startProcess(t *testing.T, bin string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	// The child dies with this process, even if it is killed or times out.
@@ -106,7 +107,7 @@ backend be
 	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	first := startTether(t, bin, "-f", cfg, "-p", pidFile)
+	first := startProcess(t, bin, "-f", cfg, "-p", pidFile)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	waitUp(t, addr)
 
@@ -144,7 +145,7 @@ backend be
 	prev := first
 	for range 2 {
 		time.Sleep(300 * time.Millisecond)
-		next := startTether(t, bin, "-f", cfg, "-p", pidFile, "-sf", fmt.Sprint(prev.Process.Pid))
+		next := startProcess(t, bin, "-f", cfg, "-p", pidFile, "-sf", fmt.Sprint(prev.Process.Pid))
 		done := make(chan error, 1)
 		go func() { _, err := prev.Process.Wait(); done <- err }()
 		select {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"net/netip"
 	"strings"
 )
@@ -73,37 +74,66 @@ func parsePort(s string) (int, bool) {
 	return n, n > 0 && n <= 65535
 }
 
-// listenAddr is a parsed listening address (bind, stats socket).
-type listenAddr struct {
-	network Network
-	addr    netip.AddrPort
-	path    string
+// ErrAddr is wrapped by the errors of ParseListenAddr and ParseServerAddr,
+// whose text says what is wrong with the address.
+var ErrAddr = errors.New("config: bad address")
+
+// addrError is an address refused by ParseListenAddr or ParseServerAddr,
+// with the parser's alert message.
+type addrError struct{ addr, msg string }
+
+func (e *addrError) Error() string { return ErrAddr.Error() + " '" + e.addr + "': " + e.msg }
+
+func (e *addrError) Unwrap() error { return ErrAddr }
+
+// ParseListenAddr reads a listening address as a `bind` or `stats socket`
+// line does (see parseListenAddr), for programs that build listeners
+// without a configuration file. Unlike a configuration line it also takes
+// port 0, which lets the system choose a free port.
+func ParseListenAddr(s string) (ListenAddr, error) {
+	la, msg := parseListenAddr(s, true)
+	if msg != "" {
+		return ListenAddr{}, &addrError{s, msg}
+	}
+	return la, nil
+}
+
+// ParseServerAddr reads an address to connect to as a `server` line does
+// (see parseServerAddr).
+func ParseServerAddr(s string) (ServerAddr, error) {
+	sa, msg := parseServerAddr(s)
+	if msg != "" {
+		return ServerAddr{}, &addrError{s, msg}
+	}
+	return sa, nil
 }
 
 // parseListenAddr reads a listening address: "[ipv4@|ipv6@]host:port" with
-// host an IP literal, "*" or empty, or "unix@path" or "/path". It returns
+// host an IP literal, "*" or empty (":::80" is IPv6's unspecified address),
+// or "unix@path" or "/path". An IPv4-mapped IPv6 address reads as its IPv4
+// address. Port 0 is refused, as HAProxy does, unless anyPort. It returns
 // the alert message on failure.
-func parseListenAddr(s string) (listenAddr, string) {
+func parseListenAddr(s string, anyPort bool) (ListenAddr, string) {
 	pfx, rest, bad, ok := splitPrefix(s)
 	if !ok {
-		return listenAddr{}, "address family '" + bad + "' is not supported yet by tether"
+		return ListenAddr{}, "address family '" + bad + "' is not supported yet by tether"
 	}
 	if pfx == prefixUnix || (pfx == prefixNone && strings.HasPrefix(rest, "/")) {
 		if rest == "" {
-			return listenAddr{}, "missing path in '" + s + "'"
+			return ListenAddr{}, "missing path in '" + s + "'"
 		}
-		return listenAddr{network: NetUnix, path: rest}, ""
+		return ListenAddr{Name: s, Network: NetUnix, Path: rest}, ""
 	}
 	host, port, hasPort := splitHostPort(rest)
 	if !hasPort || port == "" {
-		return listenAddr{}, "missing port specification in '" + s + "'"
+		return ListenAddr{}, "missing port specification in '" + s + "'"
 	}
 	if strings.Contains(port, "-") {
-		return listenAddr{}, "port ranges are not supported yet by tether in '" + s + "'"
+		return ListenAddr{}, "port ranges are not supported yet by tether in '" + s + "'"
 	}
 	n, ok := parsePort(port)
-	if !ok {
-		return listenAddr{}, "invalid port '" + port + "'"
+	if !ok && !(anyPort && port == "0") {
+		return ListenAddr{}, "invalid port '" + port + "'"
 	}
 	var ip netip.Addr
 	switch {
@@ -115,21 +145,23 @@ func parseListenAddr(s string) (listenAddr, string) {
 	default:
 		a, err := netip.ParseAddr(host)
 		if err != nil || a.Zone() != "" {
-			return listenAddr{}, "invalid address: '" + host + "' in '" + s + "'"
+			return ListenAddr{}, "invalid address: '" + host + "' in '" + s + "'"
 		}
-		ip = a.Unmap()
-		if a.Is4In6() {
-			ip = a
-		}
+		ip = a
 	}
 	network := NetTCP4
 	if ip.Is6() {
 		network = NetTCP6
 	}
 	if (pfx == prefixIPv4 && network != NetTCP4) || (pfx == prefixIPv6 && network != NetTCP6) {
-		return listenAddr{}, "invalid address: '" + host + "' in '" + s + "'"
+		return ListenAddr{}, "invalid address: '" + host + "' in '" + s + "'"
 	}
-	return listenAddr{network: network, addr: netip.AddrPortFrom(ip, uint16(n))}, ""
+	if ip.Is4In6() {
+		// HAProxy's IPv6 socket on a mapped address takes the IPv4
+		// address's connections: an IPv4 socket does the same.
+		ip, network = ip.Unmap(), NetTCP4
+	}
+	return ListenAddr{Name: s, Network: network, Addr: netip.AddrPortFrom(ip, uint16(n))}, ""
 }
 
 // parseServerAddr reads a server address: "[ipv4@|ipv6@]host[:port]" with

@@ -47,3 +47,37 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseListenAddr feeds arbitrary addresses to ParseListenAddr: it must
+// not panic, it refuses with ErrAddr, and what it accepts is consistent: a
+// TCP address of the family its network names (never IPv4-mapped), or a
+// unix path.
+func FuzzParseListenAddr(f *testing.F) {
+	for _, s := range []string{"*:80", ":::443", "ipv6@::1:0", "[::ffff:10.0.0.1]:80", "unix@/t.sock", "/t", "abns@x", "1.2.3.4:80-81", "[fe80::1%lo]:1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ParseListenAddr(s)
+		if err != nil {
+			if !errors.Is(err, ErrAddr) {
+				t.Fatalf("%q: error %v is not ErrAddr", s, err)
+			}
+			return
+		}
+		ip := a.Addr.Addr()
+		ok := a.Name == s
+		switch a.Network {
+		case NetUnix:
+			ok = ok && a.Path != "" && !a.Addr.IsValid()
+		case NetTCP4:
+			ok = ok && a.Path == "" && ip.Is4()
+		case NetTCP6:
+			ok = ok && a.Path == "" && ip.Is6() && !ip.Is4In6() && ip.Zone() == ""
+		default:
+			ok = false
+		}
+		if !ok {
+			t.Fatalf("%q parsed as %+v", s, a)
+		}
+	})
+}

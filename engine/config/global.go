@@ -136,12 +136,12 @@ func (p *parser) parseStatsSocket(a []string) {
 		p.alert("'stats socket' in global section expects an address or a path to a UNIX socket")
 		return
 	}
-	la, msg := parseListenAddr(a[0])
+	la, msg := parseListenAddr(a[0], false)
 	if msg != "" {
 		p.alert(msg)
 		return
 	}
-	s := StatsSocket{Name: a[0], Network: la.network, Addr: la.addr, Path: la.path, Level: LevelOperator, UID: -1, GID: -1, File: p.file, Line: p.line}
+	s := StatsSocket{ListenAddr: la, Level: LevelOperator, UID: -1, GID: -1, File: p.file, Line: p.line}
 	for i := 1; i < len(a); i++ {
 		opt := a[i]
 		val := ""

@@ -27,18 +27,12 @@ func TestGlobal(t *testing.T) {
     daemon
 `+header+"backend be\n")
 	g := cfg.Global
-	if g.StatsSockets[0].Name != "ipv4@127.0.0.1:9999" || g.StatsSockets[3].Name != "/tmp/t.sock" {
-		t.Errorf("names %q %q", g.StatsSockets[0].Name, g.StatsSockets[3].Name)
-	}
-	for i := range g.StatsSockets {
-		g.StatsSockets[i].Name = ""
-	}
 	want := []StatsSocket{
-		{Network: NetTCP4, Addr: netip.MustParseAddrPort("127.0.0.1:9999"), Level: LevelAdmin, UID: -1, GID: -1, File: "t.cfg", Line: 2},
-		{Network: NetTCP6, Addr: netip.MustParseAddrPort("[::1]:9998"), Level: LevelUser, UID: -1, GID: -1, File: "t.cfg", Line: 3},
-		{Network: NetTCP4, Addr: netip.MustParseAddrPort("127.0.0.1:9997"), Level: LevelOperator, UID: -1, GID: -1, File: "t.cfg", Line: 4},
-		{Network: NetUnix, Path: "/tmp/t.sock", Mode: 0o660, Level: LevelOperator, User: "0", Group: "0", UID: 0, GID: 0, ExposeFD: true, File: "t.cfg", Line: 5},
-		{Network: NetUnix, Path: "/tmp/u.sock", Mode: 0o755 | modeBits(0o4000), Level: LevelOperator, UID: -1, GID: -1, File: "t.cfg", Line: 6},
+		{ListenAddr: ListenAddr{Name: "ipv4@127.0.0.1:9999", Network: NetTCP4, Addr: netip.MustParseAddrPort("127.0.0.1:9999")}, Level: LevelAdmin, UID: -1, GID: -1, File: "t.cfg", Line: 2},
+		{ListenAddr: ListenAddr{Name: "ipv6@::1:9998", Network: NetTCP6, Addr: netip.MustParseAddrPort("[::1]:9998")}, Level: LevelUser, UID: -1, GID: -1, File: "t.cfg", Line: 3},
+		{ListenAddr: ListenAddr{Name: "127.0.0.1:9997", Network: NetTCP4, Addr: netip.MustParseAddrPort("127.0.0.1:9997")}, Level: LevelOperator, UID: -1, GID: -1, File: "t.cfg", Line: 4},
+		{ListenAddr: ListenAddr{Name: "/tmp/t.sock", Network: NetUnix, Path: "/tmp/t.sock"}, Mode: 0o660, Level: LevelOperator, User: "0", Group: "0", UID: 0, GID: 0, ExposeFD: true, File: "t.cfg", Line: 5},
+		{ListenAddr: ListenAddr{Name: "unix@/tmp/u.sock", Network: NetUnix, Path: "/tmp/u.sock"}, Mode: 0o755 | modeBits(0o4000), Level: LevelOperator, UID: -1, GID: -1, File: "t.cfg", Line: 6},
 	}
 	if !reflect.DeepEqual(g.StatsSockets, want) {
 		t.Errorf("stats sockets\n got %+v\nwant %+v", g.StatsSockets, want)

@@ -87,19 +87,16 @@ func (n Network) String() string {
 
 // StatsSocket is one `stats socket` line: a runtime API listener.
 type StatsSocket struct {
-	Name     string // the address as written, e.g. "ipv4@127.0.0.1:9999"
-	Network  Network
-	Addr     netip.AddrPort // for TCP
-	Path     string         // for unix sockets
-	Level    Level          // default LevelOperator
-	Mode     fs.FileMode    // unix socket permissions; 0: unset
-	User     string         // owner of the unix socket; "" unset
-	Group    string         // group of the unix socket; "" unset
-	UID      int            // resolved User, -1 when unset
-	GID      int            // resolved Group, -1 when unset
-	ExposeFD bool           // `expose-fd listeners`: may hand listening sockets to a new process
-	File     string
-	Line     int
+	ListenAddr             // e.g. "ipv4@127.0.0.1:9999"
+	Level      Level       // default LevelOperator
+	Mode       fs.FileMode // unix socket permissions; 0: unset
+	User       string      // owner of the unix socket; "" unset
+	Group      string      // group of the unix socket; "" unset
+	UID        int         // resolved User, -1 when unset
+	GID        int         // resolved Group, -1 when unset
+	ExposeFD   bool        // `expose-fd listeners`: may hand listening sockets to a new process
+	File       string
+	Line       int
 }
 
 // LogTarget is one `log` line. Global is set for `log global` in a proxy,
@@ -182,14 +179,22 @@ func (p *Proxy) Server(name string) *Server {
 	return nil
 }
 
-// Bind is one listening address of a `bind` line.
+// ListenAddr is a listening address (of a `bind` or `stats socket` line),
+// read once by the parser (or ParseListenAddr); the engine and the runtime
+// API listen on Network and Addr (or Path) as they are: NetTCP6 sockets
+// take IPv6 connections only.
+type ListenAddr struct {
+	Name    string         // the address as written, e.g. "*:80"; a reload matches inherited sockets by it
+	Network Network        // NetTCP4, NetTCP6 or NetUnix
+	Addr    netip.AddrPort // TCP: the unspecified address for "*" or an empty host; never IPv4-mapped
+	Path    string         // unix: the socket file
+}
+
+// Bind is one listening address of a `bind` line ("a,b" makes two).
 type Bind struct {
-	Name    string // the address as written, e.g. "*:80"; a reload matches inherited sockets by it
-	Network Network
-	Addr    netip.AddrPort // the unspecified address for "*" or an empty host
-	Path    string         // for unix sockets
-	File    string
-	Line    int
+	ListenAddr
+	File string
+	Line int
 }
 
 // Timeouts of a proxy. Zero means unset (no timeout), as in HAProxy.

@@ -280,12 +280,12 @@ func (p *parser) parseBind(px *Proxy, a []string) {
 		return
 	}
 	for _, one := range strings.Split(a[0], ",") {
-		la, msg := parseListenAddr(one)
+		la, msg := parseListenAddr(one, false)
 		if msg != "" {
 			p.alert(msg)
 			return
 		}
-		px.Binds = append(px.Binds, Bind{Name: one, Network: la.network, Addr: la.addr, Path: la.path, File: p.file, Line: p.line})
+		px.Binds = append(px.Binds, Bind{ListenAddr: la, File: p.file, Line: p.line})
 	}
 	if len(a) > 1 {
 		p.notSupported("'" + a[1] + "' on 'bind'")

@@ -9,22 +9,22 @@ import (
 
 func TestBind(t *testing.T) {
 	cfg := mustParse(t, header+"backend be\nfrontend f2\n    bind :18081\n    bind *:18082\n    bind 127.0.0.1:18083,[::1]:18084\n    bind ipv6@:18085\n    bind :::18086\n    bind /tmp/t.sock\n")
-	want := []Bind{
-		{Network: NetTCP4, Addr: netip.MustParseAddrPort("0.0.0.0:18081")},
-		{Network: NetTCP4, Addr: netip.MustParseAddrPort("0.0.0.0:18082")},
-		{Network: NetTCP4, Addr: netip.MustParseAddrPort("127.0.0.1:18083")},
-		{Network: NetTCP6, Addr: netip.MustParseAddrPort("[::1]:18084")},
-		{Network: NetTCP6, Addr: netip.MustParseAddrPort("[::]:18085")},
-		{Network: NetTCP6, Addr: netip.MustParseAddrPort("[::]:18086")},
-		{Network: NetUnix, Path: "/tmp/t.sock"},
+	want := []ListenAddr{
+		{Name: ":18081", Network: NetTCP4, Addr: netip.MustParseAddrPort("0.0.0.0:18081")},
+		{Name: "*:18082", Network: NetTCP4, Addr: netip.MustParseAddrPort("0.0.0.0:18082")},
+		{Name: "127.0.0.1:18083", Network: NetTCP4, Addr: netip.MustParseAddrPort("127.0.0.1:18083")},
+		{Name: "[::1]:18084", Network: NetTCP6, Addr: netip.MustParseAddrPort("[::1]:18084")},
+		{Name: "ipv6@:18085", Network: NetTCP6, Addr: netip.MustParseAddrPort("[::]:18085")},
+		{Name: ":::18086", Network: NetTCP6, Addr: netip.MustParseAddrPort("[::]:18086")},
+		{Name: "/tmp/t.sock", Network: NetUnix, Path: "/tmp/t.sock"},
 	}
-	got := cfg.Proxies[2].Binds
-	names := []string{":18081", "*:18082", "127.0.0.1:18083", "[::1]:18084", "ipv6@:18085", ":::18086", "/tmp/t.sock"}
-	for i := range got {
-		if got[i].Name != names[i] {
-			t.Errorf("bind %d name %q, want %q", i, got[i].Name, names[i])
+	lines := []int{13, 14, 15, 15, 16, 17, 18} // "a,b" makes two binds of one line
+	var got []ListenAddr
+	for i, b := range cfg.Proxies[2].Binds {
+		got = append(got, b.ListenAddr)
+		if b.File != "t.cfg" || i < len(lines) && b.Line != lines[i] {
+			t.Errorf("bind %s at %s:%d", b.Name, b.File, b.Line)
 		}
-		got[i].Name, got[i].File, got[i].Line = "", "", 0
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("binds\n got %+v\nwant %+v", got, want)
