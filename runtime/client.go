@@ -37,10 +37,17 @@ type Target struct {
 // ParseTarget reads the address of a socket to talk to, written as the
 // address of a `server` line (config.ParseServerAddr): "ipv4@127.0.0.1:9999",
 // "ipv6@::1:9999", "localhost:9999", "unix@/run/tether.sock",
-// "/run/tether.sock". A TCP address needs its port; a name is dialled over
+// "/run/tether.sock", and a relative path, "./tether.sock". A TCP address
+// needs its port; a name is dialled over
 // either family (over IPv6 only with ipv6@).
 func ParseTarget(addr string) (Target, error) {
-	sa, err := config.ParseServerAddr(addr)
+	spec := addr
+	if strings.HasPrefix(addr, "./") || strings.HasPrefix(addr, "../") {
+		// A relative path names a unix socket: HAProxy's address syntax
+		// wants unix@ before it, a command line should not.
+		spec = "unix@" + addr
+	}
+	sa, err := config.ParseServerAddr(spec)
 	if err != nil {
 		return Target{}, err
 	}

@@ -102,6 +102,8 @@ func TestParseTarget(t *testing.T) {
 		"unix@/run/t.sock":    {"unix", "/run/t.sock"},
 		"/run/t.sock":         {"unix", "/run/t.sock"},
 		"unix@./t.sock":       {"unix", "./t.sock"},
+		"./t.sock":            {"unix", "./t.sock"},
+		"../run/t.sock":       {"unix", "../run/t.sock"},
 	} {
 		tg, err := ParseTarget(in)
 		if err != nil || tg.Name != in || tg.Network != want[0] || tg.Address != want[1] {
