@@ -38,8 +38,8 @@ type Target struct {
 // address of a `server` line (config.ParseServerAddr): "ipv4@127.0.0.1:9999",
 // "ipv6@::1:9999", "localhost:9999", "unix@/run/tether.sock",
 // "/run/tether.sock", and a relative path, "./tether.sock". A TCP address
-// needs its port; a name is dialled over
-// either family (over IPv6 only with ipv6@).
+// needs its port; a name is dialled over either family (over IPv6 only with
+// ipv6@).
 func ParseTarget(addr string) (Target, error) {
 	spec := addr
 	if strings.HasPrefix(addr, "./") || strings.HasPrefix(addr, "../") {
