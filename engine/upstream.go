@@ -122,12 +122,10 @@ func (u *Upstream) dial(d dialer, addr *net.TCPAddr, timeout time.Duration) erro
 
 // dialConnect starts a non-blocking connect(2) on the loop; a goroutine
 // then waits until the socket is writable (gnet cannot watch a socket it
-// does not own), makes it a net.Conn and enrolls it on the loop. On
-// loopback the connect completes inside the system call and the goroutine
-// never parks. The timeout is a deadline on that wait, so it frees the
-// socket and the goroutine. Without a timeout the goroutine also waits for
-// gnet's result and re-checks on the loop, since gnet reports success even
-// when it could not add the socket to epoll (then OnOpen never runs).
+// does not own), makes it a net.Conn and enrolls it on the loop (see
+// enroll). On loopback the connect completes inside the system call and the
+// goroutine never parks. The timeout is a deadline on that wait, so it
+// frees the socket and the goroutine.
 func dialConnect(a *dialAttempt, addr *net.TCPAddr, timeout time.Duration) error {
 	l := a.u.loop
 	family := unix.AF_INET
@@ -154,26 +152,35 @@ func dialConnect(a *dialAttempt, addr *net.TCPAddr, timeout time.Duration) error
 	go func() {
 		nc, err := connected(fd, timeout)
 		if err != nil {
-			_ = l.Execute(func() { a.failed(err) })
+			a.report(err)
 			return
 		}
-		ch, err := l.el.Enroll(gnet.NewContext(context.Background(), a), nc)
-		if err != nil {
-			_ = nc.Close()
-			_ = l.Execute(func() { a.failed(err) })
-			return
-		}
-		if timeout > 0 {
-			// The connect timeout on the wheel settles an attempt that
-			// never opens: no need to wait for gnet's result and wake
-			// the loop once more.
-			return
-		}
-		res := <-ch
-		_ = l.Execute(func() { a.failed(res.Err) })
+		a.enroll(nc, timeout)
 	}()
 	return nil
 }
+
+// enroll runs on the goroutine of a dial once its connection nc is open: it
+// enrolls nc on a's loop (OnOpen then calls opened) and reports a failure
+// there. With a timeout it does not wait for gnet's result: the connect
+// timeout on the wheel settles an attempt that never opens. Without one it
+// waits and reports on the loop, since gnet reports success even when it
+// could not add the socket to epoll (then OnOpen never runs).
+func (a *dialAttempt) enroll(nc net.Conn, timeout time.Duration) {
+	ch, err := a.u.loop.el.Enroll(gnet.NewContext(context.Background(), a), nc)
+	if err != nil {
+		_ = nc.Close()
+		a.report(err)
+		return
+	}
+	if timeout > 0 {
+		return
+	}
+	a.report((<-ch).Err)
+}
+
+// report hands the outcome of a dial's goroutine to failed, on a's loop.
+func (a *dialAttempt) report(err error) { _ = a.u.loop.Execute(func() { a.failed(err) }) }
 
 // connected waits until the connect of fd has completed, within timeout,
 // and returns the connection as a net.Conn (fd itself is closed).

@@ -71,32 +71,16 @@ func BenchmarkDialRegister(b *testing.B) { benchDial(b, dialRegister) }
 
 // dialEnroll connects from a goroutine with net.Dialer (so the timeout
 // cancels the connect and frees the socket), then enrolls the connection on
-// the loop. Without a timeout the goroutine waits for gnet's result and
-// re-checks on the loop, since gnet reports success even when it could not
-// add the socket to epoll (then OnOpen never runs).
+// the loop as Upstream.Dial does.
 func dialEnroll(a *dialAttempt, addr *net.TCPAddr, timeout time.Duration) error {
-	l := a.u.loop
 	go func() {
 		d := net.Dialer{Timeout: timeout, KeepAlive: -1} // as HAProxy without option srvtcpka
 		nc, err := d.Dial("tcp", addr.String())
 		if err != nil {
-			_ = l.Execute(func() { a.failed(err) })
+			a.report(err)
 			return
 		}
-		ch, err := l.el.Enroll(gnet.NewContext(context.Background(), a), nc)
-		if err != nil {
-			_ = nc.Close()
-			_ = l.Execute(func() { a.failed(err) })
-			return
-		}
-		if timeout > 0 {
-			// The connect timeout on the wheel settles an attempt that
-			// never opens: no need to wait for gnet's result and wake
-			// the loop once more.
-			return
-		}
-		res := <-ch
-		_ = l.Execute(func() { a.failed(res.Err) })
+		a.enroll(nc, timeout)
 	}()
 	return nil
 }
@@ -104,15 +88,11 @@ func dialEnroll(a *dialAttempt, addr *net.TCPAddr, timeout time.Duration) error 
 // dialRegister lets gnet dial (EventLoop.Register): a blocking net.Dial on
 // one of its workers, with no timeout of its own.
 func dialRegister(a *dialAttempt, addr *net.TCPAddr, _ time.Duration) error {
-	l := a.u.loop
-	ch, err := l.el.Register(gnet.NewContext(context.Background(), a), addr)
+	ch, err := a.u.loop.el.Register(gnet.NewContext(context.Background(), a), addr)
 	if err != nil {
 		return err
 	}
-	go func() {
-		res := <-ch
-		_ = l.Execute(func() { a.failed(res.Err) })
-	}()
+	go func() { a.report((<-ch).Err) }()
 	return nil
 }
 
