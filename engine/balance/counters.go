@@ -18,12 +18,20 @@ import "sync/atomic"
 // in a server's queue.
 type Counters struct {
 	slots []slot
-	// requeues counts leastconn requeues; a server's stamp is the value it
-	// drew at its last one. Only leastconn backends stamp (ordered).
-	requeues atomic.Uint64
-	ordered  atomic.Bool
 	// last is the last Table built with these counters.
 	last atomic.Pointer[Table]
+	// requeues counts leastconn requeues; a server's stamp is the value it
+	// drew at its last one. Only leastconn backends stamp (ordered).
+	ordered  atomic.Bool
+	requeues ticket
+}
+
+// ticket is a counter that every loop adds to, alone on its cache line so
+// that the writes do not slow down reads of its neighbours.
+type ticket struct {
+	_ [64]byte
+	atomic.Uint64
+	_ [56]byte
 }
 
 // slot is one server's counters, padded to a cache line so that loops

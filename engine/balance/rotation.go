@@ -3,7 +3,6 @@ package balance
 import (
 	"encoding/binary"
 	"slices"
-	"sync/atomic"
 )
 
 // rotation is the order in which roundrobin or static-rr hands out a
@@ -22,7 +21,7 @@ type rotation struct {
 	// offset is the position in seq of ticket 0: a static-rr map is walked
 	// from where the previous Table's walk stopped.
 	offset uint64
-	next   atomic.Uint64 // tickets taken
+	next   ticket // tickets taken
 	// members lists the distinct servers of seq by index.
 	members []int32
 
@@ -158,9 +157,12 @@ func (r *rotation) stateAt(n uint64) *rrPicker {
 // repeat. The sequence keeps only what precedes its periodic part; nil when
 // no repetition comes within maxRotation picks.
 func planRR(p *rrPicker) *rotation {
+	if 2*p.nextWeight > maxRotation {
+		return nil // the windows alone are too long
+	}
 	origin := p.clone()
 	seen := make(map[string]int)
-	var seq []int32
+	seq := make([]int32, 0, 2*p.nextWeight) // fwrr repeats within two windows
 	var fp []byte
 	for len(seq) < maxRotation {
 		if p.betweenWindows() {
@@ -175,7 +177,7 @@ func planRR(p *rrPicker) *rotation {
 					prefix--
 				}
 				return &rotation{
-					seq:     slices.Clone(seq[:prefix+period]),
+					seq:     slices.Clip(seq[:prefix+period]),
 					prefix:  prefix,
 					members: slices.Clone(p.t.active),
 					origin:  origin,
