@@ -34,10 +34,15 @@ type rotation struct {
 }
 
 // maxRotation bounds the picks precomputed for a roundrobin rotation (4 MiB
-// of sequence). fwrr repeats after two windows of 16 times the sum of the
-// weights, so rotations cover every backend whose weights sum to 32768 or
-// less; above that each loop keeps its own fwrr picker, as before shared
-// rotations existed, and the loops' orders interleave.
+// of sequence). A window of fwrr is 16 picks per unit of weight. From a
+// fresh state the state at the end of the first window repeats at the end
+// of the second; after a change, the rest of the window in progress comes
+// first, and in every case the tests try the state repeats within two
+// windows of the new weights. So rotations cover backends whose usable
+// weights sum to at most 32768 (two windows), changes included except,
+// near that size, a change that leaves a long window in progress. Past the
+// bound each loop picks with its own fwrr picker, started afresh: each
+// loop's order is HAProxy's, but the loops' orders interleave.
 const maxRotation = 1 << 20
 
 // at returns the server of ticket n.
@@ -60,6 +65,14 @@ func (r *rotation) take() int {
 // past a server that is full or avoided, as long as another server could
 // take the request, settling for avoid when it is the only one; Full when
 // every server is full.
+//
+// That is HAProxy's static-rr walk exactly. HAProxy's fwrr instead takes a
+// full server out of its trees until the pick ends (so the server cannot
+// come up twice in one pick) and, when the pick starts a new window, puts
+// it back at the window's start: once a roundrobin server is full, the
+// order here can differ from HAProxy's, while every server still gets its
+// weight's share of the tickets. When every server is full HAProxy's fwrr
+// moves past all of them and this takes one ticket.
 func (r *rotation) pick(t *Table, avoid int) int {
 	if s := r.take(); s != avoid && !t.full(s) {
 		return s

@@ -153,6 +153,9 @@ func TestRotationRandomChanges(t *testing.T) {
 		if tab.rot == nil {
 			t.Fatalf("change %d: no rotation for weights summing to %d", k, sumWeights(tab))
 		}
+		if window := 16 * sumWeights(tab); len(tab.rot.seq) > 2*window || tab.rot.settle > 2*window {
+			t.Fatalf("change %d: rotation of %d picks settling after %d, window %d", k, len(tab.rot.seq), tab.rot.settle, window)
+		}
 		single, shared = newRRPicker(tab, single), tab.NewPicker(shared)
 	}
 }

@@ -3,9 +3,10 @@ package balance
 import "slices"
 
 // rrPicker is roundrobin: HAProxy's fast weighted round robin (lb_fwrr.c),
-// reproduced so that it hands out servers in the order HAProxy does. NewTable
-// runs one to precompute the rotation the loops share (rrShared); when that
-// is too long, each loop picks with its own. Each usable active server has a next
+// reproduced so that it hands out servers in the order HAProxy does.
+// NewTable runs one to precompute the rotation the loops share (rrShared);
+// when that is too long, each loop picks with its own. It is not safe for
+// concurrent use. Each usable active server has a next
 // position in a window as long as the sum of effective weights; the server
 // with the lowest position is served and moves forward by the window length
 // divided by its weight, carrying the remainder. Servers enter the window
