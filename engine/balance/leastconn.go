@@ -43,23 +43,23 @@ func (p *lcPicker) Pick(_ *Key, avoid int) int {
 	bestKey, bestStamp := 0, uint64(0)
 	for _, m := range t.active {
 		i := int(m)
-		s := &t.servers[i]
 		c := &t.counters.slots[i]
-		inflight := int(c.active.Load() + c.queued.Load())
-		if s.MaxConn != 0 && inflight >= s.MaxConn+s.MaxQueue {
-			continue
-		}
-		if i == avoid {
-			avoided = i
-			continue
-		}
 		key := 0
-		if inflight > 0 {
+		if inflight := int(c.active.Load() + c.queued.Load()); inflight > 0 {
+			if s := &t.servers[i]; s.MaxConn != 0 && inflight >= s.MaxConn+s.MaxQueue {
+				continue
+			}
 			key = (inflight + 1) * ewMax / int(t.eweight[i])
 		}
-		stamp := c.stamp.Load()
-		if best < 0 || key < bestKey || key == bestKey && stamp < bestStamp {
-			best, bestKey, bestStamp = i, key, stamp
+		switch {
+		case i == avoid:
+			avoided = i
+		case best < 0 || key < bestKey:
+			best, bestKey, bestStamp = i, key, c.stamp.Load()
+		case key == bestKey:
+			if stamp := c.stamp.Load(); stamp < bestStamp {
+				best, bestStamp = i, stamp
+			}
 		}
 	}
 	switch {
