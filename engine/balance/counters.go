@@ -20,8 +20,8 @@ type Counters struct {
 	slots []slot
 	// last is the last Table built with these counters.
 	last atomic.Pointer[Table]
-	// requeues counts leastconn requeues; a server's stamp is the value it
-	// drew at its last one. Only leastconn backends stamp (ordered).
+	// ordered is set for a leastconn backend: each requeue of a server
+	// then stamps it with the next value of requeues.
 	ordered  atomic.Bool
 	requeues ticket
 }

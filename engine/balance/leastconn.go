@@ -25,7 +25,7 @@ func (t *Table) requeueChanged(prev *Table) {
 	}
 	for _, i := range t.active {
 		if prev.eweight[i] != t.eweight[i] {
-			t.counters.slots[i].stamp.Store(t.counters.requeues.Add(1))
+			t.counters.requeue(int(i))
 		}
 	}
 }
