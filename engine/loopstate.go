@@ -15,13 +15,14 @@ const (
 )
 
 // loopState is the HTTP layer's state owned by one loop (Loop.Data): idle
-// server connections per server, balancing positions, recycled buffers and
-// the scratch space of the callback being run. It is used only on its loop.
+// server connections per server, the balancers it picks with, recycled
+// buffers and the scratch space of the callback being run. It is used only
+// on its loop.
 type loopState struct {
 	e       *Engine
 	l       *Loop
 	pools   []*Pool          // by server slot; nil until used
-	pickers []balance.Picker // by backend index
+	pickers []balance.Picker // by backend index; most are shared by every loop (see balance.Table.NewPicker)
 	lbs     []*balance.Table // the table each picker was made from
 	xs      []*exchange      // request working states not in use
 	free    []*serverConn

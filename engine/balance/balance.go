@@ -4,12 +4,20 @@
 //
 // The control plane builds a Table, an immutable description of one
 // backend's servers (weights, states, backup flags, maxconn), whenever they
-// change, and publishes it in the backend's snapshot. Each event loop keeps
-// one Picker per backend, made from the current Table with Table.NewPicker
-// and remade when the loop sees a new Table; the Picker holds the loop's
-// rotation state, so Pick needs no lock and allocates nothing. Live
-// connection counts are in Counters, shared by every loop and every Table of
-// the backend, so a new Table never resets them.
+// change, and publishes it in the backend's snapshot. Each event loop gets
+// a Picker per backend from the current Table with Table.NewPicker, again
+// when the loop sees a new Table. Pick needs no lock and allocates nothing.
+//
+// HAProxy with several threads keeps one balancing state per backend, so
+// its threads together hand out servers in one order; so do the loops
+// here. roundrobin and static-rr precompute that order when the Table is
+// built (see rotation) and the loops share a ticket counter into it;
+// leastconn orders servers of equal load by when their load last changed,
+// from stamps in Counters; first and the hash algorithms keep no state.
+// Counters, shared by every loop and every Table of the backend, also hold
+// the live connection counts, so a new Table never resets them, and the
+// last Table built, whose rotation the next one continues with the change
+// applied as HAProxy applies it to its running state.
 //
 // As in HAProxy, a weight of 0 or the Drain state keeps a server out of
 // balancing (persistence may still send it traffic, which is not this
@@ -107,10 +115,18 @@ type Table struct {
 	// cum holds, for random, the running sum of the effective weights of
 	// active, for drawing servers in proportion to their weights.
 	cum []uint64
+	// rot is the rotation shared by the loops for roundrobin (nil when
+	// too long to precompute) and for static-rr and the hash algorithms'
+	// round-robin fallback.
+	rot *rotation
+	// shared is the Picker every loop uses, for the algorithms whose
+	// state is shared; nil when each loop needs its own.
+	shared Picker
 }
 
-// Picker chooses servers for the requests of one event loop. It is not safe
-// for concurrent use: each loop has its own, made by Table.NewPicker.
+// Picker chooses servers for the requests of one event loop. A loop gets
+// one from Table.NewPicker; it may be shared with the other loops (and is
+// then safe for concurrent use) or the loop's own.
 type Picker interface {
 	// Pick returns the index of the server for a request with key k, or
 	// None or Full. avoid is the index of a server to avoid when another
@@ -133,7 +149,12 @@ const maxWeight = 256
 
 // NewTable builds the description of a backend balanced by b over servers,
 // reading live connection counts from c, which must have a slot for every
-// server. servers is copied.
+// server. servers is copied. The Table continues the rotation of the last
+// Table built with c, as it stands when NewTable runs; calls for one
+// Counters must not run concurrently (the control plane builds one
+// snapshot at a time). Picks still made on the old Table after that take
+// from the old rotation. For roundrobin NewTable precomputes the rotation,
+// which takes about 150 ms for 10,000 servers of weights 1 to 5.
 func NewTable(b config.Balance, servers []Server, c *Counters) (*Table, error) {
 	if c == nil || len(c.slots) < len(servers) {
 		return nil, ErrCounters
@@ -170,7 +191,36 @@ func NewTable(b config.Balance, servers []Server, c *Counters) (*Table, error) {
 			t.cum = append(t.cum, sum)
 		}
 	}
+	t.share(c.last.Load())
+	c.last.Store(t)
 	return t, nil
+}
+
+// share sets up the state t's loops share, continuing that of prev, the
+// last Table built with the same Counters, or nil.
+func (t *Table) share(prev *Table) {
+	var rot *rotation
+	if prev != nil && prev.bal.Algo == t.bal.Algo {
+		rot = prev.rot
+	} else {
+		prev = nil
+	}
+	switch t.bal.Algo {
+	case config.Random:
+	case config.RoundRobin:
+		if t.rot = newRRRotation(t, rot); t.rot != nil {
+			t.shared = &rrShared{t: t}
+		}
+	case config.LeastConn:
+		t.counters.ordered.Store(true)
+		t.requeueChanged(prev)
+		t.shared = &lcPicker{t: t}
+	case config.First:
+		t.shared = &firstPicker{t: t}
+	default:
+		t.rot = newMapRotation(t, rot)
+		t.shared = &mapPicker{t: t}
+	}
 }
 
 // usable reports whether balancing may choose s (HAProxy's
@@ -190,29 +240,21 @@ func (t *Table) mapBased() bool {
 }
 
 // NewPicker returns a Picker for one event loop. prev is the loop's Picker
-// for the previous Table of the same backend, or nil: when the server count
-// is unchanged, the new Picker carries on prev's rotation (for roundrobin,
-// weight and state changes are applied as HAProxy applies them to a running
-// rotation). NewPicker allocates; call it when the loop first sees t, not
-// per request.
+// for the previous Table of the same backend, or nil. Most algorithms
+// return the Table's one shared Picker. random returns the loop's own (its
+// own generator), and so does roundrobin when its rotation is too long to
+// precompute: that Picker carries on prev's rotation when the servers are
+// the same, applying weight and state changes as HAProxy does. NewPicker
+// may allocate; call it when the loop first sees t, not per request.
 func (t *Table) NewPicker(prev Picker) Picker {
-	switch t.bal.Algo {
-	case config.RoundRobin:
-		p, _ := prev.(*rrPicker)
-		return newRRPicker(t, p)
-	case config.LeastConn:
-		p, _ := prev.(*lcPicker)
-		return newLCPicker(t, p)
-	case config.First:
-		return &firstPicker{t: t}
-	case config.Random:
+	switch {
+	case t.shared != nil:
+		return t.shared
+	case t.bal.Algo == config.Random:
 		return newRandomPicker(t)
 	default:
-		p := &mapPicker{t: t}
-		if old, ok := prev.(*mapPicker); ok {
-			p.rr = old.rr
-		}
-		return p
+		p, _ := prev.(*rrPicker)
+		return newRRPicker(t, p)
 	}
 }
 

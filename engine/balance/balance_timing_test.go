@@ -38,6 +38,28 @@ func BenchmarkPick(b *testing.B) {
 	}
 }
 
+// BenchmarkPickParallel picks from every available CPU at once, as the
+// event loops do; roundrobin, static-rr and leastconn share their state
+// between the pickers.
+func BenchmarkPickParallel(b *testing.B) {
+	for _, bal := range every[:4] {
+		for _, n := range []int{3, 100} {
+			b.Run(name(bal)+"/"+strconv.Itoa(n), func(b *testing.B) {
+				tab, c := mustTable(b, bal, benchServers(n)...)
+				b.ReportAllocs()
+				b.RunParallel(func(pb *testing.PB) {
+					p := tab.NewPicker(nil)
+					for pb.Next() {
+						s := p.Pick(nil, -1)
+						c.Take(s)
+						c.Release(s)
+					}
+				})
+			})
+		}
+	}
+}
+
 // BenchmarkLeastConnLoaded measures leastconn's worst case: every server
 // busy, so a pick reads every server's counters.
 func BenchmarkLeastConnLoaded(b *testing.B) {

@@ -1,8 +1,12 @@
 package balance
 
+import "slices"
+
 // rrPicker is roundrobin: HAProxy's fast weighted round robin (lb_fwrr.c),
-// reproduced so that one loop hands out servers in the order a
-// single-threaded HAProxy does. Each usable active server has a next
+// reproduced so that it hands out servers in the order HAProxy does.
+// NewTable runs one to precompute the rotation the loops share (rrShared);
+// when that is too long, each loop picks with its own. It is not safe for
+// concurrent use. Each usable active server has a next
 // position in a window as long as the sum of effective weights; the server
 // with the lowest position is served and moves forward by the window length
 // divided by its weight, carrying the remainder. Servers enter the window
@@ -25,7 +29,25 @@ type rrPicker struct {
 	full []int32 // servers skipped by one Pick, reused
 }
 
-// rrServer is one server's roundrobin state in a loop.
+// rrShared is roundrobin over the Table's rotation, one Picker for every
+// loop.
+type rrShared struct {
+	t *Table
+}
+
+// Pick implements Picker.
+func (p *rrShared) Pick(_ *Key, avoid int) int {
+	t := p.t
+	if len(t.active) == 0 {
+		if t.fbck >= 0 {
+			return t.fbck
+		}
+		return None
+	}
+	return t.rot.pick(t, avoid)
+}
+
+// rrServer is one server's roundrobin state.
 type rrServer struct {
 	ew      int   // committed effective weight, 0 when not usable
 	npos    int   // next position in the window
@@ -363,4 +385,33 @@ func (p *rrPicker) swap(h []int32, a, b int) {
 	h[a], h[b] = h[b], h[a]
 	p.srv[h[a]].pos = int32(a)
 	p.srv[h[b]].pos = int32(b)
+}
+
+// clone returns a copy of p that shares nothing with it.
+func (p *rrPicker) clone() *rrPicker {
+	c := *p
+	c.srv = slices.Clone(p.srv)
+	for k := range c.trees {
+		c.trees[k] = slices.Clone(p.trees[k])
+	}
+	c.full = make([]int32, 0, cap(p.full))
+	return &c
+}
+
+// step is Pick with no server full or avoided, for a picker with usable
+// active servers: it returns the next server of the rotation.
+func (p *rrPicker) step() int32 {
+	if p.currWeight == 0 {
+		p.currWeight, p.currPos = p.nextWeight, p.nextWeight
+	}
+	s := p.fromGroup()
+	if s < 0 {
+		p.switchTrees()
+		s = p.fromGroup()
+	}
+	p.advance(s)
+	p.dequeue(s)
+	p.currPos++
+	p.queue(s, p.srv[s].ew)
+	return s
 }

@@ -63,11 +63,12 @@ func gcd(a, b int) int {
 
 // mapPicker picks for static-rr and the hash algorithms: a hash selects a
 // map slot modulo the map length; without a hash (static-rr, or a missing
-// key) it walks the map in order from the loop's own index, skipping full
-// servers, as HAProxy's map_get_server_rr does.
+// key) it walks the map, skipping full servers, as HAProxy's
+// map_get_server_rr does, with the Table's rotation, whose position all
+// loops share as HAProxy's threads share the map index. One mapPicker
+// serves every loop.
 type mapPicker struct {
-	t  *Table
-	rr int // next map slot of the round-robin walk
+	t *Table
 }
 
 // Pick implements Picker.
@@ -79,7 +80,7 @@ func (p *mapPicker) Pick(k *Key, avoid int) int {
 	if h, ok := t.hash(k); ok {
 		return int(t.smap[h%uint32(len(t.smap))])
 	}
-	return p.roundRobin(avoid)
+	return t.rot.pick(t, avoid)
 }
 
 // hash returns the hash of the request for a hash algorithm; ok is false for
@@ -121,37 +122,6 @@ func (t *Table) hash(k *Key) (h uint32, ok bool) {
 		return sdbm(v), true
 	}
 	return 0, false
-}
-
-// roundRobin walks the map from p.rr to the next server with a free slot
-// that is not avoid, settling for avoid if it is the only one; Full when
-// every server is full.
-func (p *mapPicker) roundRobin(avoid int) int {
-	t := p.t
-	n := len(t.smap)
-	if p.rr >= n {
-		p.rr = 0
-	}
-	avoided, avoidedNext := -1, 0
-	for i, steps := p.rr, 0; steps < n; steps++ {
-		s := int(t.smap[i])
-		i++
-		if !t.full(s) {
-			if s != avoid {
-				p.rr = i
-				return s
-			}
-			avoided, avoidedNext = s, i
-		}
-		if i == n {
-			i = 0
-		}
-	}
-	if avoided >= 0 {
-		p.rr = avoidedNext
-		return avoided
-	}
-	return Full
 }
 
 // spread returns the winners of the tot slots of HAProxy's map among
