@@ -412,7 +412,7 @@ func (cc *clientConn) editRequest() error {
 	cc.x.ed.Reset(h, &r.Header)
 	cc.x.rw = cc.x.rw[:0]
 	t := cc.sn.table
-	cookies := t.Options().Enabled()
+	cookies := cookieFields(t, &cc.fe.proxy.CaptureCookie)
 	upgrade := forwardsUpgrade(r)
 	seenCL := false
 	var err error
@@ -437,7 +437,8 @@ func (cc *clientConn) editRequest() error {
 			// an upgrade keeps its Connection and Upgrade
 		case r.HopByHop(h, i):
 			err = cc.x.ed.DeleteField(i)
-		case f.ID == h1.FieldCookie && cookies:
+		case f.ID == h1.FieldCookie && cookies && f.Value.End > f.Value.Off:
+			// An empty Cookie field is forwarded as it is.
 			edits, act := t.Cookie(&cc.rq, f.Value.Bytes(h), cc.x.edits[:0])
 			if act == persist.Remove {
 				err = cc.x.ed.DeleteField(i)

@@ -246,7 +246,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		return
 	}
 	rs := t.Response(&cc.rq, r.Status)
-	cookies := t.Options().Enabled()
+	cookies := cookieFields(t, &cc.fe.proxy.CaptureCookie)
 	s.ed.Reset(buf, &r.Header)
 	var err error
 	for i := range r.Fields {
@@ -278,7 +278,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		cc.keep = false
 	}
 	scratch := s.ls.scratch[:0]
-	if err == nil && cookies {
+	if err == nil && t.Options().Enabled() {
 		in := t.Insert(&cc.rq, &rs, cc.ls.l.Now().Unix())
 		if !in.Empty() {
 			scratch = in.AppendTo(scratch)
