@@ -735,6 +735,10 @@ func (cc *clientConn) next1() {
 	if cc.in.InboundBuffered() > 0 {
 		cc.readHead()
 	}
+	// A client paused for sending ahead may come back now, if what it
+	// sent is used up and its Tail has drained (else the Tail's drain
+	// nudges the loop).
+	cc.valve.Check()
 }
 
 // putExchange gives the request's working state back to the loop.

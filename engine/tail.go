@@ -26,7 +26,7 @@ type Tail struct {
 	loop    *Loop
 	nc      net.Conn
 	timeout time.Duration
-	counted bool         // the Tail counts as the client connection
+	counted bool         // the Tail counts as the client connection; else a paused client's Valve may wait for it to drain
 	failed  func()       // run on the loop when the socket fails, or nil
 	queued  atomic.Int64 // bytes written to the Tail and not yet to the socket
 	wake    chan struct{}
@@ -177,6 +177,9 @@ func (t *Tail) write() {
 					return
 				}
 				t.queued.Add(-int64(len(b)))
+			}
+			if !t.counted && t.queued.Load() == 0 {
+				t.loop.nudge() // the paused client may come back
 			}
 		}
 	}
