@@ -23,6 +23,7 @@ const (
 	ssHead                          // request sent (or sending); reading the response head
 	ssBody                          // streaming the response body
 	ssDone                          // response complete; the request body is still going
+	ssUpgraded                      // 101 (2xx to CONNECT) forwarded; the tunnel waits for both sides to be on the loop
 )
 
 // serverConn is one connection to a server, on the loop of the client it
@@ -140,6 +141,8 @@ func (s *serverConn) OnUpstreamTraffic(*Upstream) gnet.Action {
 		s.readHead()
 	case ssBody:
 		s.pumpResponse()
+	case ssUpgraded:
+		s.pumpUpgraded()
 	default:
 		return gnet.Close // the server spoke out of turn
 	}
@@ -169,6 +172,10 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
 		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
 	case st == ssDone:
 		cc.exchangeDone() // the response is out; the rest of the request body is not wanted
+	case st == ssUpgraded:
+		cc.keep = false // the tunnel ended before it started: what the server sent goes out
+		cc.logHTTP(cc.rec.Status, cc.rec.BytesOut)
+		cc.closeFlushed()
 	default:
 		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
 		cc.closeNow()
@@ -394,6 +401,10 @@ func (s *serverConn) resumed(_ gnet.Conn, err error) {
 	if cc.reqBody.done {
 		cc.timer.Stop()
 	}
+	if s.state == ssUpgraded {
+		s.pumpUpgraded()
+		return
+	}
 	s.pumpResponse()
 }
 
@@ -414,38 +425,6 @@ func (s *serverConn) finish() {
 		s.Close()
 	}
 	cc.exchangeDone()
-}
-
-// startTunnel turns the exchange into a tunnel after a 101.
-func (s *serverConn) startTunnel() {
-	cc := s.cc
-	if cc.valve.Paused() {
-		// The client is off the loop, paused in the middle of its body:
-		// a tunnel needs its gnet connection.
-		cc.rec.Term, cc.rec.Finish = accesslog.TermProxy, accesslog.FinishData
-		s.abandon()
-		cc.closeNow()
-		return
-	}
-	if k := cc.in.kept; len(k) > 0 {
-		// Sent ahead of the 101 and kept over a pause: the tunnel's first bytes.
-		cc.in.kept = nil
-		if _, err := s.Conn().Write(k); err != nil || cc.up != s {
-			return
-		}
-	}
-	s.detach()
-	cc.state = csTunnel
-	cc.timer.Stop()
-	d := cc.be.proxy.Timeouts.Tunnel
-	if d <= 0 {
-		d = cc.fe.timeouts.Client
-	}
-	cc.logHTTP(101, cc.rec.BytesOut)
-	StartTunnel(s.ls.l, cc.c, &s.Upstream, d, func(error) {
-		cc.release()
-	})
-	s.ls.release(s)
 }
 
 // ms returns the milliseconds from a to b, or -1 when a is unset.
