@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -267,30 +266,7 @@ backend ck
 
 	ho, hlogs := startCookieOrigin(t, cases), listenLogs()
 	hcfg := config(ho, hlogs)
-	path := t.TempDir() + "/haproxy.cfg"
-	if err := os.WriteFile(path, []byte(hcfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-db", "-f", path)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	haddr := hcfg[strings.Index(hcfg, "bind ")+5:]
-	haddr = haddr[:strings.IndexByte(haddr, '\n')]
-	if !within(5*time.Second, func() bool {
-		c, err := net.Dial("tcp", haddr)
-		if err == nil {
-			_ = c.Close()
-		}
-		return err == nil
-	}) {
-		t.Fatal("haproxy does not listen")
-	}
+	haddr := startHAProxy(t, bin, hcfg)
 	hPlain, hPersist := runCookieCases(t, haddr, ho, hlogs, cases)
 
 	to, tlogs := startCookieOrigin(t, cases), listenLogs()

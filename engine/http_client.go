@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net/netip"
-	"strconv"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -345,9 +344,6 @@ func (cc *clientConn) start() {
 	be.total.Add(1)
 	sn := be.snap.Load()
 	cc.sn = sn
-	if be.proxy.Options.ConnMode == config.Close {
-		cc.keep = false
-	}
 	var flags persist.Flags
 	for _, r := range be.proxy.PersistRules {
 		if r.Cond.Eval(cc) {
@@ -425,14 +421,7 @@ func (cc *clientConn) editRequest() error {
 		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagRemoveCL != 0:
 			err = cc.x.ed.DeleteField(i)
 		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagCLList != 0:
-			if seenCL {
-				err = cc.x.ed.DeleteField(i)
-				break
-			}
-			seenCL = true
-			at := len(cc.x.rw)
-			cc.x.rw = strconv.AppendInt(cc.x.rw, r.ContentLength, 10)
-			err = cc.x.ed.ReplaceValue(i, cc.x.rw[at:])
+			err = oneContentLength(&cc.x.ed, h, f, i, &seenCL)
 		case upgrade && (f.ID == h1.FieldConnection || f.ID == h1.FieldUpgrade):
 			// an upgrade keeps its Connection and Upgrade
 		case r.HopByHop(h, i):
@@ -470,6 +459,18 @@ func (cc *clientConn) editRequest() error {
 				cc.x.rw = append(cc.x.rw, "\r\n"...)
 				err = cc.x.ed.Append(cc.x.rw[at:])
 			}
+		}
+	}
+	if err == nil && r.Flags&h1.FlagConnUpgrade == 0 {
+		// The server reads the fate of its connection from the request's
+		// version and Connection field (the client's is gone, hop-by-hop):
+		// say it when the default differs, as HAProxy does.
+		keepServer := cc.fe.mode == config.KeepAlive && cc.be.proxy.Options.ConnMode == config.KeepAlive
+		switch {
+		case keepServer && r.Minor == 0:
+			err = cc.x.ed.Append(connKeep)
+		case !keepServer && r.Minor == 1:
+			err = cc.x.ed.Append(connClose)
 		}
 	}
 	return err

@@ -250,18 +250,43 @@ func TestHTTPBadResponses(t *testing.T) {
 	}
 }
 
+// TestHTTPConnectionModes: the connection options as HAProxy applies them:
+// only the frontend's decides for the client connection, the frontend's
+// and the backend's for the server connections.
 func TestHTTPConnectionModes(t *testing.T) {
-	for _, mode := range []string{"http-keep-alive", "http-server-close", "httpclose"} {
-		t.Run(mode, func(t *testing.T) {
+	for _, tt := range []struct {
+		mode     string
+		frontend bool // the option is in the frontend, else in the backend
+	}{
+		{"http-keep-alive", false},
+		{"http-server-close", false},
+		{"httpclose", false},
+		{"http-server-close", true},
+		{"httpclose", true},
+	} {
+		name := tt.mode + " in the backend"
+		if tt.frontend {
+			name = tt.mode + " in the frontend"
+		}
+		t.Run(name, func(t *testing.T) {
 			origins := startOrigins(t, 1)
-			_, addr := startEngine(t, basicConfig(origins, "  option "+mode+"\n"))
+			cfg := basicConfig(origins, "  option "+tt.mode+"\n")
+			if tt.frontend {
+				cfg = strings.Replace(basicConfig(origins, ""), "  default_backend be\n", "  option "+tt.mode+"\n  default_backend be\n", 1)
+			}
+			_, addr := startEngine(t, cfg)
+			closeClient := tt.frontend && tt.mode == "httpclose"
 			c := dial(t, addr)
 			for range 3 {
 				c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-				if r, _ := c.response("GET"); r.StatusCode != 200 {
+				r, _ := c.response("GET")
+				if r.StatusCode != 200 {
 					t.Fatalf("status %d", r.StatusCode)
 				}
-				if mode == "httpclose" {
+				if r.Close != closeClient {
+					t.Fatalf("the response says close %v", r.Close)
+				}
+				if closeClient {
 					if !c.closed() {
 						t.Fatal("httpclose kept the client connection")
 					}
@@ -270,10 +295,10 @@ func TestHTTPConnectionModes(t *testing.T) {
 			}
 			conns := origins[0].Conns()
 			switch {
-			case mode == "http-keep-alive" && conns != 1:
+			case tt.mode == "http-keep-alive" && conns != 1:
 				t.Fatalf("keep-alive: %d server connections for 3 requests", conns)
-			case mode != "http-keep-alive" && conns != 3:
-				t.Fatalf("%s: %d server connections for 3 requests", mode, conns)
+			case tt.mode != "http-keep-alive" && conns != 3:
+				t.Fatalf("%s: %d server connections for 3 requests", tt.mode, conns)
 			}
 		})
 	}

@@ -255,6 +255,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	rs := t.Response(&cc.rq, r.Status)
 	cookies := cookieFields(t, &cc.fe.proxy.CaptureCookie)
 	s.ed.Reset(buf, &r.Header)
+	seenCL := false
 	var err error
 	for i := range r.Fields {
 		f := &r.Fields[i]
@@ -262,6 +263,12 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 			cc.x.capResp.field(f.Value.Bytes(buf), &cc.fe.proxy.CaptureCookie, false)
 		}
 		switch {
+		case r.Status == 204 && (f.ID == h1.FieldContentLength || f.ID == h1.FieldTransferEncoding):
+			err = s.ed.DeleteField(i) // HAProxy never sends a 204 with a framing field
+		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagRemoveCL != 0:
+			err = s.ed.DeleteField(i) // Transfer-Encoding frames the body
+		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagCLList != 0:
+			err = oneContentLength(&s.ed, buf, f, i, &seenCL)
 		case !tunnel && r.HopByHop(buf, i):
 			err = s.ed.DeleteField(i)
 		case cookies:
@@ -299,8 +306,10 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	if err == nil && !tunnel {
 		// The client reads the connection's fate from the response's
 		// version and Connection field: say it when the default differs.
+		// As HAProxy, an HTTP/1.1 response closing the connection says so
+		// to an HTTP/1.0 client too.
 		switch {
-		case !cc.keep && cc.x.req.Minor == 1 && r.Minor == 1:
+		case !cc.keep && r.Minor == 1:
 			err = s.ed.Append(connClose)
 		case cc.keep && (cc.x.req.Minor == 0 || r.Minor == 0):
 			err = s.ed.Append(connKeep)
