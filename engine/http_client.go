@@ -304,6 +304,9 @@ func (cc *clientConn) readHead() {
 	if err == h1.ErrNeedMore {
 		return
 	}
+	if err == nil && badWebSocket(&cc.x.req.Header, buf, false) {
+		err = errWebSocketKey
+	}
 	if err != nil {
 		cc.logBad(accesslog.TermProxy, h1.StatusOf(err))
 		cc.sendRaw(replyFor(h1.StatusOf(err)))

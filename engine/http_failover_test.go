@@ -29,7 +29,7 @@ func TestHTTPUpgradeTunnel(t *testing.T) {
 					io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 					return
 				}
-				io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: "+proto+"\r\nConnection: Upgrade\r\n\r\n")
+				io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: "+proto+"\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
 				_, _ = io.Copy(c, br) // echo
 			})
 			if err != nil {
@@ -38,7 +38,7 @@ func TestHTTPUpgradeTunnel(t *testing.T) {
 			defer raw.Close()
 			_, addr := startEngine(t, strings.Replace(basicConfig(nil, "  timeout tunnel 2s\n"), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
 			c := dial(t, addr)
-			c.send("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: " + proto + "\r\nConnection: Upgrade\r\n\r\n")
+			c.send("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: " + proto + "\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
 			r, _ := c.response("GET")
 			if r.StatusCode != 101 {
 				t.Fatalf("status %d", r.StatusCode)
@@ -61,7 +61,7 @@ func TestHTTPUpgradeTunnel(t *testing.T) {
 func TestHTTPUpgradeRefused(t *testing.T) {
 	for _, req := range []string{
 		"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n",
-		"GET / HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+		"GET / HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
 	} {
 		seen := make(chan string, 1)
 		raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {

@@ -25,6 +25,8 @@ import (
 // whether the connection stays open). The cases leave out what tether does
 // differently on purpose: hop-by-hop fields (tether removes them, HAProxy
 // 2.6 passes most), trailers, and interim responses to HTTP/1.0 clients.
+// A 101 makes a tunnel: the request that tests the connection afterwards
+// goes through it to the server, which answers it.
 
 // headsResponses are the server's answers, by path.
 var headsResponses = map[string]string{
@@ -41,6 +43,8 @@ var headsResponses = map[string]string{
 	"/clrep":   "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok",
 	"/tecl":    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
 	"/100":     "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+	"/ws":      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+	"/wsnoacc": "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
 }
 
 // headsRequests are sent one per connection, each followed by a plain GET
@@ -76,6 +80,11 @@ var headsRequests = []string{
 	"POST /100?%d HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi",
 	"GET http://example.com/plain?%d HTTP/1.1\r\nHost: example.com\r\n\r\n",
 	"GET /plain?%d HTTP/1.1\r\nHost: x\r\nX-Empty:\r\nX-Sp:   a  b   \r\nX-Fwd: 1\r\n\r\n",
+	"GET /ws?%d HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+	"GET /ws?%d HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n",
+	"GET /ws?%d HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: short\r\n\r\n",
+	"GET /ws?%d HTTP/1.0\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n",
+	"GET /wsnoacc?%d HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
 }
 
 // headsOrigin records the normalized head and the body of each request by

@@ -218,6 +218,9 @@ func (s *serverConn) readHead() {
 		if err == h1.ErrNeedMore {
 			return
 		}
+		if err == nil && s.resp.Status == 101 && badWebSocket(&s.resp.Header, buf, true) {
+			err = errWebSocketKey
+		}
 		if err != nil {
 			s.abandon()
 			cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)

@@ -1,6 +1,9 @@
 package engine
 
-import "tether/engine/accesslog"
+import (
+	"tether/engine/accesslog"
+	"tether/h1"
+)
 
 // An exchange whose server answers 101 to a forwarded upgrade (or 2xx to
 // CONNECT) becomes a tunnel, which needs both gnet connections on the
@@ -79,4 +82,30 @@ func (s *serverConn) pumpUpgraded() {
 			cc.ls.l.Schedule(&cc.timer, d)
 		}
 	}
+}
+
+// webSocketKeyLen is the length of a Sec-WebSocket-Key value: sixteen bytes
+// in base64.
+const webSocketKeyLen = 24
+
+// badWebSocket reports whether a head that asks for a WebSocket handshake
+// (Connection lists "upgrade", Upgrade lists "websocket") lacks its key:
+// a request without a Sec-WebSocket-Key of 24 characters, a response
+// without a Sec-WebSocket-Accept. HAProxy 2.6 refuses such a head as it
+// refuses a malformed one (400 to a client, 502 for a server).
+func badWebSocket(h *h1.Header, buf []byte, response bool) bool {
+	const both = h1.FlagConnUpgrade | h1.FlagWebSocket
+	if h.Flags&both != both {
+		return false
+	}
+	name := "sec-websocket-key"
+	if response {
+		name = "sec-websocket-accept"
+	}
+	for i := h.Find(buf, name, 0); i >= 0; i = h.Find(buf, name, i+1) {
+		if response || h.Fields[i].Value.Len() == webSocketKeyLen {
+			return false
+		}
+	}
+	return true
 }

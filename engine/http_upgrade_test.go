@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tether/engine/internal/testorigin"
+	"tether/h1"
 )
 
 // TestHTTPUpgradeSentAhead: a client sends an upgrade request and at once
@@ -41,8 +42,8 @@ func TestHTTPUpgradeSentAhead(t *testing.T) {
 }
 
 func testUpgradeSentAhead(t *testing.T, connect bool, down int64, late time.Duration) {
-	head, status := "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n", 101
-	answer := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+	head, status := "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", 101
+	answer := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
 	if connect {
 		head, status = "CONNECT origin.test:443 HTTP/1.1\r\nHost: origin.test:443\r\n\r\n", 200
 		answer = "HTTP/1.1 200 Connection established\r\n\r\n"
@@ -135,7 +136,7 @@ func TestHTTPUpgradeDeclinedSentAhead(t *testing.T) {
 	e, addr := startEngine(t, rawConfig(raw.Addr, ""))
 	c := dial(t, addr)
 	var b strings.Builder
-	b.WriteString("GET /first HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n")
+	b.WriteString("GET /first HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
 	for i := range n {
 		b.WriteString("GET /r" + strconv.Itoa(i) + " HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("p", i%97) + "\r\n\r\n")
 	}
@@ -161,5 +162,44 @@ func TestHTTPUpgradeDeclinedSentAhead(t *testing.T) {
 	}
 	if err := <-werr; err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestBadWebSocket(t *testing.T) {
+	const key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	for _, tt := range []struct {
+		head string
+		bad  bool
+	}{
+		{"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n" + key + "\r\n", false},
+		{"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n", true},
+		{"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: short\r\n" + key + "\r\n", false},
+		{"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: short\r\n\r\n", true},
+		{"GET / HTTP/1.0\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n\r\n", true},
+		{"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n", false},                  // no upgrade asked in Connection
+		{"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: foo\r\nConnection: upgrade\r\n\r\n", false}, // not a WebSocket
+		{"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n", false},
+		{"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", true},
+		{"HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo\r\nConnection: Upgrade\r\n\r\n", false},
+	} {
+		s := h1.NewScanner(h1.DefaultLimits())
+		var h *h1.Header
+		var err error
+		response := strings.HasPrefix(tt.head, "HTTP/")
+		if response {
+			var r h1.Response
+			_, err = s.Response([]byte(tt.head), &r, h1.MethodGET)
+			h = &r.Header
+		} else {
+			var r h1.Request
+			_, err = s.Request([]byte(tt.head), &r)
+			h = &r.Header
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", tt.head, err)
+		}
+		if got := badWebSocket(h, []byte(tt.head), response); got != tt.bad {
+			t.Errorf("%q: bad %v, want %v", tt.head, got, tt.bad)
+		}
 	}
 }
