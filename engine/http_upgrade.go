@@ -41,8 +41,12 @@ func (s *serverConn) startTunnel() {
 	if d <= 0 {
 		d = cc.fe.timeouts.Client
 	}
-	cc.logHTTP(cc.rec.Status, cc.rec.BytesOut)
-	StartTunnel(s.ls.l, cc.c, &s.Upstream, d, func(error) {
+	StartTunnel(s.ls.l, cc.c, &s.Upstream, d, func(t *Tunnel, _ error) {
+		// As HAProxy, the exchange is logged when the tunnel ends, with
+		// what went through it.
+		down, up := t.Relayed()
+		cc.reqBody.sent += up
+		cc.logHTTP(cc.rec.Status, cc.rec.BytesOut+down)
 		cc.release()
 	})
 	s.ls.release(s)

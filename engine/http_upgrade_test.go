@@ -203,3 +203,54 @@ func TestBadWebSocket(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPTunnelLoggedAtEnd: as HAProxy, a tunnel's exchange is logged when
+// the tunnel ends, with the bytes that went through it to the client.
+func TestHTTPTunnelLoggedAtEnd(t *testing.T) {
+	const answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n"
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		defer c.Close()
+		if _, _, err := r.ReadRequest(br); err != nil {
+			return
+		}
+		_, _ = io.WriteString(c, answer)
+		_, _ = io.Copy(c, br) // echo
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	_, addr := startEngine(t, strings.Replace(rawConfig(raw.Addr, "  timeout tunnel 5s\n"),
+		"defaults\n  mode http\n", "defaults\n  mode http\n  option httplog\n  log "+pc.LocalAddr().String()+" local0\n", 1))
+	c := dial(t, addr)
+	c.send("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+	if r, _ := c.response("GET"); r.StatusCode != 101 {
+		t.Fatalf("status %d", r.StatusCode)
+	}
+	msg := strings.Repeat("m", 1000)
+	c.send(msg)
+	got := make([]byte, len(msg))
+	if _, err := io.ReadFull(c.br, got); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 2048)
+	_ = pc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if n, _, err := pc.ReadFrom(buf); err == nil {
+		t.Fatalf("logged while the tunnel is open: %q", buf[:n])
+	}
+	_ = c.c.Close()
+	_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, _, err := pc.ReadFrom(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := " 101 " + strconv.Itoa(len(answer)+len(msg)) + " "
+	if line := string(buf[:n]); !strings.Contains(line, want) || !strings.Contains(line, `"GET /ws HTTP/1.1"`) {
+		t.Errorf("log line %q lacks %q", line, want)
+	}
+}
