@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+
 	"tether/engine/accesslog"
 	"tether/h1"
 )
@@ -41,9 +43,12 @@ func (s *serverConn) startTunnel() {
 	if d <= 0 {
 		d = cc.fe.timeouts.Client
 	}
-	StartTunnel(s.ls.l, cc.c, &s.Upstream, d, func(t *Tunnel, _ error) {
+	StartTunnel(s.ls.l, cc.c, &s.Upstream, d, func(t *Tunnel, err error) {
 		// As HAProxy, the exchange is logged when the tunnel ends, with
-		// what went through it.
+		// what went through it; a timeout counts as the client's (cD).
+		if errors.Is(err, ErrTunnelTimeout) {
+			cc.rec.Term, cc.rec.Finish = accesslog.TermClientTimeout, accesslog.FinishData
+		}
 		down, up := t.Relayed()
 		cc.reqBody.sent += up
 		cc.logHTTP(cc.rec.Status, cc.rec.BytesOut+down)

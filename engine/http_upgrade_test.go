@@ -225,7 +225,7 @@ func TestHTTPTunnelLoggedAtEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pc.Close()
-	_, addr := startEngine(t, strings.Replace(rawConfig(raw.Addr, "  timeout tunnel 5s\n"),
+	_, addr := startEngine(t, strings.Replace(rawConfig(raw.Addr, "  timeout tunnel 2s\n"),
 		"defaults\n  mode http\n", "defaults\n  mode http\n  option httplog\n  log "+pc.LocalAddr().String()+" local0\n", 1))
 	c := dial(t, addr)
 	c.send("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
@@ -249,8 +249,22 @@ func TestHTTPTunnelLoggedAtEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := " 101 " + strconv.Itoa(len(answer)+len(msg)) + " "
+	want := " 101 " + strconv.Itoa(len(answer)+len(msg)) + " - - ---- "
 	if line := string(buf[:n]); !strings.Contains(line, want) || !strings.Contains(line, `"GET /ws HTTP/1.1"`) {
+		t.Errorf("log line %q lacks %q", line, want)
+	}
+
+	// A tunnel that times out is the client's timeout in the data phase.
+	c = dial(t, addr)
+	c.send("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+	if r, _ := c.response("GET"); r.StatusCode != 101 {
+		t.Fatalf("status %d", r.StatusCode)
+	}
+	if n, _, err = pc.ReadFrom(buf); err != nil {
+		t.Fatal(err)
+	}
+	want = " 101 " + strconv.Itoa(len(answer)) + " - - cD-- "
+	if line := string(buf[:n]); !strings.Contains(line, want) {
 		t.Errorf("log line %q lacks %q", line, want)
 	}
 }
