@@ -175,6 +175,7 @@ func (cc *clientConn) OnClose(c gnet.Conn, err error) {
 	if cc.state == csHead && cc.fe.log != nil && cc.fe.httplog {
 		cc.logBad(accesslog.TermClientAbort, 400)
 	}
+	cc.logAborted()
 	cc.state = csClosing
 	cc.release()
 }
@@ -219,8 +220,10 @@ func (cc *clientConn) drain() {
 	}
 }
 
-// closeNow closes the client connection (asynchronously).
+// closeNow closes the client connection (asynchronously), logging the
+// exchange it cuts short.
 func (cc *clientConn) closeNow() {
+	cc.logAborted()
 	if cc.endOffLoop(false) {
 		return
 	}
@@ -598,6 +601,7 @@ func (cc *clientConn) send() {
 	s := cc.up
 	cc.state = csExchange
 	cc.tConn = cc.stamp()
+	cc.rec.Tr = -1 // until the response head comes
 	s.sending()
 	iov := cc.x.ed.Segments(cc.ls.iov[:0])
 	n := 0

@@ -177,6 +177,9 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
 		cc.logHTTP(cc.rec.Status, cc.rec.BytesOut)
 		cc.closeFlushed()
 	default:
+		if st == ssBody {
+			cc.rec.BytesOut += s.body.sent // s is detached: countSent would not see it
+		}
 		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
 		cc.closeNow()
 	}
@@ -196,6 +199,7 @@ func (s *serverConn) expire() {
 		return
 	}
 	cc.rec.Term, cc.rec.Finish = accesslog.TermServerTimeout, accesslog.FinishData
+	s.countSent()
 	s.abandon()
 	cc.closeNow()
 }
@@ -223,7 +227,7 @@ func (s *serverConn) readHead() {
 		}
 		if err != nil {
 			s.abandon()
-			cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
+			cc.fail(&reply502, accesslog.TermProxy, accesslog.FinishHeaders) // PH, as HAProxy logs an invalid response
 			return
 		}
 		st := s.resp.Status
@@ -376,6 +380,7 @@ func (s *serverConn) pumpResponse() {
 		return
 	case err != nil:
 		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
+		s.countSent()
 		s.abandon()
 		cc.closeNow()
 		return
@@ -397,6 +402,15 @@ func (s *serverConn) pumpResponse() {
 	}
 }
 
+// countSent adds the response body bytes sent so far to the log record,
+// before an exchange cut in the middle of its body lets s go.
+func (s *serverConn) countSent() {
+	if s.state == ssBody {
+		s.cc.rec.BytesOut += s.body.sent
+		s.body.sent = 0
+	}
+}
+
 // resumed brings a paused server connection back.
 func (s *serverConn) resumed(_ gnet.Conn, err error) {
 	cc := s.cc
@@ -404,6 +418,7 @@ func (s *serverConn) resumed(_ gnet.Conn, err error) {
 		return
 	}
 	if err != nil {
+		s.countSent()
 		s.detach()
 		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
 		cc.closeNow()
