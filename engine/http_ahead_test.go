@@ -144,3 +144,24 @@ func TestHTTPPausedClientBackPromptly(t *testing.T) {
 		t.Errorf("the loops ticked %d times with an hour's tick", ticks)
 	}
 }
+
+// TestHTTPHalfClosedClientStreamsPromptly: a client that sends its request
+// and shuts its write side down gets its response through a Tail; a large
+// body backs the Tail up, which pauses the server, and the server comes
+// back as soon as the Tail drains, not at the loop's next tick: with a
+// tick of an hour the whole body still arrives.
+func TestHTTPHalfClosedClientStreamsPromptly(t *testing.T) {
+	const size = 16 << 20
+	origins := startOrigins(t, 1)
+	e, addr := startEngineTick(t, basicConfig(origins, ""), time.Hour)
+	c := dial(t, addr)
+	c.send("GET /?size=" + strconv.Itoa(size) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+	_ = c.c.(*net.TCPConn).CloseWrite()
+	time.Sleep(200 * time.Millisecond) // the Tail backs up while nothing reads
+	if st, got := readLarge(t, c, size); st != 200 || got != size {
+		t.Fatalf("status %d, %d bytes of %d", st, got, size)
+	}
+	if ticks := onLoops(t, e.server(), func(l *Loop) int { return int(l.wheel.now) }); ticks != 0 {
+		t.Errorf("the loops ticked %d times with an hour's tick", ticks)
+	}
+}

@@ -21,12 +21,13 @@ import (
 //
 // Write, Close and Abort are called on the loop; OutboundBuffered anywhere.
 // A Tail is a Valve's consumer like a gnet.Conn, so a streamed response
-// stays bounded.
+// stays bounded; unlike a gnet.Conn it tells its loop when it has written
+// everything (Loop.nudge), so a Valve waiting for it resumes at once.
 type Tail struct {
 	loop    *Loop
 	nc      net.Conn
 	timeout time.Duration
-	counted bool         // the Tail counts as the client connection; else a paused client's Valve may wait for it to drain
+	counted bool         // the Tail counts as the client connection
 	failed  func()       // run on the loop when the socket fails, or nil
 	queued  atomic.Int64 // bytes written to the Tail and not yet to the socket
 	wake    chan struct{}
@@ -178,8 +179,8 @@ func (t *Tail) write() {
 				}
 				t.queued.Add(-int64(len(b)))
 			}
-			if !t.counted && t.queued.Load() == 0 {
-				t.loop.nudge() // the paused client may come back
+			if t.queued.Load() == 0 {
+				t.loop.nudge() // a Valve waiting for the Tail to drain may resume
 			}
 		}
 	}
