@@ -32,10 +32,12 @@ type Outbound interface {
 // TCP flow control slows the sender. The loop checks the consumer on every
 // tick, and at once when it can know the consumer may have drained: the
 // protocol layer calls Check after a change on the loop (an exchange
-// ended), and a Tail nudges the loop when it has written everything. Once
-// the consumer's output has drained to the low mark the socket is enrolled
-// on the same loop again and the resume callback gets its new gnet.Conn. Memory per direction is then bounded by the high mark the
-// caller pauses at plus one read.
+// ended), and a Tail nudges the loop when it has written everything (a
+// gnet.Conn reports no such thing: the tick is the fallback). Once the
+// consumer's output has drained to the low mark the socket is enrolled on
+// the same loop again and the resume callback gets its new gnet.Conn.
+// Memory per direction is then bounded by the high mark the caller pauses
+// at plus one read.
 //
 // The protocol layer embeds a Valve in the state of each connection that may
 // produce a stream and calls Init once. A Valve is used only on its loop.
