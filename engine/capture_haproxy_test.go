@@ -234,6 +234,14 @@ func TestCookieHAProxyDifferential(t *testing.T) {
 	t.Logf("seed %d (TETHER_COOKIE_SEED replays it)", seed)
 	cases := genCookieCases(rand.New(rand.NewPCG(seed, 5)), 300)
 
+	// Captures: a name, a name starting with '$' (an attribute in Cookie,
+	// a name like any other in Set-Cookie), one that runs into the '='.
+	for _, capture := range []string{"SID len 10", "$ len 64", "SIDX= len 6"} {
+		t.Run(capture, func(t *testing.T) { testCookieDifferential(t, bin, capture, cases) })
+	}
+}
+
+func testCookieDifferential(t *testing.T, bin, capture string, cases []cookieCase) {
 	config := func(o *cookieOrigin, logs net.PacketConn) string {
 		return fmt.Sprintf(`defaults
   mode http
@@ -244,7 +252,7 @@ func TestCookieHAProxyDifferential(t *testing.T) {
   timeout server 10s
 frontend fe
   bind 127.0.0.1:%d
-  capture cookie SID len 10
+  capture cookie %s
   acl ck path_beg /ck/
   use_backend ck if ck
   default_backend nc
@@ -253,7 +261,7 @@ backend nc
 backend ck
   cookie SRV insert indirect nocache
   server s1 %s cookie s1
-`, logs.LocalAddr(), freePort(), o.ln.Addr(), o.ln.Addr())
+`, logs.LocalAddr(), freePort(), capture, o.ln.Addr(), o.ln.Addr())
 	}
 	listenLogs := func() net.PacketConn {
 		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
