@@ -119,9 +119,9 @@ func testUpgradeSentAhead(t *testing.T, connect bool, down int64, late time.Dura
 	if err != nil || line != "all bytes in order\n" {
 		t.Fatalf("through the tunnel: %q, %v", line, err)
 	}
-	t.Logf("%d MiB sent ahead of a held 101, %d MiB back; peak heap growth %d KiB", up>>20, down>>20, heap>>10)
+	t.Logf("%d MiB sent ahead of a held %d, %d MiB back; peak heap growth %d KiB", up>>20, status, down>>20, heap>>10)
 	if heap > 16<<20 {
-		t.Errorf("heap grew by %d MiB while the client sent ahead of the 101", heap>>20)
+		t.Errorf("heap grew by %d MiB while the client sent ahead of the %d", heap>>20, status)
 	}
 }
 
