@@ -32,9 +32,21 @@ func (c *cookieCapture) bytes() []byte {
 	return c.b[:c.n]
 }
 
+// cookieFields reports whether the Cookie fields of a request and the
+// Set-Cookie fields of its response go through the persistence table t:
+// when the backend has a `cookie` line, and when the frontend captures a
+// cookie (cc). HAProxy parses the cookies in both cases, and its parser
+// strips the blanks around each '=' of the fields it forwards; with no
+// cookie name in t, that is all the table changes.
+func cookieFields(t *persist.Table, cc *config.CaptureCookie) bool {
+	return t.Options().Enabled() || cc.Name != ""
+}
+
 // field looks for the capture in one field value: every cookie of a Cookie
-// field (request, where ',' also separates cookies), or the first cookie of
-// a Set-Cookie field (response). Once something is captured it stays.
+// field (request, where ',' also separates cookies, and names starting with
+// '$' are attributes), or the first cookie of a Set-Cookie field
+// (response). As in HAProxy, a cookie without '=' is never captured. Once
+// something is captured it stays.
 func (c *cookieCapture) field(v []byte, cc *config.CaptureCookie, request bool) {
 	if c.set || cc.Name == "" {
 		return
@@ -42,7 +54,8 @@ func (c *cookieCapture) field(v []byte, cc *config.CaptureCookie, request bool) 
 	for p, first := 0, true; first || p < len(v); first = false {
 		e := persist.ScanElement(v, p, first, request)
 		name := v[e.Name:e.NameEnd]
-		if len(name) > 0 && name[0] != '$' && c.match(name, v[e.Value:e.ValueEnd], e.HasValue(), cc) {
+		attr := request && len(name) > 0 && name[0] == '$' // an RFC 2109 attribute
+		if e.HasValue() && !attr && c.match(name, v[e.Value:e.ValueEnd], cc) {
 			return
 		}
 		if !request || e.Next >= len(v) {
@@ -52,13 +65,9 @@ func (c *cookieCapture) field(v []byte, cc *config.CaptureCookie, request bool) 
 	}
 }
 
-// match captures name[=value] if it starts with the capture's name.
-func (c *cookieCapture) match(name, value []byte, hasValue bool, cc *config.CaptureCookie) bool {
-	text := len(name)
-	if hasValue {
-		text += 1 + len(value)
-	}
-	if text < len(cc.Name) {
+// match captures name=value if it starts with the capture's name.
+func (c *cookieCapture) match(name, value []byte, cc *config.CaptureCookie) bool {
+	if len(name)+1+len(value) < len(cc.Name) {
 		return false
 	}
 	// The name to match may run past the cookie's name into '=' and the value.
@@ -73,7 +82,7 @@ func (c *cookieCapture) match(name, value []byte, hasValue bool, cc *config.Capt
 		}
 	}
 	n := copy(c.b[:min(cc.Len, maxCapture)], name)
-	if hasValue && n < min(cc.Len, maxCapture) {
+	if n < min(cc.Len, maxCapture) {
 		c.b[n] = '='
 		n++
 		n += copy(c.b[n:min(cc.Len, maxCapture)], value)

@@ -107,9 +107,9 @@ func (e *events) OnClose(c gnet.Conn, err error) gnet.Action {
 	case *refusedConn:
 		s.fds.Add(-1)
 	case Endpoint:
+		x.OnClose(c, err) // a log line it writes counts the connection, as HAProxy's does
 		s.clients.Add(-1)
 		s.fds.Add(-1)
-		x.OnClose(c, err)
 	}
 	// dial and resume attempts that were abandoned, and detached
 	// connections, were never counted or are counted elsewhere.

@@ -26,7 +26,8 @@ const (
 	// for it: it is not reading its responses) is stopped once it has sent
 	// this many buffers ahead: the response in flight is finished and the
 	// connection closed, or the connection is closed at once when what it
-	// sent is the request's own body. HAProxy would only stop reading.
+	// sent is the request's own body or bytes for the tunnel the request
+	// asks for. HAProxy would only stop reading.
 	aheadHard = 64
 )
 
@@ -117,6 +118,9 @@ func (g *clientGate) OutboundBuffered() int {
 	case csIdle, csHead:
 		return 0 // the next request's head is awaited
 	case csExchange:
+		if s := cc.up; s != nil && s.state == ssUpgraded {
+			return 0 // the tunnel starts once the client is back
+		}
 		if cc.reqBody.done {
 			return math.MaxInt
 		}
@@ -145,15 +149,14 @@ func (cc *clientConn) holdBack() {
 	if n <= aheadBufs*bufs {
 		return
 	}
-	// An upgrade is never paused: its tunnel takes the gnet connection.
-	if !forwardsUpgrade(&cc.x.req) && cc.x.req.MethodID != h1.MethodCONNECT && cc.pause() {
+	if cc.pause() {
 		return
 	}
 	if n <= aheadHard*bufs {
 		return
 	}
 	cc.rec.Term = accesslog.TermClientAbort
-	if !cc.reqBody.done {
+	if !cc.reqBody.done || forwardsUpgrade(&cc.x.req) || cc.x.req.MethodID == h1.MethodCONNECT {
 		cc.closeNow()
 		return
 	}
@@ -205,6 +208,10 @@ func (cc *clientConn) resumed(c gnet.Conn, err error) {
 			cc.readHead()
 		}
 	case csExchange:
+		if s := cc.up; s != nil && s.state == ssUpgraded {
+			s.pumpUpgraded() // the tunnel's turn (http_upgrade.go)
+			return
+		}
 		// What the server sent while the client was coming back waits in
 		// its buffer (nothing may overtake the Tail's last bytes).
 		if s := cc.up; s != nil && s.Conn() != nil && s.Conn().InboundBuffered() > 0 {

@@ -43,6 +43,23 @@ func (b *body) start(h *h1.Header, dec *h1.ChunkedDecoder) {
 	}
 }
 
+// oneContentLength edits field i of head h, a Content-Length that came as
+// a list or repeated (identical values, as the scanner checked): the first
+// such field keeps the last value of its list, as HAProxy forwards it, and
+// the others go. seen tells whether the first one has passed.
+func oneContentLength(ed *h1.Editor, h []byte, f *h1.Field, i int, seen *bool) error {
+	if *seen {
+		return ed.DeleteField(i)
+	}
+	*seen = true
+	v := f.Value.Bytes(h)
+	j := len(v)
+	for j > 0 && v[j-1] >= '0' && v[j-1] <= '9' {
+		j--
+	}
+	return ed.ReplaceValue(i, v[j:])
+}
+
 // none marks b as an empty body (HEAD, 204, 304, or a request without one).
 func (b *body) none() { *b = body{done: true} }
 

@@ -86,7 +86,7 @@ backend badbe
 		"POST /bad HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
 		"GET /?chunked=70000 HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET /?size=200000 HTTP/1.0\r\n\r\n",
-		"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n",
+		"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
 		"\x00\x01garbage\r\n\r\n",
 	}
 	var wg sync.WaitGroup

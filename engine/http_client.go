@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net/netip"
-	"strconv"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -176,6 +175,7 @@ func (cc *clientConn) OnClose(c gnet.Conn, err error) {
 	if cc.state == csHead && cc.fe.log != nil && cc.fe.httplog {
 		cc.logBad(accesslog.TermClientAbort, 400)
 	}
+	cc.logAborted()
 	cc.state = csClosing
 	cc.release()
 }
@@ -220,8 +220,10 @@ func (cc *clientConn) drain() {
 	}
 }
 
-// closeNow closes the client connection (asynchronously).
+// closeNow closes the client connection (asynchronously), logging the
+// exchange it cuts short.
 func (cc *clientConn) closeNow() {
+	cc.logAborted()
 	if cc.endOffLoop(false) {
 		return
 	}
@@ -305,6 +307,9 @@ func (cc *clientConn) readHead() {
 	if err == h1.ErrNeedMore {
 		return
 	}
+	if err == nil && badWebSocket(&cc.x.req.Header, buf, false) {
+		err = errWebSocketKey
+	}
 	if err != nil {
 		cc.logBad(accesslog.TermProxy, h1.StatusOf(err))
 		cc.sendRaw(replyFor(h1.StatusOf(err)))
@@ -345,9 +350,6 @@ func (cc *clientConn) start() {
 	be.total.Add(1)
 	sn := be.snap.Load()
 	cc.sn = sn
-	if be.proxy.Options.ConnMode == config.Close {
-		cc.keep = false
-	}
 	var flags persist.Flags
 	for _, r := range be.proxy.PersistRules {
 		if r.Cond.Eval(cc) {
@@ -412,7 +414,7 @@ func (cc *clientConn) editRequest() error {
 	cc.x.ed.Reset(h, &r.Header)
 	cc.x.rw = cc.x.rw[:0]
 	t := cc.sn.table
-	cookies := t.Options().Enabled()
+	cookies := cookieFields(t, &cc.fe.proxy.CaptureCookie)
 	upgrade := forwardsUpgrade(r)
 	seenCL := false
 	var err error
@@ -425,19 +427,13 @@ func (cc *clientConn) editRequest() error {
 		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagRemoveCL != 0:
 			err = cc.x.ed.DeleteField(i)
 		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagCLList != 0:
-			if seenCL {
-				err = cc.x.ed.DeleteField(i)
-				break
-			}
-			seenCL = true
-			at := len(cc.x.rw)
-			cc.x.rw = strconv.AppendInt(cc.x.rw, r.ContentLength, 10)
-			err = cc.x.ed.ReplaceValue(i, cc.x.rw[at:])
+			err = oneContentLength(&cc.x.ed, h, f, i, &seenCL)
 		case upgrade && (f.ID == h1.FieldConnection || f.ID == h1.FieldUpgrade):
 			// an upgrade keeps its Connection and Upgrade
 		case r.HopByHop(h, i):
 			err = cc.x.ed.DeleteField(i)
-		case f.ID == h1.FieldCookie && cookies:
+		case f.ID == h1.FieldCookie && cookies && f.Value.End > f.Value.Off:
+			// An empty Cookie field is forwarded as it is.
 			edits, act := t.Cookie(&cc.rq, f.Value.Bytes(h), cc.x.edits[:0])
 			if act == persist.Remove {
 				err = cc.x.ed.DeleteField(i)
@@ -469,6 +465,18 @@ func (cc *clientConn) editRequest() error {
 				cc.x.rw = append(cc.x.rw, "\r\n"...)
 				err = cc.x.ed.Append(cc.x.rw[at:])
 			}
+		}
+	}
+	if err == nil && r.Flags&h1.FlagConnUpgrade == 0 {
+		// The server reads the fate of its connection from the request's
+		// version and Connection field (the client's is gone, hop-by-hop):
+		// say it when the default differs, as HAProxy does.
+		keepServer := cc.fe.mode == config.KeepAlive && cc.be.proxy.Options.ConnMode == config.KeepAlive
+		switch {
+		case keepServer && r.Minor == 0:
+			err = cc.x.ed.Append(connKeep)
+		case !keepServer && r.Minor == 1:
+			err = cc.x.ed.Append(connClose)
 		}
 	}
 	return err
@@ -593,6 +601,7 @@ func (cc *clientConn) send() {
 	s := cc.up
 	cc.state = csExchange
 	cc.tConn = cc.stamp()
+	cc.rec.Tr = -1 // until the response head comes
 	s.sending()
 	iov := cc.x.ed.Segments(cc.ls.iov[:0])
 	n := 0
@@ -734,6 +743,10 @@ func (cc *clientConn) next1() {
 	if cc.in.InboundBuffered() > 0 {
 		cc.readHead()
 	}
+	// A client paused for sending ahead may come back now, if what it
+	// sent is used up and its Tail has drained (else the Tail's drain
+	// nudges the loop).
+	cc.valve.Check()
 }
 
 // putExchange gives the request's working state back to the loop.

@@ -1,5 +1,11 @@
 package engine
 
+import "errors"
+
+// errWebSocketKey: a head asks for a WebSocket handshake without its key
+// (see badWebSocket); it is refused as a malformed one.
+var errWebSocketKey = errors.New("engine: websocket handshake without its key")
+
 // reply is one of the responses the proxy itself sends, as HAProxy 2.6
 // sends them (captured from haproxy 2.6.12 on the wire). Replies to a
 // request that could not be parsed go out as written in HAProxy's

@@ -29,7 +29,7 @@ func TestHTTPUpgradeTunnel(t *testing.T) {
 					io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 					return
 				}
-				io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: "+proto+"\r\nConnection: Upgrade\r\n\r\n")
+				io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: "+proto+"\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
 				_, _ = io.Copy(c, br) // echo
 			})
 			if err != nil {
@@ -38,7 +38,7 @@ func TestHTTPUpgradeTunnel(t *testing.T) {
 			defer raw.Close()
 			_, addr := startEngine(t, strings.Replace(basicConfig(nil, "  timeout tunnel 2s\n"), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
 			c := dial(t, addr)
-			c.send("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: " + proto + "\r\nConnection: Upgrade\r\n\r\n")
+			c.send("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: " + proto + "\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
 			r, _ := c.response("GET")
 			if r.StatusCode != 101 {
 				t.Fatalf("status %d", r.StatusCode)
@@ -61,7 +61,7 @@ func TestHTTPUpgradeTunnel(t *testing.T) {
 func TestHTTPUpgradeRefused(t *testing.T) {
 	for _, req := range []string{
 		"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n",
-		"GET / HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+		"GET / HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
 	} {
 		seen := make(chan string, 1)
 		raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
@@ -250,18 +250,43 @@ func TestHTTPBadResponses(t *testing.T) {
 	}
 }
 
+// TestHTTPConnectionModes: the connection options as HAProxy applies them:
+// only the frontend's decides for the client connection, the frontend's
+// and the backend's for the server connections.
 func TestHTTPConnectionModes(t *testing.T) {
-	for _, mode := range []string{"http-keep-alive", "http-server-close", "httpclose"} {
-		t.Run(mode, func(t *testing.T) {
+	for _, tt := range []struct {
+		mode     string
+		frontend bool // the option is in the frontend, else in the backend
+	}{
+		{"http-keep-alive", false},
+		{"http-server-close", false},
+		{"httpclose", false},
+		{"http-server-close", true},
+		{"httpclose", true},
+	} {
+		name := tt.mode + " in the backend"
+		if tt.frontend {
+			name = tt.mode + " in the frontend"
+		}
+		t.Run(name, func(t *testing.T) {
 			origins := startOrigins(t, 1)
-			_, addr := startEngine(t, basicConfig(origins, "  option "+mode+"\n"))
+			cfg := basicConfig(origins, "  option "+tt.mode+"\n")
+			if tt.frontend {
+				cfg = strings.Replace(basicConfig(origins, ""), "  default_backend be\n", "  option "+tt.mode+"\n  default_backend be\n", 1)
+			}
+			_, addr := startEngine(t, cfg)
+			closeClient := tt.frontend && tt.mode == "httpclose"
 			c := dial(t, addr)
 			for range 3 {
 				c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-				if r, _ := c.response("GET"); r.StatusCode != 200 {
+				r, _ := c.response("GET")
+				if r.StatusCode != 200 {
 					t.Fatalf("status %d", r.StatusCode)
 				}
-				if mode == "httpclose" {
+				if r.Close != closeClient {
+					t.Fatalf("the response says close %v", r.Close)
+				}
+				if closeClient {
 					if !c.closed() {
 						t.Fatal("httpclose kept the client connection")
 					}
@@ -270,10 +295,10 @@ func TestHTTPConnectionModes(t *testing.T) {
 			}
 			conns := origins[0].Conns()
 			switch {
-			case mode == "http-keep-alive" && conns != 1:
+			case tt.mode == "http-keep-alive" && conns != 1:
 				t.Fatalf("keep-alive: %d server connections for 3 requests", conns)
-			case mode != "http-keep-alive" && conns != 3:
-				t.Fatalf("%s: %d server connections for 3 requests", mode, conns)
+			case tt.mode != "http-keep-alive" && conns != 3:
+				t.Fatalf("%s: %d server connections for 3 requests", tt.mode, conns)
 			}
 		})
 	}

@@ -63,6 +63,43 @@ func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 	lg.LogHTTP(r)
 }
 
+// logAborted logs an exchange cut short before its end (an abort or a
+// timeout on either side, a broken body), as HAProxy logs every stream once.
+// The status is the response's once its head went out, else -1; the
+// termination flags are those the caller recorded, else the client's abort
+// in the phase the exchange was in. It does nothing outside an exchange.
+func (cc *clientConn) logAborted() {
+	var finish accesslog.Finish
+	switch cc.state {
+	case csConnect:
+		finish = accesslog.FinishConnect
+	case csQueue:
+		finish = accesslog.FinishQueue
+	case csExchange:
+		finish = accesslog.FinishData
+		if cc.reqBody.done && cc.rec.Status == 0 {
+			finish = accesslog.FinishHeaders
+		}
+	default:
+		return
+	}
+	r := &cc.rec
+	if r.Term == accesslog.TermNone {
+		r.Term = accesslog.TermClientAbort
+	}
+	if r.Finish == accesslog.FinishNone {
+		r.Finish = finish
+	}
+	status, bytes := r.Status, r.BytesOut
+	if status == 0 {
+		status = -1
+	}
+	if s := cc.up; s != nil && s.state == ssBody {
+		bytes += s.body.sent // the response is cut here
+	}
+	cc.logHTTP(status, bytes)
+}
+
 // logBad logs a request that could not be read: refused, timed out or
 // abandoned before its head was complete.
 func (cc *clientConn) logBad(term accesslog.Termination, status int) {

@@ -1,11 +1,17 @@
 package engine
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"tether/engine/internal/testorigin"
 )
 
 func TestHTTPAccessLog(t *testing.T) {
@@ -68,5 +74,76 @@ backend deadbe
 				t.Fatalf("log line %q lacks %q", line, s)
 			}
 		}
+	}
+}
+
+// TestHTTPAccessLogAborted: an exchange cut short is logged once, as
+// HAProxy logs it: the server closing in the middle of the body (SD, with
+// the status sent), the client leaving in the middle of the response body
+// (CD) or of its request body (CD, status -1).
+func TestHTTPAccessLogAborted(t *testing.T) {
+	raw, err := testorigin.StartRaw(func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		defer c.Close()
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		switch req.URL.Path {
+		case "/half":
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+		case "/big":
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n")
+			_ = sendPattern(c, 100000000)
+		default:
+			_, _ = io.Copy(io.Discard, req.Body)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	_, addr := startEngine(t, strings.Replace(rawConfig(raw.Addr, ""),
+		"defaults\n  mode http\n", "defaults\n  mode http\n  option httplog\n  log "+pc.LocalAddr().String()+" local0\n", 1))
+	buf := make([]byte, 2048)
+	for _, tt := range []struct {
+		send  string
+		leave bool   // the client closes once the response head or 100 ms passed
+		want  string // in the log line
+	}{
+		{"GET /half HTTP/1.1\r\nHost: x\r\n\r\n", false, ` 200 ` + strconv.Itoa(len("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")) + ` - - SD-- `},
+		{"GET /big HTTP/1.1\r\nHost: x\r\n\r\n", true, ` - - CD-- `},
+		{"POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc", true, ` -1 0 - - CD-- `},
+	} {
+		c := dial(t, addr)
+		c.send(tt.send)
+		if tt.leave {
+			if strings.HasPrefix(tt.send, "GET") {
+				if _, err := c.br.ReadString('\n'); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				time.Sleep(100 * time.Millisecond)
+			}
+			_ = c.c.Close()
+		} else {
+			c.rest()
+		}
+		_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, _, err := pc.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("%q: no log line: %v", tt.send, err)
+		}
+		if line := string(buf[:n]); !strings.Contains(line, tt.want) {
+			t.Errorf("%q: log line %q lacks %q", tt.send, line, tt.want)
+		}
+	}
+	_ = pc.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if n, _, err := pc.ReadFrom(buf); err == nil {
+		t.Errorf("one more log line: %q", buf[:n])
 	}
 }

@@ -23,6 +23,7 @@ const (
 	ssHead                          // request sent (or sending); reading the response head
 	ssBody                          // streaming the response body
 	ssDone                          // response complete; the request body is still going
+	ssUpgraded                      // 101 (2xx to CONNECT) forwarded; the tunnel waits for both sides to be on the loop
 )
 
 // serverConn is one connection to a server, on the loop of the client it
@@ -140,6 +141,8 @@ func (s *serverConn) OnUpstreamTraffic(*Upstream) gnet.Action {
 		s.readHead()
 	case ssBody:
 		s.pumpResponse()
+	case ssUpgraded:
+		s.pumpUpgraded()
 	default:
 		return gnet.Close // the server spoke out of turn
 	}
@@ -169,7 +172,14 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
 		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
 	case st == ssDone:
 		cc.exchangeDone() // the response is out; the rest of the request body is not wanted
+	case st == ssUpgraded:
+		cc.keep = false // the tunnel ended before it started: what the server sent goes out
+		cc.logHTTP(cc.rec.Status, cc.rec.BytesOut)
+		cc.closeFlushed()
 	default:
+		if st == ssBody {
+			cc.rec.BytesOut += s.body.sent // s is detached: countSent would not see it
+		}
 		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
 		cc.closeNow()
 	}
@@ -189,6 +199,7 @@ func (s *serverConn) expire() {
 		return
 	}
 	cc.rec.Term, cc.rec.Finish = accesslog.TermServerTimeout, accesslog.FinishData
+	s.countSent()
 	s.abandon()
 	cc.closeNow()
 }
@@ -211,9 +222,12 @@ func (s *serverConn) readHead() {
 		if err == h1.ErrNeedMore {
 			return
 		}
+		if err == nil && s.resp.Status == 101 && badWebSocket(&s.resp.Header, buf, true) {
+			err = errWebSocketKey
+		}
 		if err != nil {
 			s.abandon()
-			cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
+			cc.fail(&reply502, accesslog.TermProxy, accesslog.FinishHeaders) // PH, as HAProxy logs an invalid response
 			return
 		}
 		st := s.resp.Status
@@ -246,8 +260,9 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		return
 	}
 	rs := t.Response(&cc.rq, r.Status)
-	cookies := t.Options().Enabled()
+	cookies := cookieFields(t, &cc.fe.proxy.CaptureCookie)
 	s.ed.Reset(buf, &r.Header)
+	seenCL := false
 	var err error
 	for i := range r.Fields {
 		f := &r.Fields[i]
@@ -255,6 +270,12 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 			cc.x.capResp.field(f.Value.Bytes(buf), &cc.fe.proxy.CaptureCookie, false)
 		}
 		switch {
+		case r.Status == 204 && (f.ID == h1.FieldContentLength || f.ID == h1.FieldTransferEncoding):
+			err = s.ed.DeleteField(i) // HAProxy never sends a 204 with a framing field
+		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagRemoveCL != 0:
+			err = s.ed.DeleteField(i) // Transfer-Encoding frames the body
+		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagCLList != 0:
+			err = oneContentLength(&s.ed, buf, f, i, &seenCL)
 		case !tunnel && r.HopByHop(buf, i):
 			err = s.ed.DeleteField(i)
 		case cookies:
@@ -278,7 +299,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		cc.keep = false
 	}
 	scratch := s.ls.scratch[:0]
-	if err == nil && cookies {
+	if err == nil && t.Options().Enabled() {
 		in := t.Insert(&cc.rq, &rs, cc.ls.l.Now().Unix())
 		if !in.Empty() {
 			scratch = in.AppendTo(scratch)
@@ -292,8 +313,10 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	if err == nil && !tunnel {
 		// The client reads the connection's fate from the response's
 		// version and Connection field: say it when the default differs.
+		// As HAProxy, an HTTP/1.1 response closing the connection says so
+		// to an HTTP/1.0 client too.
 		switch {
-		case !cc.keep && cc.x.req.Minor == 1 && r.Minor == 1:
+		case !cc.keep && r.Minor == 1:
 			err = s.ed.Append(connClose)
 		case cc.keep && (cc.x.req.Minor == 0 || r.Minor == 0):
 			err = s.ed.Append(connKeep)
@@ -357,6 +380,7 @@ func (s *serverConn) pumpResponse() {
 		return
 	case err != nil:
 		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
+		s.countSent()
 		s.abandon()
 		cc.closeNow()
 		return
@@ -378,6 +402,15 @@ func (s *serverConn) pumpResponse() {
 	}
 }
 
+// countSent adds the response body bytes sent so far to the log record,
+// before an exchange cut in the middle of its body lets s go.
+func (s *serverConn) countSent() {
+	if s.state == ssBody {
+		s.cc.rec.BytesOut += s.body.sent
+		s.body.sent = 0
+	}
+}
+
 // resumed brings a paused server connection back.
 func (s *serverConn) resumed(_ gnet.Conn, err error) {
 	cc := s.cc
@@ -385,6 +418,7 @@ func (s *serverConn) resumed(_ gnet.Conn, err error) {
 		return
 	}
 	if err != nil {
+		s.countSent()
 		s.detach()
 		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
 		cc.closeNow()
@@ -393,6 +427,10 @@ func (s *serverConn) resumed(_ gnet.Conn, err error) {
 	}
 	if cc.reqBody.done {
 		cc.timer.Stop()
+	}
+	if s.state == ssUpgraded {
+		s.pumpUpgraded()
+		return
 	}
 	s.pumpResponse()
 }
@@ -414,38 +452,6 @@ func (s *serverConn) finish() {
 		s.Close()
 	}
 	cc.exchangeDone()
-}
-
-// startTunnel turns the exchange into a tunnel after a 101.
-func (s *serverConn) startTunnel() {
-	cc := s.cc
-	if cc.valve.Paused() {
-		// The client is off the loop, paused in the middle of its body:
-		// a tunnel needs its gnet connection.
-		cc.rec.Term, cc.rec.Finish = accesslog.TermProxy, accesslog.FinishData
-		s.abandon()
-		cc.closeNow()
-		return
-	}
-	if k := cc.in.kept; len(k) > 0 {
-		// Sent ahead of the 101 and kept over a pause: the tunnel's first bytes.
-		cc.in.kept = nil
-		if _, err := s.Conn().Write(k); err != nil || cc.up != s {
-			return
-		}
-	}
-	s.detach()
-	cc.state = csTunnel
-	cc.timer.Stop()
-	d := cc.be.proxy.Timeouts.Tunnel
-	if d <= 0 {
-		d = cc.fe.timeouts.Client
-	}
-	cc.logHTTP(101, cc.rec.BytesOut)
-	StartTunnel(s.ls.l, cc.c, &s.Upstream, d, func(error) {
-		cc.release()
-	})
-	s.ls.release(s)
 }
 
 // ms returns the milliseconds from a to b, or -1 when a is unset.

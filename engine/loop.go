@@ -31,6 +31,8 @@ type Loop struct {
 	ticked  atomic.Int64   // UnixNano of the last advance, read by run
 	ticking atomic.Bool    // a tick task is queued and not yet run
 	onTick  gnet.Runnable  // the tick task, built once
+	nudging atomic.Bool    // a nudge task is queued and not yet run
+	onNudge gnet.Runnable  // the nudge task, built once
 }
 
 func newLoop(srv *Server, el gnet.EventLoop) *Loop {
@@ -41,6 +43,7 @@ func newLoop(srv *Server, el gnet.EventLoop) *Loop {
 	l.now = l.epoch
 	l.next = l.epoch.Add(l.tick)
 	l.onTick = gnet.RunnableFunc(l.advance)
+	l.onNudge = gnet.RunnableFunc(l.nudged)
 	return l
 }
 
@@ -94,6 +97,26 @@ func (l *Loop) run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// nudge asks the loop to look at its paused producers now rather than at
+// the next tick: a consumer living off the loop (a Tail) has drained. It is
+// safe for concurrent use; at most one nudge is queued at a time, so a
+// burst costs one task.
+func (l *Loop) nudge() {
+	if !l.nudging.CompareAndSwap(false, true) {
+		return
+	}
+	if l.el.Execute(context.Background(), l.onNudge) != nil {
+		l.nudging.Store(false) // the engine is stopping
+	}
+}
+
+// nudged is the nudge task.
+func (l *Loop) nudged(context.Context) error {
+	l.nudging.Store(false)
+	l.watchValves()
+	return nil
 }
 
 // poll advances the clock if a tick is due. The engine calls it on the loop

@@ -67,7 +67,7 @@ func (rc *relayClient) OnConnect(u *Upstream, err error) {
 		u.Close()
 		return
 	}
-	StartTunnel(rc.l, rc.c, u, rc.h.idle, func(err error) {
+	StartTunnel(rc.l, rc.c, u, rc.h.idle, func(_ *Tunnel, err error) {
 		if rc.h.ended != nil {
 			rc.h.ended <- err
 		}

@@ -21,7 +21,8 @@ import (
 //
 // Write, Close and Abort are called on the loop; OutboundBuffered anywhere.
 // A Tail is a Valve's consumer like a gnet.Conn, so a streamed response
-// stays bounded.
+// stays bounded; unlike a gnet.Conn it tells its loop when it has written
+// everything (Loop.nudge), so a Valve waiting for it resumes at once.
 type Tail struct {
 	loop    *Loop
 	nc      net.Conn
@@ -177,6 +178,9 @@ func (t *Tail) write() {
 					return
 				}
 				t.queued.Add(-int64(len(b)))
+			}
+			if t.queued.Load() == 0 {
+				t.loop.nudge() // a Valve waiting for the Tail to drain may resume
 			}
 		}
 	}

@@ -46,16 +46,17 @@ type Tunnel struct {
 	loop    *Loop
 	sides   [2]tunnelSide // client, server
 	timeout time.Duration
-	done    func(err error)
+	done    func(t *Tunnel, err error)
 	state   tunnelState
 	retry   Timer // retries the detach while gnet still buffers bytes
 	err     error
 	open    int // gnet connections not closed yet (while starting)
 
-	mu      sync.Mutex // guards conns and aborted against Server.Stop
-	conns   [2]net.Conn
-	aborted bool
-	last    atomic.Int64 // UnixNano of the last byte relayed
+	mu           sync.Mutex // guards conns and aborted against Server.Stop
+	conns        [2]net.Conn
+	aborted      bool
+	last         atomic.Int64    // UnixNano of the last byte relayed
+	relayedBytes [2]atomic.Int64 // bytes relayed to the client and to the server
 
 	relayErr  error         // why the relay ended, set before relayDone closes
 	relayDone chan struct{} // closed when the relay goroutines are done
@@ -74,10 +75,11 @@ type tunnelSide struct {
 // on neither the client's Endpoint nor server's handler gets an event, and
 // server may dial again. Bytes already buffered on either side are
 // forwarded first. done runs once on the loop when both sockets are closed,
-// with nil after a clean end on both sides, ErrTunnelTimeout, or the error
-// that ended it. Call it on the loop, from a callback of either connection;
-// server must be attached (not paused by a Valve).
-func StartTunnel(l *Loop, client gnet.Conn, server *Upstream, timeout time.Duration, done func(err error)) *Tunnel {
+// with the tunnel (see Relayed) and nil after a clean end on both sides,
+// ErrTunnelTimeout, or the error that ended it. Call it on the loop, from a
+// callback of either connection; server must be attached (not paused by a
+// Valve).
+func StartTunnel(l *Loop, client gnet.Conn, server *Upstream, timeout time.Duration, done func(t *Tunnel, err error)) *Tunnel {
 	t := &Tunnel{loop: l, timeout: timeout, done: done, open: 2}
 	t.retry.Init(t.detach)
 	sc := server.conn
@@ -114,7 +116,26 @@ func (s *tunnelSide) traffic(gnet.Conn) gnet.Action {
 
 // pump forwards everything s has buffered to its peer. If the write fails,
 // the peer's OnClose has run and closes s.
-func (s *tunnelSide) pump() { Forward(s.c, s.peer.c, -1) }
+func (s *tunnelSide) pump() {
+	n, _ := Forward(s.c, s.peer.c, -1)
+	s.t.counter(!s.client).Add(int64(n))
+}
+
+// counter returns the count of bytes relayed to the client, or to the
+// server.
+func (t *Tunnel) counter(toClient bool) *atomic.Int64 {
+	if toClient {
+		return &t.relayedBytes[0]
+	}
+	return &t.relayedBytes[1]
+}
+
+// Relayed returns the bytes relayed so far from the server to the client
+// and from the client to the server. It is safe for concurrent use; once
+// done has run the counts are final.
+func (t *Tunnel) Relayed() (toClient, toServer int64) {
+	return t.relayedBytes[0].Load(), t.relayedBytes[1].Load()
+}
 
 // detach moves both sockets off the loop once gnet buffers nothing for
 // them, else retries on the next tick.
@@ -192,8 +213,8 @@ func (t *Tunnel) relay(fds [2]int) {
 		var wg sync.WaitGroup
 		var errs [2]error
 		wg.Add(2)
-		go func() { defer wg.Done(); errs[0] = t.pipe(conns[1], conns[0]) }()
-		errs[1] = t.pipe(conns[0], conns[1])
+		go func() { defer wg.Done(); errs[0] = t.pipe(conns[1], conns[0], t.counter(false)) }()
+		errs[1] = t.pipe(conns[0], conns[1], t.counter(true))
 		wg.Done()
 		wg.Wait()
 		err = errors.Join(errs[0], errs[1])
@@ -210,18 +231,21 @@ func (t *Tunnel) relay(fds [2]int) {
 	}
 }
 
-// pipe relays src to dst until src ends (then dst's write side is shut) or
-// an error, which closes both so the other direction ends too.
-func (t *Tunnel) pipe(dst, src net.Conn) error {
+// pipe relays src to dst, counting the bytes in n, until src ends (then
+// dst's write side is shut) or an error, which closes both so the other
+// direction ends too.
+func (t *Tunnel) pipe(dst, src net.Conn, n *atomic.Int64) error {
 	buf := make([]byte, tunnelBuf)
 	for {
 		if t.timeout > 0 {
 			_ = src.SetReadDeadline(time.Unix(0, t.last.Load()).Add(t.timeout))
 		}
-		n, err := src.Read(buf)
-		if n > 0 {
+		k, err := src.Read(buf)
+		if k > 0 {
 			t.last.Store(time.Now().UnixNano())
-			if _, werr := dst.Write(buf[:n]); werr != nil {
+			w, werr := dst.Write(buf[:k])
+			n.Add(int64(w))
+			if werr != nil {
 				err = werr
 			}
 		}
@@ -252,9 +276,9 @@ func (t *Tunnel) relayed() {
 	if !t.ended.CompareAndSwap(false, true) {
 		return
 	}
+	t.finish(t.relayErr) // done sees the sockets still counted, as a log line should
 	t.loop.srv.socketClosed(true)
 	t.loop.srv.socketClosed(false)
-	t.finish(t.relayErr)
 }
 
 // finish ends the tunnel on the loop.
@@ -264,7 +288,7 @@ func (t *Tunnel) finish(err error) {
 	s.mu.Lock()
 	delete(s.tunnels, t)
 	s.mu.Unlock()
-	t.done(err)
+	t.done(t, err)
 }
 
 // abort closes a relaying tunnel's sockets (Server.Stop); one still on the

@@ -29,11 +29,15 @@ type Outbound interface {
 // buffers what is not consumed), so Pause takes the producer's socket out of
 // the loop: it keeps a duplicate descriptor and closes the gnet connection,
 // which does not shut the socket down. Unread bytes stay in the kernel and
-// TCP flow control slows the sender. On every tick the loop checks the
-// consumer; once its output has drained to the low mark the socket is
-// enrolled on the same loop again and the resume callback gets its new
-// gnet.Conn. Memory per direction is then bounded by the high mark the
-// caller pauses at plus one read.
+// TCP flow control slows the sender. The loop checks the consumer on every
+// tick, and at once when it can know the consumer may have drained: the
+// protocol layer calls Check after a change on the loop (an exchange
+// ended), and a Tail nudges the loop when it has written everything (a
+// gnet.Conn reports no such thing: the tick is the fallback). Once the
+// consumer's output has drained to the low mark the socket is enrolled on
+// the same loop again and the resume callback gets its new gnet.Conn.
+// Memory per direction is then bounded by the high mark the caller pauses
+// at plus one read.
 //
 // The protocol layer embeds a Valve in the state of each connection that may
 // produce a stream and calls Init once. A Valve is used only on its loop.
@@ -130,6 +134,16 @@ func (v *Valve) Pause(producer gnet.Conn, consumer Outbound, low int) error {
 	return nil
 }
 
+// Check resumes a paused producer whose consumer has drained to the low
+// mark, without waiting for the next tick. It does nothing otherwise, and
+// costs one look at the consumer: call it on the loop where the consumer's
+// level may just have dropped.
+func (v *Valve) Check() {
+	if v.state == valvePaused && v.consumer.OutboundBuffered() <= v.low {
+		v.resume()
+	}
+}
+
 // Close releases a paused producer's socket (the consumer went away). It
 // does nothing to an open Valve.
 func (v *Valve) Close() {
@@ -164,7 +178,7 @@ func (v *Valve) unlink() {
 }
 
 // watchValves resumes the paused producers whose consumers have drained. It
-// runs on every tick.
+// runs on every tick and when a Tail nudges the loop.
 func (l *Loop) watchValves() {
 	for v := l.valves.next; v != &l.valves; {
 		next := v.next
