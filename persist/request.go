@@ -177,7 +177,9 @@ func (t *Table) Cookie(rq *RequestState, value []byte, edits []Edit) ([]Edit, Ac
 		edits = truncateFrom(edits, base, delFrom)
 		edits = append(edits, Edit{Off: delFrom, End: len(value)})
 	}
-	if editedLen(len(value), edits[base:]) == 0 {
+	// A field is removed only when the edits emptied it: an empty field
+	// passes as it came, as HAProxy forwards it.
+	if len(value) > 0 && editedLen(len(value), edits[base:]) == 0 {
 		return edits[:base], Remove
 	}
 	return edits, Keep

@@ -55,6 +55,7 @@ func TestRequestInsertIndirect(t *testing.T) {
 		{"comma", exchange{cookies: ck("SRV=a, x=1")}, outcome{0, ck("x=1"), nil, "VN"}},
 		{"quoted delimiter", exchange{cookies: ck(`x="a;b"; SRV=a`)}, outcome{0, ck(`x="a;b"`), nil, "VN"}},
 		{"two fields", exchange{cookies: ck("a=1", "SRV=a")}, outcome{0, ck("a=1"), nil, "VN"}},
+		{"empty field kept", exchange{cookies: ck("", "SRV=b")}, outcome{1, ck(""), nil, "VN"}},
 		{"first match wins", exchange{cookies: ck("SRV=a; SRV=b")}, outcome{0, nil, nil, "VN"}},
 		{"later match overwrites invalid", exchange{cookies: ck("SRV=zz; SRV=b")}, outcome{1, nil, nil, "VN"}},
 		{"match in second field", exchange{cookies: ck("SRV=zz; x=1", "SRV=b")}, outcome{1, ck("x=1"), nil, "VN"}},
