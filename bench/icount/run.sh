@@ -11,10 +11,14 @@
 # configuration, and reads that time. Everything runs on the guest's one CPU,
 # so req/s and latencies are those of an emulator, not of the proxies.
 #
+# First it calibrates: bench/icount/spin.c runs a fixed loop whose
+# instructions callgrind counts on the host; the guest prints the nanoseconds
+# it was charged for the same loop.
+#
 # Usage: bench/icount/run.sh [tetherbench suite flags, e.g. -n 20000 -users 20]
 # Needs: qemu-system-x86, a kernel image in /boot (linux-image-amd64),
-# busybox-static and haproxy (apt-get install -y qemu-system-x86
-# linux-image-amd64 busybox-static haproxy).
+# busybox-static, haproxy, gcc and valgrind (apt-get install -y
+# qemu-system-x86 linux-image-amd64 busybox-static haproxy gcc valgrind).
 set -eu
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,7 +27,8 @@ haproxy=$(command -v haproxy || true)
 busybox=$(command -v busybox || true)
 for need in "$kernel:a kernel in /boot (apt-get install linux-image-amd64)" \
 	"$haproxy:haproxy" "$busybox:busybox (apt-get install busybox-static)" \
-	"$(command -v qemu-system-x86_64 || true):qemu-system-x86_64"; do
+	"$(command -v qemu-system-x86_64 || true):qemu-system-x86_64" \
+	"$(command -v gcc || true):gcc" "$(command -v valgrind || true):valgrind"; do
 	if [ -z "${need%%:*}" ]; then
 		echo "icount: missing ${need#*:}" >&2
 		exit 2
@@ -41,6 +46,10 @@ mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/etc
 
 # Static Go binaries; haproxy with the shared libraries it links.
 (cd "$repo" && CGO_ENABLED=0 go build -trimpath -o "$root/bin/" ./cmd/tether ./cmd/tetherbench)
+gcc -O1 -static -o "$root/bin/spin" "$repo/bench/icount/spin.c"
+valgrind --tool=callgrind --callgrind-out-file="$work/spin.cg" --toggle-collect=main \
+	"$root/bin/spin" >/dev/null 2>&1
+counted=$(sed -n 's/^summary: //p; s/^totals: //p' "$work/spin.cg" | head -n 1)
 cp "$busybox" "$root/bin/busybox"
 for a in sh mount ip poweroff cat; do ln -s busybox "$root/bin/$a"; done
 cp "$haproxy" "$root/bin/haproxy"
@@ -61,6 +70,7 @@ mount -t tmpfs tmp /tmp
 ip link set lo up
 cd /tmp
 echo "guest: \$(cat /proc/cpuinfo | grep -m1 'model name')"
+echo "calibration: a loop of $counted instructions (callgrind, host) charged \$(/bin/spin) ns here"
 /bin/tetherbench suite -instructions icount -tether /bin/tether -haproxy /bin/haproxy $args
 echo "icount: exit \$?"
 poweroff -f
