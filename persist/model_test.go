@@ -148,7 +148,8 @@ func inPlaceModel(name string, mode Mode, indirect bool, value []byte) (out []by
 		}
 		end = delFrom
 	}
-	if end == 0 {
+	// A field the edits emptied goes; one that came empty stays.
+	if end == 0 && len(value) > 0 {
 		return nil, true
 	}
 	return buf[:end], false
