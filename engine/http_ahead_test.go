@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -109,37 +108,17 @@ func TestHTTPPausedClientBackPromptly(t *testing.T) {
 	raw := holdingOrigin(t, release)
 	e, addr := startEngineTick(t, rawConfig(raw.Addr, ""), time.Hour)
 	c := dial(t, addr)
-	var b strings.Builder
-	b.WriteString("GET /first HTTP/1.1\r\nHost: x\r\n\r\n")
-	for i := range n {
-		b.WriteString("GET /r" + strconv.Itoa(i) + " HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("p", i%97) + "\r\n\r\n")
+	reqs := aheadRequests("GET /first HTTP/1.1\r\nHost: x\r\n\r\n", n)
+	if len(reqs) < 3*aheadBufs*e.limits.BufSize {
+		t.Fatalf("%d bytes pipelined: not enough to pause the client more than once", len(reqs))
 	}
-	if b.Len() < 3*aheadBufs*e.limits.BufSize {
-		t.Fatalf("%d bytes pipelined: not enough to pause the client more than once", b.Len())
-	}
-	werr := make(chan error, 1)
-	go func() {
-		_, err := io.WriteString(c.c, b.String())
-		werr <- err
-	}()
+	werr := c.sendAsync(reqs)
 	if !within(5*time.Second, func() bool { return onLoops(t, e.server(), pausedValves) > 0 }) {
 		close(release)
 		t.Fatal("the client sending ahead was never paused")
 	}
 	close(release)
-	for i := -1; i < n; i++ {
-		want := "/first"
-		if i >= 0 {
-			want = "/r" + strconv.Itoa(i)
-		}
-		r, _ := c.response("GET")
-		if r.StatusCode != 200 || r.Header.Get("X-Path") != want {
-			t.Fatalf("response %d: status %d for %q, want %s", i+1, r.StatusCode, r.Header.Get("X-Path"), want)
-		}
-	}
-	if err := <-werr; err != nil {
-		t.Fatal(err)
-	}
+	c.inOrder(n, werr)
 	if ticks := onLoops(t, e.server(), func(l *Loop) int { return int(l.wheel.now) }); ticks != 0 {
 		t.Errorf("the loops ticked %d times with an hour's tick", ticks)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,4 +148,45 @@ func (c *client) closed() bool {
 func (c *client) rest() string {
 	b, _ := io.ReadAll(c.br)
 	return string(b)
+}
+
+// aheadRequests is first followed by n small GETs of varied sizes, /r0 to
+// /r(n-1), to pipeline behind it.
+func aheadRequests(first string, n int) string {
+	var b strings.Builder
+	b.WriteString(first)
+	for i := range n {
+		b.WriteString("GET /r" + strconv.Itoa(i) + " HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("p", i%97) + "\r\n\r\n")
+	}
+	return b.String()
+}
+
+// sendAsync writes s from a goroutine, for a client that sends more than
+// the proxy reads before answering; the channel reports the write's end.
+func (c *client) sendAsync(s string) <-chan error {
+	werr := make(chan error, 1)
+	go func() {
+		_, err := io.WriteString(c.c, s)
+		werr <- err
+	}()
+	return werr
+}
+
+// inOrder reads the answers to aheadRequests' first request (path /first)
+// and the n behind it, checking each echoed X-Path, then the write's end.
+func (c *client) inOrder(n int, werr <-chan error) {
+	c.t.Helper()
+	for i := -1; i < n; i++ {
+		want := "/first"
+		if i >= 0 {
+			want = "/r" + strconv.Itoa(i)
+		}
+		r, _ := c.response("GET")
+		if r.StatusCode != 200 || r.Header.Get("X-Path") != want {
+			c.t.Fatalf("response %d: status %d for %q, want %s", i+1, r.StatusCode, r.Header.Get("X-Path"), want)
+		}
+	}
+	if err := <-werr; err != nil {
+		c.t.Fatal(err)
+	}
 }

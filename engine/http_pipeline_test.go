@@ -99,32 +99,12 @@ func TestHTTPPipelineManyAhead(t *testing.T) {
 	raw := countingOrigin(t)
 	e, addr := startEngine(t, rawConfig(raw.Addr, ""))
 	c := dial(t, addr)
-	var b strings.Builder
-	b.WriteString("GET /first?delay=500ms HTTP/1.1\r\nHost: x\r\n\r\n")
-	for i := range n {
-		b.WriteString("GET /r" + strconv.Itoa(i) + " HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("p", i%97) + "\r\n\r\n")
+	reqs := aheadRequests("GET /first?delay=500ms HTTP/1.1\r\nHost: x\r\n\r\n", n)
+	if len(reqs) < 4*aheadBufs*e.limits.BufSize {
+		t.Fatalf("%d bytes pipelined: not enough to pause the client", len(reqs))
 	}
-	if b.Len() < 4*aheadBufs*e.limits.BufSize {
-		t.Fatalf("%d bytes pipelined: not enough to pause the client", b.Len())
-	}
-	werr := make(chan error, 1)
-	go func() {
-		_, err := io.WriteString(c.c, b.String())
-		werr <- err
-	}()
-	for i := -1; i < n; i++ {
-		want := "/first"
-		if i >= 0 {
-			want = "/r" + strconv.Itoa(i)
-		}
-		r, _ := c.response("GET")
-		if r.StatusCode != 200 || r.Header.Get("X-Path") != want {
-			t.Fatalf("response %d: status %d for %q, want %s", i+1, r.StatusCode, r.Header.Get("X-Path"), want)
-		}
-	}
-	if err := <-werr; err != nil {
-		t.Fatal(err)
-	}
+	werr := c.sendAsync(reqs)
+	c.inOrder(n, werr)
 }
 
 // TestHTTPPipelineQueuedUpload: a request with a large body waits in the

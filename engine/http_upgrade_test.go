@@ -135,34 +135,14 @@ func TestHTTPUpgradeDeclinedSentAhead(t *testing.T) {
 	raw := holdingOrigin(t, release)
 	e, addr := startEngine(t, rawConfig(raw.Addr, ""))
 	c := dial(t, addr)
-	var b strings.Builder
-	b.WriteString("GET /first HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
-	for i := range n {
-		b.WriteString("GET /r" + strconv.Itoa(i) + " HTTP/1.1\r\nHost: x\r\nX-Pad: " + strings.Repeat("p", i%97) + "\r\n\r\n")
-	}
-	werr := make(chan error, 1)
-	go func() {
-		_, err := io.WriteString(c.c, b.String())
-		werr <- err
-	}()
+	reqs := aheadRequests("GET /first HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", n)
+	werr := c.sendAsync(reqs)
 	if !within(10*time.Second, func() bool { return onLoops(t, e.server(), pausedValves) > 0 }) {
 		close(release)
 		t.Fatal("the client sending ahead of its upgrade request was never paused")
 	}
 	close(release)
-	for i := -1; i < n; i++ {
-		want := "/first"
-		if i >= 0 {
-			want = "/r" + strconv.Itoa(i)
-		}
-		r, _ := c.response("GET")
-		if r.StatusCode != 200 || r.Header.Get("X-Path") != want {
-			t.Fatalf("response %d: status %d for %q, want %s", i+1, r.StatusCode, r.Header.Get("X-Path"), want)
-		}
-	}
-	if err := <-werr; err != nil {
-		t.Fatal(err)
-	}
+	c.inOrder(n, werr)
 }
 
 func TestBadWebSocket(t *testing.T) {
