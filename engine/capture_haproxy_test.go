@@ -42,21 +42,8 @@ type cookieOrigin struct {
 
 func startCookieOrigin(t *testing.T, cases []cookieCase) *cookieOrigin {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := &cookieOrigin{ln: ln, cases: cases, seen: map[string][]string{}}
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go o.serve(c)
-		}
-	}()
+	o := &cookieOrigin{cases: cases, seen: map[string][]string{}}
+	o.ln = startOrigin(t, o.serve).ln
 	return o
 }
 

@@ -97,21 +97,8 @@ type headsOrigin struct {
 
 func startHeadsOrigin(t *testing.T) *headsOrigin {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := &headsOrigin{ln: ln, seen: map[string]string{}}
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go o.serve(c)
-		}
-	}()
+	o := &headsOrigin{seen: map[string]string{}}
+	o.ln = startOrigin(t, o.serve).ln
 	return o
 }
 
