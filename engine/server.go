@@ -41,13 +41,13 @@ type Handler interface {
 // Config sets up a Server. Zero values select the defaults.
 type Config struct {
 	// Loops is the number of event loops (HAProxy's nbthread); default
-	// GOMAXPROCS. Serve raises GOMAXPROCS to Loops if it is lower, and no
-	// further: goroutines (accepts, dials, resumes) run when a loop yields,
-	// as HAProxy runs everything on its threads. A spare P costs more than
-	// it gives: gnet yields each time a poll finds nothing, and with an
-	// idle P the Go scheduler then wakes a spinning thread that finds no
-	// work and parks again (futex and epoll calls, context switches):
-	// about a quarter more instructions per request in BENCHMARKS.md.
+	// GOMAXPROCS. Serve raises GOMAXPROCS to Loops+1 so goroutines (dials,
+	// accepts, the Go runtime) never wait for a loop's P. The spare P costs
+	// instructions (each time gnet yields after an empty poll, the Go
+	// scheduler wakes a thread to look for work), but that thread is also
+	// what notices new connections on the accept goroutines' sockets: with
+	// one P per loop a busy loop leaves them to the runtime's 10 ms network
+	// poll (BENCHMARKS.md measures both).
 	Loops int
 	// MaxConn bounds concurrent client connections; default derived from
 	// RLIMIT_NOFILE by MaxConnFor. Clients over it are closed at once.
@@ -128,8 +128,8 @@ func (s *Server) Serve(lns ...*Listener) error {
 	s.mu.Lock()
 	s.lns = append(s.lns, lns...)
 	s.mu.Unlock()
-	if runtime.GOMAXPROCS(0) < s.cfg.Loops {
-		runtime.GOMAXPROCS(s.cfg.Loops)
+	if runtime.GOMAXPROCS(0) < s.cfg.Loops+1 {
+		runtime.GOMAXPROCS(s.cfg.Loops + 1)
 	}
 	// gnet wants a listener of its own; an abstract unix socket nobody
 	// knows keeps its acceptor idle.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	goruntime "runtime"
 	"strconv"
 	"syscall"
 	"time"
@@ -33,11 +32,6 @@ func run(cfg *config.Config, o runOptions) error {
 	}
 	if cfg.Global.Daemon {
 		fmt.Fprintln(os.Stderr, "[WARNING] 'daemon' is ignored: tether stays in the foreground.")
-	}
-	if n := cfg.Global.NbThread; n > 0 && os.Getenv("GOMAXPROCS") == "" {
-		// As many Ps as event loops, as HAProxy runs nbthread threads (see
-		// engine.Config.Loops); GOMAXPROCS in the environment wins.
-		goruntime.GOMAXPROCS(n)
 	}
 	e, err := engine.New(cfg)
 	if err != nil {
