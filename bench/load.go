@@ -1,8 +1,12 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"io"
+	"net"
+	"net/http"
 	"sort"
 	"sync"
 	"time"
@@ -23,6 +27,11 @@ type Load struct {
 	Requests int           // total requests; 0 means run for Duration
 	Cookie   string        // persistence cookie name each user keeps and checks, "" for none
 	Timeout  time.Duration // per-request timeout, 5s when zero
+	// Probe, when set, sends one more request every Probe on a new
+	// connection of its own (Connection: close) while the users run, and
+	// times it from the dial to the end of the response: what a client
+	// that is not already connected waits for (Result.Probe).
+	Probe time.Duration
 }
 
 // Result is what a load run measured. Latencies are in microseconds.
@@ -37,6 +46,13 @@ type Result struct {
 	P99      int64
 	P999     int64
 	Max      int64
+	Probe    ProbeResult // the new-connection probe, when Load.Probe is set
+}
+
+// ProbeResult is what the new-connection probe measured, in microseconds.
+type ProbeResult struct {
+	Requests, Errors   uint64
+	P50, P90, P99, Max int64
 }
 
 // Rate returns the responses per second of the run.
@@ -46,6 +62,9 @@ func (r *Result) Rate() float64 {
 	}
 	return float64(r.Requests) / r.Elapsed.Seconds()
 }
+
+// ErrProbeStatus counts a probe answered outside 200-299 as an error.
+var ErrProbeStatus = errors.New("bench: probe answered with a non-2xx status")
 
 // ErrNoTarget is returned by Run for a Load without a Target.
 var ErrNoTarget = errors.New("bench: load has no target")
@@ -114,9 +133,20 @@ func Run(ctx context.Context, l Load) (*Result, error) {
 			u.run(ctx, &l, budget)
 		}()
 	}
+	var probe ProbeResult
+	probeDone := make(chan struct{})
+	probeCtx, stopProbe := context.WithCancel(ctx)
+	go func() {
+		defer close(probeDone)
+		if l.Probe > 0 {
+			probe = runProbe(probeCtx, &l)
+		}
+	}()
 	wg.Wait()
+	stopProbe()
+	<-probeDone
 
-	total := &Result{Elapsed: time.Since(start), Servers: map[string]uint64{}}
+	total := &Result{Elapsed: time.Since(start), Servers: map[string]uint64{}, Probe: probe}
 	merged := hdrhistogram.New(1, int64(time.Minute/time.Microsecond), 3)
 	for _, u := range users {
 		total.Requests += u.res.Requests
@@ -205,4 +235,55 @@ func (r *Result) SortedServers() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// runProbe sends a request on a new connection every l.Probe until ctx
+// ends, and returns their latencies.
+func runProbe(ctx context.Context, l *Load) ProbeResult {
+	var r ProbeResult
+	hist := hdrhistogram.New(1, int64(time.Minute/time.Microsecond), 3)
+	req := "GET " + l.Path + " HTTP/1.1\r\nHost: " + l.Host + "\r\nConnection: close\r\n\r\n"
+	tk := time.NewTicker(l.Probe)
+	defer tk.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			r.P50, r.P90 = hist.ValueAtQuantile(50), hist.ValueAtQuantile(90)
+			r.P99, r.Max = hist.ValueAtQuantile(99), hist.Max()
+			return r
+		case <-tk.C:
+		}
+		t0 := time.Now()
+		if err := probeOnce(l, req); err != nil {
+			r.Errors++
+			continue
+		}
+		r.Requests++
+		_ = hist.RecordValue(time.Since(t0).Microseconds())
+	}
+}
+
+// probeOnce dials, sends req and reads the whole response.
+func probeOnce(l *Load, req string) error {
+	c, err := net.DialTimeout("tcp", l.Target, l.Timeout)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(l.Timeout))
+	if _, err := io.WriteString(c, req); err != nil {
+		return err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return ErrProbeStatus
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -91,5 +92,49 @@ func TestRunDurationAndErrors(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), Load{}); err != ErrNoTarget {
 		t.Errorf("no target: %v", err)
+	}
+}
+
+// TestRunProbe: the probe opens a connection of its own per request while
+// the users run; answers outside 2xx count as its errors.
+func TestRunProbe(t *testing.T) {
+	o := startOrigin(t, "p")
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Connection") == "close" && r.URL.Query().Get("status") == "" {
+			w.WriteHeader(200)
+			return
+		}
+		u, _ := url.Parse("http://" + o.Addr().String())
+		httputil.NewSingleHostReverseProxy(u).ServeHTTP(w, r)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	target := strings.TrimPrefix(srv.URL, "http://")
+	res, err := Run(context.Background(), Load{Target: target, Users: 2, Duration: 300 * time.Millisecond, Probe: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := res.Probe
+	if p.Requests < 5 || p.Errors != 0 {
+		t.Fatalf("probe: %d requests, %d errors over 300ms at one per 10ms", p.Requests, p.Errors)
+	}
+	if got := conns.Load(); got < int64(p.Requests)+2 {
+		t.Errorf("%d connections for 2 users and %d probes: probes reused connections", got, p.Requests)
+	}
+	if p.P50 <= 0 || p.P90 < p.P50 || p.P99 < p.P90 || p.Max < p.P99 {
+		t.Errorf("probe latencies p50=%d p90=%d p99=%d max=%d", p.P50, p.P90, p.P99, p.Max)
+	}
+	res, err = Run(context.Background(), Load{Target: target, Path: "/?status=503", Users: 1, Duration: 100 * time.Millisecond, Probe: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Probe.Errors == 0 || res.Probe.Requests != 0 {
+		t.Errorf("503s: probe counted %d requests, %d errors", res.Probe.Requests, res.Probe.Errors)
 	}
 }

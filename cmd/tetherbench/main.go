@@ -85,6 +85,7 @@ func load(ctx context.Context, args []string) error {
 	fs.DurationVar(&l.Duration, "d", 10*time.Second, "duration")
 	fs.IntVar(&l.Requests, "n", 0, "total requests (overrides -d)")
 	fs.StringVar(&l.Cookie, "cookie", "", "persistence cookie each user keeps and checks")
+	fs.DurationVar(&l.Probe, "probe", 0, "also time one request on a new connection every `interval`")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	fs.Parse(args)
 	res, err := bench.Run(ctx, l)
@@ -97,6 +98,10 @@ func load(ctx context.Context, args []string) error {
 	fmt.Printf("%d responses in %v (%.0f/s), %d errors, %d non-2xx, %d unpinned\n",
 		res.Requests, res.Elapsed.Round(time.Millisecond), res.Rate(), res.Errors, res.Non2xx, res.Unpinned)
 	fmt.Printf("latency us: p50 %d  p99 %d  p99.9 %d  max %d\n", res.P50, res.P99, res.P999, res.Max)
+	if p := res.Probe; l.Probe > 0 {
+		fmt.Printf("new connections: %d, %d errors; latency us: p50 %d  p90 %d  p99 %d  max %d\n",
+			p.Requests, p.Errors, p.P50, p.P90, p.P99, p.Max)
+	}
 	for _, s := range res.SortedServers() {
 		fmt.Printf("  %-10s %d\n", s, res.Servers[s])
 	}
