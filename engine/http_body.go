@@ -14,6 +14,11 @@ const maxChunkRuns = 64
 // OnClose) inside the write.
 var errWrite = errors.New("engine: write to peer failed")
 
+// replyBadBody answers a request whose body broke its framing (a chunk,
+// or the trailer section) before any response began, as HAProxy does:
+// its 400 in the form of the replies it makes after a head was parsed.
+var replyBadBody = httpReply("400 Bad request", errBody400)
+
 // lastChunk is the last-chunk line of a re-chunked body; the trailer
 // section follows it as the decoder hands it out.
 var lastChunk = []byte("0\r\n")

@@ -654,6 +654,11 @@ func (cc *clientConn) pumpRequest() {
 	switch {
 	case err == errWrite:
 		return
+	case err != nil && s.state == ssHead:
+		// No response has begun: the client hears why, as from HAProxy
+		// (400, logged PH).
+		cc.fail(&replyBadBody, accesslog.TermProxy, accesslog.FinishHeaders)
+		return
 	case err != nil:
 		cc.rec.Term = accesslog.TermProxy
 		s.Close()

@@ -330,8 +330,8 @@ func TestHTTPTrailersHTTP10Client(t *testing.T) {
 }
 
 // TestHTTPTrailersRefused: a trailer section that breaks the rules, or
-// does not fit in tune.bufsize's share for it, cuts the message short: the
-// peer never sees its end.
+// does not fit in the decoder's limit, cuts the message short: the peer
+// never sees its end. A client whose request it was hears HAProxy's 400.
 func TestHTTPTrailersRefused(t *testing.T) {
 	o, addr := startTrailerProxy(t)
 	for _, path := range []string{"/bad", "/large", "/large?slow"} {
@@ -348,9 +348,36 @@ func TestHTTPTrailersRefused(t *testing.T) {
 		if r := o.next(t); r.err == nil {
 			t.Fatalf("%.30q: the origin got a whole request with trailer %q", tr, r.m.trailer)
 		}
-		_ = c.c.SetReadDeadline(time.Now().Add(2 * time.Second))
-		if rest, err := io.ReadAll(c.br); err != nil {
-			t.Fatalf("%.30q: the client connection stays open: %q %v", tr, rest, err)
+		want := "HTTP/1.1 400 Bad request\r\ncontent-length: 90\r\ncache-control: no-cache\r\ncontent-type: text/html\r\nconnection: close\r\n\r\n" + errBody400
+		if got := c.rest(); got != want {
+			t.Fatalf("%.30q: the client got %q, want %q", tr, got, want)
 		}
+	}
+}
+
+// TestHTTPTrailersRefusedLog: a request refused for its trailer section is
+// logged as HAProxy logs it: 400 with the reply's bytes, no response time,
+// PH.
+func TestHTTPTrailersRefusedLog(t *testing.T) {
+	o := startTrailerOrigin(t, trailerResponses)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	_, addr := startEngine(t, strings.Replace(rawConfig(o.Addr, ""),
+		"defaults\n  mode http\n", "defaults\n  mode http\n  option httplog\n  log "+pc.LocalAddr().String()+" local0\n", 1))
+	c := dial(t, addr)
+	c.send("POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nTransfer-Encoding: gzip\r\n\r\n")
+	reply := c.rest()
+	buf := make([]byte, 2048)
+	_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, _, err := pc.ReadFrom(buf)
+	if err != nil {
+		t.Fatalf("no log line: %v", err)
+	}
+	want := "/-1/"
+	if line := string(buf[:n]); !strings.Contains(line, want) || !strings.Contains(line, " 400 "+strconv.Itoa(len(reply))+" - - PH-- ") {
+		t.Fatalf("log line %q; the client got %d bytes", line, len(reply))
 	}
 }
