@@ -81,7 +81,7 @@ type clientConn struct {
 
 	queued int         // the server waited for, or balance.Full for any
 	tQueue time.Time   // when the request started waiting
-	key    balance.Key // the request's balancing key while a Picker reads it (a local would escape through the interface call)
+	key    balance.Key // the request's balancing key during Pick (a local would escape through the interface call)
 
 	prev, next   *clientConn // the loop's ring of client connections
 	qprev, qnext *clientConn // the loop's queue of waiting requests

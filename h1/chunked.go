@@ -16,7 +16,7 @@ type ChunkedDecoder struct {
 	size   int64 // size of the chunk being read, then its data left to read
 	digits int   // digits of the chunk size seen
 	ext    int   // extension bytes seen on the chunk-size line
-	tr     trailerScan
+	tr     trailerScan // the trailer section's scan, once the last chunk has come
 }
 
 // cstate is where the decoder stands in the chunked body.
@@ -35,7 +35,7 @@ const (
 	cTrailerValue               // in a trailer field value
 	cTrailerLF                  // after the CR ending a trailer line
 	cEndLF                      // after the CR of the final CRLF
-	cDone                       // the body has ended; its trailer section was the last bytes consumed
+	cDone                       // the body has ended
 )
 
 // maxChunkDigits bounds the hexadecimal digits of a chunk size, leading
