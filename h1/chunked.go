@@ -13,9 +13,9 @@ type ChunkedDecoder struct {
 	maxFields  int
 
 	state  cstate
-	size   int64 // size of the chunk being read, then its data left to read
-	digits int   // digits of the chunk size seen
-	ext    int   // extension bytes seen on the chunk-size line
+	size   int64       // size of the chunk being read, then its data left to read
+	digits int         // digits of the chunk size seen
+	ext    int         // extension bytes seen on the chunk-size line
 	tr     trailerScan // the trailer section's scan, once the last chunk has come
 }
 
