@@ -381,3 +381,41 @@ func TestHTTPTrailersRefusedLog(t *testing.T) {
 		t.Fatalf("log line %q; the client got %d bytes", line, len(reply))
 	}
 }
+
+// TestHTTPTrailersAfterBackpressure: trailer sections follow large chunked
+// bodies: a response the client starts reading late, so that the server
+// is paused meanwhile, and an upload.
+func TestHTTPTrailersAfterBackpressure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large bodies")
+	}
+	const size = 8 << 20
+	chunk := strings.Repeat("z", 64<<10)
+	var body strings.Builder
+	for range size / len(chunk) {
+		body.WriteString(strconv.FormatInt(int64(len(chunk)), 16) + "\r\n" + chunk + "\r\n")
+	}
+	body.WriteString("0\r\n" + testTrailer)
+	o := startTrailerOrigin(t, map[string]string{
+		"/big": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body.String(),
+	})
+	_, addr := startEngine(t, rawConfig(o.Addr, ""))
+	c := dial(t, addr)
+	c.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(300 * time.Millisecond) // the proxy's output to the client fills up
+	m, err := readMessage(c.br, true)
+	if err != nil || len(m.data) != size || m.trailer != testTrailer {
+		t.Fatalf("response: %d bytes, trailer %q (%v)", len(m.data), m.trailer, err)
+	}
+	o.next(t)
+	go func() {
+		_, _ = io.WriteString(c.c, "POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"+body.String())
+	}()
+	r := o.next(t)
+	if r.err != nil || len(r.m.data) != size || r.m.trailer != testTrailer {
+		t.Fatalf("request: %d bytes, trailer %q (%v)", len(r.m.data), r.m.trailer, r.err)
+	}
+	if resp, _ := c.response("POST"); resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+}
