@@ -14,9 +14,14 @@ const maxChunkRuns = 64
 // OnClose) inside the write.
 var errWrite = errors.New("engine: write to peer failed")
 
-// lastChunk ends a re-chunked body (trailers are dropped, as RFC 9112
-// section 7.1.2 allows a proxy that re-frames).
-var lastChunk = []byte("0\r\n\r\n")
+// replyBadBody answers a request whose body broke its framing (a chunk,
+// or the trailer section) before any response began, as HAProxy does:
+// its 400 in the form of the replies it makes after a head was parsed.
+var replyBadBody = httpReply("400 Bad request", errBody400)
+
+// lastChunk is the last-chunk line of a re-chunked body; the trailer
+// section follows it as the decoder hands it out.
+var lastChunk = []byte("0\r\n")
 
 // body follows one message body as it streams from a producer to a
 // consumer connection, never holding more of it than one read.
@@ -93,7 +98,9 @@ func (b *body) pump(ls *loopState, src Source, dst Sink) error {
 }
 
 // rechunk forwards the chunk data src holds under a clean framing of its
-// own: one chunk per run of data, extensions and trailers dropped.
+// own: one chunk per run of data, extensions dropped, then the trailer
+// section as HAProxy forwards it. The decoder consumes the trailer section
+// only once it has come whole, so until then its bytes stay in src.
 func (b *body) rechunk(ls *loopState, src Source, dst Sink) error {
 	for !b.done {
 		buf, _ := src.Peek(-1)
@@ -103,6 +110,7 @@ func (b *body) rechunk(ls *loopState, src Source, dst Sink) error {
 		iov := ls.iov[:0]
 		sizes := ls.sizes[:0]
 		pos := 0
+		held := false // the trailer section has not come whole
 		var ferr error
 		for runs := 0; pos < len(buf) && runs < maxChunkRuns && !b.dec.Done(); {
 			n, data, err := b.dec.Next(buf[pos:])
@@ -117,14 +125,16 @@ func (b *body) rechunk(ls *loopState, src Source, dst Sink) error {
 				iov = append(iov, sizes[at:], data.Bytes(buf[pos:]), crlf)
 				runs++
 			}
+			if b.dec.Done() {
+				iov = append(iov, lastChunk)
+				iov = b.dec.AppendTrailer(iov, buf[pos:pos+n])
+				b.done = true
+			}
 			pos += n
 			if n == 0 {
+				held = true
 				break
 			}
-		}
-		if b.dec.Done() {
-			iov = append(iov, lastChunk)
-			b.done = true
 		}
 		for _, s := range iov {
 			b.sent += int64(len(s))
@@ -141,7 +151,7 @@ func (b *body) rechunk(ls *loopState, src Source, dst Sink) error {
 		if ferr != nil {
 			return ferr
 		}
-		if pos < len(buf) && !b.done {
+		if pos < len(buf) && !b.done && !held {
 			continue // more runs than one writev takes
 		}
 		return nil

@@ -79,8 +79,9 @@ type clientConn struct {
 	tHead time.Time // request head complete
 	tConn time.Time // server connection ready
 
-	queued int       // the server waited for, or balance.Full for any
-	tQueue time.Time // when the request started waiting
+	queued int         // the server waited for, or balance.Full for any
+	tQueue time.Time   // when the request started waiting
+	key    balance.Key // the request's balancing key during Pick (a local would escape through the interface call)
 
 	prev, next   *clientConn // the loop's ring of client connections
 	qprev, qnext *clientConn // the loop's queue of waiting requests
@@ -500,13 +501,16 @@ func (cc *clientConn) forwardFor() *config.ForwardFor {
 // every usable one is at its maxconn.
 func (cc *clientConn) balance(avoid int) int {
 	p := cc.ls.picker(cc.be, cc.sn)
-	key := balance.Key{Src: cc.src.Addr(), Target: cc.URL()}
+	key := &cc.key
+	*key = balance.Key{Src: cc.src.Addr(), Target: cc.URL()}
 	if b := &cc.be.proxy.Balance; b.Algo == config.Hdr {
 		if i := cc.x.req.Find(cc.x.head, b.Param, 0); i >= 0 {
 			key.Header = cc.x.req.Value(cc.x.head, i)
 		}
 	}
-	return p.Pick(&key, avoid)
+	i := p.Pick(key, avoid)
+	*key = balance.Key{} // it holds views of the request head
+	return i
 }
 
 // connect gets a connection to the chosen server: an idle one from the
@@ -649,6 +653,11 @@ func (cc *clientConn) pumpRequest() {
 	err := cc.reqBody.pump(cc.ls, &cc.in, s.Conn())
 	switch {
 	case err == errWrite:
+		return
+	case err != nil && s.state == ssHead:
+		// No response has begun: the client hears why, as from HAProxy
+		// (400, logged PH).
+		cc.fail(&replyBadBody, accesslog.TermProxy, accesslog.FinishHeaders)
 		return
 	case err != nil:
 		cc.rec.Term = accesslog.TermProxy

@@ -10,12 +10,13 @@ import (
 func TestZeroAllocs(t *testing.T) {
 	s := NewScanner(DefaultLimits())
 	var (
-		req  Request
-		resp Response
-		e    Editor
-		segs = make([][]byte, 0, 2*MaxEdits+1)
-		out  = make([]byte, 0, 4096)
-		cd   = NewChunkedDecoder(DefaultLimits())
+		req     Request
+		resp    Response
+		e       Editor
+		segs    = make([][]byte, 0, 2*MaxEdits+1)
+		out     = make([]byte, 0, 4096)
+		trailer = make([][]byte, 0, 4)
+		cd      = NewChunkedDecoder(DefaultLimits())
 	)
 	setCookie := []byte("Set-Cookie: SERVERID=s1; path=/\r\n")
 	host, noCache := []byte("backend.local"), []byte("no-cache")
@@ -62,6 +63,9 @@ func TestZeroAllocs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if cd.Done() {
+				trailer = cd.AppendTrailer(trailer[:0], b[:n])
+			}
 			b = b[n:]
 		}
 	}
@@ -70,5 +74,8 @@ func TestZeroAllocs(t *testing.T) {
 	}
 	if !bytes.HasSuffix(out, append(setCookie, "\r\n"...)) || !bytes.Equal(bytes.Join(segs, nil), out) {
 		t.Fatalf("emitted %q", out)
+	}
+	if tr := bytes.Join(trailer, nil); string(tr) != "X-Sum: 1\r\n\r\n" {
+		t.Fatalf("trailer section %q", tr)
 	}
 }

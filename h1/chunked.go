@@ -3,20 +3,20 @@ package h1
 // ChunkedDecoder follows a chunked body (RFC 9112 section 7.1) as it
 // streams through a connection's buffer, without copying it. It checks the
 // framing, enforces the limits and reports where the chunk data lie, so the
-// engine can forward the consumed bytes as they are, or forward only the
-// data under a framing of its own. Trailer fields are checked and consumed;
-// a decoder that re-frames the data may drop them, as RFC 9112 section 7.1.2
-// allows. A ChunkedDecoder belongs to one body at a time and is not safe for
-// concurrent use.
+// engine can forward the data under a framing of its own. The trailer
+// section is checked whole, as HAProxy 2.6 parses it, and handed out for
+// forwarding (chunked_trailer.go). A ChunkedDecoder belongs to one body at
+// a time and is not safe for concurrent use.
 type ChunkedDecoder struct {
 	maxExt     int
 	maxTrailer int
+	maxFields  int
 
-	state   cstate
-	size    int64 // size of the chunk being read, then its data left to read
-	digits  int   // digits of the chunk size seen
-	ext     int   // extension bytes seen on the chunk-size line
-	trailer int   // trailer section bytes seen
+	state  cstate
+	size   int64       // size of the chunk being read, then its data left to read
+	digits int         // digits of the chunk size seen
+	ext    int         // extension bytes seen on the chunk-size line
+	tr     trailerScan // the trailer section's scan, once the last chunk has come
 }
 
 // cstate is where the decoder stands in the chunked body.
@@ -44,15 +44,15 @@ const (
 const maxChunkDigits = 16
 
 // NewChunkedDecoder returns a decoder at the start of a chunked body, bound
-// by l.MaxChunkExt and l.MaxTrailer.
+// by l.MaxChunkExt, l.MaxTrailer and, for the trailer fields, l.MaxHeaders.
 func NewChunkedDecoder(l Limits) *ChunkedDecoder {
 	l.check()
-	return &ChunkedDecoder{maxExt: l.MaxChunkExt, maxTrailer: l.MaxTrailer}
+	return &ChunkedDecoder{maxExt: l.MaxChunkExt, maxTrailer: l.MaxTrailer, maxFields: l.MaxHeaders - 1}
 }
 
 // Reset prepares the decoder for a new body under the same limits.
 func (d *ChunkedDecoder) Reset() {
-	*d = ChunkedDecoder{maxExt: d.maxExt, maxTrailer: d.maxTrailer}
+	*d = ChunkedDecoder{maxExt: d.maxExt, maxTrailer: d.maxTrailer, maxFields: d.maxFields}
 }
 
 // Done reports whether the body has ended: the last chunk and the trailer
@@ -62,12 +62,25 @@ func (d *ChunkedDecoder) Done() bool { return d.state == cDone }
 // Next consumes the body bytes at the start of buf, which are the bytes
 // that follow those consumed by earlier calls. It returns how many it
 // consumed and, within buf[:n], the chunk data found, if any (an empty
-// span otherwise). Next stops after each run of data, so call it again on
-// buf[n:] until it has consumed all of buf or Done reports the end; bytes
-// after the end belong to the next message. A line cut by the end of buf is
-// consumed and remembered, never rescanned. On error, n is the offset where
-// the framing broke and the body cannot be forwarded.
+// span otherwise). Next stops after each run of data and after the
+// last-chunk line, so call it again on buf[n:] until it has consumed all of
+// buf or Done reports the end; bytes after the end belong to the next
+// message. A chunk line cut by the end of buf is consumed and remembered,
+// never rescanned.
+//
+// The trailer section is consumed whole or not at all: until its final
+// CRLF has come, Next returns 0 and the caller keeps the bytes, then calls
+// again with a buf that starts at the same byte and holds more; the
+// decoder resumes where it stopped scanning. The call that consumes the
+// section makes Done true, and buf[:n] of that call is the section, final
+// CRLF included, to be handed to AppendTrailer.
+//
+// On error, n is the offset where the framing broke and the body cannot be
+// forwarded.
 func (d *ChunkedDecoder) Next(buf []byte) (n int, data Span, err error) {
+	if d.state >= cTrailerStart && d.state < cDone {
+		return d.trailerSection(buf)
+	}
 	i := 0
 	for i < len(buf) {
 		c := buf[i]
@@ -133,6 +146,8 @@ func (d *ChunkedDecoder) Next(buf []byte) (n int, data Span, err error) {
 			d.state = cData
 			if d.size == 0 {
 				d.state = cTrailerStart
+				d.tr = trailerScan{clen: -1}
+				return i, Span{}, nil
 			}
 		case cData:
 			k := len(buf) - i
@@ -156,75 +171,9 @@ func (d *ChunkedDecoder) Next(buf []byte) (n int, data Span, err error) {
 			}
 			i++
 			d.state = cSize
-		case cTrailerStart, cTrailerName, cTrailerValue, cTrailerLF, cEndLF:
-			lim := min(len(buf), i+d.maxTrailer-d.trailer)
-			j, err := d.trailerBytes(buf[:lim], i)
-			d.trailer += j - i
-			if err != nil {
-				return j, Span{}, err
-			}
-			if d.state == cDone {
-				return j, Span{}, nil
-			}
-			if j == lim && lim < len(buf) {
-				return j, Span{}, ErrTrailerTooLarge
-			}
-			i = j
 		case cDone:
 			return i, Span{}, nil
 		}
 	}
 	return i, Span{}, nil
-}
-
-// trailerBytes advances through the trailer section from buf[i] until it
-// ends or buf does, and returns where it stopped.
-func (d *ChunkedDecoder) trailerBytes(buf []byte, i int) (int, error) {
-	for i < len(buf) {
-		c := buf[i]
-		switch d.state {
-		case cTrailerStart:
-			switch {
-			case c == '\r':
-				d.state = cEndLF
-			case isTchar[c]:
-				d.state = cTrailerName
-			default:
-				return i, ErrTrailer
-			}
-		case cTrailerName:
-			for i < len(buf) && isTchar[buf[i]] {
-				i++
-			}
-			if i == len(buf) {
-				return i, nil
-			}
-			if buf[i] != ':' {
-				return i, ErrTrailer
-			}
-			d.state = cTrailerValue
-		case cTrailerValue:
-			for i < len(buf) && isFieldValue[buf[i]] {
-				i++
-			}
-			if i == len(buf) {
-				return i, nil
-			}
-			if buf[i] != '\r' {
-				return i, ErrTrailer
-			}
-			d.state = cTrailerLF
-		case cTrailerLF, cEndLF:
-			if c != '\n' {
-				return i, ErrBareCR
-			}
-			if d.state == cEndLF {
-				d.state = cDone
-				return i + 1, nil
-			}
-			d.state = cTrailerStart
-		}
-		i++
-	}
-	return i, nil
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -163,18 +165,66 @@ func FuzzScanResponse(f *testing.F) {
 
 func FuzzChunked(f *testing.F) {
 	f.Add([]byte("3\r\nabc\r\n0\r\n\r\n"))
+	f.Add([]byte("3\r\nabc\r\n0\r\nX: 1\r\nContent-Length: 2, 2\r\nHost: a\r\nHost: A\r\nConnection:\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		wantData, wantN, wantDone, wantErr := decodeAll(in, 0, fuzzLimits())
-		if wantN > len(in) || len(wantData) > len(in) {
-			t.Fatalf("consumed %d, data %d of %d bytes", wantN, len(wantData), len(in))
+		wantData, wantTr, wantN, wantDone, wantErr := decodeAll(in, 0, fuzzLimits())
+		if wantN > len(in) || len(wantData) > len(in) || len(wantTr) > len(in) {
+			t.Fatalf("consumed %d, data %d, trailer %d of %d bytes", wantN, len(wantData), len(wantTr), len(in))
 		}
 		for _, step := range []int{1, 2, 3, 5, 16} {
-			data, n, done, err := decodeAll(in, step, fuzzLimits())
-			if data != wantData || n != wantN || done != wantDone || err != wantErr {
-				t.Fatalf("step %d: %q %d %v %v; whole: %q %d %v %v", step, data, n, done, err, wantData, wantN, wantDone, wantErr)
+			data, tr, n, done, err := decodeAll(in, step, fuzzLimits())
+			if data != wantData || tr != wantTr || n != wantN || done != wantDone || err != wantErr {
+				t.Fatalf("step %d: %q %q %d %v %v; whole: %q %q %d %v %v", step, data, tr, n, done, err, wantData, wantTr, wantN, wantDone, wantErr)
 			}
 		}
+		if !wantDone {
+			return
+		}
+		// What the engine forwards decodes to the same data and the same
+		// trailer section: the checks hold for what they let through.
+		var out []byte
+		if len(wantData) > 0 {
+			out = strconv.AppendInt(out, int64(len(wantData)), 16)
+			out = append(out, "\r\n"+wantData+"\r\n"...)
+		}
+		out = append(out, "0\r\n"+wantTr...)
+		data, tr, n, done, err := decodeAll(out, 0, fuzzLimits())
+		if err != nil || !done || n != len(out) || data != wantData || tr != wantTr {
+			t.Fatalf("forwarded %q decodes to %q %q %d %v %v", out, data, tr, n, done, err)
+		}
+		// Each forwarded line is a line of the section, in order, but for
+		// a Content-Length cut to its last element.
+		sec := string(trailerOf(in[:wantN]))
+		for _, l := range strings.SplitAfter(strings.TrimSuffix(wantTr, "\r\n"), "\r\n") {
+			if l == "" {
+				continue
+			}
+			k := strings.Index(sec, l)
+			if k < 0 && EqualFold([]byte(l[:min(len(l), 15)]), "content-length:") {
+				k = strings.Index(sec, l[:strings.IndexByte(l, ':')+1])
+			}
+			if k < 0 {
+				t.Fatalf("forwarded line %q is not in the section %q", l, sec)
+			}
+			sec = sec[k+1:]
+		}
 	})
+}
+
+// trailerOf returns the trailer section that ends msg, a whole chunked body:
+// what follows its last-chunk line.
+func trailerOf(msg []byte) []byte {
+	d := NewChunkedDecoder(fuzzLimits())
+	for i := 0; ; {
+		n, _, err := d.Next(msg[i:])
+		if err != nil || n == 0 {
+			panic("BUG: trailerOf: not a whole body")
+		}
+		if d.Done() {
+			return msg[i:]
+		}
+		i += n
+	}
 }
 
 // editModel is a reference for the editor: an edit list applied byte by
