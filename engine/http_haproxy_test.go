@@ -24,7 +24,8 @@ import (
 // the client receives (the response head as a set of fields, the body, and
 // whether the connection stays open). The cases leave out what tether does
 // differently on purpose: hop-by-hop fields (tether removes them, HAProxy
-// 2.6 passes most), trailers, and interim responses to HTTP/1.0 clients.
+// 2.6 passes most) and interim responses to HTTP/1.0 clients. Trailers have
+// their own differential test (http_trailers_haproxy_test.go).
 // A 101 makes a tunnel: the request that tests the connection afterwards
 // goes through it to the server, which answers it.
 

@@ -95,8 +95,10 @@
 //
 // Chunked bodies: a chunk size has at most 16 hexadecimal digits and fits
 // in 63 bits; whitespace after it is allowed only before an extension;
-// extensions are bounded by Limits.MaxChunkExt and trailers by
-// Limits.MaxTrailer, and trailer lines follow the field line rules.
+// extensions are bounded by Limits.MaxChunkExt, and trailer sections by
+// Limits.MaxTrailer bytes and Limits.MaxHeaders-1 fields; trailer lines
+// follow the field line rules, and the section is checked and edited as
+// HAProxy 2.6 does (chunked_trailer.go).
 //
 // # Connection handling
 //

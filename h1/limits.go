@@ -9,7 +9,8 @@ type Limits struct {
 	// free for rewrites. A head may fill at most BufSize-MaxRewrite bytes.
 	MaxRewrite int
 	// MaxHeaders is HAProxy's tune.http.maxhdr. As in HAProxy, one slot is
-	// reserved, so a head may hold at most MaxHeaders-1 field lines.
+	// reserved, so a head, and a trailer section, may hold at most
+	// MaxHeaders-1 field lines.
 	MaxHeaders int
 	// MaxChunkExt bounds the bytes of extensions on one chunk-size line.
 	MaxChunkExt int
