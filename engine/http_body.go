@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 
@@ -63,6 +64,27 @@ func oneContentLength(ed *h1.Editor, h []byte, f *h1.Field, i int, seen *bool) e
 		j--
 	}
 	return ed.ReplaceValue(i, v[j:])
+}
+
+// trailersValue is the TE value forwarded for a TE that offers trailers.
+var trailersValue = []byte("trailers")
+
+// offersTrailers reports whether a TE value is forwarded, as HAProxy
+// decides it: TE is hop-by-hop, but HAProxy, which forwards trailer
+// sections, passes "trailers" on when the value holds that word (case
+// counts) followed by a comma or nothing, and drops the other codings.
+func offersTrailers(v []byte) bool {
+	i := bytes.Index(v, trailersValue)
+	return i >= 0 && (i+len(trailersValue) == len(v) || v[i+len(trailersValue)] == ',')
+}
+
+// keepTrailersOnly edits field i of head h, a TE that offersTrailers, to
+// "trailers" alone.
+func keepTrailersOnly(ed *h1.Editor, h []byte, f *h1.Field, i int) error {
+	if bytes.Equal(f.Value.Bytes(h), trailersValue) {
+		return nil
+	}
+	return ed.ReplaceValue(i, trailersValue)
 }
 
 // none marks b as an empty body (HEAD, 204, 304, or a request without one).

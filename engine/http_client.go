@@ -431,6 +431,8 @@ func (cc *clientConn) editRequest() error {
 			err = oneContentLength(&cc.x.ed, h, f, i, &seenCL)
 		case upgrade && (f.ID == h1.FieldConnection || f.ID == h1.FieldUpgrade):
 			// an upgrade keeps its Connection and Upgrade
+		case f.ID == h1.FieldTE && offersTrailers(f.Value.Bytes(h)):
+			err = keepTrailersOnly(&cc.x.ed, h, f, i)
 		case r.HopByHop(h, i):
 			err = cc.x.ed.DeleteField(i)
 		case f.ID == h1.FieldCookie && cookies && f.Value.End > f.Value.Off:

@@ -104,7 +104,9 @@ func TestHTTPForwardedHead(t *testing.T) {
 	c := dial(t, addr)
 	c.send("GET /p?q HTTP/1.1\r\nhost: x\r\nX-Mixed-Case: A  b\r\nConnection: keep-alive, X-Drop\r\nX-Drop: 1\r\nTE: trailers\r\nUpgrade: h2c\r\n\r\n")
 	r, _ := c.response("GET")
-	want := "GET /p?q HTTP/1.1\r\nhost: x\r\nX-Mixed-Case: A  b\r\nx-forwarded-for: 127.0.0.1\r\n\r\n"
+	// TE is hop-by-hop, but "trailers" is passed on, as HAProxy does: tether
+	// forwards trailer sections.
+	want := "GET /p?q HTTP/1.1\r\nhost: x\r\nX-Mixed-Case: A  b\r\nTE: trailers\r\nx-forwarded-for: 127.0.0.1\r\n\r\n"
 	if got != want {
 		t.Fatalf("server got\n%q\nwant\n%q", got, want)
 	}
@@ -210,5 +212,16 @@ func TestHTTPBackendDiesMidResponse(t *testing.T) {
 	b, err := io.ReadAll(resp.Body)
 	if string(b) != "partial" || err == nil {
 		t.Fatalf("body %q, err %v: the client must see a truncated body", b, err)
+	}
+}
+
+func TestOffersTrailers(t *testing.T) {
+	for v, want := range map[string]bool{
+		"trailers": true, "gzip, trailers": true, "trailers, gzip": true, "trailers;q=1": false,
+		"Trailers": false, "gzip": false, "": false, "xtrailers": true, "trailersx": false,
+	} {
+		if got := offersTrailers([]byte(v)); got != want {
+			t.Errorf("offersTrailers(%q) = %v, want %v", v, got, want)
+		}
 	}
 }

@@ -276,6 +276,8 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 			err = s.ed.DeleteField(i) // Transfer-Encoding frames the body
 		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagCLList != 0:
 			err = oneContentLength(&s.ed, buf, f, i, &seenCL)
+		case !tunnel && f.ID == h1.FieldTE && offersTrailers(f.Value.Bytes(buf)):
+			err = keepTrailersOnly(&s.ed, buf, f, i)
 		case !tunnel && r.HopByHop(buf, i):
 			err = s.ed.DeleteField(i)
 		case cookies:
