@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -9,51 +8,6 @@ import (
 	"testing"
 	"time"
 )
-
-// trailersAllocOrigin answers every chunked request with resp, allocating
-// nothing per request: a request through the engine ends its head and its
-// trailer section with an empty line each, so every second one is answered.
-func trailersAllocOrigin(t testing.TB, resp []byte) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 64<<10)
-				have, ends := 0, 0
-				for {
-					n, err := c.Read(buf[have:])
-					if err != nil {
-						return
-					}
-					have += n
-					for {
-						i := bytes.Index(buf[:have], []byte("\r\n\r\n"))
-						if i < 0 {
-							break
-						}
-						if ends++; ends%2 == 0 {
-							if _, err := c.Write(resp); err != nil {
-								return
-							}
-						}
-						have = copy(buf, buf[i+4:have])
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
 
 // TestHTTPTrailersZeroAlloc: a keep-alive exchange of a chunked request and
 // a chunked response, both with trailers, allocates nothing in the steady
@@ -64,7 +18,7 @@ func TestHTTPTrailersZeroAlloc(t *testing.T) {
 	}
 	const trailer = "X-Sum: 1\r\nContent-Length: 5, 5\r\nConnection:\r\n\r\n"
 	resp := []byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n" + trailer)
-	origin := trailersAllocOrigin(t, resp)
+	origin := rawOrigin(t, resp, 2)
 	cfg := fmt.Sprintf("global\n  nbthread 1\ndefaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n"+
 		"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n", freePort(), origin)
 	_, addr := startEngineTick(t, cfg, 100*time.Millisecond) // see TestHTTPZeroAllocKeepAlive
