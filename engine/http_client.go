@@ -435,8 +435,7 @@ func (cc *clientConn) editRequest() error {
 			err = keepTrailersOnly(&cc.x.ed, h, f, i)
 		case r.HopByHop(h, i):
 			err = cc.x.ed.DeleteField(i)
-		case f.ID == h1.FieldCookie && cookies && f.Value.End > f.Value.Off:
-			// An empty Cookie field is forwarded as it is.
+		case f.ID == h1.FieldCookie && cookies:
 			edits, act := t.Cookie(&cc.rq, f.Value.Bytes(h), cc.x.edits[:0])
 			if act == persist.Remove {
 				err = cc.x.ed.DeleteField(i)

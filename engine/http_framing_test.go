@@ -225,3 +225,36 @@ func TestOffersTrailers(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPEmptyCookieField: with a backend cookie, an empty Cookie field
+// reaches the server as it came, as HAProxy forwards it, while the field
+// holding the persistence cookie is edited away.
+func TestHTTPEmptyCookieField(t *testing.T) {
+	heads := make(chan string, 1)
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		var head strings.Builder
+		for {
+			l, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			head.WriteString(l)
+			if l == "\r\n" {
+				break
+			}
+		}
+		heads <- head.String()
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_, addr := startEngine(t, rawConfig(raw.Addr, "  cookie SRV insert indirect\n"))
+	c := dial(t, addr)
+	c.send("GET / HTTP/1.1\r\nHost: x\r\nCookie:\r\nCookie: SRV=nobody\r\n\r\n")
+	c.response("GET")
+	if got, want := <-heads, "GET / HTTP/1.1\r\nHost: x\r\nCookie:\r\n\r\n"; got != want {
+		t.Fatalf("server got\n%q\nwant\n%q", got, want)
+	}
+}
