@@ -102,13 +102,8 @@ func TestHTTPAccessLogAborted(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = raw.Close() })
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	_, addr := startEngine(t, strings.Replace(rawConfig(raw.Addr, ""),
-		"defaults\n  mode http\n", "defaults\n  mode http\n  option httplog\n  log "+pc.LocalAddr().String()+" local0\n", 1))
+	cfg, pc := withHTTPLog(t, rawConfig(raw.Addr, ""))
+	_, addr := startEngine(t, cfg)
 	buf := make([]byte, 2048)
 	for _, tt := range []struct {
 		send  string

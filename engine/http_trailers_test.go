@@ -360,13 +360,8 @@ func TestHTTPTrailersRefused(t *testing.T) {
 // PH.
 func TestHTTPTrailersRefusedLog(t *testing.T) {
 	o := startTrailerOrigin(t, trailerResponses)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	_, addr := startEngine(t, strings.Replace(rawConfig(o.Addr, ""),
-		"defaults\n  mode http\n", "defaults\n  mode http\n  option httplog\n  log "+pc.LocalAddr().String()+" local0\n", 1))
+	cfg, pc := withHTTPLog(t, rawConfig(o.Addr, ""))
+	_, addr := startEngine(t, cfg)
 	c := dial(t, addr)
 	c.send("POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nTransfer-Encoding: gzip\r\n\r\n")
 	reply := c.rest()

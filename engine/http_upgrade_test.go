@@ -200,13 +200,8 @@ func TestHTTPTunnelLoggedAtEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = raw.Close() })
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	_, addr := startEngine(t, strings.Replace(rawConfig(raw.Addr, "  timeout tunnel 2s\n"),
-		"defaults\n  mode http\n", "defaults\n  mode http\n  option httplog\n  log "+pc.LocalAddr().String()+" local0\n", 1))
+	cfg, pc := withHTTPLog(t, rawConfig(raw.Addr, "  timeout tunnel 2s\n"))
+	_, addr := startEngine(t, cfg)
 	c := dial(t, addr)
 	c.send("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
 	if r, _ := c.response("GET"); r.StatusCode != 101 {
