@@ -1,19 +1,15 @@
 package engine
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -36,7 +32,7 @@ type balanceStep struct {
 // reaches the same server: the loops share one balancing order as
 // HAProxy's threads do, through weight and state changes.
 func TestBalanceOrderAcrossLoops(t *testing.T) {
-	bin := balanceHAProxy(t)
+	bin := haproxyBin(t)
 	origins := startOrigins(t, 5)
 	req := func(n int) balanceStep { return balanceStep{requests: n} }
 	cmd := func(c string) balanceStep { return balanceStep{command: c} }
@@ -95,7 +91,7 @@ func TestBalanceOrderAcrossLoops(t *testing.T) {
 // exactly its weight's share, which only one rotation shared by the loops
 // gives.
 func TestBalanceSharesAcrossKeepAliveClients(t *testing.T) {
-	bin := balanceHAProxy(t)
+	bin := haproxyBin(t)
 	origins := startOrigins(t, 4)
 	weights := []int{5, 3, 1, 2} // sum 11
 	opts := make([]string, len(weights))
@@ -125,16 +121,6 @@ func TestBalanceSharesAcrossKeepAliveClients(t *testing.T) {
 	}
 }
 
-// balanceHAProxy returns the haproxy binary or skips the test.
-func balanceHAProxy(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("haproxy")
-	if err != nil {
-		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")
-	}
-	return bin
-}
-
 // balanceThreadsConfig renders a configuration with two threads and a
 // backend "be" balanced by algo over origins, with a server line option
 // string per origin (origins past len(opts) are left out).
@@ -149,8 +135,8 @@ func balanceThreadsConfig(origins []*testorigin.Origin, algo string, opts []stri
 }
 
 // startBalanceHAProxy runs haproxy on text, moved to a port of its own and
-// given an admin socket, until the test ends; it returns the address
-// haproxy listens on and the socket's path.
+// given an admin socket, until the test ends (startHAProxy); it returns the
+// address haproxy listens on and the socket's path.
 func startBalanceHAProxy(t *testing.T, bin, text string) (addr, sock string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -160,37 +146,11 @@ func startBalanceHAProxy(t *testing.T, bin, text string) (addr, sock string) {
 	at := strings.Index(text, "bind 127.0.0.1:") + len("bind ")
 	end := at + strings.IndexByte(text[at:], '\n')
 	text = text[:at] + addr + text[end:]
-	path := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
+	startHAProxy(t, bin, text)
+	if !within(5*time.Second, func() bool { _, err := os.Stat(sock); return err == nil }) {
+		t.Fatalf("haproxy made no admin socket at %s", sock)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "-db", "-f", path)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-	})
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			if _, err := os.Stat(sock); err == nil {
-				return addr, sock
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("haproxy does not listen on %s: %s", addr, out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return addr, sock
 }
 
 // balanceCommand sends one command to haproxy's admin socket and fails on

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -207,10 +206,7 @@ func runCookieCases(t *testing.T, addr string, o *cookieOrigin, logs net.PacketC
 }
 
 func TestCookieHAProxyDifferential(t *testing.T) {
-	bin, err := exec.LookPath("haproxy")
-	if err != nil {
-		t.Skip("haproxy not found on PATH: differential tests against HAProxy 2.6 skipped")
-	}
+	bin := haproxyBin(t)
 	if testing.Short() {
 		t.Skip("differential tests skipped in -short mode")
 	}

@@ -213,10 +213,7 @@ func runHeads(t *testing.T, addr string, o *headsOrigin) []headsResult {
 }
 
 func TestHeadsHAProxyDifferential(t *testing.T) {
-	bin, err := exec.LookPath("haproxy")
-	if err != nil {
-		t.Skip("haproxy not found on PATH: differential tests against HAProxy 2.6 skipped")
-	}
+	bin := haproxyBin(t)
 	if testing.Short() {
 		t.Skip("differential tests skipped in -short mode")
 	}
@@ -255,6 +252,16 @@ func TestHeadsHAProxyDifferential(t *testing.T) {
 			}
 		})
 	}
+}
+
+// haproxyBin returns the path of haproxy, or skips the test without it.
+func haproxyBin(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("haproxy")
+	if err != nil {
+		t.Skip("haproxy not found on PATH: differential tests against HAProxy 2.6 skipped")
+	}
+	return bin
 }
 
 // startHAProxy runs haproxy on the configuration text until the test ends

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -223,10 +222,7 @@ func (o *trailersOrigin) outcome(target string) string {
 }
 
 func TestTrailersHAProxyDifferential(t *testing.T) {
-	bin, err := exec.LookPath("haproxy")
-	if err != nil {
-		t.Skip("haproxy not found on PATH: differential tests against HAProxy 2.6 skipped")
-	}
+	bin := haproxyBin(t)
 	if testing.Short() {
 		t.Skip("differential tests skipped in -short mode")
 	}
