@@ -62,8 +62,14 @@ type Suite struct {
 	// bench/icount/run.sh boots under QEMU's -icount shift=0 is the number of
 	// instructions it executed; refused outside that guest).
 	Instructions string
-	Dir          string    // where configurations and counter files go; a temp dir when ""
-	Log          io.Writer // progress lines, discarded when nil
+	// Syscalls adds a second pass of Requests requests, after the measured
+	// one, with perf stat counting the proxy's system calls (by name, see
+	// TracedSyscalls) and context switches. Counting slows the proxy down a
+	// little, so the pass is kept apart from the time and instruction
+	// counts.
+	Syscalls bool
+	Dir      string    // where configurations and counter files go; a temp dir when ""
+	Log      io.Writer // progress lines, discarded when nil
 }
 
 // Measurement is what the suite measured for one proxy.
@@ -82,6 +88,12 @@ type Measurement struct {
 	Instructions int64 // -1 when not counted
 	MaxRSS       int64 // peak resident set of the proxy, KiB
 	P50, P99     int64 // latency, µs
+
+	// The syscall pass (Suite.Syscalls): its requests, the proxy's system
+	// calls (most frequent first) and context switches over it.
+	TracedRequests uint64
+	Syscalls       []SyscallCount
+	CtxSwitches    uint64
 }
 
 // CPUPerRequest returns the proxy's CPU time per measured request.
@@ -118,6 +130,9 @@ func (s *Suite) Run(ctx context.Context, proxies []Proxy) ([]Measurement, error)
 	}
 	if s.Instructions == "perf" && !perfWorks() || s.Instructions == "icount" && !icountGuest() {
 		return nil, ErrNoCounter
+	}
+	if s.Syscalls && !counterWorks(dir) {
+		return nil, ErrNoTracer
 	}
 	env := SuiteEnv{Threads: s.Threads}
 	for i := range s.Origins {
@@ -273,6 +288,11 @@ func (s *Suite) measure(ctx context.Context, dir string, p Proxy, env SuiteEnv) 
 		}
 	}
 	m.MaxRSS, _ = procHWM(pid)
+	if s.Syscalls {
+		if err := s.traceSyscalls(ctx, dir, pid, load, m); err != nil {
+			return nil, err
+		}
+	}
 	// A graceful stop first; the deferred Kill ends a proxy that lingers.
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -281,6 +301,30 @@ func (s *Suite) measure(ctx context.Context, dir string, p Proxy, env SuiteEnv) 
 	case <-time.After(10 * time.Second):
 	}
 	return m, nil
+}
+
+// traceSyscalls runs the syscall pass of load on process pid into m.
+func (s *Suite) traceSyscalls(ctx context.Context, dir string, pid int, load Load, m *Measurement) error {
+	fmt.Fprintf(s.Log, "%s: counting system calls over %d requests\n", m.Proxy, load.Requests)
+	c, err := startSyscallCounter(dir, pid)
+	if err != nil {
+		return err
+	}
+	if err := c.command("enable"); err != nil {
+		c.kill()
+		return err
+	}
+	res, err := Run(ctx, load)
+	if err == nil {
+		err = c.command("disable")
+	}
+	if err != nil {
+		c.kill()
+		return err
+	}
+	m.TracedRequests = res.Requests
+	m.Syscalls, m.CtxSwitches, err = c.stop()
+	return err
 }
 
 func renderConfig(path, text string, env SuiteEnv) error {

@@ -105,3 +105,57 @@ func TestSuiteHAProxy(t *testing.T) {
 		t.Errorf("MaxRSS %d, instructions %d", m.MaxRSS, m.Instructions)
 	}
 }
+
+func TestParsePerfCounts(t *testing.T) {
+	out := "# started on Sun Nov 22 07:15:43 2026\n\n" +
+		"100,,raw_syscalls:sys_enter,64415,100.00,,\n" +
+		"7,,context-switches,64415,100.00,,\n" +
+		"0,,cpu-migrations,64415,100.00,,\n" +
+		"40,,syscalls:sys_enter_read,64415,100.00,,\n" +
+		"40,,syscalls:sys_enter_writev,64415,100.00,,\n" +
+		"5,,syscalls:sys_enter_futex,64415,100.00,,\n"
+	calls, ctx, err := parsePerfCounts([]byte(out))
+	if err != nil || ctx != 7 {
+		t.Fatalf("parsePerfCounts: %d context switches, %v", ctx, err)
+	}
+	got := make(map[string]uint64)
+	for _, c := range calls {
+		got[c.Name] = c.Calls
+	}
+	if len(calls) != len(TracedSyscalls)+1 || got["read"] != 40 || got["writev"] != 40 ||
+		got["futex"] != 5 || got["other"] != 15 || got["sendto"] != 0 {
+		t.Errorf("parsePerfCounts = %v", calls)
+	}
+	if _, _, err := parsePerfCounts([]byte("<not supported>,,raw_syscalls:sys_enter,0,100.00,,\n")); err == nil {
+		t.Error("an unsupported counter parsed")
+	}
+}
+
+// TestSuiteSyscallsHAProxy runs the syscall pass against haproxy where perf
+// can count: it makes at least its two reads and two writes per request.
+func TestSuiteSyscallsHAProxy(t *testing.T) {
+	path, err := exec.LookPath("haproxy")
+	if err != nil {
+		t.Skip("haproxy is not installed; .ci/run installs it")
+	}
+	if !counterWorks(t.TempDir()) {
+		t.Skip("perf cannot count system calls here")
+	}
+	s := &Suite{Users: 4, Requests: 2000, Warmup: 200, Cookie: "SRV", Dir: t.TempDir(), Syscalls: true}
+	ms, err := s.Run(context.Background(), []Proxy{HAProxyProxy(path)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ms[0]
+	var total, io uint64
+	for _, c := range m.Syscalls {
+		total += c.Calls
+		switch c.Name {
+		case "recvfrom", "sendto", "read", "write", "readv", "writev", "recvmsg", "sendmsg":
+			io += c.Calls
+		}
+	}
+	if m.TracedRequests != 2000 || io < 4*m.TracedRequests || total < io {
+		t.Errorf("%d requests, %d socket reads and writes, %d system calls", m.TracedRequests, io, total)
+	}
+}

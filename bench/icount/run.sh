@@ -16,6 +16,8 @@
 # it was charged for the same loop.
 #
 # Usage: bench/icount/run.sh [tetherbench suite flags, e.g. -n 20000 -users 20]
+# (-syscalls also counts system calls and context switches, with perf, in a
+# second pass that does not touch the instruction counts)
 # Needs: qemu-system-x86, a kernel image in /boot (linux-image-amd64),
 # busybox-static, haproxy, gcc and valgrind (apt-get install -y
 # qemu-system-x86 linux-image-amd64 busybox-static haproxy gcc valgrind).
@@ -52,10 +54,26 @@ valgrind --tool=callgrind --callgrind-out-file="$work/spin.cg" --toggle-collect=
 counted=$(sed -n 's/^summary: //p; s/^totals: //p' "$work/spin.cg" | head -n 1)
 cp "$busybox" "$root/bin/busybox"
 for a in sh mount ip poweroff cat; do ln -s busybox "$root/bin/$a"; done
-cp "$haproxy" "$root/bin/haproxy"
-ldd "$haproxy" | awk '/=> \// { print $3 } /^\t\// { print $1 }' | while read -r lib; do
-	mkdir -p "$root$(dirname "$lib")"
-	cp -L "$lib" "$root$lib"
+# withlibs copies a dynamically linked program into the guest's /bin with
+# the shared libraries it links.
+withlibs() {
+	cp "$1" "$root/bin/$(basename "$1")"
+	ldd "$1" | awk '/=> \// { print $3 } /^\t\// { print $1 }' | while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+withlibs "$haproxy"
+# perf counts system calls for the suite's -syscalls (linux-perf).
+for a in "$@"; do
+	if [ "$a" = -syscalls ]; then
+		perf=$(command -v perf || true)
+		if [ -z "$perf" ]; then
+			echo "icount: -syscalls needs perf (apt-get install linux-perf)" >&2
+			exit 2
+		fi
+		withlibs "$perf"
+	fi
 done
 echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
 
@@ -63,10 +81,12 @@ args=""
 for a in "$@"; do args="$args '$a'"; done
 cat >"$root/init" <<EOF
 #!/bin/sh
+export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
+mount -t tracefs tracefs /sys/kernel/tracing
 ip link set lo up
 cd /tmp
 echo "guest: \$(cat /proc/cpuinfo | grep -m1 'model name')"

@@ -122,6 +122,7 @@ func suite(ctx context.Context, args []string) error {
 	fs.IntVar(&s.Users, "users", 50, "virtual users")
 	fs.IntVar(&s.Threads, "threads", 1, "threads (nbthread) per proxy")
 	fs.StringVar(&s.Instructions, "instructions", "", `count instructions with "perf", "callgrind" or "icount" (inside bench/icount/run.sh's guest)`)
+	fs.BoolVar(&s.Syscalls, "syscalls", false, "also count each proxy's system calls and context switches (perf stat) over a second pass")
 	fs.Parse(args)
 	var proxies []bench.Proxy
 	if *tether != "" {
@@ -148,5 +149,48 @@ func suite(ctx context.Context, args []string) error {
 			float64(m.Requests)/m.Elapsed.Seconds(), float64(m.CPUPerRequest().Nanoseconds())/1000,
 			100*m.UserShare, instr, m.P50, m.P99, m.MaxRSS, m.Errors+m.Non2xx, m.Unpinned)
 	}
+	if s.Syscalls {
+		printSyscalls(ms)
+	}
 	return nil
+}
+
+// printSyscalls prints the syscall pass as a Markdown table: per request,
+// each proxy's context switches and system calls, by name where any proxy
+// made one.
+func printSyscalls(ms []bench.Measurement) {
+	fmt.Print("\nper request, over a second pass of the same load with perf stat attached:\n\n| per request |")
+	for _, m := range ms {
+		fmt.Printf(" %s |", m.Proxy)
+	}
+	fmt.Print("\n|---|")
+	for range ms {
+		fmt.Print("---|")
+	}
+	fmt.Println()
+	row := func(name string, value func(m *bench.Measurement) uint64) {
+		any := false
+		for i := range ms {
+			any = any || value(&ms[i]) > 0
+		}
+		if !any {
+			return
+		}
+		fmt.Printf("| %s |", name)
+		for i := range ms {
+			fmt.Printf(" %.3f |", float64(value(&ms[i]))/float64(max(ms[i].TracedRequests, 1)))
+		}
+		fmt.Println()
+	}
+	row("context switches", func(m *bench.Measurement) uint64 { return m.CtxSwitches })
+	row("system calls", func(m *bench.Measurement) uint64 {
+		var n uint64
+		for _, c := range m.Syscalls {
+			n += c.Calls
+		}
+		return n
+	})
+	for i, name := range append(bench.TracedSyscalls, "other") {
+		row(name, func(m *bench.Measurement) uint64 { return m.Syscalls[i].Calls })
+	}
 }
