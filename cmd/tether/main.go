@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"tether/engine"
 	"tether/engine/config"
 )
 
@@ -81,10 +82,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "[ALERT] "+err.Error())
 		os.Exit(1)
 	}
-	for i := range cfg.Warnings {
-		fmt.Fprintln(os.Stderr, cfg.Warnings[i].String())
+	warnings := append(cfg.Warnings, engine.Unenforced(cfg)...)
+	for i := range warnings {
+		fmt.Fprintln(os.Stderr, warnings[i].String())
 	}
-	if len(cfg.Warnings) > 0 {
+	if len(warnings) > 0 {
 		fmt.Fprintln(os.Stderr, "Warnings were found.")
 	}
 	if !cfg.HasListener() {

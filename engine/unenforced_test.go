@@ -1,0 +1,54 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+
+	"tether/engine/config"
+)
+
+func TestUnenforcedWarnsOncePerBackend(t *testing.T) {
+	text := `resolvers dns
+    nameserver ns1 127.0.0.1:53
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+frontend fe
+    bind 127.0.0.1:8080
+    default_backend checked
+backend checked
+    server a 127.0.0.1:1
+    server b 127.0.0.1:2 check
+    server c 127.0.0.1:3 check
+backend resolved
+    server-template web 2 localhost:80 resolvers dns init-addr none
+listen plain
+    bind 127.0.0.1:8081
+    server d 127.0.0.1:4
+`
+	cfg, err := config.Parse(config.File{Name: "t.cfg", Data: []byte(text)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range Unenforced(cfg) {
+		if d.Severity != config.Warning {
+			t.Errorf("%s: not a warning", d.String())
+		}
+		got = append(got, d.String())
+	}
+	want := []string{
+		"[WARNING] parsing [t.cfg:13] : 'check' in backend 'checked': tether does not run health checks yet",
+		"[WARNING] parsing [t.cfg:16] : 'resolvers' in backend 'resolved': tether does not query resolvers 'dns' yet",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("warnings:\n%s", strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("warning %d = %q, want it to start with %q", i, got[i], want[i])
+		}
+	}
+}
