@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -140,5 +141,30 @@ func TestHTTPAccessLogAborted(t *testing.T) {
 	_ = pc.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 	if n, _, err := pc.ReadFrom(buf); err == nil {
 		t.Errorf("one more log line: %q", buf[:n])
+	}
+}
+
+// TestHTTPLogCLF: `option httplog clf` logs the common log format.
+func TestHTTPLogCLF(t *testing.T) {
+	os := startOrigins(t, 1)
+	cfg, pc := withHTTPLog(t, basicConfig(os, ""))
+	cfg = strings.Replace(cfg, "option httplog\n", "option httplog clf\n", 1)
+	_, addr := startEngine(t, cfg)
+	c := dial(t, addr)
+	c.send("GET /clf?a=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp, _ := c.response("GET"); resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	buf := make([]byte, 2048)
+	_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, _, err := pc.ReadFrom(buf)
+	if err != nil {
+		t.Fatalf("no log line: %v", err)
+	}
+	port := strconv.Itoa(c.c.LocalAddr().(*net.TCPAddr).Port)
+	re := regexp.MustCompile(`\]: 127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET /clf\?a=1 HTTP/1\.1" 200 \d+ "" "" ` +
+		port + ` \d{3} "fe" "be" "s1" \d+ 0 \d+ \d+ \d+ ---- 1 1 \d+ \d+ 0 0 0 "" "" \n?$`)
+	if line := string(buf[:n]); !re.MatchString(line) {
+		t.Errorf("log line %q does not match %s", line, re)
 	}
 }

@@ -55,3 +55,12 @@ func TestLogHTTPAllocs(t *testing.T) {
 		t.Fatalf("%d lines written and %d dropped of 2001", written.n.Load(), lg.Dropped())
 	}
 }
+
+func TestAppendCLFLogAllocs(t *testing.T) {
+	r := baseRecord()
+	r.CapturedRequestCookie = []byte("SID=abc")
+	buf := make([]byte, 0, MaxLine)
+	if n := testing.AllocsPerRun(1000, func() { buf = AppendCLFLog(buf[:0], &r) }); n != 0 {
+		t.Fatalf("%v allocations per line", n)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,7 +29,7 @@ import (
 // diffCase is one connection to HAProxy and what its log line must say.
 type diffCase struct {
 	name     string
-	frontend string // "fe" (httplog, cookie capture), "null" (httplog, dontlognull), "plain" (no httplog, dontlognull)
+	frontend string // "fe" (httplog, cookie capture), "clf" (httplog clf, cookie capture), "null" (httplog, dontlognull), "plain" (no httplog, dontlognull)
 	send     []byte // sent as is; the connection is then half-closed
 	method   string // expected request line; "" for <BADREQ>
 	uri      string
@@ -71,6 +72,16 @@ func diffCases() []diffCase {
 		{name: "keep-alive timeout", frontend: "fe", send: get("/k1"), method: "GET", version: "HTTP/1.1", status: 200, server: "s1", linger: true},
 		{name: "connect log", frontend: "plain", send: get("/")},
 		{name: "connect log of an empty connection with dontlognull", frontend: "plain", send: nil, nolog: true},
+	}
+	// The common log format on the cases where it differs: quoted texts,
+	// missing captures, no server, a cut request line, keep-alive.
+	for _, c := range slices.Clone(cases) {
+		switch c.name {
+		case "200 with inserted cookie", "captured cookies", "captured cookie printed raw", "escaped quote",
+			"long request line", "long escaped request line", "empty connection", "invalid request", "keep-alive":
+			c.name, c.frontend = "clf "+c.name, "clf"
+			cases = append(cases, c)
+		}
 	}
 	// An escape sequence meets the end of the line at each of the three
 	// offsets, and a plain byte after it at each offset too.
@@ -134,7 +145,7 @@ func TestHAProxyDifferential(t *testing.T) {
 	defer srv.Close()
 
 	udpLocal, udp3164 := listenUDP(t), listenUDP(t)
-	ports := map[string]int{"fe": freePort(t), "null": freePort(t), "plain": freePort(t)}
+	ports := map[string]int{"fe": freePort(t), "clf": freePort(t), "null": freePort(t), "plain": freePort(t)}
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, "defaults\n  mode http\n  timeout connect 1s\n  timeout client 2s\n  timeout server 2s\n  timeout http-request 2s\n  timeout http-keep-alive 200ms\n")
 	fmt.Fprintf(&cfg, "  log %s local0\n  log %s format rfc3164 local1\n  log stdout format raw daemon\n", udpLocal.LocalAddr(), udp3164.LocalAddr())
@@ -142,6 +153,7 @@ func TestHAProxyDifferential(t *testing.T) {
 		fmt.Fprintf(&cfg, "  log fd@%d format %s local%d\n", 3+i, f, 2+i)
 	}
 	fmt.Fprintf(&cfg, "frontend fe\n  option httplog\n  bind 127.0.0.1:%d\n  capture cookie SID len 32\n  default_backend be\n", ports["fe"])
+	fmt.Fprintf(&cfg, "frontend clf\n  option httplog clf\n  bind 127.0.0.1:%d\n  capture cookie SID len 32\n  default_backend be\n", ports["clf"])
 	fmt.Fprintf(&cfg, "frontend null\n  option httplog\n  option dontlognull\n  bind 127.0.0.1:%d\n  default_backend none\n", ports["null"])
 	fmt.Fprintf(&cfg, "frontend plain\n  option dontlognull\n  bind 127.0.0.1:%d\n  default_backend be\n", ports["plain"])
 	fmt.Fprintf(&cfg, "backend be\n  cookie SRV insert indirect nocache\n  server s1 %s cookie s1\nbackend none\n", ln.Addr())
@@ -299,6 +311,10 @@ func drainUDP(c *net.UDPConn) []string {
 // checkCase finds the lines of one case in every output and checks them.
 func checkCase(t *testing.T, c diffCase, client string, frontendPort, pid int, outputs []*output) {
 	key := client + " "
+	if c.frontend == "clf" { // each case connects from an address of its own
+		host, _, _ := strings.Cut(client, ":")
+		key = host + " - - "
+	}
 	raw := find(outputs[0].lines, key)
 	switch {
 	case c.nolog:
@@ -316,15 +332,20 @@ func checkCase(t *testing.T, c diffCase, client string, frontendPort, pid int, o
 		if c.frontend == "plain" {
 			line = AppendConnectLog(nil, netip.MustParseAddrPort(strings.TrimSpace(key)), netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(frontendPort)), "plain")
 		} else {
-			r, ok := parseHTTPLog(t, msg)
+			parse, render := parseHTTPLog, AppendHTTPLog
+			if c.frontend == "clf" {
+				parse, render = parseCLFLog, AppendCLFLog
+			}
+			r, ok := parse(t, msg)
 			if !ok {
 				return
 			}
-			checkExpected(t, c, k, r)
 			if c.cut {
 				r.Method, r.URI, r.Version = []byte(c.method), []byte(c.uri), []byte(c.version)
+			} else {
+				checkExpected(t, c, k, r)
 			}
-			line = AppendHTTPLog(nil, r)
+			line = render(nil, r)
 		}
 		if c.cut {
 			t.Logf("line of %d bytes ends with %q", len(msg), msg[len(msg)-8:])
@@ -363,7 +384,7 @@ func find(lines []string, key string) []string {
 func checkExpected(t *testing.T, c diffCase, k int, r *Record) {
 	t.Helper()
 	uri := c.uri
-	if strings.HasPrefix(c.name, "keep-alive") {
+	if strings.HasPrefix(strings.TrimPrefix(c.name, "clf "), "keep-alive") {
 		uri = "/k" + strconv.Itoa(k+1)
 	}
 	if c.method == "" && r.Method != nil || c.method != "" && !c.cut &&
@@ -449,6 +470,60 @@ func parseHTTPLog(t *testing.T, line string) (*Record, bool) {
 		}
 		r.Method, r.URI, r.Version = []byte(method), []byte(rest[:i]), []byte(strings.TrimPrefix(rest[i:], " "))
 	}
+	return r, true
+}
+
+// clfRE splits a common log format line: the client address and date,
+// then the request line; clfRestRE what follows the request line.
+var (
+	clfRE     = regexp.MustCompile(`^(\S+) - - \[(\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d) \+0000\] "(.*)$`)
+	clfRestRE = regexp.MustCompile(`^(-?\d+) (\d+) "" "" (\d+) (\d{3}) "(\S+)" "(\S+)" "(\S+)" (-?\d+) (-?\d+) (-?\d+) (-?\d+) (-?\d+) (.)(.)(.)(.) (\d+) (\d+) (\d+) (\d+) (\+?)(\d+) (\d+) (\d+) "(.*)" "(.*)" $`)
+)
+
+// parseCLFLog reads a common log format line back into a Record, which
+// it renders again as parseHTTPLog's would be: a cut line yields the
+// client and the date only.
+func parseCLFLog(t *testing.T, line string) (*Record, bool) {
+	t.Helper()
+	m := clfRE.FindStringSubmatch(line)
+	if m == nil {
+		t.Errorf("unparsable line %q", line)
+		return nil, false
+	}
+	at, err := time.Parse("02/Jan/2006:15:04:05", m[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Record{Accept: at}
+	req, rest, whole := strings.Cut(m[3], `" `)
+	if !whole {
+		r.Client = netip.AddrPortFrom(netip.MustParseAddr(m[1]), 0)
+		return r, true
+	}
+	h := fmt.Sprintf("%s:0 [%s.000] ", m[1], at.Local().Format("02/Jan/2006:15:04:05"))
+	f := clfRestRE.FindStringSubmatch(rest)
+	if f == nil {
+		t.Errorf("unparsable fields %q", rest)
+		return nil, false
+	}
+	capture := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	// The same fields in httplog's layout, read by parseHTTPLog.
+	h += fmt.Sprintf("%s %s/%s %s/%s/%s/%s/%s %s %s %s %s %s%s%s%s %s/%s/%s/%s/%s%s %s/%s \"%s\"",
+		f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[1], f[2], capture(f[25]), capture(f[26]),
+		f[13], f[14], f[15], f[16], f[17], f[18], f[19], f[20], f[21], f[22], f[23], f[24], req)
+	r, ok := parseHTTPLog(t, h)
+	if !ok {
+		return nil, false
+	}
+	port, _ := strconv.Atoi(f[3])
+	ms, _ := strconv.Atoi(f[4])
+	r.Client = netip.AddrPortFrom(r.Client.Addr(), uint16(port))
+	r.Accept = at.Add(time.Duration(ms) * time.Millisecond)
 	return r, true
 }
 
