@@ -37,6 +37,11 @@ type Global struct {
 	BufSize      int  // tune.bufsize in bytes; default 16384
 	MaxHdr       int  // tune.http.maxhdr; default 101
 	Daemon       bool // accepted; tether stays in the foreground
+	// Chroot, GID and UID are where the process confines itself and whom it
+	// runs as once its sockets are bound (`chroot`, `group`/`gid`,
+	// `user`/`uid`); "" and 0 leave them as they are, as in HAProxy.
+	Chroot   string
+	GID, UID int
 }
 
 // Level is the privilege level of a runtime API socket.
