@@ -19,7 +19,9 @@ func (e *events) OnShutdown(gnet.Engine) {}
 func (e *events) OnBoot(eng gnet.Engine) gnet.Action {
 	s := (*Server)(e)
 	s.eng = eng
-	_ = os.RemoveAll(s.internal)
+	if s.internal != "" {
+		_ = os.RemoveAll(s.internal)
+	}
 	return gnet.None
 }
 

@@ -135,13 +135,15 @@ func (s *Server) Serve(lns ...*Listener) error {
 	// its own, which OnBoot unlinks as soon as it is bound, so nobody can
 	// reach it and nothing is left behind. (gnet reads the address as a
 	// URL, so an abstract name, which starts with '@', cannot be given.)
-	dir, err := os.MkdirTemp("", "tether-engine-")
-	if err != nil {
-		return err
+	// Without a writable temporary directory, a loopback port that
+	// OnOpen closes every connection of.
+	addr := "tcp://127.0.0.1:0"
+	if dir, err := os.MkdirTemp("", "tether-engine-"); err == nil {
+		s.internal = dir
+		defer os.RemoveAll(dir) // in case gnet fails before OnBoot
+		addr = "unix://" + filepath.Join(dir, "engine.sock")
 	}
-	s.internal = dir
-	defer os.RemoveAll(dir) // in case gnet fails before OnBoot
-	return gnet.Run((*events)(s), "unix://"+filepath.Join(dir, "engine.sock"),
+	return gnet.Run((*events)(s), addr,
 		gnet.WithMulticore(true),
 		gnet.WithNumEventLoop(s.cfg.Loops),
 		gnet.WithLoadBalancing(gnet.LeastConnections),

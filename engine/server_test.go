@@ -3,6 +3,7 @@ package engine
 import (
 	"net"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -120,5 +121,20 @@ func TestServeLeavesNoSocketFile(t *testing.T) {
 	}
 	if len(after) != len(before) {
 		t.Errorf("the working directory went from %d to %d entries", len(before), len(after))
+	}
+}
+
+// TestServeWithoutTempDir: with no usable temporary directory, gnet's
+// own listener is a loopback port, and serving works the same.
+func TestServeWithoutTempDir(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	s, lns := serve(t, Config{Loops: 1}, echoHandler{}, "127.0.0.1:0")
+	if s.internal != "" {
+		t.Errorf("internal socket directory %q made under a missing TMPDIR", s.internal)
+	}
+	c := dialT(t, lns[0].Addr())
+	defer c.Close()
+	if got := roundTrip(t, c, "x"); got != "x" {
+		t.Errorf("echo %q", got)
 	}
 }
