@@ -99,7 +99,8 @@ type exchange struct {
 	edits [32]persist.Edit
 	dec   *h1.ChunkedDecoder
 
-	capReq, capResp cookieCapture // `capture cookie` of the request (%CC) and the response (%CS)
+	capReq, capResp cookieCapture  // `capture cookie` of the request (%CC) and the response (%CS)
+	hdrs            headerCaptures // `capture request header` and `capture response header` (%hr, %hs)
 }
 
 func newExchange(l h1.Limits) *exchange {
@@ -296,6 +297,7 @@ func (cc *clientConn) readHead() {
 		cc.x = cc.ls.exchange()
 		cc.x.capReq.reset()
 		cc.x.capResp.reset()
+		cc.x.hdrs.reset(cc.fe, cc.e.limits)
 		cc.state = csHead
 		cc.t0 = cc.stamp()
 		if d := cc.fe.timeouts.HTTPRequest; d > 0 {
@@ -317,6 +319,7 @@ func (cc *clientConn) readHead() {
 		return
 	}
 	cc.x.head = append(cc.x.head[:0], buf[:n]...)
+	cc.x.hdrs.request(cc.fe, &cc.x.req.Header, cc.x.head)
 	_, _ = cc.in.Discard(n)
 	cc.tHead = cc.stamp()
 	cc.timer.Stop()

@@ -157,6 +157,9 @@ type Proxy struct {
 	DefaultBackend *Proxy
 	UseBackends    []UseBackend
 	CaptureCookie  CaptureCookie
+	// CaptureRequest and CaptureResponse are the `capture request header`
+	// and `capture response header` lines, in order (frontends only).
+	CaptureRequest, CaptureResponse []CaptureHeader
 
 	// Backend side.
 	Balance          Balance
@@ -259,6 +262,14 @@ type HTTPChk struct {
 // CaptureCookie is `capture cookie <name> len <length>`.
 type CaptureCookie struct {
 	Name string // "" when unset
+	Len  int
+}
+
+// CaptureHeader is `capture request header <name> len <length>` or its
+// response twin: the last field named Name (compared without case) is
+// logged, cut at Len bytes.
+type CaptureHeader struct {
+	Name string
 	Len  int
 }
 
