@@ -19,7 +19,7 @@ func (cc *clientConn) stamp() time.Time {
 // frontend logs with `option httplog`.
 func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 	lg := cc.fe.log
-	if lg == nil || !cc.fe.httplog {
+	if lg == nil || !cc.fe.httplog || cc.x != nil && cc.x.monitor {
 		return
 	}
 	now := time.Now()

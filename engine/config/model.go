@@ -157,6 +157,9 @@ type Proxy struct {
 	DefaultBackend *Proxy
 	UseBackends    []UseBackend
 	CaptureCookie  CaptureCookie
+	// MonitorURI is `monitor-uri`: requests for it are answered 200 by the
+	// frontend itself and not logged; "" when unset.
+	MonitorURI string
 	// CaptureRequest and CaptureResponse are the `capture request header`
 	// and `capture response header` lines, in order (frontends only).
 	CaptureRequest, CaptureResponse []CaptureHeader

@@ -33,6 +33,7 @@ func init() {
 		"timeout":            {all, (*parser).parseTimeout},
 		"maxconn":            {CapDefaults | CapFrontend, (*parser).parseMaxConn},
 		"capture":            {CapFrontend, (*parser).parseCapture},
+		"monitor-uri":        {CapFrontend | CapDefaults, (*parser).parseMonitorURI},
 		"server":             {CapBackend, (*parser).parseServerLine},
 		"server-template":    {CapBackend, (*parser).parseServerTemplate},
 		"default-server":     {CapDefaults | CapBackend, (*parser).parseDefaultServer},
@@ -50,7 +51,7 @@ var unsupportedProxy = map[string]bool{
 	"http-request": true, "http-response": true, "http-after-response": true,
 	"tcp-request": true, "tcp-response": true, "tcp-check": true, "stick-table": true, "stick": true,
 	"errorfile": true, "errorfiles": true, "errorloc": true, "errorloc302": true, "errorloc303": true,
-	"compression": true, "redirect": true, "monitor-uri": true, "monitor": true,
+	"compression": true, "redirect": true, "monitor": true,
 	"log-format": true, "log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "description": true, "id": true, "disabled": true, "enabled": true,
 	"hash-type": true, "hash-balance-factor": true, "fullconn": true, "grace": true,
@@ -365,6 +366,17 @@ func (p *parser) parseCapture(px *Proxy, a []string) {
 	if px.CaptureCookie.Len <= 0 {
 		px.CaptureCookie = CaptureCookie{}
 		p.alert("'capture cookie' expects a positive length.")
+	}
+}
+
+// parseMonitorURI parses `monitor-uri <uri>`; the last one counts.
+func (p *parser) parseMonitorURI(px *Proxy, a []string) {
+	if len(a) == 0 || a[0] == "" {
+		p.alert("'monitor-uri' expects an URI.")
+		return
+	}
+	if !p.tooMany("monitor-uri", a, 1) {
+		px.MonitorURI = a[0]
 	}
 }
 
