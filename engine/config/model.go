@@ -377,7 +377,7 @@ type InitAddr struct {
 // are applied.
 type Server struct {
 	Name      string
-	ID        int    // 1-based position among the backend's servers
+	ID        int    // HAProxy's id: the `id` keyword's, or numbered as HAProxy numbers the others (the 1-based position without any `id`)
 	Template  string // prefix of the server-template that made it; "" otherwise
 	File      string
 	Line      int
@@ -402,6 +402,7 @@ type Server struct {
 	Prefer    Network    // resolve-prefer; default NetTCP6
 
 	resolvers string // name until resolved
+	fixedID   bool   // ID comes from an `id` keyword
 }
 
 // PersistRule is one `force-persist` or `ignore-persist` line; the first
