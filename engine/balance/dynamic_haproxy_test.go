@@ -149,8 +149,8 @@ func TestHAProxyStaticWeights(t *testing.T) {
 	startHAProxy(t, bin, path, []int{port})
 	for k, b := range every {
 		reply := runtimeReply(t, sock, fmt.Sprintf("set weight b%d/s 2", k))
-		if accepted := reply == ""; accepted != Dynamic(b.Algo) {
-			t.Errorf("%s: haproxy replied %q, Dynamic = %v", name(b), reply, Dynamic(b.Algo))
+		if accepted := reply == ""; accepted != Dynamic(b) {
+			t.Errorf("%s: haproxy replied %q, Dynamic = %v", name(b), reply, Dynamic(b))
 		}
 	}
 }
