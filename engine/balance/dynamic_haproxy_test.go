@@ -140,7 +140,8 @@ func TestHAProxyStaticWeights(t *testing.T) {
 	fmt.Fprintf(&cfg, "frontend f\n    bind 127.0.0.1:%d\n    default_backend b0\n", port)
 	for k, b := range every {
 		arg := map[config.Algo]string{config.URLParam: " id", config.Hdr: "(x-user)"}[b.Algo]
-		fmt.Fprintf(&cfg, "backend b%d\n    balance %s%s\n    server s 127.0.0.1:1 weight 3\n", k, name(b), arg)
+		fmt.Fprintf(&cfg, "backend b%d\n    balance %s%s\n    hash-type %s\n    server s 127.0.0.1:1 weight 3\n",
+			k, algoName(b), arg, [...]string{"map-based", "consistent"}[b.Hash.Method])
 	}
 	path := filepath.Join(dir, "w.cfg")
 	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {

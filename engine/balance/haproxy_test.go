@@ -32,7 +32,7 @@ type diffRequest struct {
 // Picker built from the same configuration.
 type diffScenario struct {
 	name    string
-	balance string
+	balance string   // the balance line's arguments, maybe followed by more lines
 	servers []string // server line options after the address
 	reqs    []diffRequest
 }
@@ -44,6 +44,11 @@ func TestHAProxyDifferential(t *testing.T) {
 	if err != nil {
 		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")
 	}
+	runScenarios(t, bin, diffScenarios())
+}
+
+// runScenarios runs scenarios through one haproxy process and through Pick.
+func runScenarios(t *testing.T, bin string, scenarios []diffScenario) {
 	const origins = 6
 	names := make([]string, origins)
 	addrs := make([]string, origins)
@@ -51,12 +56,10 @@ func TestHAProxyDifferential(t *testing.T) {
 		names[i] = "s" + strconv.Itoa(i+1)
 		addrs[i] = startOrigin(t, names[i])
 	}
-	scenarios := diffScenarios()
-	ports := make([]int, len(scenarios))
+	ports := freePorts(t, len(scenarios))
 	var cfg strings.Builder
 	cfg.WriteString("global\n    nbthread 1\ndefaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n")
 	for k, sc := range scenarios {
-		ports[k] = freePort(t)
 		fmt.Fprintf(&cfg, "listen %s\n    bind 127.0.0.1:%d\n    balance %s\n", sc.name, ports[k], sc.balance)
 		for i, opts := range sc.servers {
 			fmt.Fprintf(&cfg, "    server %s %s %s\n", names[i], addrs[i], opts)
@@ -165,7 +168,7 @@ func diffKey(r diffRequest, b config.Balance) Key {
 func serversOf(px *config.Proxy) []Server {
 	out := make([]Server, len(px.Servers))
 	for i, s := range px.Servers {
-		out[i] = Server{Weight: s.Weight, InitWeight: s.Weight, Backup: s.Backup, MaxConn: s.MaxConn, MaxQueue: s.MaxQueue}
+		out[i] = Server{ID: s.ID, Weight: s.Weight, InitWeight: s.Weight, Backup: s.Backup, MaxConn: s.MaxConn, MaxQueue: s.MaxQueue}
 		if s.Disabled {
 			out[i].State = Maint
 		}
@@ -240,12 +243,24 @@ func startOrigin(t *testing.T, name string) string {
 // freePort returns a port on 127.0.0.1 that was free a moment ago.
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	return freePorts(t, 1)[0]
+}
+
+// freePorts returns n distinct ports on 127.0.0.1 that were free a moment
+// ago: all are held until every one is chosen, so none comes twice (haproxy
+// would bind two listeners to one port and share its connections).
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	ports := make([]int, n)
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 // startHAProxy runs haproxy in the foreground on cfg until the test ends
