@@ -116,15 +116,12 @@ type Table struct {
 	// algorithms: each server appears as many times as its weight divided
 	// by the GCD, spread smoothly.
 	smap []int32
-	// ring is the consistent hashing ring of the hash algorithms under
-	// `hash-type consistent`.
+	// ring is the consistent hashing ring of random, and of the hash
+	// algorithms under `hash-type consistent`.
 	ring ring
 	// used is HAProxy's count of servers in use by the hash algorithms (1
 	// when the first backup stands in); they skip hashing at 1.
 	used int
-	// cum holds, for random, the running sum of the effective weights of
-	// active, for drawing servers in proportion to their weights.
-	cum []uint64
 	// rot is the rotation shared by the loops for roundrobin (nil when
 	// too long to precompute) and for static-rr and the hash algorithms'
 	// round-robin fallback.
@@ -198,13 +195,6 @@ func NewTable(b config.Balance, servers []Server, c *Counters) (*Table, error) {
 	case t.mapBased():
 		t.buildMap()
 	}
-	if b.Algo == config.Random {
-		var sum uint64
-		for _, i := range t.active {
-			sum += uint64(t.eweight[i])
-			t.cum = append(t.cum, sum)
-		}
-	}
 	t.share(c.last.Load())
 	c.last.Store(t)
 	return t, nil
@@ -258,9 +248,10 @@ func (t *Table) mapBased() bool {
 }
 
 // consistent reports whether the algorithm looks servers up on a
-// consistent hashing ring.
+// consistent hashing ring: random, which draws a position on it, and the
+// hash algorithms under `hash-type consistent`.
 func (t *Table) consistent() bool {
-	return hashed(t.bal.Algo) && t.bal.Hash.Method == config.Consistent
+	return t.bal.Algo == config.Random || hashed(t.bal.Algo) && t.bal.Hash.Method == config.Consistent
 }
 
 // hashed reports whether a is a hash algorithm, which `hash-type` governs.

@@ -49,32 +49,11 @@ func TestHAProxyDifferential(t *testing.T) {
 
 // runScenarios runs scenarios through one haproxy process and through Pick.
 func runScenarios(t *testing.T, bin string, scenarios []diffScenario) {
-	const origins = 6
-	names := make([]string, origins)
-	addrs := make([]string, origins)
+	model, ports := startScenarios(t, bin, scenarios)
+	names := make([]string, diffOrigins)
 	for i := range names {
 		names[i] = "s" + strconv.Itoa(i+1)
-		addrs[i] = startOrigin(t, names[i])
 	}
-	ports := freePorts(t, len(scenarios))
-	var cfg strings.Builder
-	cfg.WriteString("global\n    nbthread 1\ndefaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n")
-	for k, sc := range scenarios {
-		fmt.Fprintf(&cfg, "listen %s\n    bind 127.0.0.1:%d\n    balance %s\n", sc.name, ports[k], sc.balance)
-		for i, opts := range sc.servers {
-			fmt.Fprintf(&cfg, "    server %s %s %s\n", names[i], addrs[i], opts)
-		}
-	}
-	model, err := config.Parse(config.File{Name: "diff.cfg", Data: []byte(cfg.String())})
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "diff.cfg")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startHAProxy(t, bin, path, ports)
-
 	for k, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			px := model.Backend(sc.name)
@@ -95,6 +74,40 @@ func runScenarios(t *testing.T, bin string, scenarios []diffScenario) {
 			}
 		})
 	}
+}
+
+// diffOrigins is the number of origin servers of the scenarios, named s1
+// to s6 after the servers of the listen sections.
+const diffOrigins = 6
+
+// startScenarios starts the origins and one haproxy process with a listen
+// section per scenario, and returns the parsed configuration and each
+// scenario's port.
+func startScenarios(t *testing.T, bin string, scenarios []diffScenario) (*config.Config, []int) {
+	t.Helper()
+	addrs := make([]string, diffOrigins)
+	for i := range addrs {
+		addrs[i] = startOrigin(t, "s"+strconv.Itoa(i+1))
+	}
+	ports := freePorts(t, len(scenarios))
+	var cfg strings.Builder
+	cfg.WriteString("global\n    nbthread 1\ndefaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n")
+	for k, sc := range scenarios {
+		fmt.Fprintf(&cfg, "listen %s\n    bind 127.0.0.1:%d\n    balance %s\n", sc.name, ports[k], sc.balance)
+		for i, opts := range sc.servers {
+			fmt.Fprintf(&cfg, "    server s%d %s %s\n", i+1, addrs[i], opts)
+		}
+	}
+	model, err := config.Parse(config.File{Name: "diff.cfg", Data: []byte(cfg.String())})
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "diff.cfg")
+	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startHAProxy(t, bin, path, ports)
+	return model, ports
 }
 
 // diffScenarios lists the differential scenarios.

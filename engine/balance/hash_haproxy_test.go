@@ -2,6 +2,7 @@ package balance
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,5 +175,53 @@ func runHashDynamic(t *testing.T, bin, hash string, steps []string) {
 			t.Fatal(err)
 		}
 		p = tab.NewPicker(p)
+	}
+}
+
+// TestHAProxyRandomShares checks that random draws on HAProxy's consistent
+// hashing ring: haproxy's share of requests per server must match the
+// share of the ring nearest to each server's points, which differs from
+// the weights (two servers of weight 1 with ids 1 and 2 get about 43% and
+// 57%). Requests are random, so shares are compared within five standard
+// deviations of a binomial draw.
+func TestHAProxyRandomShares(t *testing.T) {
+	bin, err := exec.LookPath("haproxy")
+	if err != nil {
+		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")
+	}
+	const n = 3000
+	sets := [][]string{
+		{"", ""},
+		{"weight 2 id 5", "weight 1", "weight 1 id 9", "weight 1 disabled"},
+	}
+	var scenarios []diffScenario
+	for k, set := range sets {
+		scenarios = append(scenarios, diffScenario{"random" + strconv.Itoa(k), "random(1)", set, nil})
+	}
+	model, ports := startScenarios(t, bin, scenarios)
+	for k, sc := range scenarios {
+		px := model.Backend(sc.name)
+		servers := serversOf(px)
+		tab, err := NewTable(px.Balance, servers, NewCounters(len(servers)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := tab.NewPicker(nil)
+		const draws = 1 << 20
+		want := make([]float64, len(servers))
+		for range draws {
+			want[p.Pick(nil, -1)] += 1.0 / draws
+		}
+		got := make(map[string]int)
+		for range n {
+			got[send(t, "127.0.0.1:"+strconv.Itoa(ports[k]), diffRequest{target: "/"})]++
+		}
+		for i, share := range want {
+			name := "s" + strconv.Itoa(i+1)
+			sd := math.Sqrt(share * (1 - share) / n)
+			if d := float64(got[name])/n - share; math.Abs(d) > 5*sd+1e-9 {
+				t.Errorf("%s: haproxy sent %s %d of %d requests, the ring gives it %.3f", sc.name, name, got[name], n, share)
+			}
+		}
 	}
 }
