@@ -102,17 +102,18 @@ func TestWeightsShareTraffic(t *testing.T) {
 				}
 				return
 			}
-			// Consistent hashing, and random, which draws on the same
-			// ring, share by the arcs of 16 points per unit of weight,
-			// which is not smooth (HAProxy's documentation says as much).
-			tolerance := 0.03
-			if b.Hash.Method == config.Consistent || b.Algo == config.Random {
-				tolerance = 0.06
+			want := []float64{1.0 / 8, 3.0 / 8, 0, 4.0 / 8}
+			if tab.ring.keys != nil {
+				// Consistent hashing, and random, which draws on the
+				// same ring, share by the arcs of 16 points per unit of
+				// weight, which is not smooth (HAProxy's documentation
+				// says as much).
+				want = ringShares(&tab.ring, len(servers))
 			}
-			for i, want := range []int{1, 3, 0, 4} {
+			for i := range 4 {
 				share := float64(got[i]) / n
-				if d := share - float64(want)/8; d > tolerance || d < -tolerance {
-					t.Fatalf("server %d got %v of traffic, want %v (%v)", i, share, float64(want)/8, got)
+				if d := share - want[i]; d > 0.03 || d < -0.03 {
+					t.Fatalf("server %d got %v of traffic, want %v (%v)", i, share, want[i], got)
 				}
 			}
 		})

@@ -2,6 +2,7 @@ package balance
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 )
 
@@ -18,6 +19,12 @@ import (
 type ring struct {
 	keys []uint32 // point positions, ascending
 	srv  []int32  // the server of each point, by index
+	// first indexes the points by the top bits of their positions, at
+	// least as many buckets as points: the points of bucket b, the
+	// positions whose top bits are b, are keys[first[b]:first[b+1]]. A
+	// lookup reads a bucket or two instead of searching the whole ring.
+	first []uint32
+	shift uint // 32 minus the number of top bits
 }
 
 // pointSpan is HAProxy's SRV_EWGHT_RANGE: how many point numbers each server
@@ -55,10 +62,28 @@ func (t *Table) buildRing() {
 	slices.SortFunc(pts, func(a, b point) int {
 		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.srv, b.srv))
 	})
-	t.ring.keys = make([]uint32, n)
-	t.ring.srv = make([]int32, n)
+	r := &t.ring
+	r.keys = make([]uint32, n)
+	r.srv = make([]int32, n)
 	for k, p := range pts {
-		t.ring.keys[k], t.ring.srv[k] = p.key, p.srv
+		r.keys[k], r.srv[k] = p.key, p.srv
+	}
+	r.index()
+}
+
+// index builds first and shift for the sorted keys of a ring of at least
+// one point.
+func (r *ring) index() {
+	n := len(r.keys)
+	top := bits.Len(uint(n - 1)) // 2^top >= n
+	r.shift = uint(32 - top)
+	r.first = make([]uint32, 1<<top+1)
+	k := 0
+	for b := range r.first {
+		for k < n && uint64(r.keys[k])>>r.shift < uint64(b) {
+			k++
+		}
+		r.first[b] = uint32(k)
 	}
 }
 
@@ -76,7 +101,11 @@ func (t *Table) id(i int) int {
 // empty.
 func (r *ring) lookup(h uint32, avoid int) int {
 	n := len(r.keys)
-	next, _ := slices.BinarySearch(r.keys, h) // the first point at or above h
+	b := h >> r.shift
+	next, end := int(r.first[b]), int(r.first[b+1])
+	for next < end && r.keys[next] < h { // the first point at or above h
+		next++
+	}
 	if next == n {
 		next = 0
 	}

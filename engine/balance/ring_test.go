@@ -12,6 +12,7 @@ var consistentURI = config.Balance{Algo: config.URI, Hash: consistent}
 
 func TestRingLookup(t *testing.T) {
 	r := ring{keys: []uint32{100, 200, 300, 4000000000}, srv: []int32{0, 1, 1, 2}}
+	r.index()
 	cases := []struct {
 		h     uint32
 		avoid int
@@ -37,6 +38,7 @@ func TestRingLookup(t *testing.T) {
 		}
 	}
 	alone := ring{keys: []uint32{5, 9}, srv: []int32{3, 3}}
+	alone.index()
 	if got := alone.lookup(7, 3); got != 3 {
 		t.Errorf("only the avoided server: %d, want 3", got)
 	}
@@ -183,6 +185,41 @@ func TestRingWalk(t *testing.T) {
 			if got := dp.Pick(nil, -1); got != s {
 				t.Fatalf("walk after server 1 left at position %d, pick %d: %d, want %d", last, k, got, s)
 			}
+		}
+	}
+}
+
+// ringShares returns each server's exact share of the 32-bit positions
+// that lookup sends to it: between two neighbouring points the lower one
+// takes its own position and the nearer half of the gap, ties included.
+func ringShares(r *ring, servers int) []float64 {
+	share := make([]float64, servers)
+	n := len(r.keys)
+	for k := range n {
+		a, b := r.keys[k], r.keys[(k+1)%n]
+		gap := uint64(b - a)
+		if n == 1 {
+			gap = 1 << 32
+		}
+		low := gap/2 + 1
+		share[r.srv[k]] += float64(low) / (1 << 32)
+		share[r.srv[(k+1)%n]] += float64(gap-low) / (1 << 32)
+	}
+	return share
+}
+
+func TestRingShares(t *testing.T) {
+	r := ring{keys: []uint32{0, 1 << 30, 3 << 30}, srv: []int32{0, 1, 0}}
+	r.index()
+	// Server 1 takes the upper half of the gap below it, ties excluded
+	// (2^29 - 1 positions), and itself with the lower half of the gap
+	// above it, ties included (2^30 + 1): 3/8 of the circle.
+	if got := ringShares(&r, 2); got[1] != 0.375 || got[0] != 0.625 {
+		t.Fatalf("shares %v, want [0.625 0.375]", got)
+	}
+	for h, want := range map[uint32]int{0: 0, 1 << 29: 0, 1<<29 + 1: 1, 1 << 30: 1, 1 << 31: 1, 1<<31 + 1: 0, 4294967295: 0} {
+		if got := r.lookup(h, -1); got != want {
+			t.Errorf("lookup(%d) = %d, want %d", h, got, want)
 		}
 	}
 }
