@@ -225,3 +225,70 @@ func TestHAProxyRandomShares(t *testing.T) {
 		}
 	}
 }
+
+// TestHAProxyHashRedispatch checks the avoid argument against haproxy: a
+// server refuses connections, and `option redispatch` makes haproxy's last
+// retry choose again while avoiding it. Consistent hashing moves the
+// request on along the ring; map-based hashing ignores avoid and lands on
+// the same server again, so the request fails with a 503.
+func TestHAProxyHashRedispatch(t *testing.T) {
+	bin, err := exec.LookPath("haproxy")
+	if err != nil {
+		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")
+	}
+	const dead = 1
+	opts := []string{"weight 2", "weight 3", "weight 1 id 8", "weight 2"}
+	names := make([]string, len(opts))
+	addrs := make([]string, len(opts))
+	for i := range opts {
+		names[i] = "s" + strconv.Itoa(i+1)
+		addrs[i] = startOrigin(t, names[i])
+	}
+	addrs[dead] = "127.0.0.1:" + strconv.Itoa(freePort(t)) // nothing listens there
+	hashes := []string{"consistent", "consistent djb2", "map-based"}
+	ports := freePorts(t, len(hashes))
+	var cfg strings.Builder
+	cfg.WriteString("global\n    nbthread 1\ndefaults\n    mode http\n    timeout connect 100ms\n    timeout client 5s\n    timeout server 5s\n    retries 1\n    option redispatch\n")
+	for k, h := range hashes {
+		fmt.Fprintf(&cfg, "listen l%d\n    bind 127.0.0.1:%d\n    balance uri\n    hash-type %s\n", k, ports[k], h)
+		for i, o := range opts {
+			fmt.Fprintf(&cfg, "    server %s %s %s\n", names[i], addrs[i], o)
+		}
+	}
+	model, err := config.Parse(config.File{Name: "redispatch.cfg", Data: []byte(cfg.String())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "redispatch.cfg")
+	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startHAProxy(t, bin, path, ports)
+	for k, h := range hashes {
+		px := model.Backend("l" + strconv.Itoa(k))
+		servers := serversOf(px)
+		tab, err := NewTable(px.Balance, servers, NewCounters(len(servers)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := tab.NewPicker(nil)
+		redispatched := 0
+		for i := 0; i < 40; i++ {
+			r := diffRequest{target: fmt.Sprintf("/object/%d", i*7)}
+			key := diffKey(r, px.Balance)
+			want := p.Pick(&key, -1)
+			if want == dead {
+				redispatched++
+				if want = p.Pick(&key, dead); want == dead {
+					want = None // the retry fails again
+				}
+			}
+			if got := send(t, "127.0.0.1:"+strconv.Itoa(ports[k]), r); got != pickName(names, want) {
+				t.Fatalf("%s, %s: haproxy answered from %s, Pick chose %d", h, r.target, got, want)
+			}
+		}
+		if redispatched == 0 {
+			t.Fatalf("%s: no request hashed to the dead server", h)
+		}
+	}
+}
