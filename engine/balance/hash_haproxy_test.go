@@ -57,7 +57,8 @@ func hashKeys(balance string) []diffRequest {
 // TestHAProxyHashTypes sends requests through haproxy and Pick for every
 // hash algorithm under every hash-type line, over servers of unequal
 // weights, some with explicit ids, and for consistent hashing also over
-// servers one of which is in maintenance, with a backup.
+// servers one of which is in maintenance, with a backup, and for both
+// methods over weights with a common divisor.
 func TestHAProxyHashTypes(t *testing.T) {
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
@@ -66,6 +67,7 @@ func TestHAProxyHashTypes(t *testing.T) {
 	balances := []string{"source", "uri", "url_param user", "hdr(x-user)", "hdr(host) use_domain_only"}
 	weighted := []string{"weight 1 id 7", "weight 2", "weight 3 id 3", "weight 1", "weight 2 id 12"}
 	degraded := []string{"weight 2", "weight 1 disabled", "weight 5 id 40", "backup", "weight 1"}
+	even := []string{"weight 2", "weight 4 id 6", "weight 6"} // the map divides by 2, the ring does not
 	var scenarios []diffScenario
 	for h, ht := range hashTypes() {
 		for b, bal := range balances {
@@ -74,6 +76,9 @@ func TestHAProxyHashTypes(t *testing.T) {
 			scenarios = append(scenarios, diffScenario{name, line, weighted, hashKeys(bal)})
 			if strings.HasPrefix(ht, "consistent") {
 				scenarios = append(scenarios, diffScenario{name + "_degraded", line, degraded, hashKeys(bal)})
+			}
+			if ht == "consistent" || ht == "map-based" {
+				scenarios = append(scenarios, diffScenario{name + "_even", line, even, hashKeys(bal)})
 			}
 		}
 	}
