@@ -378,6 +378,7 @@ type InitAddr struct {
 type Server struct {
 	Name      string
 	ID        int    // HAProxy's id: the `id` keyword's, or numbered as HAProxy numbers the others (the 1-based position without any `id`)
+	IDSet     bool   // ID comes from an `id` keyword
 	Template  string // prefix of the server-template that made it; "" otherwise
 	File      string
 	Line      int
@@ -402,7 +403,6 @@ type Server struct {
 	Prefer    Network    // resolve-prefer; default NetTCP6
 
 	resolvers string // name until resolved
-	fixedID   bool   // ID comes from an `id` keyword
 }
 
 // PersistRule is one `force-persist` or `ignore-persist` line; the first

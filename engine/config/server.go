@@ -347,12 +347,12 @@ func (p *parser) serverID(s *Server, kw, val string) bool {
 		return false
 	}
 	for _, o := range p.px.Servers {
-		if o.fixedID && o.ID == id {
+		if o.IDSet && o.ID == id {
 			p.alert("'" + kw + "' : custom id " + itoa(id) + " already used at " + place(o.File, o.Line) + " ('server " + o.Name + "').")
 			return false
 		}
 	}
-	s.ID, s.fixedID = id, true
+	s.ID, s.IDSet = id, true
 	return true
 }
 
@@ -362,13 +362,13 @@ func (p *parser) serverID(s *Server, kw, val string) bool {
 func numberServers(px *Proxy) {
 	fixed := make(map[int]bool)
 	for _, s := range px.Servers {
-		if s.fixedID {
+		if s.IDSet {
 			fixed[s.ID] = true
 		}
 	}
 	next := 1
 	for _, s := range px.Servers {
-		if !s.fixedID {
+		if !s.IDSet {
 			for fixed[next] {
 				next++
 			}
