@@ -1,7 +1,6 @@
 package balance
 
 import (
-	"cmp"
 	"math/bits"
 	"slices"
 )
@@ -44,29 +43,25 @@ func (t *Table) buildRing() {
 	default:
 		return
 	}
-	type point struct {
-		key uint32
-		srv int32
-	}
 	n := 0
 	for _, i := range t.active {
 		n += int(t.eweight[i])
 	}
-	pts := make([]point, 0, n)
+	// A point is its position in the high half and its server's index in
+	// the low half, so that sorting the integers orders the points.
+	pts := make([]uint64, 0, n)
 	for _, i := range t.active {
 		base := uint32(t.id(int(i))) * pointSpan
 		for j := range uint32(t.eweight[i]) {
-			pts = append(pts, point{fullHash(base + j), i})
+			pts = append(pts, uint64(fullHash(base+j))<<32|uint64(i))
 		}
 	}
-	slices.SortFunc(pts, func(a, b point) int {
-		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.srv, b.srv))
-	})
+	slices.Sort(pts)
 	r := &t.ring
 	r.keys = make([]uint32, n)
 	r.srv = make([]int32, n)
 	for k, p := range pts {
-		r.keys[k], r.srv[k] = p.key, p.srv
+		r.keys[k], r.srv[k] = uint32(p>>32), int32(uint32(p))
 	}
 	r.index()
 }
