@@ -5,8 +5,9 @@ import (
 	"slices"
 )
 
-// ring is HAProxy's consistent hashing tree (lb_chash.c) for the hash
-// algorithms under `hash-type consistent`, as two slices sorted by key.
+// ring is HAProxy's consistent hashing tree (lb_chash.c), on which the hash
+// algorithms under `hash-type consistent` look hashes up and random draws
+// positions, as two slices sorted by key.
 // Every usable active server owns one point per unit of its effective
 // weight (user weight times 16); point j of the server with identifier id
 // sits at fullHash(id*4096 + j), so a server keeps its points whatever the
