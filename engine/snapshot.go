@@ -104,7 +104,7 @@ func (b *Backend) build(servers []*server, dynamic bool, key string, counters *b
 			State:     s.state,
 			NoDynamic: s.noDynamic,
 		}
-		lbs[i] = balance.Server{Weight: s.weight, InitWeight: s.iweight, State: lbState(s.state),
+		lbs[i] = balance.Server{ID: s.id, Weight: s.weight, InitWeight: s.iweight, State: lbState(s.state),
 			Backup: s.backup, MaxConn: s.maxConn, MaxQueue: s.maxQueue}
 	}
 	sn.table, sn.warnings = persist.Build(&pb)

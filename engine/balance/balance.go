@@ -1,6 +1,8 @@
 // Package balance chooses a server for a request, with HAProxy 2.6's
 // load-balancing algorithms: roundrobin, static-rr, leastconn, first,
-// random, source, uri, url_param and hdr(name).
+// random, source, uri, url_param and hdr(name), the hash algorithms with
+// each `hash-type` (map-based or consistent, sdbm, djb2, wt6 or crc32, with
+// or without avalanche).
 //
 // The control plane builds a Table, an immutable description of one
 // backend's servers (weights, states, backup flags, maxconn), whenever they
@@ -62,6 +64,10 @@ type Server struct {
 	// common divisor of all servers' InitWeight, as HAProxy does at start,
 	// which changes which server a hash lands on.
 	InitWeight int
+	// ID is the server's identifier (HAProxy's `id`, by default its
+	// 1-based position with explicit ids skipped); 0 stands for the index
+	// plus one. Consistent hashing places the server on its ring by it.
+	ID int
 	// State is the server's state; only Ready servers are chosen.
 	State State
 	// Backup marks a backup server.
@@ -106,15 +112,16 @@ type Table struct {
 	// eweight is each server's effective weight in HAProxy's dynamic
 	// scale (user weight times 16), 0 when not usable.
 	eweight []int32
-	// smap is HAProxy's server map for static-rr and the hash algorithms:
-	// each server appears as many times as its weight divided by the GCD,
-	// spread smoothly. mapUsed is HAProxy's count of servers in use (1 when
-	// the first backup stands in); the hash algorithms skip hashing at 1.
-	smap    []int32
-	mapUsed int
-	// cum holds, for random, the running sum of the effective weights of
-	// active, for drawing servers in proportion to their weights.
-	cum []uint64
+	// smap is HAProxy's server map for static-rr and the map-based hash
+	// algorithms: each server appears as many times as its weight divided
+	// by the GCD, spread smoothly.
+	smap []int32
+	// ring is the consistent hashing ring of random, and of the hash
+	// algorithms under `hash-type consistent`.
+	ring ring
+	// used is HAProxy's count of servers in use by the hash algorithms (1
+	// when the first backup stands in); they skip hashing at 1.
+	used int
 	// rot is the rotation shared by the loops for roundrobin (nil when
 	// too long to precompute) and for static-rr and the hash algorithms'
 	// round-robin fallback.
@@ -131,7 +138,8 @@ type Picker interface {
 	// Pick returns the index of the server for a request with key k, or
 	// None or Full. avoid is the index of a server to avoid when another
 	// one can take the request (a redispatch after failures on it), or -1;
-	// the hash algorithms ignore it, as HAProxy's map-based hashing does.
+	// the map-based hash algorithms ignore it, as HAProxy does, and
+	// consistent hashing moves on along its ring.
 	// k is read only during the call; the hash algorithms need it, the
 	// others ignore it and accept nil. A hash that lands on a server at its
 	// maxconn still returns that server (the request waits in its queue);
@@ -181,15 +189,11 @@ func NewTable(b config.Balance, servers []Server, c *Counters) (*Table, error) {
 			t.fbck = i
 		}
 	}
-	if t.mapBased() {
+	switch {
+	case t.consistent():
+		t.buildRing()
+	case t.mapBased():
 		t.buildMap()
-	}
-	if b.Algo == config.Random {
-		var sum uint64
-		for _, i := range t.active {
-			sum += uint64(t.eweight[i])
-			t.cum = append(t.cum, sum)
-		}
 	}
 	t.share(c.last.Load())
 	c.last.Store(t)
@@ -206,7 +210,6 @@ func (t *Table) share(prev *Table) {
 		prev = nil
 	}
 	switch t.bal.Algo {
-	case config.Random:
 	case config.RoundRobin:
 		if t.rot = newRRRotation(t, rot); t.rot != nil {
 			t.shared = &rrShared{t: t}
@@ -217,7 +220,16 @@ func (t *Table) share(prev *Table) {
 		t.shared = &lcPicker{t: t}
 	case config.First:
 		t.shared = &firstPicker{t: t}
+	case config.StaticRR:
+		t.rot = newMapRotation(t, rot)
+		t.shared = &mapPicker{t: t}
+	case config.Random:
 	default:
+		if t.consistent() {
+			t.rot = newRingRotation(t, rot)
+			t.shared = &ringPicker{t: t}
+			break
+		}
 		t.rot = newMapRotation(t, rot)
 		t.shared = &mapPicker{t: t}
 	}
@@ -230,10 +242,22 @@ func (s *Server) usable() bool {
 }
 
 // mapBased reports whether the algorithm looks servers up in HAProxy's
-// server map.
+// server map: static-rr, and the hash algorithms unless consistent.
 func (t *Table) mapBased() bool {
-	switch t.bal.Algo {
-	case config.StaticRR, config.Source, config.URI, config.URLParam, config.Hdr:
+	return t.bal.Algo == config.StaticRR || hashed(t.bal.Algo) && t.bal.Hash.Method == config.MapBased
+}
+
+// consistent reports whether the algorithm looks servers up on a
+// consistent hashing ring: random, which draws a position on it, and the
+// hash algorithms under `hash-type consistent`.
+func (t *Table) consistent() bool {
+	return t.bal.Algo == config.Random || hashed(t.bal.Algo) && t.bal.Hash.Method == config.Consistent
+}
+
+// hashed reports whether a is a hash algorithm, which `hash-type` governs.
+func hashed(a config.Algo) bool {
+	switch a {
+	case config.Source, config.URI, config.URLParam, config.Hdr:
 		return true
 	}
 	return false
@@ -258,15 +282,16 @@ func (t *Table) NewPicker(prev Picker) Picker {
 	}
 }
 
-// Dynamic reports whether HAProxy lets weights of a backend balanced by a
+// Dynamic reports whether HAProxy lets weights of a backend balanced by b
 // change at run time (`set weight` to values other than 0% and 100%):
-// static-rr and the map-based hash algorithms are static.
-func Dynamic(a config.Algo) bool {
-	switch a {
+// static-rr and the map-based hash algorithms are static, the hash
+// algorithms under `hash-type consistent` dynamic.
+func Dynamic(b config.Balance) bool {
+	switch b.Algo {
 	case config.RoundRobin, config.LeastConn, config.First, config.Random:
 		return true
 	}
-	return false
+	return hashed(b.Algo) && b.Hash.Method == config.Consistent
 }
 
 // full reports whether server i has no free connection slot by HAProxy's

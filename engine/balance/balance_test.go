@@ -20,10 +20,25 @@ var every = []config.Balance{
 	{Algo: config.URI},
 	{Algo: config.URLParam, Param: "id"},
 	{Algo: config.Hdr, Param: "x-user"},
+	{Algo: config.Source, Hash: consistent},
+	{Algo: config.URI, Hash: consistent},
+	{Algo: config.URLParam, Param: "id", Hash: consistent},
+	{Algo: config.Hdr, Param: "x-user", Hash: consistent},
 }
+
+// consistent is `hash-type consistent`.
+var consistent = config.HashType{Method: config.Consistent, Avalanche: true}
 
 // name names an algorithm in test output.
 func name(b config.Balance) string {
+	if b.Hash.Method == config.Consistent {
+		return algoName(b) + "+consistent"
+	}
+	return algoName(b)
+}
+
+// algoName is the balance keyword of an algorithm.
+func algoName(b config.Balance) string {
 	return [...]string{"roundrobin", "static-rr", "leastconn", "first", "source", "random", "uri", "url_param", "hdr"}[b.Algo]
 }
 
@@ -87,10 +102,18 @@ func TestWeightsShareTraffic(t *testing.T) {
 				}
 				return
 			}
-			for i, want := range []int{1, 3, 0, 4} {
+			want := []float64{1.0 / 8, 3.0 / 8, 0, 4.0 / 8}
+			if tab.ring.keys != nil {
+				// Consistent hashing, and random, which draws on the
+				// same ring, share by the arcs of 16 points per unit of
+				// weight, which is not smooth (HAProxy's documentation
+				// says as much).
+				want = ringShares(&tab.ring, len(servers))
+			}
+			for i := range 4 {
 				share := float64(got[i]) / n
-				if d := share - float64(want)/8; d > 0.03 || d < -0.03 {
-					t.Fatalf("server %d got %v of traffic, want %v (%v)", i, share, float64(want)/8, got)
+				if d := share - want[i]; d > 0.03 || d < -0.03 {
+					t.Fatalf("server %d got %v of traffic, want %v (%v)", i, share, want[i], got)
 				}
 			}
 		})

@@ -82,7 +82,7 @@ func BenchmarkLeastConnLoaded(b *testing.B) {
 }
 
 func BenchmarkNewTable(b *testing.B) {
-	for _, bal := range []config.Balance{{Algo: config.RoundRobin}, {Algo: config.StaticRR}} {
+	for _, bal := range []config.Balance{{Algo: config.RoundRobin}, {Algo: config.StaticRR}, {Algo: config.URI, Hash: consistent}} {
 		for _, n := range []int{2, 100, 10000} {
 			b.Run(name(bal)+"/"+strconv.Itoa(n), func(b *testing.B) {
 				servers := benchServers(n)

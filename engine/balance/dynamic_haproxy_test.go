@@ -140,7 +140,8 @@ func TestHAProxyStaticWeights(t *testing.T) {
 	fmt.Fprintf(&cfg, "frontend f\n    bind 127.0.0.1:%d\n    default_backend b0\n", port)
 	for k, b := range every {
 		arg := map[config.Algo]string{config.URLParam: " id", config.Hdr: "(x-user)"}[b.Algo]
-		fmt.Fprintf(&cfg, "backend b%d\n    balance %s%s\n    server s 127.0.0.1:1 weight 3\n", k, name(b), arg)
+		fmt.Fprintf(&cfg, "backend b%d\n    balance %s%s\n    hash-type %s\n    server s 127.0.0.1:1 weight 3\n",
+			k, algoName(b), arg, [...]string{"map-based", "consistent"}[b.Hash.Method])
 	}
 	path := filepath.Join(dir, "w.cfg")
 	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
@@ -149,8 +150,8 @@ func TestHAProxyStaticWeights(t *testing.T) {
 	startHAProxy(t, bin, path, []int{port})
 	for k, b := range every {
 		reply := runtimeReply(t, sock, fmt.Sprintf("set weight b%d/s 2", k))
-		if accepted := reply == ""; accepted != Dynamic(b.Algo) {
-			t.Errorf("%s: haproxy replied %q, Dynamic = %v", name(b), reply, Dynamic(b.Algo))
+		if accepted := reply == ""; accepted != Dynamic(b) {
+			t.Errorf("%s: haproxy replied %q, Dynamic = %v", name(b), reply, Dynamic(b))
 		}
 	}
 }

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"net/netip"
 	"testing"
+
+	"tether/engine/config"
 )
 
 // FuzzKey feeds arbitrary request targets, header values and addresses to
-// the hash algorithms: Pick must return a server, the same one for the same
+// the hash algorithms, under both hash-type methods and every function:
+// Pick must return a server, the same one for the same
 // key, and every extracted part must be a view of its input.
 func FuzzKey(f *testing.F) {
 	f.Add([]byte("/a/b/c?id=42&x=1"), []byte("www.example.com:8080, other"), []byte{10, 0, 0, 1})
@@ -22,6 +25,8 @@ func FuzzKey(f *testing.F) {
 			b.Whole = len(target)%2 == 0
 			b.Len, b.Depth = len(header)%4, len(src)%3
 			b.UseDomainOnly = b.Whole
+			b.Hash.Func = config.HashFunc(len(target) % 4)
+			b.Hash.Avalanche = len(header)%2 == 0
 			tab, _ := mustTable(t, b, servers...)
 			p := tab.NewPicker(nil)
 			if h, ok := tab.hash(k); ok {

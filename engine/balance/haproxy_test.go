@@ -32,7 +32,7 @@ type diffRequest struct {
 // Picker built from the same configuration.
 type diffScenario struct {
 	name    string
-	balance string
+	balance string   // the balance line's arguments, maybe followed by more lines
 	servers []string // server line options after the address
 	reqs    []diffRequest
 }
@@ -44,34 +44,16 @@ func TestHAProxyDifferential(t *testing.T) {
 	if err != nil {
 		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")
 	}
-	const origins = 6
-	names := make([]string, origins)
-	addrs := make([]string, origins)
+	runScenarios(t, bin, diffScenarios())
+}
+
+// runScenarios runs scenarios through one haproxy process and through Pick.
+func runScenarios(t *testing.T, bin string, scenarios []diffScenario) {
+	model, ports := startScenarios(t, bin, scenarios)
+	names := make([]string, diffOrigins)
 	for i := range names {
 		names[i] = "s" + strconv.Itoa(i+1)
-		addrs[i] = startOrigin(t, names[i])
 	}
-	scenarios := diffScenarios()
-	ports := make([]int, len(scenarios))
-	var cfg strings.Builder
-	cfg.WriteString("global\n    nbthread 1\ndefaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n")
-	for k, sc := range scenarios {
-		ports[k] = freePort(t)
-		fmt.Fprintf(&cfg, "listen %s\n    bind 127.0.0.1:%d\n    balance %s\n", sc.name, ports[k], sc.balance)
-		for i, opts := range sc.servers {
-			fmt.Fprintf(&cfg, "    server %s %s %s\n", names[i], addrs[i], opts)
-		}
-	}
-	model, err := config.Parse(config.File{Name: "diff.cfg", Data: []byte(cfg.String())})
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "diff.cfg")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startHAProxy(t, bin, path, ports)
-
 	for k, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			px := model.Backend(sc.name)
@@ -92,6 +74,40 @@ func TestHAProxyDifferential(t *testing.T) {
 			}
 		})
 	}
+}
+
+// diffOrigins is the number of origin servers of the scenarios, named s1
+// to s6 after the servers of the listen sections.
+const diffOrigins = 6
+
+// startScenarios starts the origins and one haproxy process with a listen
+// section per scenario, and returns the parsed configuration and each
+// scenario's port.
+func startScenarios(t *testing.T, bin string, scenarios []diffScenario) (*config.Config, []int) {
+	t.Helper()
+	addrs := make([]string, diffOrigins)
+	for i := range addrs {
+		addrs[i] = startOrigin(t, "s"+strconv.Itoa(i+1))
+	}
+	ports := freePorts(t, len(scenarios))
+	var cfg strings.Builder
+	cfg.WriteString("global\n    nbthread 1\ndefaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n")
+	for k, sc := range scenarios {
+		fmt.Fprintf(&cfg, "listen %s\n    bind 127.0.0.1:%d\n    balance %s\n", sc.name, ports[k], sc.balance)
+		for i, opts := range sc.servers {
+			fmt.Fprintf(&cfg, "    server s%d %s %s\n", i+1, addrs[i], opts)
+		}
+	}
+	model, err := config.Parse(config.File{Name: "diff.cfg", Data: []byte(cfg.String())})
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "diff.cfg")
+	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startHAProxy(t, bin, path, ports)
+	return model, ports
 }
 
 // diffScenarios lists the differential scenarios.
@@ -165,7 +181,7 @@ func diffKey(r diffRequest, b config.Balance) Key {
 func serversOf(px *config.Proxy) []Server {
 	out := make([]Server, len(px.Servers))
 	for i, s := range px.Servers {
-		out[i] = Server{Weight: s.Weight, InitWeight: s.Weight, Backup: s.Backup, MaxConn: s.MaxConn, MaxQueue: s.MaxQueue}
+		out[i] = Server{ID: s.ID, Weight: s.Weight, InitWeight: s.Weight, Backup: s.Backup, MaxConn: s.MaxConn, MaxQueue: s.MaxQueue}
 		if s.Disabled {
 			out[i].State = Maint
 		}
@@ -240,12 +256,24 @@ func startOrigin(t *testing.T, name string) string {
 // freePort returns a port on 127.0.0.1 that was free a moment ago.
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	return freePorts(t, 1)[0]
+}
+
+// freePorts returns n distinct ports on 127.0.0.1 that were free a moment
+// ago: all are held until every one is chosen, so none comes twice (haproxy
+// would bind two listeners to one port and share its connections).
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	ports := make([]int, n)
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 // startHAProxy runs haproxy in the foreground on cfg until the test ends

@@ -27,16 +27,6 @@ type Key struct {
 	Header []byte
 }
 
-// sdbm is HAProxy's default hash function for the hash algorithms with
-// map-based hashing.
-func sdbm(b []byte) uint32 {
-	var h uint32
-	for _, c := range b {
-		h = uint32(c) + h<<6 + h<<16 - h
-	}
-	return h
-}
-
 // sourceHash is HAProxy's hash of a client address: the exclusive-or of its
 // 32-bit big-endian words. ok is false for an invalid address.
 func sourceHash(a netip.Addr) (h uint32, ok bool) {

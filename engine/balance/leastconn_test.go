@@ -1,6 +1,7 @@
 package balance
 
 import (
+	"math"
 	"slices"
 	"testing"
 
@@ -123,12 +124,17 @@ func TestRandomDraws(t *testing.T) {
 		}
 		return counts(tab.NewPicker(nil), 4, 4000)[0]
 	}
-	// One draw ignores load (about 1000 of 4000); two draws pick the loaded
-	// server only when both draws land on it (about 250); eight draws
-	// almost never.
+	// A draw lands on server 0 with its share p of the ring. One draw
+	// ignores load (about 4000p); two draws pick the loaded server only
+	// when both land on it (about 4000p²); eight draws almost never.
+	tab, _ := mustTable(t, config.Balance{Algo: config.Random}, servers...)
+	p := ringShares(&tab.ring, len(servers))[0]
+	near := func(got int, q float64) bool {
+		return math.Abs(float64(got)-4000*q) <= 5*math.Sqrt(4000*q*(1-q))
+	}
 	one, two, eight := loaded(1), loaded(2), loaded(8)
-	if one < 800 || one > 1200 || two < 150 || two > 350 || eight > 10 {
-		t.Fatalf("loaded server chosen %d, %d, %d times with 1, 2, 8 draws", one, two, eight)
+	if !near(one, p) || !near(two, p*p) || eight > 10 {
+		t.Fatalf("loaded server chosen %d, %d, %d times with 1, 2, 8 draws (ring share %.3f)", one, two, eight, p)
 	}
 	tab, c := mustTable(t, config.Balance{Algo: config.Random, Draws: 2}, with(w(1), func(s *Server) { s.MaxConn = 1 }))
 	c.Take(0)

@@ -72,6 +72,9 @@ func TestHAProxyUnderLoad(t *testing.T) {
 		{"first", []string{"maxconn 2", "maxconn 1", "maxconn 3", ""}},
 		{"roundrobin", []string{"weight 2 maxconn 1", "weight 1", "weight 3 maxconn 2"}},
 		{"static-rr", []string{"weight 2 maxconn 1", "weight 1", "weight 3 maxconn 2"}},
+		// Requests without the parameter walk the map or the ring.
+		{"url_param user", []string{"weight 2 maxconn 1", "weight 1", "weight 3 maxconn 2"}},
+		{"url_param user\n    hash-type consistent", []string{"weight 2 maxconn 1", "weight 1", "weight 3 maxconn 2"}},
 	} {
 		t.Run(c.balance+"/"+strings.Join(c.servers, ","), func(t *testing.T) {
 			runLoaded(t, bin, c.balance, c.servers, strings.Fields(script))

@@ -1,16 +1,14 @@
 package balance
 
-import (
-	"math/bits"
-	"math/rand/v2"
-	"slices"
-)
+import "math/rand/v2"
 
-// randomPicker is random(draws): draws servers at random in proportion to
-// their weights and keeps the one with the fewest assigned requests
-// relative to its weight (power of two choices for the default of 2
-// draws). As in HAProxy, a drawn server that is full makes the request wait
-// in the backend queue (Full) rather than trying another one.
+// randomPicker is random(draws): draws servers at random and keeps the one
+// with the fewest assigned requests relative to its weight (power of two
+// choices for the default of 2 draws). As in HAProxy, a draw is a random
+// position on the consistent hashing ring, so a server's chance is the
+// share of the ring nearest to its points, which follows its weight only
+// roughly; and a drawn server that is full makes the request wait in the
+// backend queue (Full) rather than trying another one.
 type randomPicker struct {
 	t   *Table
 	rng rand.PCG
@@ -44,19 +42,13 @@ func (p *randomPicker) Pick(_ *Key, avoid int) int {
 	return curr
 }
 
-// draw returns a usable active server at random in proportion to its
-// weight, the next one in index order if it drew avoid, or the first usable
+// draw returns the server nearest to a random position of the ring, the
+// next other server along the ring if that is avoid, or the first usable
 // backup when no active server is usable.
 func (p *randomPicker) draw(avoid int) int {
 	t := p.t
-	n := len(t.active)
-	if n == 0 {
+	if len(t.active) == 0 {
 		return t.fbck
 	}
-	hi, _ := bits.Mul64(p.rng.Uint64(), t.cum[n-1])
-	at, _ := slices.BinarySearch(t.cum, hi+1)
-	if int(t.active[at]) == avoid && n > 1 {
-		at = (at + 1) % n
-	}
-	return int(t.active[at])
+	return t.ring.lookup(uint32(p.rng.Uint64()), avoid)
 }

@@ -25,6 +25,13 @@ type rotation struct {
 	// members lists the distinct servers of seq by index.
 	members []int32
 
+	// For the walk over a consistent hashing ring, keys holds the
+	// position of each point of seq, and last the point where the walk
+	// stood when the rotation was made (hasLast false for none).
+	keys    []uint32
+	last    uint32
+	hasLast bool
+
 	// For roundrobin, origin is the fwrr picker's state at ticket 0 and
 	// settle the number of picks after which its whole state (not only the
 	// servers it picks) repeats with the period; they let the next Table

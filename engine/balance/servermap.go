@@ -29,7 +29,7 @@ func (t *Table) buildMap() {
 		for _, i := range members {
 			tot += weight(i)
 		}
-		t.mapUsed = len(members)
+		t.used = len(members)
 	case t.fbck >= 0:
 		for i := t.fbck; i < len(t.servers); i++ {
 			if s := &t.servers[i]; s.Backup && s.usable() {
@@ -37,7 +37,7 @@ func (t *Table) buildMap() {
 			}
 		}
 		tot = weight(int32(t.fbck))
-		t.mapUsed = 1
+		t.used = 1
 	default:
 		return
 	}
@@ -83,9 +83,10 @@ func (p *mapPicker) Pick(k *Key, avoid int) int {
 	return t.rot.pick(t, avoid)
 }
 
-// hash returns the hash of the request for a hash algorithm; ok is false for
-// static-rr and when the key is missing. As in HAProxy, source, uri and hdr
-// do not hash (and use slot 0) when the map holds a single server.
+// hash returns the hash of the request for a hash algorithm, by the
+// backend's `hash-type` function and modifier; ok is false for static-rr
+// and when the key is missing. As in HAProxy, source, uri and hdr do not
+// hash (and use 0) when a single server is in use.
 func (t *Table) hash(k *Key) (h uint32, ok bool) {
 	if k == nil {
 		return 0, false
@@ -93,23 +94,23 @@ func (t *Table) hash(k *Key) (h uint32, ok bool) {
 	switch t.bal.Algo {
 	case config.Source:
 		h, ok = sourceHash(k.Src)
-		if ok && t.mapUsed == 1 {
-			h = 0
+		if !ok || t.used == 1 {
+			return 0, ok
 		}
-		return h, ok
+		return t.mix(h), true
 	case config.URI:
-		if t.mapUsed == 1 {
+		if t.used == 1 {
 			return 0, true
 		}
-		return sdbm(uriPart(k.Target, t.bal.Whole, t.bal.Len, t.bal.Depth)), true
+		return t.sum(uriPart(k.Target, t.bal.Whole, t.bal.Len, t.bal.Depth)), true
 	case config.URLParam:
 		v, ok := urlParam(k.Target, t.bal.Param)
 		if !ok {
 			return 0, false
 		}
-		return sdbm(v), true
+		return t.sum(v), true
 	case config.Hdr:
-		if t.mapUsed == 1 {
+		if t.used == 1 {
 			return 0, true
 		}
 		v := headerElement(k.Header)
@@ -119,7 +120,7 @@ func (t *Table) hash(k *Key) (h uint32, ok bool) {
 		if t.bal.UseDomainOnly {
 			v = domainPart(v)
 		}
-		return sdbm(v), true
+		return t.sum(v), true
 	}
 	return 0, false
 }

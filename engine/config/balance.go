@@ -11,8 +11,8 @@ func (p *parser) parseBalance(px *Proxy, a []string) {
 	if len(a) == 0 {
 		return
 	}
-	b := Balance{Draws: 2}
-	algo, rest := a[0], a[1:] // HAProxy ignores extra words after simple algorithms
+	b := Balance{Draws: 2, Hash: px.Balance.Hash} // `hash-type` is a line of its own
+	algo, rest := a[0], a[1:]                     // HAProxy ignores extra words after simple algorithms
 	switch {
 	case algo == "roundrobin":
 		b.Algo = RoundRobin

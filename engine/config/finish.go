@@ -64,6 +64,7 @@ func (p *parser) checkProxy(px *Proxy) {
 			p.alertAt(px.File, r.line, desc, "use-server", desc+" : unable to find server '"+r.name+"' referenced in a 'use-server' rule.")
 		}
 	}
+	numberServers(px)
 	for _, s := range px.Servers {
 		if s.FastInter == 0 {
 			s.FastInter = s.Inter

@@ -303,12 +303,45 @@ const (
 // Balance is a `balance` line.
 type Balance struct {
 	Algo          Algo
-	Param         string // URLParam: the parameter; Hdr: the header name
-	Draws         int    // Random: number of draws; default 2
-	Whole         bool   // URI: hash the whole URI, query included
-	Len           int    // URI: hash only the first Len characters; 0 all
-	Depth         int    // URI: hash only the first Depth directories; 0 all
-	UseDomainOnly bool   // Hdr: hash only the domain part of the value
+	Param         string   // URLParam: the parameter; Hdr: the header name
+	Draws         int      // Random: number of draws; default 2
+	Whole         bool     // URI: hash the whole URI, query included
+	Len           int      // URI: hash only the first Len characters; 0 all
+	Depth         int      // URI: hash only the first Depth directories; 0 all
+	UseDomainOnly bool     // Hdr: hash only the domain part of the value
+	Hash          HashType // the `hash-type` line; a later `balance` line keeps it
+}
+
+// HashMethod is how the hash algorithms map a hash to a server.
+type HashMethod uint8
+
+const (
+	// MapBased looks the hash up modulo the length of the server map (the
+	// default).
+	MapBased HashMethod = iota
+	// Consistent looks the hash up on a ring of points per server.
+	Consistent
+)
+
+// HashFunc is the function the hash algorithms apply to their input.
+type HashFunc uint8
+
+const (
+	// SDBM is the sdbm database's hash (the default).
+	SDBM HashFunc = iota
+	// DJB2 is Dan Bernstein's hash.
+	DJB2
+	// WT6 is HAProxy's own hash.
+	WT6
+	// CRC32 is the IEEE CRC-32 of Ethernet, gzip and PNG.
+	CRC32
+)
+
+// HashType is a `hash-type <method> [<function> [avalanche]]` line.
+type HashType struct {
+	Method    HashMethod
+	Func      HashFunc
+	Avalanche bool // the hash goes through a 32-bit avalanche mix before use
 }
 
 // PortMode says how a server's port is given.
@@ -358,7 +391,8 @@ type InitAddr struct {
 // are applied.
 type Server struct {
 	Name      string
-	ID        int    // 1-based position among the backend's servers
+	ID        int    // HAProxy's id: the `id` keyword's, or numbered as HAProxy numbers the others (the 1-based position without any `id`)
+	IDSet     bool   // ID comes from an `id` keyword
 	Template  string // prefix of the server-template that made it; "" otherwise
 	File      string
 	Line      int

@@ -14,7 +14,7 @@ var unsupportedServer = map[string]bool{
 	"crl-file": true, "alpn": true, "npn": true, "proto": true, "send-proxy": true,
 	"send-proxy-v2": true, "send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true,
 	"track": true, "agent-check": true, "agent-port": true, "agent-inter": true,
-	"agent-addr": true, "agent-send": true, "id": true, "observe": true, "error-limit": true,
+	"agent-addr": true, "agent-send": true, "observe": true, "error-limit": true,
 	"on-error": true, "on-marked-down": true, "on-marked-up": true, "slowstart": true,
 	"source": true, "redir": true, "tfo": true, "non-stick": true, "pool-max-conn": true,
 	"pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "namespace": true,
@@ -130,7 +130,6 @@ func (p *parser) addServer(px *Proxy, s *Server) {
 		p.alert(describe(px) + ", another server named '" + s.Name + "' was already defined at line " + itoa(o.Line) + ", please use distinct names.")
 		return
 	}
-	s.ID = len(px.Servers) + 1
 	px.Servers = append(px.Servers, s)
 	p.servers[s.Name] = s
 }
@@ -166,6 +165,7 @@ var serverKeywords = map[string]serverKeyword{
 	"resolvers":      {true, (*parser).serverResolvers},
 	"init-addr":      {true, (*parser).serverInitAddr},
 	"resolve-prefer": {true, (*parser).serverPrefer},
+	"id":             {true, (*parser).serverID},
 }
 
 // parseServerOptions applies server keywords to s. It returns false after
@@ -327,4 +327,53 @@ func parseInitAddr(val string) ([]InitAddr, string) {
 		}
 	}
 	return list, ""
+}
+
+// serverID parses a server line's `id`: a positive integer (read as atol
+// reads it, then as a C int) that no earlier server line of the backend
+// fixed. server-template and default-server lines do not take it yet.
+func (p *parser) serverID(s *Server, kw, val string) bool {
+	if !strings.HasPrefix(p.kw, "server ") {
+		p.notSupported("'" + kw + "' on '" + strings.Fields(p.kw)[0] + "'")
+		return false
+	}
+	if val == "" {
+		p.alert("'" + kw + "' : expects an integer argument.")
+		return false
+	}
+	id := int(int32(atoi(val)))
+	if id <= 0 {
+		p.alert("'" + kw + "' : custom id has to be > 0.")
+		return false
+	}
+	for _, o := range p.px.Servers {
+		if o.IDSet && o.ID == id {
+			p.alert("'" + kw + "' : custom id " + itoa(id) + " already used at " + place(o.File, o.Line) + " ('server " + o.Name + "').")
+			return false
+		}
+	}
+	s.ID, s.IDSet = id, true
+	return true
+}
+
+// numberServers gives the servers of px without an `id` theirs as HAProxy
+// does once every line is read: in order, the first identifier not taken by
+// an `id`, starting after the position of the server before.
+func numberServers(px *Proxy) {
+	fixed := make(map[int]bool)
+	for _, s := range px.Servers {
+		if s.IDSet {
+			fixed[s.ID] = true
+		}
+	}
+	next := 1
+	for _, s := range px.Servers {
+		if !s.IDSet {
+			for fixed[next] {
+				next++
+			}
+			s.ID = next
+		}
+		next++
+	}
 }

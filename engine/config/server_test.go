@@ -3,6 +3,8 @@ package config
 import (
 	"net/netip"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -162,5 +164,49 @@ func TestServerAddrDial(t *testing.T) {
 		if got := map[bool]string{true: ap.String()}[ok]; got != want {
 			t.Errorf("%s: Dial = %q, want %q", addr, got, want)
 		}
+	}
+}
+
+func TestServerIDs(t *testing.T) {
+	tests := []struct {
+		body string
+		want []int
+	}{
+		{"    server a 127.0.0.1:1\n    server b 127.0.0.1:2\n    server c 127.0.0.1:3\n", []int{1, 2, 3}},
+		// (haproxy 2.6.12's `show servers state` agrees on all of these.)
+		// A later id takes its number from the automatic ones before it,
+		// and every server moves the next automatic number on.
+		{"    server a 127.0.0.1:1\n    server b 127.0.0.1:2 id 1\n    server c 127.0.0.1:3\n", []int{2, 1, 4}},
+		// An automatic id moves past the ids taken, from the position.
+		{"    server a 127.0.0.1:1\n    server b 127.0.0.1:2 id 3\n    server c 127.0.0.1:3\n    server d 127.0.0.1:4\n", []int{1, 3, 4, 5}},
+		{"    server a 127.0.0.1:1 id 10\n    server b 127.0.0.1:2\n    server c 127.0.0.1:3 id 2\n", []int{10, 3, 2}},
+		{"    server a 127.0.0.1:1 id 7x\n", []int{7}},
+	}
+	for _, tt := range tests {
+		be := backend(t, tt.body)
+		var got []int
+		for _, s := range be.Servers {
+			got = append(got, s.ID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%q: ids %v, want %v", tt.body, got, tt.want)
+		}
+	}
+}
+
+func TestServerIDErrors(t *testing.T) {
+	tests := []struct{ body, line, msg string }{
+		{"    server s1 127.0.0.1:1 id\n", "s1", "'id' : expects an integer argument."},
+		{"    server s1 127.0.0.1:1 id 0\n", "s1", "'id' : custom id has to be > 0."},
+		{"    server s1 127.0.0.1:1 id x\n", "s1", "'id' : custom id has to be > 0."},
+		{"    server s1 127.0.0.1:1 id -3\n", "s1", "'id' : custom id has to be > 0."},
+		{"    server s1 127.0.0.1:1 id 3\n    server s2 127.0.0.1:2 id 3\n", "s2", "'id' : custom id 3 already used at t.cfg:LINE ('server s1')."},
+		{"    server-template w 2 127.0.0.1:1 id 9\n", "server-template", "'id' on 'server-template' is not supported yet by tether"},
+		{"    default-server id 4\n", "default-server", "'id' on 'default-server' is not supported yet by tether"},
+	}
+	for _, tt := range tests {
+		text := header + "backend be\n" + tt.body
+		msg := strings.Replace(tt.msg, "LINE", itoa(lineOf(text, "server s1")), 1)
+		expectDiag(t, text, Alert, lineOf(text, tt.line), msg)
 	}
 }
