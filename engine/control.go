@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"tether/engine/config"
@@ -217,18 +218,51 @@ func (e *Engine) AddServer(backend string, cs *config.Server) error {
 	if sn.index(cs.Name) >= 0 {
 		return ErrServerExist
 	}
+	if cs.IDSet {
+		for _, o := range sn.servers {
+			if o.id == cs.ID {
+				return &IDUsedError{ID: cs.ID, Place: o.place, Server: o.name}
+			}
+		}
+	}
 	s := newServer(cs, e.nextSlot, time.Now())
 	e.nextSlot++
 	s.state = persist.Maint
-	if s.id == 0 {
-		for _, o := range sn.servers {
-			s.id = max(s.id, o.id)
-		}
-		s.id++
+	s.place = "(null):0"
+	if !cs.IDSet {
+		s.id = firstFreeID(sn.servers)
 	}
 	servers := append(append([]*server(nil), sn.servers...), s)
 	b.snap.Store(b.build(servers, sn.dynamic, sn.key, nil))
 	return nil
+}
+
+// IDUsedError refuses an added server whose `id` another server of the
+// backend has.
+type IDUsedError struct {
+	ID     int
+	Place  string // where the other server's line is
+	Server string // the other server's name
+}
+
+func (e *IDUsedError) Error() string {
+	return "'id' : custom id " + strconv.Itoa(e.ID) + " already used at " + e.Place + " ('server " + e.Server + "')."
+}
+
+// firstFreeID returns the smallest id from 1 that none of servers has, as
+// HAProxy numbers a server added without one.
+func firstFreeID(servers []*server) int {
+	used := make([]bool, len(servers)+2) // one of 1..len+1 is free
+	for _, o := range servers {
+		if o.id > 0 && o.id < len(used) {
+			used[o.id] = true
+		}
+	}
+	id := 1
+	for used[id] {
+		id++
+	}
+	return id
 }
 
 // DelServer removes a server in maintenance with no connection in use.

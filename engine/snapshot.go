@@ -3,6 +3,7 @@ package engine
 import (
 	"net"
 	"net/netip"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -47,6 +48,7 @@ type snapshot struct {
 type server struct {
 	name      string
 	id        int
+	place     string // where its line is, "file:line"; "(null):0" for one added at run time, as HAProxy prints it
 	addr      netip.AddrPort
 	tcp       *net.TCPAddr // addr for the dialer, built once
 	weight    int          // current weight
@@ -123,6 +125,7 @@ func newServer(cs *config.Server, slot int, now time.Time) *server {
 	s := &server{
 		name:     cs.Name,
 		id:       cs.ID,
+		place:    cs.File + ":" + strconv.Itoa(cs.Line),
 		weight:   cs.Weight,
 		iweight:  cs.Weight,
 		backup:   cs.Backup,

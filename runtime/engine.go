@@ -346,7 +346,9 @@ func parseServerLine(backend, server string, words []string) (*config.Server, er
 		return nil, errBadWords
 	}
 	cs := p.Servers[0]
-	cs.ID = 0 // the engine numbers it after the backend's servers
+	if !cs.IDSet {
+		cs.ID = 0 // the engine gives it the first free id
+	}
 	return cs, nil
 }
 

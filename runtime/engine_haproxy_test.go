@@ -180,7 +180,11 @@ func TestDifferentialEngine(t *testing.T) {
 	}
 	for _, cmd := range []string{"add server bk/n2 foo", "add server bk/n2", "add server bk/n2 127.0.0.1:1 bogus", "add server bk/n2 127.0.0.1:1 backup", "add server bk/n3 127.0.0.1:2 weight 7 maxconn 5",
 		"add server bk/n5 ::1:80", "add server bk/n6 127.0.0.1:3 disabled", "show servers state",
-		"add server bk/n7 127.0.0.1:4 check", "add server bk/n9 unix@/tmp/x"} {
+		"add server bk/n7 127.0.0.1:4 check", "add server bk/n9 unix@/tmp/x",
+		// ids: an explicit one, one taken (by a server added at run time,
+		// whose place HAProxy prints as "(null):0"), none (the first free).
+		"add server bk/n10 127.0.0.1:5 id 40", "add server bk/n11 127.0.0.1:6 id 40", "add server bk/n12 127.0.0.1:7 id 0",
+		"add server bk/n13 127.0.0.1:8", "show servers state"} {
 		want, got := maskState(cli(t, h.sock, cmd)), maskState(cli(t, g.sock, cmd))
 		if got != want {
 			t.Errorf("%q:\ntether  %q\nhaproxy %q", cmd, got, want)
@@ -194,7 +198,8 @@ func TestDifferentialEngine(t *testing.T) {
 // algoBackends are the backends of TestDifferentialAlgorithms, one per
 // balancing algorithm: name and algorithm.
 var algoBackends = [][2]string{{"rr", "roundrobin"}, {"first", "first"}, {"random", "random"},
-	{"lc", "leastconn"}, {"source", "source"}, {"static", "static-rr"}}
+	{"lc", "leastconn"}, {"source", "source"}, {"static", "static-rr"},
+	{"chash", "uri\n    hash-type consistent"}, {"mapped", "uri\n    hash-type map-based"}}
 
 // algoConfig renders frontConfig and the algoBackends, each with server s1
 // at addr.

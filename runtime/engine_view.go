@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tether/engine"
+	"tether/engine/balance"
 	"tether/engine/config"
 )
 
@@ -23,7 +24,7 @@ func (c *engineControl) Backends() []BackendView {
 		bi := &infos[i]
 		bv := BackendView{ID: bi.ID, Name: bi.Name, Servers: make([]ServerView, len(bi.Servers))}
 		if p := c.proxy(bi.Name); p != nil {
-			bv.DynamicLB = dynamicAlgo(p.Balance.Algo)
+			bv.DynamicLB = balance.Dynamic(p.Balance)
 		}
 		for j := range bi.Servers {
 			bv.Servers[j] = c.serverView(bi.Name, &bi.Servers[j])
@@ -55,19 +56,9 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 		sv.Check.Port = cs.CheckPort
 		sv.Check.Addr = cs.CheckAddr
 		sv.FQDN = cs.Addr.Host
+		sv.ForcedID = cs.IDSet
 	}
 	return sv
-}
-
-// dynamicAlgo reports whether an algorithm takes weight changes and added
-// servers (HAProxy's hash algorithms are map-based, hence static, unless
-// `hash-type consistent`, which tether does not have).
-func dynamicAlgo(a config.Algo) bool {
-	switch a {
-	case config.RoundRobin, config.LeastConn, config.First, config.Random:
-		return true
-	}
-	return false
 }
 
 // algoNames are the `balance` keywords, as `show stat` prints them.
