@@ -75,7 +75,7 @@ type clientConn struct {
 	valve   Valve
 
 	rec   accesslog.Record
-	t0    time.Time // first byte of the request
+	t0    time.Time // first byte of the request; until the first request, when the connection was accepted
 	tHead time.Time // request head complete
 	tConn time.Time // server connection ready
 
@@ -132,6 +132,7 @@ func (cc *clientConn) OnOpen(gnet.Conn) gnet.Action {
 	cc.prev, cc.next = r.prev, r
 	r.prev.next = cc
 	r.prev = cc
+	cc.t0 = cc.stamp()
 	cc.armIdle()
 	return gnet.None
 }
@@ -173,12 +174,29 @@ func (cc *clientConn) OnClose(c gnet.Conn, err error) {
 			return
 		}
 	}
-	if cc.state == csHead && cc.fe.log != nil && cc.fe.httplog {
+	if err != nil && cc.awaitsFirst() {
+		// As HAProxy, answer a request cut short (or a connection that
+		// never sent one) with a 400 if the client can still read it.
 		cc.logBad(accesslog.TermClientAbort, 400)
+		if errors.Is(err, io.EOF) {
+			if t, terr := cc.newTail(c, true); terr == nil {
+				cc.tail, cc.out = t, t
+				cc.sendRaw(&reply400)
+				return
+			}
+		}
 	}
 	cc.logAborted()
 	cc.state = csClosing
 	cc.release()
+}
+
+// awaitsFirst reports whether the connection is receiving a request head,
+// or has not received a byte of its first request yet: HAProxy answers
+// such a connection with an error when it times out or is shut, where a
+// connection idle between requests is closed silently.
+func (cc *clientConn) awaitsFirst() bool {
+	return cc.state == csHead || cc.state == csIdle && cc.nreq == 0
 }
 
 // owed reports whether a response is due to a whole request.
@@ -270,9 +288,11 @@ func (cc *clientConn) armIdle() {
 // client timeout while a body streams, or the end of a retry delay.
 func (cc *clientConn) expire() {
 	switch cc.state {
-	case csIdle:
-		cc.closeNow()
-	case csHead:
+	case csIdle, csHead:
+		if !cc.awaitsFirst() {
+			cc.closeNow()
+			return
+		}
 		cc.logBad(accesslog.TermClientTimeout, 408)
 		cc.sendRaw(&reply408)
 	case csConnect:

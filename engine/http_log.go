@@ -101,7 +101,8 @@ func (cc *clientConn) logAborted() {
 }
 
 // logBad logs a request that could not be read: refused, timed out or
-// abandoned before its head was complete.
+// abandoned before its head was complete, or before it began on a new
+// connection (a null request, which `option dontlognull` leaves out).
 func (cc *clientConn) logBad(term accesslog.Termination, status int) {
 	lg := cc.fe.log
 	if lg == nil || !cc.fe.httplog {
@@ -120,7 +121,10 @@ func (cc *clientConn) logBad(term accesslog.Termination, status int) {
 		Finish:       accesslog.FinishRequest,
 		ActConn:      int(cc.e.cumConnsActive()),
 		FeConn:       int(cc.fe.conns.Load()),
-		RequestBytes: int64(max(cc.in.InboundBuffered(), 1)), // a head was begun
+		RequestBytes: int64(cc.in.InboundBuffered()),
+	}
+	if cc.state == csHead {
+		r.RequestBytes = max(r.RequestBytes, 1) // a head was begun
 	}
 	if term == accesslog.TermClientAbort {
 		r.BytesOut = 0

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -80,4 +81,86 @@ backend be
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestHTTPNullConnection: a connection that never sends its first request
+// is answered as HAProxy 2.6 answers it: 408 when timeout http-request
+// expires, 400 when the client shuts its side, each logged (cR, CR) unless
+// `option dontlognull`; a connection idle after a request closes silently.
+func TestHTTPNullConnection(t *testing.T) {
+	origins := startOrigins(t, 1)
+	cfg, pc := withHTTPLog(t, fmt.Sprintf(`defaults
+  mode http
+  timeout connect 1s
+  timeout client 5s
+  timeout server 5s
+  timeout http-request 200ms
+frontend fe
+  bind 127.0.0.1:%d
+  default_backend be
+frontend quiet
+  bind 127.0.0.1:%d
+  option dontlognull
+  default_backend be
+backend be
+  server s1 %s
+`, freePort(), freePort(), origins[0].Addr))
+	e, addr := startEngine(t, cfg)
+	quiet := e.Listeners()[1].Addr().String()
+	buf := make([]byte, 2048)
+	logged := func(want ...string) {
+		t.Helper()
+		_ = pc.SetReadDeadline(time.Now().Add(3 * time.Second))
+		n, _, err := pc.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("no log line with %q: %v", want, err)
+		}
+		for _, w := range want {
+			if line := string(buf[:n]); !strings.Contains(line, w) {
+				t.Fatalf("log line %q lacks %q", line, w)
+			}
+		}
+	}
+	notLogged := func() {
+		t.Helper()
+		_ = pc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		if n, _, err := pc.ReadFrom(buf); err == nil {
+			t.Fatalf("unexpected log line %q", buf[:n])
+		}
+	}
+	for _, a := range []string{addr, quiet} {
+		c := dial(t, a)
+		if got := c.rest(); !strings.HasPrefix(got, "HTTP/1.1 408 Request Time-out\r\n") || !strings.HasSuffix(got, errBody408) {
+			t.Fatalf("%s, nothing sent: %q", a, got)
+		}
+		c = dial(t, a)
+		if err := c.c.(*net.TCPConn).CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.rest(); !strings.HasPrefix(got, "HTTP/1.1 400 Bad request\r\n") || !strings.HasSuffix(got, errBody400) {
+			t.Fatalf("%s, shut at once: %q", a, got)
+		}
+		if a == quiet {
+			notLogged()
+			continue
+		}
+		logged(" fe fe/<NOSRV> -1/-1/-1/-1/", " 408 0 - - cR-- ", `"<BADREQ>"`)
+		logged(" fe fe/<NOSRV> -1/-1/-1/-1/", " 400 0 - - CR-- ", `"<BADREQ>"`)
+	}
+	// A begun head is logged even with dontlognull.
+	c := dial(t, quiet)
+	c.send("GET / HTTP/1.1\r\n")
+	if got := c.rest(); !strings.HasPrefix(got, "HTTP/1.1 408 ") {
+		t.Fatalf("partial head: %q", got)
+	}
+	logged(" quiet quiet/<NOSRV> -1/-1/-1/-1/", " 408 0 - - cR-- ")
+	// Idle after a request: closed without a word.
+	c = dial(t, addr)
+	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.response("GET")
+	logged(" fe be/s1 ", " 200 ")
+	if got := c.rest(); got != "" {
+		t.Fatalf("idle keep-alive connection got %q", got)
+	}
+	notLogged()
 }
