@@ -61,6 +61,7 @@ type clientConn struct {
 	x     *exchange // the request's working state, from a head's first byte to the end of its exchange
 
 	be      *Backend
+	inBe    bool // the request counts in be.conns (HAProxy's beconn) until its exchange ends
 	sn      *snapshot
 	srv     *server
 	rq      persist.RequestState
@@ -68,19 +69,21 @@ type clientConn struct {
 	reqBody body
 	nreq    int  // requests received on this connection
 	tries   int  // connection retries left
+	redisp  bool // the next connection attempt, after the turn-around delay, redispatches
 	fresh   bool // the next connection must be a new one
 	keep    bool // keep the connection after this exchange
 	drainIt bool // the server is stopping: close after this exchange
 	timer   Timer
 	valve   Valve
 
-	rec   accesslog.Record
-	t0    time.Time // first byte of the request; until the first request, when the connection was accepted
-	tHead time.Time // request head complete
-	tConn time.Time // server connection ready
+	rec     accesslog.Record
+	t0      time.Time // first byte of the request; until the first request, when the connection was accepted
+	tHead   time.Time // request head complete
+	tAssign time.Time // a server was last assigned (after the queue or a redispatch), or the queue gave up
+	tConn   time.Time // server connection ready
 
 	queued int         // the server waited for, or balance.Full for any
-	tQueue time.Time   // when the request started waiting
+	qmark  int64       // the queue's taken count when the request joined it
 	key    balance.Key // the request's balancing key during Pick (a local would escape through the interface call)
 
 	prev, next   *clientConn // the loop's ring of client connections
@@ -211,8 +214,9 @@ func (cc *clientConn) owed() bool {
 // release drops the exchange in progress, unlinks the connection and
 // uncounts it; the socket is closed or being closed.
 func (cc *clientConn) release() {
+	cc.leaveBackend()
 	cc.timer.Stop()
-	cc.dequeue()
+	cc.dequeue(false)
 	cc.valve.Close()
 	cc.in.kept = nil
 	if up := cc.up; up != nil {
@@ -296,6 +300,11 @@ func (cc *clientConn) expire() {
 		cc.logBad(accesslog.TermClientTimeout, 408)
 		cc.sendRaw(&reply408)
 	case csConnect:
+		if cc.redisp {
+			cc.redisp = false
+			cc.redispatch()
+			return
+		}
 		cc.connect()
 	case csQueue:
 		cc.queueTimeout()
@@ -368,6 +377,8 @@ func (cc *clientConn) start() {
 		return
 	}
 	cc.be = be
+	cc.inBe = true
+	be.conns.Add(1)
 	be.total.Add(1)
 	sn := be.snap.Load()
 	cc.sn = sn
@@ -397,6 +408,7 @@ func (cc *clientConn) start() {
 		return
 	}
 	cc.tries = be.proxy.Retries
+	cc.redisp = false
 	cc.fresh = cc.nreq == 1
 	cc.rec.Retries, cc.rec.Redisp = 0, false
 	i := cc.rq.Server()
@@ -415,6 +427,7 @@ func (cc *clientConn) start() {
 		return
 	}
 	cc.srv = sn.servers[i]
+	cc.tAssign = cc.stamp()
 	cc.connect()
 }
 
@@ -577,7 +590,9 @@ func (cc *clientConn) connected() {
 	cc.send()
 }
 
-// connectFailed retries, redispatches, or answers 503.
+// connectFailed retries, redispatches, or answers 503. As HAProxy, it
+// waits MIN(1s, timeout connect) before trying the same server again, and
+// before a redispatch when at most one active server is usable.
 func (cc *clientConn) connectFailed(error) {
 	cc.srv.live.failed.Add(1)
 	if cc.tries <= 0 {
@@ -588,36 +603,69 @@ func (cc *clientConn) connectFailed(error) {
 	cc.tries--
 	cc.rec.Retries++
 	cc.srv.live.retries.Add(1)
-	done := p.Retries - cc.tries // retries done, this one included
-	redisp := false
-	if p.Options.Redispatch && cc.rq.MayRedispatch() {
-		switch iv := p.Options.RedispatchInterval; {
-		case cc.srv.state.Stopped():
-			redisp = true
-		case iv > 0:
-			redisp = done%iv == 0
-		case iv < 0:
-			redisp = cc.tries == -iv-1
+	if cc.mayRedispatch() {
+		if cc.sn.active > 1 {
+			cc.redispatch()
+			return
 		}
-	}
-	if redisp {
-		old := cc.rq.Server()
-		if i := cc.balance(old); i >= 0 && !cc.full(i) {
-			cc.srv.live.redisp.Add(1)
-			cc.rq.Redispatch(i)
-			cc.srv = cc.sn.servers[i]
-			cc.rec.Redisp = true
-			if i != old {
-				cc.connect()
-				return
-			}
-		}
+		cc.redisp = true
 	}
 	d := retryDelay
 	if c := p.Timeouts.Connect; c > 0 && c < d {
 		d = c
 	}
 	cc.ls.l.Schedule(&cc.timer, d)
+}
+
+// mayRedispatch reports whether the connection retry that follows a
+// failure may go to another server, as HAProxy's stream_choose_redispatch
+// decides: with `option redispatch` and no force-persist, when the server
+// is stopped, on the retries the redispatch interval designates, or on any
+// retry of a balanced request when more than one active server is usable
+// and the algorithm is not a hash (the server then does not matter).
+func (cc *clientConn) mayRedispatch() bool {
+	p := cc.be.proxy
+	if !p.Options.Redispatch || !cc.rq.MayRedispatch() {
+		return false
+	}
+	if cc.srv.state.Stopped() || !cc.rq.Direct() && cc.sn.active > 1 && !hashes(p.Balance.Algo) {
+		return true
+	}
+	done := p.Retries - cc.tries // retries done, this one included
+	switch iv := p.Options.RedispatchInterval; {
+	case iv > 0:
+		return done%iv == 0
+	case iv < 0:
+		m := p.Retries + 1 + iv
+		return m > 0 && done%m == 0
+	}
+	return false
+}
+
+// hashes reports whether algo picks a server from a hash of the request.
+func hashes(algo config.Algo) bool {
+	switch algo {
+	case config.Source, config.URI, config.URLParam, config.Hdr:
+		return true
+	}
+	return false
+}
+
+// redispatch assigns the request to the server load balancing picks now,
+// away from the one that failed when another can take it, and connects.
+// The log shows the redispatch ('+') only when the server changed.
+func (cc *clientConn) redispatch() {
+	old := cc.rq.Server()
+	if i := cc.balance(old); i >= 0 && !cc.full(i) {
+		cc.rq.Redispatch(i)
+		if i != old {
+			cc.srv.live.redisp.Add(1)
+			cc.srv = cc.sn.servers[i]
+			cc.rec.Redisp = true
+		}
+	}
+	cc.tAssign = cc.stamp()
+	cc.connect()
 }
 
 // send writes the edited request head, then what the client has of the
@@ -764,11 +812,12 @@ func (cc *clientConn) exchangeDone() {
 // next1 makes the connection ready for the next request and starts on it
 // if the client has already sent it.
 func (cc *clientConn) next1() {
+	cc.leaveBackend()
 	cc.putExchange()
 	cc.state = csIdle
 	cc.up = nil
 	cc.rec = accesslog.Record{}
-	cc.tConn = time.Time{}
+	cc.tAssign, cc.tConn = time.Time{}, time.Time{}
 	cc.armIdle()
 	if cc.in.InboundBuffered() > 0 {
 		cc.readHead()
@@ -777,6 +826,15 @@ func (cc *clientConn) next1() {
 	// sent is used up and its Tail has drained (else the Tail's drain
 	// nudges the loop).
 	cc.valve.Check()
+}
+
+// leaveBackend uncounts the request from its backend's connections, as
+// HAProxy does when a transaction ends, before it is logged.
+func (cc *clientConn) leaveBackend() {
+	if cc.inBe {
+		cc.inBe = false
+		cc.be.conns.Add(-1)
+	}
 }
 
 // putExchange gives the request's working state back to the loop.

@@ -18,6 +18,7 @@ func (cc *clientConn) stamp() time.Time {
 // logHTTP queues the httplog line of the exchange that just ended, when the
 // frontend logs with `option httplog`.
 func (cc *clientConn) logHTTP(status int, bytesOut int64) {
+	cc.leaveBackend()
 	lg := cc.fe.log
 	if lg == nil || !cc.fe.httplog {
 		return
@@ -36,11 +37,17 @@ func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 		r.Server = cc.srv.name
 	}
 	r.TR = ms(cc.t0, cc.tHead)
-	r.Tw = 0
-	r.Tc = -1
-	if !cc.tConn.IsZero() {
-		r.Tc = ms(cc.tHead, cc.tConn)
-	} else {
+	if cc.be == nil {
+		r.TR = -1 // HAProxy times no request it found no backend for
+	}
+	r.Tw, r.Tc = -1, -1
+	if !cc.tAssign.IsZero() {
+		r.Tw = ms(cc.tHead, cc.tAssign)
+		if !cc.tConn.IsZero() {
+			r.Tc = ms(cc.tAssign, cc.tConn)
+		}
+	}
+	if cc.tConn.IsZero() {
 		r.Tr = -1
 	}
 	r.Ta = ms(cc.t0, now)

@@ -76,7 +76,6 @@ func (s *serverConn) attach(cc *clientConn, srv *server, reused bool) {
 	}
 	srv.live.cur.Add(1)
 	srv.live.total.Add(1)
-	cc.be.conns.Add(1)
 	s.ctr, s.idx = cc.sn.counters, cc.rq.Server() // the slot connect took
 }
 
@@ -88,7 +87,6 @@ func (s *serverConn) detach() {
 			cc.up = nil
 		}
 		s.srv.live.cur.Add(-1)
-		cc.be.conns.Add(-1)
 		s.ctr.Release(s.idx)
 		s.ctr = nil
 		if q := &s.ls.queue; q.qnext != q {
