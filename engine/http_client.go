@@ -485,22 +485,18 @@ func (cc *clientConn) editRequest() error {
 			return err
 		}
 	}
-	if fwd := cc.forwardFor(); fwd != nil && cc.src.IsValid() {
-		if !fwd.Except.IsValid() || !fwd.Except.Contains(cc.src.Addr()) {
-			if !fwd.IfNone || r.Find(h, fwd.Header, 0) < 0 {
-				at := len(cc.x.rw)
-				if at+len(fwd.Header)+len(": \r\n")+len("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff") > cap(cc.x.rw) {
-					return h1.ErrTooManyEdits // no room left within tune.maxrewrite
-				}
-				for i := 0; i < len(fwd.Header); i++ {
-					cc.x.rw = append(cc.x.rw, lower(fwd.Header[i]))
-				}
-				cc.x.rw = append(cc.x.rw, ": "...)
-				cc.x.rw = cc.src.Addr().AppendTo(cc.x.rw)
-				cc.x.rw = append(cc.x.rw, "\r\n"...)
-				err = cc.x.ed.Append(cc.x.rw[at:])
-			}
+	if name, ok := cc.forwardFor(); ok {
+		at := len(cc.x.rw)
+		if at+len(name)+len(": \r\n")+len("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff") > cap(cc.x.rw) {
+			return h1.ErrTooManyEdits // no room left within tune.maxrewrite
 		}
+		for i := 0; i < len(name); i++ {
+			cc.x.rw = append(cc.x.rw, lower(name[i]))
+		}
+		cc.x.rw = append(cc.x.rw, ": "...)
+		cc.x.rw = cc.src.Addr().AppendTo(cc.x.rw)
+		cc.x.rw = append(cc.x.rw, "\r\n"...)
+		err = cc.x.ed.Append(cc.x.rw[at:])
 	}
 	if err == nil && r.Flags&h1.FlagConnUpgrade == 0 {
 		// The server reads the fate of its connection from the request's
@@ -517,16 +513,30 @@ func (cc *clientConn) editRequest() error {
 	return err
 }
 
-// forwardFor returns the X-Forwarded-For settings in force: the backend's,
-// else the frontend's, or nil.
-func (cc *clientConn) forwardFor() *config.ForwardFor {
-	if f := &cc.be.proxy.Options.ForwardFor; f.Enabled {
-		return f
+// forwardFor tells whether the request gets an X-Forwarded-For field and
+// its name, as HAProxy combines the `option forwardfor` of the frontend and
+// of the backend: the field is added when either has the option, named as
+// the backend says when it has it, else as the frontend says; not for a
+// client in the except network of either, and not when the request has the
+// field already and every side with the option says if-none.
+func (cc *clientConn) forwardFor() (name string, ok bool) {
+	fe, be := &cc.fe.fwd, &cc.be.proxy.Options.ForwardFor
+	if !fe.Enabled && !be.Enabled || !cc.src.IsValid() {
+		return "", false
 	}
-	if f := &cc.fe.fwd; f.Enabled {
-		return f
+	src := cc.src.Addr()
+	if fe.Except.IsValid() && fe.Except.Contains(src) || be.Except.IsValid() && be.Except.Contains(src) {
+		return "", false
 	}
-	return nil
+	name = fe.Header
+	if be.Enabled {
+		name = be.Header
+	}
+	always := fe.Enabled && !fe.IfNone || be.Enabled && !be.IfNone
+	if !always && cc.x.req.Find(cc.x.head, name, 0) >= 0 {
+		return "", false
+	}
+	return name, true
 }
 
 // balance picks a server for the request with the backend's algorithm;
