@@ -337,6 +337,11 @@ func (cc *clientConn) readHead() {
 	if err == h1.ErrNeedMore {
 		return
 	}
+	if st := requestTE(&cc.x.req, buf, err); st != 0 {
+		cc.logBad(accesslog.TermProxy, st)
+		cc.sendRaw(replyFor(st))
+		return
+	}
 	if err == nil && badWebSocket(&cc.x.req.Header, buf, false) {
 		err = errWebSocketKey
 	}

@@ -125,7 +125,9 @@ func TestHTTPErrors(t *testing.T) {
 	}{
 		{"GET / HTTP/1.1\r\nHost x\r\n\r\n", "HTTP/1.1 400 Bad request\r\nContent-length: 90\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n" + errBody400, true},
 		{"GET /?delay=1s HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 504 Gateway Time-out\r\ncontent-length: 92\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n" + errBody504, false},
-		{"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: foo, chunked\r\n\r\n", "HTTP/1.1 501 Not Implemented\r\nContent-length: 136\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n" + errBody501, true},
+		{"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: foo, chunked\r\n\r\n", "HTTP/1.1 422 Unprocessable Content\r\nContent-length: 116\r\nCache-Control: no-cache\r\nContent-Type: text/html\r\n\r\n" + errBody422, true},
+		{"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", "HTTP/1.1 422 Unprocessable Content\r\n", true},
+		{"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n", "HTTP/1.1 400 Bad request\r\n", true},
 		{"GET /" + strings.Repeat("a", 17000) + " HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 414 ", true},
 		{"GET / HTTP/1.1\r\nHost: x\r\nA: " + strings.Repeat("a", 17000) + "\r\n\r\n", "HTTP/1.1 431 ", true},
 	}

@@ -223,6 +223,9 @@ func (s *serverConn) readHead() {
 		if err == nil && s.resp.Status == 101 && badWebSocket(&s.resp.Header, buf, true) {
 			err = errWebSocketKey
 		}
+		if err == nil && readTE(&s.resp.Header, buf).other {
+			err = errTransferCoding
+		}
 		if err != nil {
 			s.abandon()
 			cc.fail(&reply502, accesslog.TermProxy, accesslog.FinishHeaders) // PH, as HAProxy logs an invalid response
@@ -254,7 +257,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	tunnel := r.Framing == h1.BodyTunnel
 	if r.Status == 101 && !forwardsUpgrade(&cc.x.req) {
 		s.abandon()
-		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
+		cc.fail(&reply502, accesslog.TermProxy, accesslog.FinishHeaders) // PH: HAProxy deems it invalid
 		return
 	}
 	rs := t.Response(&cc.rq, r.Status)
