@@ -191,7 +191,7 @@ func (s *serverConn) expire() {
 		return
 	}
 	st := s.state
-	if st == ssHead && !s.got && cc.rec.BytesOut == 0 {
+	if st == ssHead && cc.rec.BytesOut == 0 { // a head begun but not finished gets the 504 too
 		s.abandon()
 		cc.fail(&reply504, accesslog.TermServerTimeout, accesslog.FinishHeaders)
 		return

@@ -1,11 +1,15 @@
 package engine
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"tether/engine/internal/testorigin"
 )
 
 func TestHTTPTimeouts(t *testing.T) {
@@ -163,4 +167,33 @@ backend be
 		t.Fatalf("idle keep-alive connection got %q", got)
 	}
 	notLogged()
+}
+
+// TestHTTPServerTimeoutInHead: a server that stalls in the middle of its
+// response head gets the client a 504, as HAProxy answers, not a cut
+// connection; the client connection stays open.
+func TestHTTPServerTimeoutInHead(t *testing.T) {
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		defer c.Close()
+		if _, _, err := r.ReadRequest(br); err != nil {
+			return
+		}
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Le")
+		time.Sleep(2 * time.Second)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	_, addr := startEngine(t, rawConfig(raw.Addr, "  timeout server 200ms\n"))
+	c := dial(t, addr)
+	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	want := string(reply504.head) + "\r\n" + errBody504
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(c.br, got); err != nil || string(got) != want {
+		t.Fatalf("got %q (%v), want %q", got, err, want)
+	}
+	if c.closed() {
+		t.Fatal("the client connection closed after the 504")
+	}
 }
