@@ -717,10 +717,22 @@ func (cc *clientConn) send() {
 		_, _ = cc.in.Discard(k) // gnet's Discard(0) would drop everything
 	}
 	if !cc.reqBody.done {
-		if d := cc.fe.timeouts.Client; d > 0 {
-			cc.ls.l.Schedule(&cc.timer, d)
-		}
+		cc.armUpload()
 		cc.pumpRequest()
+	}
+}
+
+// armUpload arms the client timeout while the request body streams. As
+// HAProxy does, it does not run while the response is awaited from a
+// server with a timeout: the server's timeout runs then, so a stalled
+// upload ends in a 504 (sH) rather than cD.
+func (cc *clientConn) armUpload() {
+	if s := cc.up; s != nil && s.state == ssHead && cc.be.proxy.Timeouts.Server > 0 {
+		cc.timer.Stop()
+		return
+	}
+	if d := cc.fe.timeouts.Client; d > 0 {
+		cc.ls.l.Schedule(&cc.timer, d)
 	}
 }
 
@@ -757,9 +769,7 @@ func (cc *clientConn) pumpRequest() {
 		}
 		return
 	}
-	if d := cc.fe.timeouts.Client; d > 0 {
-		cc.ls.l.Schedule(&cc.timer, d)
-	}
+	cc.armUpload()
 	if s.state == ssHead {
 		s.armServer() // the server takes the body: it is not idle
 	}

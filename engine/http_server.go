@@ -363,6 +363,9 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		return
 	}
 	s.state = ssBody
+	if !cc.reqBody.done {
+		cc.armUpload() // the response started: the client's timeout runs again
+	}
 	if s.body.done {
 		s.finish()
 		return
