@@ -356,6 +356,7 @@ func (cc *clientConn) readHead() {
 	cc.timer.Stop()
 	cc.nreq++
 	cc.e.cumReqs.Add(1)
+	cc.logConnect()
 	cc.start()
 }
 

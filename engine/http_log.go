@@ -70,6 +70,20 @@ func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 	lg.LogHTTP(r)
 }
 
+// logConnect queues the line HAProxy 2.6 logs for each request of an HTTP
+// frontend that has log targets but no `option httplog`: "Connect from
+// client to local (frontend/HTTP)", once the request head is read whole
+// and valid.
+func (cc *clientConn) logConnect() {
+	lg := cc.fe.log
+	if lg == nil || cc.fe.httplog {
+		return
+	}
+	line := accesslog.AppendConnectLog(cc.ls.scratch[:0], cc.src, addrPort(cc.c.LocalAddr()), cc.fe.name)
+	lg.Log(line)
+	cc.ls.scratch = line[:0]
+}
+
 // logAborted logs an exchange cut short before its end (an abort or a
 // timeout on either side, a broken body), as HAProxy logs every stream once.
 // The status is the response's once its head went out, else -1; the
