@@ -116,7 +116,7 @@ func New(cfg *config.Config) (*Engine, error) {
 			fe.def = e.byName[p.Name]
 		}
 		if targets := accesslog.Targets(p.Logs, cfg.Global.Logs); len(targets) > 0 {
-			lg, err := accesslog.New(targets, accesslog.Options{DontLogNull: p.Options.DontLogNull})
+			lg, err := accesslog.New(targets, accesslog.Options{DontLogNull: p.Options.DontLogNull, CLF: p.Options.HTTPLogCLF})
 			if err != nil {
 				e.closeLogs()
 				return nil, err

@@ -21,6 +21,7 @@ type Options struct {
 	PID         int    // process id in syslog headers; 0 means os.Getpid()
 	QueueLen    int    // lines waiting for the writer, rounded up to a power of two; 0 means DefaultQueueLen
 	DontLogNull bool   // `option dontlognull`: LogHTTP skips records for which the client sent nothing
+	CLF         bool   // `option httplog clf`: LogHTTP renders the CLF format (AppendCLFLog)
 
 	// Stdout and Stderr receive the lines of `log stdout` and `log
 	// stderr` (and fd@1, fd@2); nil means os.Stdout and os.Stderr. Each
@@ -38,6 +39,7 @@ type Logger struct {
 	q           *queue
 	targets     []*target
 	dontLogNull bool
+	clf         bool
 
 	dropped  atomic.Uint64
 	closed   atomic.Bool
@@ -72,6 +74,7 @@ func New(lines []config.LogTarget, o Options) (*Logger, error) {
 	}
 	l := &Logger{
 		dontLogNull: o.DontLogNull,
+		clf:         o.CLF,
 		wake:        make(chan struct{}, 1),
 		done:        make(chan struct{}),
 		exited:      make(chan struct{}),
@@ -110,7 +113,12 @@ func (l *Logger) LogHTTP(r *Record) bool {
 	if !ok {
 		return false
 	}
-	b := AppendHTTPLog(s.line[:0], r)
+	var b []byte
+	if l.clf {
+		b = AppendCLFLog(s.line[:0], r)
+	} else {
+		b = AppendHTTPLog(s.line[:0], r)
+	}
 	if len(b) > 0 && &b[0] != &s.line[0] { // only for names longer than a line
 		b = b[:copy(s.line[:], b)]
 	}
