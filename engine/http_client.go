@@ -177,7 +177,7 @@ func (cc *clientConn) OnClose(c gnet.Conn, err error) {
 			return
 		}
 	}
-	if err != nil && cc.awaitsFirst() {
+	if err != nil && cc.awaitsFirst() && !cc.ignoredProbe() {
 		// As HAProxy, answer a request cut short (or a connection that
 		// never sent one) with a 400 if the client can still read it.
 		cc.logBad(accesslog.TermClientAbort, 400)
@@ -200,6 +200,13 @@ func (cc *clientConn) OnClose(c gnet.Conn, err error) {
 // connection idle between requests is closed silently.
 func (cc *clientConn) awaitsFirst() bool {
 	return cc.state == csHead || cc.state == csIdle && cc.nreq == 0
+}
+
+// ignoredProbe reports whether the connection has not sent a byte of its
+// first request and its frontend has `option http-ignore-probes`: it then
+// closes without an answer and without a log, as HAProxy does.
+func (cc *clientConn) ignoredProbe() bool {
+	return cc.state == csIdle && cc.fe.ignoreProbes
 }
 
 // owed reports whether a response is due to a whole request.
@@ -293,7 +300,7 @@ func (cc *clientConn) armIdle() {
 func (cc *clientConn) expire() {
 	switch cc.state {
 	case csIdle, csHead:
-		if !cc.awaitsFirst() {
+		if !cc.awaitsFirst() || cc.ignoredProbe() {
 			cc.closeNow()
 			return
 		}

@@ -80,7 +80,8 @@ backend be
 // TestHTTPNullConnection: a connection that never sends its first request
 // is answered as HAProxy 2.6 answers it: 408 when timeout http-request
 // expires, 400 when the client shuts its side, each logged (cR, CR) unless
-// `option dontlognull`; a connection idle after a request closes silently.
+// `option dontlognull`, and neither with `option http-ignore-probes`; a
+// connection idle after a request closes silently.
 func TestHTTPNullConnection(t *testing.T) {
 	origins := startOrigins(t, 1)
 	cfg, pc := withHTTPLog(t, fmt.Sprintf(`defaults
@@ -96,11 +97,15 @@ frontend quiet
   bind 127.0.0.1:%d
   option dontlognull
   default_backend be
+frontend probes
+  bind 127.0.0.1:%d
+  option http-ignore-probes
+  default_backend be
 backend be
   server s1 %s
-`, freePort(), freePort(), origins[0].Addr))
+`, freePort(), freePort(), freePort(), origins[0].Addr))
 	e, addr := startEngine(t, cfg)
-	quiet := e.Listeners()[1].Addr().String()
+	quiet, probes := e.Listeners()[1].Addr().String(), e.Listeners()[2].Addr().String()
 	buf := make([]byte, 2048)
 	logged := func(want ...string) {
 		t.Helper()
@@ -141,6 +146,19 @@ backend be
 		logged(" fe fe/<NOSRV> -1/-1/-1/-1/", " 408 0 - - cR-- ", `"<BADREQ>"`)
 		logged(" fe fe/<NOSRV> -1/-1/-1/-1/", " 400 0 - - CR-- ", `"<BADREQ>"`)
 	}
+	// With http-ignore-probes, nothing answers or logs an empty connection.
+	for _, shut := range []bool{false, true} {
+		c := dial(t, probes)
+		if shut {
+			if err := c.c.(*net.TCPConn).CloseWrite(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := c.rest(); got != "" {
+			t.Fatalf("probe (shut %v) got %q", shut, got)
+		}
+	}
+	notLogged()
 	// A begun head is logged even with dontlognull.
 	c := dial(t, quiet)
 	c.send("GET / HTTP/1.1\r\n")
