@@ -613,13 +613,20 @@ func (cc *clientConn) connected() {
 	cc.send()
 }
 
-// connectFailed retries, redispatches, or answers 503. As HAProxy, it
-// waits MIN(1s, timeout connect) before trying the same server again, and
-// before a redispatch when at most one active server is usable.
-func (cc *clientConn) connectFailed(error) {
+// connectFailed retries, redispatches, or answers 503 (logged sC after a
+// connect timeout, SC after another error). As HAProxy, after an error
+// (not a timeout) it waits MIN(1s, timeout connect) before trying the same
+// server again, and before a redispatch when at most one active server is
+// usable.
+func (cc *clientConn) connectFailed(err error) {
 	cc.srv.live.failed.Add(1)
+	timedOut := errors.Is(err, ErrConnectTimeout)
 	if cc.tries <= 0 {
-		cc.fail(&reply503, accesslog.TermServerAbort, accesslog.FinishConnect)
+		term := accesslog.TermServerAbort
+		if timedOut {
+			term = accesslog.TermServerTimeout
+		}
+		cc.fail(&reply503, term, accesslog.FinishConnect)
 		return
 	}
 	p := cc.be.proxy
@@ -627,11 +634,15 @@ func (cc *clientConn) connectFailed(error) {
 	cc.rec.Retries++
 	cc.srv.live.retries.Add(1)
 	if cc.mayRedispatch() {
-		if cc.sn.active > 1 {
+		if cc.sn.active > 1 || timedOut {
 			cc.redispatch()
 			return
 		}
 		cc.redisp = true
+	}
+	if timedOut {
+		cc.connect()
+		return
 	}
 	d := retryDelay
 	if c := p.Timeouts.Connect; c > 0 && c < d {

@@ -45,11 +45,13 @@ func failoverView(t *testing.T, status int, server, line string) string {
 // a request sent by its cookie, a hash, or a single active server waits
 // the turn-around delay and redispatches on the last retry; the log's '+'
 // appears only when the server changed, and Tw runs to the last
-// assignment.
+// assignment. A connect timeout (a server whose accept queue is full) is
+// retried at once, with no turn-around delay, and logged sC.
 func TestRedispatchHAProxyDifferential(t *testing.T) {
 	bin := haproxyBin(t)
 	origins := startOrigins(t, 2)
 	dead := deadAddr()
+	hole := blackhole(t).String()
 	backends := map[string]string{
 		"rr":     "balance roundrobin\n  server d1 DEAD\n  server s1 LIVE1\n",
 		"lc":     "balance leastconn\n  server d1 DEAD\n  server s1 LIVE1\n",
@@ -58,6 +60,9 @@ func TestRedispatchHAProxyDifferential(t *testing.T) {
 		"backup": "server d1 DEAD\n  server s1 LIVE1 backup\n",
 		"direct": "cookie SRV insert indirect\n  server d1 DEAD cookie d1\n  server s1 LIVE1 cookie s1\n",
 		"never":  "no option redispatch\n  balance roundrobin\n  server d1 DEAD\n  server s1 LIVE1\n",
+		"hole":   "no option redispatch\n  server h1 HOLE\n",
+		"holer":  "balance roundrobin\n  server h1 HOLE\n  server s1 LIVE1\n",
+		"holeb":  "server h1 HOLE\n  server s1 LIVE1 backup\n",
 	}
 	config := func(logAddr net.Addr) string {
 		var b strings.Builder
@@ -77,7 +82,7 @@ frontend fe
 		for name := range backends {
 			fmt.Fprintf(&b, "  use_backend %s if { path_beg /%s/ }\n", name, name)
 		}
-		servers := strings.NewReplacer("DEAD", dead, "LIVE1", origins[0].Addr, "LIVE2", origins[1].Addr)
+		servers := strings.NewReplacer("DEAD", dead, "HOLE", hole, "LIVE1", origins[0].Addr, "LIVE2", origins[1].Addr)
 		for name, body := range backends {
 			fmt.Fprintf(&b, "backend %s\n  %s", name, servers.Replace(body))
 		}
@@ -104,6 +109,9 @@ frontend fe
 		"GET /direct/ HTTP/1.1\r\nHost: x\r\nCookie: SRV=s1\r\n\r\n",
 		"GET /never/ HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET /never/ HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /hole/ HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /holer/ HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /holeb/ HTTP/1.1\r\nHost: x\r\n\r\n",
 	}
 	for k := range 6 {
 		requests = append(requests, "GET /param/?k="+strconv.Itoa(k)+" HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -113,8 +121,12 @@ frontend fe
 		var views [2]string
 		for i, addr := range addrs {
 			c := dial(t, addr)
+			start := time.Now()
 			c.send(req)
 			r, _ := c.response("GET")
+			if d := time.Since(start); strings.Contains(req, "/hole/") && i == 1 && d > 650*time.Millisecond {
+				t.Errorf("four connect timeouts of 100 ms took %v: retried after a turn-around delay", d)
+			}
 			_ = c.c.Close()
 			_ = logs[i].SetReadDeadline(time.Now().Add(3 * time.Second))
 			n, _, err := logs[i].ReadFrom(buf)
