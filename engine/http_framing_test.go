@@ -260,3 +260,54 @@ func TestHTTPEmptyCookieField(t *testing.T) {
 		t.Fatalf("server got\n%q\nwant\n%q", got, want)
 	}
 }
+
+// TestHTTPEarlyResponse: a server that answers before it reads the request
+// body leaves the client connection open, as HAProxy does: the rest of the
+// body goes to the server, then the next request is served. When the
+// server closes instead, the rest of the body has nowhere to go and must
+// not be read as a request: tether closes the connection (HAProxy reads
+// and drops the rest of the body, then serves the next request).
+func TestHTTPEarlyResponse(t *testing.T) {
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		defer c.Close()
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			if req.URL.Path == "/close" {
+				_, _ = io.WriteString(c, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno")
+				return
+			}
+			if req.Method == "POST" {
+				_, _ = io.WriteString(c, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\n\r\nno")
+				_, _ = io.Copy(io.Discard, req.Body)
+				continue
+			}
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	_, addr := startEngine(t, rawConfig(raw.Addr, ""))
+	c := dial(t, addr)
+	c.send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+	if r, body := c.response("POST"); r.StatusCode != 401 || body != "no" || r.Close {
+		t.Fatalf("early answer %d %q (close %v)", r.StatusCode, body, r.Close)
+	}
+	c.send("hello")
+	c.send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
+	if r, body := c.response("GET"); r.StatusCode != 200 || body != "ok" {
+		t.Fatalf("next request: %d %q", r.StatusCode, body)
+	}
+	c = dial(t, addr)
+	c.send("POST /close HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+	if r, _ := c.response("POST"); r.StatusCode != 401 {
+		t.Fatalf("early answer from a closing server: %d", r.StatusCode)
+	}
+	if !c.closed() {
+		t.Fatal("the connection stayed open with a request body pending and its server gone")
+	}
+}

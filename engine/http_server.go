@@ -169,7 +169,10 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
 	case st == ssHead:
 		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
 	case st == ssDone:
-		cc.exchangeDone() // the response is out; the rest of the request body is not wanted
+		// The response is out; the rest of the request body has nowhere
+		// to go and must not be read as a request: close after it.
+		cc.keep = false
+		cc.exchangeDone()
 	case st == ssUpgraded:
 		cc.keep = false // the tunnel ended before it started: what the server sent goes out
 		cc.logHTTP(cc.rec.Status, cc.rec.BytesOut)
@@ -449,8 +452,9 @@ func (s *serverConn) finish() {
 	keep := s.resp.KeepAlive() && cc.be.proxy.Options.ConnMode == config.KeepAlive &&
 		cc.fe.mode == config.KeepAlive && cc.reqBody.done && s.Conn().InboundBuffered() == 0
 	if !cc.reqBody.done {
+		// An early response: as HAProxy, the client connection stays
+		// open once the rest of the request body has gone to the server.
 		s.state = ssDone
-		cc.keep = false
 		return
 	}
 	s.detach()
