@@ -35,7 +35,7 @@ type BackendInfo struct {
 	Name          string
 	DynamicCookie bool   // `cookie ... dynamic` is enabled
 	Key           string // dynamic-cookie-key
-	Conns         int64  // server connections in use
+	Conns         int64  // requests in the backend, queued ones included (HAProxy's beconn, scur)
 	Requests      int64  // requests taken
 	Servers       []ServerInfo
 }

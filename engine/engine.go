@@ -60,6 +60,8 @@ type frontend struct {
 	log      *accesslog.Logger
 	httplog  bool
 	conns    atomic.Int64
+
+	ignoreProbes bool // `option http-ignore-probes`
 }
 
 // route is one use_backend rule.
@@ -105,7 +107,7 @@ func New(cfg *config.Config) (*Engine, error) {
 			continue
 		}
 		fe := &frontend{name: p.Name, proxy: p, timeouts: p.Timeouts, fwd: p.Options.ForwardFor,
-			mode: p.Options.ConnMode, httplog: p.Options.HTTPLog}
+			mode: p.Options.ConnMode, httplog: p.Options.HTTPLog, ignoreProbes: p.Options.IgnoreProbes}
 		for _, ub := range p.UseBackends {
 			fe.routes = append(fe.routes, route{cond: ub.Cond, be: e.byName[ub.Backend.Name]})
 		}

@@ -61,6 +61,7 @@ type clientConn struct {
 	x     *exchange // the request's working state, from a head's first byte to the end of its exchange
 
 	be      *Backend
+	inBe    bool // the request counts in be.conns (HAProxy's beconn) until its exchange ends
 	sn      *snapshot
 	srv     *server
 	rq      persist.RequestState
@@ -68,19 +69,21 @@ type clientConn struct {
 	reqBody body
 	nreq    int  // requests received on this connection
 	tries   int  // connection retries left
+	redisp  bool // the next connection attempt, after the turn-around delay, redispatches
 	fresh   bool // the next connection must be a new one
 	keep    bool // keep the connection after this exchange
 	drainIt bool // the server is stopping: close after this exchange
 	timer   Timer
 	valve   Valve
 
-	rec   accesslog.Record
-	t0    time.Time // first byte of the request
-	tHead time.Time // request head complete
-	tConn time.Time // server connection ready
+	rec     accesslog.Record
+	t0      time.Time // first byte of the request; until the first request, when the connection was accepted
+	tHead   time.Time // request head complete
+	tAssign time.Time // a server was last assigned (after the queue or a redispatch), or the queue gave up
+	tConn   time.Time // server connection ready
 
 	queued int         // the server waited for, or balance.Full for any
-	tQueue time.Time   // when the request started waiting
+	qmark  int64       // the queue's taken count when the request joined it
 	key    balance.Key // the request's balancing key during Pick (a local would escape through the interface call)
 
 	prev, next   *clientConn // the loop's ring of client connections
@@ -134,6 +137,7 @@ func (cc *clientConn) OnOpen(gnet.Conn) gnet.Action {
 	cc.prev, cc.next = r.prev, r
 	r.prev.next = cc
 	r.prev = cc
+	cc.t0 = cc.stamp()
 	cc.armIdle()
 	return gnet.None
 }
@@ -175,12 +179,36 @@ func (cc *clientConn) OnClose(c gnet.Conn, err error) {
 			return
 		}
 	}
-	if cc.state == csHead && cc.fe.log != nil && cc.fe.httplog {
+	if err != nil && cc.awaitsFirst() && !cc.ignoredProbe() {
+		// As HAProxy, answer a request cut short (or a connection that
+		// never sent one) with a 400 if the client can still read it.
 		cc.logBad(accesslog.TermClientAbort, 400)
+		if errors.Is(err, io.EOF) {
+			if t, terr := cc.newTail(c, true); terr == nil {
+				cc.tail, cc.out = t, t
+				cc.sendRaw(&reply400)
+				return
+			}
+		}
 	}
 	cc.logAborted()
 	cc.state = csClosing
 	cc.release()
+}
+
+// awaitsFirst reports whether the connection is receiving a request head,
+// or has not received a byte of its first request yet: HAProxy answers
+// such a connection with an error when it times out or is shut, where a
+// connection idle between requests is closed silently.
+func (cc *clientConn) awaitsFirst() bool {
+	return cc.state == csHead || cc.state == csIdle && cc.nreq == 0
+}
+
+// ignoredProbe reports whether the connection has not sent a byte of its
+// first request and its frontend has `option http-ignore-probes`: it then
+// closes without an answer and without a log, as HAProxy does.
+func (cc *clientConn) ignoredProbe() bool {
+	return cc.state == csIdle && cc.fe.ignoreProbes
 }
 
 // owed reports whether a response is due to a whole request.
@@ -195,8 +223,9 @@ func (cc *clientConn) owed() bool {
 // release drops the exchange in progress, unlinks the connection and
 // uncounts it; the socket is closed or being closed.
 func (cc *clientConn) release() {
+	cc.leaveBackend()
 	cc.timer.Stop()
-	cc.dequeue()
+	cc.dequeue(false)
 	cc.valve.Close()
 	cc.in.kept = nil
 	if up := cc.up; up != nil {
@@ -272,12 +301,19 @@ func (cc *clientConn) armIdle() {
 // client timeout while a body streams, or the end of a retry delay.
 func (cc *clientConn) expire() {
 	switch cc.state {
-	case csIdle:
-		cc.closeNow()
-	case csHead:
+	case csIdle, csHead:
+		if !cc.awaitsFirst() || cc.ignoredProbe() {
+			cc.closeNow()
+			return
+		}
 		cc.logBad(accesslog.TermClientTimeout, 408)
 		cc.sendRaw(&reply408)
 	case csConnect:
+		if cc.redisp {
+			cc.redisp = false
+			cc.redispatch()
+			return
+		}
 		cc.connect()
 	case csQueue:
 		cc.queueTimeout()
@@ -312,6 +348,11 @@ func (cc *clientConn) readHead() {
 	if err == h1.ErrNeedMore {
 		return
 	}
+	if st := requestTE(&cc.x.req, buf, err); st != 0 {
+		cc.logBad(accesslog.TermProxy, st)
+		cc.sendRaw(replyFor(st))
+		return
+	}
 	if err == nil && badWebSocket(&cc.x.req.Header, buf, false) {
 		err = errWebSocketKey
 	}
@@ -327,6 +368,7 @@ func (cc *clientConn) readHead() {
 	cc.timer.Stop()
 	cc.nreq++
 	cc.e.cumReqs.Add(1)
+	cc.logConnect()
 	cc.start()
 }
 
@@ -358,6 +400,8 @@ func (cc *clientConn) start() {
 		return
 	}
 	cc.be = be
+	cc.inBe = true
+	be.conns.Add(1)
 	be.total.Add(1)
 	sn := be.snap.Load()
 	cc.sn = sn
@@ -387,6 +431,7 @@ func (cc *clientConn) start() {
 		return
 	}
 	cc.tries = be.proxy.Retries
+	cc.redisp = false
 	cc.fresh = cc.nreq == 1
 	cc.rec.Retries, cc.rec.Redisp = 0, false
 	i := cc.rq.Server()
@@ -405,6 +450,7 @@ func (cc *clientConn) start() {
 		return
 	}
 	cc.srv = sn.servers[i]
+	cc.tAssign = cc.stamp()
 	cc.connect()
 }
 
@@ -462,22 +508,18 @@ func (cc *clientConn) editRequest() error {
 			return err
 		}
 	}
-	if fwd := cc.forwardFor(); fwd != nil && cc.src.IsValid() {
-		if !fwd.Except.IsValid() || !fwd.Except.Contains(cc.src.Addr()) {
-			if !fwd.IfNone || r.Find(h, fwd.Header, 0) < 0 {
-				at := len(cc.x.rw)
-				if at+len(fwd.Header)+len(": \r\n")+len("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff") > cap(cc.x.rw) {
-					return h1.ErrTooManyEdits // no room left within tune.maxrewrite
-				}
-				for i := 0; i < len(fwd.Header); i++ {
-					cc.x.rw = append(cc.x.rw, lower(fwd.Header[i]))
-				}
-				cc.x.rw = append(cc.x.rw, ": "...)
-				cc.x.rw = cc.src.Addr().AppendTo(cc.x.rw)
-				cc.x.rw = append(cc.x.rw, "\r\n"...)
-				err = cc.x.ed.Append(cc.x.rw[at:])
-			}
+	if name, ok := cc.forwardFor(); ok {
+		at := len(cc.x.rw)
+		if at+len(name)+len(": \r\n")+len("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff") > cap(cc.x.rw) {
+			return h1.ErrTooManyEdits // no room left within tune.maxrewrite
 		}
+		for i := 0; i < len(name); i++ {
+			cc.x.rw = append(cc.x.rw, lower(name[i]))
+		}
+		cc.x.rw = append(cc.x.rw, ": "...)
+		cc.x.rw = cc.src.Addr().AppendTo(cc.x.rw)
+		cc.x.rw = append(cc.x.rw, "\r\n"...)
+		err = cc.x.ed.Append(cc.x.rw[at:])
 	}
 	if err == nil && r.Flags&h1.FlagConnUpgrade == 0 {
 		// The server reads the fate of its connection from the request's
@@ -494,16 +536,30 @@ func (cc *clientConn) editRequest() error {
 	return err
 }
 
-// forwardFor returns the X-Forwarded-For settings in force: the backend's,
-// else the frontend's, or nil.
-func (cc *clientConn) forwardFor() *config.ForwardFor {
-	if f := &cc.be.proxy.Options.ForwardFor; f.Enabled {
-		return f
+// forwardFor tells whether the request gets an X-Forwarded-For field and
+// its name, as HAProxy combines the `option forwardfor` of the frontend and
+// of the backend: the field is added when either has the option, named as
+// the backend says when it has it, else as the frontend says; not for a
+// client in the except network of either, and not when the request has the
+// field already and every side with the option says if-none.
+func (cc *clientConn) forwardFor() (name string, ok bool) {
+	fe, be := &cc.fe.fwd, &cc.be.proxy.Options.ForwardFor
+	if !fe.Enabled && !be.Enabled || !cc.src.IsValid() {
+		return "", false
 	}
-	if f := &cc.fe.fwd; f.Enabled {
-		return f
+	src := cc.src.Addr()
+	if fe.Except.IsValid() && fe.Except.Contains(src) || be.Except.IsValid() && be.Except.Contains(src) {
+		return "", false
 	}
-	return nil
+	name = fe.Header
+	if be.Enabled {
+		name = be.Header
+	}
+	always := fe.Enabled && !fe.IfNone || be.Enabled && !be.IfNone
+	if !always && cc.x.req.Find(cc.x.head, name, 0) >= 0 {
+		return "", false
+	}
+	return name, true
 }
 
 // balance picks a server for the request with the backend's algorithm;
@@ -567,47 +623,93 @@ func (cc *clientConn) connected() {
 	cc.send()
 }
 
-// connectFailed retries, redispatches, or answers 503.
-func (cc *clientConn) connectFailed(error) {
+// connectFailed retries, redispatches, or answers 503 (logged sC after a
+// connect timeout, SC after another error). As HAProxy, after an error
+// (not a timeout) it waits MIN(1s, timeout connect) before trying the same
+// server again, and before a redispatch when at most one active server is
+// usable.
+func (cc *clientConn) connectFailed(err error) {
 	cc.srv.live.failed.Add(1)
+	timedOut := errors.Is(err, ErrConnectTimeout)
 	if cc.tries <= 0 {
-		cc.fail(&reply503, accesslog.TermServerAbort, accesslog.FinishConnect)
+		term := accesslog.TermServerAbort
+		if timedOut {
+			term = accesslog.TermServerTimeout
+		}
+		cc.fail(&reply503, term, accesslog.FinishConnect)
 		return
 	}
 	p := cc.be.proxy
 	cc.tries--
 	cc.rec.Retries++
 	cc.srv.live.retries.Add(1)
-	done := p.Retries - cc.tries // retries done, this one included
-	redisp := false
-	if p.Options.Redispatch && cc.rq.MayRedispatch() {
-		switch iv := p.Options.RedispatchInterval; {
-		case cc.srv.state.Stopped():
-			redisp = true
-		case iv > 0:
-			redisp = done%iv == 0
-		case iv < 0:
-			redisp = cc.tries == -iv-1
+	if cc.mayRedispatch() {
+		if cc.sn.active > 1 || timedOut {
+			cc.redispatch()
+			return
 		}
+		cc.redisp = true
 	}
-	if redisp {
-		old := cc.rq.Server()
-		if i := cc.balance(old); i >= 0 && !cc.full(i) {
-			cc.srv.live.redisp.Add(1)
-			cc.rq.Redispatch(i)
-			cc.srv = cc.sn.servers[i]
-			cc.rec.Redisp = true
-			if i != old {
-				cc.connect()
-				return
-			}
-		}
+	if timedOut {
+		cc.connect()
+		return
 	}
 	d := retryDelay
 	if c := p.Timeouts.Connect; c > 0 && c < d {
 		d = c
 	}
 	cc.ls.l.Schedule(&cc.timer, d)
+}
+
+// mayRedispatch reports whether the connection retry that follows a
+// failure may go to another server, as HAProxy's stream_choose_redispatch
+// decides: with `option redispatch` and no force-persist, when the server
+// is stopped, on the retries the redispatch interval designates, or on any
+// retry of a balanced request when more than one active server is usable
+// and the algorithm is not a hash (the server then does not matter).
+func (cc *clientConn) mayRedispatch() bool {
+	p := cc.be.proxy
+	if !p.Options.Redispatch || !cc.rq.MayRedispatch() {
+		return false
+	}
+	if cc.srv.state.Stopped() || !cc.rq.Direct() && cc.sn.active > 1 && !hashes(p.Balance.Algo) {
+		return true
+	}
+	done := p.Retries - cc.tries // retries done, this one included
+	switch iv := p.Options.RedispatchInterval; {
+	case iv > 0:
+		return done%iv == 0
+	case iv < 0:
+		m := p.Retries + 1 + iv
+		return m > 0 && done%m == 0
+	}
+	return false
+}
+
+// hashes reports whether algo picks a server from a hash of the request.
+func hashes(algo config.Algo) bool {
+	switch algo {
+	case config.Source, config.URI, config.URLParam, config.Hdr:
+		return true
+	}
+	return false
+}
+
+// redispatch assigns the request to the server load balancing picks now,
+// away from the one that failed when another can take it, and connects.
+// The log shows the redispatch ('+') only when the server changed.
+func (cc *clientConn) redispatch() {
+	old := cc.rq.Server()
+	if i := cc.balance(old); i >= 0 && !cc.full(i) {
+		cc.rq.Redispatch(i)
+		if i != old {
+			cc.srv.live.redisp.Add(1)
+			cc.srv = cc.sn.servers[i]
+			cc.rec.Redisp = true
+		}
+	}
+	cc.tAssign = cc.stamp()
+	cc.connect()
 }
 
 // send writes the edited request head, then what the client has of the
@@ -644,10 +746,22 @@ func (cc *clientConn) send() {
 		_, _ = cc.in.Discard(k) // gnet's Discard(0) would drop everything
 	}
 	if !cc.reqBody.done {
-		if d := cc.fe.timeouts.Client; d > 0 {
-			cc.ls.l.Schedule(&cc.timer, d)
-		}
+		cc.armUpload()
 		cc.pumpRequest()
+	}
+}
+
+// armUpload arms the client timeout while the request body streams. As
+// HAProxy does, it does not run while the response is awaited from a
+// server with a timeout: the server's timeout runs then, so a stalled
+// upload ends in a 504 (sH) rather than cD.
+func (cc *clientConn) armUpload() {
+	if s := cc.up; s != nil && s.state == ssHead && cc.be.proxy.Timeouts.Server > 0 {
+		cc.timer.Stop()
+		return
+	}
+	if d := cc.fe.timeouts.Client; d > 0 {
+		cc.ls.l.Schedule(&cc.timer, d)
 	}
 }
 
@@ -684,9 +798,7 @@ func (cc *clientConn) pumpRequest() {
 		}
 		return
 	}
-	if d := cc.fe.timeouts.Client; d > 0 {
-		cc.ls.l.Schedule(&cc.timer, d)
-	}
+	cc.armUpload()
 	if s.state == ssHead {
 		s.armServer() // the server takes the body: it is not idle
 	}
@@ -754,11 +866,12 @@ func (cc *clientConn) exchangeDone() {
 // next1 makes the connection ready for the next request and starts on it
 // if the client has already sent it.
 func (cc *clientConn) next1() {
+	cc.leaveBackend()
 	cc.putExchange()
 	cc.state = csIdle
 	cc.up = nil
 	cc.rec = accesslog.Record{}
-	cc.tConn = time.Time{}
+	cc.tAssign, cc.tConn = time.Time{}, time.Time{}
 	cc.armIdle()
 	if cc.in.InboundBuffered() > 0 {
 		cc.readHead()
@@ -767,6 +880,15 @@ func (cc *clientConn) next1() {
 	// sent is used up and its Tail has drained (else the Tail's drain
 	// nudges the loop).
 	cc.valve.Check()
+}
+
+// leaveBackend uncounts the request from its backend's connections, as
+// HAProxy does when a transaction ends, before it is logged.
+func (cc *clientConn) leaveBackend() {
+	if cc.inBe {
+		cc.inBe = false
+		cc.be.conns.Add(-1)
+	}
 }
 
 // putExchange gives the request's working state back to the loop.

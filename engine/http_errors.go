@@ -28,7 +28,6 @@ const (
 	errBody414 = "<html><body><h1>414 URI Too Long</h1>\nThe request target is longer than the server accepts.\n</body></html>\n"
 	errBody431 = "<html><body><h1>431 Request Header Fields Too Large</h1>\nThe request header section is larger than the server accepts.\n</body></html>\n"
 	errBody500 = "<html><body><h1>500 Internal Server Error</h1>\nAn internal server error occurred.\n</body></html>\n"
-	errBody501 = "<html><body><h1>501 Not Implemented</h1>\n.The server does not support the functionality required to fulfill the request.\n</body></html>\n"
 	errBody502 = "<html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.\n</body></html>\n"
 	errBody503 = "<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n"
 	errBody504 = "<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n</body></html>\n"
@@ -61,7 +60,6 @@ var (
 	reply413 = rawReply("413 Payload Too Large", errBody413)
 	reply414 = rawReply("414 URI Too Long", errBody414)
 	reply431 = rawReply("431 Request Header Fields Too Large", errBody431)
-	reply501 = rawReply("501 Not Implemented", errBody501)
 	reply505 = rawReply("505 HTTP Version Not Supported", errBody505)
 	reply403 = httpReply("403 Forbidden", errBody403)
 	reply500 = httpReply("500 Internal Server Error", errBody500)
@@ -86,10 +84,10 @@ func replyFor(status int) *reply {
 		return &reply413
 	case 414:
 		return &reply414
+	case 422:
+		return &reply422
 	case 431:
 		return &reply431
-	case 501:
-		return &reply501
 	case 505:
 		return &reply505
 	case 403:

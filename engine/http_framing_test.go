@@ -125,7 +125,9 @@ func TestHTTPErrors(t *testing.T) {
 	}{
 		{"GET / HTTP/1.1\r\nHost x\r\n\r\n", "HTTP/1.1 400 Bad request\r\nContent-length: 90\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n" + errBody400, true},
 		{"GET /?delay=1s HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 504 Gateway Time-out\r\ncontent-length: 92\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n" + errBody504, false},
-		{"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: foo, chunked\r\n\r\n", "HTTP/1.1 501 Not Implemented\r\nContent-length: 136\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n" + errBody501, true},
+		{"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: foo, chunked\r\n\r\n", "HTTP/1.1 422 Unprocessable Content\r\nContent-length: 116\r\nCache-Control: no-cache\r\nContent-Type: text/html\r\n\r\n" + errBody422, true},
+		{"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", "HTTP/1.1 422 Unprocessable Content\r\n", true},
+		{"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n", "HTTP/1.1 400 Bad request\r\n", true},
 		{"GET /" + strings.Repeat("a", 17000) + " HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 414 ", true},
 		{"GET / HTTP/1.1\r\nHost: x\r\nA: " + strings.Repeat("a", 17000) + "\r\n\r\n", "HTTP/1.1 431 ", true},
 	}
@@ -256,5 +258,56 @@ func TestHTTPEmptyCookieField(t *testing.T) {
 	c.response("GET")
 	if got, want := <-heads, "GET / HTTP/1.1\r\nHost: x\r\nCookie:\r\n\r\n"; got != want {
 		t.Fatalf("server got\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestHTTPEarlyResponse: a server that answers before it reads the request
+// body leaves the client connection open, as HAProxy does: the rest of the
+// body goes to the server, then the next request is served. When the
+// server closes instead, the rest of the body has nowhere to go and must
+// not be read as a request: tether closes the connection (HAProxy reads
+// and drops the rest of the body, then serves the next request).
+func TestHTTPEarlyResponse(t *testing.T) {
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		defer c.Close()
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			if req.URL.Path == "/close" {
+				_, _ = io.WriteString(c, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno")
+				return
+			}
+			if req.Method == "POST" {
+				_, _ = io.WriteString(c, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\n\r\nno")
+				_, _ = io.Copy(io.Discard, req.Body)
+				continue
+			}
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	_, addr := startEngine(t, rawConfig(raw.Addr, ""))
+	c := dial(t, addr)
+	c.send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+	if r, body := c.response("POST"); r.StatusCode != 401 || body != "no" || r.Close {
+		t.Fatalf("early answer %d %q (close %v)", r.StatusCode, body, r.Close)
+	}
+	c.send("hello")
+	c.send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
+	if r, body := c.response("GET"); r.StatusCode != 200 || body != "ok" {
+		t.Fatalf("next request: %d %q", r.StatusCode, body)
+	}
+	c = dial(t, addr)
+	c.send("POST /close HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+	if r, _ := c.response("POST"); r.StatusCode != 401 {
+		t.Fatalf("early answer from a closing server: %d", r.StatusCode)
+	}
+	if !c.closed() {
+		t.Fatal("the connection stayed open with a request body pending and its server gone")
 	}
 }

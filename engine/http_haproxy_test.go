@@ -81,6 +81,7 @@ var headsRequests = []string{
 	"POST /100?%d HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi",
 	"GET http://example.com/plain?%d HTTP/1.1\r\nHost: example.com\r\n\r\n",
 	"GET /plain?%d HTTP/1.1\r\nHost: x\r\nX-Empty:\r\nX-Sp:   a  b   \r\nX-Fwd: 1\r\n\r\n",
+	"GET /plain?%d HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 192.0.2.1\r\nX-BE: z\r\n\r\n",
 	"GET /ws?%d HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
 	"GET /ws?%d HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n",
 	"GET /ws?%d HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: short\r\n\r\n",
@@ -224,6 +225,11 @@ func TestHeadsHAProxyDifferential(t *testing.T) {
 		{name: "server-close in the backend", backend: "  option http-server-close\n"},
 		{name: "httpclose in the backend", backend: "  option httpclose\n"},
 		{name: "httpclose in the frontend", frontend: "  option httpclose\n"},
+		// option forwardfor: the frontend's and the backend's combine.
+		{name: "forwardfor except in the frontend", defaults: "  option forwardfor\n", frontend: "  option forwardfor except 127.0.0.0/8\n"},
+		{name: "forwardfor except in the backend", frontend: "  option forwardfor\n", backend: "  option forwardfor header X-BE except 127.0.0.1\n"},
+		{name: "forwardfor if-none in the backend only", frontend: "  option forwardfor header X-Real-IP\n", backend: "  option forwardfor header X-BE if-none\n"},
+		{name: "forwardfor if-none on both sides", frontend: "  option forwardfor if-none\n", backend: "  option forwardfor header X-BE if-none\n"},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			config := func(o *headsOrigin) string {

@@ -18,6 +18,7 @@ func (cc *clientConn) stamp() time.Time {
 // logHTTP queues the httplog line of the exchange that just ended, when the
 // frontend logs with `option httplog`.
 func (cc *clientConn) logHTTP(status int, bytesOut int64) {
+	cc.leaveBackend()
 	lg := cc.fe.log
 	if lg == nil || !cc.fe.httplog || cc.x != nil && cc.x.monitor {
 		return
@@ -36,11 +37,17 @@ func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 		r.Server = cc.srv.name
 	}
 	r.TR = ms(cc.t0, cc.tHead)
-	r.Tw = 0
-	r.Tc = -1
-	if !cc.tConn.IsZero() {
-		r.Tc = ms(cc.tHead, cc.tConn)
-	} else {
+	if cc.be == nil {
+		r.TR = -1 // HAProxy times no request it found no backend for
+	}
+	r.Tw, r.Tc = -1, -1
+	if !cc.tAssign.IsZero() {
+		r.Tw = ms(cc.tHead, cc.tAssign)
+		if !cc.tConn.IsZero() {
+			r.Tc = ms(cc.tAssign, cc.tConn)
+		}
+	}
+	if cc.tConn.IsZero() {
 		r.Tr = -1
 	}
 	r.Ta = ms(cc.t0, now)
@@ -62,6 +69,20 @@ func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 	r.Version = cc.x.req.Version.Bytes(cc.x.head)
 	r.RequestBytes = int64(len(cc.x.head)) + cc.reqBody.sent
 	lg.LogHTTP(r)
+}
+
+// logConnect queues the line HAProxy 2.6 logs for each request of an HTTP
+// frontend that has log targets but no `option httplog`: "Connect from
+// client to local (frontend/HTTP)", once the request head is read whole
+// and valid.
+func (cc *clientConn) logConnect() {
+	lg := cc.fe.log
+	if lg == nil || cc.fe.httplog {
+		return
+	}
+	line := accesslog.AppendConnectLog(cc.ls.scratch[:0], cc.src, addrPort(cc.c.LocalAddr()), cc.fe.name)
+	lg.Log(line)
+	cc.ls.scratch = line[:0]
 }
 
 // logAborted logs an exchange cut short before its end (an abort or a
@@ -102,7 +123,8 @@ func (cc *clientConn) logAborted() {
 }
 
 // logBad logs a request that could not be read: refused, timed out or
-// abandoned before its head was complete.
+// abandoned before its head was complete, or before it began on a new
+// connection (a null request, which `option dontlognull` leaves out).
 func (cc *clientConn) logBad(term accesslog.Termination, status int) {
 	lg := cc.fe.log
 	if lg == nil || !cc.fe.httplog {
@@ -121,7 +143,10 @@ func (cc *clientConn) logBad(term accesslog.Termination, status int) {
 		Finish:       accesslog.FinishRequest,
 		ActConn:      int(cc.e.cumConnsActive()),
 		FeConn:       int(cc.fe.conns.Load()),
-		RequestBytes: int64(max(cc.in.InboundBuffered(), 1)), // a head was begun
+		RequestBytes: int64(cc.in.InboundBuffered()),
+	}
+	if cc.state == csHead {
+		r.RequestBytes = max(r.RequestBytes, 1) // a head was begun
 	}
 	if term == accesslog.TermClientAbort {
 		r.BytesOut = 0

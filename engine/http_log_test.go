@@ -144,6 +144,89 @@ func TestHTTPAccessLogAborted(t *testing.T) {
 	}
 }
 
+// TestHTTPConnectLog: a frontend that logs without `option httplog` logs
+// HAProxy's "Connect from" line for each valid request head, and nothing
+// for a connection that sends none or a bad one.
+func TestHTTPConnectLog(t *testing.T) {
+	origins := startOrigins(t, 1)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	cfg := fmt.Sprintf(`defaults
+  mode http
+  log %s local0
+  timeout connect 1s
+  timeout client 5s
+  timeout server 5s
+frontend web
+  bind 127.0.0.1:%d
+  default_backend be
+backend be
+  server s1 %s
+`, pc.LocalAddr(), freePort(), origins[0].Addr)
+	_, addr := startEngine(t, cfg)
+	_ = dial(t, addr).c.Close()
+	c := dial(t, addr)
+	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.response("GET")
+	c.send("GET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.response("GET")
+	bad := dial(t, addr)
+	bad.send("GET / HTTP/1.1\r\nHost x\r\n\r\n")
+	bad.rest()
+	want := "Connect from " + c.c.LocalAddr().String() + " to " + addr + " (web/HTTP)"
+	buf := make([]byte, 2048)
+	for i := range 2 {
+		_ = pc.SetReadDeadline(time.Now().Add(3 * time.Second))
+		n, _, err := pc.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("line %d: %v", i, err)
+		}
+		if line := string(buf[:n]); !strings.HasSuffix(strings.TrimSpace(line), "]: "+want) {
+			t.Fatalf("line %d %q, want it to end with %q", i, line, want)
+		}
+	}
+	_ = pc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if n, _, err := pc.ReadFrom(buf); err == nil {
+		t.Fatalf("one more line: %q", buf[:n])
+	}
+}
+
+// TestHTTPAccessLogCLF: `option httplog clf` logs in HAProxy's CLF layout.
+func TestHTTPAccessLogCLF(t *testing.T) {
+	origins := startOrigins(t, 1)
+	cfg, pc := withHTTPLog(t, fmt.Sprintf(`defaults
+  mode http
+  timeout connect 1s
+  timeout client 5s
+  timeout server 5s
+frontend fe
+  bind 127.0.0.1:%d
+  option httplog clf
+  default_backend be
+backend be
+  server s1 %s
+`, freePort(), origins[0].Addr))
+	_, addr := startEngine(t, cfg)
+	c := dial(t, addr)
+	c.send("GET /clf HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.response("GET")
+	buf := make([]byte, 2048)
+	_ = pc.SetReadDeadline(time.Now().Add(3 * time.Second))
+	n, _, err := pc.ReadFrom(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := string(buf[:n])
+	for _, w := range []string{"]: 127.0.0.1 - - [", ` +0000] "GET /clf HTTP/1.1" 200 `, ` "fe" "be" "s1" `, ` ---- 1 1 0 0 0 0 0 "" "" `} {
+		if !strings.Contains(line, w) {
+			t.Fatalf("log line %q lacks %q", line, w)
+		}
+	}
+}
+
 // TestHTTPLogCLF: `option httplog clf` logs the common log format.
 func TestHTTPLogCLF(t *testing.T) {
 	os := startOrigins(t, 1)

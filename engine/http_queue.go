@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"sync/atomic"
 	"time"
 
 	"tether/engine/accesslog"
@@ -29,7 +30,7 @@ func (cc *clientConn) full(i int) bool {
 func (cc *clientConn) enqueue(i int) {
 	cc.state = csQueue
 	cc.queued = i
-	cc.tQueue = cc.stamp()
+	cc.qmark = cc.queueTaken().Load()
 	if i >= 0 {
 		cc.sn.counters.Enqueue(i)
 	}
@@ -50,8 +51,10 @@ func (cc *clientConn) enqueue(i int) {
 	}
 }
 
-// dequeue takes the request out of its loop's queue.
-func (cc *clientConn) dequeue() {
+// dequeue takes the request out of its loop's queue, given a slot or not:
+// its wait ends (Tw). As HAProxy, the log shows its position (%sq or %bq):
+// one plus the requests the queue gave a slot to while it waited.
+func (cc *clientConn) dequeue(granted bool) {
 	if cc.qnext == nil {
 		return
 	}
@@ -61,12 +64,30 @@ func (cc *clientConn) dequeue() {
 	if cc.queued >= 0 {
 		cc.sn.counters.Dequeue(cc.queued)
 	}
-	cc.rec.Tw = ms(cc.tQueue, cc.stamp())
+	taken := cc.queueTaken()
+	pos := taken.Load() + 1
+	if granted {
+		pos = taken.Add(1)
+	}
+	if pos -= cc.qmark; cc.queued >= 0 {
+		cc.rec.SrvQueue = int(pos)
+	} else {
+		cc.rec.BeQueue = int(pos)
+	}
+	cc.tAssign = cc.stamp()
+}
+
+// queueTaken is the taken count of the queue the request waits in.
+func (cc *clientConn) queueTaken() *atomic.Int64 {
+	if cc.queued >= 0 {
+		return &cc.sn.servers[cc.queued].live.taken
+	}
+	return &cc.be.taken
 }
 
 // queueTimeout answers a request that waited too long.
 func (cc *clientConn) queueTimeout() {
-	cc.dequeue()
+	cc.dequeue(false)
 	cc.fail(&reply503, accesslog.TermServerTimeout, accesslog.FinishQueue)
 }
 
@@ -83,14 +104,14 @@ func (cc *clientConn) tryDequeue() bool {
 		case balance.Full:
 			return false
 		case balance.None:
-			cc.dequeue()
+			cc.dequeue(false)
 			cc.timer.Stop()
 			cc.fail(&reply503, accesslog.TermServerAbort, accesslog.FinishQueue)
 			return true
 		}
 		cc.rq.Balanced(i)
 	}
-	cc.dequeue()
+	cc.dequeue(true)
 	cc.timer.Stop()
 	cc.srv = cc.sn.servers[i]
 	cc.connect()

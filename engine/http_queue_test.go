@@ -2,6 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"io"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -67,5 +70,71 @@ backend be
 	}
 	if ok != 1 || unavailable != 2 {
 		t.Fatalf("statuses %v, want one 200 and two 503", st)
+	}
+}
+
+// TestHTTPQueueLog: the log of queued requests reads as HAProxy's: Tw is
+// the time spent waiting, Tc starts when the slot came, %bc counts the
+// requests waiting in the backend, and %bq (balanced) or %sq (persistent)
+// gives the position: one plus the requests served from the queue while
+// the request waited.
+func TestHTTPQueueLog(t *testing.T) {
+	origins := startOrigins(t, 1)
+	cfg, pc := withHTTPLog(t, fmt.Sprintf(`defaults
+  mode http
+  timeout connect 1s
+  timeout client 5s
+  timeout server 5s
+  timeout queue 500ms
+frontend fe
+  bind 127.0.0.1:%d
+  default_backend be
+backend be
+  cookie SRV insert indirect
+  server s1 %s maxconn 1 cookie a
+`, freePort(), origins[0].Addr))
+	_, addr := startEngine(t, cfg)
+	buf := make([]byte, 2048)
+	for _, cookie := range []string{"", "Cookie: SRV=a\r\n"} {
+		// The first is served at once (400 ms) while the two others
+		// wait; the third gives up at 700 ms, the second is served from
+		// 400 to 800 ms.
+		for i := range 3 {
+			c := dial(t, addr)
+			c.send("GET /?delay=400ms HTTP/1.1\r\nHost: x\r\n" + cookie + "\r\n")
+			go func() { _, _ = io.ReadAll(c.br) }()
+			if i < 2 {
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+		pos := func(n int) string { // %sq/%bq for a position n
+			if cookie != "" {
+				return fmt.Sprintf(" %d/0 ", n)
+			}
+			return fmt.Sprintf(" 0/%d ", n)
+		}
+		for i, want := range [][]string{
+			{" be/s1 0/0/0/", " 200 ", "/2/0/0" + pos(0)},
+			{" be/<NOSRV> 0/", "/-1/-1/", " 503 ", " sQ", "/1/0/0" + pos(2)},
+			{" be/s1 0/", "/0/", " 200 ", "/0/0/0" + pos(1)},
+		} {
+			_ = pc.SetReadDeadline(time.Now().Add(3 * time.Second))
+			n, _, err := pc.ReadFrom(buf)
+			if err != nil {
+				t.Fatalf("cookie %q: log line %d: %v", cookie, i, err)
+			}
+			line := string(buf[:n])
+			for _, w := range want {
+				if !strings.Contains(line, w) {
+					t.Fatalf("cookie %q: log line %d %q lacks %q", cookie, i, line, w)
+				}
+			}
+			if i > 0 {
+				tw := strings.Split(strings.Fields(line[strings.Index(line, " be/"):])[1], "/")[1]
+				if ms, _ := strconv.Atoi(tw); ms < 150 || ms > 650 {
+					t.Fatalf("cookie %q: log line %d %q: waited %s ms in the queue", cookie, i, line, tw)
+				}
+			}
+		}
 	}
 }

@@ -76,7 +76,6 @@ func (s *serverConn) attach(cc *clientConn, srv *server, reused bool) {
 	}
 	srv.live.cur.Add(1)
 	srv.live.total.Add(1)
-	cc.be.conns.Add(1)
 	s.ctr, s.idx = cc.sn.counters, cc.rq.Server() // the slot connect took
 }
 
@@ -88,7 +87,6 @@ func (s *serverConn) detach() {
 			cc.up = nil
 		}
 		s.srv.live.cur.Add(-1)
-		cc.be.conns.Add(-1)
 		s.ctr.Release(s.idx)
 		s.ctr = nil
 		if q := &s.ls.queue; q.qnext != q {
@@ -171,7 +169,10 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
 	case st == ssHead:
 		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
 	case st == ssDone:
-		cc.exchangeDone() // the response is out; the rest of the request body is not wanted
+		// The response is out; the rest of the request body has nowhere
+		// to go and must not be read as a request: close after it.
+		cc.keep = false
+		cc.exchangeDone()
 	case st == ssUpgraded:
 		cc.keep = false // the tunnel ended before it started: what the server sent goes out
 		cc.logHTTP(cc.rec.Status, cc.rec.BytesOut)
@@ -193,7 +194,7 @@ func (s *serverConn) expire() {
 		return
 	}
 	st := s.state
-	if st == ssHead && !s.got && cc.rec.BytesOut == 0 {
+	if st == ssHead && cc.rec.BytesOut == 0 { // a head begun but not finished gets the 504 too
 		s.abandon()
 		cc.fail(&reply504, accesslog.TermServerTimeout, accesslog.FinishHeaders)
 		return
@@ -224,6 +225,9 @@ func (s *serverConn) readHead() {
 		}
 		if err == nil && s.resp.Status == 101 && badWebSocket(&s.resp.Header, buf, true) {
 			err = errWebSocketKey
+		}
+		if err == nil && readTE(&s.resp.Header, buf).other {
+			err = errTransferCoding
 		}
 		if err != nil {
 			s.abandon()
@@ -256,7 +260,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	tunnel := r.Framing == h1.BodyTunnel
 	if r.Status == 101 && !forwardsUpgrade(&cc.x.req) {
 		s.abandon()
-		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
+		cc.fail(&reply502, accesslog.TermProxy, accesslog.FinishHeaders) // PH: HAProxy deems it invalid
 		return
 	}
 	rs := t.Response(&cc.rq, r.Status)
@@ -363,6 +367,9 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		return
 	}
 	s.state = ssBody
+	if !cc.reqBody.done {
+		cc.armUpload() // the response started: the client's timeout runs again
+	}
 	if s.body.done {
 		s.finish()
 		return
@@ -446,8 +453,9 @@ func (s *serverConn) finish() {
 	keep := s.resp.KeepAlive() && cc.be.proxy.Options.ConnMode == config.KeepAlive &&
 		cc.fe.mode == config.KeepAlive && cc.reqBody.done && s.Conn().InboundBuffered() == 0
 	if !cc.reqBody.done {
+		// An early response: as HAProxy, the client connection stays
+		// open once the rest of the request body has gone to the server.
 		s.state = ssDone
-		cc.keep = false
 		return
 	}
 	s.detach()

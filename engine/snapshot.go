@@ -26,7 +26,8 @@ type Backend struct {
 	proxy *config.Proxy
 	index int // position among the engine's backends, for per-loop state
 	snap  atomic.Pointer[snapshot]
-	conns atomic.Int64 // connections to the backend's servers being used
+	conns atomic.Int64 // requests assigned to the backend whose exchange goes on, queued ones included (HAProxy's beconn)
+	taken atomic.Int64 // requests the backend's queue gave a server slot to (HAProxy's queue index)
 	total atomic.Int64 // requests the backend took
 }
 
@@ -39,6 +40,7 @@ type snapshot struct {
 	lb       *balance.Table
 	counters *balance.Counters // live counts by server index, shared by the snapshots of one server list
 	dynamic  bool              // `cookie ... dynamic` is enabled
+	active   int               // usable active (not backup) servers with a weight: HAProxy's srv_act
 	key      string            // dynamic-cookie-key
 	warnings []string
 }
@@ -72,6 +74,7 @@ type serverLive struct {
 	failed  atomic.Int64  // failed connection attempts
 	retries atomic.Int64  // connection retries
 	redisp  atomic.Int64  // requests redispatched away from it
+	taken   atomic.Int64  // requests the server's queue gave a slot to (HAProxy's queue index)
 	bytesIn atomic.Int64  // bytes sent to the server
 	addrGen atomic.Uint32 // bumped on an address change: older idle connections are dropped
 }
@@ -105,6 +108,9 @@ func (b *Backend) build(servers []*server, dynamic bool, key string, counters *b
 			Port:      uint32(s.addr.Port()),
 			State:     s.state,
 			NoDynamic: s.noDynamic,
+		}
+		if !s.backup && s.state == persist.Ready && s.weight > 0 {
+			sn.active++
 		}
 		lbs[i] = balance.Server{ID: s.id, Weight: s.weight, InitWeight: s.iweight, State: lbState(s.state),
 			Backup: s.backup, MaxConn: s.maxConn, MaxQueue: s.maxQueue}

@@ -235,15 +235,16 @@ func append2(dst []byte, n int) []byte {
 	return append(dst, byte('0'+n/10), byte('0'+n%10))
 }
 
-// AppendConnectLog appends the line HAProxy 2.6 logs when a connection
-// is accepted by an HTTP frontend that has `log` lines but neither
-// `option httplog` nor another log format:
+// AppendConnectLog appends the line HAProxy 2.6 logs for an HTTP frontend
+// that has `log` lines but neither `option httplog` nor another log
+// format:
 //
 //	Connect from 10.0.1.2:33312 to 10.0.3.31:8012 (www/HTTP)
 //
 // client is the peer's address and local the address it connected to.
-// HAProxy logs it when the connection is accepted; with `option
-// dontlognull`, a connection that sends nothing logs nothing.
+// HAProxy 2.6 logs it once per request whose head was read whole and
+// valid (each creates a stream), so a connection that sends nothing, or a
+// bad head, logs nothing, `option dontlognull` or not.
 func AppendConnectLog(dst []byte, client, local netip.AddrPort, frontend string) []byte {
 	dst = append(dst, "Connect from "...)
 	dst = appendAddrPort(dst, client)

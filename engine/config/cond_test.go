@@ -55,7 +55,7 @@ func useServerCond(t *testing.T, acls, cond string) *Cond {
 }
 
 func TestCondEval(t *testing.T) {
-	req := newRequest("GET", "/api/v2/Items.JPG?sid=abc&x=1;empty=&x=3", "10.1.2.3",
+	req := newRequest("GET", "/api/v2/Items.JPG?sid=abc&x=1;empty=&x=3&bare&flag?q=4", "10.1.2.3",
 		"Host: www.Example.com:8080",
 		"Cookie: a=1; SRV=s2 ; b=2",
 		"Cookie: other=x",
@@ -86,7 +86,7 @@ func TestCondEval(t *testing.T) {
 		{"", "if { path_reg -i items\\.jpg$ }", true},
 		{"", "if { path_reg items\\.jpg$ }", false},
 		{"", "if { path -m beg /api }", true},
-		{"", "if { url /api/v2/Items.JPG?sid=abc&x=1;empty=&x=3 }", true},
+		{"", "if { url /api/v2/Items.JPG?sid=abc&x=1;empty=&x=3&bare&flag?q=4 }", true},
 		{"", "if { url_param(x) 3 }", true},
 		{"", "if { url_beg /api }", true},
 		{"", "if { url_param(sid) abc }", true},
@@ -97,6 +97,9 @@ func TestCondEval(t *testing.T) {
 		{"", "if { url_param abc }", true},
 		{"", "if { urlp_beg(sid) ab }", true},
 		{"", "if { urlp_reg(x) ^[0-9]$ }", true},
+		{"", "if { url_param(bare) -m found }", false}, // no '=': no value, as HAProxy reads it
+		{"", "if { urlp(q) 4 }", true},                 // '?' ends a parameter too
+		{"", "if { urlp(flag?q) 4 }", false},
 		{"", "if { method GET HEAD }", true},
 		{"", "if { method get }", false},
 		{"", "if { method -i get }", true},

@@ -100,6 +100,7 @@ func TestInheritedSettings(t *testing.T) {
     option http-server-close
     option httplog
     option dontlognull
+    option http-ignore-probes
     option httpchk GET /h
     option checkcache
     http-check send meth HEAD uri /x
@@ -130,7 +131,7 @@ backend own
 	}
 	o := be.Options
 	if !o.Redispatch || o.RedispatchInterval != 2 || !o.Persist || !o.ForwardFor.Enabled || o.ForwardFor.Header != "X-Real" ||
-		o.ConnMode != ServerClose || !o.HTTPLog || !o.DontLogNull || !o.CheckCache ||
+		o.ConnMode != ServerClose || !o.HTTPLog || !o.DontLogNull || !o.IgnoreProbes || !o.CheckCache ||
 		o.HTTPChk != (HTTPChk{Enabled: true, Method: "GET", URI: "/h", Version: "HTTP/1.0"}) {
 		t.Errorf("options %+v", o)
 	}

@@ -49,8 +49,9 @@ func (e *Expr) Eval(r Request) bool {
 	case FetchURLParam:
 		for q := r.Query(); q != nil; {
 			var name, value []byte
-			name, value, q = nextParam(q)
-			if (e.Arg == "" || string(name) == e.Arg) && e.matchSample(value) {
+			var ok bool
+			name, value, q, ok = nextParam(q)
+			if ok && (e.Arg == "" || string(name) == e.Arg) && e.matchSample(value) {
 				return true
 			}
 		}
@@ -203,15 +204,18 @@ func nextCookie(v []byte) (name, value, rest []byte) {
 	return pair, nil, rest
 }
 
-// nextParam cuts the first "name=value" parameter off a query string;
-// parameters end at '&' or ';'. rest is nil after the last parameter.
-func nextParam(q []byte) (name, value, rest []byte) {
+// nextParam cuts the first parameter off a query string as HAProxy's
+// url_param fetch reads it: parameters end at '&', ';' or '?', and only a
+// parameter with a '=' has a name and a value (ok is false for another).
+// rest is nil after the last parameter.
+func nextParam(q []byte) (name, value, rest []byte, ok bool) {
 	pair := q
-	if i := bytes.IndexAny(q, "&;"); i >= 0 {
+	if i := bytes.IndexAny(q, "&;?"); i >= 0 {
 		pair, rest = q[:i], q[i+1:]
 	}
-	if i := bytes.IndexByte(pair, '='); i >= 0 {
-		return pair[:i], pair[i+1:], rest
+	i := bytes.IndexByte(pair, '=')
+	if i < 0 {
+		return nil, nil, rest, false
 	}
-	return pair, pair[len(pair):], rest
+	return pair[:i], pair[i+1:], rest, true
 }

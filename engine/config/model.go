@@ -242,6 +242,7 @@ type Options struct {
 	HTTPLog            bool
 	HTTPLogCLF         bool // `option httplog clf`: the common log format
 	DontLogNull        bool
+	IgnoreProbes       bool // `option http-ignore-probes`: a connection that sends nothing is closed silently
 	HTTPChk            HTTPChk
 	CheckCache         bool
 }

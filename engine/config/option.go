@@ -10,7 +10,7 @@ import (
 var unsupportedOptions = map[string]bool{
 	"abortonclose": true, "accept-invalid-http-request": true, "accept-invalid-http-response": true,
 	"allbackups": true, "contstats": true, "dontlog-normal": true, "http-buffer-request": true,
-	"http-ignore-probes": true, "http-no-delay": true, "http-pretend-keepalive": true,
+	"http-no-delay": true, "http-pretend-keepalive": true,
 	"http-restrict-req-hdr-names": true, "http-use-proxy-header": true, "independent-streams": true,
 	"ldap-check": true, "log-health-checks": true, "log-separate-errors": true, "logasap": true,
 	"mysql-check": true, "nolinger": true, "originalto": true, "pgsql-check": true,
@@ -38,7 +38,7 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 		return
 	}
 	maxArgs := map[string]int{"redispatch": 1, "persist": 0, "http-keep-alive": 0, "http-server-close": 0,
-		"httpclose": 0, "dontlognull": 0, "checkcache": 0}
+		"httpclose": 0, "dontlognull": 0, "checkcache": 0, "http-ignore-probes": 0}
 	if n, ok := maxArgs[name]; ok && p.tooMany("option "+name, a[1:], n) {
 		return
 	}
@@ -78,6 +78,9 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	case "dontlognull":
 		p.warnCap(px, CapFrontend, "option dontlognull")
 		o.DontLogNull = on
+	case "http-ignore-probes":
+		p.warnCap(px, CapFrontend, "option http-ignore-probes")
+		o.IgnoreProbes = on
 	case "httpchk":
 		p.warnCap(px, CapBackend, "option httpchk")
 		o.HTTPChk = HTTPChk{Enabled: true, Method: defaultChkMethod, URI: defaultChkURI, Version: defaultChkVer}

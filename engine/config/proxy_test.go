@@ -208,6 +208,7 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\n    retries 3 4\n", "retries", Alert, "'retries' cannot handle unexpected argument '4'."},
 		{"backend be\n    mode http x\n", "mode", Alert, "'mode' cannot handle unexpected argument 'x'."},
 		{"backend be\n    option persist x\n", "option", Alert, "'option persist' cannot handle unexpected argument 'x'."},
+		{"frontend fe\n    option http-ignore-probes x\n", "option", Alert, "'option http-ignore-probes' cannot handle unexpected argument 'x'."},
 		{"backend be\n    no option http-server-close x\n", "option", Alert, "'option http-server-close' cannot handle unexpected argument 'x'."},
 		{"backend be\n    option redispatch 1 2\n", "option", Alert, "'option redispatch' cannot handle unexpected argument '2'."},
 		{"backend be\n    no option forwardfor\n", "option", Alert, "negation/default is not supported for option 'forwardfor'."},
