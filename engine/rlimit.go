@@ -23,6 +23,17 @@ func RaiseNoFile() (uint64, error) {
 	return rl.Cur, nil
 }
 
+// SetNoFile sets RLIMIT_NOFILE, soft and hard, to n (`ulimit-n`), as
+// HAProxy does, and returns the resulting soft limit. On failure (raising
+// the hard limit needs privileges) the limit is left as it was.
+func SetNoFile(n uint64) (uint64, error) {
+	rl := unix.Rlimit{Cur: n, Max: n}
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
 // MaxConnFor returns the default maxconn for a descriptor limit, as HAProxy
 // derives it: every proxied connection needs two descriptors (the client and
 // its server) once the reserve is set aside. It is at least 1.

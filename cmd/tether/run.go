@@ -22,12 +22,13 @@ type runOptions struct {
 	oldPIDs  []int  // -sf
 }
 
-// stopGrace bounds a graceful stop.
-const stopGrace = 30 * time.Second
-
 // run serves cfg in the foreground until a stop signal.
 func run(cfg *config.Config, o runOptions) error {
-	if _, err := engine.RaiseNoFile(); err != nil && o.debug {
+	if n := cfg.Global.UlimitN; n > 0 {
+		if _, err := engine.SetNoFile(uint64(n)); err != nil {
+			fmt.Fprintf(os.Stderr, "[WARNING] cannot set the descriptor limit to %d (ulimit-n): %v\n", n, err)
+		}
+	} else if _, err := engine.RaiseNoFile(); err != nil && o.debug {
 		fmt.Fprintln(os.Stderr, "[WARNING] cannot raise the descriptor limit:", err)
 	}
 	if cfg.Global.Daemon {
@@ -89,7 +90,12 @@ func run(cfg *config.Config, o runOptions) error {
 	case err := <-errc:
 		return err
 	case sig := <-sigs:
-		ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
+		// A graceful stop waits for every connection unless
+		// hard-stop-after bounds it, as HAProxy's soft stop.
+		ctx, cancel := context.Background(), context.CancelFunc(func() {})
+		if d := cfg.Global.HardStopAfter; d > 0 {
+			ctx, cancel = context.WithTimeout(ctx, d)
+		}
 		defer cancel()
 		if sig == syscall.SIGINT {
 			err = e.Stop(ctx)

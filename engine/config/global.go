@@ -15,7 +15,7 @@ const defaultStatsTimeout = 10 * time.Second
 var unsupportedGlobal = map[string]bool{
 	"cpu-map": true, "description": true,
 	"expose-experimental-directives": true, "external-check": true,
-	"hard-stop-after": true, "h1-case-adjust": true, "h1-case-adjust-file": true,
+	"h1-case-adjust": true, "h1-case-adjust-file": true,
 	"insecure-fork-wanted": true, "localpeer": true, "log-send-hostname": true, "log-tag": true,
 	"lua-load": true, "lua-prepend-path": true, "master-worker": true, "maxcompcpuusage": true,
 	"maxcomprate": true, "maxconnrate": true, "maxpipes": true, "maxsessrate": true,
@@ -23,7 +23,7 @@ var unsupportedGlobal = map[string]bool{
 	"node": true, "noepoll": true, "nogetaddrinfo": true, "noreuseport": true, "nosplice": true,
 	"numa-cpu-mapping": true, "presetenv": true, "quiet": true, "resetenv": true,
 	"server-state-base": true, "server-state-file": true, "setenv": true, "spread-checks": true,
-	"strict-limits": true, "thread-group": true, "ulimit-n": true, "unsetenv": true,
+	"strict-limits": true, "thread-group": true, "unsetenv": true,
 	"busy-polling": true, "set-dumpable": true, "unix-bind": true, "zero-warning": true,
 	"profiling.tasks": true, "profiling.memory": true, "pp2-never-send-local": true,
 	"fd-hard-limit": true, "issuers-chain-path": true, "default-path": true, "nbproc": true,
@@ -90,6 +90,30 @@ func (p *parser) parseGlobal(words []string) {
 			return
 		}
 		g.MaxHdr = int(n)
+	case "hard-stop-after":
+		if len(a) == 0 {
+			p.alert("'hard-stop-after' expects <time> as argument.")
+			return
+		}
+		n, trailing, terr := parseTime(a[0], time.Millisecond)
+		if terr != nil {
+			p.alert(terr.Error() + " in argument to <hard-stop-after>.")
+			return
+		}
+		if trailing {
+			p.warn("unexpected character '" + trailingChar(a[0]) + "' after the timer value '" + a[0] + "', only (us=microseconds,ms=milliseconds,s=seconds,m=minutes,h=hours,d=days) are supported. This will be reported as an error in next versions.")
+		}
+		g.HardStopAfter = time.Duration(n) * time.Millisecond
+	case "ulimit-n":
+		switch {
+		case len(a) == 0:
+			p.alert("'ulimit-n' expects an integer argument.")
+		case p.tooMany(kw, a, 1):
+		case g.UlimitN != 0:
+			p.alertContinue("'ulimit-n' already specified. Continuing.")
+		default:
+			g.UlimitN = int(max(atoi(a[0]), 0))
+		}
 	case "user", "uid", "group", "gid":
 		p.parseIdentity(kw, a)
 	case "chroot":
@@ -440,4 +464,20 @@ func (p *parser) parseSSLOptions(kw string, a []string) {
 			return
 		}
 	}
+}
+
+// trailingChar returns the first character after the time unit of a timer
+// value that parseTime reported with trailing characters.
+func trailingChar(v string) string {
+	i := 0
+	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+		i++
+	}
+	switch {
+	case hasPrefix(v[i:], "us") || hasPrefix(v[i:], "ms"):
+		i += 2
+	default:
+		i++
+	}
+	return v[i : i+1]
 }

@@ -103,6 +103,11 @@ func TestGlobalErrors(t *testing.T) {
 		{"tune.http.maxhdr 0", Alert, "'tune.http.maxhdr' expects a numeric value between 1 and 32767"},
 		{"tune.http.maxhdr 40000", Alert, "'tune.http.maxhdr' expects a numeric value between 1 and 32767"},
 		{"tune.ssl.default-dh-param 2048", Alert, "'tune.ssl.default-dh-param' is not supported yet by tether"},
+		{"hard-stop-after", Alert, "'hard-stop-after' expects <time> as argument."},
+		{"hard-stop-after x", Alert, "unexpected character 'x' in argument to <hard-stop-after>."},
+		{"hard-stop-after 30sx", Warning, "unexpected character 'x' after the timer value '30sx'"},
+		{"ulimit-n", Alert, "'ulimit-n' expects an integer argument."},
+		{"ulimit-n 5\n    ulimit-n 6", Continued, "'ulimit-n' already specified. Continuing."},
 		{"chroot", Alert, "'chroot' expects a directory as an argument."},
 		{"chroot /a /b", Alert, "'chroot' cannot handle unexpected argument '/b'."},
 		{"chroot /a\n    chroot /b", Continued, "'chroot' already specified. Continuing."},
@@ -138,6 +143,9 @@ func TestGlobalIdentity(t *testing.T) {
 		"    crt-base /etc/ssl/private\n    ssl-default-bind-ciphers ECDHE-RSA-AES128-GCM-SHA256\n"+
 		"    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets prefer-client-ciphers\n"+
 		"    ssl-default-server-options no-sslv3 ssl-max-ver TLSv1.3\n"+header+"backend be\n")
+	if g := mustParse(t, "global\n    hard-stop-after 1m 2\n    ulimit-n 5000\n"+header+"backend be\n").Global; g.HardStopAfter != time.Minute || g.UlimitN != 5000 {
+		t.Errorf("hard-stop-after %v, ulimit-n %d", g.HardStopAfter, g.UlimitN)
+	}
 	if g := cfg.Global; g.Chroot != "/var/empty" || g.UID != 33 || g.GID != 44 {
 		t.Errorf("chroot %q uid %d gid %d", g.Chroot, g.UID, g.GID)
 	}

@@ -42,6 +42,12 @@ type Global struct {
 	// `user`/`uid`); "" and 0 leave them as they are, as in HAProxy.
 	Chroot   string
 	GID, UID int
+	// HardStopAfter bounds a graceful stop (`hard-stop-after`); 0 waits for
+	// every connection, as HAProxy's soft stop does.
+	HardStopAfter time.Duration
+	// UlimitN is the descriptor limit to set at start (`ulimit-n`); 0
+	// raises the soft limit to the hard one.
+	UlimitN int
 }
 
 // Level is the privilege level of a runtime API socket.
