@@ -149,6 +149,7 @@ func (e *Engine) Listen(inherited map[string]*os.File) error {
 				ln.Full = func() bool { return fe.conns.Load() >= m }
 			}
 			ln.Data = fe
+			ln.KeepAlive = fe.proxy.Options.CliTCPKA
 			e.lns = append(e.lns, ln)
 			e.feOf[ln] = fe
 		}

@@ -612,6 +612,7 @@ func (cc *clientConn) connect() {
 	s := cc.ls.serverConn()
 	s.attach(cc, srv, false)
 	s.addr, s.addrGen = srv.addr, srv.live.addrGen.Load()
+	s.KeepAlive = cc.be.proxy.Options.SrvTCPKA
 	if err := s.Dial(srv.tcp, cc.be.proxy.Timeouts.Connect); err != nil {
 		s.detach()
 		cc.connectFailed(err)

@@ -28,6 +28,10 @@ type Listener struct {
 	// accepting pauses and new connections wait in the kernel's backlog,
 	// as HAProxy leaves them. It is called from the accept goroutine.
 	Full func() bool
+	// KeepAlive, when set (before Serve), turns TCP keep-alive probes on
+	// for accepted connections (option clitcpka), at the system's
+	// intervals.
+	KeepAlive bool
 
 	ln     *net.TCPListener
 	closed atomic.Bool
@@ -142,6 +146,9 @@ func (s *Server) accept(ln *Listener) {
 		if s.fds.Load() >= s.budget {
 			_ = nc.Close()
 			continue
+		}
+		if ln.KeepAlive {
+			_ = nc.SetKeepAlive(true)
 		}
 		s.pending.Add(1)
 		ctx := gnet.NewContext(gnet.NewNetConnContext(context.Background(), nc), ln)

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"net"
 	"os"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -53,6 +56,10 @@ type Upstream struct {
 	valve *Valve    // the Valve holding u's socket while paused
 	older *Upstream // pool links: towards the bottom of the stack
 	newer *Upstream // pool links: towards the top of the stack
+
+	// KeepAlive turns TCP keep-alive probes on for the sockets Dial makes
+	// (option srvtcpka), at the system's intervals.
+	KeepAlive bool
 }
 
 // dialAttempt is the context of a connection being dialled: it names the
@@ -149,8 +156,9 @@ func dialConnect(a *dialAttempt, addr *net.TCPAddr, timeout time.Duration) error
 		_ = unix.Close(fd)
 		return l.Execute(func() { a.failed(err) }) // reported like any dial error
 	}
+	keepAlive := a.u.KeepAlive
 	go func() {
-		nc, err := connected(fd, timeout)
+		nc, err := connected(fd, timeout, keepAlive)
 		if err != nil {
 			a.report(err)
 			return
@@ -183,8 +191,9 @@ func (a *dialAttempt) enroll(nc net.Conn, timeout time.Duration) {
 func (a *dialAttempt) report(err error) { _ = a.u.loop.Execute(func() { a.failed(err) }) }
 
 // connected waits until the connect of fd has completed, within timeout,
-// and returns the connection as a net.Conn (fd itself is closed).
-func connected(fd int, timeout time.Duration) (net.Conn, error) {
+// and returns the connection as a net.Conn (fd itself is closed), with
+// TCP keep-alive probes on or off as keepAlive says.
+func connected(fd int, timeout time.Duration, keepAlive bool) (net.Conn, error) {
 	f := os.NewFile(uintptr(fd), "dial")
 	defer f.Close()
 	if timeout > 0 {
@@ -211,7 +220,41 @@ func connected(fd int, timeout time.Duration) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return net.FileConn(f) // a duplicate
+	nc, err := net.FileConn(f) // a duplicate
+	if err != nil {
+		return nil, err
+	}
+	// net.FileConn turns probes on every 15 s; HAProxy sends them only with
+	// option srvtcpka, at the system's intervals. The duplicate shares the
+	// socket, so its options are set through f.
+	_ = rc.Control(func(fd uintptr) { setKeepAlive(int(fd), keepAlive) })
+	return nc, nil
+}
+
+// systemKeepAlive holds the kernel's keep-alive idle time, interval and
+// probe count (net.ipv4.tcp_keepalive_*), read once; a zero is left unset.
+var systemKeepAlive = sync.OnceValue(func() (v [3]int) {
+	for i, name := range [...]string{"tcp_keepalive_time", "tcp_keepalive_intvl", "tcp_keepalive_probes"} {
+		if b, err := os.ReadFile("/proc/sys/net/ipv4/" + name); err == nil {
+			v[i], _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+	}
+	return v
+})
+
+// setKeepAlive turns TCP keep-alive probes on socket fd on, at the
+// system's intervals, or off.
+func setKeepAlive(fd int, on bool) {
+	if !on {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 0)
+		return
+	}
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
+	for i, opt := range [...]int{unix.TCP_KEEPIDLE, unix.TCP_KEEPINTVL, unix.TCP_KEEPCNT} {
+		if v := systemKeepAlive()[i]; v > 0 {
+			_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, opt, v)
+		}
+	}
 }
 
 // failed runs on the loop after a dial's goroutine has finished. If the

@@ -251,6 +251,10 @@ type Options struct {
 	IgnoreProbes       bool // `option http-ignore-probes`: a connection that sends nothing is closed silently
 	HTTPChk            HTTPChk
 	CheckCache         bool
+	// CliTCPKA and SrvTCPKA are `option clitcpka` and `option srvtcpka`
+	// (`option tcpka` sets both): TCP keep-alive probes on client and on
+	// server connections, at the system's intervals.
+	CliTCPKA, SrvTCPKA bool
 }
 
 // ForwardFor is `option forwardfor [except <net>] [header <name>] [if-none]`.

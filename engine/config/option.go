@@ -9,18 +9,29 @@ import (
 // implement yet.
 var unsupportedOptions = map[string]bool{
 	"abortonclose": true, "accept-invalid-http-request": true, "accept-invalid-http-response": true,
-	"allbackups": true, "contstats": true, "dontlog-normal": true, "http-buffer-request": true,
-	"http-no-delay": true, "http-pretend-keepalive": true,
+	"allbackups": true, "dontlog-normal": true, "http-buffer-request": true,
+	"http-pretend-keepalive":      true,
 	"http-restrict-req-hdr-names": true, "http-use-proxy-header": true, "independent-streams": true,
 	"ldap-check": true, "log-health-checks": true, "log-separate-errors": true, "logasap": true,
 	"mysql-check": true, "nolinger": true, "originalto": true, "pgsql-check": true,
 	"prefer-last-server": true, "redis-check": true, "smtpchk": true, "socket-stats": true,
-	"splice-auto": true, "splice-request": true, "splice-response": true, "spop-check": true,
-	"srvtcpka": true, "clitcpka": true, "tcpka": true, "ssl-hello-chk": true, "tcp-check": true,
-	"tcp-smart-accept": true, "tcp-smart-connect": true, "tcplog": true, "transparent": true,
+	"spop-check":    true,
+	"ssl-hello-chk": true, "tcp-check": true,
+	"tcplog": true, "transparent": true,
 	"disable-h2-upgrade": true, "h1-case-adjust-bogus-client": true,
 	"h1-case-adjust-bogus-server": true, "external-check": true, "idle-close-on-response": true,
 	"http_proxy": true, "httpslog": true,
+}
+
+// noEffect are options whose effect tether always has or never needs, with
+// the sides they apply to: TCP_DEFER_ACCEPT and delayed connects, sending
+// without delay (tether never holds data back), splicing (a tunnel is
+// spliced anyway) and counting as transfers go (tether always does). They
+// are checked as HAProxy checks them and change nothing.
+var noEffect = map[string]Cap{
+	"tcp-smart-accept": CapFrontend, "tcp-smart-connect": CapBackend, "http-no-delay": CapFrontend | CapBackend,
+	"splice-auto": CapFrontend | CapBackend, "splice-request": CapFrontend | CapBackend,
+	"splice-response": CapFrontend | CapBackend, "contstats": CapFrontend,
 }
 
 // parseOption parses `[no] option <name> [args]`.
@@ -39,12 +50,19 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	}
 	maxArgs := map[string]int{"redispatch": 1, "persist": 0, "http-keep-alive": 0, "http-server-close": 0,
 		"httpclose": 0, "dontlognull": 0, "checkcache": 0, "http-ignore-probes": 0}
+	if _, ok := noEffect[name]; ok {
+		maxArgs[name] = 0
+	}
+	switch name {
+	case "tcpka", "clitcpka", "srvtcpka":
+		maxArgs[name] = 0
+	}
 	if n, ok := maxArgs[name]; ok && p.tooMany("option "+name, a[1:], n) {
 		return
 	}
 	switch name {
 	case "redispatch":
-		p.warnCap(px, CapBackend, "option redispatch")
+		p.warnCap(px, CapBackend, "redispatch")
 		o.Redispatch = on
 		o.RedispatchInterval = -1
 		if on && len(a) > 1 {
@@ -54,7 +72,7 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 			}
 		}
 	case "persist":
-		p.warnCap(px, CapBackend, "option persist")
+		p.warnCap(px, CapBackend, "persist")
 		o.Persist = on
 	case "forwardfor":
 		p.parseForwardFor(px, a[1:])
@@ -76,13 +94,13 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 		}
 		o.HTTPLog, o.HTTPLogCLF = true, len(a) > 1
 	case "dontlognull":
-		p.warnCap(px, CapFrontend, "option dontlognull")
+		p.warnCap(px, CapFrontend, "dontlognull")
 		o.DontLogNull = on
 	case "http-ignore-probes":
-		p.warnCap(px, CapFrontend, "option http-ignore-probes")
+		p.warnCap(px, CapFrontend, "http-ignore-probes")
 		o.IgnoreProbes = on
 	case "httpchk":
-		p.warnCap(px, CapBackend, "option httpchk")
+		p.warnCap(px, CapBackend, "httpchk")
 		o.HTTPChk = HTTPChk{Enabled: true, Method: defaultChkMethod, URI: defaultChkURI, Version: defaultChkVer}
 		switch a = a[1:]; len(a) {
 		case 0:
@@ -95,10 +113,22 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 			}
 			p.tooMany("option httpchk", a, 3)
 		}
+	case "tcpka":
+		o.CliTCPKA, o.SrvTCPKA = on, on
+	case "clitcpka":
+		p.warnCap(px, CapFrontend, "clitcpka")
+		o.CliTCPKA = on
+	case "srvtcpka":
+		p.warnCap(px, CapBackend, "srvtcpka")
+		o.SrvTCPKA = on
 	case "checkcache":
-		p.warnCap(px, CapBackend, "option checkcache")
+		p.warnCap(px, CapBackend, "checkcache")
 		o.CheckCache = on
 	default:
+		if caps, ok := noEffect[name]; ok {
+			p.warnCap(px, caps, name)
+			return
+		}
 		if unsupportedOptions[name] {
 			p.notSupported("'option " + name + "'")
 			return

@@ -174,6 +174,10 @@ func TestCaptureAndMaxconn(t *testing.T) {
 	if fes["fe"] != "/d" || fes["f2"] != "/d" || fes["f3"] != "/b" || fes["be"] != "" {
 		t.Errorf("monitor-uri by proxy %v: want /d inherited by frontends, the last one of f3, none in the backend", fes)
 	}
+	cfg = mustParse(t, header+"backend be\n    option srvtcpka\n    option http-no-delay\nlisten l\n    bind :18083\n    option tcpka\n    no option srvtcpka\n")
+	if be, l := cfg.Backend("be"), cfg.Backend("l"); !be.Options.SrvTCPKA || be.Options.CliTCPKA || !l.Options.CliTCPKA || l.Options.SrvTCPKA {
+		t.Errorf("tcpka: backend %+v, listen %+v", be.Options, l.Options)
+	}
 }
 
 func TestProxyErrors(t *testing.T) {
@@ -266,6 +270,10 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\nfrontend f2\n    bind :1\n    monitor-uri\n", "monitor-uri", Alert, "'monitor-uri' expects an URI."},
 		{"backend be\nfrontend f2\n    bind :1\n    monitor-uri /a /b\n", "monitor-uri", Alert, "'monitor-uri' cannot handle unexpected argument '/b'."},
 		{"backend be\n    monitor-uri /a\n", "monitor-uri", Warning, "'monitor-uri' ignored because backend 'be' has no frontend capability."},
+		{"backend be\n    option clitcpka\n", "option clitcpka", Warning, "'clitcpka' ignored because backend 'be' has no frontend capability."},
+		{"backend be\n    option tcp-smart-accept\n", "option tcp-smart-accept", Warning, "'tcp-smart-accept' ignored because backend 'be' has no frontend capability."},
+		{"backend be\n    option splice-auto x\n", "option splice-auto", Alert, "'option splice-auto' cannot handle unexpected argument 'x'."},
+		{"backend be\n    option dontlognull\n", "option dontlognull", Warning, "'dontlognull' ignored because backend 'be' has no frontend capability."},
 		{"backend be\nfrontend f2\n    bind :1\n    timeout client 0\n", "frontend f2", Warning, "missing timeouts for frontend 'f2'."},
 		{"backend be\n    server s1 127.0.0.1:1\n    timeout server 0\n", "backend be", Warning, "missing timeouts for backend 'be'."},
 		{"peers p\n    peer a 127.0.0.1:1\n", "peers", Alert, "section 'peers' is not supported yet by tether"},
