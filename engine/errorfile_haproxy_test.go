@@ -1,0 +1,49 @@
+package engine
+
+import "testing"
+
+// TestErrorFileHAProxyDifferential runs the errorfile cases through haproxy
+// and tether with the same configuration and error files, and requires the
+// same bytes in reply and the same fate of the connection: the backend's
+// errorfile over the frontend's, the frontend's without a backend, 502,
+// 503, 504 and 400 replaced, HAProxy's own 400 and 408 to a request it
+// could not read, HEAD, and HTTP/1.0 clients.
+func TestErrorFileHAProxyDifferential(t *testing.T) {
+	bin := haproxyBin(t)
+	if testing.Short() {
+		t.Skip("differential tests skipped in -short mode")
+	}
+	dir := writeErrorFiles(t, map[string]string{
+		"503.http": efDebian503, "fe503.http": efFrontend503, "502.http": ef502,
+		"504.http": ef504, "400.http": ef400, "408.http": ef408,
+	})
+	haddr := startHAProxy(t, bin, errorFileConfig(dir, errorFileOrigin(t)))
+	_, taddr := startEngine(t, errorFileConfig(dir, errorFileOrigin(t)))
+	for _, c := range errorFileCases() {
+		want, wantClosed := runErrorFileCase(t, haddr, c)
+		got, closed := runErrorFileCase(t, taddr, c)
+		if got != want || closed != wantClosed {
+			t.Errorf("%s: tether sent %q, closed %v\nhaproxy sent %q, closed %v", c.name, got, closed, want, wantClosed)
+		}
+	}
+}
+
+// TestErrorFileEmptyHAProxyDifferential checks empty errorfiles against
+// haproxy: nothing is sent and the connection closes.
+func TestErrorFileEmptyHAProxyDifferential(t *testing.T) {
+	bin := haproxyBin(t)
+	if testing.Short() {
+		t.Skip("differential tests skipped in -short mode")
+	}
+	dir := writeErrorFiles(t, map[string]string{"empty.http": ""})
+	haddr := startHAProxy(t, bin, emptyErrorFileConfig(dir))
+	_, taddr := startEngine(t, emptyErrorFileConfig(dir))
+	for _, req := range emptyErrorFileRequests {
+		c := errorFileCase{send: []string{req}, want: "0123456789"} // read up to 10 bytes
+		want, wantClosed := runErrorFileCase(t, haddr, c)
+		got, closed := runErrorFileCase(t, taddr, c)
+		if got != want || closed != wantClosed {
+			t.Errorf("%q: tether sent %q, closed %v\nhaproxy sent %q, closed %v", req, got, closed, want, wantClosed)
+		}
+	}
+}
