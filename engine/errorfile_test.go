@@ -134,8 +134,9 @@ func errorFileCases() []errorFileCase {
 }
 
 // runErrorFileCase sends c's request on a new connection to addr and
-// returns the bytes received in reply (up to len(c.want) when the
-// connection stays open) and whether it closed after them.
+// returns the bytes received in reply, and whether the connection closed
+// after them (else it stayed open, idle, for 400 ms: less than the
+// keep-alive timeout, http-request, of 1 s).
 func runErrorFileCase(t *testing.T, addr string, c errorFileCase) (string, bool) {
 	t.Helper()
 	conn, err := net.Dial("tcp", addr)
@@ -152,14 +153,30 @@ func runErrorFileCase(t *testing.T, addr string, c errorFileCase) (string, bool)
 			t.Fatal(err)
 		}
 	}
-	buf := make([]byte, len(c.want))
-	n, _ := io.ReadFull(conn, buf)
-	// Shorter than the keep-alive timeout (http-request, 1s): a connection
-	// kept open is still open, and one closed has closed by then.
-	_ = conn.SetReadDeadline(time.Now().Add(400 * time.Millisecond))
-	one := make([]byte, 1)
-	_, err = conn.Read(one)
-	return string(buf[:n]), err == io.EOF
+	var got []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := conn.Read(buf)
+		got = append(got, buf[:n]...)
+		switch {
+		case err == io.EOF:
+			return string(got), true
+		case err != nil:
+			return string(got), false
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(400 * time.Millisecond))
+	}
+}
+
+// withoutErrorFiles returns cfg without its errorfile lines.
+func withoutErrorFiles(cfg string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(cfg, "\n") {
+		if !strings.Contains(l, "errorfile ") {
+			b.WriteString(l)
+		}
+	}
+	return b.String()
 }
 
 // TestErrorFileReplies checks, byte for byte, the replies an errorfile puts
@@ -214,25 +231,32 @@ func TestErrorFileEmpty(t *testing.T) {
 	}
 }
 
-// TestErrorFileLog checks what the access log shows for an errorfile
-// reply: the status replaced and HAProxy's size of the file's message.
+// TestErrorFileLog checks what the access log shows for a reply of the
+// proxy, from an errorfile or built in, to GET and to HEAD: the status
+// replaced, and the bytes haproxy 2.6.12 logs for it (the size of the
+// reply in its internal form, not the bytes sent).
 func TestErrorFileLog(t *testing.T) {
 	dir := writeErrorFiles(t, map[string]string{"503.http": efDebian503})
-	cfg, pc := withHTTPLog(t, fmt.Sprintf("defaults\n  mode http\n  timeout client 5s\n  errorfile 503 %s/503.http\nfrontend fe\n  bind 127.0.0.1:%d\n", dir, freePort()))
-	_, addr := startEngine(t, cfg)
-	for _, method := range []string{"GET", "HEAD"} {
-		runErrorFileCase(t, addr, errorFileCase{send: []string{method + " /x HTTP/1.1\r\nHost: x\r\n\r\n"}, want: wireDebian503})
-	}
-	// haproxy 2.6.12 logs 216 bytes for this file, 108 of them its body.
-	for _, want := range []string{` 503 216 `, ` 503 108 `} {
-		_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
-		buf := make([]byte, 2048)
-		n, _, err := pc.ReadFrom(buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if line := string(buf[:n]); !strings.Contains(line, want) {
-			t.Errorf("log line %q, want %q in it", line, want)
+	for _, tt := range []struct {
+		errorfile string
+		want      []string // for GET, then HEAD
+	}{
+		{"  errorfile 503 " + dir + "/503.http\n", []string{` 503 216 `, ` 503 108 `}},
+		{"", []string{` 503 217 `, ` 503 110 `}},
+	} {
+		cfg, pc := withHTTPLog(t, fmt.Sprintf("defaults\n  mode http\n  timeout client 5s\n%sfrontend fe\n  bind 127.0.0.1:%d\n", tt.errorfile, freePort()))
+		_, addr := startEngine(t, cfg)
+		for i, method := range []string{"GET", "HEAD"} {
+			runErrorFileCase(t, addr, errorFileCase{send: []string{method + " /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"}})
+			_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+			buf := make([]byte, 2048)
+			n, _, err := pc.ReadFrom(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if line := string(buf[:n]); !strings.Contains(line, tt.want[i]) {
+				t.Errorf("%q: log line %q, want %q in it", tt.errorfile, line, tt.want[i])
+			}
 		}
 	}
 }
