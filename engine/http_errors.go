@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"errors"
 
 	"tether/engine/config"
@@ -25,7 +24,6 @@ type reply struct {
 	head  []byte // status line and fields, without the empty line
 	body  []byte
 	close bool // always close the client connection after it
-	size  int  // what HAProxy's %B counts for it (see config.ErrorFile.Size)
 }
 
 const (
@@ -55,28 +53,11 @@ func rawReply(status, body string) reply {
 
 // httpReply is a reply produced after the request was parsed.
 func httpReply(status, body string) reply {
-	r := reply{
+	return reply{
 		head: []byte("HTTP/1.1 " + status + "\r\ncontent-length: " + itoa(len(body)) +
 			"\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"),
 		body: []byte(body),
 	}
-	r.size = htxSize(r.head) + len(body)
-	return r
-}
-
-// htxSize returns the size of a head in HAProxy's internal form: 20 and
-// the start line's three parts, the name and value of every field, and 1
-// for the end of the head. head is one of ours: single spaces, ": " after
-// each name, CRLF line ends.
-func htxSize(head []byte) int {
-	const startLine, endOfHead = 20, 1
-	n := startLine + endOfHead
-	for len(head) > 0 {
-		i := bytes.Index(head, crlf)
-		n += i - 2 // the two spaces of the start line, or ": "
-		head = head[i+2:]
-	}
-	return n
 }
 
 // The replies, built once.
@@ -122,19 +103,20 @@ func (cc *clientConn) errorFile(status int) *config.ErrorFile {
 // reply's length is known. HAProxy writes "connection: keep-alive" to keep
 // an HTTP/1.0 client or after an HTTP/1.0 reply, and "connection: close" to
 // close after an HTTP/1.1 reply; a reply to HEAD goes without its body. The
-// log counts what HAProxy's %B counts: the reply's size in HAProxy's
-// internal form, not the bytes sent. The segments are views of r or of the
-// errorfile, in the loop's iov: the caller clears it once written.
+// log counts what HAProxy's %B counts for an errorfile (its size in
+// HAProxy's internal form), and the bytes sent for a built-in reply. The
+// segments are views of r or of the errorfile, in the loop's iov: the
+// caller clears it once written.
 func (cc *clientConn) answer(r *reply) (iov [][]byte, logged int64, keep bool) {
-	head, body, size, http10, closes, ownConn := r.head, r.body, r.size, false, r.close, r.close
-	if f := cc.errorFile(statusOf(r)); f != nil {
+	head, body, http10, closes, ownConn := r.head, r.body, false, r.close, r.close
+	f := cc.errorFile(statusOf(r))
+	if f != nil {
 		if f.Empty() {
 			return cc.ls.iov[:0], 0, false
 		}
-		head, body, size, http10, closes, ownConn = f.Head, f.Body, f.Size, f.HTTP10, f.Close, false
+		head, body, http10, closes, ownConn = f.Head, f.Body, f.HTTP10, f.Close, false
 	}
 	if cc.x.req.MethodID == h1.MethodHEAD {
-		size -= len(body)
 		body = nil
 	}
 	keep = cc.keep && !closes && cc.reqBody.done
@@ -146,7 +128,13 @@ func (cc *clientConn) answer(r *reply) (iov [][]byte, logged int64, keep bool) {
 		iov = append(iov, connClose)
 	}
 	iov = append(iov, crlf, body)
-	return iov, int64(size), keep
+	if f != nil {
+		return iov, int64(f.Size - len(f.Body) + len(body)), keep
+	}
+	for _, b := range iov {
+		logged += int64(len(b))
+	}
+	return iov, logged, keep
 }
 
 // rawAnswer returns the segments of r, a reply to a request that could not
