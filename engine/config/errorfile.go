@@ -55,6 +55,76 @@ var errorCodes = [...]int{200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 421,
 // errorFiles holds a proxy's errorfiles, one place per status of errorCodes.
 type errorFiles [len(errorCodes)]*ErrorFile
 
+// errHead is the head of an error file as scanned: views of the file.
+type errHead struct {
+	version, code, reason []byte
+	fields                []errField
+	body                  []byte // what follows the empty line
+}
+
+// errField is a field line of an error file. Its raw value runs from vOff
+// (after the whitespace following the colon) to vEnd and may span folded
+// lines.
+type errField struct {
+	name       []byte
+	vOff, vEnd int
+}
+
+// keptField is a field as HAProxy keeps it in its internal message.
+type keptField struct{ name, value []byte }
+
+// errFraming is what the fields of an error file say about its body and
+// its connection.
+type errFraming struct {
+	cl      int64 // Content-Length, or -1
+	chunked bool  // Transfer-Encoding lists chunked
+	close   bool  // Connection lists close
+}
+
+// headScanner scans the head of an error file as HAProxy's lenient H1
+// parser does: empty lines before the status line, LF alone as a line end
+// and folded field lines are accepted.
+type headScanner struct {
+	raw []byte
+	i   int // next byte
+}
+
+// HTX accounting of HAProxy 2.6: a message lives in a buffer of
+// tune.bufsize bytes, less the message header; every block costs a block
+// header, and the start line block a fixed part besides its strings.
+const (
+	htxHeader     = 48 // struct htx
+	htxBlock      = 8  // struct htx_blk
+	htxStartLine  = 20 // struct htx_sl, before the version, code and reason
+	htxEndOfHead  = 1  // the end-of-headers block's payload
+	errNeedMoreAt = -2 // the error offset HAProxy reports for a file that ends inside the head
+)
+
+// Byte classes of the error file scanner.
+const (
+	ecToken   = 1 << iota // a field name character (RFC 9110 tchar)
+	ecVersion             // a character HAProxy admits in a response's version
+	ecDigit               // 0-9
+)
+
+// errClass classifies the bytes of an error file's head.
+var errClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		alpha := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+		digit := '0' <= c && c <= '9'
+		if alpha || digit || strings.IndexByte("!#$%&'*+-.^_`|~", byte(c)) >= 0 {
+			t[c] |= ecToken
+		}
+		if 'A' <= c && c <= 'Z' || digit || c == '/' || c == '.' {
+			t[c] |= ecVersion
+		}
+		if digit {
+			t[c] |= ecDigit
+		}
+	}
+	return t
+}()
+
 // errorSlot returns the place of code in errorCodes, or -1.
 func errorSlot(code int) int {
 	for i, c := range errorCodes {
@@ -74,17 +144,6 @@ func (p *Proxy) ErrorFile(code int) *ErrorFile {
 	}
 	return nil
 }
-
-// HTX accounting of HAProxy 2.6: a message lives in a buffer of
-// tune.bufsize bytes, less the message header; every block costs a block
-// header, and the start line block a fixed part besides its strings.
-const (
-	htxHeader     = 48 // struct htx
-	htxBlock      = 8  // struct htx_blk
-	htxStartLine  = 20 // struct htx_sl, before the version, code and reason
-	htxEndOfHead  = 1  // the end-of-headers block's payload
-	errNeedMoreAt = -2 // the error offset HAProxy reports for a file that ends inside the head
-)
 
 // parseErrorFile parses `errorfile <code> <file>`. As HAProxy, it reads the
 // status with atol (so "503x" is 503) and ignores further arguments.
@@ -209,17 +268,6 @@ func parseErrorMessage(raw []byte, maxHdr, bufSize int) (*ErrorFile, string) {
 	}, ""
 }
 
-// keptField is a field as HAProxy keeps it in its internal message.
-type keptField struct{ name, value []byte }
-
-// errFraming is what the fields of an error file say about its body and
-// its connection.
-type errFraming struct {
-	cl      int64 // Content-Length, or -1
-	chunked bool  // Transfer-Encoding lists chunked
-	close   bool  // Connection lists close
-}
-
 // keptFields returns the fields of h as HAProxy keeps them: values trimmed,
 // one Content-Length (the first element of a list of identical ones), none
 // when Transfer-Encoding is there; or HAProxy's message about a bad
@@ -295,67 +343,19 @@ func emitHead(h *errHead, http11 bool, fields []keptField) []byte {
 	return out
 }
 
-// errHead is the head of an error file as scanned: views of the file.
-type errHead struct {
-	version, code, reason []byte
-	fields                []errField
-	body                  []byte // what follows the empty line
-}
-
-// errField is a field line of an error file. Its raw value runs from vOff
-// (after the whitespace following the colon) to vEnd and may span folded
-// lines.
-type errField struct {
-	name       []byte
-	vOff, vEnd int
-}
-
 // value returns the field's value as HAProxy keeps it: the line ends of
 // folded lines turned into spaces, and no whitespace at either end.
 func (f *errField) value(raw []byte) []byte {
 	v := raw[f.vOff:f.vEnd]
 	if bytes.ContainsAny(v, "\r\n") {
-		v = bytes.Map(func(r rune) rune {
-			if r == '\r' || r == '\n' {
-				return ' '
+		v = bytes.Clone(v)
+		for i, c := range v {
+			if c == '\r' || c == '\n' {
+				v[i] = ' '
 			}
-			return r
-		}, v)
+		}
 	}
 	return trimOWS(v)
-}
-
-// Byte classes of the error file scanner.
-const (
-	ecToken   = 1 << iota // a field name character (RFC 9110 tchar)
-	ecVersion             // a character HAProxy admits in a response's version
-	ecDigit               // 0-9
-)
-
-// errClass classifies the bytes of an error file's head.
-var errClass = func() (t [256]uint8) {
-	for c := 0; c < 256; c++ {
-		alpha := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
-		digit := '0' <= c && c <= '9'
-		if alpha || digit || strings.IndexByte("!#$%&'*+-.^_`|~", byte(c)) >= 0 {
-			t[c] |= ecToken
-		}
-		if 'A' <= c && c <= 'Z' || digit || c == '/' || c == '.' {
-			t[c] |= ecVersion
-		}
-		if digit {
-			t[c] |= ecDigit
-		}
-	}
-	return t
-}()
-
-// headScanner scans the head of an error file as HAProxy's lenient H1
-// parser does: empty lines before the status line, LF alone as a line end
-// and folded field lines are accepted.
-type headScanner struct {
-	raw []byte
-	i   int // next byte
 }
 
 // lineEnd moves past the rest of a line and returns where its content

@@ -41,6 +41,7 @@ func TestParseErrorMessage(t *testing.T) {
 		{"empty head 1.1", "HTTP/1.1 503 X\r\n\r\n", "HTTP/1.1 503 X\r\n", false, true, 33},
 		{"empty head 1.0", "HTTP/1.0 503 X\r\n\r\n", "HTTP/1.0 503 X\r\n", true, true, 33},
 		{"folded", "HTTP/1.1 503 X\r\nA: a\r\n  folded  \r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 503 X\r\na: a    folded\r\ncontent-length: 0\r\n", false, false, 60},
+		{"folded, bytes above 0x7f", "HTTP/1.1 503 X\r\nA: \xff\r\n \xfe\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 503 X\r\na: \xff   \xfe\r\ncontent-length: 0\r\n", false, false, 54},
 		{"other coding", "HTTP/1.1 503 X\r\nTransfer-Encoding: gzip\r\n\r\nabc", "HTTP/1.1 503 X\r\ntransfer-encoding: gzip\r\n", false, true, 57},
 		{"connection options", "HTTP/1.1 503 X\r\nConnection: keep-alive, foo\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 503 X\r\nconnection: foo\r\ncontent-length: 0\r\n", false, false, 73},
 		{"empty lines first", "\r\nHTTP/1.1 503 X\r\n\r\n", "HTTP/1.1 503 X\r\n", false, true, 33},
