@@ -1,9 +1,12 @@
 package config
 
 import (
+	"context"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // debian503 is /etc/haproxy/errors/503.http as Debian ships it.
@@ -64,41 +67,44 @@ func TestParseErrorMessage(t *testing.T) {
 	}
 }
 
-// TestParseErrorMessageRefused checks the refusals against haproxy -c.
+// errorMessageRefusals are error files haproxy -c refuses, and its message.
+var errorMessageRefusals = []struct{ raw, msg string }{
+	{"garbage\r\n\r\n", "unable to parse headers (error offset: 0)"},
+	{"http/1.1 503 X\r\n\r\n", "unable to parse headers (error offset: 0)"},
+	{"HTTP/1.1 5x3 X\r\n\r\n", "unable to parse headers (error offset: 10)"},
+	{"HTTP/1.1 503X\r\n\r\n", "unable to parse headers (error offset: 12)"},
+	{"HTTP/1.1 503 X\rY\r\n\r\n", "unable to parse headers (error offset: 15)"},
+	{"HTTP/1.1 503 X\r\nBad Header: x\r\n\r\n", "unable to parse headers (error offset: 19)"},
+	{"HTTP/1.1 503 X\r\nX: a\r\nY\r\n\r\n", "unable to parse headers (error offset: 23)"},
+	{"HTTP/1.1 503 X\r\n: v\r\n\r\n", "unable to parse headers (error offset: 16)"},
+	{"HTTP/1.1 503 X\r\n x: folded\r\n\r\n", "unable to parse headers (error offset: 16)"},
+	{"HTTP/1.1 503 X\r\nA(: b\r\n\r\n", "unable to parse headers (error offset: 17)"},
+	{"HTTP/1.1 503 X\r\nA : b\r\n\r\n", "unable to parse headers (error offset: 17)"},
+	{"HTTP/1.1 503 X\r\nA: b\rc\r\n\r\n", "unable to parse headers (error offset: 21)"},
+	{"HTTP/1.1 503 X", "unable to parse headers (error offset: -2)"},
+	{"HTTP/1.1 503 X\r\n", "unable to parse headers (error offset: -2)"},
+	{"HTTP/1.1 503 X\r\nA: b", "unable to parse headers (error offset: -2)"},
+	{"HTTP/1.1 503 X\r\nContent-Length: abc\r\n\r\n", "unable to parse headers (error offset: 32)"},
+	{"HTTP/1.1 503 X\r\nContent-Length: +3\r\n\r\nabc", "unable to parse headers (error offset: 32)"},
+	{"HTTP/1.1 503 X\r\nContent-Length: \r\n\r\n", "unable to parse headers (error offset: 32)"},
+	{"HTTP/1.1 503 X\r\nContent-Length: 3,4\r\n\r\nabc", "unable to parse headers (error offset: 32)"},
+	{"HTTP/1.1 503 X\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabc", "unable to parse headers (error offset: 51)"},
+	{"HTTP/1.10 503 X\r\n\r\n", "invalid http version (HTTP/1.10)"},
+	{"HTTP/1 503 X\r\n\r\n", "invalid http version (HTTP/1)"},
+	{"HTTP/1.1 100 X\r\nContent-Length: 3\r\n\r\nabc", "invalid http status code for an error message (100)"},
+	{"HTTP/1.1 199 X\r\n\r\n", "invalid http status code for an error message (199)"},
+	{"HTTP/1.1 503 X\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", "chunk-encoded payload not supported"},
+	{"HTTP/1.1 503 X\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\nabc", "chunk-encoded payload not supported"},
+	{"HTTP/1.1 503 X\r\nContent-Length: 0\r\n\r\nx", "message payload not expected"},
+	{"HTTP/1.1 204 X\r\n\r\nx", "message payload not expected"},
+	{"HTTP/1.1 503 X\r\nContent-Length: 3\r\n\r\nabcdef", "payload size does not match the announced content-length (6 != 3)"},
+	{"HTTP/1.1 503 X\r\nContent-Length: 10\r\n\r\nabc", "payload size does not match the announced content-length (3 != 10)"},
+}
+
+// TestParseErrorMessageRefused checks the refusals (the messages are
+// haproxy -c's, see TestErrorFileMessagesHAProxy).
 func TestParseErrorMessageRefused(t *testing.T) {
-	tests := []struct{ raw, msg string }{
-		{"garbage\r\n\r\n", "unable to parse headers (error offset: 0)"},
-		{"http/1.1 503 X\r\n\r\n", "unable to parse headers (error offset: 0)"},
-		{"HTTP/1.1 5x3 X\r\n\r\n", "unable to parse headers (error offset: 10)"},
-		{"HTTP/1.1 503X\r\n\r\n", "unable to parse headers (error offset: 12)"},
-		{"HTTP/1.1 503 X\rY\r\n\r\n", "unable to parse headers (error offset: 15)"},
-		{"HTTP/1.1 503 X\r\nBad Header: x\r\n\r\n", "unable to parse headers (error offset: 19)"},
-		{"HTTP/1.1 503 X\r\nX: a\r\nY\r\n\r\n", "unable to parse headers (error offset: 23)"},
-		{"HTTP/1.1 503 X\r\n: v\r\n\r\n", "unable to parse headers (error offset: 16)"},
-		{"HTTP/1.1 503 X\r\n x: folded\r\n\r\n", "unable to parse headers (error offset: 16)"},
-		{"HTTP/1.1 503 X\r\nA(: b\r\n\r\n", "unable to parse headers (error offset: 17)"},
-		{"HTTP/1.1 503 X\r\nA : b\r\n\r\n", "unable to parse headers (error offset: 17)"},
-		{"HTTP/1.1 503 X\r\nA: b\rc\r\n\r\n", "unable to parse headers (error offset: 21)"},
-		{"HTTP/1.1 503 X", "unable to parse headers (error offset: -2)"},
-		{"HTTP/1.1 503 X\r\n", "unable to parse headers (error offset: -2)"},
-		{"HTTP/1.1 503 X\r\nA: b", "unable to parse headers (error offset: -2)"},
-		{"HTTP/1.1 503 X\r\nContent-Length: abc\r\n\r\n", "unable to parse headers (error offset: 32)"},
-		{"HTTP/1.1 503 X\r\nContent-Length: +3\r\n\r\nabc", "unable to parse headers (error offset: 32)"},
-		{"HTTP/1.1 503 X\r\nContent-Length: \r\n\r\n", "unable to parse headers (error offset: 32)"},
-		{"HTTP/1.1 503 X\r\nContent-Length: 3,4\r\n\r\nabc", "unable to parse headers (error offset: 32)"},
-		{"HTTP/1.1 503 X\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabc", "unable to parse headers (error offset: 51)"},
-		{"HTTP/1.10 503 X\r\n\r\n", "invalid http version (HTTP/1.10)"},
-		{"HTTP/1 503 X\r\n\r\n", "invalid http version (HTTP/1)"},
-		{"HTTP/1.1 100 X\r\nContent-Length: 3\r\n\r\nabc", "invalid http status code for an error message (100)"},
-		{"HTTP/1.1 199 X\r\n\r\n", "invalid http status code for an error message (199)"},
-		{"HTTP/1.1 503 X\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", "chunk-encoded payload not supported"},
-		{"HTTP/1.1 503 X\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\nabc", "chunk-encoded payload not supported"},
-		{"HTTP/1.1 503 X\r\nContent-Length: 0\r\n\r\nx", "message payload not expected"},
-		{"HTTP/1.1 204 X\r\n\r\nx", "message payload not expected"},
-		{"HTTP/1.1 503 X\r\nContent-Length: 3\r\n\r\nabcdef", "payload size does not match the announced content-length (6 != 3)"},
-		{"HTTP/1.1 503 X\r\nContent-Length: 10\r\n\r\nabc", "payload size does not match the announced content-length (3 != 10)"},
-	}
-	for _, tt := range tests {
+	for _, tt := range errorMessageRefusals {
 		if f, msg := parseErrorMessage([]byte(tt.raw), 101, 16384); msg != tt.msg {
 			t.Errorf("%q: got %q (%+v), want %q", tt.raw, msg, f, tt.msg)
 		}
@@ -242,5 +248,49 @@ backend fresh
 	}
 	if a, b := cfg.Backend("be").ErrorFile(503), cfg.Defaults[0].ErrorFile(503); a.Head == nil || &a.Head[0] != &b.Head[0] {
 		t.Error("the file is not shared between the proxies using it")
+	}
+}
+
+// TestErrorFileMessagesHAProxy loads error files with haproxy -c and with
+// Parse and requires the same verdict and, for a refused file, the same
+// message (haproxy prints it after "errorfile : ").
+func TestErrorFileMessagesHAProxy(t *testing.T) {
+	haproxy, err := exec.LookPath("haproxy")
+	if err != nil {
+		t.Skip("haproxy is not on PATH; install haproxy 2.6 to compare errorfile messages")
+	}
+	files := []string{
+		debian503,
+		"HTTP/1.1 503 X\nA: b\n\nbody",
+		"HTTP/1.1 503 X\r\nX: a\r\n folded\r\n\r\n",
+		"HTTP/1.1 304 X\r\nContent-Length: 3\r\n\r\n",
+	}
+	for _, tt := range errorMessageRefusals {
+		files = append(files, tt.raw)
+	}
+	dir := t.TempDir()
+	for i, raw := range files {
+		path := writeFile(t, dir, "e"+itoa(i)+".http", raw)
+		text := header + "backend be\n    errorfile 503 " + path + "\n"
+		cfg := writeFile(t, dir, "e"+itoa(i)+".cfg", text)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		outb, _ := exec.CommandContext(ctx, haproxy, "-c", "-f", cfg).CombinedOutput()
+		cancel()
+		out := string(outb)
+		want := ""
+		if at := strings.Index(out, "errorfile : "); at >= 0 {
+			want = out[at+len("errorfile : "):]
+			want = want[:strings.IndexByte(want, '\n')]
+		}
+		got := ""
+		_, diags := parse(t, text)
+		for _, d := range diags {
+			if d.Severity == Alert {
+				got = d.Message
+			}
+		}
+		if got != want {
+			t.Errorf("%q: tether %q, haproxy %q", raw, got, want)
+		}
 	}
 }
