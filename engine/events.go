@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"os"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -13,10 +14,14 @@ type events Server
 // OnShutdown does nothing: Stop and Shutdown do the work.
 func (e *events) OnShutdown(gnet.Engine) {}
 
-// OnBoot keeps the engine handle.
+// OnBoot keeps the engine handle and unlinks gnet's listening socket, which
+// is bound by now.
 func (e *events) OnBoot(eng gnet.Engine) gnet.Action {
 	s := (*Server)(e)
 	s.eng = eng
+	if s.internal != "" {
+		_ = os.RemoveAll(s.internal)
+	}
 	return gnet.None
 }
 

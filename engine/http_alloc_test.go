@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -97,10 +98,24 @@ backend be
 }
 
 func TestHTTPZeroAllocKeepAlive(t *testing.T) {
+	zeroAllocKeepAlive(t, keepAliveConfig(t))
+}
+
+// TestHTTPZeroAllocKeepAliveLogged: the same with an httplog line per
+// request, header captures included.
+func TestHTTPZeroAllocKeepAliveLogged(t *testing.T) {
+	cfg, _ := withHTTPLog(t, strings.Replace(keepAliveConfig(t), "global\n  nbthread 1\n", "", 1))
+	cfg = strings.Replace(cfg, "  default_backend be\n", "  default_backend be\n"+
+		"  capture request header Host len 16\n  capture response header Cache-Control len 16\n", 1)
+	zeroAllocKeepAlive(t, "global\n  nbthread 1\n"+cfg)
+}
+
+// zeroAllocKeepAlive measures the allocations of keep-alive requests
+// through an engine running cfg, in front of keepAliveConfig's origin.
+func zeroAllocKeepAlive(t *testing.T, cfg string) {
 	if httpRace {
 		t.Skip("allocation counts are not meaningful under the race detector")
 	}
-	cfg := keepAliveConfig(t)
 	// A coarse tick: queueing the tick task allocates in gnet, about
 	// once per tick whatever the load, which is not a per-request cost.
 	_, addr := startEngineTick(t, cfg, 100*time.Millisecond)

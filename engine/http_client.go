@@ -99,7 +99,9 @@ type exchange struct {
 	edits [32]persist.Edit
 	dec   *h1.ChunkedDecoder
 
-	capReq, capResp cookieCapture // `capture cookie` of the request (%CC) and the response (%CS)
+	capReq, capResp cookieCapture  // `capture cookie` of the request (%CC) and the response (%CS)
+	hdrs            headerCaptures // `capture request header` and `capture response header` (%hr, %hs)
+	monitor         bool           // the request is for the frontend's monitor-uri: answered by the proxy, never logged
 }
 
 func newExchange(l h1.Limits) *exchange {
@@ -296,6 +298,8 @@ func (cc *clientConn) readHead() {
 		cc.x = cc.ls.exchange()
 		cc.x.capReq.reset()
 		cc.x.capResp.reset()
+		cc.x.hdrs.reset(cc.fe, cc.e.limits)
+		cc.x.monitor = false
 		cc.state = csHead
 		cc.t0 = cc.stamp()
 		if d := cc.fe.timeouts.HTTPRequest; d > 0 {
@@ -317,6 +321,7 @@ func (cc *clientConn) readHead() {
 		return
 	}
 	cc.x.head = append(cc.x.head[:0], buf[:n]...)
+	cc.x.hdrs.request(cc.fe, &cc.x.req.Header, cc.x.head)
 	_, _ = cc.in.Discard(n)
 	cc.tHead = cc.stamp()
 	cc.timer.Stop()
@@ -341,6 +346,11 @@ func (cc *clientConn) start() {
 	cc.reqBody.none()
 	if f := cc.x.req.Framing; f == h1.BodyLength || f == h1.BodyChunked {
 		cc.reqBody.start(&cc.x.req.Header, cc.x.dec)
+	}
+	if m := cc.fe.proxy.MonitorURI; m != "" && monitored(cc.x.req.Target.Bytes(cc.x.head), m) {
+		cc.x.monitor = true
+		cc.fail(&replyMonitor, accesslog.TermLocal, accesslog.FinishNone)
+		return
 	}
 	if be == nil {
 		cc.be = nil

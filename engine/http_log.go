@@ -19,7 +19,7 @@ func (cc *clientConn) stamp() time.Time {
 // frontend logs with `option httplog`.
 func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 	lg := cc.fe.log
-	if lg == nil || !cc.fe.httplog {
+	if lg == nil || !cc.fe.httplog || cc.x != nil && cc.x.monitor {
 		return
 	}
 	now := time.Now()
@@ -56,6 +56,7 @@ func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 	}
 	r.CapturedRequestCookie = cc.x.capReq.bytes()
 	r.CapturedResponseCookie = cc.x.capResp.bytes()
+	r.RequestHeaders, r.ResponseHeaders = cc.x.hdrs.req, cc.x.hdrs.resp
 	r.Method = cc.x.req.Method.Bytes(cc.x.head)
 	r.URI = cc.x.req.Target.Bytes(cc.x.head)
 	r.Version = cc.x.req.Version.Bytes(cc.x.head)

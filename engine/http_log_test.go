@@ -168,3 +168,34 @@ func TestHTTPLogCLF(t *testing.T) {
 		t.Errorf("log line %q does not match %s", line, re)
 	}
 }
+
+// TestHTTPLogHeaderCaptures: `capture request header` keeps the last field
+// of each name, cut at its length, and `capture response header` the
+// response's; a request that could not be parsed logs no capture.
+func TestHTTPLogHeaderCaptures(t *testing.T) {
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nX-Id: 7\r\nx-id: 8\r\nContent-Length: 2\r\n\r\nok")
+	cfg, pc := withHTTPLog(t, rawConfig(rawOrigin(t, resp, 1), ""))
+	cfg = strings.Replace(cfg, "  default_backend be\n", "  default_backend be\n"+
+		"  capture request header Host len 5\n  capture request header X-Test len 40\n  capture request header X-None len 4\n"+
+		"  capture response header Content-Type len 9\n  capture response header X-ID len 3\n", 1)
+	_, addr := startEngine(t, cfg)
+	buf := make([]byte, 2048)
+	for _, tt := range []struct{ send, want string }{
+		{"GET /a HTTP/1.1\r\nHost: example.com\r\nX-Test: first\r\nx-test:  a{b|c}d\r\nConnection: close\r\n\r\n",
+			` 0/0 {examp|a#7Bb#7Cc#7Dd|} {text/html|8} "GET /a HTTP/1.1"`},
+		{"GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", ` 0/0 {x||} {text/html|8} "GET /b HTTP/1.1"`},
+		{"BAD\r\n\r\n", ` 0/0 "<BADREQ>"`},
+	} {
+		c := dial(t, addr)
+		c.send(tt.send)
+		c.rest()
+		_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, _, err := pc.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("%q: no log line: %v", tt.send, err)
+		}
+		if line := strings.TrimSuffix(string(buf[:n]), "\n"); !strings.HasSuffix(line, tt.want) {
+			t.Errorf("%q: log line %q does not end with %q", tt.send, line, tt.want)
+		}
+	}
+}

@@ -264,6 +264,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	s.ed.Reset(buf, &r.Header)
 	seenCL := false
 	var err error
+	cc.x.hdrs.response(cc.fe, &r.Header, buf)
 	for i := range r.Fields {
 		f := &r.Fields[i]
 		if f.ID == h1.FieldSetCookie {

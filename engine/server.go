@@ -3,8 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -59,11 +59,14 @@ type Config struct {
 // Server runs the gnet engine, its loops and listeners. Its exported
 // methods are safe for concurrent use.
 type Server struct {
-	cfg     Config
-	h       Handler
-	eng     gnet.Engine
-	budget  int64 // sockets the engine may hold open at once
-	maxConn int64
+	cfg Config
+	h   Handler
+	eng gnet.Engine
+	// internal is the directory of gnet's own listening socket until
+	// OnBoot removes it.
+	internal string
+	budget   int64 // sockets the engine may hold open at once
+	maxConn  int64
 
 	mu      sync.Mutex
 	loops   map[gnet.EventLoop]*Loop
@@ -82,9 +85,6 @@ type Server struct {
 	workers  sync.WaitGroup // tick goroutines
 	accepts  sync.WaitGroup // accept goroutines
 }
-
-// engineSeq numbers the internal listener names of the servers of a process.
-var engineSeq atomic.Uint64
 
 // NewServer returns a server for h. It reads RLIMIT_NOFILE for its budgets:
 // call RaiseNoFile before.
@@ -131,9 +131,18 @@ func (s *Server) Serve(lns ...*Listener) error {
 	if runtime.GOMAXPROCS(0) < s.cfg.Loops+1 {
 		runtime.GOMAXPROCS(s.cfg.Loops + 1)
 	}
-	// gnet wants a listener of its own; an abstract unix socket nobody
-	// knows keeps its acceptor idle.
-	addr := fmt.Sprintf("unix://@tether-engine-%d-%d", os.Getpid(), engineSeq.Add(1))
+	// gnet wants a listener of its own: a unix socket in a directory of
+	// its own, which OnBoot unlinks as soon as it is bound, so nobody can
+	// reach it and nothing is left behind. (gnet reads the address as a
+	// URL, so an abstract name, which starts with '@', cannot be given.)
+	// Without a writable temporary directory, a loopback port that
+	// OnOpen closes every connection of.
+	addr := "tcp://127.0.0.1:0"
+	if dir, err := os.MkdirTemp("", "tether-engine-"); err == nil {
+		s.internal = dir
+		defer os.RemoveAll(dir) // in case gnet fails before OnBoot
+		addr = "unix://" + filepath.Join(dir, "engine.sock")
+	}
 	return gnet.Run((*events)(s), addr,
 		gnet.WithMulticore(true),
 		gnet.WithNumEventLoop(s.cfg.Loops),

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -96,5 +98,43 @@ func TestShutdownWaitsForClients(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Shutdown did not return after the last client left")
+	}
+}
+
+// TestServeLeavesNoSocketFile: gnet's own listening socket is unlinked once
+// bound; nothing is created in the working directory.
+func TestServeLeavesNoSocketFile(t *testing.T) {
+	before, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := serve(t, Config{Loops: 1}, echoHandler{}, "127.0.0.1:0")
+	if s.internal == "" {
+		t.Fatal("no internal socket directory recorded")
+	}
+	if _, err := os.Stat(s.internal); !os.IsNotExist(err) {
+		t.Errorf("internal socket directory %s still there: %v", s.internal, err)
+	}
+	after, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("the working directory went from %d to %d entries", len(before), len(after))
+	}
+}
+
+// TestServeWithoutTempDir: with no usable temporary directory, gnet's
+// own listener is a loopback port, and serving works the same.
+func TestServeWithoutTempDir(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	s, lns := serve(t, Config{Loops: 1}, echoHandler{}, "127.0.0.1:0")
+	if s.internal != "" {
+		t.Errorf("internal socket directory %q made under a missing TMPDIR", s.internal)
+	}
+	c := dialT(t, lns[0].Addr())
+	defer c.Close()
+	if got := roundTrip(t, c, "x"); got != "x" {
+		t.Errorf("echo %q", got)
 	}
 }

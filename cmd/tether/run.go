@@ -76,6 +76,12 @@ func run(cfg *config.Config, o runOptions) error {
 	case err := <-errc:
 		return err
 	}
+	// Every socket is bound: confine the process as the configuration asks.
+	if err := confine(&cfg.Global); err != nil {
+		_ = e.Stop(context.Background())
+		<-errc
+		return err
+	}
 	for _, pid := range o.oldPIDs {
 		_ = syscall.Kill(pid, syscall.SIGUSR1) // the old process stops gracefully
 	}

@@ -59,8 +59,10 @@ func TestLogHTTPAllocs(t *testing.T) {
 func TestAppendCLFLogAllocs(t *testing.T) {
 	r := baseRecord()
 	r.CapturedRequestCookie = []byte("SID=abc")
+	r.RequestHeaders = [][]byte{[]byte("example.com"), []byte("a|b")}
+	r.ResponseHeaders = [][]byte{[]byte("text/html")}
 	buf := make([]byte, 0, MaxLine)
-	if n := testing.AllocsPerRun(1000, func() { buf = AppendCLFLog(buf[:0], &r) }); n != 0 {
+	if n := testing.AllocsPerRun(1000, func() { buf = AppendHTTPLog(buf[:0], &r); buf = AppendCLFLog(buf[:0], &r) }); n != 0 {
 		t.Fatalf("%v allocations per line", n)
 	}
 }

@@ -11,9 +11,9 @@ import (
 //
 //	%{+Q}o %{-Q}ci - - [%trg] %r %ST %B "" "" %cp %ms %ft %b %s %TR %Tw %Tc %Tr %Ta %tsc %ac %fc %bc %sc %rc %sq %bq %CC %CS %hrl %hsl
 //
-// in which every text but the client address is quoted: a missing capture
-// prints "" instead of "-". With no header captures the line ends with the
-// space after %CS. %ms, the milliseconds of the accept date, is taken from
+// in which every text but the client address is quoted: a missing cookie
+// capture prints "" instead of "-", and each captured header is quoted on
+// its own. Without response header captures the line ends with a space. %ms, the milliseconds of the accept date, is taken from
 // the request date, which is the same for a request sent as soon as its
 // connection opened. The appended line is at most MaxLine bytes: a cut
 // request line ends it, and fields after it are kept only whole. It does
@@ -97,8 +97,19 @@ func AppendCLFLog(dst []byte, r *Record) []byte {
 		dst = append(dst, '"')
 		field()
 	}
-	dst = append(dst, ' ')
-	field()
+	for _, hs := range [...][][]byte{r.RequestHeaders, r.ResponseHeaders} {
+		for _, h := range hs {
+			dst = append(dst, ' ', '"')
+			dst = appendHeader(dst, h)
+			dst = append(dst, '"')
+			field()
+		}
+	}
+	if r.ResponseHeaders == nil {
+		// The space before %hsl stays when it prints nothing.
+		dst = append(dst, ' ')
+		field()
+	}
 	return dst[:fits]
 }
 

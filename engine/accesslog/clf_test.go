@@ -24,6 +24,20 @@ func TestAppendCLFLog(t *testing.T) {
 	}
 }
 
+func TestAppendCLFLogHeaders(t *testing.T) {
+	r := baseRecord()
+	r.RequestHeaders = [][]byte{[]byte("ex{a}"), nil}
+	got := string(AppendCLFLog(nil, &r))
+	if !strings.HasSuffix(got, ` "" "" "ex#7Ba#7D" "" `) {
+		t.Errorf("request captures only: %q", got)
+	}
+	r.ResponseHeaders = [][]byte{[]byte("a|b")}
+	got = string(AppendCLFLog(nil, &r))
+	if !strings.HasSuffix(got, ` "" "" "ex#7Ba#7D" "" "a#7Cb"`) {
+		t.Errorf("both captures: %q", got)
+	}
+}
+
 // TestAppendCLFLogCut: a request line too long for the line ends it (as
 // in httplog); one that fits keeps the whole fields after it that fit.
 func TestAppendCLFLogCut(t *testing.T) {

@@ -83,6 +83,20 @@ func diffCases() []diffCase {
 			cases = append(cases, c)
 		}
 	}
+	// Header captures, in both formats: cut values, escapes, a field given
+	// twice (the last one counts), missing fields, no response, a bad
+	// request (no capture printed).
+	hdr := func(extra string) []byte {
+		return []byte("GET /h HTTP/1.1\r\nhost: example.com\r\n" + extra + "\r\n")
+	}
+	for _, f := range []string{"hdr", "clfhdr"} {
+		cases = append(cases,
+			diffCase{name: f + " captures", frontend: f, send: hdr("x-test: first\r\nX-Test: a{b|c}d\"e#f\\g h~\x01\r\n"), method: "GET", uri: "/h", version: "HTTP/1.1", status: 400, server: "s1"}, // the Go origin refuses \x01
+			diffCase{name: f + " missing headers", frontend: f, send: []byte("GET /h HTTP/1.0\r\n\r\n"), method: "GET", uri: "/h", version: "HTTP/1.0", status: 200, server: "s1"},
+			diffCase{name: f + " empty header", frontend: f, send: hdr("X-Test:\r\n"), method: "GET", uri: "/h", version: "HTTP/1.1", status: 200, server: "s1"},
+			diffCase{name: f + " bad request", frontend: f, send: []byte("BAD\r\n\r\n"), status: 400, server: "<NOSRV>", state: "PR--"},
+		)
+	}
 	// An escape sequence meets the end of the line at each of the three
 	// offsets, and a plain byte after it at each offset too.
 	for k := range 3 {
@@ -145,7 +159,7 @@ func TestHAProxyDifferential(t *testing.T) {
 	defer srv.Close()
 
 	udpLocal, udp3164 := listenUDP(t), listenUDP(t)
-	ports := map[string]int{"fe": freePort(t), "clf": freePort(t), "null": freePort(t), "plain": freePort(t)}
+	ports := map[string]int{"fe": freePort(t), "clf": freePort(t), "hdr": freePort(t), "clfhdr": freePort(t), "null": freePort(t), "plain": freePort(t)}
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, "defaults\n  mode http\n  timeout connect 1s\n  timeout client 2s\n  timeout server 2s\n  timeout http-request 2s\n  timeout http-keep-alive 200ms\n")
 	fmt.Fprintf(&cfg, "  log %s local0\n  log %s format rfc3164 local1\n  log stdout format raw daemon\n", udpLocal.LocalAddr(), udp3164.LocalAddr())
@@ -154,6 +168,10 @@ func TestHAProxyDifferential(t *testing.T) {
 	}
 	fmt.Fprintf(&cfg, "frontend fe\n  option httplog\n  bind 127.0.0.1:%d\n  capture cookie SID len 32\n  default_backend be\n", ports["fe"])
 	fmt.Fprintf(&cfg, "frontend clf\n  option httplog clf\n  bind 127.0.0.1:%d\n  capture cookie SID len 32\n  default_backend be\n", ports["clf"])
+	captures := "  capture request header Host len 5\n  capture request header X-Test len 40\n" +
+		"  capture response header Content-Type len 12\n  capture response header X-Missing len 8\n"
+	fmt.Fprintf(&cfg, "frontend hdr\n  option httplog\n  bind 127.0.0.1:%d\n%s  default_backend be\n", ports["hdr"], captures)
+	fmt.Fprintf(&cfg, "frontend clfhdr\n  option httplog clf\n  bind 127.0.0.1:%d\n%s  default_backend be\n", ports["clfhdr"], captures)
 	fmt.Fprintf(&cfg, "frontend null\n  option httplog\n  option dontlognull\n  bind 127.0.0.1:%d\n  default_backend none\n", ports["null"])
 	fmt.Fprintf(&cfg, "frontend plain\n  option dontlognull\n  bind 127.0.0.1:%d\n  default_backend be\n", ports["plain"])
 	fmt.Fprintf(&cfg, "backend be\n  cookie SRV insert indirect nocache\n  server s1 %s cookie s1\nbackend none\n", ln.Addr())
@@ -311,7 +329,7 @@ func drainUDP(c *net.UDPConn) []string {
 // checkCase finds the lines of one case in every output and checks them.
 func checkCase(t *testing.T, c diffCase, client string, frontendPort, pid int, outputs []*output) {
 	key := client + " "
-	if c.frontend == "clf" { // each case connects from an address of its own
+	if c.frontend == "clf" || c.frontend == "clfhdr" { // each case connects from an address of its own
 		host, _, _ := strings.Cut(client, ":")
 		key = host + " - - "
 	}
@@ -333,8 +351,13 @@ func checkCase(t *testing.T, c diffCase, client string, frontendPort, pid int, o
 			line = AppendConnectLog(nil, netip.MustParseAddrPort(strings.TrimSpace(key)), netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(frontendPort)), "plain")
 		} else {
 			parse, render := parseHTTPLog, AppendHTTPLog
-			if c.frontend == "clf" {
+			switch c.frontend {
+			case "clf":
 				parse, render = parseCLFLog, AppendCLFLog
+			case "hdr":
+				parse = parseHTTPLogCaptures
+			case "clfhdr":
+				parse, render = parseCLFLogCaptures, AppendCLFLog
 			}
 			r, ok := parse(t, msg)
 			if !ok {
@@ -471,6 +494,63 @@ func parseHTTPLog(t *testing.T, line string) (*Record, bool) {
 		r.Method, r.URI, r.Version = []byte(method), []byte(rest[:i]), []byte(strings.TrimPrefix(rest[i:], " "))
 	}
 	return r, true
+}
+
+// captureBlocksRE finds the two capture blocks of an httplog line of the
+// "hdr" frontend, before the request line.
+var captureBlocksRE = regexp.MustCompile(` \{([^}]*)\} \{([^}]*)\} "`)
+
+// parseHTTPLogCaptures reads an httplog line with header captures: the
+// blocks are taken out and read back into the Record.
+func parseHTTPLogCaptures(t *testing.T, line string) (*Record, bool) {
+	t.Helper()
+	m := captureBlocksRE.FindStringSubmatchIndex(line)
+	var req, resp [][]byte
+	if m != nil {
+		req = splitCaptures(t, line[m[2]:m[3]], "|")
+		resp = splitCaptures(t, line[m[4]:m[5]], "|")
+		line = line[:m[0]] + ` "` + line[m[1]:]
+	}
+	r, ok := parseHTTPLog(t, line)
+	if ok {
+		r.RequestHeaders, r.ResponseHeaders = req, resp
+	}
+	return r, ok
+}
+
+// parseCLFLogCaptures reads a common log format line of the "clfhdr"
+// frontend: two request and two response captures after %CS.
+func parseCLFLogCaptures(t *testing.T, line string) (*Record, bool) {
+	t.Helper()
+	if !strings.HasSuffix(line, `"`) { // a bad request: no captures
+		return parseCLFLog(t, line)
+	}
+	i := len(line)
+	var quoted []string
+	for range 4 {
+		j := strings.LastIndex(line[:i-1], ` "`)
+		if j < 0 {
+			t.Errorf("no captures in %q", line)
+			return nil, false
+		}
+		quoted = append([]string{line[j+2 : i-1]}, quoted...)
+		i = j
+	}
+	r, ok := parseCLFLog(t, line[:i]+" ")
+	if ok {
+		r.RequestHeaders = splitCaptures(t, strings.Join(quoted[:2], "\x00"), "\x00")
+		r.ResponseHeaders = splitCaptures(t, strings.Join(quoted[2:], "\x00"), "\x00")
+	}
+	return r, ok
+}
+
+// splitCaptures splits a capture block and decodes its #XX escapes.
+func splitCaptures(t *testing.T, block, sep string) [][]byte {
+	var out [][]byte
+	for _, v := range strings.Split(block, sep) {
+		out = append(out, []byte(unescape(t, v)))
+	}
+	return out
 }
 
 // clfRE splits a common log format line: the client address and date,

@@ -22,6 +22,15 @@ var escapeTable = func() (t [256]bool) {
 	return t
 }()
 
+// headerEscape marks the bytes a captured header prints as '#' and two
+// hex digits: those of escapeTable, and '{', '|' and '}', which delimit
+// the captures.
+var headerEscape = func() (t [256]bool) {
+	t = escapeTable
+	t['{'], t['|'], t['}'] = true, true, true
+	return t
+}()
+
 const hexDigits = "0123456789ABCDEF"
 
 // monthNames are the English month abbreviations of dates in logs.
@@ -32,8 +41,8 @@ const monthNames = "JanFebMarAprMayJunJulAugSepOctNovDec"
 //
 //	%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r
 //
-// with no header captures (so %hr and %hs print nothing and take no
-// space) and without a trailing newline. The appended line is at most
+// without a trailing newline. Header captures print as {value|value};
+// without them %hr and %hs print nothing and take no space. The appended line is at most
 // MaxLine bytes, cut as HAProxy cuts it. It does not allocate when dst
 // has room for the line.
 func AppendHTTPLog(dst []byte, r *Record) []byte {
@@ -87,6 +96,18 @@ func AppendHTTPLog(dst []byte, r *Record) []byte {
 	dst = append(dst, '/')
 	dst = appendInt(dst, r.BeQueue)
 	dst = append(dst, ' ')
+	for _, hs := range [...][][]byte{r.RequestHeaders, r.ResponseHeaders} {
+		if hs != nil {
+			dst = append(dst, '{')
+			for i, h := range hs {
+				if i > 0 {
+					dst = append(dst, '|')
+				}
+				dst = appendHeader(dst, h)
+			}
+			dst = append(dst, '}', ' ')
+		}
+	}
 	limit := start + MaxLine
 	if len(dst) >= limit {
 		return dst[:limit]
@@ -138,6 +159,19 @@ func appendEscaped(dst []byte, limit int, s []byte) ([]byte, bool) {
 		dst = append(dst, '#', hexDigits[c>>4], hexDigits[c&15])
 	}
 	return dst, false
+}
+
+// appendHeader appends a captured header value with the bytes of
+// headerEscape escaped.
+func appendHeader(dst, h []byte) []byte {
+	for _, c := range h {
+		if headerEscape[c] {
+			dst = append(dst, '#', hexDigits[c>>4], hexDigits[c&15])
+		} else {
+			dst = append(dst, c)
+		}
+	}
+	return dst
 }
 
 // appendCapture appends a captured cookie as it is, or "-" for none.

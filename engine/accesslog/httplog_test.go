@@ -93,6 +93,16 @@ func TestAppendHTTPLog(t *testing.T) {
 	}
 }
 
+func TestAppendHTTPLogHeaders(t *testing.T) {
+	r := baseRecord()
+	r.RequestHeaders = [][]byte{[]byte("host"), []byte("a\"b#c{d|e}f\\ g\x01\xe9"), {}}
+	r.ResponseHeaders = [][]byte{nil}
+	want := " 0/0 {host|a#22b#23c#7Bd#7Ce#7Df\\ g#01#E9|} {} \"GET /index.html HTTP/1.1\""
+	if got := string(AppendHTTPLog(nil, &r)); !strings.HasSuffix(got, want) {
+		t.Errorf("got %q, want it to end with %q", got, want)
+	}
+}
+
 func TestAppendHTTPLogAppends(t *testing.T) {
 	r := baseRecord()
 	dst := []byte("prefix ")

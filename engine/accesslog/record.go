@@ -100,6 +100,13 @@ type Record struct {
 	// backend has no rewrite, insert, prefix or indirect cookie.
 	Cookie [2]byte
 
+	// %hr and %hs: the values `capture request header` and `capture
+	// response header` took, one per line of the frontend, in order, each
+	// already cut at its length. nil prints nothing: a frontend without
+	// such lines, or a request that could not be parsed (HAProxy prints no
+	// capture then). An empty value prints empty.
+	RequestHeaders, ResponseHeaders [][]byte
+
 	ActConn  int  // %ac: connections on the process
 	FeConn   int  // %fc: connections on the frontend
 	BeConn   int  // %bc: connections on the backend, queued ones included

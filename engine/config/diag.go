@@ -15,6 +15,9 @@ const (
 	Alert Severity = iota
 	// Warning is reported; the configuration is still usable.
 	Warning
+	// Continued is an alert HAProxy reports and goes on from, the
+	// configuration still usable ("... already specified. Continuing.").
+	Continued
 )
 
 // String returns the tag HAProxy prints for the severity.

@@ -13,8 +13,8 @@ const defaultStatsTimeout = 10 * time.Second
 // does not implement yet. Keywords starting with "tune." or "ssl-" are
 // treated the same way.
 var unsupportedGlobal = map[string]bool{
-	"ca-base": true, "chroot": true, "cpu-map": true, "crt-base": true, "description": true,
-	"expose-experimental-directives": true, "external-check": true, "gid": true, "group": true,
+	"cpu-map": true, "description": true,
+	"expose-experimental-directives": true, "external-check": true,
 	"hard-stop-after": true, "h1-case-adjust": true, "h1-case-adjust-file": true,
 	"insecure-fork-wanted": true, "localpeer": true, "log-send-hostname": true, "log-tag": true,
 	"lua-load": true, "lua-prepend-path": true, "master-worker": true, "maxcompcpuusage": true,
@@ -23,8 +23,8 @@ var unsupportedGlobal = map[string]bool{
 	"node": true, "noepoll": true, "nogetaddrinfo": true, "noreuseport": true, "nosplice": true,
 	"numa-cpu-mapping": true, "presetenv": true, "quiet": true, "resetenv": true,
 	"server-state-base": true, "server-state-file": true, "setenv": true, "spread-checks": true,
-	"strict-limits": true, "thread-group": true, "uid": true, "ulimit-n": true, "unsetenv": true,
-	"user": true, "busy-polling": true, "set-dumpable": true, "unix-bind": true, "zero-warning": true,
+	"strict-limits": true, "thread-group": true, "ulimit-n": true, "unsetenv": true,
+	"busy-polling": true, "set-dumpable": true, "unix-bind": true, "zero-warning": true,
 	"profiling.tasks": true, "profiling.memory": true, "pp2-never-send-local": true,
 	"fd-hard-limit": true, "issuers-chain-path": true, "default-path": true, "nbproc": true,
 }
@@ -90,6 +90,40 @@ func (p *parser) parseGlobal(words []string) {
 			return
 		}
 		g.MaxHdr = int(n)
+	case "user", "uid", "group", "gid":
+		p.parseIdentity(kw, a)
+	case "chroot":
+		switch {
+		case len(a) == 0:
+			p.alert("'chroot' expects a directory as an argument.")
+		case p.tooMany(kw, a, 1):
+		case g.Chroot != "":
+			p.alertContinue("'chroot' already specified. Continuing.")
+		default:
+			g.Chroot = a[0]
+		}
+	case "ca-base", "crt-base":
+		// Where `ssl` binds and servers look for certificates: tether
+		// refuses those, so the setting is checked and changes nothing.
+		switch {
+		case len(a) == 0:
+			p.alert("global statement '" + kw + "' expects a directory path as an argument.")
+		case p.tooMany(kw, a, 1):
+		case p.sslBases[kw]:
+			p.alert("'" + kw + "' already specified.")
+		default:
+			p.sslBases[kw] = true
+		}
+	case "ssl-default-bind-ciphers", "ssl-default-bind-ciphersuites", "ssl-default-server-ciphers", "ssl-default-server-ciphersuites":
+		// Defaults of `ssl` binds and servers, which tether refuses: checked,
+		// and they change nothing.
+		if len(a) == 0 {
+			p.alert("global statement '" + kw + "' expects a cipher suite as an argument.")
+			return
+		}
+		p.tooMany(kw, a, 1)
+	case "ssl-default-bind-options", "ssl-default-server-options":
+		p.parseSSLOptions(kw, a)
 	case "daemon":
 		g.Daemon = true
 		p.warn("tether always runs in the foreground; 'daemon' is accepted and ignored.")
@@ -307,4 +341,103 @@ func (p *parser) parseLog(a []string, inProxy bool) (LogTarget, bool) {
 		return LogTarget{}, false
 	}
 	return t, true
+}
+
+// parseIdentity parses `user`, `uid`, `group` and `gid`. As HAProxy does, a
+// second user (or group) line is reported and ignored.
+func (p *parser) parseIdentity(kw string, a []string) {
+	g := &p.cfg.Global
+	numeric := kw == "uid" || kw == "gid"
+	if numeric && len(a) == 0 {
+		p.alert("'" + kw + "' expects an integer argument.")
+		return
+	}
+	if p.tooMany(kw, a, 1) {
+		return
+	}
+	name := ""
+	if len(a) > 0 {
+		name = a[0]
+	}
+	user := kw == "user" || kw == "uid"
+	if user && g.UID != 0 || !user && g.GID != 0 {
+		what := "user/uid"
+		if !user {
+			what = "group/gid"
+		}
+		p.alertContinue(what + " already specified. Continuing.")
+		return
+	}
+	var id int
+	switch {
+	case numeric:
+		n, err := strconv.Atoi(name)
+		if err != nil {
+			noun := "group"
+			if user {
+				noun = "user"
+			}
+			p.warn(" " + kw + ": string '" + name + "' is not a number.\n   | You might want to use the '" + noun + "' parameter to use a system " + noun + " name.")
+		}
+		id = n
+	case user:
+		u, err := lookupUser(false, name)
+		if err != "" {
+			p.alert("cannot find user id for '" + name + "' (0:Success)")
+			return
+		}
+		id = u
+	default:
+		gr, err := lookupGroup(false, name)
+		if err != "" {
+			p.alert("cannot find group id for '" + name + "' (0:Success)")
+			return
+		}
+		id = gr
+	}
+	if user {
+		g.UID = id
+	} else {
+		g.GID = id
+	}
+}
+
+// sslVersions are the versions ssl-min-ver and ssl-max-ver name.
+var sslVersions = map[string]bool{"SSLv3": true, "TLSv1.0": true, "TLSv1.1": true, "TLSv1.2": true, "TLSv1.3": true}
+
+// sslOptions are the words of ssl-default-bind-options and
+// ssl-default-server-options; true for those followed by a version.
+var sslOptions = map[string]bool{
+	"ssl-min-ver": true, "ssl-max-ver": true,
+	"no-sslv3": false, "no-tlsv10": false, "no-tlsv11": false, "no-tlsv12": false, "no-tlsv13": false,
+	"force-sslv3": false, "force-tlsv10": false, "force-tlsv11": false, "force-tlsv12": false, "force-tlsv13": false,
+	"no-tls-tickets": false,
+}
+
+// parseSSLOptions checks ssl-default-bind-options and
+// ssl-default-server-options. They set defaults of `ssl` binds and servers,
+// which tether refuses, so they change nothing.
+func (p *parser) parseSSLOptions(kw string, a []string) {
+	if len(a) == 0 {
+		p.alert("global statement '" + kw + "' expects an option as an argument.")
+		return
+	}
+	for i := 0; i < len(a); i++ {
+		version, known := sslOptions[a[i]]
+		if !known && !(kw == "ssl-default-bind-options" && a[i] == "prefer-client-ciphers") {
+			p.alert("unknown option '" + a[i] + "' on global statement '" + kw + "'.")
+			return
+		}
+		if !version {
+			continue
+		}
+		if i+1 >= len(a) {
+			p.alert("'" + a[i] + "' : missing the ssl/tls version on global statement '" + kw + "'.")
+			return
+		}
+		if i++; !sslVersions[a[i]] {
+			p.alert("'" + a[i] + "' : unknown ssl/tls version on global statement '" + kw + "'.")
+			return
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"os/user"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,7 +76,7 @@ func TestGlobalErrors(t *testing.T) {
 		line string
 		sev  Severity
 		msg  string
-	}{
+	}{ // the diagnostic is about the last line
 		{"stats socket", Alert, "'stats socket' in global section expects an address or a path to a UNIX socket"},
 		{"stats socket ipv4@127.0.0.1:9999 level foo", Alert, "'level' only supports 'user', 'operator', and 'admin' (got 'foo')"},
 		{"stats socket 127.0.0.1:0", Alert, "invalid port '0'"},
@@ -102,14 +103,50 @@ func TestGlobalErrors(t *testing.T) {
 		{"tune.http.maxhdr 0", Alert, "'tune.http.maxhdr' expects a numeric value between 1 and 32767"},
 		{"tune.http.maxhdr 40000", Alert, "'tune.http.maxhdr' expects a numeric value between 1 and 32767"},
 		{"tune.ssl.default-dh-param 2048", Alert, "'tune.ssl.default-dh-param' is not supported yet by tether"},
-		{"chroot /var/empty", Alert, "'chroot' is not supported yet by tether"},
+		{"chroot", Alert, "'chroot' expects a directory as an argument."},
+		{"chroot /a /b", Alert, "'chroot' cannot handle unexpected argument '/b'."},
+		{"chroot /a\n    chroot /b", Continued, "'chroot' already specified. Continuing."},
+		{"uid", Alert, "'uid' expects an integer argument."},
+		{"uid abc", Warning, "uid: string 'abc' is not a number."},
+		{"gid 5 6", Alert, "'gid' cannot handle unexpected argument '6'."},
+		{"user nosuchuser-tether", Alert, "cannot find user id for 'nosuchuser-tether' (0:Success)"},
+		{"group nosuchgroup-tether", Alert, "cannot find group id for 'nosuchgroup-tether' (0:Success)"},
+		{"uid 10\n    user root", Continued, "user/uid already specified. Continuing."},
+		{"gid 10\n    gid 11", Continued, "group/gid already specified. Continuing."},
+		{"ca-base", Alert, "global statement 'ca-base' expects a directory path as an argument."},
+		{"crt-base /a\n    crt-base /b", Alert, "'crt-base' already specified."},
+		{"ssl-default-bind-ciphers", Alert, "global statement 'ssl-default-bind-ciphers' expects a cipher suite as an argument."},
+		{"ssl-default-server-ciphersuites A B", Alert, "'ssl-default-server-ciphersuites' cannot handle unexpected argument 'B'."},
+		{"ssl-default-bind-options", Alert, "global statement 'ssl-default-bind-options' expects an option as an argument."},
+		{"ssl-default-bind-options foo", Alert, "unknown option 'foo' on global statement 'ssl-default-bind-options'."},
+		{"ssl-default-server-options prefer-client-ciphers", Alert, "unknown option 'prefer-client-ciphers' on global statement 'ssl-default-server-options'."},
+		{"ssl-default-server-options ssl-min-ver", Alert, "'ssl-min-ver' : missing the ssl/tls version on global statement 'ssl-default-server-options'."},
+		{"ssl-default-bind-options ssl-max-ver TLSv9", Alert, "'TLSv9' : unknown ssl/tls version on global statement 'ssl-default-bind-options'."},
 		{"foo", Alert, "unknown keyword 'foo' in 'global' section"},
 		{"daemon", Warning, "tether always runs in the foreground; 'daemon' is accepted and ignored."},
 	}
 	for _, tt := range tests {
 		text := "global\n    " + tt.line + "\n" + header + "backend be\n"
-		expectDiag(t, text, tt.sev, 2, tt.msg)
+		expectDiag(t, text, tt.sev, 2+strings.Count(tt.line, "\n"), tt.msg)
 	}
 	text := "bind :80\n"
 	expectDiag(t, text, Alert, 1, "unknown keyword 'bind' out of section.")
+}
+
+func TestGlobalIdentity(t *testing.T) {
+	cfg := mustParse(t, "global\n    chroot /var/empty\n    uid 33\n    gid 44\n    ca-base /etc/ssl/certs\n"+
+		"    crt-base /etc/ssl/private\n    ssl-default-bind-ciphers ECDHE-RSA-AES128-GCM-SHA256\n"+
+		"    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets prefer-client-ciphers\n"+
+		"    ssl-default-server-options no-sslv3 ssl-max-ver TLSv1.3\n"+header+"backend be\n")
+	if g := cfg.Global; g.Chroot != "/var/empty" || g.UID != 33 || g.GID != 44 {
+		t.Errorf("chroot %q uid %d gid %d", g.Chroot, g.UID, g.GID)
+	}
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody here")
+	}
+	cfg = mustParse(t, "global\n    user nobody\n"+header+"backend be\n")
+	if strconv.Itoa(cfg.Global.UID) != nobody.Uid || cfg.Global.GID != 0 {
+		t.Errorf("user nobody: uid %d gid %d, want uid %s and gid unset", cfg.Global.UID, cfg.Global.GID, nobody.Uid)
+	}
 }

@@ -54,6 +54,7 @@ func inherit(def *Proxy, c Cap) *Proxy {
 	}
 	if c&(CapFrontend|CapDefaults) != 0 {
 		px.MaxConn = def.MaxConn
+		px.MonitorURI = def.MonitorURI
 		px.defaultBackend = def.defaultBackend
 	}
 	if c&(CapBackend|CapDefaults) != 0 {

@@ -37,6 +37,11 @@ type Global struct {
 	BufSize      int  // tune.bufsize in bytes; default 16384
 	MaxHdr       int  // tune.http.maxhdr; default 101
 	Daemon       bool // accepted; tether stays in the foreground
+	// Chroot, GID and UID are where the process confines itself and whom it
+	// runs as once its sockets are bound (`chroot`, `group`/`gid`,
+	// `user`/`uid`); "" and 0 leave them as they are, as in HAProxy.
+	Chroot   string
+	GID, UID int
 }
 
 // Level is the privilege level of a runtime API socket.
@@ -152,6 +157,12 @@ type Proxy struct {
 	DefaultBackend *Proxy
 	UseBackends    []UseBackend
 	CaptureCookie  CaptureCookie
+	// MonitorURI is `monitor-uri`: requests for it are answered 200 by the
+	// frontend itself and not logged; "" when unset.
+	MonitorURI string
+	// CaptureRequest and CaptureResponse are the `capture request header`
+	// and `capture response header` lines, in order (frontends only).
+	CaptureRequest, CaptureResponse []CaptureHeader
 
 	// Backend side.
 	Balance          Balance
@@ -256,6 +267,14 @@ type HTTPChk struct {
 // CaptureCookie is `capture cookie <name> len <length>`.
 type CaptureCookie struct {
 	Name string // "" when unset
+	Len  int
+}
+
+// CaptureHeader is `capture request header <name> len <length>` or its
+// response twin: the last field named Name (compared without case) is
+// logged, cut at Len bytes.
+type CaptureHeader struct {
+	Name string
 	Len  int
 }
 

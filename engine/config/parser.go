@@ -33,6 +33,7 @@ type parser struct {
 	explicitDefs map[*Proxy]bool
 	implicitDefs map[*Proxy]bool
 	statsSocket  bool                  // a stats socket exists: proxy ids start at 2
+	sslBases     map[string]bool       // ca-base and crt-base seen
 	acls         map[string]*ACL       // named ACLs of the current proxy
 	servers      map[string]*Server    // servers of the current proxy by name
 	blocks       []condBlock           // open .if blocks of the current file
@@ -48,6 +49,7 @@ func newParser() *parser {
 		}},
 		explicitDefs: map[*Proxy]bool{},
 		implicitDefs: map[*Proxy]bool{},
+		sslBases:     map[string]bool{},
 	}
 }
 
@@ -67,6 +69,9 @@ func (p *parser) diagAt(sev Severity, file string, line int, section, kw, msg st
 
 func (p *parser) alert(msg string) { p.diag(Alert, msg) }
 func (p *parser) warn(msg string)  { p.diag(Warning, msg) }
+
+// alertContinue reports an alert that leaves the configuration usable.
+func (p *parser) alertContinue(msg string) { p.diag(Continued, msg) }
 
 func (p *parser) alertAt(file string, line int, section, kw, msg string) {
 	p.diagAt(Alert, file, line, section, kw, msg)

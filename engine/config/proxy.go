@@ -33,6 +33,7 @@ func init() {
 		"timeout":            {all, (*parser).parseTimeout},
 		"maxconn":            {CapDefaults | CapFrontend, (*parser).parseMaxConn},
 		"capture":            {CapFrontend, (*parser).parseCapture},
+		"monitor-uri":        {CapFrontend | CapDefaults, (*parser).parseMonitorURI},
 		"server":             {CapBackend, (*parser).parseServerLine},
 		"server-template":    {CapBackend, (*parser).parseServerTemplate},
 		"default-server":     {CapDefaults | CapBackend, (*parser).parseDefaultServer},
@@ -51,7 +52,7 @@ var unsupportedProxy = map[string]bool{
 	"http-request": true, "http-response": true, "http-after-response": true,
 	"tcp-request": true, "tcp-response": true, "tcp-check": true, "stick-table": true, "stick": true,
 	"errorfiles": true, "errorloc": true, "errorloc302": true, "errorloc303": true,
-	"compression": true, "redirect": true, "monitor-uri": true, "monitor": true,
+	"compression": true, "redirect": true, "monitor": true,
 	"log-format": true, "log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "description": true, "id": true, "disabled": true, "enabled": true,
 	"hash-type": true, "hash-balance-factor": true, "fullconn": true, "grace": true,
@@ -229,7 +230,11 @@ func (p *parser) parseProxy(words []string) {
 		return
 	}
 	if px.Cap&CapDefaults != 0 && k.caps&CapDefaults == 0 {
-		p.alert("'" + kw + "' not allowed in 'defaults' section.")
+		name := kw
+		if a := args(words[1:]); kw == "capture" && len(a) > 0 && (a[0] == "cookie" || a[0] == "request" || a[0] == "response") {
+			name += " " + a[0] // HAProxy names the capture's kind
+		}
+		p.alert("'" + name + "' not allowed in 'defaults' section.")
 		return
 	}
 	p.warnCap(px, k.caps, kw)
@@ -343,12 +348,12 @@ func (p *parser) parseMaxConn(px *Proxy, a []string) {
 }
 
 func (p *parser) parseCapture(px *Proxy, a []string) {
+	if len(a) >= 2 && (a[0] == "request" || a[0] == "response") && a[1] == "header" {
+		p.parseCaptureHeader(px, a)
+		return
+	}
 	if len(a) == 0 || a[0] != "cookie" {
-		if len(a) > 0 && (a[0] == "request" || a[0] == "response") {
-			p.notSupported("'capture " + a[0] + "'")
-			return
-		}
-		p.alert("'capture' expects 'cookie', 'request' or 'response'.")
+		p.alert("'capture' expects 'cookie' or 'request header' or 'response header'.")
 		return
 	}
 	if len(a) < 4 || a[2] != "len" {
@@ -362,6 +367,37 @@ func (p *parser) parseCapture(px *Proxy, a []string) {
 	if px.CaptureCookie.Len <= 0 {
 		px.CaptureCookie = CaptureCookie{}
 		p.alert("'capture cookie' expects a positive length.")
+	}
+}
+
+// parseMonitorURI parses `monitor-uri <uri>`; the last one counts.
+func (p *parser) parseMonitorURI(px *Proxy, a []string) {
+	if len(a) == 0 || a[0] == "" {
+		p.alert("'monitor-uri' expects an URI.")
+		return
+	}
+	if !p.tooMany("monitor-uri", a, 1) {
+		px.MonitorURI = a[0]
+	}
+}
+
+// parseCaptureHeader parses `capture request header <name> len <length>`
+// and `capture response header ...`. As in HAProxy, the length is read as
+// atol reads it: "x" is 0, which captures an empty value.
+func (p *parser) parseCaptureHeader(px *Proxy, a []string) {
+	kw := "capture " + a[0]
+	if len(a) < 5 || a[2] == "" || a[3] != "len" || a[4] == "" {
+		p.alert("'" + kw + "' expects 'header' <header_name> 'len' <len>.")
+		return
+	}
+	if p.tooMany(kw, a, 5) {
+		return
+	}
+	c := CaptureHeader{Name: a[2], Len: int(max(atoi(a[4]), 0))}
+	if a[0] == "request" {
+		px.CaptureRequest = append(px.CaptureRequest, c)
+	} else {
+		px.CaptureResponse = append(px.CaptureResponse, c)
 	}
 }
 

@@ -156,6 +156,24 @@ func TestCaptureAndMaxconn(t *testing.T) {
 	if f2.MaxConn != 1000 || f2.CaptureCookie != (CaptureCookie{Name: "SRV", Len: 64}) {
 		t.Errorf("%d %+v", f2.MaxConn, f2.CaptureCookie)
 	}
+	cfg = mustParse(t, header+"backend be\nfrontend f2\n    bind :18081\n    capture request header Host len 15\n"+
+		"    capture response header Content-Type len x\n    capture request header X-Forwarded-For len 40\n")
+	f2 = cfg.Proxies[2]
+	if want := []CaptureHeader{{"Host", 15}, {"X-Forwarded-For", 40}}; !reflect.DeepEqual(f2.CaptureRequest, want) {
+		t.Errorf("request captures %+v, want %+v", f2.CaptureRequest, want)
+	}
+	if want := []CaptureHeader{{"Content-Type", 0}}; !reflect.DeepEqual(f2.CaptureResponse, want) {
+		t.Errorf("response captures %+v, want %+v", f2.CaptureResponse, want)
+	}
+	cfg = mustParse(t, "defaults\n    mode http\n    monitor-uri /d\n"+header[len("defaults\n    mode http\n"):]+
+		"backend be\nfrontend f2\n    bind :18081\nfrontend f3\n    bind :18082\n    monitor-uri /a\n    monitor-uri /b\n")
+	fes := map[string]string{}
+	for _, px := range cfg.Proxies {
+		fes[px.Name] = px.MonitorURI
+	}
+	if fes["fe"] != "/d" || fes["f2"] != "/d" || fes["f3"] != "/b" || fes["be"] != "" {
+		t.Errorf("monitor-uri by proxy %v: want /d inherited by frontends, the last one of f3, none in the backend", fes)
+	}
 }
 
 func TestProxyErrors(t *testing.T) {
@@ -241,7 +259,12 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\nfrontend f2\n    bind 127.0.0.1:80 ssl crt x.pem\n", "bind", Alert, "'ssl' on 'bind' is not supported yet by tether"},
 		{"backend be\nfrontend f2\n    bind fd@3\n", "bind", Alert, "address family 'fd@' is not supported yet by tether"},
 		{"backend be\nfrontend f2\n    bind :1\n    capture cookie SRV\n", "capture", Alert, "'capture' expects 'cookie' <cookie_name> 'len' <len>."},
-		{"backend be\nfrontend f2\n    bind :1\n    capture request header Host len 10\n", "capture", Alert, "'capture request' is not supported yet by tether"},
+		{"backend be\nfrontend f2\n    bind :1\n    capture request header Host\n", "capture", Alert, "'capture request' expects 'header' <header_name> 'len' <len>."},
+		{"backend be\nfrontend f2\n    bind :1\n    capture response header X len 5 extra\n", "capture", Alert, "'capture response' cannot handle unexpected argument 'extra'."},
+		{"backend be\nfrontend f2\n    bind :1\n    capture request\n", "capture", Alert, "'capture' expects 'cookie' or 'request header' or 'response header'."},
+		{"backend be\nfrontend f2\n    bind :1\n    monitor-uri\n", "monitor-uri", Alert, "'monitor-uri' expects an URI."},
+		{"backend be\nfrontend f2\n    bind :1\n    monitor-uri /a /b\n", "monitor-uri", Alert, "'monitor-uri' cannot handle unexpected argument '/b'."},
+		{"backend be\n    monitor-uri /a\n", "monitor-uri", Warning, "'monitor-uri' ignored because backend 'be' has no frontend capability."},
 		{"backend be\nfrontend f2\n    bind :1\n    timeout client 0\n", "frontend f2", Warning, "missing timeouts for frontend 'f2'."},
 		{"backend be\n    server s1 127.0.0.1:1\n    timeout server 0\n", "backend be", Warning, "missing timeouts for backend 'be'."},
 		{"peers p\n    peer a 127.0.0.1:1\n", "peers", Alert, "section 'peers' is not supported yet by tether"},

@@ -1,0 +1,68 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMonitored(t *testing.T) {
+	for _, tt := range []struct {
+		target, uri string
+		want        bool
+	}{
+		{"/health", "/health", true},
+		{"/health?x", "/health", false},
+		{"/health?x", "/health?x", true},
+		{"/healthz", "/health", false},
+		{"http://x/health", "/health", true},
+		{"http://x:8080/health", "/health", true},
+		{"https://x/health?a", "/health?a", true},
+		{"http://x", "/", false},
+		{"http://x/health", "http://x/health", true},
+		{"*", "*", true},
+		{"health", "health", true},
+		{"x:/health", "/health", false}, // not an absolute form: no "//"
+	} {
+		if got := monitored([]byte(tt.target), tt.uri); got != tt.want {
+			t.Errorf("monitored(%q, %q) = %v, want %v", tt.target, tt.uri, got, tt.want)
+		}
+	}
+}
+
+// TestMonitorURI: requests for the monitor URI are answered by the proxy,
+// keep the connection as any reply of the proxy does, and are not logged;
+// other requests go to the server.
+func TestMonitorURI(t *testing.T) {
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\norigin")
+	cfg, pc := withHTTPLog(t, rawConfig(rawOrigin(t, resp, 1), ""))
+	cfg = strings.Replace(cfg, "  default_backend be\n", "  default_backend be\n  monitor-uri /health\n", 1)
+	_, addr := startEngine(t, cfg)
+	c := dial(t, addr)
+	for _, tt := range []struct{ send, body string }{
+		{"GET /health HTTP/1.1\r\nHost: x\r\n\r\n", "<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n"},
+		{"GET /health?x HTTP/1.1\r\nHost: x\r\n\r\n", "origin"},
+		{"GET http://x/health HTTP/1.1\r\nHost: x\r\n\r\n", "<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n"},
+	} {
+		c.send(tt.send)
+		r, body := c.response("GET")
+		if r.StatusCode != 200 || body != tt.body || r.Close {
+			t.Errorf("%q: %d %q (close %v)", tt.send, r.StatusCode, body, r.Close)
+		}
+	}
+	c10 := dial(t, addr)
+	c10.send("GET /health HTTP/1.0\r\n\r\n")
+	if r, _ := c10.response("GET"); r.StatusCode != 200 || !r.Close || !c10.closed() {
+		t.Errorf("HTTP/1.0: %d, connection: close %v, closed %v", r.StatusCode, r.Close, c10.closed())
+	}
+	buf := make([]byte, 2048)
+	_ = pc.SetReadDeadline(time.Now().Add(2 * time.Second))
+	n, _, err := pc.ReadFrom(buf)
+	if err != nil || !strings.Contains(string(buf[:n]), `"GET /health?x HTTP/1.1"`) {
+		t.Fatalf("first log line %q, %v; want the proxied request's", buf[:n], err)
+	}
+	_ = pc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if n, _, err := pc.ReadFrom(buf); err == nil {
+		t.Errorf("a monitor request was logged: %q", buf[:n])
+	}
+}
