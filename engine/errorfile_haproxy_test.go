@@ -6,7 +6,7 @@ import "testing"
 // and tether with the same configuration and error files, and requires the
 // same bytes in reply and the same fate of the connection: the backend's
 // errorfile over the frontend's, the frontend's without a backend, 502,
-// 503, 504 and 400 replaced, HAProxy's own 400 and 408 to a request it
+// 503, 504 and 400 replaced, the monitor-uri's 200, HAProxy's own 400 and 408 to a request it
 // could not read, HEAD, and HTTP/1.0 clients. The same requests without
 // the errorfiles compare the built-in replies.
 func TestErrorFileHAProxyDifferential(t *testing.T) {
@@ -14,10 +14,7 @@ func TestErrorFileHAProxyDifferential(t *testing.T) {
 	if testing.Short() {
 		t.Skip("differential tests skipped in -short mode")
 	}
-	dir := writeErrorFiles(t, map[string]string{
-		"503.http": efDebian503, "fe503.http": efFrontend503, "502.http": ef502,
-		"504.http": ef504, "400.http": ef400, "408.http": ef408,
-	})
+	dir := writeErrorFiles(t, errorFiles)
 	for _, files := range []bool{true, false} {
 		name := "errorfiles"
 		config := func(origin string) string { return errorFileConfig(dir, origin) }

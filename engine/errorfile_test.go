@@ -35,7 +35,16 @@ const (
 	wire400 = "HTTP/1.1 400 MyBody\r\ncontent-length: 5\r\n"
 
 	ef408 = "HTTP/1.1 408 MySlowClient\r\nContent-Length: 0\r\n\r\n"
+
+	ef200   = "HTTP/1.1 200 Alive\r\nContent-Length: 3\r\n\r\nup\n"
+	wire200 = "HTTP/1.1 200 Alive\r\ncontent-length: 3\r\n"
 )
+
+// errorFiles are the files errorFileConfig names.
+var errorFiles = map[string]string{
+	"503.http": efDebian503, "fe503.http": efFrontend503, "502.http": ef502,
+	"504.http": ef504, "400.http": ef400, "408.http": ef408, "200.http": ef200,
+}
 
 // writeErrorFiles writes name/content pairs into a new directory and
 // returns it.
@@ -74,9 +83,10 @@ func errorFileOrigin(t *testing.T) string {
 }
 
 // errorFileConfig renders the configuration both tether and haproxy run in
-// the errorfile tests: errorfiles in defaults, an own 503 in the frontend,
-// a backend without servers that inherits the defaults' 503, one from a
-// defaults section without errorfiles, and one in front of origin.
+// the errorfile tests: errorfiles in defaults (200 for the monitor-uri), an
+// own 503 in the frontend, a backend without servers that inherits the
+// defaults' 503, one from a defaults section without errorfiles, and one in
+// front of origin.
 func errorFileConfig(dir, origin string) string {
 	return fmt.Sprintf(`defaults
   mode http
@@ -89,8 +99,10 @@ func errorFileConfig(dir, origin string) string {
   errorfile 504 %[1]s/504.http
   errorfile 400 %[1]s/400.http
   errorfile 408 %[1]s/408.http
+  errorfile 200 %[1]s/200.http
 frontend fe
   bind 127.0.0.1:%[2]d
+  monitor-uri /mon
   errorfile 503 %[1]s/fe503.http
   use_backend dead if { path_beg /dead }
   use_backend plain if { path_beg /plain }
@@ -128,6 +140,7 @@ func errorFileCases() []errorFileCase {
 		{"504 on a server timeout, an HTTP/1.0 reply kept", []string{"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"}, wire504 + "connection: keep-alive\r\n\r\nslow\n", false},
 		{"504 to an HTTP/1.0 client", []string{"GET /slow HTTP/1.0\r\n\r\n"}, wire504 + "\r\nslow\n", true},
 		{"400 on a broken body", []string{"POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", "zz\r\n"}, wire400 + "connection: close\r\n\r\nbody\n", true},
+		{"monitor-uri answered with the errorfile 200", []string{"GET /mon HTTP/1.1\r\nHost: x\r\n\r\n"}, wire200 + "\r\nup\n", false},
 		{"unreadable request: HAProxy's own 400", []string{"GET / HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n"}, string(reply400.head) + "\r\n" + errBody400, true},
 		{"request timeout: HAProxy's own 408", []string{"GET / HTTP/1.1\r\nHost: x\r\n"}, string(reply408.head) + "\r\n" + errBody408, true},
 	}
@@ -182,10 +195,7 @@ func withoutErrorFiles(cfg string) string {
 // TestErrorFileReplies checks, byte for byte, the replies an errorfile puts
 // in place of tether's own, and which proxy's errorfile applies.
 func TestErrorFileReplies(t *testing.T) {
-	dir := writeErrorFiles(t, map[string]string{
-		"503.http": efDebian503, "fe503.http": efFrontend503, "502.http": ef502,
-		"504.http": ef504, "400.http": ef400, "408.http": ef408,
-	})
+	dir := writeErrorFiles(t, errorFiles)
 	_, addr := startEngine(t, errorFileConfig(dir, errorFileOrigin(t)))
 	for _, c := range errorFileCases() {
 		got, closed := runErrorFileCase(t, addr, c)
