@@ -819,22 +819,13 @@ func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.F
 		cc.up = nil
 		up.abandon()
 	}
-	keep := cc.keep && !r.close && cc.x.req.Minor == 1 && cc.reqBody.done
-	iov := append(cc.ls.iov[:0], r.head)
-	if !keep && !r.close {
-		iov = append(iov, connClose)
-	}
-	iov = append(iov, crlf, r.body)
-	n := len(r.head) + len(crlf) + len(r.body)
-	if !keep && !r.close {
-		n += len(connClose)
-	}
+	iov, n, keep := cc.answer(r)
 	_, err := cc.out.Writev(iov)
 	clear(iov)
 	if err != nil {
 		return
 	}
-	cc.logHTTP(statusOf(r), int64(n))
+	cc.logHTTP(statusOf(r), n)
 	if !keep {
 		cc.closeFlushed()
 		return
@@ -844,7 +835,7 @@ func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.F
 
 // sendRaw answers an unparsable or timed out request and closes.
 func (cc *clientConn) sendRaw(r *reply) {
-	iov := append(cc.ls.iov[:0], r.head, crlf, r.body)
+	iov := cc.rawAnswer(r)
 	_, err := cc.out.Writev(iov)
 	clear(iov)
 	if err != nil {

@@ -1,6 +1,11 @@
 package engine
 
-import "errors"
+import (
+	"errors"
+
+	"tether/engine/config"
+	"tether/h1"
+)
 
 // errWebSocketKey: a head asks for a WebSocket handshake without its key
 // (see badWebSocket); it is refused as a malformed one.
@@ -11,9 +16,10 @@ var errWebSocketKey = errors.New("engine: websocket handshake without its key")
 // request that could not be parsed go out as written in HAProxy's
 // templates, mixed-case names and "Connection: close" included, and the
 // connection closes. The others pass through HAProxy's HTTP layer, which
-// lowercases the names and keeps the client connection open; to an
-// HTTP/1.0 client it adds "connection: close" at the end of the head and
-// closes.
+// lowercases the names and keeps the client connection open when the client
+// does, adding "connection: keep-alive" for an HTTP/1.0 one; a client that
+// does not gets "connection: close" at the end of the head (see answer).
+// An `errorfile` replaces the second kind (see answer and rawAnswer).
 type reply struct {
 	head  []byte // status line and fields, without the empty line
 	body  []byte
@@ -74,6 +80,73 @@ var (
 	connClose = []byte("connection: close\r\n")
 	connKeep  = []byte("connection: keep-alive\r\n")
 )
+
+// errorFile returns the errorfile that replaces the proxy's reply with
+// status, looked up as HAProxy does: the backend's once one is chosen,
+// else the frontend's; nil when neither has one.
+func (cc *clientConn) errorFile(status int) *config.ErrorFile {
+	if cc.be != nil {
+		if f := cc.be.proxy.ErrorFile(status); f != nil {
+			return f
+		}
+	}
+	return cc.fe.proxy.ErrorFile(status)
+}
+
+// answer returns the segments refusing the request in flight with r, the
+// byte count the log shows for them, and whether the connection stays open
+// after them. An errorfile for r's status takes r's place, sent as HAProxy
+// sends it: an empty one sends nothing and closes; otherwise the connection
+// stays open when the client keeps it, its request was read whole, and the
+// reply's length is known. HAProxy writes "connection: keep-alive" to keep
+// an HTTP/1.0 client or after an HTTP/1.0 reply, and "connection: close" to
+// close after an HTTP/1.1 reply; a reply to HEAD goes without its body. The
+// log counts what HAProxy's %B counts for an errorfile (its size in
+// HAProxy's internal form), and the bytes sent for a built-in reply. The
+// segments are views of r or of the errorfile, in the loop's iov: the
+// caller clears it once written.
+func (cc *clientConn) answer(r *reply) (iov [][]byte, logged int64, keep bool) {
+	head, body, http10, closes, ownConn := r.head, r.body, false, r.close, r.close
+	f := cc.errorFile(statusOf(r))
+	if f != nil {
+		if f.Empty() {
+			return cc.ls.iov[:0], 0, false
+		}
+		head, body, http10, closes, ownConn = f.Head, f.Body, f.HTTP10, f.Close, false
+	}
+	if cc.x.req.MethodID == h1.MethodHEAD {
+		body = nil
+	}
+	keep = cc.keep && !closes && cc.reqBody.done
+	iov = append(cc.ls.iov[:0], head)
+	switch {
+	case keep && (http10 || cc.x.req.Minor == 0):
+		iov = append(iov, connKeep)
+	case !keep && !http10 && !ownConn:
+		iov = append(iov, connClose)
+	}
+	iov = append(iov, crlf, body)
+	if f != nil {
+		return iov, int64(f.Size - len(f.Body) + len(body)), keep
+	}
+	for _, b := range iov {
+		logged += int64(len(b))
+	}
+	return iov, logged, keep
+}
+
+// rawAnswer returns the segments of r, a reply to a request that could not
+// be read or did not come in time. HAProxy sends its own such replies
+// whatever the errorfiles say, except that an empty errorfile of the
+// frontend for the status (`errorfile 408 /dev/null`) silences them: the
+// connection then closes without a word. The segments are in the loop's
+// iov, as for answer.
+func (cc *clientConn) rawAnswer(r *reply) [][]byte {
+	if f := cc.fe.proxy.ErrorFile(statusOf(r)); f != nil && f.Empty() {
+		return cc.ls.iov[:0]
+	}
+	return append(cc.ls.iov[:0], r.head, crlf, r.body)
+}
 
 // replyFor returns the reply refusing a request with status.
 func replyFor(status int) *reply {

@@ -81,3 +81,43 @@ func FuzzParseListenAddr(f *testing.F) {
 		}
 	})
 }
+
+// FuzzErrorMessage feeds arbitrary files to the error file parser: it must
+// not panic, and what it accepts must be a reply it would accept again as
+// sent, with the same head, the body at the end of the file, and a size
+// HAProxy's buffer holds.
+func FuzzErrorMessage(f *testing.F) {
+	f.Add([]byte(debian503))
+	f.Add([]byte("HTTP/1.1 503 X\nContent-Length: 3, 3\nA: a\n  folded\nConnection: close, foo\n\nabc"))
+	f.Add([]byte("\r\nHTTP/1.0 204 No\r\nTransfer-Encoding: gzip\r\n\r\n"))
+	files, _ := filepath.Glob("testdata/errorfiles/*.http")
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		e, msg := parseErrorMessage(raw, 101, 16384)
+		if msg != "" {
+			if e != nil {
+				t.Fatalf("refused (%s) with a reply", msg)
+			}
+			return
+		}
+		if e.Empty() != (len(raw) == 0) {
+			t.Fatalf("empty reply %v for %d bytes", e.Empty(), len(raw))
+		}
+		if e.Empty() {
+			return
+		}
+		if !strings.HasSuffix(string(raw), string(e.Body)) || e.Size < len(e.Body) || e.Size > 16384 {
+			t.Fatalf("body %q, size %d", e.Body, e.Size)
+		}
+		again, msg := parseErrorMessage(append(append(e.Head, "\r\n"...), e.Body...), 101, 16384)
+		if msg != "" || string(again.Head) != string(e.Head) {
+			t.Fatalf("sent head %q not taken again as is: %q %q", e.Head, msg, again.Head)
+		}
+	})
+}

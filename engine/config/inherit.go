@@ -49,6 +49,8 @@ func inherit(def *Proxy, c Cap) *Proxy {
 		Timeouts: def.Timeouts,
 		Options:  def.Options,
 		Logs:     slices.Clone(def.Logs),
+
+		errorFiles: def.errorFiles,
 	}
 	if c&(CapFrontend|CapDefaults) != 0 {
 		px.MaxConn = def.MaxConn

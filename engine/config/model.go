@@ -183,6 +183,8 @@ type Proxy struct {
 
 	ACLs []*ACL // the named ACLs declared in the section
 
+	errorFiles errorFiles // `errorfile` replies by status (see ErrorFile)
+
 	defaultBackend string // name until resolved
 }
 

@@ -32,11 +32,12 @@ type parser struct {
 	lastDefaults *Proxy     // the latest defaults section, used implicitly
 	explicitDefs map[*Proxy]bool
 	implicitDefs map[*Proxy]bool
-	statsSocket  bool               // a stats socket exists: proxy ids start at 2
-	sslBases     map[string]bool    // ca-base and crt-base seen
-	acls         map[string]*ACL    // named ACLs of the current proxy
-	servers      map[string]*Server // servers of the current proxy by name
-	blocks       []condBlock        // open .if blocks of the current file
+	statsSocket  bool                  // a stats socket exists: proxy ids start at 2
+	sslBases     map[string]bool       // ca-base and crt-base seen
+	acls         map[string]*ACL       // named ACLs of the current proxy
+	servers      map[string]*Server    // servers of the current proxy by name
+	blocks       []condBlock           // open .if blocks of the current file
+	errFiles     map[string]*ErrorFile // error files read, by path
 }
 
 func newParser() *parser {

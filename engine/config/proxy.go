@@ -43,6 +43,7 @@ func init() {
 		"use-server":         {CapBackend, (*parser).parseUseServer},
 		"acl":                {CapFrontend | CapBackend, (*parser).parseACL},
 		"log":                {all, (*parser).parseProxyLog},
+		"errorfile":          {all, (*parser).parseErrorFile},
 	}
 }
 
@@ -51,7 +52,7 @@ func init() {
 var unsupportedProxy = map[string]bool{
 	"http-request": true, "http-response": true, "http-after-response": true,
 	"tcp-request": true, "tcp-response": true, "tcp-check": true, "stick-table": true, "stick": true,
-	"errorfile": true, "errorfiles": true, "errorloc": true, "errorloc302": true, "errorloc303": true,
+	"errorfiles": true, "errorloc": true, "errorloc302": true, "errorloc303": true,
 	"compression": true, "redirect": true, "monitor": true,
 	"log-format": true, "log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "description": true, "id": true, "disabled": true, "enabled": true,
