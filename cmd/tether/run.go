@@ -31,9 +31,6 @@ func run(cfg *config.Config, o runOptions) error {
 	} else if _, err := engine.RaiseNoFile(); err != nil && o.debug {
 		fmt.Fprintln(os.Stderr, "[WARNING] cannot raise the descriptor limit:", err)
 	}
-	if cfg.Global.Daemon {
-		fmt.Fprintln(os.Stderr, "[WARNING] 'daemon' is ignored: tether stays in the foreground.")
-	}
 	e, err := engine.New(cfg)
 	if err != nil {
 		return err

@@ -541,9 +541,13 @@ type Resolvers struct {
 	Hold                Hold
 }
 
-// HasListener reports whether any frontend or listen has a bind line; as
-// HAProxy, tether will not start without one.
+// HasListener reports whether anything listens: a bind line of a frontend
+// or listen, or a stats socket, as HAProxy counts them; tether will not
+// start without one.
 func (c *Config) HasListener() bool {
+	if len(c.Global.StatsSockets) > 0 {
+		return true
+	}
 	for _, px := range c.Proxies {
 		if px.Cap&CapFrontend != 0 && len(px.Binds) > 0 {
 			return true

@@ -32,6 +32,9 @@ func TestBind(t *testing.T) {
 	if !cfg.HasListener() {
 		t.Error("HasListener false")
 	}
+	if !mustParse(t, "global\n    stats socket 127.0.0.1:9999\ndefaults\n    mode http\nbackend be\n").HasListener() {
+		t.Error("a stats socket alone is no listener")
+	}
 	if mustParse(t, "defaults\n    mode http\nbackend be\n").HasListener() {
 		t.Error("HasListener true without a frontend")
 	}
