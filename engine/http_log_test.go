@@ -194,39 +194,6 @@ backend be
 	}
 }
 
-// TestHTTPAccessLogCLF: `option httplog clf` logs in HAProxy's CLF layout.
-func TestHTTPAccessLogCLF(t *testing.T) {
-	origins := startOrigins(t, 1)
-	cfg, pc := withHTTPLog(t, fmt.Sprintf(`defaults
-  mode http
-  timeout connect 1s
-  timeout client 5s
-  timeout server 5s
-frontend fe
-  bind 127.0.0.1:%d
-  option httplog clf
-  default_backend be
-backend be
-  server s1 %s
-`, freePort(), origins[0].Addr))
-	_, addr := startEngine(t, cfg)
-	c := dial(t, addr)
-	c.send("GET /clf HTTP/1.1\r\nHost: x\r\n\r\n")
-	c.response("GET")
-	buf := make([]byte, 2048)
-	_ = pc.SetReadDeadline(time.Now().Add(3 * time.Second))
-	n, _, err := pc.ReadFrom(buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	line := string(buf[:n])
-	for _, w := range []string{"]: 127.0.0.1 - - [", ` +0000] "GET /clf HTTP/1.1" 200 `, ` "fe" "be" "s1" `, ` ---- 1 1 0 0 0 0 0 "" "" `} {
-		if !strings.Contains(line, w) {
-			t.Fatalf("log line %q lacks %q", line, w)
-		}
-	}
-}
-
 // TestHTTPLogCLF: `option httplog clf` logs the common log format.
 func TestHTTPLogCLF(t *testing.T) {
 	os := startOrigins(t, 1)

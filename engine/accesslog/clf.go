@@ -123,19 +123,5 @@ func appendPort(dst []byte, ap netip.AddrPort) []byte {
 
 // appendGMTDate appends t in UTC as dd/Mmm/yyyy:HH:MM:SS +0000.
 func appendGMTDate(dst []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	hour, minute, sec := t.Clock()
-	dst = append2(dst, day)
-	dst = append(dst, '/')
-	dst = append(dst, monthNames[3*(month-1):3*month]...)
-	dst = append(dst, '/')
-	dst = appendInt(dst, year)
-	dst = append(dst, ':')
-	dst = append2(dst, hour)
-	dst = append(dst, ':')
-	dst = append2(dst, minute)
-	dst = append(dst, ':')
-	dst = append2(dst, sec)
-	return append(dst, " +0000"...)
+	return append(appendSeconds(dst, t.UTC()), " +0000"...)
 }

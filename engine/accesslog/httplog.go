@@ -204,6 +204,13 @@ func appendAddrPort(dst []byte, ap netip.AddrPort) []byte {
 // appendDate appends t in local time as dd/Mmm/yyyy:HH:MM:SS.mmm.
 func appendDate(dst []byte, t time.Time) []byte {
 	t = t.Local()
+	dst = appendSeconds(dst, t)
+	ms := t.Nanosecond() / int(time.Millisecond)
+	return append(dst, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+}
+
+// appendSeconds appends t, in its location, as dd/Mmm/yyyy:HH:MM:SS.
+func appendSeconds(dst []byte, t time.Time) []byte {
 	year, month, day := t.Date()
 	hour, minute, sec := t.Clock()
 	dst = append2(dst, day)
@@ -216,9 +223,7 @@ func appendDate(dst []byte, t time.Time) []byte {
 	dst = append(dst, ':')
 	dst = append2(dst, minute)
 	dst = append(dst, ':')
-	dst = append2(dst, sec)
-	ms := t.Nanosecond() / int(time.Millisecond)
-	return append(dst, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+	return append2(dst, sec)
 }
 
 // appendInt appends n in decimal. Most numbers of a log line are small:
