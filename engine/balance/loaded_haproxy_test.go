@@ -125,7 +125,7 @@ func runLoaded(t *testing.T, bin, balance string, opts []string, script []string
 		// next ticket, which HAProxy's fwrr does not exactly do (see
 		// rotation.pick); the fwrr picker it is computed with, which loops
 		// also use for backends too large for a rotation, must match.
-		p = newRRPicker(tab, nil)
+		p = newRRPicker(tab, nil, false)
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	held := map[string]int{}       // id -> server

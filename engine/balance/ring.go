@@ -13,9 +13,10 @@ import (
 // sits at fullHash(id*4096 + j), so a server keeps its points whatever the
 // other servers do, and a weight change adds or removes its last points
 // only. A hash goes to the server of the point nearest to it on the circle
-// of 32-bit values, the point below winning a tie. The ring holds no
-// backup server: without active servers the first usable backup takes
-// everything, as in HAProxy without `option allbackups`.
+// of 32-bit values, the point below winning a tie. The ring holds the
+// servers of Table.group: without active servers it holds the usable
+// backup servers under `option allbackups` (HAProxy's backup tree), and
+// otherwise none, the first usable backup taking everything.
 type ring struct {
 	keys []uint32 // point positions, ascending
 	srv  []int32  // the server of each point, by index
@@ -35,9 +36,10 @@ const pointSpan = maxWeight * scale
 // which takes two servers with the same identifier, are ordered by server
 // index, as HAProxy's tree orders them by insertion.
 func (t *Table) buildRing() {
+	group := t.group()
 	switch {
-	case len(t.active) > 0:
-		t.used = len(t.active)
+	case len(group) > 0:
+		t.used = len(group)
 	case t.fbck >= 0:
 		t.used = 1
 		return
@@ -45,13 +47,13 @@ func (t *Table) buildRing() {
 		return
 	}
 	n := 0
-	for _, i := range t.active {
+	for _, i := range group {
 		n += int(t.eweight[i])
 	}
 	// A point is its position in the high half and its server's index in
 	// the low half, so that sorting the integers orders the points.
 	pts := make([]uint64, 0, n)
-	for _, i := range t.active {
+	for _, i := range group {
 		base := uint32(t.id(int(i))) * pointSpan
 		for j := range uint32(t.eweight[i]) {
 			pts = append(pts, uint64(fullHash(base+j))<<32|uint64(i))
@@ -138,7 +140,7 @@ type ringPicker struct {
 // the ring.
 func (p *ringPicker) Pick(k *Key, avoid int) int {
 	t := p.t
-	if len(t.active) == 0 {
+	if len(t.ring.keys) == 0 {
 		if t.fbck >= 0 {
 			return t.fbck
 		}
@@ -155,30 +157,43 @@ func (p *ringPicker) Pick(k *Key, avoid int) int {
 // where prev's walk stood (HAProxy's chash.last). When that point left the
 // ring, HAProxy moves its position to the next point that stays, so the
 // walk resumes after that one; when the ring emptied, or no walk was taken
-// yet, it starts at the first point.
+// yet, it starts at the first point. Under `option allbackups` the
+// position may stand on the backup servers' ring: a walk over the active
+// ring then starts at its first point and keeps that position for the
+// next walk over the backup ring, where HAProxy first walks the rest of
+// the backup ring. A walk over the backup ring after one over the active
+// ring starts at its first point: the active ring emptied first.
 func newRingRotation(t *Table, prev *rotation) *rotation {
-	r := &rotation{seq: t.ring.srv, keys: t.ring.keys, members: slices.Clone(t.active)}
-	last, ok := prev.lastPoint()
+	r := &rotation{seq: t.ring.srv, keys: t.ring.keys, members: slices.Clone(t.group()),
+		bck: len(t.active) == 0}
+	last, lastBck, ok := prev.lastPoint()
 	if !ok || len(r.keys) == 0 {
+		return r
+	}
+	if lastBck != r.bck {
+		if lastBck {
+			r.last, r.lastBck, r.hasLast = last, true, true
+		}
 		return r
 	}
 	i, _ := slices.BinarySearch(r.keys, last)
 	if i == len(r.keys) {
 		i = 0
 	}
-	r.last, r.hasLast = r.keys[i], true
+	r.last, r.lastBck, r.hasLast = r.keys[i], r.bck, true
 	r.offset = uint64(i+1) % uint64(len(r.keys))
 	return r
 }
 
 // lastPoint returns the position of the last point a ring walk took, or the
-// one it inherited; ok is false before any, and for other rotations.
-func (r *rotation) lastPoint() (key uint32, ok bool) {
+// one it inherited, and whether it is on the backup ring; ok is false
+// before any, and for other rotations.
+func (r *rotation) lastPoint() (key uint32, bck, ok bool) {
 	if r == nil || r.keys == nil {
-		return 0, false
+		return 0, false, false
 	}
 	if n := r.next.Load(); n > 0 {
-		return r.keys[(r.offset+n-1)%uint64(len(r.keys))], true
+		return r.keys[(r.offset+n-1)%uint64(len(r.keys))], r.bck, true
 	}
-	return r.last, r.hasLast
+	return r.last, r.lastBck, r.hasLast
 }
