@@ -70,16 +70,16 @@ func TestHAProxyBackups(t *testing.T) {
 	}
 }
 
-// backupRequest is request n of runBackups: with keyless, every fifth one
-// lacks the url_param and the header, so that the hash algorithms also walk
-// their map or ring.
-func backupRequest(n int, keyless bool) diffRequest {
+// backupRequest is request n of runBackups: every fifth one lacks the
+// url_param and the header, so that the hash algorithms also walk their
+// map or ring.
+func backupRequest(n int) diffRequest {
 	r := diffRequest{
 		target: fmt.Sprintf("/d%d/f%d.html?user=u%d", n%7, n*5, n*13),
 		header: fmt.Sprintf("X-User: id%d", n*11),
 		src:    fmt.Sprintf("127.0.%d.%d", n%3, n%200+1),
 	}
-	if keyless && n%5 == 4 {
+	if n%5 == 4 {
 		r.target, r.header = fmt.Sprintf("/d%d/g%d", n%4, n), ""
 	}
 	return r
@@ -126,11 +126,6 @@ func runBackups(t *testing.T, bin, balance string, steps []dynamicStep) {
 	// spread counts the backup servers chosen while every backup server
 	// and no active one is usable.
 	spread := make(map[int]bool)
-	// After a walk over the backup servers' ring, haproxy walks the rest
-	// of that ring before the active one (see newRingRotation), which
-	// Pick does not: once active servers are back, requests keep their
-	// key there.
-	walkedBackups := false
 	for _, st := range steps {
 		if st.cmd != "" {
 			f := strings.Fields(st.cmd)
@@ -151,8 +146,7 @@ func runBackups(t *testing.T, bin, balance string, steps []dynamicStep) {
 		}
 		for range st.reqs {
 			n++
-			walkedBackups = walkedBackups || len(tab.active) == 0 && len(tab.ring.keys) > 0
-			r := backupRequest(n, !walkedBackups || len(tab.active) == 0)
+			r := backupRequest(n)
 			got := send(t, addr, r)
 			k := diffKey(r, bal)
 			want := p.Pick(&k, -1)

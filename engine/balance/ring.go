@@ -46,6 +46,11 @@ func (t *Table) buildRing() {
 	default:
 		return
 	}
+	t.ring = t.newRing(group)
+}
+
+// newRing returns the ring of the servers of group, which is not empty.
+func (t *Table) newRing(group []int32) ring {
 	n := 0
 	for _, i := range group {
 		n += int(t.eweight[i])
@@ -60,13 +65,12 @@ func (t *Table) buildRing() {
 		}
 	}
 	slices.Sort(pts)
-	r := &t.ring
-	r.keys = make([]uint32, n)
-	r.srv = make([]int32, n)
+	r := ring{keys: make([]uint32, n), srv: make([]int32, n)}
 	for k, p := range pts {
 		r.keys[k], r.srv[k] = uint32(p>>32), int32(uint32(p))
 	}
 	r.index()
+	return r
 }
 
 // index builds first and shift for the sorted keys of a ring of at least
@@ -158,11 +162,12 @@ func (p *ringPicker) Pick(k *Key, avoid int) int {
 // ring, HAProxy moves its position to the next point that stays, so the
 // walk resumes after that one; when the ring emptied, or no walk was taken
 // yet, it starts at the first point. Under `option allbackups` the
-// position may stand on the backup servers' ring: a walk over the active
-// ring then starts at its first point and keeps that position for the
-// next walk over the backup ring, where HAProxy first walks the rest of
-// the backup ring. A walk over the backup ring after one over the active
-// ring starts at its first point: the active ring emptied first.
+// position may stand on the backup servers' ring when the active servers
+// come back: as in HAProxy, the walk then takes the rest of the backup
+// ring before it goes round the active ring, and keeps the position for
+// a later walk over the backup ring. A walk over the backup ring after one
+// over the active ring starts at its first point: the active ring emptied
+// first, and HAProxy's position with it.
 func newRingRotation(t *Table, prev *rotation) *rotation {
 	r := &rotation{seq: t.ring.srv, keys: t.ring.keys, members: slices.Clone(t.group()),
 		bck: len(t.active) == 0}
@@ -171,8 +176,8 @@ func newRingRotation(t *Table, prev *rotation) *rotation {
 		return r
 	}
 	if lastBck != r.bck {
-		if lastBck {
-			r.last, r.lastBck, r.hasLast = last, true, true
+		if lastBck && len(t.backups) > 0 {
+			r.backupTail(t, last)
 		}
 		return r
 	}
@@ -185,6 +190,23 @@ func newRingRotation(t *Table, prev *rotation) *rotation {
 	return r
 }
 
+// backupTail puts before r's walk over the active ring the points of the
+// backup ring after last, a position on it: the point at last, or the next
+// one when that left the ring. That point stays the position until a walk
+// takes a ticket.
+func (r *rotation) backupTail(t *Table, last uint32) {
+	b := t.newRing(t.backups)
+	i, _ := slices.BinarySearch(b.keys, last)
+	if i == len(b.keys) {
+		i = 0
+	}
+	r.last, r.lastBck, r.hasLast = b.keys[i], true, true
+	r.prefix = len(b.keys) - i - 1
+	r.seq = append(slices.Clone(b.srv[i+1:]), r.seq...)
+	r.keys = append(slices.Clone(b.keys[i+1:]), r.keys...)
+	r.members = distinct(append(r.members, b.srv[i+1:]...))
+}
+
 // lastPoint returns the position of the last point a ring walk took, or the
 // one it inherited, and whether it is on the backup ring; ok is false
 // before any, and for other rotations.
@@ -193,7 +215,8 @@ func (r *rotation) lastPoint() (key uint32, bck, ok bool) {
 		return 0, false, false
 	}
 	if n := r.next.Load(); n > 0 {
-		return r.keys[(r.offset+n-1)%uint64(len(r.keys))], r.bck, true
+		j := r.pos(n - 1)
+		return r.keys[j], r.bck || j < uint64(r.prefix), true
 	}
 	return r.last, r.lastBck, r.hasLast
 }

@@ -60,12 +60,17 @@ const maxRotation = 1 << 20
 
 // at returns the server of ticket n.
 func (r *rotation) at(n uint64) int32 {
+	return r.seq[r.pos(n)]
+}
+
+// pos returns the position in seq of ticket n.
+func (r *rotation) pos(n uint64) uint64 {
 	n += r.offset
 	if n >= uint64(len(r.seq)) {
 		p := uint64(r.prefix)
 		n = p + (n-p)%(uint64(len(r.seq))-p)
 	}
-	return r.seq[n]
+	return n
 }
 
 // take returns the server of the next ticket.
