@@ -13,14 +13,18 @@ import (
 )
 
 // backupServers are the servers of TestHAProxyBackups: two active servers
-// and three backup servers of different weights.
-var backupServers = []string{"weight 3", "weight 2", "weight 1 backup", "weight 3 backup", "weight 2 backup"}
+// and three backup servers of different weights. The second active server
+// has health checks, so that the runtime API can mark it down, spaced so
+// that none runs during the test.
+var backupServers = []string{"weight 3", "weight 2 check inter 1h", "weight 1 backup", "weight 3 backup", "weight 2 backup"}
 
-// backupSteps take the active servers out through the runtime API, change
-// the backup servers while they serve, bring the actives back and take them
-// out again, with requests between the changes.
+// backupSteps take the active servers out through the runtime API (one in
+// maintenance, the other down, then both in maintenance), change the backup
+// servers while they serve, bring the actives back and take them out again,
+// with requests between the changes.
 var backupSteps = []dynamicStep{
-	{reqs: 6}, {cmd: "state 0 maint"}, {reqs: 4}, {cmd: "state 1 maint"}, {reqs: 30},
+	{reqs: 6}, {cmd: "state 0 maint"}, {reqs: 4}, {cmd: "health 1 down"}, {reqs: 30}, {cmd: "health 1 up"},
+	{cmd: "state 1 maint"},
 	{cmd: "state 3 maint"}, {reqs: 12}, {cmd: "state 3 ready"}, {reqs: 14}, {cmd: "state 2 drain"},
 	{reqs: 9}, {cmd: "state 2 ready"}, {reqs: 7}, {cmd: "state 0 ready"}, {reqs: 10},
 	{cmd: "state 1 ready"}, {reqs: 10}, {cmd: "state 1 maint"}, {cmd: "state 0 maint"}, {reqs: 25},
@@ -137,6 +141,9 @@ func runBackups(t *testing.T, bin, balance string, steps []dynamicStep) {
 			case "state":
 				srv[i].State = map[string]State{"ready": Ready, "drain": Drain, "maint": Maint}[f[2]]
 				runtimeCommand(t, sock, "set server l/"+names[i]+" state "+f[2])
+			case "health":
+				srv[i].State = map[string]State{"up": Ready, "down": Down}[f[2]]
+				runtimeCommand(t, sock, "set server l/"+names[i]+" health "+f[2])
 			}
 			if tab, err = NewTable(bal, srv, counters); err != nil {
 				t.Fatal(err)
