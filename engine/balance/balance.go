@@ -289,8 +289,10 @@ func hashed(a config.Algo) bool {
 // return the Table's one shared Picker. random returns the loop's own (its
 // own generator), and so does roundrobin when its rotation is too long to
 // precompute: that Picker carries on prev's rotation when the servers are
-// the same and the same group (active or backup servers) serves, applying weight and state changes as HAProxy does. NewPicker
-// may allocate; call it when the loop first sees t, not per request.
+// the same and the same group (active or backup servers) serves, applying
+// weight and state changes as HAProxy does; it starts afresh when the group
+// changes. NewPicker may allocate; call it when the loop first sees t, not
+// per request.
 func (t *Table) NewPicker(prev Picker) Picker {
 	switch {
 	case t.shared != nil:
