@@ -101,3 +101,28 @@ func TestAllBackupsActivesBack(t *testing.T) {
 
 // maint puts a server in maintenance.
 func maint(s *Server) { s.State = Maint }
+
+// TestAllBackupsLongRotation balances backup servers whose weights are too
+// large for a shared rotation: each loop's own fwrr picker takes the backup
+// group, and picks from it as from the same servers made active.
+func TestAllBackupsLongRotation(t *testing.T) {
+	servers := make([]Server, 201)
+	servers[0] = with(w(5), maint)
+	for i := 1; i < len(servers); i++ {
+		servers[i] = w(150 + i%7*10)
+	}
+	actives, _ := mustTable(t, config.Balance{Algo: config.RoundRobin}, servers...)
+	for i := 1; i < len(servers); i++ {
+		servers[i].Backup = true
+	}
+	tab, _ := mustTable(t, config.Balance{Algo: config.RoundRobin, AllBackups: true}, servers...)
+	if tab.shared != nil || actives.shared != nil {
+		t.Fatal("rotation precomputed; the test needs a longer one")
+	}
+	p, want := tab.NewPicker(tab.NewPicker(nil)), actives.NewPicker(nil)
+	for n := range 100000 {
+		if s, w := p.Pick(nil, -1), want.Pick(nil, -1); s != w || s == 0 {
+			t.Fatalf("pick %d: %d, want %d as over active servers", n, s, w)
+		}
+	}
+}
