@@ -116,7 +116,9 @@ func (b *Backend) build(servers []*server, dynamic bool, key string, counters *b
 			Backup: s.backup, MaxConn: s.maxConn, MaxQueue: s.maxQueue}
 	}
 	sn.table, sn.warnings = persist.Build(&pb)
-	lb, err := balance.NewTable(b.proxy.Balance, lbs, counters)
+	bal := b.proxy.Balance
+	bal.AllBackups = b.proxy.Options.AllBackups
+	lb, err := balance.NewTable(bal, lbs, counters)
 	if err != nil {
 		// Weights are checked by the configuration and the control
 		// methods; keep balancing over no server rather than fail.

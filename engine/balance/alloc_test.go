@@ -16,27 +16,46 @@ func TestPickDoesNotAllocate(t *testing.T) {
 		keys[i] = keyN(i)
 	}
 	missing := &Key{}
+	// Under `option allbackups`, with the active servers in maintenance,
+	// the backup servers are balanced.
+	backups := make([]Server, len(servers))
+	for i, s := range servers {
+		s.Backup = i%2 == 1
+		if !s.Backup {
+			s.State = Maint
+		}
+		backups[i] = s
+	}
 	for _, b := range every {
-		t.Run(name(b), func(t *testing.T) {
-			tab, c := mustTable(t, b, servers...)
-			p := tab.NewPicker(nil)
-			n := 0
-			allocs := testing.AllocsPerRun(2000, func() {
-				k := keys[n%len(keys)]
-				if n%5 == 0 {
-					k = missing
+		for _, all := range []bool{false, true} {
+			if all {
+				b.AllBackups = true
+			}
+			t.Run(name(b)+map[bool]string{true: "/allbackups"}[all], func(t *testing.T) {
+				srv := servers
+				if all {
+					srv = backups
 				}
-				n++
-				s := p.Pick(k, n%3-1)
-				c.Take(s)
-				if n%2 == 0 {
-					c.Release(s)
+				tab, c := mustTable(t, b, srv...)
+				p := tab.NewPicker(nil)
+				n := 0
+				allocs := testing.AllocsPerRun(2000, func() {
+					k := keys[n%len(keys)]
+					if n%5 == 0 {
+						k = missing
+					}
+					n++
+					s := p.Pick(k, n%3-1)
+					c.Take(s)
+					if n%2 == 0 {
+						c.Release(s)
+					}
+				})
+				if allocs != 0 {
+					t.Fatalf("%v allocations per Pick", allocs)
 				}
 			})
-			if allocs != 0 {
-				t.Fatalf("%v allocations per Pick", allocs)
-			}
-		})
+		}
 	}
 	// A rebuilt table's picker must not allocate either once made.
 	tab, _ := mustTable(t, config.Balance{Algo: config.RoundRobin}, servers...)

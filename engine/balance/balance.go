@@ -24,10 +24,14 @@
 // As in HAProxy, a weight of 0 or the Drain state keeps a server out of
 // balancing (persistence may still send it traffic, which is not this
 // package's concern), Maint and Down servers are never chosen, and backup
-// servers are used only when no active server is usable, and then only the
-// first usable one (HAProxy's behaviour without `option allbackups`; its
+// servers are used only when no active server is usable. Then, without
+// `option allbackups`, only the first usable one takes traffic (HAProxy's
 // server map, which static-rr and the hash algorithms share, lets later
-// backups compete for the first one's slots, and so does this package).
+// backups compete for the first one's slots, and so does this package);
+// with it (Balance.AllBackups), every usable backup server does, balanced by
+// the backend's algorithm as the active ones are, with a state of their own
+// (HAProxy's backup trees), which the active servers' state does not
+// disturb.
 package balance
 
 import (
@@ -104,11 +108,11 @@ type Table struct {
 	servers  []Server
 	counters *Counters
 
-	// active lists the usable active servers by index; fbck is the first
-	// usable backup server, or -1. Pickers use fbck only when active is
-	// empty.
-	active []int32
-	fbck   int
+	// active and backups list the usable active and backup servers by
+	// index; fbck is the first usable backup server without `option
+	// allbackups`, or -1. Pickers use fbck only when active is empty.
+	active, backups []int32
+	fbck            int
 	// eweight is each server's effective weight in HAProxy's dynamic
 	// scale (user weight times 16), 0 when not usable.
 	eweight []int32
@@ -124,8 +128,9 @@ type Table struct {
 	used int
 	// rot is the rotation shared by the loops for roundrobin (nil when
 	// too long to precompute) and for static-rr and the hash algorithms'
-	// round-robin fallback.
-	rot *rotation
+	// round-robin fallback. For roundrobin it is the active servers'; brot
+	// is the backup servers' under `option allbackups`.
+	rot, brot *rotation
 	// shared is the Picker every loop uses, for the algorithms whose
 	// state is shared; nil when each loop needs its own.
 	shared Picker
@@ -182,12 +187,14 @@ func NewTable(b config.Balance, servers []Server, c *Counters) (*Table, error) {
 			continue
 		}
 		t.eweight[i] = int32(s.Weight * scale)
-		switch {
-		case !s.Backup:
+		if s.Backup {
+			t.backups = append(t.backups, int32(i))
+		} else {
 			t.active = append(t.active, int32(i))
-		case t.fbck < 0:
-			t.fbck = i
 		}
+	}
+	if len(t.backups) > 0 && !b.AllBackups {
+		t.fbck = int(t.backups[0])
 	}
 	switch {
 	case t.consistent():
@@ -203,15 +210,19 @@ func NewTable(b config.Balance, servers []Server, c *Counters) (*Table, error) {
 // share sets up the state t's loops share, continuing that of prev, the
 // last Table built with the same Counters, or nil.
 func (t *Table) share(prev *Table) {
-	var rot *rotation
+	var rot, brot *rotation
 	if prev != nil && prev.bal.Algo == t.bal.Algo {
-		rot = prev.rot
+		rot, brot = prev.rot, prev.brot
 	} else {
 		prev = nil
 	}
 	switch t.bal.Algo {
 	case config.RoundRobin:
-		if t.rot = newRRRotation(t, rot); t.rot != nil {
+		t.rot = newRRRotation(t, rot, false)
+		if t.bal.AllBackups {
+			t.brot = newRRRotation(t, brot, true)
+		}
+		if t.serving() != nil {
 			t.shared = &rrShared{t: t}
 		}
 	case config.LeastConn:
@@ -233,6 +244,16 @@ func (t *Table) share(prev *Table) {
 		t.rot = newMapRotation(t, rot)
 		t.shared = &mapPicker{t: t}
 	}
+}
+
+// group returns the servers balancing chooses among: the usable active
+// servers, else under `option allbackups` the usable backup servers. It is
+// empty when no server is usable, and when the first backup stands in alone.
+func (t *Table) group() []int32 {
+	if len(t.active) > 0 || !t.bal.AllBackups {
+		return t.active
+	}
+	return t.backups
 }
 
 // usable reports whether balancing may choose s (HAProxy's
@@ -268,8 +289,10 @@ func hashed(a config.Algo) bool {
 // return the Table's one shared Picker. random returns the loop's own (its
 // own generator), and so does roundrobin when its rotation is too long to
 // precompute: that Picker carries on prev's rotation when the servers are
-// the same, applying weight and state changes as HAProxy does. NewPicker
-// may allocate; call it when the loop first sees t, not per request.
+// the same and the same group (active or backup servers) serves, applying
+// weight and state changes as HAProxy does; it starts afresh when the group
+// changes. NewPicker may allocate; call it when the loop first sees t, not
+// per request.
 func (t *Table) NewPicker(prev Picker) Picker {
 	switch {
 	case t.shared != nil:
@@ -277,8 +300,12 @@ func (t *Table) NewPicker(prev Picker) Picker {
 	case t.bal.Algo == config.Random:
 		return newRandomPicker(t)
 	default:
+		bck := len(t.active) == 0 && t.bal.AllBackups
 		p, _ := prev.(*rrPicker)
-		return newRRPicker(t, p)
+		if p != nil && p.bck != bck {
+			p = nil
+		}
+		return newRRPicker(t, p, bck)
 	}
 }
 

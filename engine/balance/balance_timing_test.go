@@ -38,6 +38,35 @@ func BenchmarkPick(b *testing.B) {
 	}
 }
 
+// BenchmarkPickAllBackups picks under `option allbackups` from 100
+// servers whose 50 active ones are in maintenance.
+func BenchmarkPickAllBackups(b *testing.B) {
+	keys := make([]*Key, 1024)
+	for i := range keys {
+		keys[i] = keyN(i)
+	}
+	servers := benchServers(100)
+	for i := range servers {
+		if servers[i].Backup = i%2 == 1; !servers[i].Backup {
+			servers[i].State = Maint
+		}
+	}
+	for _, bal := range every {
+		bal.AllBackups = true
+		b.Run(name(bal), func(b *testing.B) {
+			tab, c := mustTable(b, bal, servers...)
+			p := tab.NewPicker(nil)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				s := p.Pick(keys[i&1023], -1)
+				c.Take(s)
+				c.Release(s)
+			}
+		})
+	}
+}
+
 // BenchmarkPickParallel picks from every available CPU at once, as the
 // event loops do; roundrobin, static-rr and leastconn share their state
 // between the pickers.

@@ -1,7 +1,8 @@
 package balance
 
-// firstPicker is first: the usable active server with the lowest index
-// (HAProxy's id order) that has a free connection slot. Servers without
+// firstPicker is first: the usable active server (under `option allbackups`
+// without one, the usable backup server) with the lowest index (HAProxy's
+// id order) that has a free connection slot. Servers without
 // maxconn always have one, so the first of them takes all further traffic.
 type firstPicker struct {
 	t *Table
@@ -10,14 +11,15 @@ type firstPicker struct {
 // Pick implements Picker.
 func (p *firstPicker) Pick(_ *Key, avoid int) int {
 	t := p.t
-	if len(t.active) == 0 {
+	group := t.group()
+	if len(group) == 0 {
 		if t.fbck >= 0 {
 			return t.fbck
 		}
 		return None
 	}
 	avoided := -1
-	for _, i := range t.active {
+	for _, i := range group {
 		if t.full(int(i)) {
 			continue
 		}

@@ -1,6 +1,7 @@
 package balance
 
-// lcPicker is leastconn: the usable active server with the fewest requests
+// lcPicker is leastconn: the usable active server (under `option
+// allbackups` without one, the usable backup server) with the fewest requests
 // (assigned plus queued) relative to its weight, by HAProxy's key
 // (n+1)*4096/(weight*16) for n > 0 and 0 for an idle server. Among servers
 // of equal key HAProxy's tree keeps the order in which they were last
@@ -17,15 +18,16 @@ type lcPicker struct {
 	t *Table
 }
 
-// requeueChanged stamps, in index order, the usable active servers that
-// came up or changed weight since prev, the previous Table of the backend.
+// requeueChanged stamps, in index order, the usable servers, active or
+// backup, that came up or changed weight since prev, the previous Table of
+// the backend (HAProxy requeues backup servers in their own tree).
 func (t *Table) requeueChanged(prev *Table) {
 	if prev == nil || len(prev.servers) != len(t.servers) {
 		return
 	}
-	for _, i := range t.active {
-		if prev.eweight[i] != t.eweight[i] {
-			t.counters.requeue(int(i))
+	for i, ew := range t.eweight {
+		if ew != 0 && prev.eweight[i] != ew {
+			t.counters.requeue(i)
 		}
 	}
 }
@@ -33,7 +35,8 @@ func (t *Table) requeueChanged(prev *Table) {
 // Pick implements Picker.
 func (p *lcPicker) Pick(_ *Key, avoid int) int {
 	t := p.t
-	if len(t.active) == 0 {
+	group := t.group()
+	if len(group) == 0 {
 		if t.fbck >= 0 {
 			return t.fbck
 		}
@@ -41,7 +44,7 @@ func (p *lcPicker) Pick(_ *Key, avoid int) int {
 	}
 	best, avoided := -1, -1
 	bestKey, bestStamp := 0, uint64(0)
-	for _, m := range t.active {
+	for _, m := range group {
 		i := int(m)
 		c := &t.counters.slots[i]
 		key := 0

@@ -75,6 +75,12 @@ func TestHAProxyUnderLoad(t *testing.T) {
 		// Requests without the parameter walk the map or the ring.
 		{"url_param user", []string{"weight 2 maxconn 1", "weight 1", "weight 3 maxconn 2"}},
 		{"url_param user\n    hash-type consistent", []string{"weight 2 maxconn 1", "weight 1", "weight 3 maxconn 2"}},
+		// Under `option allbackups` the backup servers stand in for an
+		// active server in maintenance.
+		{"leastconn\n    option allbackups", []string{"disabled", "weight 3 backup maxconn 2", "weight 1 backup", "weight 2 backup maxconn 1"}},
+		{"first\n    option allbackups", []string{"disabled", "maxconn 2 backup", "maxconn 1 backup", "backup"}},
+		{"roundrobin\n    option allbackups", []string{"disabled", "weight 2 maxconn 1 backup", "weight 1 backup", "weight 3 maxconn 2 backup"}},
+		{"static-rr\n    option allbackups", []string{"disabled", "weight 2 maxconn 1 backup", "weight 1 backup", "weight 3 maxconn 2 backup"}},
 	} {
 		t.Run(c.balance+"/"+strings.Join(c.servers, ","), func(t *testing.T) {
 			runLoaded(t, bin, c.balance, c.servers, strings.Fields(script))
@@ -113,19 +119,21 @@ func runLoaded(t *testing.T, bin, balance string, opts []string, script []string
 	startHAProxy(t, bin, path, []int{port})
 
 	px := model.Backend("l")
+	bal := px.Balance
+	bal.AllBackups = px.Options.AllBackups
 	srv := serversOf(px)
 	counters := NewCounters(len(srv))
-	tab, err := NewTable(px.Balance, srv, counters)
+	tab, err := NewTable(bal, srv, counters)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := tab.NewPicker(nil)
-	if px.Balance.Algo == config.RoundRobin {
+	if bal.Algo == config.RoundRobin {
 		// The rotation the loops share skips full servers by taking the
 		// next ticket, which HAProxy's fwrr does not exactly do (see
 		// rotation.pick); the fwrr picker it is computed with, which loops
 		// also use for backends too large for a rotation, must match.
-		p = newRRPicker(tab, nil)
+		p = newRRPicker(tab, nil, len(tab.active) == 0 && bal.AllBackups)
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	held := map[string]int{}       // id -> server

@@ -24,7 +24,7 @@ func newRandomPicker(t *Table) *randomPicker {
 // Pick implements Picker.
 func (p *randomPicker) Pick(_ *Key, avoid int) int {
 	t := p.t
-	if len(t.active) == 0 && t.fbck < 0 {
+	if len(t.group()) == 0 && t.fbck < 0 {
 		return None
 	}
 	curr := -1
@@ -44,10 +44,10 @@ func (p *randomPicker) Pick(_ *Key, avoid int) int {
 
 // draw returns the server nearest to a random position of the ring, the
 // next other server along the ring if that is avoid, or the first usable
-// backup when no active server is usable.
+// backup when it stands in alone.
 func (p *randomPicker) draw(avoid int) int {
 	t := p.t
-	if len(t.active) == 0 {
+	if len(t.ring.keys) == 0 {
 		return t.fbck
 	}
 	return t.ring.lookup(uint32(p.rng.Uint64()), avoid)

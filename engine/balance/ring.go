@@ -13,9 +13,10 @@ import (
 // sits at fullHash(id*4096 + j), so a server keeps its points whatever the
 // other servers do, and a weight change adds or removes its last points
 // only. A hash goes to the server of the point nearest to it on the circle
-// of 32-bit values, the point below winning a tie. The ring holds no
-// backup server: without active servers the first usable backup takes
-// everything, as in HAProxy without `option allbackups`.
+// of 32-bit values, the point below winning a tie. The ring holds the
+// servers of Table.group: without active servers it holds the usable
+// backup servers under `option allbackups` (HAProxy's backup tree), and
+// otherwise none, the first usable backup taking everything.
 type ring struct {
 	keys []uint32 // point positions, ascending
 	srv  []int32  // the server of each point, by index
@@ -35,36 +36,41 @@ const pointSpan = maxWeight * scale
 // which takes two servers with the same identifier, are ordered by server
 // index, as HAProxy's tree orders them by insertion.
 func (t *Table) buildRing() {
+	group := t.group()
 	switch {
-	case len(t.active) > 0:
-		t.used = len(t.active)
+	case len(group) > 0:
+		t.used = len(group)
 	case t.fbck >= 0:
 		t.used = 1
 		return
 	default:
 		return
 	}
+	t.ring = t.newRing(group)
+}
+
+// newRing returns the ring of the servers of group, which is not empty.
+func (t *Table) newRing(group []int32) ring {
 	n := 0
-	for _, i := range t.active {
+	for _, i := range group {
 		n += int(t.eweight[i])
 	}
 	// A point is its position in the high half and its server's index in
 	// the low half, so that sorting the integers orders the points.
 	pts := make([]uint64, 0, n)
-	for _, i := range t.active {
+	for _, i := range group {
 		base := uint32(t.id(int(i))) * pointSpan
 		for j := range uint32(t.eweight[i]) {
 			pts = append(pts, uint64(fullHash(base+j))<<32|uint64(i))
 		}
 	}
 	slices.Sort(pts)
-	r := &t.ring
-	r.keys = make([]uint32, n)
-	r.srv = make([]int32, n)
+	r := ring{keys: make([]uint32, n), srv: make([]int32, n)}
 	for k, p := range pts {
 		r.keys[k], r.srv[k] = uint32(p>>32), int32(uint32(p))
 	}
 	r.index()
+	return r
 }
 
 // index builds first and shift for the sorted keys of a ring of at least
@@ -138,7 +144,7 @@ type ringPicker struct {
 // the ring.
 func (p *ringPicker) Pick(k *Key, avoid int) int {
 	t := p.t
-	if len(t.active) == 0 {
+	if len(t.ring.keys) == 0 {
 		if t.fbck >= 0 {
 			return t.fbck
 		}
@@ -155,30 +161,62 @@ func (p *ringPicker) Pick(k *Key, avoid int) int {
 // where prev's walk stood (HAProxy's chash.last). When that point left the
 // ring, HAProxy moves its position to the next point that stays, so the
 // walk resumes after that one; when the ring emptied, or no walk was taken
-// yet, it starts at the first point.
+// yet, it starts at the first point. Under `option allbackups` the
+// position may stand on the backup servers' ring when the active servers
+// come back: as in HAProxy, the walk then takes the rest of the backup
+// ring before it goes round the active ring, and keeps the position for
+// a later walk over the backup ring. A walk over the backup ring after one
+// over the active ring starts at its first point: the active ring emptied
+// first, and HAProxy's position with it.
 func newRingRotation(t *Table, prev *rotation) *rotation {
-	r := &rotation{seq: t.ring.srv, keys: t.ring.keys, members: slices.Clone(t.active)}
-	last, ok := prev.lastPoint()
+	r := &rotation{seq: t.ring.srv, keys: t.ring.keys, members: slices.Clone(t.group()),
+		bck: len(t.active) == 0}
+	last, lastBck, ok := prev.lastPoint()
 	if !ok || len(r.keys) == 0 {
+		return r
+	}
+	if lastBck != r.bck {
+		if lastBck && len(t.backups) > 0 {
+			r.backupTail(t, last)
+		}
 		return r
 	}
 	i, _ := slices.BinarySearch(r.keys, last)
 	if i == len(r.keys) {
 		i = 0
 	}
-	r.last, r.hasLast = r.keys[i], true
+	r.last, r.lastBck, r.hasLast = r.keys[i], r.bck, true
 	r.offset = uint64(i+1) % uint64(len(r.keys))
 	return r
 }
 
+// backupTail puts before r's walk over the active ring the points of the
+// backup ring after last, a position on it: the point at last, or the next
+// one when that left the ring. That point stays the position until a walk
+// takes a ticket.
+func (r *rotation) backupTail(t *Table, last uint32) {
+	b := t.newRing(t.backups)
+	i, _ := slices.BinarySearch(b.keys, last)
+	if i == len(b.keys) {
+		i = 0
+	}
+	r.last, r.lastBck, r.hasLast = b.keys[i], true, true
+	r.prefix = len(b.keys) - i - 1
+	r.seq = append(slices.Clone(b.srv[i+1:]), r.seq...)
+	r.keys = append(slices.Clone(b.keys[i+1:]), r.keys...)
+	r.members = distinct(append(r.members, b.srv[i+1:]...))
+}
+
 // lastPoint returns the position of the last point a ring walk took, or the
-// one it inherited; ok is false before any, and for other rotations.
-func (r *rotation) lastPoint() (key uint32, ok bool) {
+// one it inherited, and whether it is on the backup ring; ok is false
+// before any, and for other rotations.
+func (r *rotation) lastPoint() (key uint32, bck, ok bool) {
 	if r == nil || r.keys == nil {
-		return 0, false
+		return 0, false, false
 	}
 	if n := r.next.Load(); n > 0 {
-		return r.keys[(r.offset+n-1)%uint64(len(r.keys))], true
+		j := r.pos(n - 1)
+		return r.keys[j], r.bck || j < uint64(r.prefix), true
 	}
-	return r.last, r.hasLast
+	return r.last, r.lastBck, r.hasLast
 }

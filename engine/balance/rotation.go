@@ -21,7 +21,10 @@ type rotation struct {
 	// offset is the position in seq of ticket 0: a static-rr map is walked
 	// from where the previous Table's walk stopped.
 	offset uint64
-	next   ticket // tickets taken
+	// idx is, for a static-rr map, HAProxy's map index when the rotation
+	// was made, which a map too short for it leaves unchanged.
+	idx  uint64
+	next ticket // tickets taken
 	// members lists the distinct servers of seq by index.
 	members []int32
 
@@ -31,6 +34,9 @@ type rotation struct {
 	keys    []uint32
 	last    uint32
 	hasLast bool
+	// bck marks a walk over the backup servers' ring, lastBck a last
+	// point on that ring (HAProxy keeps one position, in either ring).
+	bck, lastBck bool
 
 	// For roundrobin, origin is the fwrr picker's state at ticket 0 and
 	// settle the number of picks after which its whole state (not only the
@@ -54,12 +60,17 @@ const maxRotation = 1 << 20
 
 // at returns the server of ticket n.
 func (r *rotation) at(n uint64) int32 {
+	return r.seq[r.pos(n)]
+}
+
+// pos returns the position in seq of ticket n.
+func (r *rotation) pos(n uint64) uint64 {
 	n += r.offset
 	if n >= uint64(len(r.seq)) {
 		p := uint64(r.prefix)
 		n = p + (n-p)%(uint64(len(r.seq))-p)
 	}
-	return r.seq[n]
+	return n
 }
 
 // take returns the server of the next ticket.
@@ -115,18 +126,20 @@ func (r *rotation) pick(t *Table, avoid int) int {
 // where prev's walk stopped, as HAProxy keeps its map index across map
 // rebuilds: the slot after the last one chosen, which may be one past the
 // end of the old map, and back to slot 0 when the new map is not longer
-// than that. An empty map keeps the index for the next one.
+// than that. A map no walk took keeps the index for the next one, even
+// when it is too short for it, as HAProxy resets the index only when it
+// walks.
 func newMapRotation(t *Table, prev *rotation) *rotation {
 	r := &rotation{seq: t.smap, members: distinct(t.smap)}
 	if prev == nil {
 		return r
 	}
-	pos := prev.offset
+	r.idx = prev.idx
 	if n := prev.next.Load(); n > 0 {
-		pos = (pos+n-1)%uint64(len(prev.seq)) + 1
+		r.idx = (prev.offset+n-1)%uint64(len(prev.seq)) + 1
 	}
-	if len(t.smap) == 0 || pos < uint64(len(t.smap)) {
-		r.offset = pos
+	if r.idx < uint64(len(t.smap)) {
+		r.offset = r.idx
 	}
 	return r
 }
@@ -138,19 +151,19 @@ func distinct(seq []int32) []int32 {
 	return slices.Compact(m)
 }
 
-// newRRRotation returns the roundrobin rotation of t, continuing prev's
-// (the rotation of the previous Table of the backend) at the ticket it has
-// reached, or nil when the sequence would pass maxRotation. Without usable
-// active servers the rotation has no sequence and only keeps the state for
-// the next Table.
-func newRRRotation(t *Table, prev *rotation) *rotation {
+// newRRRotation returns the roundrobin rotation of t's backup servers (bck)
+// or active ones, continuing prev's (the rotation of the same group in the
+// previous Table of the backend) at the ticket it has reached, or nil when
+// the sequence would pass maxRotation. Without usable servers in the group
+// the rotation has no sequence and only keeps the state for the next Table.
+func newRRRotation(t *Table, prev *rotation, bck bool) *rotation {
 	var p *rrPicker
 	if prev != nil && prev.origin != nil {
-		p = newRRPicker(t, prev.stateAt(prev.next.Load()))
+		p = newRRPicker(t, prev.stateAt(prev.next.Load()), bck)
 	} else {
-		p = newRRPicker(t, nil)
+		p = newRRPicker(t, nil, bck)
 	}
-	if len(t.active) == 0 {
+	if len(p.members()) == 0 {
 		return &rotation{origin: p}
 	}
 	return planRR(p)
@@ -199,7 +212,7 @@ func planRR(p *rrPicker) *rotation {
 				return &rotation{
 					seq:     slices.Clip(seq[:prefix+period]),
 					prefix:  prefix,
-					members: slices.Clone(p.t.active),
+					members: slices.Clone(p.members()),
 					origin:  origin,
 					settle:  at,
 				}

@@ -53,7 +53,7 @@ func TestRotationIsTheFwrrSequence(t *testing.T) {
 	for name, servers := range weightSets() {
 		t.Run(name, func(t *testing.T) {
 			tab, _ := mustTable(t, rr, servers...)
-			single := newRRPicker(tab, nil)
+			single := newRRPicker(tab, nil, false)
 			if _, ok := tab.NewPicker(nil).(*rrShared); !ok {
 				t.Fatalf("NewPicker gave %T, want the shared rotation", tab.NewPicker(nil))
 			}
@@ -110,7 +110,7 @@ func TestRotationContinuesAcrossChanges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			single := newRRPicker(tab, nil)
+			single := newRRPicker(tab, nil, false)
 			shared := tab.NewPicker(nil)
 			for k, ch := range script {
 				n := gaps[k%len(gaps)]
@@ -121,7 +121,7 @@ func TestRotationContinuesAcrossChanges(t *testing.T) {
 				if tab, err = NewTable(rr, servers, c); err != nil {
 					t.Fatal(err)
 				}
-				single = newRRPicker(tab, single)
+				single = newRRPicker(tab, single, false)
 				shared = tab.NewPicker(shared)
 			}
 			n := 3 * 16 * (sumWeights(tab) + 1)
@@ -137,7 +137,7 @@ func TestRotationRandomChanges(t *testing.T) {
 	servers := []Server{w(10), w(20), w(30), w(1), w(256), w(3), with(w(4), func(s *Server) { s.Backup = true })}
 	c := NewCounters(len(servers))
 	tab, _ := NewTable(rr, servers, c)
-	single, shared := newRRPicker(tab, nil), tab.NewPicker(nil)
+	single, shared := newRRPicker(tab, nil, false), tab.NewPicker(nil)
 	for k := range 200 {
 		n := rng.IntN(3000)
 		if got, want := picks(shared, n), picks(single, n); !slices.Equal(got, want) {
@@ -156,7 +156,7 @@ func TestRotationRandomChanges(t *testing.T) {
 		if window := 16 * sumWeights(tab); len(tab.rot.seq) > 2*window || tab.rot.settle > 2*window {
 			t.Fatalf("change %d: rotation of %d picks settling after %d, window %d", k, len(tab.rot.seq), tab.rot.settle, window)
 		}
-		single, shared = newRRPicker(tab, single), tab.NewPicker(shared)
+		single, shared = newRRPicker(tab, single, false), tab.NewPicker(shared)
 	}
 }
 

@@ -12,9 +12,12 @@ import "slices"
 // divided by its weight, carrying the remainder. Servers enter the window
 // from an "init" tree ordered by decreasing weight and leave to a "next"
 // tree for the following window. Trees order ties by insertion, as
-// HAProxy's ebtrees do; here they are indexed binary heaps.
+// HAProxy's ebtrees do; here they are indexed binary heaps. A picker
+// balances one group of servers, the active ones or, for `option
+// allbackups`, the backup ones, as HAProxy keeps one fwrr group of each.
 type rrPicker struct {
 	t   *Table
+	bck bool // the group: backup servers, else active ones
 	srv []rrServer
 	// trees holds the server indices of the current tree (treeCurr) and of
 	// the two weight-ordered trees, which swap roles as init and next.
@@ -29,7 +32,7 @@ type rrPicker struct {
 	full []int32 // servers skipped by one Pick, reused
 }
 
-// rrShared is roundrobin over the Table's rotation, one Picker for every
+// rrShared is roundrobin over the Table's rotations, one Picker for every
 // loop.
 type rrShared struct {
 	t *Table
@@ -38,13 +41,31 @@ type rrShared struct {
 // Pick implements Picker.
 func (p *rrShared) Pick(_ *Key, avoid int) int {
 	t := p.t
-	if len(t.active) == 0 {
+	if len(t.group()) == 0 {
 		if t.fbck >= 0 {
 			return t.fbck
 		}
 		return None
 	}
-	return t.rot.pick(t, avoid)
+	return t.serving().pick(t, avoid)
+}
+
+// serving returns the roundrobin rotation of the group that serves, the
+// active servers' or, when none is usable, under `option allbackups` the
+// backup servers'; nil when it is too long to precompute.
+func (t *Table) serving() *rotation {
+	if len(t.active) == 0 && t.bal.AllBackups {
+		return t.brot
+	}
+	return t.rot
+}
+
+// members returns the usable servers of p's group.
+func (p *rrPicker) members() []int32 {
+	if p.bck {
+		return p.t.backups
+	}
+	return p.t.active
 }
 
 // rrServer is one server's roundrobin state.
@@ -68,12 +89,13 @@ const (
 // ewMax is HAProxy's SRV_EWGHT_MAX: the largest effective weight.
 const ewMax = maxWeight * scale
 
-// newRRPicker returns a roundrobin Picker for t. With prev built for a Table
+// newRRPicker returns a roundrobin Picker for t over its backup servers
+// (bck) or its active ones. With prev built for the same group of a Table
 // of the same shape, it continues prev's rotation after applying each
 // server's weight or state change as HAProxy does.
-func newRRPicker(t *Table, prev *rrPicker) *rrPicker {
+func newRRPicker(t *Table, prev *rrPicker, bck bool) *rrPicker {
 	n := len(t.servers)
-	p := &rrPicker{t: t, srv: make([]rrServer, n), full: make([]int32, 0, n)}
+	p := &rrPicker{t: t, bck: bck, srv: make([]rrServer, n), full: make([]int32, 0, n)}
 	for k := range p.trees {
 		p.trees[k] = make([]int32, 0, n)
 	}
@@ -85,11 +107,11 @@ func newRRPicker(t *Table, prev *rrPicker) *rrPicker {
 	for i := range p.srv {
 		p.srv[i].tree = treeNone
 	}
-	for _, i := range t.active {
+	for _, i := range p.members() {
 		p.nextWeight += int(t.eweight[i])
 	}
 	p.currWeight, p.currPos = p.nextWeight, p.nextWeight
-	for _, i := range t.active {
+	for _, i := range p.members() {
 		p.srv[i].ew = int(t.eweight[i])
 		p.queueByWeight(p.init, i, p.srv[i].ew)
 	}
@@ -110,8 +132,8 @@ func sameShape(a, b *Table) bool {
 	return true
 }
 
-// inherit copies prev's rotation and applies every active server's change
-// of effective weight, in index order, as HAProxy's status-up,
+// inherit copies prev's rotation and applies every change of effective
+// weight of a server of p's group, in index order, as HAProxy's status-up,
 // status-down and weight-update handlers do.
 func (p *rrPicker) inherit(prev *rrPicker) {
 	copy(p.srv, prev.srv)
@@ -121,7 +143,7 @@ func (p *rrPicker) inherit(prev *rrPicker) {
 	p.init, p.next, p.seq = prev.init, prev.next, prev.seq
 	p.currWeight, p.nextWeight, p.currPos = prev.currWeight, prev.nextWeight, prev.currPos
 	for i := range p.srv {
-		if p.t.servers[i].Backup {
+		if p.t.servers[i].Backup != p.bck {
 			continue
 		}
 		s := &p.srv[i]
@@ -172,7 +194,7 @@ func (p *rrPicker) reweight(i int32, ew int) {
 // Pick implements Picker.
 func (p *rrPicker) Pick(_ *Key, avoid int) int {
 	t := p.t
-	if len(t.active) == 0 {
+	if len(t.group()) == 0 {
 		if t.fbck >= 0 {
 			return t.fbck
 		}

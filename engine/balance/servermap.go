@@ -4,8 +4,9 @@ import "tether/engine/config"
 
 // buildMap builds HAProxy's server map (lb_map.c) for static-rr and the
 // hash algorithms. Weights are divided by the GCD of the configured weights.
-// The map holds the usable active servers or, when there is none, is as long
-// as the first usable backup's weight; each slot goes to the participating
+// The map holds the usable active servers or, when there is none, the
+// usable backup servers under `option allbackups`, else is as long as the
+// first usable backup's weight; each slot goes to the participating
 // server with the highest score quantized to multiples of the map length,
 // the earliest server winning ties, after every participant gained its
 // weight; the winner then loses the map length. Like HAProxy, the backup
@@ -24,8 +25,8 @@ func (t *Table) buildMap() {
 	var members []int32
 	tot := 0
 	switch {
-	case len(t.active) > 0:
-		members = t.active
+	case len(t.group()) > 0:
+		members = t.group()
 		for _, i := range members {
 			tot += weight(i)
 		}

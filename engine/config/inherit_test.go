@@ -103,6 +103,7 @@ func TestInheritedSettings(t *testing.T) {
     option http-ignore-probes
     option httpchk GET /h
     option checkcache
+    option allbackups
     http-check send meth HEAD uri /x
     http-check expect status 200
     http-check disable-on-404
@@ -121,6 +122,7 @@ backend own
     http-check expect status 204
     default-server weight 2
     no option persist
+    no option allbackups
     server s1 127.0.0.1:1
 `)
 	be := cfg.Backend("be")
@@ -131,7 +133,7 @@ backend own
 	}
 	o := be.Options
 	if !o.Redispatch || o.RedispatchInterval != 2 || !o.Persist || !o.ForwardFor.Enabled || o.ForwardFor.Header != "X-Real" ||
-		o.ConnMode != ServerClose || !o.HTTPLog || !o.DontLogNull || !o.IgnoreProbes || !o.CheckCache ||
+		o.ConnMode != ServerClose || !o.HTTPLog || !o.DontLogNull || !o.IgnoreProbes || !o.CheckCache || !o.AllBackups ||
 		o.HTTPChk != (HTTPChk{Enabled: true, Method: "GET", URI: "/h", Version: "HTTP/1.0"}) {
 		t.Errorf("options %+v", o)
 	}
@@ -153,7 +155,7 @@ backend own
 	if len(own.HTTPCheck.Rules) != 1 || own.HTTPCheck.Rules[0].Statuses[0] != (StatusRange{204, 204}) {
 		t.Errorf("own rules replace inherited ones: %+v", own.HTTPCheck.Rules)
 	}
-	if own.Servers[0].Weight != 2 || own.Servers[0].Rise != 4 || own.Options.Persist {
+	if own.Servers[0].Weight != 2 || own.Servers[0].Rise != 4 || own.Options.Persist || own.Options.AllBackups {
 		t.Errorf("own: %+v persist %v", own.Servers[0], own.Options.Persist)
 	}
 	if len(cfg.Defaults[0].HTTPCheck.Rules) != 2 {

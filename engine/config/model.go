@@ -257,6 +257,9 @@ type Options struct {
 	// (`option tcpka` sets both): TCP keep-alive probes on client and on
 	// server connections, at the system's intervals.
 	CliTCPKA, SrvTCPKA bool
+	// AllBackups is `option allbackups`: when no active server is usable,
+	// every usable backup server takes traffic, not only the first one.
+	AllBackups bool
 }
 
 // ForwardFor is `option forwardfor [except <net>] [header <name>] [if-none]`.
@@ -323,6 +326,10 @@ type Balance struct {
 	Depth         int      // URI: hash only the first Depth directories; 0 all
 	UseDomainOnly bool     // Hdr: hash only the domain part of the value
 	Hash          HashType // the `hash-type` line; a later `balance` line keeps it
+	// AllBackups is the backend's `option allbackups` (Options.AllBackups),
+	// which balancing needs; the engine sets it when it builds a table,
+	// as the option is no part of the `balance` line.
+	AllBackups bool
 }
 
 // HashMethod is how the hash algorithms map a hash to a server.

@@ -9,7 +9,7 @@ import (
 // implement yet.
 var unsupportedOptions = map[string]bool{
 	"abortonclose": true, "accept-invalid-http-request": true, "accept-invalid-http-response": true,
-	"allbackups": true, "dontlog-normal": true, "http-buffer-request": true,
+	"dontlog-normal": true, "http-buffer-request": true,
 	"http-pretend-keepalive":      true,
 	"http-restrict-req-hdr-names": true, "http-use-proxy-header": true, "independent-streams": true,
 	"ldap-check": true, "log-health-checks": true, "log-separate-errors": true, "logasap": true,
@@ -49,7 +49,7 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 		return
 	}
 	maxArgs := map[string]int{"redispatch": 1, "persist": 0, "http-keep-alive": 0, "http-server-close": 0,
-		"httpclose": 0, "dontlognull": 0, "checkcache": 0, "http-ignore-probes": 0}
+		"httpclose": 0, "dontlognull": 0, "checkcache": 0, "allbackups": 0, "http-ignore-probes": 0}
 	if _, ok := noEffect[name]; ok {
 		maxArgs[name] = 0
 	}
@@ -124,6 +124,9 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	case "checkcache":
 		p.warnCap(px, CapBackend, "checkcache")
 		o.CheckCache = on
+	case "allbackups":
+		p.warnCap(px, CapBackend, "allbackups")
+		o.AllBackups = on
 	default:
 		if caps, ok := noEffect[name]; ok {
 			p.warnCap(px, caps, name)
