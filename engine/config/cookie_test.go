@@ -51,7 +51,7 @@ func TestCookieErrors(t *testing.T) {
 		{"cookie SRV insert maxidle", Alert, "'maxidle' expects <idletime> in seconds as argument."},
 		{"cookie SRV insert maxlife", Alert, "'maxlife' expects <lifetime> in seconds as argument."},
 		{"cookie SRV insert maxidle x", Alert, "unexpected character 'x' in argument to <maxidle>."},
-		{"cookie SRV insert maxidle 1sx", Warning, "unexpected character after the timer value '1sx'"},
+		{"cookie SRV insert maxidle 1sx", Warning, "unexpected character 'x' after the timer value '1sx'"},
 		{"cookie SRV insert maxidle 3000000000", Alert, "timer overflow in argument <3000000000> to <maxidle>, maximum value is 2147483647 s (~68 years)."},
 		{"cookie SRV insert maxlife 30000d", Alert, "timer overflow in argument <30000d> to <maxlife>"},
 		{"cookie SRV insert attr", Alert, "'attr' expects <value> as argument."},

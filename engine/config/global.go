@@ -101,7 +101,7 @@ func (p *parser) parseGlobal(words []string) {
 			return
 		}
 		if trailing {
-			p.warn("unexpected character '" + trailingChar(a[0]) + "' after the timer value '" + a[0] + "', only (us=microseconds,ms=milliseconds,s=seconds,m=minutes,h=hours,d=days) are supported. This will be reported as an error in next versions.")
+			p.warnTrailing(a[0])
 		}
 		g.HardStopAfter = time.Duration(n) * time.Millisecond
 	case "ulimit-n":
@@ -464,20 +464,4 @@ func (p *parser) parseSSLOptions(kw string, a []string) {
 			return
 		}
 	}
-}
-
-// trailingChar returns the first character after the time unit of a timer
-// value that parseTime reported with trailing characters.
-func trailingChar(v string) string {
-	i := 0
-	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
-		i++
-	}
-	switch {
-	case hasPrefix(v[i:], "us") || hasPrefix(v[i:], "ms"):
-		i += 2
-	default:
-		i++
-	}
-	return v[i : i+1]
 }

@@ -211,7 +211,7 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\n    timeout server 1s 2\n", "timeout", Alert, "'timeout server' : unexpected extra argument '2' after value '1s'."},
 		{"backend be\n    timeout tarpit 1s\n", "timeout", Alert, "'timeout tarpit' is not supported yet by tether"},
 		{"backend be\n    timeout client 1s\n", "timeout", Warning, "'timeout client' will be ignored because backend 'be' has no frontend capability"},
-		{"backend be\n    timeout server 1sx\n", "timeout", Warning, "unexpected character after the timer value '1sx'"},
+		{"backend be\n    timeout server 1sx\n", "timeout", Warning, "unexpected character 'x' after the timer value '1sx'"},
 		{"backend be\n    retries 3 4\n", "retries", Alert, "'retries' cannot handle unexpected argument '4'."},
 		{"backend be\n    mode http x\n", "mode", Alert, "'mode' cannot handle unexpected argument 'x'."},
 		{"backend be\n    option persist x\n", "option", Alert, "'option persist' cannot handle unexpected argument 'x'."},

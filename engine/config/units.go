@@ -148,8 +148,16 @@ func isInteger(s string) bool {
 
 func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
 
-// warnTrailing warns about characters after a valid time unit, as HAProxy
-// 2.6 does before accepting the value.
+// warnTrailing warns about characters after a valid time unit, naming the
+// first of them, as HAProxy 2.6 does before accepting the value.
 func (p *parser) warnTrailing(arg string) {
-	p.warn("unexpected character after the timer value '" + arg + "', only (us=microseconds,ms=milliseconds,s=seconds,m=minutes,h=hours,d=days) are supported. This will be reported as an error in next versions.")
+	i := 0
+	for i < len(arg) && arg[i] >= '0' && arg[i] <= '9' {
+		i++
+	}
+	if hasPrefix(arg[i:], "us") || hasPrefix(arg[i:], "ms") {
+		i++
+	}
+	i++ // past the unit
+	p.warn("unexpected character '" + arg[i:i+1] + "' after the timer value '" + arg + "', only (us=microseconds,ms=milliseconds,s=seconds,m=minutes,h=hours,d=days) are supported. This will be reported as an error in next versions.")
 }
