@@ -389,7 +389,7 @@ func (cc *clientConn) start() {
 	if f := cc.x.req.Framing; f == h1.BodyLength || f == h1.BodyChunked {
 		cc.reqBody.start(&cc.x.req.Header, cc.x.dec)
 	}
-	if m := cc.fe.proxy.MonitorURI; m != "" && monitored(cc.x.req.Target.Bytes(cc.x.head), m) {
+	if m := cc.fe.proxy.MonitorURI; m != "" && monitored(cc.URL(), cc.pathQuery(), m) {
 		cc.x.monitor = true
 		cc.fail(&replyMonitor, accesslog.TermLocal, accesslog.FinishNone)
 		return

@@ -18,14 +18,20 @@ func (cc *clientConn) URL() []byte { return cc.x.req.Target.Bytes(cc.x.head) }
 // Path returns the target's path without the query string (and without the
 // scheme and authority of an absolute-form target).
 func (cc *clientConn) Path() []byte {
-	u := cc.URL()
-	if cc.x.req.Authority.End > 0 && cc.x.req.Authority.End <= cc.x.req.Target.End {
-		u = cc.x.head[cc.x.req.Authority.End:cc.x.req.Target.End]
-	}
+	u := cc.pathQuery()
 	if i := bytes.IndexByte(u, '?'); i >= 0 {
 		u = u[:i]
 	}
 	return u
+}
+
+// pathQuery returns the target without the scheme and authority of an
+// absolute-form target: the path and the query string.
+func (cc *clientConn) pathQuery() []byte {
+	if a := cc.x.req.Authority; a.End > 0 && a.End <= cc.x.req.Target.End {
+		return cc.x.head[a.End:cc.x.req.Target.End]
+	}
+	return cc.URL()
 }
 
 // Query returns what follows the first '?' of the target, or nil.
