@@ -116,9 +116,7 @@ func (b *Backend) build(servers []*server, dynamic bool, key string, counters *b
 			Backup: s.backup, MaxConn: s.maxConn, MaxQueue: s.maxQueue}
 	}
 	sn.table, sn.warnings = persist.Build(&pb)
-	bal := b.proxy.Balance
-	bal.AllBackups = b.proxy.Options.AllBackups
-	lb, err := balance.NewTable(bal, lbs, counters)
+	lb, err := balance.NewTable(b.proxy.Balance, lbs, counters)
 	if err != nil {
 		// Weights are checked by the configuration and the control
 		// methods; keep balancing over no server rather than fail.

@@ -2,7 +2,6 @@ package balance
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -105,25 +104,10 @@ func runBackups(t *testing.T, bin, balance string, steps []dynamicStep) {
 		names[i] = "s" + strconv.Itoa(i+1)
 		fmt.Fprintf(&cfg, "    server %s %s %s\n", names[i], startOrigin(t, names[i]), o)
 	}
-	model, err := config.Parse(config.File{Name: "bck.cfg", Data: []byte(cfg.String())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "bck.cfg")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startHAProxy(t, bin, path, []int{port})
+	model := startModel(t, bin, cfg.String(), []int{port})
 
 	px := model.Backend("l")
-	bal := px.Balance
-	bal.AllBackups = px.Options.AllBackups
-	srv := serversOf(px)
-	counters := NewCounters(len(srv))
-	tab, err := NewTable(bal, srv, counters)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tab, srv, counters := tableOf(t, px)
 	p := tab.NewPicker(nil)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	n := 0
@@ -145,9 +129,7 @@ func runBackups(t *testing.T, bin, balance string, steps []dynamicStep) {
 				srv[i].State = map[string]State{"up": Ready, "down": Down}[f[2]]
 				runtimeCommand(t, sock, "set server l/"+names[i]+" health "+f[2])
 			}
-			if tab, err = NewTable(bal, srv, counters); err != nil {
-				t.Fatal(err)
-			}
+			tab = rebuild(t, px.Balance, srv, counters)
 			p = tab.NewPicker(p)
 			continue
 		}
@@ -155,7 +137,7 @@ func runBackups(t *testing.T, bin, balance string, steps []dynamicStep) {
 			n++
 			r := backupRequest(n)
 			got := send(t, addr, r)
-			k := diffKey(r, bal)
+			k := diffKey(r, px.Balance)
 			want := p.Pick(&k, -1)
 			if pickName(names, want) != got {
 				t.Fatalf("request %d %+v (step %+v): haproxy chose %s, Pick chose %d", n, r, st, got, want)
@@ -168,7 +150,7 @@ func runBackups(t *testing.T, bin, balance string, steps []dynamicStep) {
 	// Under `option allbackups` several backup servers take that traffic
 	// (first always chooses the first one that has a free slot), without
 	// it only the first one.
-	if want := bal.AllBackups && bal.Algo != config.First; (len(spread) > 1) != want {
+	if want := px.Balance.AllBackups && px.Balance.Algo != config.First; (len(spread) > 1) != want {
 		t.Errorf("backup servers chosen %v, want several: %v", spread, want)
 	}
 }

@@ -72,23 +72,10 @@ func runDynamic(t *testing.T, bin, balance string, steps []dynamicStep) {
 		names[i] = "s" + strconv.Itoa(i+1)
 		fmt.Fprintf(&cfg, "    server %s %s weight %d\n", names[i], startOrigin(t, names[i]), 3-i%3)
 	}
-	model, err := config.Parse(config.File{Name: "dyn.cfg", Data: []byte(cfg.String())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "dyn.cfg")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startHAProxy(t, bin, path, []int{port})
+	model := startModel(t, bin, cfg.String(), []int{port})
 
 	px := model.Backend("l")
-	srv := serversOf(px)
-	counters := NewCounters(len(srv))
-	tab, err := NewTable(px.Balance, srv, counters)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tab, srv, counters := tableOf(t, px)
 	p := tab.NewPicker(nil)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	n := 0
@@ -107,9 +94,7 @@ func runDynamic(t *testing.T, bin, balance string, steps []dynamicStep) {
 				srv[i].State = map[string]State{"ready": Ready, "drain": Drain, "maint": Maint}[f[2]]
 				runtimeCommand(t, sock, "set server l/"+names[i]+" state "+f[2])
 			}
-			if tab, err = NewTable(px.Balance, srv, counters); err != nil {
-				t.Fatal(err)
-			}
+			tab = rebuild(t, px.Balance, srv, counters)
 			p = tab.NewPicker(p)
 			continue
 		}

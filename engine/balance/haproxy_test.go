@@ -98,15 +98,7 @@ func startScenarios(t *testing.T, bin string, scenarios []diffScenario) (*config
 			fmt.Fprintf(&cfg, "    server s%d %s %s\n", i+1, addrs[i], opts)
 		}
 	}
-	model, err := config.Parse(config.File{Name: "diff.cfg", Data: []byte(cfg.String())})
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "diff.cfg")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startHAProxy(t, bin, path, ports)
+	model := startModel(t, bin, cfg.String(), ports)
 	return model, ports
 }
 
@@ -175,6 +167,40 @@ func diffKey(r diffRequest, b config.Balance) Key {
 		k.Header = []byte(value)
 	}
 	return k
+}
+
+// startModel starts haproxy on the configuration text cfg, which listens on
+// ports, and returns the configuration as tether reads it.
+func startModel(t *testing.T, bin, cfg string, ports []int) *config.Config {
+	t.Helper()
+	model, err := config.Parse(config.File{Name: "haproxy.cfg", Data: []byte(cfg)})
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startHAProxy(t, bin, path, ports)
+	return model
+}
+
+// tableOf builds the Table of backend px over fresh counters, and returns
+// its servers and counters too, for the Tables that follow it.
+func tableOf(t *testing.T, px *config.Proxy) (*Table, []Server, *Counters) {
+	srv := serversOf(px)
+	tab, c := mustTable(t, px.Balance, srv...)
+	return tab, srv, c
+}
+
+// rebuild builds the next Table over the same counters.
+func rebuild(t *testing.T, b config.Balance, srv []Server, c *Counters) *Table {
+	t.Helper()
+	tab, err := NewTable(b, srv, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
 }
 
 // serversOf describes the servers of a parsed backend.

@@ -3,14 +3,11 @@ package balance
 import (
 	"fmt"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-
-	"tether/engine/config"
 )
 
 // hashTypes lists every `hash-type` line tested against haproxy: each
@@ -135,23 +132,10 @@ func runHashDynamic(t *testing.T, bin, hash string, steps []string) {
 		names[i] = "s" + strconv.Itoa(i+1)
 		fmt.Fprintf(&cfg, "    server %s %s %s\n", names[i], startOrigin(t, names[i]), o)
 	}
-	model, err := config.Parse(config.File{Name: "hashdyn.cfg", Data: []byte(cfg.String())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "hashdyn.cfg")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startHAProxy(t, bin, path, []int{port})
+	model := startModel(t, bin, cfg.String(), []int{port})
 
 	px := model.Backend("l")
-	srv := serversOf(px)
-	counters := NewCounters(len(srv))
-	tab, err := NewTable(px.Balance, srv, counters)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tab, srv, counters := tableOf(t, px)
 	p := tab.NewPicker(nil)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	reqs := hashKeys("url_param")[:40]
@@ -176,9 +160,7 @@ func runHashDynamic(t *testing.T, bin, hash string, steps []string) {
 			srv[i].State = map[string]State{"ready": Ready, "drain": Drain, "maint": Maint}[f[2]]
 			runtimeCommand(t, sock, "set server l/"+names[i]+" state "+f[2])
 		}
-		if tab, err = NewTable(px.Balance, srv, counters); err != nil {
-			t.Fatal(err)
-		}
+		tab = rebuild(t, px.Balance, srv, counters)
 		p = tab.NewPicker(p)
 	}
 }
@@ -260,15 +242,7 @@ func TestHAProxyHashRedispatch(t *testing.T) {
 			fmt.Fprintf(&cfg, "    server %s %s %s\n", names[i], addrs[i], o)
 		}
 	}
-	model, err := config.Parse(config.File{Name: "redispatch.cfg", Data: []byte(cfg.String())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "redispatch.cfg")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startHAProxy(t, bin, path, ports)
+	model := startModel(t, bin, cfg.String(), ports)
 	for k, h := range hashes {
 		px := model.Backend("l" + strconv.Itoa(k))
 		servers := serversOf(px)

@@ -5,9 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,32 +106,17 @@ func runLoaded(t *testing.T, bin, balance string, opts []string, script []string
 		t.Cleanup(func() { srv.Close() })
 		fmt.Fprintf(&cfg, "    server %s %s %s\n", names[i], ln.Addr(), o)
 	}
-	model, err := config.Parse(config.File{Name: "load.cfg", Data: []byte(cfg.String())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "load.cfg")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startHAProxy(t, bin, path, []int{port})
+	model := startModel(t, bin, cfg.String(), []int{port})
 
 	px := model.Backend("l")
-	bal := px.Balance
-	bal.AllBackups = px.Options.AllBackups
-	srv := serversOf(px)
-	counters := NewCounters(len(srv))
-	tab, err := NewTable(bal, srv, counters)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tab, _, counters := tableOf(t, px)
 	p := tab.NewPicker(nil)
-	if bal.Algo == config.RoundRobin {
+	if px.Balance.Algo == config.RoundRobin {
 		// The rotation the loops share skips full servers by taking the
 		// next ticket, which HAProxy's fwrr does not exactly do (see
 		// rotation.pick); the fwrr picker it is computed with, which loops
 		// also use for backends too large for a rotation, must match.
-		p = newRRPicker(tab, nil, len(tab.active) == 0 && bal.AllBackups)
+		p = newRRPicker(tab, nil, len(tab.active) == 0 && px.Balance.AllBackups)
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	held := map[string]int{}       // id -> server

@@ -58,6 +58,7 @@ func (p *parser) checkProxy(px *Proxy) {
 	if px.Cap&CapBackend == 0 {
 		return
 	}
+	px.Balance.AllBackups = px.Options.AllBackups
 	for i := range px.UseServers {
 		r := &px.UseServers[i]
 		if r.Server = px.Server(r.name); r.Server == nil {

@@ -327,8 +327,8 @@ type Balance struct {
 	UseDomainOnly bool     // Hdr: hash only the domain part of the value
 	Hash          HashType // the `hash-type` line; a later `balance` line keeps it
 	// AllBackups is the backend's `option allbackups` (Options.AllBackups),
-	// which balancing needs; the engine sets it when it builds a table,
-	// as the option is no part of the `balance` line.
+	// which balancing needs: set from the option once the configuration is
+	// read, since the option is no part of the `balance` line.
 	AllBackups bool
 }
 

@@ -178,6 +178,11 @@ func TestCaptureAndMaxconn(t *testing.T) {
 		t.Errorf("monitor-uri by proxy %v: want /d inherited by frontends, the last one of f3, none in the backend", fes)
 	}
 	cfg = mustParse(t, header+"backend be\n    option srvtcpka\n    option http-no-delay\nlisten l\n    bind :18083\n    option tcpka\n    no option srvtcpka\n")
+	// option allbackups reaches balancing, even before a balance line.
+	cfg2 := mustParse(t, header+"backend be\n    option allbackups\n    balance leastconn\nbackend b2\n    balance first\n")
+	if !cfg2.Backend("be").Balance.AllBackups || cfg2.Backend("b2").Balance.AllBackups {
+		t.Errorf("Balance.AllBackups %v / %v, want true / false", cfg2.Backend("be").Balance.AllBackups, cfg2.Backend("b2").Balance.AllBackups)
+	}
 	if be, l := cfg.Backend("be"), cfg.Backend("l"); !be.Options.SrvTCPKA || be.Options.CliTCPKA || !l.Options.CliTCPKA || l.Options.SrvTCPKA {
 		t.Errorf("tcpka: backend %+v, listen %+v", be.Options, l.Options)
 	}
