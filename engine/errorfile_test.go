@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -290,31 +289,8 @@ frontend fe
   default_backend be
 backend be
 `, dir, freePort()), 100*time.Millisecond)
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-	req := []byte("GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
 	respLen := len(wireFE503) + len("\r\nfe\n")
-	buf := make([]byte, 4096)
-	if err := keepAliveRun(c, req, respLen, 2000, buf); err != nil {
-		t.Fatal(err)
-	}
-	if got := string(buf[:respLen]); got != wireFE503+"\r\nfe\n" {
+	if got := string(allocsPerRequest(t, addr, []byte("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"), respLen)); got != wireFE503+"\r\nfe\n" {
 		t.Fatalf("reply %q", got)
-	}
-	const n = 20000
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	if err := keepAliveRun(c, req, respLen, n, buf); err != nil {
-		t.Fatal(err)
-	}
-	runtime.ReadMemStats(&after)
-	per := float64(after.Mallocs-before.Mallocs) / n
-	t.Logf("%.4f allocations per errorfile reply", per)
-	if per >= 0.01 {
-		t.Fatalf("%.4f allocations per request, want < 0.01", per)
 	}
 }

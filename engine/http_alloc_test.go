@@ -119,14 +119,22 @@ func zeroAllocKeepAlive(t *testing.T, cfg string) {
 	// A coarse tick: queueing the tick task allocates in gnet, about
 	// once per tick whatever the load, which is not a per-request cost.
 	_, addr := startEngineTick(t, cfg, 100*time.Millisecond)
+	req := []byte("GET /x HTTP/1.1\r\nHost: x\r\nCookie: a=1; SRV=a; b=2\r\n\r\n")
+	allocsPerRequest(t, addr, req, len(keepAliveResp))
+}
+
+// allocsPerRequest sends req on one connection to addr and reads responses
+// of respLen bytes: 2,000 to warm up, then 20,000 measured. It fails the
+// test at 0.01 allocations per request or more, and returns the last
+// response.
+func allocsPerRequest(t *testing.T, addr string, req []byte, respLen int) []byte {
+	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-	req := []byte("GET /x HTTP/1.1\r\nHost: x\r\nCookie: a=1; SRV=a; b=2\r\n\r\n")
-	respLen := len(keepAliveResp)
 	buf := make([]byte, 4096)
 	if err := keepAliveRun(c, req, respLen, 2000, buf); err != nil {
 		t.Fatal(err)
@@ -139,8 +147,9 @@ func zeroAllocKeepAlive(t *testing.T, cfg string) {
 	}
 	runtime.ReadMemStats(&after)
 	per := float64(after.Mallocs-before.Mallocs) / n
-	t.Logf("%.4f allocations per keep-alive request", per)
+	t.Logf("%.4f allocations per request", per)
 	if per >= 0.01 {
 		t.Fatalf("%.4f allocations per request, want < 0.01", per)
 	}
+	return buf[:respLen]
 }

@@ -2,9 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"io"
-	"net"
-	"runtime"
 	"testing"
 	"time"
 )
@@ -22,34 +19,9 @@ func TestHTTPTrailersZeroAlloc(t *testing.T) {
 	cfg := fmt.Sprintf("global\n  nbthread 1\ndefaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n"+
 		"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n", freePort(), origin)
 	_, addr := startEngineTick(t, cfg, 100*time.Millisecond) // see TestHTTPZeroAllocKeepAlive
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
 	req := []byte("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n" + trailer)
 	want := "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-Sum: 1\r\nContent-Length: 5\r\n\r\n"
-	buf := make([]byte, 4096)
-	if _, err := c.Write(req); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.ReadFull(c, buf[:len(want)]); err != nil || string(buf[:len(want)]) != want {
-		t.Fatalf("response %q (%v), want %q", buf[:len(want)], err, want)
-	}
-	if err := keepAliveRun(c, req, len(want), 2000, buf); err != nil {
-		t.Fatal(err)
-	}
-	const n = 20000
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	if err := keepAliveRun(c, req, len(want), n, buf); err != nil {
-		t.Fatal(err)
-	}
-	runtime.ReadMemStats(&after)
-	per := float64(after.Mallocs-before.Mallocs) / n
-	t.Logf("%.4f allocations per keep-alive request with trailers", per)
-	if per >= 0.01 {
-		t.Fatalf("%.4f allocations per request, want < 0.01", per)
+	if got := string(allocsPerRequest(t, addr, req, len(want))); got != want {
+		t.Fatalf("response %q, want %q", got, want)
 	}
 }
