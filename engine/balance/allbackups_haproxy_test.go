@@ -3,7 +3,6 @@ package balance
 import (
 	"fmt"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,24 +91,9 @@ func backupRequest(n int) diffRequest {
 // after each change as the engine makes one, like runDynamic but over
 // backupServers and varied requests.
 func runBackups(t *testing.T, bin, balance string, steps []dynamicStep) {
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "stats.sock")
-	port := freePort(t)
-	names := make([]string, len(backupServers))
-	var cfg strings.Builder
-	fmt.Fprintf(&cfg, "global\n    nbthread 1\n    stats socket %s level admin\n", sock)
-	cfg.WriteString("defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n")
-	fmt.Fprintf(&cfg, "listen l\n    bind 127.0.0.1:%d\n    balance %s\n", port, balance)
-	for i, o := range backupServers {
-		names[i] = "s" + strconv.Itoa(i+1)
-		fmt.Fprintf(&cfg, "    server %s %s %s\n", names[i], startOrigin(t, names[i]), o)
-	}
-	model := startModel(t, bin, cfg.String(), []int{port})
-
-	px := model.Backend("l")
+	px, names, sock, addr := startListen(t, bin, "balance "+balance, backupServers)
 	tab, srv, counters := tableOf(t, px)
 	p := tab.NewPicker(nil)
-	addr := "127.0.0.1:" + strconv.Itoa(port)
 	n := 0
 	// spread counts the backup servers chosen while every backup server
 	// and no active one is usable.

@@ -57,27 +57,36 @@ func TestHAProxyDynamic(t *testing.T) {
 	}
 }
 
-// runDynamic runs one scenario of TestHAProxyDynamic.
-func runDynamic(t *testing.T, bin, balance string, steps []dynamicStep) {
-	const servers = 4
-	names := make([]string, servers)
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "stats.sock")
+// startListen starts haproxy with a runtime API socket and one listen
+// section "l" whose balancing is given by lines (e.g. "balance uri") and
+// whose servers s1, s2, ... take the options opts, each in front of an
+// origin of its own. It returns the section as tether reads it, the server
+// names, the runtime API socket and the address to send requests to.
+func startListen(t *testing.T, bin, lines string, opts []string) (px *config.Proxy, names []string, sock, addr string) {
+	sock = filepath.Join(t.TempDir(), "stats.sock")
 	port := freePort(t)
+	names = make([]string, len(opts))
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, "global\n    nbthread 1\n    stats socket %s level admin\n", sock)
 	cfg.WriteString("defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n")
-	fmt.Fprintf(&cfg, "listen l\n    bind 127.0.0.1:%d\n    balance %s\n", port, balance)
-	for i := range names {
+	fmt.Fprintf(&cfg, "listen l\n    bind 127.0.0.1:%d\n    %s\n", port, lines)
+	for i, o := range opts {
 		names[i] = "s" + strconv.Itoa(i+1)
-		fmt.Fprintf(&cfg, "    server %s %s weight %d\n", names[i], startOrigin(t, names[i]), 3-i%3)
+		fmt.Fprintf(&cfg, "    server %s %s %s\n", names[i], startOrigin(t, names[i]), o)
 	}
 	model := startModel(t, bin, cfg.String(), []int{port})
+	return model.Backend("l"), names, sock, "127.0.0.1:" + strconv.Itoa(port)
+}
 
-	px := model.Backend("l")
+// runDynamic runs one scenario of TestHAProxyDynamic.
+func runDynamic(t *testing.T, bin, balance string, steps []dynamicStep) {
+	opts := make([]string, 4)
+	for i := range opts {
+		opts[i] = "weight " + strconv.Itoa(3-i%3)
+	}
+	px, names, sock, addr := startListen(t, bin, "balance "+balance, opts)
 	tab, srv, counters := tableOf(t, px)
 	p := tab.NewPicker(nil)
-	addr := "127.0.0.1:" + strconv.Itoa(port)
 	n := 0
 	for _, st := range steps {
 		if st.cmd != "" {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -120,24 +119,9 @@ func TestHAProxyHashDynamic(t *testing.T) {
 // "weight <i> <w>"), or "" to send a round of requests.
 func runHashDynamic(t *testing.T, bin, hash string, steps []string) {
 	opts := []string{"weight 3 id 9", "weight 1", "weight 2 id 2", "weight 1", "weight 2 backup"}
-	names := make([]string, len(opts))
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "stats.sock")
-	port := freePort(t)
-	var cfg strings.Builder
-	fmt.Fprintf(&cfg, "global\n    nbthread 1\n    stats socket %s level admin\n", sock)
-	cfg.WriteString("defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n")
-	fmt.Fprintf(&cfg, "listen l\n    bind 127.0.0.1:%d\n    balance url_param user\n    hash-type %s\n", port, hash)
-	for i, o := range opts {
-		names[i] = "s" + strconv.Itoa(i+1)
-		fmt.Fprintf(&cfg, "    server %s %s %s\n", names[i], startOrigin(t, names[i]), o)
-	}
-	model := startModel(t, bin, cfg.String(), []int{port})
-
-	px := model.Backend("l")
+	px, names, sock, addr := startListen(t, bin, "balance url_param user\n    hash-type "+hash, opts)
 	tab, srv, counters := tableOf(t, px)
 	p := tab.NewPicker(nil)
-	addr := "127.0.0.1:" + strconv.Itoa(port)
 	reqs := hashKeys("url_param")[:40]
 	for n, st := range steps {
 		if st == "" {
