@@ -82,18 +82,11 @@ func TestHTTP100Continue(t *testing.T) {
 func TestHTTPForwardedHead(t *testing.T) {
 	var got string
 	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
-		var head strings.Builder
-		for {
-			l, err := br.ReadString('\n')
-			if err != nil {
-				return
-			}
-			head.WriteString(l)
-			if l == "\r\n" {
-				break
-			}
+		head, err := testorigin.ReadHead(br)
+		if err != nil {
+			return
 		}
-		got = head.String()
+		got = head
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nKeep-Alive: timeout=5\r\nConnection: keep-alive, x-hop\r\nX-Hop: 1\r\n\r\n")
 	})
 	if err != nil {
@@ -234,18 +227,11 @@ func TestOffersTrailers(t *testing.T) {
 func TestHTTPEmptyCookieField(t *testing.T) {
 	heads := make(chan string, 1)
 	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
-		var head strings.Builder
-		for {
-			l, err := br.ReadString('\n')
-			if err != nil {
-				return
-			}
-			head.WriteString(l)
-			if l == "\r\n" {
-				break
-			}
+		head, err := testorigin.ReadHead(br)
+		if err != nil {
+			return
 		}
-		heads <- head.String()
+		heads <- head
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
 	})
 	if err != nil {

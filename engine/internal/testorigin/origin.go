@@ -190,6 +190,21 @@ func (r *Raw) ReadRequest(br *bufio.Reader) (*http.Request, []byte, error) {
 	return req, body, err
 }
 
+// ReadHead reads one head as it came, up to and including its empty line.
+func ReadHead(br *bufio.Reader) (string, error) {
+	var head strings.Builder
+	for {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			return head.String(), err
+		}
+		head.WriteString(l)
+		if l == "\r\n" {
+			return head.String(), nil
+		}
+	}
+}
+
 // Requests returns the number of requests read.
 func (r *Raw) Requests() int64 { return r.requests.Load() }
 
