@@ -14,8 +14,13 @@ import (
 	"tether/engine/internal/testorigin"
 )
 
-// deadAddr returns an address nothing listens on.
-func deadAddr() string { return fmt.Sprintf("127.0.0.1:%d", freePort()) }
+// deadAddr returns an address nothing listens on. Its port stays bound
+// (see refusing) until the test binary exits, so that no listener started
+// later takes it.
+func deadAddr() string {
+	addr, _ := refusing()
+	return addr.String()
+}
 
 // TestHTTPUpgradeTunnel checks that an upgrade to any protocol but h2c
 // reaches the server with its Connection and Upgrade fields, and that the

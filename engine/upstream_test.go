@@ -51,13 +51,28 @@ func TestDialAndTunnelEcho(t *testing.T) {
 	}
 }
 
-func TestDialRefused(t *testing.T) {
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+// refusing returns the address of a TCP socket bound on 127.0.0.1 that
+// never listens: a connect to it is refused. The port stays bound, so no
+// other socket of the machine (a listener, or a connect's local port) can
+// take it, until the returned close is called.
+func refusing() (addr *net.TCPAddr, close func()) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
-	addr := ln.Addr().(*net.TCPAddr)
-	_ = ln.Close() // nothing listens there now
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		panic(err)
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		panic(err)
+	}
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sa.(*unix.SockaddrInet4).Port}, func() { _ = unix.Close(fd) }
+}
+
+func TestDialRefused(t *testing.T) {
+	addr, closeAddr := refusing()
+	t.Cleanup(closeAddr)
 	for _, tc := range []struct {
 		name string
 		dial dialer

@@ -160,10 +160,18 @@ func runtimeCommand(t *testing.T, sock, cmd string) {
 }
 
 // runtimeReply sends one command to haproxy's stats socket and returns its
-// reply without surrounding white space.
+// reply without surrounding white space. haproxy may bind the socket after
+// the listening ports startHAProxy waits for, so the first dial waits for
+// the socket for a few seconds.
 func runtimeReply(t *testing.T, sock, cmd string) string {
 	t.Helper()
-	c, err := net.DialTimeout("unix", sock, 2*time.Second)
+	var c net.Conn
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if c, err = net.DialTimeout("unix", sock, 2*time.Second); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
