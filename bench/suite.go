@@ -25,11 +25,17 @@ import (
 type Proxy struct {
 	Name string
 	// Command is the proxy's argv; "{config}" in any word is replaced by the
-	// path of the rendered configuration.
+	// path of the rendered configuration, "{dir}" by the suite's directory.
 	Command []string
+	// Env is added to the suite's environment, "{dir}" replaced as in
+	// Command.
+	Env []string
 	// Config is a text/template of the configuration, executed with a
 	// SuiteEnv.
 	Config string
+	// NoCookie says that the proxy cannot insert a persistence cookie: its
+	// users keep none and its stickiness is not checked.
+	NoCookie bool
 }
 
 // SuiteEnv is what a proxy configuration template sees.
@@ -37,6 +43,7 @@ type SuiteEnv struct {
 	Listen  string        // host:port the proxy must listen on
 	Origins []SuiteOrigin // the origins, in order
 	Threads int           // worker threads / event loops the proxy should use
+	Dir     string        // the suite's directory, for a proxy's own files
 }
 
 // SuiteOrigin is one origin server of a suite run.
@@ -75,6 +82,7 @@ type Suite struct {
 // Measurement is what the suite measured for one proxy.
 type Measurement struct {
 	Proxy    string
+	Cookie   string // the persistence cookie users kept and checked, "" for none
 	Requests uint64
 	Errors   uint64
 	Non2xx   uint64
@@ -134,7 +142,7 @@ func (s *Suite) Run(ctx context.Context, proxies []Proxy) ([]Measurement, error)
 	if s.Syscalls && !counterWorks(dir) {
 		return nil, ErrNoTracer
 	}
-	env := SuiteEnv{Threads: s.Threads}
+	env := SuiteEnv{Threads: s.Threads, Dir: dir}
 	for i := range s.Origins {
 		o := &Origin{Name: "s" + strconv.Itoa(i+1)}
 		if err := o.Start("127.0.0.1:0"); err != nil {
@@ -185,9 +193,10 @@ func (s *Suite) measure(ctx context.Context, dir string, p Proxy, env SuiteEnv) 
 	if err := renderConfig(cfgPath, p.Config, env); err != nil {
 		return nil, err
 	}
+	expand := strings.NewReplacer("{config}", cfgPath, "{dir}", dir).Replace
 	argv := make([]string, len(p.Command))
 	for i, w := range p.Command {
-		argv[i] = strings.ReplaceAll(w, "{config}", cfgPath)
+		argv[i] = expand(w)
 	}
 	var cgOut string
 	if s.Instructions == "callgrind" {
@@ -197,9 +206,13 @@ func (s *Suite) measure(ctx context.Context, dir string, p Proxy, env SuiteEnv) 
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	// The proxy dies with the suite, even if the suite is killed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.Env = os.Environ()
+	for _, kv := range p.Env {
+		cmd.Env = append(cmd.Env, expand(kv))
+	}
 	if cgOut != "" {
 		// valgrind trips over the signals of Go's asynchronous preemption.
-		cmd.Env = append(os.Environ(), "GODEBUG=asyncpreemptoff=1")
+		cmd.Env = append(cmd.Env, "GODEBUG=asyncpreemptoff=1")
 	}
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
@@ -221,15 +234,21 @@ func (s *Suite) measure(ctx context.Context, dir string, p Proxy, env SuiteEnv) 
 	}
 	fmt.Fprintf(s.Log, "%s: warming up with %d requests\n", p.Name, s.Warmup)
 	load := Load{Target: env.Listen, Users: s.Users, Requests: s.Warmup, Cookie: s.Cookie}
+	if p.NoCookie {
+		load.Cookie = ""
+	}
 	if _, err := Run(ctx, load); err != nil {
 		return nil, err
 	}
 	pid := cmd.Process.Pid
-	before, err := procCPU(pid)
+	// The processes measured: the proxy and those it started (nginx's
+	// workers), all running by the end of the warm-up.
+	pids := procTree(pid)
+	before, err := sumOver(pids, procCPU)
 	if err != nil {
 		return nil, err
 	}
-	userBefore, sysBefore, err := procTimes(pid)
+	userBefore, sysBefore, err := treeTimes(pids)
 	if err != nil {
 		return nil, err
 	}
@@ -253,16 +272,16 @@ func (s *Suite) measure(ctx context.Context, dir string, p Proxy, env SuiteEnv) 
 	if err != nil {
 		return nil, err
 	}
-	after, err := procCPU(pid)
+	after, err := sumOver(pids, procCPU)
 	if err != nil {
 		return nil, err
 	}
-	userAfter, sysAfter, err := procTimes(pid)
+	userAfter, sysAfter, err := treeTimes(pids)
 	if err != nil {
 		return nil, err
 	}
 	m := &Measurement{
-		Proxy: p.Name, Requests: res.Requests, Errors: res.Errors, Non2xx: res.Non2xx,
+		Proxy: p.Name, Cookie: load.Cookie, Requests: res.Requests, Errors: res.Errors, Non2xx: res.Non2xx,
 		Unpinned: res.Unpinned, Elapsed: res.Elapsed, CPU: after - before,
 		Instructions: -1, P50: res.P50, P99: res.P99,
 	}
@@ -287,9 +306,9 @@ func (s *Suite) measure(ctx context.Context, dir string, p Proxy, env SuiteEnv) 
 			return nil, err
 		}
 	}
-	m.MaxRSS, _ = procHWM(pid)
+	m.MaxRSS, _ = sumOver(pids, procHWM)
 	if s.Syscalls {
-		if err := s.traceSyscalls(ctx, dir, pid, load, m); err != nil {
+		if err := s.traceSyscalls(ctx, dir, pids, load, m); err != nil {
 			return nil, err
 		}
 	}
@@ -304,9 +323,9 @@ func (s *Suite) measure(ctx context.Context, dir string, p Proxy, env SuiteEnv) 
 }
 
 // traceSyscalls runs the syscall pass of load on process pid into m.
-func (s *Suite) traceSyscalls(ctx context.Context, dir string, pid int, load Load, m *Measurement) error {
+func (s *Suite) traceSyscalls(ctx context.Context, dir string, pids []int, load Load, m *Measurement) error {
 	fmt.Fprintf(s.Log, "%s: counting system calls over %d requests\n", m.Proxy, load.Requests)
-	c, err := startSyscallCounter(dir, pid)
+	c, err := startSyscallCounter(dir, pids...)
 	if err != nil {
 		return err
 	}
@@ -388,6 +407,51 @@ func procCPU(pid int) (time.Duration, error) {
 		return 0, fmt.Errorf("bench: CPU clock of %d: %w", pid, err)
 	}
 	return time.Duration(ts.Nano()), nil
+}
+
+// procTree returns pid and the processes it started, their children
+// included, as the kernel lists them (/proc/PID/task/TID/children); a
+// process that cannot be read is listed without its children.
+func procTree(pid int) []int {
+	pids := []int{pid}
+	for i := 0; i < len(pids); i++ {
+		tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pids[i]) + "/task/*/children")
+		for _, t := range tasks {
+			b, _ := os.ReadFile(t)
+			for _, f := range strings.Fields(string(b)) {
+				if c, err := strconv.Atoi(f); err == nil && !slices.Contains(pids, c) {
+					pids = append(pids, c)
+				}
+			}
+		}
+	}
+	return pids
+}
+
+// sumOver adds up f over the processes pids.
+func sumOver[T time.Duration | int64](pids []int, f func(pid int) (T, error)) (T, error) {
+	var sum T
+	for _, pid := range pids {
+		v, err := f(pid)
+		if err != nil {
+			return 0, err
+		}
+		sum += v
+	}
+	return sum, nil
+}
+
+// treeTimes returns the user and system times of the processes pids (see
+// procTimes), added up.
+func treeTimes(pids []int) (user, system int64, err error) {
+	for _, pid := range pids {
+		u, s, err := procTimes(pid)
+		if err != nil {
+			return 0, 0, err
+		}
+		user, system = user+u, system+s
+	}
+	return user, system, nil
 }
 
 // icountGuest reports whether this is the guest bench/icount/run.sh boots,

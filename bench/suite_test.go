@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -103,6 +105,69 @@ func TestSuiteHAProxy(t *testing.T) {
 	}
 	if m.MaxRSS <= 0 || m.Instructions != -1 || m.InstructionsPerRequest() != -1 {
 		t.Errorf("MaxRSS %d, instructions %d", m.MaxRSS, m.Instructions)
+	}
+}
+
+// TestSuiteNginxCaddy runs the suite's measurement path for real against
+// nginx (a master and two workers: the CPU time of the workers must be
+// counted) and Caddy, where installed.
+func TestSuiteNginxCaddy(t *testing.T) {
+	for _, tc := range []struct {
+		bin   string
+		proxy func(string) Proxy
+	}{{"nginx", NginxProxy}, {"caddy", CaddyProxy}} {
+		t.Run(tc.bin, func(t *testing.T) {
+			path, err := exec.LookPath(tc.bin)
+			if err != nil {
+				t.Skipf("%s is not installed; .ci/run installs it", tc.bin)
+			}
+			s := &Suite{Users: 4, Requests: 3000, Warmup: 300, Threads: 2, Cookie: "SRV", Dir: t.TempDir()}
+			ms, err := s.Run(context.Background(), []Proxy{tc.proxy(path)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := ms[0]
+			if m.Requests != 3000 || m.Errors != 0 || m.Non2xx != 0 {
+				t.Fatalf("%d requests, %d errors, %d non-2xx", m.Requests, m.Errors, m.Non2xx)
+			}
+			// A proxied request costs well over a microsecond of CPU; a
+			// count that missed the processes doing the work would not.
+			if m.CPUPerRequest() < time.Microsecond {
+				t.Errorf("CPU per request %v: the proxy's work was not counted", m.CPUPerRequest())
+			}
+			if wantCookie := map[string]string{"nginx": "", "caddy": "SRV"}[tc.bin]; m.Cookie != wantCookie {
+				t.Errorf("cookie checked %q, want %q", m.Cookie, wantCookie)
+			}
+			if m.Unpinned != 0 {
+				t.Errorf("%s moved %d requests away from their cookie's server", tc.bin, m.Unpinned)
+			}
+		})
+	}
+}
+
+// TestProcTree finds the processes a process started, grandchildren
+// included.
+func TestProcTree(t *testing.T) {
+	cmd := exec.Command("sh", "-c", "sh -c 'sleep 30 & wait' & wait")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, pid := range procTree(cmd.Process.Pid) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		cmd.Wait()
+	}()
+	var pids []int
+	for deadline := time.Now().Add(5 * time.Second); len(pids) < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		pids = procTree(cmd.Process.Pid)
+	}
+	if len(pids) != 3 || pids[0] != cmd.Process.Pid {
+		t.Fatalf("procTree = %v, want the shell, its child shell and sleep", pids)
+	}
+	comm, err := os.ReadFile("/proc/" + strconv.Itoa(pids[2]) + "/comm")
+	if err != nil || string(comm) != "sleep\n" {
+		t.Errorf("the grandchild is %q, %v; want sleep", comm, err)
 	}
 }
 

@@ -55,10 +55,18 @@ func counterEvents() string {
 	return strings.Join(ev, ",")
 }
 
-// startSyscallCounter attaches a disabled perf stat to process pid (pid 0:
-// runs `sleep 3` under it, to check perf works); its files go in dir.
-func startSyscallCounter(dir string, pid int) (*syscallCounter, error) {
-	tag := strconv.Itoa(pid)
+// startSyscallCounter attaches a disabled perf stat to the processes pids,
+// counting them together (no pid: it runs `sleep 3` under it, to check perf
+// works); its files go in dir.
+func startSyscallCounter(dir string, pids ...int) (*syscallCounter, error) {
+	list := make([]string, len(pids))
+	for i, pid := range pids {
+		list[i] = strconv.Itoa(pid)
+	}
+	tag := "0"
+	if len(pids) > 0 {
+		tag = list[0]
+	}
 	c := &syscallCounter{out: filepath.Join(dir, "perf-"+tag+".csv")}
 	ctl, ack := filepath.Join(dir, "perf-"+tag+".ctl"), filepath.Join(dir, "perf-"+tag+".ack")
 	for _, f := range []string{ctl, ack} {
@@ -68,8 +76,8 @@ func startSyscallCounter(dir string, pid int) (*syscallCounter, error) {
 		}
 	}
 	args := []string{"stat", "-x,", "-o", c.out, "-D", "-1", "--control", "fifo:" + ctl + "," + ack, "-e", counterEvents()}
-	if pid > 0 {
-		args = append(args, "-p", tag)
+	if len(pids) > 0 {
+		args = append(args, "-p", strings.Join(list, ","))
 	} else {
 		args = append(args, "sleep", "3")
 	}
@@ -190,7 +198,7 @@ func parsePerfCounts(b []byte) ([]SyscallCount, uint64, error) {
 
 // counterWorks reports whether perf can count system calls here.
 func counterWorks(dir string) bool {
-	c, err := startSyscallCounter(dir, 0)
+	c, err := startSyscallCounter(dir)
 	if err != nil {
 		return false
 	}

@@ -2,7 +2,7 @@
 //
 //	tetherbench origins -listen 127.0.0.1:9001,127.0.0.1:9002   serve demo origins until interrupted
 //	tetherbench load -target 127.0.0.1:8080 -users 50 -d 10s     run a keep-alive load and report
-//	tetherbench suite -tether bin/tether -haproxy haproxy         tether and haproxy side by side
+//	tetherbench suite -tether bin/tether -haproxy haproxy         tether and haproxy (-nginx, -caddy too) side by side
 package main
 
 import (
@@ -111,12 +111,15 @@ func load(ctx context.Context, args []string) error {
 	return nil
 }
 
-// suite runs tether and haproxy side by side on the same origins, config
-// and load, and prints a Markdown table.
+// suite runs tether, haproxy and, when asked, nginx and caddy side by side
+// on the same origins and load (the same configuration where the proxy reads
+// HAProxy's), and prints a Markdown table.
 func suite(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("suite", flag.ExitOnError)
 	tether := fs.String("tether", "bin/tether", "tether binary (empty to skip)")
 	haproxy := fs.String("haproxy", "haproxy", "haproxy binary (empty to skip)")
+	nginx := fs.String("nginx", "", "nginx binary (empty to skip)")
+	caddy := fs.String("caddy", "", "caddy binary (empty to skip)")
 	s := &bench.Suite{Log: os.Stderr, Cookie: "SRV"}
 	fs.IntVar(&s.Requests, "n", 200000, "measured requests per proxy")
 	fs.IntVar(&s.Users, "users", 50, "virtual users")
@@ -130,6 +133,12 @@ func suite(ctx context.Context, args []string) error {
 	}
 	if *haproxy != "" {
 		proxies = append(proxies, bench.HAProxyProxy(*haproxy))
+	}
+	if *nginx != "" {
+		proxies = append(proxies, bench.NginxProxy(*nginx))
+	}
+	if *caddy != "" {
+		proxies = append(proxies, bench.CaddyProxy(*caddy))
 	}
 	ms, err := s.Run(ctx, proxies)
 	if err != nil {
@@ -145,9 +154,13 @@ func suite(ctx context.Context, args []string) error {
 		if n := m.InstructionsPerRequest(); n >= 0 {
 			instr = strconv.FormatInt(n, 10)
 		}
-		fmt.Printf("| %s | %.0f | %.1f | %.0f%% | %s | %d | %d | %d | %d | %d |\n", m.Proxy,
+		unpinned := "no cookie"
+		if m.Cookie != "" {
+			unpinned = strconv.FormatUint(m.Unpinned, 10)
+		}
+		fmt.Printf("| %s | %.0f | %.1f | %.0f%% | %s | %d | %d | %d | %d | %s |\n", m.Proxy,
 			float64(m.Requests)/m.Elapsed.Seconds(), float64(m.CPUPerRequest().Nanoseconds())/1000,
-			100*m.UserShare, instr, m.P50, m.P99, m.MaxRSS, m.Errors+m.Non2xx, m.Unpinned)
+			100*m.UserShare, instr, m.P50, m.P99, m.MaxRSS, m.Errors+m.Non2xx, unpinned)
 	}
 	if s.Syscalls {
 		printSyscalls(ms)
