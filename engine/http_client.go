@@ -353,6 +353,11 @@ func (cc *clientConn) readHead() {
 		cc.sendRaw(replyFor(st))
 		return
 	}
+	if payloadRefused(&cc.x.req, err) {
+		cc.logBad(accesslog.TermProxy, 413)
+		cc.sendRaw(&reply413)
+		return
+	}
 	if err == nil && badWebSocket(&cc.x.req.Header, buf, false) {
 		err = errWebSocketKey
 	}

@@ -50,6 +50,17 @@ func rawReply(status, body string) reply {
 	}
 }
 
+// bareReply is a reply to a refused request whose HAProxy template has no
+// Connection field; the connection closes all the same.
+func bareReply(status, body string) reply {
+	return reply{
+		head: []byte("HTTP/1.1 " + status + "\r\nContent-length: " + itoa(len(body)) +
+			"\r\nCache-Control: no-cache\r\nContent-Type: text/html\r\n"),
+		body:  []byte(body),
+		close: true,
+	}
+}
+
 // httpReply is a reply produced after the request was parsed.
 func httpReply(status, body string) reply {
 	return reply{
@@ -63,7 +74,7 @@ func httpReply(status, body string) reply {
 var (
 	reply400 = rawReply("400 Bad request", errBody400)
 	reply408 = rawReply("408 Request Time-out", errBody408)
-	reply413 = rawReply("413 Payload Too Large", errBody413)
+	reply413 = bareReply("413 Payload Too Large", errBody413)
 	reply414 = rawReply("414 URI Too Long", errBody414)
 	reply431 = rawReply("431 Request Header Fields Too Large", errBody431)
 	reply505 = rawReply("505 HTTP Version Not Supported", errBody505)

@@ -18,14 +18,8 @@ import (
 var errTransferCoding = errors.New("engine: transfer coding other than chunked")
 
 // reply422 is HAProxy's answer to a request with a transfer coding other
-// than chunked: its template has no Connection field, and the connection
-// closes.
-var reply422 = reply{
-	head: []byte("HTTP/1.1 422 Unprocessable Content\r\nContent-length: " + itoa(len(errBody422)) +
-		"\r\nCache-Control: no-cache\r\nContent-Type: text/html\r\n"),
-	body:  []byte(errBody422),
-	close: true,
-}
+// than chunked.
+var reply422 = bareReply("422 Unprocessable Content", errBody422)
 
 const errBody422 = "<html><body><h1>422 Unprocessable Content</h1>\nThe server cannot process the contained instructions.\n</body></html>\n"
 
