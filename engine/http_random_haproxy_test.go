@@ -484,6 +484,36 @@ func readRandomResponse(c net.Conn, br *bufio.Reader, method string) (string, bo
 	}
 }
 
+// randomLogs reads the access log lines a run sent to pc, until none comes
+// for a while, and returns them by the target they name: the server, the
+// status, the termination state and the request line of each (the timers,
+// the byte counts, which depend on how each proxy rewrites a head, and the
+// connection counts, which depend on when each proxy notices a close, are
+// left out).
+func randomLogs(t *testing.T, pc net.PacketConn) map[string]string {
+	t.Helper()
+	logs := map[string]string{}
+	buf := make([]byte, 8192)
+	for {
+		_ = pc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		n, _, err := pc.ReadFrom(buf)
+		if err != nil {
+			return logs
+		}
+		line := string(buf[:n])
+		f := strings.Fields(line[strings.Index(line, "] ")+2:])
+		q := strings.Index(line, `"`)
+		if len(f) < 9 || q < 0 {
+			t.Fatalf("log line %q", line)
+		}
+		target := ""
+		if r := strings.Fields(line[q:]); len(r) > 1 {
+			target, _, _ = strings.Cut(strings.TrimPrefix(r[1], "http://example.com"), "?")
+		}
+		logs[target] = strings.Join([]string{f[1], f[3], f[7], line[q:]}, " ")
+	}
+}
+
 // clip shortens s for a report: the bodies are long and random.
 func clip(s string) string {
 	if len(s) > 300 {
@@ -514,16 +544,22 @@ func TestRandomHAProxyDifferential(t *testing.T) {
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			conns := randomConns(seed+uint64(k), n)
-			config := func(o *randomOrigin) string {
-				return fmt.Sprintf("defaults\n  mode http\n  timeout connect 2s\n  timeout client 10s\n  timeout server 10s\n%s"+
+			config := func(o *randomOrigin) (string, net.PacketConn) {
+				return withHTTPLog(t, fmt.Sprintf("defaults\n  mode http\n  option dontlognull\n  timeout connect 2s\n  timeout client 10s\n  timeout server 10s\n%s"+
 					"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n",
-					mode.defaults, freePort(), o.ln.Addr())
+					mode.defaults, freePort(), o.ln.Addr()))
 			}
 			ho := startRandomOrigin(t, conns)
-			want := runRandom(t, startHAProxy(t, bin, config(ho)), ho, conns)
+			hcfg, hlogs := config(ho)
+			want := runRandom(t, startHAProxy(t, bin, hcfg), ho, conns)
 			to := startRandomOrigin(t, conns)
-			_, taddr := startEngine(t, config(to))
+			tcfg, tlogs := config(to)
+			_, taddr := startEngine(t, tcfg)
 			got := runRandom(t, taddr, to, conns)
+			wantLogs, gotLogs := randomLogs(t, hlogs), randomLogs(t, tlogs)
+			if len(wantLogs) < n || len(gotLogs) < n {
+				t.Fatalf("%d log lines from haproxy, %d from tether, for %d connections", len(wantLogs), len(gotLogs), n)
+			}
 			failed := 0
 			for i, rc := range conns {
 				for j, e := range rc.exchanges {
@@ -535,6 +571,13 @@ func TestRandomHAProxyDifferential(t *testing.T) {
 					if got[i].client[j] != want[i].client[j] {
 						t.Errorf("connection %d (pipelined %v), request %d:\n%q\nanswered\n%q\nthe client got\n%q\nfrom tether, and from haproxy\n%q",
 							i, rc.pipelined, j, clip(e.request), clip(e.response), clip(got[i].client[j]), clip(want[i].client[j]))
+						failed++
+					}
+				}
+				for j, e := range rc.exchanges {
+					if g, w := gotLogs[e.id], wantLogs[e.id]; g != w {
+						t.Errorf("connection %d (pipelined %v), request %d:\n%q\nanswered\n%q\nlogged\n%s\nby tether, and by haproxy\n%s",
+							i, rc.pipelined, j, clip(e.request), clip(e.response), g, w)
 						failed++
 					}
 				}
