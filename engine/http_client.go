@@ -264,6 +264,16 @@ func (cc *clientConn) closeNow() {
 	_ = cc.c.Close()
 }
 
+// abandonKeepAlive closes the connection without an answer and without a
+// log line, as HAProxy does when the server goes away before the response
+// head to a request that was not the first of the connection: its client
+// retries the request, as clients do when a keep-alive connection closes
+// under them.
+func (cc *clientConn) abandonKeepAlive() {
+	cc.state = csClosing // nothing to log
+	cc.closeFlushed()    // what went out before (an interim response) is sent
+}
+
 // closeFlushed closes the connection once its output is written.
 func (cc *clientConn) closeFlushed() {
 	if cc.endOffLoop(true) {

@@ -166,6 +166,8 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
 	case st == ssHead && !s.got && s.reused && cc.reqBody.sent == 0 && cc.reqBody.done:
 		cc.fresh = true // a stale idle connection: retry on a new one
 		cc.connect()
+	case st == ssHead && cc.nreq > 1:
+		cc.abandonKeepAlive()
 	case st == ssHead:
 		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
 	case st == ssDone:
@@ -245,7 +247,6 @@ func (s *serverConn) readHead() {
 			}
 		}
 		_, _ = c.Discard(n)
-		s.got = false
 	}
 }
 
