@@ -18,7 +18,8 @@ import (
 // The random differential test generates connections of ordinary, valid
 // HTTP/1.x traffic (methods, versions, targets, Connection tokens, bodies
 // with Content-Length or chunked, trailers, Expect, interim responses,
-// close-delimited responses, pipelining, fields of every shape) and sends
+// close-delimited responses, pipelining, fields of every shape, and now and
+// then a server that closes early or answers garbage) and sends
 // the same connections through HAProxy 2.6 and tether, in each connection
 // mode. It compares what the server receives, what the client receives and
 // whether each connection stays open, as the heads differential test does,
@@ -247,6 +248,21 @@ func (g randomGen) exchange(id string) randomExchange {
 		}
 	}
 	e.response = resp.String()
+	// A server that fails; not after an interim response, where HAProxy
+	// 2.6.12 goes on with the client connection after a cut response and
+	// sends the next response as if it were the rest of the body.
+	fails := g.r.IntN(40)
+	if strings.HasPrefix(e.response, "HTTP/1.1 1") {
+		fails = -1
+	}
+	switch fails {
+	case 0: // closes without answering
+		e.response, e.close = "", true
+	case 1: // closes in the middle of its answer
+		e.response, e.close = e.response[:g.r.IntN(len(e.response))], true
+	case 2: // answers what is not HTTP
+		e.response, e.close = g.pick("HTTP/1.1 2OO OK\r\n\r\n", "hello\r\n\r\n", "HTTP/1.1 200 OK\r\nBad Field: x\r\n\r\n"), true
+	}
 	return e
 }
 
@@ -557,7 +573,7 @@ func TestRandomHAProxyDifferential(t *testing.T) {
 			_, taddr := startEngine(t, tcfg)
 			got := runRandom(t, taddr, to, conns)
 			wantLogs, gotLogs := randomLogs(t, hlogs), randomLogs(t, tlogs)
-			if len(wantLogs) < n || len(gotLogs) < n {
+			if len(wantLogs) < n/2 || len(gotLogs) < n/2 {
 				t.Fatalf("%d log lines from haproxy, %d from tether, for %d connections", len(wantLogs), len(gotLogs), n)
 			}
 			failed := 0

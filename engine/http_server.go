@@ -184,7 +184,10 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
 			cc.rec.BytesOut += s.body.sent // s is detached: countSent would not see it
 		}
 		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
-		cc.closeNow()
+		// As HAProxy, the client gets what arrived before the close, then
+		// the close.
+		cc.logAborted()
+		cc.closeFlushed()
 	}
 	s.ls.release(s)
 }
