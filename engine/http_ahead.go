@@ -251,7 +251,7 @@ func (cc *clientConn) endOffLoop(flush bool) bool {
 	if t != nil {
 		cc.tail = nil
 		if flush {
-			t.Close()
+			t.Linger()
 		} else {
 			t.Abort()
 		}

@@ -274,7 +274,14 @@ func (cc *clientConn) abandonKeepAlive() {
 	cc.closeFlushed()    // what went out before (an interim response) is sent
 }
 
-// closeFlushed closes the connection once its output is written.
+// lingerTime bounds how long a closing client connection is read and
+// dropped after its output, so that the close sends no reset: long enough
+// for the client to read the end of the stream and close, short enough not
+// to hold sockets (see Loop.CloseLingering).
+const lingerTime = time.Second
+
+// closeFlushed closes the connection once its output is written, lingering
+// as HAProxy does.
 func (cc *clientConn) closeFlushed() {
 	if cc.endOffLoop(true) {
 		return
@@ -285,7 +292,7 @@ func (cc *clientConn) closeFlushed() {
 	if d <= 0 {
 		d = 10 * time.Second
 	}
-	cc.ls.l.CloseFlushed(cc.c, d)
+	cc.ls.l.CloseLingering(cc.c, d, min(d, lingerTime))
 }
 
 // armIdle arms the timeout of a connection waiting for a request: the

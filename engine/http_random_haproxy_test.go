@@ -121,6 +121,9 @@ func (g randomGen) extraFields(response bool) string {
 	if response {
 		pool = []func() string{
 			func() string { return g.field("Set-Cookie", g.token(5)+"="+g.token(10)+"; Path=/") },
+			func() string {
+				return g.field("Set-Cookie", "SRV="+g.token(8)+g.pick("", "; Path=/", "; Max-Age=60; HttpOnly"))
+			},
 			func() string { return g.field("Cache-Control", g.pick("no-cache", "private", "max-age=60", "public")) },
 			func() string { return g.field("Content-Type", "text/plain") },
 			func() string { return g.field("Server", "origin/"+g.token(3)) },
@@ -134,6 +137,9 @@ func (g randomGen) extraFields(response bool) string {
 			func() string { return g.field("User-Agent", "random/"+g.token(4)) },
 			func() string { return g.field("Accept", g.pick("*/*", "text/html, application/json;q=0.9")) },
 			func() string { return g.field("Cookie", g.token(4)+"="+g.token(8)+"; "+g.token(3)+"="+g.token(5)) },
+			func() string {
+				return g.field("Cookie", g.pick("SRV=s1", "SRV=s2", "SRV=s1~"+g.token(6), "a=1; SRV=s1; b=2", "SRV=", "SRV=zz"))
+			},
 			func() string { return g.field("Accept-Encoding", "gzip, br") },
 			func() string { return g.field("Authorization", "Bearer "+g.token(30)) },
 			func() string { return g.field("X-"+g.token(6), g.token(20)) },
@@ -502,7 +508,8 @@ func readRandomResponse(c net.Conn, br *bufio.Reader, method string) (string, bo
 
 // randomLogs reads the access log lines a run sent to pc, until none comes
 // for a while, and returns them by the target they name: the server, the
-// status, the termination state and the request line of each (the timers,
+// status, the captured cookies, the termination state and the request
+// line of each (the timers,
 // the byte counts, which depend on how each proxy rewrites a head, and the
 // connection counts, which depend on when each proxy notices a close, are
 // left out).
@@ -526,7 +533,7 @@ func randomLogs(t *testing.T, pc net.PacketConn) map[string]string {
 		if r := strings.Fields(line[q:]); len(r) > 1 {
 			target, _, _ = strings.Cut(strings.TrimPrefix(r[1], "http://example.com"), "?")
 		}
-		logs[target] = strings.Join([]string{f[1], f[3], f[7], line[q:]}, " ")
+		logs[target] = strings.Join([]string{f[1], f[3], f[5], f[6], f[7], line[q:]}, " ")
 	}
 }
 
@@ -552,18 +559,21 @@ func TestRandomHAProxyDifferential(t *testing.T) {
 		n, _ = strconv.Atoi(s)
 	}
 	t.Logf("seed %d, %d connections per mode", seed, n)
-	for k, mode := range []struct{ name, defaults string }{
+	for k, mode := range []struct{ name, defaults, backend, server string }{
 		{name: "keep-alive"},
 		{name: "server-close", defaults: "  option http-server-close\n"},
 		{name: "httpclose", defaults: "  option httpclose\n"},
 		{name: "forwardfor", defaults: "  option forwardfor\n"},
+		{name: "cookie insert", backend: "  cookie SRV insert indirect nocache\n", server: " cookie s1"},
+		{name: "cookie rewrite", backend: "  cookie SRV rewrite\n", server: " cookie s1"},
+		{name: "cookie prefix", backend: "  cookie SRV prefix\n  capture cookie SRV len 20\n", server: " cookie s1"},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			conns := randomConns(seed+uint64(k), n)
 			config := func(o *randomOrigin) (string, net.PacketConn) {
 				return withHTTPLog(t, fmt.Sprintf("defaults\n  mode http\n  option dontlognull\n  timeout connect 2s\n  timeout client 10s\n  timeout server 10s\n%s"+
-					"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n",
-					mode.defaults, freePort(), o.ln.Addr()))
+					"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n%s  server s1 %s%s\n",
+					mode.defaults, freePort(), mode.backend, o.ln.Addr(), mode.server))
 			}
 			ho := startRandomOrigin(t, conns)
 			hcfg, hlogs := config(ho)

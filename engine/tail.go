@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"io"
 	"net"
 	"os"
 	"sync"
@@ -35,6 +36,7 @@ type Tail struct {
 	mu      sync.Mutex
 	bufs    [][]byte // handed from the loop to the writer
 	closing bool
+	linger  bool // shut the write side and drop input before the close
 	aborted bool
 }
 
@@ -122,6 +124,18 @@ func (t *Tail) Close() {
 	t.signal()
 }
 
+// Linger is Close for the end of the client connection: once everything is
+// written, the socket's write side is shut down and what the client still
+// sends is dropped until it closes or lingerTime has passed, as
+// Loop.CloseLingering does; the socket of a client paused while it sent
+// ahead holds unread input, and closing it would send a reset.
+func (t *Tail) Linger() {
+	t.mu.Lock()
+	t.closing, t.linger = true, true
+	t.mu.Unlock()
+	t.signal()
+}
+
 // Abort closes the socket at once, dropping what is queued.
 func (t *Tail) Abort() {
 	t.mu.Lock()
@@ -141,6 +155,14 @@ func (t *Tail) signal() {
 // write runs on the Tail's goroutine until it is closed or fails.
 func (t *Tail) write() {
 	defer func() {
+		t.mu.Lock()
+		linger := t.linger && !t.aborted
+		t.mu.Unlock()
+		if tc, ok := t.nc.(*net.TCPConn); ok && linger {
+			_ = tc.CloseWrite()
+			_ = tc.SetReadDeadline(time.Now().Add(lingerTime))
+			_, _ = io.Copy(io.Discard, tc)
+		}
 		_ = t.nc.Close()
 		if t.counted {
 			s := t.loop.srv
