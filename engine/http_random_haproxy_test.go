@@ -567,6 +567,8 @@ func TestRandomHAProxyDifferential(t *testing.T) {
 		{name: "cookie insert", backend: "  cookie SRV insert indirect nocache\n", server: " cookie s1"},
 		{name: "cookie rewrite", backend: "  cookie SRV rewrite\n", server: " cookie s1"},
 		{name: "cookie prefix", backend: "  cookie SRV prefix\n  capture cookie SRV len 20\n", server: " cookie s1"},
+		{name: "redispatch", server: " cookie s1",
+			backend: "  cookie SRV insert indirect nocache\n  option redispatch\n  retries 1\n  server s2 " + deadAddr() + " cookie s2\n"},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			conns := randomConns(seed+uint64(k), n)
