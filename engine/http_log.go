@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"tether/engine/accesslog"
+	"tether/persist"
 )
 
 // stamp returns the time for a log timing: now when the frontend logs,
@@ -108,6 +109,12 @@ func (cc *clientConn) logAborted() {
 	r := &cc.rec
 	if r.Term == accesslog.TermNone {
 		r.Term = accesslog.TermClientAbort
+	}
+	if r.Cookie == ([2]byte{}) && cc.sn != nil {
+		// As HAProxy, the request's cookie was read even if no response
+		// came.
+		var rs persist.ResponseState
+		r.Cookie = cc.sn.table.LogFlags(&cc.rq, &rs)
 	}
 	if r.Finish == accesslog.FinishNone {
 		r.Finish = finish
