@@ -37,6 +37,7 @@ type BackendInfo struct {
 	Key           string // dynamic-cookie-key
 	Conns         int64  // requests in the backend, queued ones included (HAProxy's beconn, scur)
 	Requests      int64  // requests taken
+	Traffic       Traffic
 	Servers       []ServerInfo
 }
 
@@ -58,6 +59,7 @@ type ServerInfo struct {
 	Retries  int64
 	Redisp   int64
 	BytesIn  int64 // bytes sent to the server
+	Traffic  Traffic
 }
 
 // Backends returns a copy of every backend's state, in configuration
@@ -68,13 +70,14 @@ func (e *Engine) Backends() []BackendInfo {
 	for i, b := range e.backends {
 		sn := b.snap.Load()
 		bi := BackendInfo{ID: b.ID, Name: b.Name, DynamicCookie: sn.dynamic, Key: sn.key,
-			Conns: b.conns.Load(), Requests: b.total.Load(), Servers: make([]ServerInfo, len(sn.servers))}
+			Conns: b.conns.Load(), Requests: b.total.Load(), Traffic: e.backendTraffic(i),
+			Servers: make([]ServerInfo, len(sn.servers))}
 		for j, s := range sn.servers {
 			bi.Servers[j] = ServerInfo{ID: s.id, Name: s.name, Addr: s.addr, Weight: s.weight, IWeight: s.iweight,
 				State: s.state, Backup: s.backup, MaxConn: s.maxConn, Cookie: string(sn.table.ServerCookie(j)),
 				Since: now.Sub(s.since), Conns: s.live.cur.Load(), Requests: s.live.total.Load(),
 				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(),
-				BytesIn: s.live.bytesIn.Load()}
+				BytesIn: s.live.bytesIn.Load(), Traffic: e.serverTraffic(s.live.slot)}
 		}
 		out[i] = bi
 	}

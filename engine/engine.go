@@ -45,6 +45,9 @@ type Engine struct {
 
 	cumConns atomic.Int64
 	cumReqs  atomic.Int64
+
+	statesMu sync.Mutex   // guards states
+	states   []*loopState // every loop's state, for the traffic sums (stats.go)
 }
 
 // frontend is one frontend-capable proxy: where its clients' requests go
@@ -60,6 +63,8 @@ type frontend struct {
 	log      *accesslog.Logger
 	httplog  bool
 	conns    atomic.Int64
+	connsMax atomic.Int64 // highest conns (HAProxy's smax)
+	index    int          // position among the engine's frontends, for per-loop counts
 
 	ignoreProbes bool // `option http-ignore-probes`
 }
@@ -106,7 +111,7 @@ func New(cfg *config.Config) (*Engine, error) {
 		if p.Cap&config.CapFrontend == 0 {
 			continue
 		}
-		fe := &frontend{name: p.Name, proxy: p, timeouts: p.Timeouts, fwd: p.Options.ForwardFor,
+		fe := &frontend{name: p.Name, proxy: p, index: len(e.fronts), timeouts: p.Timeouts, fwd: p.Options.ForwardFor,
 			mode: p.Options.ConnMode, httplog: p.Options.HTTPLog, ignoreProbes: p.Options.IgnoreProbes}
 		for _, ub := range p.UseBackends {
 			fe.routes = append(fe.routes, route{cond: ub.Cond, be: e.byName[ub.Backend.Name]})
@@ -230,10 +235,15 @@ func (e *Engine) Accept(l *Loop, ln *Listener, c gnet.Conn) Endpoint {
 	if m := fe.proxy.MaxConn; m > 0 && fe.conns.Load() >= int64(m) {
 		return nil
 	}
-	fe.conns.Add(1)
+	for n := fe.conns.Add(1); ; {
+		if m := fe.connsMax.Load(); n <= m || fe.connsMax.CompareAndSwap(m, n) {
+			break
+		}
+	}
 	e.cumConns.Add(1)
-	cc := newClientConn(e, loopStateOf(e, l), fe, c)
-	return cc
+	ls := loopStateOf(e, l)
+	ls.stats.fronts[fe.index].conns.Add(1)
+	return newClientConn(e, ls, fe, c)
 }
 
 // Drain closes idle clients of l and makes busy ones close after their

@@ -20,6 +20,7 @@ func (cc *clientConn) stamp() time.Time {
 // frontend logs with `option httplog`.
 func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 	cc.leaveBackend()
+	cc.countExchange(status, bytesOut)
 	lg := cc.fe.log
 	if lg == nil || !cc.fe.httplog || cc.x != nil && cc.x.monitor {
 		return
@@ -133,6 +134,7 @@ func (cc *clientConn) logAborted() {
 // abandoned before its head was complete, or before it began on a new
 // connection (a null request, which `option dontlognull` leaves out).
 func (cc *clientConn) logBad(term accesslog.Termination, status int) {
+	cc.countRefused(status)
 	lg := cc.fe.log
 	if lg == nil || !cc.fe.httplog {
 		return

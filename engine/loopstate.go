@@ -32,6 +32,7 @@ type loopState struct {
 	clients clientConn // sentinel of the ring of client connections
 	queue   clientConn // sentinel of the queue of waiting requests
 	qtimer  Timer      // retries the queue while it is not empty
+	stats   loopStats  // traffic counts (stats.go)
 }
 
 // loopStateOf returns l's state, creating it on first use (on l).
@@ -51,6 +52,11 @@ func loopStateOf(e *Engine, l *Loop) *loopState {
 	ls.clients.next, ls.clients.prev = &ls.clients, &ls.clients
 	ls.queue.qnext, ls.queue.qprev = &ls.queue, &ls.queue
 	ls.qtimer.Init(ls.serveQueue)
+	ls.stats.fronts = make([]traffic, len(e.fronts))
+	ls.stats.backs = make([]traffic, len(e.backends))
+	e.statesMu.Lock()
+	e.states = append(e.states, ls)
+	e.statesMu.Unlock()
 	l.Data = ls
 	return ls
 }

@@ -13,9 +13,11 @@ func (e *Engine) Config() *config.Config { return e.cfg }
 // FrontendInfo is a copy of one frontend-capable proxy's counters for the
 // runtime API's `show stat`.
 type FrontendInfo struct {
-	Name    string
-	MaxConn int   // frontend maxconn, 0 when unset
-	Conns   int64 // client connections being served
+	Name     string
+	MaxConn  int   // frontend maxconn, 0 when unset
+	Conns    int64 // client connections being served
+	MaxConns int64 // highest Conns
+	Traffic  Traffic
 }
 
 // Frontends returns a copy of every frontend's counters, in configuration
@@ -23,7 +25,8 @@ type FrontendInfo struct {
 func (e *Engine) Frontends() []FrontendInfo {
 	out := make([]FrontendInfo, len(e.fronts))
 	for i, fe := range e.fronts {
-		out[i] = FrontendInfo{Name: fe.name, MaxConn: fe.proxy.MaxConn, Conns: fe.conns.Load()}
+		out[i] = FrontendInfo{Name: fe.name, MaxConn: fe.proxy.MaxConn, Conns: fe.conns.Load(),
+			MaxConns: fe.connsMax.Load(), Traffic: e.frontendTraffic(i)}
 	}
 	return out
 }

@@ -125,8 +125,13 @@ func (c *engineControl) Stats() []StatRow {
 	var rows []StatRow
 	for _, p := range c.e.Config().Proxies {
 		if f, ok := fronts[p.Name]; ok {
+			t := &f.Traffic
 			rows = append(rows, StatRow{Kind: StatFrontend, Proxy: p.Name, ProxyID: p.ID, Status: "OPEN",
-				Mode: "http", Pid: 1, Slim: f.MaxConn, Scur: f.Conns})
+				Mode: "http", Pid: 1, Slim: f.MaxConn, Scur: f.Conns, Smax: f.MaxConns,
+				Stot: t.Conns, ConnTot: t.Conns, ReqTot: t.Requests, Bin: t.BytesIn, Bout: t.BytesOut,
+				Hrsp: t.Responses, Ereq: t.BadRequests,
+				H1: H1Stats{OpenConnections: f.Conns, TotalConnections: t.Conns, TotalStreams: t.Requests,
+					BytesIn: t.BytesIn, BytesOut: t.BytesOut}})
 		}
 		if bi := backs[p.Name]; bi != nil {
 			rows = c.appendBackendRows(rows, p, bi)
@@ -140,7 +145,8 @@ func (c *engineControl) Stats() []StatRow {
 func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *engine.BackendInfo) []StatRow {
 	be := StatRow{Kind: StatBackend, Proxy: p.Name, ProxyID: p.ID, Mode: "http", Pid: 1,
 		Algo: algoNames[p.Balance.Algo], Cookie: p.Cookie.Name, LastSess: -1,
-		Scur: bi.Conns, Stot: bi.Requests, LbTot: bi.Requests, Status: "DOWN"}
+		Scur: bi.Conns, Stot: bi.Requests, LbTot: bi.Requests, Status: "DOWN",
+		ReqTot: bi.Traffic.Requests, Bin: bi.Traffic.BytesIn, Bout: bi.Traffic.BytesOut, Hrsp: bi.Traffic.Responses}
 	for i := range bi.Servers {
 		si := &bi.Servers[i]
 		sv := c.serverView(p.Name, si)
@@ -149,6 +155,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 			LastChg: int64(si.Since.Seconds()), LastSess: -1, Cookie: si.Cookie,
 			Scur: si.Conns, Stot: si.Requests, LbTot: si.Requests, Econ: si.Failed,
 			Wretr: si.Retries, Wredis: si.Redisp,
+			Bin: si.Traffic.BytesIn, Bout: si.Traffic.BytesOut, Hrsp: si.Traffic.Responses, ReqTot: si.Traffic.Requests,
 			Check: sv.Check.Configured && sv.Check.State&checkEnabled != 0}
 		cs := c.serverConfig(p.Name, si.Name)
 		switch {

@@ -1,0 +1,77 @@
+package runtime
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDifferentialTrafficCounters sends the same traffic through haproxy
+// 2.6 and tether (keep-alive connections, a request HAProxy refuses, a
+// connection that closes without a request) and compares the traffic
+// columns of `show stat`: connections, requests, responses by class and
+// request errors of the frontend, and requests and responses of the
+// backend and of each server. Bytes are left out: tether counts those on
+// the wire, HAProxy the size of its internal form of each message.
+func TestDifferentialTrafficCounters(t *testing.T) {
+	o1, o2 := startOrigin(t, "o1"), startOrigin(t, "o2")
+	p := freePorts(t, 4)
+	servers := []string{o1.addr.String(), o2.addr.String()}
+	h := &diffSide{name: "haproxy", sock: fmt.Sprintf("127.0.0.1:%d", p[0]), front: fmt.Sprintf("127.0.0.1:%d", p[1])}
+	startHAProxy(t, cookieConfig(p[0].(int), p[1].(int), servers...), h.sock)
+	tt := startTether(t, cookieConfig(p[2].(int), p[3].(int), servers...))
+	g := &diffSide{name: "tether", sock: tt.socket(0), front: tt.front}
+	columns := map[string][]string{
+		"FRONTEND": {"conn_tot", "stot", "req_tot", "hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other", "ereq", "smax"},
+		"BACKEND":  {"stot", "lbtot", "req_tot", "hrsp_2xx", "hrsp_4xx", "hrsp_5xx"},
+		"server":   {"stot", "lbtot", "req_tot", "hrsp_2xx", "hrsp_5xx"},
+	}
+	counters := func(d *diffSide) string {
+		header, rows := statRows(t, cli(t, d.sock, "show stat"))
+		var b strings.Builder
+		for _, r := range rows {
+			kind := r[1]
+			if kind != "FRONTEND" && kind != "BACKEND" {
+				kind = "server"
+			}
+			fmt.Fprintf(&b, "%s/%s:", r[0], r[1])
+			for _, name := range columns[kind] {
+				for i, h := range header {
+					if h == name {
+						fmt.Fprintf(&b, " %s=%s", name, r[i])
+					}
+				}
+			}
+			b.WriteString("\n")
+		}
+		return b.String()
+	}
+	for _, d := range []*diffSide{h, g} {
+		for range 3 {
+			hc := dialHTTP(t, d.front)
+			for range 4 {
+				hc.mustGet(t, "")
+			}
+		}
+		c, err := net.Dial("tcp", d.front)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetDeadline(time.Now().Add(ioTimeout))
+		_, _ = io.WriteString(c, "GARBAGE\r\n\r\n") // a 400
+		_, _ = io.ReadAll(c)
+		_ = c.Close()
+	}
+	var want, got string
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		// Each proxy counts an exchange as it ends, which may be after the
+		// client has read its response.
+		if want, got = counters(h), counters(g); got == want {
+			return
+		}
+	}
+	t.Errorf("show stat traffic columns:\ntether\n%s\nhaproxy\n%s", got, want)
+}
