@@ -102,6 +102,12 @@ type Measurement struct {
 	TracedRequests uint64
 	Syscalls       []SyscallCount
 	CtxSwitches    uint64
+
+	// Segments and Octets are the loopback TCP segments sent and IP bytes
+	// received by the whole machine over the measured requests (0 where
+	// the kernel's counters cannot be read): with the same load, what the
+	// kernel moves for each proxy.
+	Segments, Octets uint64
 }
 
 // CPUPerRequest returns the proxy's CPU time per measured request.
@@ -268,10 +274,12 @@ func (s *Suite) measure(ctx context.Context, dir string, p Proxy, env SuiteEnv) 
 	}
 	fmt.Fprintf(s.Log, "%s: measuring %d requests\n", p.Name, s.Requests)
 	load.Requests = s.Requests
+	net0, netErr := readNetCounts()
 	res, err := Run(ctx, load)
 	if err != nil {
 		return nil, err
 	}
+	net1, netErr1 := readNetCounts()
 	after, err := sumOver(pids, procCPU)
 	if err != nil {
 		return nil, err
@@ -284,6 +292,9 @@ func (s *Suite) measure(ctx context.Context, dir string, p Proxy, env SuiteEnv) 
 		Proxy: p.Name, Cookie: load.Cookie, Requests: res.Requests, Errors: res.Errors, Non2xx: res.Non2xx,
 		Unpinned: res.Unpinned, Elapsed: res.Elapsed, CPU: after - before,
 		Instructions: -1, P50: res.P50, P99: res.P99,
+	}
+	if netErr == nil && netErr1 == nil {
+		m.Segments, m.Octets = net1.outSegs-net0.outSegs, net1.inOctets-net0.inOctets
 	}
 	if ticks := userAfter - userBefore + sysAfter - sysBefore; ticks > 0 {
 		m.UserShare = float64(userAfter-userBefore) / float64(ticks)

@@ -3,6 +3,8 @@ package bench
 import (
 	"bytes"
 	"context"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,5 +224,38 @@ func TestSuiteSyscallsHAProxy(t *testing.T) {
 	}
 	if m.TracedRequests != 2000 || io < 4*m.TracedRequests || total < io {
 		t.Errorf("%d requests, %d socket reads and writes, %d system calls", m.TracedRequests, io, total)
+	}
+}
+
+// TestReadNetCounts reads the kernel's counters around a loopback exchange:
+// they grow.
+func TestReadNetCounts(t *testing.T) {
+	before, err := readNetCounts()
+	if err != nil {
+		t.Skip("no /proc/net counters here")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			_, _ = c.Write(make([]byte, 1000))
+			_ = c.Close()
+		}
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.ReadAll(c)
+	_ = c.Close()
+	after, err := readNetCounts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.outSegs < before.outSegs+3 || after.inOctets < before.inOctets+1000 {
+		t.Errorf("counters went from %+v to %+v over a 1000-byte exchange", before, after)
 	}
 }

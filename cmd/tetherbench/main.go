@@ -162,6 +162,12 @@ func suite(ctx context.Context, args []string) error {
 			float64(m.Requests)/m.Elapsed.Seconds(), float64(m.CPUPerRequest().Nanoseconds())/1000,
 			100*m.UserShare, instr, m.P50, m.P99, m.MaxRSS, m.Errors+m.Non2xx, unpinned)
 	}
+	fmt.Print("\nloopback, whole machine, per request:")
+	for _, m := range ms {
+		n := float64(max(m.Requests, 1))
+		fmt.Printf(" %s %.2f segments, %.0f bytes;", m.Proxy, float64(m.Segments)/n, float64(m.Octets)/n)
+	}
+	fmt.Println()
 	if s.Syscalls {
 		printSyscalls(ms)
 	}
