@@ -41,7 +41,6 @@ listen plain
 	}
 	want := []string{
 		"[WARNING] parsing [t.cfg:13] : 'check' in backend 'checked': tether does not run health checks yet",
-		"[WARNING] parsing [t.cfg:16] : 'resolvers' in backend 'resolved': tether does not query resolvers 'dns' yet",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("warnings:\n%s", strings.Join(got, "\n"))

@@ -8,14 +8,16 @@ import (
 	"time"
 
 	mdns "github.com/miekg/dns"
+
+	"tether/engine/dns/dnstest"
 )
 
 // TestTemplateSpread spreads one name's records over a template's servers,
 // one address each, fills free servers as records appear and sends the
 // server of a vanished record to maintenance without address.
 func TestTemplateSpread(t *testing.T) {
-	ts := startTestServer(t)
-	ts.set("app.test.", "127.0.0.11", "127.0.0.12")
+	ts := dnstest.Start(t)
+	ts.Set("app.test.", "127.0.0.11", "127.0.0.12")
 	cfg := testConfig(ts)
 	tr := startResolver(t, cfg, template(3, "app.test"))
 
@@ -27,7 +29,7 @@ func TestTemplateSpread(t *testing.T) {
 	}
 	waitFor(t, "two servers with the two records", distinct("127.0.0.11", "127.0.0.12"))
 
-	ts.set("app.test.", "127.0.0.11", "127.0.0.12", "127.0.0.13")
+	ts.Set("app.test.", "127.0.0.11", "127.0.0.12", "127.0.0.13")
 	waitFor(t, "the third record to fill the free server", distinct("127.0.0.11", "127.0.0.12", "127.0.0.13"))
 	holder := ""
 	for n, a := range tr.addrs() {
@@ -36,21 +38,21 @@ func TestTemplateSpread(t *testing.T) {
 		}
 	}
 
-	ts.set("app.test.", "127.0.0.11", "127.0.0.13")
+	ts.Set("app.test.", "127.0.0.11", "127.0.0.13")
 	waitFor(t, "the server of the vanished record in maintenance", distinct("127.0.0.11", "127.0.0.13"))
 	v := tr.get(holder)
 	if !v.Maint || v.Addr.IsValid() || v.Reason != "No IP for server " {
 		t.Fatalf("server %s after its record vanished: %+v", holder, v)
 	}
 
-	ts.set("app.test.", "127.0.0.11", "127.0.0.13", "127.0.0.14")
+	ts.Set("app.test.", "127.0.0.11", "127.0.0.13", "127.0.0.14")
 	waitFor(t, "the new record in the freed server", func() bool { return tr.addrs()[holder] == "127.0.0.14" })
 }
 
 // TestDuplicates gives one record to one server only, unless allow-dup-ip.
 func TestDuplicates(t *testing.T) {
-	ts := startTestServer(t)
-	ts.set("one.test.", "127.0.0.21")
+	ts := dnstest.Start(t)
+	ts.Set("one.test.", "127.0.0.21")
 	servers := template(2, "one.test")
 	tr := startResolver(t, testConfig(ts), servers)
 	waitFor(t, "one server up", func() bool { return len(tr.addrs()) == 1 })
@@ -73,9 +75,9 @@ func TestDuplicates(t *testing.T) {
 // TestPreferFallback asks the preferred type first and the other one when
 // the answer has no record; resolve-prefer picks the family.
 func TestPreferFallback(t *testing.T) {
-	ts := startTestServer(t)
-	ts.set("v4.test.", "127.0.0.31")
-	ts.set("both.test.", "127.0.0.32", "::1")
+	ts := dnstest.Start(t)
+	ts.Set("v4.test.", "127.0.0.31")
+	ts.Set("both.test.", "127.0.0.32", "::1")
 	servers := []Server{
 		{Backend: "be", Name: "s1", Host: "v4.test", Maint: true},
 		{Backend: "be", Name: "s2", Host: "both.test", Maint: true},
@@ -87,7 +89,7 @@ func TestPreferFallback(t *testing.T) {
 		t.Fatalf("addresses %v", got)
 	}
 	var v4 []uint16
-	for _, q := range ts.asked() {
+	for _, q := range ts.Asked() {
 		if q.Name == "v4.test." {
 			v4 = append(v4, q.Qtype)
 		}
@@ -100,14 +102,14 @@ func TestPreferFallback(t *testing.T) {
 // TestNXHold keeps the address through NXDOMAIN for hold nx, then sends
 // the server to maintenance; a valid answer brings it back.
 func TestNXHold(t *testing.T) {
-	ts := startTestServer(t)
-	ts.set("nx.test.", "127.0.0.41")
+	ts := dnstest.Start(t)
+	ts.Set("nx.test.", "127.0.0.41")
 	cfg := testConfig(ts)
 	cfg.Hold.NX = 400 * time.Millisecond
 	tr := startResolver(t, cfg, []Server{{Backend: "be", Name: "s", Host: "nx.test", Prefer: IPv4, Maint: true}})
 	waitFor(t, "server up", func() bool { return tr.addrs()["s"] == "127.0.0.41" })
 
-	ts.setRcode("nx.test.", mdns.RcodeNameError)
+	ts.SetRcode("nx.test.", mdns.RcodeNameError)
 	start := time.Now()
 	waitFor(t, "server in maintenance", func() bool { return tr.get("s").Maint })
 	if d := time.Since(start); d < 300*time.Millisecond {
@@ -116,22 +118,22 @@ func TestNXHold(t *testing.T) {
 	if v := tr.get("s"); v.Addr.IsValid() || v.Reason != "DNS NX status" {
 		t.Fatalf("after hold nx: %+v", v)
 	}
-	ts.set("nx.test.", "127.0.0.42")
+	ts.Set("nx.test.", "127.0.0.42")
 	waitFor(t, "server back", func() bool { return tr.addrs()["s"] == "127.0.0.42" })
 }
 
 // TestTimeout sends resolve_retries queries per resolution to a silent
 // nameserver, then reports a timeout.
 func TestTimeout(t *testing.T) {
-	ts := startTestServer(t)
-	ts.set("slow.test.", "127.0.0.51")
+	ts := dnstest.Start(t)
+	ts.Set("slow.test.", "127.0.0.51")
 	cfg := testConfig(ts)
 	cfg.Resolve = time.Hour
 	tr := startResolver(t, cfg, []Server{{Backend: "be", Name: "s", Host: "slow.test", Prefer: IPv4, Addr: netip.MustParseAddr("127.0.0.50")}})
 	waitFor(t, "first resolution", func() bool { return tr.addrs()["s"] == "127.0.0.51" })
 
-	ts2 := startTestServer(t)
-	ts2.setSilent(true)
+	ts2 := dnstest.Start(t)
+	ts2.SetSilent(true)
 	cfg2 := testConfig(ts2)
 	cfg2.Resolve = time.Hour
 	cfg2.Retries = 4
@@ -140,7 +142,7 @@ func TestTimeout(t *testing.T) {
 	if v := tr2.get("s"); v.Reason != "DNS timeout status" || v.Addr.IsValid() {
 		t.Fatalf("after timeout: %+v", v)
 	}
-	if n := len(ts2.asked()); n != 4 {
+	if n := len(ts2.Asked()); n != 4 {
 		t.Fatalf("%d queries for one resolution, want resolve_retries 4", n)
 	}
 }
@@ -148,12 +150,12 @@ func TestTimeout(t *testing.T) {
 // TestNameservers takes the first valid answer of several nameservers, and
 // an error only once every nameserver answered.
 func TestNameservers(t *testing.T) {
-	bad := startTestServer(t)
-	bad.setRcode("ns.test.", mdns.RcodeNameError)
-	silent := startTestServer(t)
-	silent.setSilent(true)
-	good := startTestServer(t)
-	good.set("ns.test.", "127.0.0.61")
+	bad := dnstest.Start(t)
+	bad.SetRcode("ns.test.", mdns.RcodeNameError)
+	silent := dnstest.Start(t)
+	silent.SetSilent(true)
+	good := dnstest.Start(t)
+	good.Set("ns.test.", "127.0.0.61")
 	cfg := testConfig(bad, silent, good)
 	tr := startResolver(t, cfg, []Server{{Backend: "be", Name: "s", Host: "ns.test", Prefer: IPv4, Maint: true}})
 	waitFor(t, "the valid answer applied", func() bool { return tr.addrs()["s"] == "127.0.0.61" })
@@ -161,13 +163,13 @@ func TestNameservers(t *testing.T) {
 
 // TestHoldObsolete keeps a vanished record's address for hold obsolete.
 func TestHoldObsolete(t *testing.T) {
-	ts := startTestServer(t)
-	ts.set("ob.test.", "127.0.0.71")
+	ts := dnstest.Start(t)
+	ts.Set("ob.test.", "127.0.0.71")
 	cfg := testConfig(ts)
 	cfg.Hold.Obsolete = 400 * time.Millisecond
 	tr := startResolver(t, cfg, []Server{{Backend: "be", Name: "s", Host: "ob.test", Prefer: IPv4, Maint: true}})
 	waitFor(t, "server up", func() bool { return tr.addrs()["s"] == "127.0.0.71" })
-	ts.set("ob.test.", "127.0.0.72")
+	ts.Set("ob.test.", "127.0.0.72")
 	start := time.Now()
 	waitFor(t, "server on the new record", func() bool { return tr.addrs()["s"] == "127.0.0.72" })
 	if d := time.Since(start); d < 300*time.Millisecond {
@@ -188,16 +190,16 @@ func TestBadAnswers(t *testing.T) {
 		{"no question", func(m *mdns.Msg) { m.Question = nil }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ts := startTestServer(t)
-			ts.set("bad.test.", "127.0.0.81")
-			ts.setMangle(c.mangle)
+			ts := dnstest.Start(t)
+			ts.Set("bad.test.", "127.0.0.81")
+			ts.SetMangle(c.mangle)
 			cfg := testConfig(ts)
 			tr := startResolver(t, cfg, []Server{{Backend: "be", Name: "s", Host: "bad.test", Prefer: IPv4, Addr: netip.MustParseAddr("127.0.0.80")}})
 			waitFor(t, "resolution to fail", func() bool { return tr.get("s").Maint })
 			if v := tr.get("s"); v.Addr.IsValid() {
 				t.Fatalf("server kept an address: %+v", v)
 			}
-			ts.setMangle(nil)
+			ts.SetMangle(nil)
 			waitFor(t, "recovery", func() bool { return tr.addrs()["s"] == "127.0.0.81" })
 		})
 	}
@@ -206,31 +208,31 @@ func TestBadAnswers(t *testing.T) {
 // TestPayloadSize drops answers larger than accepted_payload_size and
 // announces it with EDNS0.
 func TestPayloadSize(t *testing.T) {
-	ts := startTestServer(t)
+	ts := dnstest.Start(t)
 	var many []string
 	for i := 1; i <= 40; i++ {
 		many = append(many, netip.AddrFrom4([4]byte{127, 0, 1, byte(i)}).String())
 	}
-	ts.set("big.test.", many...)
+	ts.Set("big.test.", many...)
 	cfg := testConfig(ts)
 	cfg.PayloadSize = 512
 	tr := startResolver(t, cfg, []Server{{Backend: "be", Name: "s", Host: "big.test", Prefer: IPv4, Maint: true}})
-	waitFor(t, "a few queries", func() bool { return len(ts.asked()) >= 6 })
+	waitFor(t, "a few queries", func() bool { return len(ts.Asked()) >= 6 })
 	if a := tr.addrs(); len(a) != 0 {
 		t.Fatalf("an answer larger than the payload size was used: %v", a)
 	}
-	ts.set("big.test.", many[:10]...)
+	ts.Set("big.test.", many[:10]...)
 	waitFor(t, "a small answer used", func() bool { return len(tr.addrs()) == 1 })
 }
 
 // TestSRV fills a template from SRV records: address from the additional
 // section or by resolving the target, port, and weight (w+255)/256.
 func TestSRV(t *testing.T) {
-	ts := startTestServer(t)
-	ts.setSRV("_http._tcp.svc.test.", "a.svc.test. 8081 512", "b.svc.test. 8082 0", "c.svc.test. 8083 1")
-	ts.setExtra("a.svc.test.", "127.0.0.91")
-	ts.setExtra("b.svc.test.", "127.0.0.92")
-	ts.set("c.svc.test.", "127.0.0.93")
+	ts := dnstest.Start(t)
+	ts.SetSRV("_http._tcp.svc.test.", "a.svc.test. 8081 512", "b.svc.test. 8082 0", "c.svc.test. 8083 1")
+	ts.SetExtra("a.svc.test.", "127.0.0.91")
+	ts.SetExtra("b.svc.test.", "127.0.0.92")
+	ts.Set("c.svc.test.", "127.0.0.93")
 	cfg := testConfig(ts)
 	tr := startResolver(t, cfg, template(4, "_http._tcp.svc.test"))
 	want := map[string]view{
@@ -250,7 +252,7 @@ func TestSRV(t *testing.T) {
 		t.Fatalf("the fourth slot without record: %+v", v)
 	}
 
-	ts.setSRV("_http._tcp.svc.test.", "a.svc.test. 8081 512", "c.svc.test. 8083 1")
+	ts.SetSRV("_http._tcp.svc.test.", "a.svc.test. 8081 512", "c.svc.test. 8083 1")
 	waitFor(t, "the slot of the vanished record emptied", func() bool { return len(tr.addrs()) == 2 })
 	for _, n := range []string{"web1", "web2", "web3", "web4"} {
 		if v := tr.get(n); v.Maint && (v.Addr.IsValid() || v.Port != 0) {
