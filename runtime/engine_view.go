@@ -48,8 +48,10 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 		SinceChange: si.Since,
 		Check:       CheckView{Status: 1, Health: r.health, State: r.check},
 	}
+	// A server waiting for resolution has no address but keeps its port.
+	sv.Port = uint32(si.Addr.Port())
 	if si.Addr.IsValid() {
-		sv.Addr, sv.Port = si.Addr.Addr(), uint32(si.Addr.Port())
+		sv.Addr = si.Addr.Addr()
 	}
 	if cs != nil {
 		sv.Check.Configured = cs.Check
