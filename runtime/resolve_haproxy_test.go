@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,9 @@ backend be
 
 // serverColumns returns, per server of a `show servers state be` reply,
 // the columns resolution changes: address, operational and admin states,
-// and port.
+// port and current weight. The admin state leaves out HAProxy's HMAINT
+// (0x40), which it sets on servers named by an SRV record and tether does
+// not model.
 func serverColumns(reply string) map[string]string {
 	out := map[string]string{}
 	for _, line := range strings.Split(reply, "\n") {
@@ -36,7 +39,8 @@ func serverColumns(reply string) map[string]string {
 		if len(f) < 19 || strings.HasPrefix(line, "#") {
 			continue
 		}
-		out[f[3]] = strings.Join([]string{f[4], f[5], f[6], f[18]}, " ")
+		admin, _ := strconv.Atoi(f[6])
+		out[f[3]] = strings.Join([]string{f[4], f[5], strconv.Itoa(admin &^ 0x40), f[18], f[7]}, " ")
 	}
 	return out
 }
@@ -93,6 +97,58 @@ func TestDifferentialResolve(t *testing.T) {
 		}
 		if !maps.Equal(h, g) {
 			t.Errorf("records %v:\nhaproxy %v\ntether  %v", step.records, h, g)
+		}
+	}
+}
+
+// srvConfig renders a configuration whose backend be is a server-template
+// of 4 servers filled from the SRV records of _http._tcp.app.test.
+func srvConfig(stats, front int, ns string) string {
+	return frontConfig(stats, front, "be") + fmt.Sprintf(`resolvers r
+    nameserver ns1 %s
+    timeout resolve 100ms
+    timeout retry 100ms
+backend be
+    server-template sr 4 _http._tcp.app.test resolvers r init-addr none resolve-prefer ipv4
+`, ns)
+}
+
+// TestDifferentialResolveSRV compares haproxy and tether filling a
+// server-template from SRV records, with addresses from the additional
+// section or from resolving the targets, ports, and weights from the
+// records' weights, as records come, change and go.
+func TestDifferentialResolveSRV(t *testing.T) {
+	ns := dnstest.Start(t)
+	ns.SetExtra("a.app.test.", "127.0.0.21")
+	ns.SetExtra("d.app.test.", "127.0.0.24")
+	ns.Set("b.app.test.", "127.0.0.22")
+	ns.Set("c.app.test.", "127.0.0.23")
+	ports := freePorts(t, 4)
+	hsock := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	ns.SetSRV("_http._tcp.app.test.", "a.app.test. 8081 512", "b.app.test. 8082 0", "c.app.test. 8083 1")
+	startHAProxy(t, srvConfig(ports[0].(int), ports[1].(int), ns.Addr.String()), hsock)
+	tt := startTether(t, srvConfig(ports[2].(int), ports[3].(int), ns.Addr.String()))
+	for _, step := range []struct {
+		records []string
+		want    []string
+	}{
+		{[]string{"a.app.test. 8081 512", "b.app.test. 8082 0", "c.app.test. 8083 1"}, []string{"127.0.0.21", "127.0.0.22", "127.0.0.23"}},
+		{[]string{"a.app.test. 8081 512", "c.app.test. 8083 1"}, []string{"127.0.0.21", "127.0.0.23"}},
+		{[]string{"a.app.test. 8081 65535", "c.app.test. 8083 1", "d.app.test. 8084 300"}, []string{"127.0.0.21", "127.0.0.23", "127.0.0.24"}},
+	} {
+		ns.SetSRV("_http._tcp.app.test.", step.records...)
+		var h, g map[string]string
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			h = serverColumns(cli(t, hsock, "show servers state be"))
+			g = serverColumns(cli(t, tt.socket(0), "show servers state be"))
+			if slices.Equal(addrsOf(h), step.want) && maps.Equal(h, g) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("records %v:\nhaproxy %v\ntether  %v", step.records, h, g)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 }
