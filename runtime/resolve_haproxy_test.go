@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	mdns "github.com/miekg/dns"
+
 	"tether/engine/dns/dnstest"
 )
 
@@ -147,6 +149,53 @@ func TestDifferentialResolveSRV(t *testing.T) {
 			}
 			if time.Now().After(deadline) {
 				t.Fatalf("records %v:\nhaproxy %v\ntether  %v", step.records, h, g)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// TestDifferentialResolveErrors compares haproxy and tether through
+// NXDOMAIN past hold nx, recovery, and the default preference for IPv6:
+// AAAA is asked first and A only when the AAAA answer is empty.
+func TestDifferentialResolveErrors(t *testing.T) {
+	ns := dnstest.Start(t)
+	ns.Set("app.test.", "127.0.0.11", "127.0.0.12")
+	ports := freePorts(t, 5)
+	cfg := func(stats, front int) string {
+		return frontConfig(stats, front, "be") + fmt.Sprintf(`resolvers r
+    nameserver ns1 %s
+    timeout resolve 100ms
+    timeout retry 100ms
+    hold nx 300ms
+backend be
+    server-template srv 3 app.test:%d resolvers r init-addr none
+`, ns.Addr, ports[4])
+	}
+	hsock := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	startHAProxy(t, cfg(ports[0].(int), ports[1].(int)), hsock)
+	tt := startTether(t, cfg(ports[2].(int), ports[3].(int)))
+	for _, step := range []struct {
+		what   string
+		change func()
+		want   []string
+	}{
+		{"A records only", func() {}, []string{"127.0.0.11", "127.0.0.12"}},
+		{"NXDOMAIN", func() { ns.SetRcode("app.test.", mdns.RcodeNameError) }, nil},
+		{"back", func() { ns.Set("app.test.", "127.0.0.12") }, []string{"127.0.0.12"}},
+		{"AAAA and A", func() { ns.Set("app.test.", "127.0.0.13", "::1") }, []string{"::1"}},
+	} {
+		step.change()
+		var h, g map[string]string
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			h = serverColumns(cli(t, hsock, "show servers state be"))
+			g = serverColumns(cli(t, tt.socket(0), "show servers state be"))
+			if slices.Equal(addrsOf(h), step.want) && maps.Equal(h, g) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s:\nhaproxy %v\ntether  %v", step.what, h, g)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
