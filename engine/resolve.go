@@ -179,23 +179,22 @@ func (e *Engine) stopResolvers() {
 
 // applyResolution applies what a resolution changed in a server, through
 // the control methods: a new snapshot for each change, as `set server
-// addr`, `set server weight` and `set server state` make. A server
+// addr`, `set server weight` and `set server state` make. A server leaves
+// maintenance only once it has its address, and enters it before losing
+// it, so that no snapshot offers a server without address. A server
 // disabled in the configuration stays in maintenance.
 func (e *Engine) applyResolution(c dns.Change) {
+	stateful := c.SetMaint && !e.cfg.Backend(c.Backend).Server(c.Server).Disabled
+	if stateful && c.Maint {
+		_ = e.SetServerState(c.Backend, c.Server, StateMaint)
+	}
 	if c.SetAddr || c.SetPort {
 		_ = e.SetServerAddr(c.Backend, c.Server, c.Addr, c.SetAddr, c.Port, c.SetPort)
 	}
 	if c.SetWeight {
 		_ = e.SetServerWeight(c.Backend, c.Server, c.Weight)
 	}
-	if c.SetMaint {
-		if cs := e.cfg.Backend(c.Backend).Server(c.Server); cs != nil && cs.Disabled {
-			return
-		}
-		st := StateReady
-		if c.Maint {
-			st = StateMaint
-		}
-		_ = e.SetServerState(c.Backend, c.Server, st)
+	if stateful && !c.Maint {
+		_ = e.SetServerState(c.Backend, c.Server, StateReady)
 	}
 }

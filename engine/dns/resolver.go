@@ -326,8 +326,8 @@ func (r *Resolver) receive(b []byte, now time.Time) {
 	r.checkRecords(res, now)
 	res.status = StatusValid
 	res.lastValid = now
-	for _, s := range append([]*server(nil), res.servers...) {
-		if !res.srv {
+	if !res.srv { // SRV slots were filled by checkRecords
+		for _, s := range append([]*server(nil), res.servers...) {
 			r.resolved(s, res, now)
 		}
 	}
