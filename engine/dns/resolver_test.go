@@ -260,3 +260,63 @@ func TestSRV(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveNet prefers an address of a resolve-net network, and
+// ignore-weight leaves SRV weights out.
+func TestResolveNet(t *testing.T) {
+	ts := dnstest.Start(t)
+	ts.Set("net.test.", "127.0.0.101", "127.0.1.102", "127.0.0.103")
+	ts.SetSRV("_s._tcp.net.test.", "a.net.test. 8080 1024")
+	ts.SetExtra("a.net.test.", "127.0.0.104")
+	servers := []Server{
+		{Backend: "be", Name: "s1", Host: "net.test", Prefer: IPv4, Nets: []netip.Prefix{netip.MustParsePrefix("127.0.1.0/24")}, Maint: true},
+		{Backend: "be", Name: "s2", Host: "_s._tcp.net.test", IgnoreWeight: true, Maint: true},
+	}
+	tr := startResolver(t, testConfig(ts), servers)
+	waitFor(t, "both servers up", func() bool { return len(tr.addrs()) == 2 })
+	if v := tr.get("s1"); v.Addr.String() != "127.0.1.102" {
+		t.Errorf("s1 picked %v, not the address in resolve-net", v.Addr)
+	}
+	if v := tr.get("s2"); v.Port != 8080 || v.Weight != -1 {
+		t.Errorf("s2 with ignore-weight: %+v", v)
+	}
+}
+
+// TestStop ends the resolver: no change is reported after Stop returns.
+func TestStop(t *testing.T) {
+	ts := dnstest.Start(t)
+	ts.Set("stop.test.", "127.0.0.111")
+	servers := []Server{{Backend: "be", Name: "s", Host: "stop.test", Prefer: IPv4, Maint: true}}
+	tr := newTracker(servers)
+	r, err := New(testConfig(ts), servers, tr.apply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Start()
+	waitFor(t, "server up", func() bool { return tr.addrs()["s"] == "127.0.0.111" })
+	r.Stop()
+	tr.mu.Lock()
+	n := tr.changes
+	tr.mu.Unlock()
+	asked := len(ts.Asked())
+	ts.Set("stop.test.", "127.0.0.112")
+	time.Sleep(200 * time.Millisecond)
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.changes != n || len(ts.Asked()) != asked {
+		t.Fatalf("%d changes and %d queries after Stop", tr.changes-n, len(ts.Asked())-asked)
+	}
+}
+
+// TestNew refuses a section without nameserver and a resolver without
+// server.
+func TestNew(t *testing.T) {
+	s := []Server{{Backend: "be", Name: "s", Host: "x.test"}}
+	if _, err := New(Config{}, s, func(Change) {}); err != ErrNoNameserver {
+		t.Errorf("no nameserver: %v", err)
+	}
+	cfg := Config{Nameservers: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:53")}}
+	if _, err := New(cfg, nil, func(Change) {}); err != ErrNoServer {
+		t.Errorf("no server: %v", err)
+	}
+}
