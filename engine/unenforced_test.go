@@ -51,3 +51,16 @@ listen plain
 		}
 	}
 }
+
+func TestUnenforcedTCPNameserver(t *testing.T) {
+	text := "resolvers dns\n    nameserver ns1 127.0.0.1:53\n    nameserver ns2 tcp@127.0.0.1:53\n"
+	cfg, err := config.Parse(config.File{Name: "t.cfg", Data: []byte(text)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Unenforced(cfg)
+	want := "[WARNING] parsing [t.cfg:1] : 'nameserver' in resolvers 'dns': tether does not query nameservers over TCP yet: nameserver 'ns2' is not used."
+	if len(got) != 1 || got[0].String() != want {
+		t.Fatalf("warnings %v, want %q", got, want)
+	}
+}
