@@ -18,10 +18,10 @@ import (
 type Config struct {
 	Name        string           // section name, for reasons in changes
 	Nameservers []netip.AddrPort // UDP nameservers
-	PayloadSize int              // accepted_payload_size, announced with EDNS0; larger answers are dropped
-	Retries     int              // resolve_retries: queries sent before giving up
-	Resolve     time.Duration    // timeout resolve: between two resolutions of a name
-	Retry       time.Duration    // timeout retry: between two queries of one resolution
+	PayloadSize int              // accepted_payload_size, announced with EDNS0; larger answers are dropped; default 512
+	Retries     int              // resolve_retries: queries sent before giving up; at least 1
+	Resolve     time.Duration    // timeout resolve: between two resolutions of a name; default 1s
+	Retry       time.Duration    // timeout retry: between two queries of one resolution; default 1s
 	Hold        Hold
 }
 

@@ -18,6 +18,12 @@ var (
 	ErrNoServer     = errors.New("dns: no server to resolve")
 )
 
+// Defaults for a Config left at zero, HAProxy's.
+const (
+	defaultTimeout     = time.Second
+	defaultPayloadSize = 512
+)
+
 // Resolver resolves the names of its servers with one resolvers section.
 // Its state belongs to one goroutine, started by Start and ended by Stop;
 // apply is called from that goroutine, one change at a time, in order.
@@ -49,6 +55,15 @@ func New(cfg Config, servers []Server, apply func(Change)) (*Resolver, error) {
 	}
 	if cfg.Retries < 1 {
 		cfg.Retries = 1
+	}
+	if cfg.Resolve <= 0 {
+		cfg.Resolve = defaultTimeout
+	}
+	if cfg.Retry <= 0 {
+		cfg.Retry = defaultTimeout
+	}
+	if cfg.PayloadSize < headerSize+minRecordSize {
+		cfg.PayloadSize = defaultPayloadSize
 	}
 	r := &Resolver{cfg: cfg, apply: apply, packets: make(chan []byte, 64), stop: make(chan struct{})}
 	for _, ns := range cfg.Nameservers {
