@@ -6,6 +6,8 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/netip"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -165,5 +167,26 @@ func TestInitAddr(t *testing.T) {
 	}
 	if _, err = New(parse("server s _http._tcp.app.test init-addr last,libc")); err == nil || !strings.Contains(err.Error(), "could not resolve") {
 		t.Errorf("no working method: %v", err)
+	}
+}
+
+// TestDNSConfig converts a resolvers section: UDP nameservers only, and
+// those of a resolv.conf file for parse-resolv-conf.
+func TestDNSConfig(t *testing.T) {
+	path := t.TempDir() + "/resolv.conf"
+	if err := os.WriteFile(path, []byte("# test\nnameserver 127.0.0.53\nsearch x\nnameserver ::1\nnameserver bogus\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := readResolvConf(path)
+	if want := []netip.AddrPort{netip.MustParseAddrPort("127.0.0.53:53"), netip.MustParseAddrPort("[::1]:53")}; !slices.Equal(got, want) {
+		t.Errorf("resolv.conf nameservers %v, want %v", got, want)
+	}
+	cfg, err := config.Parse(config.File{Name: "t.cfg", Data: []byte("resolvers r\n  nameserver a 127.0.0.1:5353\n  nameserver b tcp@127.0.0.1:5353\n  hold nx 7s\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dnsConfig(cfg.Resolvers[0])
+	if len(c.Nameservers) != 1 || c.Nameservers[0].String() != "127.0.0.1:5353" || c.Hold.NX != 7*time.Second || c.PayloadSize != 512 {
+		t.Errorf("dns config %+v", c)
 	}
 }
