@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -56,7 +57,7 @@ func initAddr(s *server, cs *config.Server) error {
 			return nil
 		}
 	}
-	return errors.Join(ErrInitAddr, errors.New("'"+cs.Addr.Host+"' (server "+cs.Name+")"))
+	return fmt.Errorf("%w '%s' of server %s", ErrInitAddr, cs.Addr.Host, cs.Name)
 }
 
 // lookupLibc resolves host with the system resolver, taking an address of

@@ -320,3 +320,24 @@ func TestNew(t *testing.T) {
 		t.Errorf("no server: %v", err)
 	}
 }
+
+// TestNameserverErrors reports the error of the nameservers that answered
+// once the others time out.
+func TestNameserverErrors(t *testing.T) {
+	bad := dnstest.Start(t)
+	bad.SetRcode("err.test.", mdns.RcodeNameError)
+	silent := dnstest.Start(t)
+	silent.SetSilent(true)
+	tr := startResolver(t, testConfig(bad, silent), []Server{{Backend: "be", Name: "s", Host: "err.test", Prefer: IPv4, Addr: netip.MustParseAddr("127.0.0.120")}})
+	waitFor(t, "maintenance", func() bool { return tr.get("s").Maint })
+	if v := tr.get("s"); v.Reason != "DNS NX status" || v.Addr.IsValid() {
+		t.Fatalf("after NXDOMAIN and silence: %+v", v)
+	}
+	var types []uint16
+	for _, q := range bad.Asked() {
+		types = append(types, q.Qtype)
+	}
+	if len(types) < 2 || types[0] != mdns.TypeA || types[1] != mdns.TypeAAAA {
+		t.Fatalf("questions %v: want A, then AAAA after the retry timer", types)
+	}
+}
