@@ -41,10 +41,11 @@ type Engine struct {
 	start    time.Time
 	loggers  []*accesslog.Logger
 
-	mu          sync.Mutex      // serialises the control plane's snapshot writers
-	nextSlot    int             // slots handed to servers so far (under mu)
-	resolvers   []*dns.Resolver // running, one per resolvers section in use (under mu)
-	resolversOn bool            // resolvers were started or stopped: never again (under mu)
+	mu          sync.Mutex            // serialises the control plane's snapshot writers
+	nextSlot    int                   // slots handed to servers so far (under mu)
+	resolvers   []*dns.Resolver       // running, one per resolvers section in use (under mu)
+	resolversOn bool                  // resolvers were started or stopped: never again (under mu)
+	srvTargets  map[serverName]string // SRV target each template slot resolves (under mu)
 
 	cumConns atomic.Int64
 	cumReqs  atomic.Int64

@@ -195,7 +195,32 @@ func (e *Engine) applyResolution(c dns.Change) {
 	if c.SetWeight {
 		_ = e.SetServerWeight(c.Backend, c.Server, c.Weight)
 	}
+	if c.SetHost {
+		e.setSRVTarget(c.Backend, c.Server, c.Host)
+	}
 	if stateful && !c.Maint {
 		_ = e.SetServerState(c.Backend, c.Server, StateReady)
 	}
+}
+
+// serverName names a server of a backend.
+type serverName struct{ backend, server string }
+
+// setSRVTarget records the SRV target a server resolves ("" for none).
+func (e *Engine) setSRVTarget(backend, srv, host string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.srvTargets == nil {
+		e.srvTargets = make(map[serverName]string)
+	}
+	e.srvTargets[serverName{backend, srv}] = host
+}
+
+// SRVTarget returns the name a server of a server-template resolved by SRV
+// records resolves now, the target of its record; "" when it serves no
+// record.
+func (e *Engine) SRVTarget(backend, srv string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.srvTargets[serverName{backend, srv}]
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	goruntime "runtime"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -58,6 +59,9 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 		sv.Check.Port = cs.CheckPort
 		sv.Check.Addr = cs.CheckAddr
 		sv.FQDN = cs.Addr.Host
+		if strings.HasPrefix(sv.FQDN, "_") { // an SRV name: the slot shows its record's target
+			sv.SRVRecord, sv.FQDN = sv.FQDN, c.e.SRVTarget(backend, si.Name)
+		}
 		sv.ForcedID = cs.IDSet
 	}
 	return sv

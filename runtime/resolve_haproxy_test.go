@@ -31,18 +31,18 @@ backend be
 
 // serverColumns returns, per server of a `show servers state be` reply,
 // the columns resolution changes: address, operational and admin states,
-// port and current weight. The admin state leaves out HAProxy's HMAINT
+// port, current weight, FQDN and SRV record. The admin state leaves out HAProxy's HMAINT
 // (0x40), which it sets on servers named by an SRV record and tether does
 // not model.
 func serverColumns(reply string) map[string]string {
 	out := map[string]string{}
 	for _, line := range strings.Split(reply, "\n") {
 		f := strings.Fields(line)
-		if len(f) < 19 || strings.HasPrefix(line, "#") {
+		if len(f) < 20 || strings.HasPrefix(line, "#") {
 			continue
 		}
 		admin, _ := strconv.Atoi(f[6])
-		out[f[3]] = strings.Join([]string{f[4], f[5], strconv.Itoa(admin &^ 0x40), f[18], f[7]}, " ")
+		out[f[3]] = strings.Join([]string{f[4], f[5], strconv.Itoa(admin &^ 0x40), f[18], f[7], f[17], f[19]}, " ")
 	}
 	return out
 }

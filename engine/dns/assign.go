@@ -2,6 +2,7 @@ package dns
 
 import (
 	"net/netip"
+	"strings"
 	"time"
 
 	mdns "github.com/miekg/dns"
@@ -34,6 +35,7 @@ type told struct {
 	port   uint16
 	weight int
 	maint  bool
+	host   string
 }
 
 func newServer(cs Server) *server {
@@ -77,8 +79,11 @@ func (r *Resolver) flush() {
 		if s.maint != s.told.maint {
 			c.SetMaint, c.Maint, c.Reason = true, s.maint, s.reason
 		}
-		s.told = told{addr: s.addr, port: s.port, weight: s.weight, maint: s.maint}
-		if c.SetAddr || c.SetPort || c.SetWeight || c.SetMaint {
+		if s.srvq != nil && s.host != s.told.host {
+			c.SetHost, c.Host = true, strings.TrimSuffix(s.host, ".")
+		}
+		s.told = told{addr: s.addr, port: s.port, weight: s.weight, maint: s.maint, host: s.host}
+		if c.SetAddr || c.SetPort || c.SetWeight || c.SetMaint || c.SetHost {
 			r.apply(c)
 		}
 	}
@@ -272,6 +277,7 @@ func (r *Resolver) fillSlot(res *resolution, rec *record) {
 	}
 	if s.host == "" {
 		s.host = rec.target
+		r.touch(s)
 	}
 	s.srvRec = rec
 	if !s.noRes && s.res == nil {

@@ -70,6 +70,9 @@ type Change struct {
 	SetWeight bool
 	Weight    int // from an SRV record's weight
 
+	SetHost bool
+	Host    string // the SRV target a slot resolves, without the final dot; "" once emptied
+
 	SetMaint bool
 	Maint    bool   // the RMAINT flag ("resolution")
 	Reason   string // why, as HAProxy words it

@@ -16,6 +16,7 @@ type view struct {
 	Weight int
 	Maint  bool
 	Reason string
+	Host   string
 }
 
 // tracker applies changes to views of the servers, for tests to wait on.
@@ -48,6 +49,9 @@ func (tr *tracker) apply(c Change) {
 	}
 	if c.SetMaint {
 		v.Maint, v.Reason = c.Maint, c.Reason
+	}
+	if c.SetHost {
+		v.Host = c.Host
 	}
 	tr.changes++
 }

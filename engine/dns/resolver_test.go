@@ -236,15 +236,15 @@ func TestSRV(t *testing.T) {
 	cfg := testConfig(ts)
 	tr := startResolver(t, cfg, template(4, "_http._tcp.svc.test"))
 	want := map[string]view{
-		"127.0.0.91": {Port: 8081, Weight: 2},
-		"127.0.0.92": {Port: 8082, Weight: 0},
-		"127.0.0.93": {Port: 8083, Weight: 1},
+		"127.0.0.91": {Port: 8081, Weight: 2, Host: "a.svc.test"},
+		"127.0.0.92": {Port: 8082, Weight: 0, Host: "b.svc.test"},
+		"127.0.0.93": {Port: 8083, Weight: 1, Host: "c.svc.test"},
 	}
 	waitFor(t, "three slots filled", func() bool { return len(tr.addrs()) == 3 })
 	for n := range tr.addrs() {
 		v := tr.get(n)
 		w, ok := want[v.Addr.String()]
-		if !ok || v.Port != w.Port || v.Weight != w.Weight {
+		if !ok || v.Port != w.Port || v.Weight != w.Weight || v.Host != w.Host {
 			t.Fatalf("slot %s: %+v", n, v)
 		}
 	}
@@ -255,7 +255,7 @@ func TestSRV(t *testing.T) {
 	ts.SetSRV("_http._tcp.svc.test.", "a.svc.test. 8081 512", "c.svc.test. 8083 1")
 	waitFor(t, "the slot of the vanished record emptied", func() bool { return len(tr.addrs()) == 2 })
 	for _, n := range []string{"web1", "web2", "web3", "web4"} {
-		if v := tr.get(n); v.Maint && (v.Addr.IsValid() || v.Port != 0) {
+		if v := tr.get(n); v.Maint && (v.Addr.IsValid() || v.Port != 0 || v.Host != "") {
 			t.Fatalf("emptied slot %s: %+v", n, v)
 		}
 	}
