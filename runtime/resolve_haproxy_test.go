@@ -47,6 +47,20 @@ func serverColumns(reply string) map[string]string {
 	return out
 }
 
+// statStatus returns, per server of a `show stat` reply, its status and
+// address columns.
+func statStatus(t *testing.T, reply string) map[string]string {
+	t.Helper()
+	_, rows := statRows(t, reply)
+	out := map[string]string{}
+	for _, r := range rows {
+		if r[1] != "FRONTEND" && r[1] != "BACKEND" {
+			out[r[1]] = r[17] + " " + r[73]
+		}
+	}
+	return out
+}
+
 // addrsOf returns the sorted addresses of the servers of columns that
 // have one.
 func addrsOf(cols map[string]string) []string {
@@ -65,7 +79,8 @@ func addrsOf(cols map[string]string) []string {
 // records, and compares the address, states and port of every server in
 // `show servers state` once both applied each change: the same server gets
 // the same address (haproxy's record order), a server without record is
-// in maintenance for resolution (admin state 32) without address.
+// in maintenance for resolution (admin state 32, show stat status "MAINT
+// (resolution)") without address.
 func TestDifferentialResolve(t *testing.T) {
 	ns := dnstest.Start(t)
 	ns.Set("app.test.", "127.0.0.11")
@@ -99,6 +114,10 @@ func TestDifferentialResolve(t *testing.T) {
 		}
 		if !maps.Equal(h, g) {
 			t.Errorf("records %v:\nhaproxy %v\ntether  %v", step.records, h, g)
+		}
+		hs, gs := statStatus(t, cli(t, hsock, "show stat")), statStatus(t, cli(t, tt.socket(0), "show stat"))
+		if !maps.Equal(hs, gs) {
+			t.Errorf("records %v, show stat:\nhaproxy %v\ntether  %v", step.records, hs, gs)
 		}
 	}
 }
