@@ -15,6 +15,7 @@ import (
 
 	"tether/engine/accesslog"
 	"tether/engine/config"
+	"tether/engine/dns"
 	"tether/h1"
 )
 
@@ -40,8 +41,11 @@ type Engine struct {
 	start    time.Time
 	loggers  []*accesslog.Logger
 
-	mu       sync.Mutex // serialises the control plane's snapshot writers
-	nextSlot int        // slots handed to servers so far (under mu)
+	mu          sync.Mutex            // serialises the control plane's snapshot writers
+	nextSlot    int                   // slots handed to servers so far (under mu)
+	resolvers   []*dns.Resolver       // running, one per resolvers section in use (under mu)
+	resolversOn bool                  // resolvers were started or stopped: never again (under mu)
+	srvTargets  map[serverName]string // SRV target each template slot resolves (under mu)
 
 	cumConns atomic.Int64
 	cumReqs  atomic.Int64
@@ -102,6 +106,11 @@ func New(cfg *config.Config) (*Engine, error) {
 		for i, cs := range p.Servers {
 			servers[i] = newServer(cs, e.nextSlot, e.start)
 			e.nextSlot++
+			if cs.Addr.Host != "" {
+				if err := initAddr(servers[i], cs); err != nil {
+					return nil, err
+				}
+			}
 		}
 		b.snap.Store(b.build(servers, p.Cookie.Dynamic, p.DynamicCookieKey, nil))
 		e.backends = append(e.backends, b)
@@ -169,6 +178,9 @@ func (e *Engine) Listeners() []*Listener { return append([]*Listener(nil), e.lns
 func (e *Engine) Serve() error {
 	srv := e.transport()
 	e.serving.Store(true)
+	if err := e.startResolvers(); err != nil {
+		return err
+	}
 	return srv.Serve(e.lns...)
 }
 
@@ -192,6 +204,7 @@ func (e *Engine) Ready() <-chan struct{} { return e.transport().Ready() }
 
 // Shutdown stops gracefully (see Server.Shutdown), then closes the logs.
 func (e *Engine) Shutdown(ctx context.Context) error {
+	e.stopResolvers()
 	var err error
 	if e.serving.Load() {
 		err = e.server().Shutdown(ctx)
@@ -204,6 +217,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 
 // Stop stops at once (see Server.Stop), then closes the logs.
 func (e *Engine) Stop(ctx context.Context) error {
+	e.stopResolvers()
 	var err error
 	if e.serving.Load() {
 		err = e.server().Stop(ctx)

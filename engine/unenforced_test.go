@@ -41,7 +41,6 @@ listen plain
 	}
 	want := []string{
 		"[WARNING] parsing [t.cfg:13] : 'check' in backend 'checked': tether does not run health checks yet",
-		"[WARNING] parsing [t.cfg:16] : 'resolvers' in backend 'resolved': tether does not query resolvers 'dns' yet",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("warnings:\n%s", strings.Join(got, "\n"))
@@ -50,5 +49,18 @@ listen plain
 		if !strings.HasPrefix(got[i], want[i]) {
 			t.Errorf("warning %d = %q, want it to start with %q", i, got[i], want[i])
 		}
+	}
+}
+
+func TestUnenforcedTCPNameserver(t *testing.T) {
+	text := "resolvers dns\n    nameserver ns1 127.0.0.1:53\n    nameserver ns2 tcp@127.0.0.1:53\n"
+	cfg, err := config.Parse(config.File{Name: "t.cfg", Data: []byte(text)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Unenforced(cfg)
+	want := "[WARNING] parsing [t.cfg:1] : 'nameserver' in resolvers 'dns': tether does not query nameservers over TCP yet: nameserver 'ns2' is not used."
+	if len(got) != 1 || got[0].String() != want {
+		t.Fatalf("warnings %v, want %q", got, want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	goruntime "runtime"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -48,14 +49,19 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 		SinceChange: si.Since,
 		Check:       CheckView{Status: 1, Health: r.health, State: r.check},
 	}
+	// A server waiting for resolution has no address but keeps its port.
+	sv.Port = uint32(si.Addr.Port())
 	if si.Addr.IsValid() {
-		sv.Addr, sv.Port = si.Addr.Addr(), uint32(si.Addr.Port())
+		sv.Addr = si.Addr.Addr()
 	}
 	if cs != nil {
 		sv.Check.Configured = cs.Check
 		sv.Check.Port = cs.CheckPort
 		sv.Check.Addr = cs.CheckAddr
 		sv.FQDN = cs.Addr.Host
+		if strings.HasPrefix(sv.FQDN, "_") { // an SRV name: the slot shows its record's target
+			sv.SRVRecord, sv.FQDN = sv.FQDN, c.e.SRVTarget(backend, si.Name)
+		}
 		sv.ForcedID = cs.IDSet
 	}
 	return sv

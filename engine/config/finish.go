@@ -75,6 +75,11 @@ func (p *parser) checkProxy(px *Proxy) {
 		}
 		if s.InitAddr == nil {
 			s.InitAddr = []InitAddr{{Method: InitLast}, {Method: InitLibc}}
+			if s.resolvers != "" {
+				// As HAProxy, a server that resolves at run time does
+				// not fail to start for want of an address.
+				s.InitAddr = append(s.InitAddr, InitAddr{Method: InitNone})
+			}
 		}
 		if s.resolvers != "" {
 			if s.Resolvers = p.findResolvers(s.resolvers); s.Resolvers == nil {

@@ -433,8 +433,11 @@ type Server struct {
 	MaxConn   int // 0: unlimited
 	MaxQueue  int // 0: unlimited
 	Resolvers *Resolvers
-	InitAddr  []InitAddr // default last,libc
-	Prefer    Network    // resolve-prefer; default NetTCP6
+	InitAddr  []InitAddr     // default last,libc
+	Prefer    Network        // resolve-prefer; default NetTCP6
+	Nets      []netip.Prefix // resolve-net: networks whose addresses resolution prefers
+	AllowDup  bool           // resolve-opts allow-dup-ip: may share an address with a server of the same name
+	NoWeight  bool           // resolve-opts ignore-weight: SRV weights are not applied
 
 	resolvers string // name until resolved
 }

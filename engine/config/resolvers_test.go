@@ -86,3 +86,36 @@ func lastNL(s string) int {
 	}
 	return -1
 }
+
+// TestServerResolveOptions reads resolve-opts and resolve-net (appended to
+// the default-server's networks, without sharing them) and defaults
+// init-addr to last,libc,none for a server with resolvers.
+func TestServerResolveOptions(t *testing.T) {
+	be := backend(t, `    default-server resolve-net 10.0.0.0/8 resolve-opts allow-dup-ip
+    server a app.test:80 resolvers r resolve-net 192.168.0.0/255.255.0.0,fd00::/8 resolve-opts ignore-weight
+    server b app.test:80 resolvers r resolve-opts prevent-dup-ip resolve-net 172.16.0.1
+    server c 127.0.0.1:80
+resolvers r
+    nameserver ns 127.0.0.1:53
+`)
+	a, b, c := be.Servers[0], be.Servers[1], be.Servers[2]
+	pfx := func(s ...string) []netip.Prefix {
+		var out []netip.Prefix
+		for _, p := range s {
+			out = append(out, netip.MustParsePrefix(p))
+		}
+		return out
+	}
+	if !a.AllowDup || !a.NoWeight || !reflect.DeepEqual(a.Nets, pfx("10.0.0.0/8", "192.168.0.0/16", "fd00::/8")) {
+		t.Errorf("a: dup %v noweight %v nets %v", a.AllowDup, a.NoWeight, a.Nets)
+	}
+	if b.AllowDup || b.NoWeight || !reflect.DeepEqual(b.Nets, pfx("10.0.0.0/8", "172.16.0.1/32")) {
+		t.Errorf("b: dup %v noweight %v nets %v", b.AllowDup, b.NoWeight, b.Nets)
+	}
+	if want := []InitAddr{{Method: InitLast}, {Method: InitLibc}, {Method: InitNone}}; !reflect.DeepEqual(a.InitAddr, want) {
+		t.Errorf("a init-addr %v, want %v", a.InitAddr, want)
+	}
+	if want := []InitAddr{{Method: InitLast}, {Method: InitLibc}}; !reflect.DeepEqual(c.InitAddr, want) {
+		t.Errorf("c init-addr %v, want %v", c.InitAddr, want)
+	}
+}

@@ -19,7 +19,7 @@ var unsupportedServer = map[string]bool{
 	"source": true, "redir": true, "tfo": true, "non-stick": true, "pool-max-conn": true,
 	"pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "namespace": true,
 	"check-ssl": true, "check-send-proxy": true, "check-sni": true, "check-alpn": true,
-	"check-proto": true, "check-via-socks4": true, "resolve-opts": true, "resolve-net": true,
+	"check-proto": true, "check-via-socks4": true,
 	"ws": true, "usesrc": true, "tcp-ut": true, "socks4": true, "minconn": true,
 	"set-proxy-v2-tlv-fmt": true, "log-proto": true, "allow-0rtt": true, "ciphers": true,
 	"ciphersuites": true, "no-ssl": true, "ssl-reuse": true, "no-ssl-reuse": true,
@@ -165,6 +165,8 @@ var serverKeywords = map[string]serverKeyword{
 	"resolvers":      {true, (*parser).serverResolvers},
 	"init-addr":      {true, (*parser).serverInitAddr},
 	"resolve-prefer": {true, (*parser).serverPrefer},
+	"resolve-opts":   {true, (*parser).serverResolveOpts},
+	"resolve-net":    {true, (*parser).serverResolveNet},
 	"id":             {true, (*parser).serverID},
 }
 
@@ -277,6 +279,84 @@ func (p *parser) serverPrefer(s *Server, _, val string) bool {
 		return false
 	}
 	return true
+}
+
+// maxResolveNets is how many networks `resolve-net` lines may give a server.
+const maxResolveNets = 5
+
+// serverResolveOpts reads `resolve-opts` options, comma-separated.
+func (p *parser) serverResolveOpts(s *Server, kw, val string) bool {
+	for _, o := range strings.Split(val, ",") {
+		switch o {
+		case "allow-dup-ip":
+			s.AllowDup = true
+		case "prevent-dup-ip":
+			s.AllowDup = false
+		case "ignore-weight":
+			s.NoWeight = true
+		default:
+			p.alert("'" + kw + "' : unknown resolve-opts option '" + o + "', supported methods are 'allow-dup-ip', 'ignore-weight', and 'prevent-dup-ip'.")
+			return false
+		}
+	}
+	return true
+}
+
+// serverResolveNet adds `resolve-net` networks (IPv4 with a mask or a
+// prefix length, IPv6 with a prefix length) to the server's.
+func (p *parser) serverResolveNet(s *Server, kw, val string) bool {
+	if val == "" {
+		p.alert("'" + kw + "' expects a list of networks.")
+		return false
+	}
+	nets := slices.Clip(s.Nets)
+	for _, n := range strings.Split(val, ",") {
+		if len(nets) >= maxResolveNets {
+			p.alert("'" + kw + "' exceed " + itoa(maxResolveNets) + " networks.")
+			return false
+		}
+		pfx, ok := parseNet(n)
+		if !ok {
+			p.alert("'" + kw + "' invalid network '" + n + "'.")
+			return false
+		}
+		nets = append(nets, pfx)
+	}
+	s.Nets = nets
+	return true
+}
+
+// parseNet reads a network: an address with a prefix length, an IPv4
+// address with a dotted mask, or a lone address (a host).
+func parseNet(v string) (netip.Prefix, bool) {
+	addr, bits, hasBits := strings.Cut(v, "/")
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return netip.Prefix{}, false
+	}
+	ip = ip.Unmap()
+	if !hasBits {
+		return netip.PrefixFrom(ip, ip.BitLen()), true
+	}
+	if isInteger(bits) {
+		pfx, err := ip.Prefix(int(atoi(bits)))
+		return pfx, err == nil && atoi(bits) <= int64(ip.BitLen())
+	}
+	mask, err := netip.ParseAddr(bits)
+	if err != nil || !ip.Is4() || !mask.Is4() {
+		return netip.Prefix{}, false
+	}
+	m := mask.As4()
+	ones := 0
+	for _, b := range m {
+		for i := 7; i >= 0; i-- {
+			if b&(1<<i) != 0 {
+				ones++
+			}
+		}
+	}
+	pfx, err := ip.Prefix(ones)
+	return pfx, err == nil
 }
 
 // serverDelay reads a check interval in milliseconds into dst.

@@ -1,0 +1,222 @@
+package runtime
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	mdns "github.com/miekg/dns"
+
+	"tether/engine/dns/dnstest"
+)
+
+// resolveConfig renders a configuration whose backend be is a
+// server-template of 3 servers resolving app.test with the nameserver at
+// ns.
+func resolveConfig(stats, front int, ns string, port int) string {
+	return frontConfig(stats, front, "be") + fmt.Sprintf(`resolvers r
+    nameserver ns1 %s
+    timeout resolve 100ms
+    timeout retry 100ms
+    hold other 300ms
+    hold nx 300ms
+backend be
+    server-template srv 3 app.test:%d resolvers r init-addr none resolve-prefer ipv4
+`, ns, port)
+}
+
+// serverColumns returns, per server of a `show servers state be` reply,
+// the columns resolution changes: address, operational and admin states,
+// port, current weight, FQDN and SRV record. The admin state leaves out HAProxy's HMAINT
+// (0x40), which it sets on servers named by an SRV record and tether does
+// not model.
+func serverColumns(reply string) map[string]string {
+	out := map[string]string{}
+	for _, line := range strings.Split(reply, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 20 || strings.HasPrefix(line, "#") {
+			continue
+		}
+		admin, _ := strconv.Atoi(f[6])
+		out[f[3]] = strings.Join([]string{f[4], f[5], strconv.Itoa(admin &^ 0x40), f[18], f[7], f[17], f[19]}, " ")
+	}
+	return out
+}
+
+// statStatus returns, per server of a `show stat` reply, its status and
+// address columns.
+func statStatus(t *testing.T, reply string) map[string]string {
+	t.Helper()
+	_, rows := statRows(t, reply)
+	out := map[string]string{}
+	for _, r := range rows {
+		if r[1] != "FRONTEND" && r[1] != "BACKEND" {
+			out[r[1]] = r[17] + " " + r[73]
+		}
+	}
+	return out
+}
+
+// addrsOf returns the sorted addresses of the servers of columns that
+// have one.
+func addrsOf(cols map[string]string) []string {
+	var out []string
+	for _, c := range cols {
+		if a := strings.Fields(c)[0]; a != "-" {
+			out = append(out, a)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestDifferentialResolve runs haproxy and tether on the same
+// server-template resolved through one test DNS server, changes the
+// records, and compares the address, states and port of every server in
+// `show servers state` once both applied each change: the same server gets
+// the same address (haproxy's record order), a server without record is
+// in maintenance for resolution (admin state 32, show stat status "MAINT
+// (resolution)") without address.
+func TestDifferentialResolve(t *testing.T) {
+	ns := dnstest.Start(t)
+	ns.Set("app.test.", "127.0.0.11")
+	ports := freePorts(t, 5)
+	hsock := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	startHAProxy(t, resolveConfig(ports[0].(int), ports[1].(int), ns.Addr.String(), ports[4].(int)), hsock)
+	tt := startTether(t, resolveConfig(ports[2].(int), ports[3].(int), ns.Addr.String(), ports[4].(int)))
+	for _, step := range []struct {
+		records []string
+		want    []string
+	}{
+		{[]string{"127.0.0.11"}, []string{"127.0.0.11"}},
+		{[]string{"127.0.0.11", "127.0.0.12", "127.0.0.13"}, []string{"127.0.0.11", "127.0.0.12", "127.0.0.13"}},
+		{[]string{"127.0.0.13"}, []string{"127.0.0.13"}},
+		{[]string{"127.0.0.12", "127.0.0.14"}, []string{"127.0.0.12", "127.0.0.14"}},
+		{nil, nil},
+	} {
+		ns.Set("app.test.", step.records...)
+		var h, g map[string]string
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			h = serverColumns(cli(t, hsock, "show servers state be"))
+			g = serverColumns(cli(t, tt.socket(0), "show servers state be"))
+			if slices.Equal(addrsOf(h), step.want) && slices.Equal(addrsOf(g), step.want) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("records %v: haproxy %v, tether %v", step.records, h, g)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if !maps.Equal(h, g) {
+			t.Errorf("records %v:\nhaproxy %v\ntether  %v", step.records, h, g)
+		}
+		hs, gs := statStatus(t, cli(t, hsock, "show stat")), statStatus(t, cli(t, tt.socket(0), "show stat"))
+		if !maps.Equal(hs, gs) {
+			t.Errorf("records %v, show stat:\nhaproxy %v\ntether  %v", step.records, hs, gs)
+		}
+	}
+}
+
+// srvConfig renders a configuration whose backend be is a server-template
+// of 4 servers filled from the SRV records of _http._tcp.app.test.
+func srvConfig(stats, front int, ns string) string {
+	return frontConfig(stats, front, "be") + fmt.Sprintf(`resolvers r
+    nameserver ns1 %s
+    timeout resolve 100ms
+    timeout retry 100ms
+backend be
+    server-template sr 4 _http._tcp.app.test resolvers r init-addr none resolve-prefer ipv4
+`, ns)
+}
+
+// TestDifferentialResolveSRV compares haproxy and tether filling a
+// server-template from SRV records, with addresses from the additional
+// section or from resolving the targets, ports, and weights from the
+// records' weights, as records come, change and go.
+func TestDifferentialResolveSRV(t *testing.T) {
+	ns := dnstest.Start(t)
+	ns.SetExtra("a.app.test.", "127.0.0.21")
+	ns.SetExtra("d.app.test.", "127.0.0.24")
+	ns.Set("b.app.test.", "127.0.0.22")
+	ns.Set("c.app.test.", "127.0.0.23")
+	ports := freePorts(t, 4)
+	hsock := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	ns.SetSRV("_http._tcp.app.test.", "a.app.test. 8081 512", "b.app.test. 8082 0", "c.app.test. 8083 1")
+	startHAProxy(t, srvConfig(ports[0].(int), ports[1].(int), ns.Addr.String()), hsock)
+	tt := startTether(t, srvConfig(ports[2].(int), ports[3].(int), ns.Addr.String()))
+	for _, step := range []struct {
+		records []string
+		want    []string
+	}{
+		{[]string{"a.app.test. 8081 512", "b.app.test. 8082 0", "c.app.test. 8083 1"}, []string{"127.0.0.21", "127.0.0.22", "127.0.0.23"}},
+		{[]string{"a.app.test. 8081 512", "c.app.test. 8083 1"}, []string{"127.0.0.21", "127.0.0.23"}},
+		{[]string{"a.app.test. 8081 65535", "c.app.test. 8083 1", "d.app.test. 8084 300"}, []string{"127.0.0.21", "127.0.0.23", "127.0.0.24"}},
+	} {
+		ns.SetSRV("_http._tcp.app.test.", step.records...)
+		var h, g map[string]string
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			h = serverColumns(cli(t, hsock, "show servers state be"))
+			g = serverColumns(cli(t, tt.socket(0), "show servers state be"))
+			if slices.Equal(addrsOf(h), step.want) && maps.Equal(h, g) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("records %v:\nhaproxy %v\ntether  %v", step.records, h, g)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// TestDifferentialResolveErrors compares haproxy and tether through
+// NXDOMAIN past hold nx, recovery, and the default preference for IPv6:
+// AAAA is asked first and A only when the AAAA answer is empty.
+func TestDifferentialResolveErrors(t *testing.T) {
+	ns := dnstest.Start(t)
+	ns.Set("app.test.", "127.0.0.11", "127.0.0.12")
+	ports := freePorts(t, 5)
+	cfg := func(stats, front int) string {
+		return frontConfig(stats, front, "be") + fmt.Sprintf(`resolvers r
+    nameserver ns1 %s
+    timeout resolve 100ms
+    timeout retry 100ms
+    hold nx 300ms
+backend be
+    server-template srv 3 app.test:%d resolvers r init-addr none
+`, ns.Addr, ports[4])
+	}
+	hsock := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	startHAProxy(t, cfg(ports[0].(int), ports[1].(int)), hsock)
+	tt := startTether(t, cfg(ports[2].(int), ports[3].(int)))
+	for _, step := range []struct {
+		what   string
+		change func()
+		want   []string
+	}{
+		{"A records only", func() {}, []string{"127.0.0.11", "127.0.0.12"}},
+		{"NXDOMAIN", func() { ns.SetRcode("app.test.", mdns.RcodeNameError) }, nil},
+		{"back", func() { ns.Set("app.test.", "127.0.0.12") }, []string{"127.0.0.12"}},
+		{"AAAA and A", func() { ns.Set("app.test.", "127.0.0.13", "::1") }, []string{"::1"}},
+	} {
+		step.change()
+		var h, g map[string]string
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			h = serverColumns(cli(t, hsock, "show servers state be"))
+			g = serverColumns(cli(t, tt.socket(0), "show servers state be"))
+			if slices.Equal(addrsOf(h), step.want) && maps.Equal(h, g) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s:\nhaproxy %v\ntether  %v", step.what, h, g)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
