@@ -1,0 +1,320 @@
+package engine
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The access log differential tests run one exchange through haproxy and
+// through tether, on the same configuration and the same origin, and
+// compare the httplog lines both send to a UDP socket. The fields that
+// differ between runs (the client port, the date, the timers' values) are
+// masked: a timer keeps only whether it is -1.
+
+// logCase is one exchange of the access log differential tests.
+type logCase struct {
+	name string
+	// cfg is the configuration; logCfg fills in its {LOG}, {BIND} and
+	// {SRV} (the origin's address) and {DEAD} (a port nobody listens on).
+	cfg string
+	// origin serves each connection the proxy opens; nil for none.
+	origin func(c net.Conn, br *bufio.Reader)
+	// client runs the exchange against the proxy's address.
+	client func(t *testing.T, addr string)
+	// lines is the number of log lines the exchange produces (1 if 0; -1
+	// for none).
+	lines int
+	// masked hides %B: a body cut by a timer or a client at a point that
+	// differs between runs, or a reply the proxy makes itself (whose %B
+	// is another test's).
+	masked bool
+}
+
+// logBase is the configuration most cases use: httplog to {LOG}, short
+// timeouts, one frontend and one backend with one server.
+const logBase = `defaults
+  mode http
+  log {LOG} local0
+  option httplog
+  timeout connect 500ms
+  timeout client 500ms
+  timeout server 500ms
+frontend fe
+  bind {BIND}
+  default_backend be
+backend be
+  server s1 {SRV}
+`
+
+// logCfg fills in a case's configuration.
+func logCfg(cfg, log, bind, srv, dead string) string {
+	return strings.NewReplacer("{LOG}", log, "{BIND}", bind, "{SRV}", srv, "{DEAD}", dead).Replace(cfg)
+}
+
+// maskLog reduces a logged line to the fields both proxies must agree
+// on: the syslog header, the client port, the date and the timers'
+// values are masked.
+var (
+	logHeaderRE = regexp.MustCompile(`^<\d+>\w{3} [ \d]\d \d\d:\d\d:\d\d \S+\[\d+\]: `)
+	logClientRE = regexp.MustCompile(`^127\.0\.0\.1:\d+ \[[^\]]+\] `)
+	logTimersRE = regexp.MustCompile(`^(C \[D\] \S+ \S+ )(-?\d+)/(-?\d+)/(-?\d+)/(-?\d+)/(\+?-?\d+) `)
+	logBytesRE  = regexp.MustCompile(`^(C \[D\] \S+ \S+ \S+ -?\d+ )\d+ `)
+)
+
+func maskLog(line string, bytes bool) string {
+	line = strings.TrimSuffix(line, "\n")
+	line = logHeaderRE.ReplaceAllString(line, "")
+	line = logClientRE.ReplaceAllString(line, "C [D] ")
+	line = logTimersRE.ReplaceAllStringFunc(line, func(s string) string {
+		m := logTimersRE.FindStringSubmatch(s)
+		out := m[1]
+		for i, v := range m[2:] {
+			if i > 0 {
+				out += "/"
+			}
+			if v == "-1" {
+				out += "-1"
+			} else {
+				out += "T"
+			}
+		}
+		return out + " "
+	})
+	if bytes {
+		line = logBytesRE.ReplaceAllString(line, "${1}B ")
+	}
+	return line
+}
+
+// runLogCase runs c through one proxy (started by start on the filled
+// configuration) and returns the masked lines it logged.
+func runLogCase(t *testing.T, c logCase, start func(cfg string) string) []string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	srv, dead := deadAddr(), deadAddr()
+	if c.origin != nil {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			for {
+				conn, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer conn.Close()
+					c.origin(conn, bufio.NewReader(conn))
+				}()
+			}
+		}()
+		srv = ln.Addr().String()
+	}
+	bind := "127.0.0.1:" + strconv.Itoa(freePort())
+	cfg := logCfg(c.cfg, pc.LocalAddr().String(), bind, srv, dead)
+	if strings.Contains(cfg, "{FULL}") {
+		cfg = strings.ReplaceAll(cfg, "{FULL}", fullListener(t))
+	}
+	addr := start(cfg)
+	// Lines logged before the exchange (haproxy's start probe) are not
+	// the case's.
+	drainLog(pc, 200*time.Millisecond, false)
+	c.client(t, addr)
+	want := max(c.lines, 1)
+	var out []string
+	buf := make([]byte, 4096)
+	for len(out) < want {
+		_ = pc.SetReadDeadline(time.Now().Add(3 * time.Second))
+		n, _, err := pc.ReadFrom(buf)
+		if err != nil {
+			break
+		}
+		out = append(out, maskLog(string(buf[:n]), c.masked))
+	}
+	return append(out, drainLog(pc, 300*time.Millisecond, c.masked)...)
+}
+
+// drainLog returns the masked lines that arrive within d.
+func drainLog(pc net.PacketConn, d time.Duration, bytes bool) []string {
+	var out []string
+	buf := make([]byte, 4096)
+	for {
+		_ = pc.SetReadDeadline(time.Now().Add(d))
+		n, _, err := pc.ReadFrom(buf)
+		if err != nil {
+			return out
+		}
+		out = append(out, maskLog(string(buf[:n]), bytes))
+	}
+}
+
+// diffLogCases runs each case through haproxy and tether and requires the
+// same masked lines.
+func diffLogCases(t *testing.T, cases []logCase) {
+	bin := haproxyBin(t)
+	for _, c := range cases {
+		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
+			want := runLogCase(t, c, func(cfg string) string { return startHAProxy(t, bin, cfg) })
+			got := runLogCase(t, c, func(cfg string) string { _, addr := startEngine(t, cfg); return addr })
+			slices.Sort(got)
+			slices.Sort(want)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("haproxy logged\n%s\ntether logged\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
+			}
+		})
+	}
+}
+
+// Client actions of the cases.
+
+// logDial connects to addr.
+func logDial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	return c
+}
+
+// sendThen sends s, waits d, then closes (or reads until closed when read
+// is set).
+func sendThen(s string, d time.Duration, read bool) func(t *testing.T, addr string) {
+	return func(t *testing.T, addr string) {
+		c := logDial(t, addr)
+		if s != "" {
+			_, _ = io.WriteString(c, s)
+		}
+		if read {
+			_, _ = io.Copy(io.Discard, c)
+		} else {
+			time.Sleep(d)
+		}
+		_ = c.Close()
+	}
+}
+
+// readHeadThenClose sends s, reads the first line of the answer and
+// closes.
+func readHeadThenClose(s string) func(t *testing.T, addr string) {
+	return func(t *testing.T, addr string) {
+		c := logDial(t, addr)
+		_, _ = io.WriteString(c, s)
+		_, _ = bufio.NewReader(c).ReadString('\n')
+		_ = c.Close()
+	}
+}
+
+// answer writes a fixed response after reading one request head.
+func answer(resp string) func(c net.Conn, br *bufio.Reader) {
+	return func(c net.Conn, br *bufio.Reader) {
+		if readHead(br) {
+			_, _ = io.WriteString(c, resp)
+		}
+	}
+}
+
+// readHead reads a head up to its empty line.
+func readHead(br *bufio.Reader) bool {
+	for {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			return false
+		}
+		if l == "\r\n" {
+			return true
+		}
+	}
+}
+
+const getReq = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"
+
+// TestHTTPLogHAProxyBytes: %B counts a response as haproxy does, in its
+// internal form: the start line's parts and 20, each field's name and
+// value as its parser keeps them, 1 for the end of the head, the body's
+// data, and for a chunked body its trailer fields and 1 more; not the
+// fields the proxy adds (an inserted cookie).
+func TestHTTPLogHAProxyBytes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("differential tests take a while")
+	}
+	var cases []logCase
+	for _, tt := range []struct{ name, req, resp string }{
+		{"content-length", getReq, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"},
+		{"chunked", getReq, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"},
+		{"chunked empty", getReq, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+		{"trailers", getReq, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n0\r\nX-T:   a b  \r\nY: \r\n\r\n"},
+		{"until close", getReq, "HTTP/1.1 200 OK\r\n\r\nokokok"},
+		{"no reason", getReq, "HTTP/1.1 200 \r\nContent-Length: 2\r\n\r\nok"},
+		{"blanks around a value", getReq, "HTTP/1.1 200 OK\r\nX-A:   spaced   \r\nContent-Length: 2\r\n\r\nok"},
+		{"HTTP/1.0", getReq, "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"},
+		{"connection options", getReq, "HTTP/1.1 200 OK\r\nConnection: x-foo, Keep-Alive,  y-bar ,close\r\nContent-Length: 2\r\n\r\nok"},
+		{"connection close", getReq, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"},
+		{"content-length list", getReq, "HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\nok"},
+		{"content-length and chunked", getReq, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"},
+		{"hop-by-hop fields", getReq, "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5\r\nProxy-Connection: close\r\nUpgrade: foo\r\nContent-Length: 2\r\n\r\nok"},
+		{"204", getReq, "HTTP/1.1 204 No Content\r\n\r\n"},
+		{"304", getReq, "HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n"},
+		{"HEAD", "HEAD /x HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"},
+		{"inserted cookie", getReq, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"},
+	} {
+		cfg := logBase
+		if tt.name == "inserted cookie" {
+			cfg = strings.Replace(cfg, "server s1 {SRV}", "cookie SRV insert indirect nocache\n  server s1 {SRV} cookie abc", 1)
+		}
+		resp := tt.resp
+		cases = append(cases, logCase{name: tt.name, cfg: cfg, origin: func(c net.Conn, br *bufio.Reader) {
+			if readHead(br) {
+				_, _ = io.WriteString(c, resp)
+			}
+		}, client: sendThen(tt.req, 0, true)})
+	}
+	diffLogCases(t, cases)
+}
+
+// fullListener returns the address of a listener whose accept queue is
+// full: a connection to it is never established, so the proxy's connect
+// times out.
+func fullListener(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(sa.(*syscall.SockaddrInet4).Port)
+	for range 2 { // the queue holds backlog+1 connections
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err != nil {
+			break
+		}
+		t.Cleanup(func() { _ = c.Close() })
+	}
+	return addr
+}
