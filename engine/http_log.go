@@ -61,7 +61,11 @@ func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 		r.BeConn = int(cc.be.conns.Load())
 	}
 	if cc.srv != nil {
-		r.SrvConn = int(cc.srv.live.cur.Load())
+		n := cc.srv.live.cur.Load()
+		if s := cc.up; s != nil && s.cc == cc && s.srv == cc.srv {
+			n-- // an exchange cut short: HAProxy lets the server go before it logs
+		}
+		r.SrvConn = int(n)
 	}
 	r.CapturedRequestCookie = cc.x.capReq.bytes()
 	r.CapturedResponseCookie = cc.x.capResp.bytes()

@@ -245,6 +245,104 @@ func readHead(br *bufio.Reader) bool {
 
 const getReq = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"
 
+// TestHTTPLogHAProxyOutcomes: every ending of an exchange we can provoke
+// is logged as haproxy logs it: termination state, status, server,
+// counters, timers that are -1, and %B except where it is masked.
+func TestHTTPLogHAProxyOutcomes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("differential tests take a minute")
+	}
+	ok := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	think := func(c net.Conn, br *bufio.Reader) { readHead(br); time.Sleep(time.Second) }
+	drain := func(c net.Conn, br *bufio.Reader) { readHead(br); _, _ = io.Copy(io.Discard, br) }
+	stream := func(c net.Conn, br *bufio.Reader) {
+		readHead(br)
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n")
+		buf := make([]byte, 16<<10)
+		for range 6000 {
+			if _, err := c.Write(buf); err != nil {
+				return
+			}
+		}
+	}
+	slow := func(c net.Conn, br *bufio.Reader) {
+		readHead(br)
+		time.Sleep(300 * time.Millisecond)
+		_, _ = io.WriteString(c, ok)
+	}
+	queued := func(n int) func(t *testing.T, addr string) {
+		return func(t *testing.T, addr string) {
+			var cs []net.Conn
+			for range n {
+				c := logDial(t, addr)
+				_, _ = io.WriteString(c, getReq)
+				cs = append(cs, c)
+				time.Sleep(30 * time.Millisecond)
+			}
+			for _, c := range cs {
+				_, _ = io.Copy(io.Discard, c)
+			}
+		}
+	}
+	post := "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"
+	upgrade := "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n"
+	switched := "HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n"
+	with := func(old, new string) string { return strings.Replace(logBase, old, new, 1) }
+	diffLogCases(t, []logCase{
+		{name: "ok", cfg: logBase, origin: answer(ok), client: sendThen(getReq, 0, true)},
+		{name: "null connection", cfg: logBase, client: sendThen("", 50*time.Millisecond, false)},
+		{name: "partial head then close", cfg: logBase, client: sendThen("GET /x HT", 50*time.Millisecond, false)},
+		{name: "partial head then client timeout", cfg: logBase, client: sendThen("GET /x HT", 0, true), masked: true},
+		{name: "nothing then client timeout", cfg: logBase, client: sendThen("", 0, true), masked: true},
+		{name: "http-request timeout", cfg: with("timeout client 500ms", "timeout client 2s\n  timeout http-request 300ms"),
+			client: sendThen("GET /x HT", 0, true), masked: true},
+		{name: "bad request", cfg: logBase, client: sendThen("GET / HTTP/1.1\r\nHost x\r\n\r\n", 0, true), masked: true},
+		{name: "body upload then close", cfg: logBase, origin: drain, client: sendThen(post, 100*time.Millisecond, false)},
+		{name: "body upload then timeout", cfg: logBase, origin: drain, client: sendThen(post, 0, true), masked: true},
+		{name: "client leaves while server thinks", cfg: logBase, origin: think, client: sendThen(getReq, 100*time.Millisecond, false), masked: true},
+		{name: "client leaves during response", cfg: logBase, origin: stream, client: readHeadThenClose(getReq), masked: true},
+		{name: "client does not read", cfg: logBase, origin: stream, client: sendThen(getReq, 2*time.Second, false), masked: true},
+		{name: "server refuses", cfg: with("{SRV}", "{DEAD}"), client: sendThen(getReq, 0, true), masked: true},
+		{name: "server refuses without retries", cfg: with("{SRV}", "{DEAD}\n  retries 0"), client: sendThen(getReq, 0, true), masked: true},
+		{name: "redispatch", cfg: with("server s1 {SRV}", "option redispatch\n  server s0 {DEAD}\n  server s1 {SRV}"),
+			origin: answer(ok), client: sendThen(getReq, 0, true)},
+		{name: "connect timeout", cfg: with("{SRV}", "{FULL}\n  retries 1"), client: sendThen(getReq, 0, true), masked: true},
+		{name: "server closes before head", cfg: logBase, origin: func(c net.Conn, br *bufio.Reader) { readHead(br) },
+			client: sendThen(getReq, 0, true), masked: true},
+		{name: "server closes during head", cfg: logBase, origin: answer("HTTP/1.1 200 OK\r\nContent-Le"), client: sendThen(getReq, 0, true), masked: true},
+		{name: "server closes during body", cfg: logBase, origin: answer("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
+			client: sendThen(getReq, 0, true)},
+		{name: "server timeout before head", cfg: logBase, origin: think, client: sendThen(getReq, 0, true), masked: true},
+		{name: "server timeout during body", cfg: logBase, origin: func(c net.Conn, br *bufio.Reader) {
+			readHead(br)
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+			time.Sleep(time.Second)
+		}, client: sendThen(getReq, 0, true)},
+		{name: "bad response", cfg: logBase, origin: answer("HTTP/1.1 abc\r\n\r\n"), client: sendThen(getReq, 0, true), masked: true},
+		{name: "no server", cfg: with("  server s1 {SRV}\n", ""), client: sendThen(getReq, 0, true), masked: true},
+		{name: "queue timeout", cfg: with("{SRV}", "{SRV} maxconn 1\n  timeout queue 100ms"), origin: slow, client: queued(2), lines: 2, masked: true},
+		{name: "queue full", cfg: with("{SRV}", "{SRV} maxconn 1 maxqueue 1"), origin: slow, client: queued(3), lines: 3, masked: true},
+		{name: "keep-alive idle close", cfg: logBase, origin: answer(ok), client: readHeadThenClose(getReq)},
+		{name: "keep-alive timeout", cfg: logBase, origin: answer(ok), client: sendThen(getReq, 0, true)},
+		{name: "tunnel closed by server", cfg: logBase, origin: answer(switched), client: sendThen(upgrade, 0, true)},
+		{name: "tunnel closed by client", cfg: logBase, origin: func(c net.Conn, br *bufio.Reader) {
+			readHead(br)
+			_, _ = io.WriteString(c, switched)
+			_, _ = io.Copy(io.Discard, br)
+		}, client: readHeadThenClose(upgrade)},
+		{name: "tunnel timeout", cfg: with("timeout server 500ms", "timeout server 500ms\n  timeout tunnel 300ms"), origin: func(c net.Conn, br *bufio.Reader) {
+			readHead(br)
+			_, _ = io.WriteString(c, switched)
+			_, _ = io.Copy(io.Discard, br)
+		}, client: sendThen(upgrade, 0, true)},
+		{name: "dontlognull null", cfg: with("option httplog", "option httplog\n  option dontlognull"), client: sendThen("", 50*time.Millisecond, false), lines: -1},
+		{name: "dontlognull partial", cfg: with("option httplog", "option httplog\n  option dontlognull"), client: sendThen("GET", 50*time.Millisecond, false)},
+		{name: "dontlognull timeout", cfg: with("option httplog", "option httplog\n  option dontlognull"), client: sendThen("", 0, true), lines: -1},
+		{name: "ignore-probes null", cfg: with("option httplog", "option httplog\n  option http-ignore-probes"), client: sendThen("", 50*time.Millisecond, false), lines: -1},
+		{name: "ignore-probes timeout", cfg: with("option httplog", "option httplog\n  option http-ignore-probes"), client: sendThen("", 0, true), lines: -1},
+	})
+}
+
 // TestHTTPLogHAProxyBytes: %B counts a response as haproxy does, in its
 // internal form: the start line's parts and 20, each field's name and
 // value as its parser keeps them, 1 for the end of the head, the body's
