@@ -60,10 +60,10 @@ func logCfg(cfg, log, bind, srv, dead string) string {
 }
 
 // maskLog reduces a logged line to the fields both proxies must agree
-// on: the syslog header, the client port, the date and the timers'
-// values are masked.
+// on: the syslog header but its priority, the client port, the date and
+// the timers' values are masked, and %B when bytes is set.
 var (
-	logHeaderRE = regexp.MustCompile(`^<\d+>\w{3} [ \d]\d \d\d:\d\d:\d\d \S+\[\d+\]: `)
+	logHeaderRE = regexp.MustCompile(`^(<\d+>)\w{3} [ \d]\d \d\d:\d\d:\d\d \S+\[\d+\]: `)
 	logClientRE = regexp.MustCompile(`^127\.0\.0\.1:\d+ \[[^\]]+\] `)
 	logTimersRE = regexp.MustCompile(`^(C \[D\] \S+ \S+ )(-?\d+)/(-?\d+)/(-?\d+)/(-?\d+)/(\+?-?\d+) `)
 	logBytesRE  = regexp.MustCompile(`^(C \[D\] \S+ \S+ \S+ -?\d+ )\d+ `)
@@ -71,7 +71,10 @@ var (
 
 func maskLog(line string, bytes bool) string {
 	line = strings.TrimSuffix(line, "\n")
-	line = logHeaderRE.ReplaceAllString(line, "")
+	pri := ""
+	if m := logHeaderRE.FindStringSubmatch(line); m != nil {
+		pri, line = m[1], line[len(m[0]):]
+	}
 	line = logClientRE.ReplaceAllString(line, "C [D] ")
 	line = logTimersRE.ReplaceAllStringFunc(line, func(s string) string {
 		m := logTimersRE.FindStringSubmatch(s)
@@ -91,7 +94,7 @@ func maskLog(line string, bytes bool) string {
 	if bytes {
 		line = logBytesRE.ReplaceAllString(line, "${1}B ")
 	}
-	return line
+	return pri + " " + line
 }
 
 // runLogCase runs c through one proxy (started by start on the filled
@@ -384,6 +387,24 @@ func TestHTTPLogHAProxyBytes(t *testing.T) {
 		}, client: sendThen(tt.req, 0, true)})
 	}
 	diffLogCases(t, cases)
+}
+
+// TestHTTPLogHAProxyErrors: `option dontlog-normal` logs only failed
+// exchanges, and `option log-separate-errors` logs them at level "err",
+// which a `log` line whose maximum level is "notice" lets through.
+func TestHTTPLogHAProxyErrors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("differential tests take a while")
+	}
+	cfg := strings.Replace(logBase, "option httplog", "option httplog\n  option dontlog-normal\n  option log-separate-errors\n  log {LOG} local1 notice", 1)
+	ok := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	diffLogCases(t, []logCase{
+		{name: "normal", cfg: cfg, origin: answer(ok), client: sendThen(getReq, 0, true), lines: -1},
+		{name: "server error", cfg: cfg, origin: answer("HTTP/1.1 500 Oops\r\nContent-Length: 2\r\n\r\nok"), client: sendThen(getReq, 0, true), lines: 2},
+		{name: "client abort", cfg: cfg, client: sendThen("GET /x HT", 50*time.Millisecond, false), lines: 2},
+		{name: "only logged to info", cfg: strings.Replace(cfg, "  option log-separate-errors\n", "", 1),
+			client: sendThen("GET /x HT", 50*time.Millisecond, false)},
+	})
 }
 
 // fullListener returns the address of a listener whose accept queue is

@@ -21,7 +21,13 @@ type Options struct {
 	PID         int    // process id in syslog headers; 0 means os.Getpid()
 	QueueLen    int    // lines waiting for the writer, rounded up to a power of two; 0 means DefaultQueueLen
 	DontLogNull bool   // `option dontlognull`: LogHTTP skips records for which the client sent nothing
-	CLF         bool   // `option httplog clf`: LogHTTP renders the common log format (AppendCLFLog)
+	// DontLogNormal is `option dontlog-normal`: LogHTTP skips the records
+	// of exchanges that did not fail (Record.Error).
+	DontLogNormal bool
+	// SeparateErrors is `option log-separate-errors`: LogHTTP sends the
+	// records of failed exchanges at level "err" instead of "info".
+	SeparateErrors bool
+	CLF            bool // `option httplog clf`: LogHTTP renders the common log format (AppendCLFLog)
 
 	// Stdout and Stderr receive the lines of `log stdout` and `log
 	// stderr` (and fd@1, fd@2); nil means os.Stdout and os.Stderr. Each
@@ -36,10 +42,12 @@ type Options struct {
 // non-blocking channel send only when it sleeps. One goroutine drains the
 // ring, framing each line for each target and writing it there.
 type Logger struct {
-	q           *queue
-	targets     []*target
-	dontLogNull bool
-	clf         bool
+	q              *queue
+	targets        []*target
+	dontLogNull    bool
+	dontLogNormal  bool
+	separateErrors bool
+	clf            bool
 
 	dropped  atomic.Uint64
 	closed   atomic.Bool
@@ -73,11 +81,13 @@ func New(lines []config.LogTarget, o Options) (*Logger, error) {
 		o.Stderr = os.Stderr
 	}
 	l := &Logger{
-		dontLogNull: o.DontLogNull,
-		clf:         o.CLF,
-		wake:        make(chan struct{}, 1),
-		done:        make(chan struct{}),
-		exited:      make(chan struct{}),
+		dontLogNull:    o.DontLogNull,
+		dontLogNormal:  o.DontLogNormal,
+		separateErrors: o.SeparateErrors,
+		clf:            o.CLF,
+		wake:           make(chan struct{}, 1),
+		done:           make(chan struct{}),
+		exited:         make(chan struct{}),
 	}
 	for _, line := range lines {
 		t, err := openTarget(line, &o)
@@ -101,17 +111,24 @@ func New(lines []config.LogTarget, o Options) (*Logger, error) {
 }
 
 // LogHTTP queues the httplog line of r (or its common log format line,
-// with Options.CLF), rendered straight into the queue. It reports whether the line was queued: false when the record
-// is skipped by `option dontlognull`, when the queue is full (the line
-// is counted in Dropped) or when the Logger is closed or has no target.
-// r and the memory its slices view are not used after LogHTTP returns.
+// with Options.CLF), rendered straight into the queue. It reports whether
+// the line was queued: false when the record is skipped by `option
+// dontlognull` or `option dontlog-normal`, when the queue is full (the
+// line is counted in Dropped) or when the Logger is closed or has no
+// target. r and the memory its slices view are not used after LogHTTP
+// returns.
 func (l *Logger) LogHTTP(r *Record) bool {
-	if l.dontLogNull && r.Null() {
+	failed := (l.dontLogNormal || l.separateErrors) && r.Error()
+	if l.dontLogNull && r.Null() || l.dontLogNormal && !failed {
 		return false
 	}
 	s, pos, ok := l.claim()
 	if !ok {
 		return false
+	}
+	s.level = levelInfo
+	if l.separateErrors && failed {
+		s.level = levelErr
 	}
 	var b []byte
 	if l.clf {
@@ -136,6 +153,7 @@ func (l *Logger) Log(line []byte) bool {
 		return false
 	}
 	s.n = copy(s.line[:], line)
+	s.level = levelInfo
 	l.publish(s, pos)
 	return true
 }
@@ -203,7 +221,7 @@ func (l *Logger) run() {
 			now := time.Now()
 			for _, t := range l.targets {
 				var err error
-				if buf, err = t.write(buf, s.line[:s.n], now); err != nil {
+				if buf, err = t.write(buf, s.line[:s.n], s.level, now); err != nil {
 					l.dropped.Add(1)
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -159,6 +160,55 @@ func TestLoggerDontLogNull(t *testing.T) {
 	}
 }
 
+// TestLoggerErrors: `option dontlog-normal` keeps only the failed
+// exchanges' lines, and `option log-separate-errors` sends them at level
+// "err", which a target whose maximum level is "notice" lets through, as
+// HAProxy 2.6 did (<131> and <139> for local0 and local1).
+func TestLoggerErrors(t *testing.T) {
+	ok := baseRecord()
+	ok.Status, ok.Term = 200, TermNone
+	failed := []Record{ok, ok, ok, ok, ok}
+	failed[0].Status = 502
+	failed[1].Term = TermClientAbort
+	failed[2].Retries = 1
+	failed[3].Redisp, failed[3].Retries = true, 1
+	failed[4].Term, failed[4].Status = TermLocal, 200
+	for _, tt := range []struct {
+		o    Options
+		want []string // the framed lines' headers, one per record: ok, then failed
+	}{
+		{Options{}, []string{"<134>", "<134>", "<134>", "<134>", "<134>", "<134>"}},
+		{Options{DontLogNormal: true}, []string{"", "<134>", "<134>", "<134>", "<134>", ""}},
+		{Options{SeparateErrors: true}, []string{"<134>", "<131>", "<131>", "<131>", "<131>", "<134>"}},
+		{Options{DontLogNormal: true, SeparateErrors: true}, []string{"", "<131>", "<131>", "<131>", "<131>", ""}},
+	} {
+		var out, notice lines
+		tt.o.Stdout, tt.o.Stderr = &out, &notice
+		lg, err := New([]config.LogTarget{{Address: "stdout", Format: "priority", Facility: "local0"},
+			{Address: "stderr", Format: "priority", Facility: "local1", Level: "notice"}}, tt.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, wantNotice []string
+		for i, r := range append([]Record{ok}, failed...) {
+			lg.LogHTTP(&r)
+			if h := tt.want[i]; h != "" {
+				want = append(want, h+string(AppendHTTPLog(nil, &r))+"\n")
+				if h == "<131>" {
+					wantNotice = append(wantNotice, "<139>"+string(AppendHTTPLog(nil, &r))+"\n")
+				}
+			}
+		}
+		lg.Close()
+		if got := out.all(); !slices.Equal(got, want) {
+			t.Errorf("%+v: wrote\n%q\nwant\n%q", tt.o, got, want)
+		}
+		if got := notice.all(); !slices.Equal(got, wantNotice) {
+			t.Errorf("%+v: notice target got\n%q\nwant\n%q", tt.o, got, wantNotice)
+		}
+	}
+}
+
 // gate is a writer that blocks each Write until released, and says when
 // a Write has started.
 type gate struct {
@@ -282,7 +332,7 @@ func TestUnixTargetReconnects(t *testing.T) {
 		return rx
 	}
 	write := func(at time.Duration) error {
-		_, err := tg.write(nil, []byte("x"), now.Add(at))
+		_, err := tg.write(nil, []byte("x"), levelInfo, now.Add(at))
 		return err
 	}
 	if err := write(0); !errors.Is(err, errNotConnected) {

@@ -7,9 +7,10 @@ import "sync/atomic"
 // line is published, and position+len(slots) once the consumer is done
 // with it.
 type slot struct {
-	seq  atomic.Uint64
-	n    int
-	line [MaxLine]byte
+	seq   atomic.Uint64
+	n     int
+	level uint8 // the syslog level of the line
+	line  [MaxLine]byte
 }
 
 // queue is a bounded ring of line slots for many producers (the event

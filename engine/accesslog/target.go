@@ -31,9 +31,11 @@ const redialDelay = time.Second
 // goroutine uses it after New.
 type target struct {
 	header
-	w   io.Writer // nil while a unix socket target is not connected
-	c   io.Closer // nil for stdout and stderr, which the Logger does not own
-	max int       // maxDatagram or maxStream
+	w        io.Writer // nil while a unix socket target is not connected
+	c        io.Closer // nil for stdout and stderr, which the Logger does not own
+	max      int       // maxDatagram or maxStream
+	maxLevel int       // lines of a less severe (higher) level are not sent
+	minLevel int       // lines of a more severe level are sent at this one
 
 	unix     *net.UnixAddr // the socket of a unix target, which reconnects
 	redialAt time.Time     // no connection attempt before then
@@ -54,34 +56,38 @@ func Targets(proxy, global []config.LogTarget) []config.LogTarget {
 }
 
 // openTarget opens the destination of one `log` line. It returns nil and
-// no error for a line whose maximum level filters out access logs.
+// no error for a line whose maximum level filters out every access log
+// line: those at "info", and the failed exchanges' at "err" with
+// Options.SeparateErrors.
 func openTarget(t config.LogTarget, o *Options) (*target, error) {
 	line := "log " + t.Address
 	format, err := parseFormat(t.Format)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q in %q", err, t.Format, line)
 	}
-	h := header{format: format, level: levelInfo, tag: o.Tag, pid: strconv.Itoa(o.PID)}
+	h := header{format: format, tag: o.Tag, pid: strconv.Itoa(o.PID)}
 	if h.facility = facilityCode(t.Facility); h.facility < 0 {
 		return nil, fmt.Errorf("%w: %q in %q", ErrFacility, t.Facility, line)
 	}
+	maxLevel, minLevel := len(levelNames)-1, 0
 	if t.Level != "" {
-		maxLevel := levelCode(t.Level)
-		if maxLevel < 0 {
+		if maxLevel = levelCode(t.Level); maxLevel < 0 {
 			return nil, fmt.Errorf("%w: %q in %q", ErrFacility, t.Level, line)
 		}
-		if levelInfo > maxLevel {
+		worst := levelInfo
+		if o.SeparateErrors {
+			worst = levelErr
+		}
+		if worst > maxLevel {
 			return nil, nil
 		}
 	}
 	if t.MinLevel != "" {
-		minLevel := levelCode(t.MinLevel)
-		if minLevel < 0 {
+		if minLevel = levelCode(t.MinLevel); minLevel < 0 {
 			return nil, fmt.Errorf("%w: %q in %q", ErrFacility, t.MinLevel, line)
 		}
-		h.level = max(h.level, minLevel)
 	}
-	tg := &target{header: h, max: maxDatagram}
+	tg := &target{header: h, max: maxDatagram, maxLevel: maxLevel, minLevel: minLevel}
 	addr := t.Address
 	switch {
 	case addr == "stdout" || addr == "fd@1":
@@ -183,15 +189,21 @@ func (t *target) dial(now time.Time) {
 	t.w, t.c = c, c
 }
 
-// write sends one line framed for t as sent at now, using buf as
-// scratch space, and returns buf for reuse.
-func (t *target) write(buf, line []byte, now time.Time) ([]byte, error) {
+// write sends one line of the given level framed for t as sent at now,
+// using buf as scratch space, and returns buf for reuse. A line less
+// severe than the target's maximum level is not sent.
+func (t *target) write(buf, line []byte, level uint8, now time.Time) ([]byte, error) {
+	if int(level) > t.maxLevel {
+		return buf, nil
+	}
 	if t.w == nil {
 		if t.dial(now); t.w == nil {
 			return buf, errNotConnected
 		}
 	}
-	buf = t.appendHeader(buf[:0], now)
+	h := t.header
+	h.level = max(int(level), t.minLevel)
+	buf = h.appendHeader(buf[:0], now)
 	if len(buf) > t.max {
 		buf = buf[:t.max]
 	}

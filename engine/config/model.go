@@ -250,6 +250,8 @@ type Options struct {
 	HTTPLog            bool
 	HTTPLogCLF         bool // `option httplog clf`: the common log format
 	DontLogNull        bool
+	DontLogNormal      bool // `option dontlog-normal`: only failed exchanges are logged (accesslog.Record.Error)
+	LogSeparateErrors  bool // `option log-separate-errors`: failed exchanges are logged at level "err"
 	IgnoreProbes       bool // `option http-ignore-probes`: a connection that sends nothing is closed silently
 	HTTPChk            HTTPChk
 	CheckCache         bool
