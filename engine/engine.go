@@ -120,7 +120,7 @@ func New(cfg *config.Config) (*Engine, error) {
 		if targets := accesslog.Targets(p.Logs, cfg.Global.Logs); len(targets) > 0 {
 			lg, err := accesslog.New(targets, accesslog.Options{DontLogNull: p.Options.DontLogNull,
 				DontLogNormal: p.Options.DontLogNormal, SeparateErrors: p.Options.LogSeparateErrors,
-				CLF: p.Options.HTTPLogCLF})
+				CLF: p.Options.HTTPLogCLF, LineLen: accesslog.LineLen(cfg)})
 			if err != nil {
 				e.closeLogs()
 				return nil, err

@@ -407,6 +407,81 @@ func TestHTTPLogHAProxyErrors(t *testing.T) {
 	})
 }
 
+// TestHTTPLogHAProxyLen: `log ... len` cuts each line sent to that
+// target at its length, and a length above 1024 lengthens every line of
+// the process (HAProxy's line buffer is as long as the longest `len`).
+// The lines are framed raw, so that the cuts fall at the same place.
+func TestHTTPLogHAProxyLen(t *testing.T) {
+	bin := haproxyBin(t)
+	if testing.Short() {
+		t.Skip("differential tests take a while")
+	}
+	const cfg = `defaults
+  mode http
+  log {SHORT} len 80 format raw local0
+  log {LONG} len 1300 format raw local0
+  log {LOG} format raw local0
+  option httplog
+  timeout connect 500ms
+  timeout client 500ms
+  timeout server 500ms
+frontend fe
+  bind {BIND}
+  default_backend be
+backend be
+  server s1 {SRV}
+`
+	srv := rawOrigin(t, []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), 1)
+	run := func(start func(cfg string) string, uri string) []string {
+		var pcs []net.PacketConn
+		r := strings.NewReplacer()
+		var pairs []string
+		for _, k := range []string{"{SHORT}", "{LONG}", "{LOG}"} {
+			pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pc.Close()
+			pcs = append(pcs, pc)
+			pairs = append(pairs, k, pc.LocalAddr().String())
+		}
+		pairs = append(pairs, "{BIND}", "127.0.0.1:"+strconv.Itoa(freePort()), "{SRV}", srv)
+		r = strings.NewReplacer(pairs...)
+		addr := start(r.Replace(cfg))
+		for _, pc := range pcs {
+			drainLog(pc, 100*time.Millisecond, false)
+		}
+		sendThen("GET "+uri+" HTTP/1.1\r\nHost: x\r\n\r\n", 0, false)(t, addr)
+		var out []string
+		buf := make([]byte, 70000)
+		for _, pc := range pcs {
+			_ = pc.SetReadDeadline(time.Now().Add(3 * time.Second))
+			n, _, err := pc.ReadFrom(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, string(buf[:n]))
+		}
+		return out
+	}
+	for _, n := range []int{200, 1000, 1015, 1400} {
+		uri := "/" + strings.Repeat("a", n)
+		want := run(func(cfg string) string { return startHAProxy(t, bin, cfg) }, uri)
+		got := run(func(cfg string) string { _, addr := startEngine(t, cfg); return addr }, uri)
+		for i := range want {
+			// The client's port and the timers may differ in length:
+			// cut lines are compared by length and end, whole ones
+			// masked.
+			w, g := want[i], got[i]
+			if len(w) != len(g) || !strings.HasSuffix(w, g[max(len(g)-20, 0):]) {
+				t.Errorf("uri of %d bytes, target %d: haproxy sent %d bytes\n%q\ntether %d\n%q", n, i, len(w), w, len(g), g)
+			} else if strings.HasSuffix(w, "\"\n") && maskLog(w, false) != maskLog(g, false) {
+				t.Errorf("uri of %d bytes, target %d: haproxy sent\n%q\ntether\n%q", n, i, w, g)
+			}
+		}
+	}
+}
+
 // fullListener returns the address of a listener whose accept queue is
 // full: a connection to it is never established, so the proxy's connect
 // times out.

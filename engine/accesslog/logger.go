@@ -11,16 +11,24 @@ import (
 )
 
 // DefaultQueueLen is the number of lines a Logger holds for its writer
-// by default (about 1 MiB of slots).
-const DefaultQueueLen = 1024
+// by default (about 1 MiB of slots). Longer lines (Options.LineLen) get
+// fewer slots, as many as fit in the same room, and at least
+// minQueueLen.
+const (
+	DefaultQueueLen = 1024
+	minQueueLen     = 64
+)
 
 // Options tune a Logger. The zero value logs as HAProxy 2.6 does, under
 // the program name "tether".
 type Options struct {
-	Tag         string // program name in syslog headers; "" means "tether"
-	PID         int    // process id in syslog headers; 0 means os.Getpid()
-	QueueLen    int    // lines waiting for the writer, rounded up to a power of two; 0 means DefaultQueueLen
-	DontLogNull bool   // `option dontlognull`: LogHTTP skips records for which the client sent nothing
+	Tag      string // program name in syslog headers; "" means "tether"
+	PID      int    // process id in syslog headers; 0 means os.Getpid()
+	QueueLen int    // lines waiting for the writer, rounded up to a power of two; 0 means DefaultQueueLen, or fewer for a LineLen above the default
+	// LineLen is the size of HAProxy's log line buffer (see LineLen): a
+	// line is at most one byte shorter. 0 means config.DefaultLogLen.
+	LineLen     int
+	DontLogNull bool // `option dontlognull`: LogHTTP skips records for which the client sent nothing
 	// DontLogNormal is `option dontlog-normal`: LogHTTP skips the records
 	// of exchanges that did not fail (Record.Error).
 	DontLogNormal bool
@@ -71,8 +79,11 @@ func New(lines []config.LogTarget, o Options) (*Logger, error) {
 	if o.PID == 0 {
 		o.PID = os.Getpid()
 	}
+	if o.LineLen <= 0 {
+		o.LineLen = config.DefaultLogLen
+	}
 	if o.QueueLen <= 0 {
-		o.QueueLen = DefaultQueueLen
+		o.QueueLen = max(DefaultQueueLen*config.DefaultLogLen/o.LineLen, minQueueLen)
 	}
 	if o.Stdout == nil {
 		o.Stdout = os.Stdout
@@ -105,7 +116,7 @@ func New(lines []config.LogTarget, o Options) (*Logger, error) {
 		close(l.exited)
 		return l, nil
 	}
-	l.q = newQueue(o.QueueLen)
+	l.q = newQueue(o.QueueLen, o.LineLen-1)
 	go l.run()
 	return l, nil
 }
@@ -132,19 +143,20 @@ func (l *Logger) LogHTTP(r *Record) bool {
 	}
 	var b []byte
 	if l.clf {
-		b = AppendCLFLog(s.line[:0], r)
+		b = appendCLFLog(s.line[:0], r, len(s.line))
 	} else {
-		b = AppendHTTPLog(s.line[:0], r)
+		b = appendHTTPLog(s.line[:0], r, len(s.line))
 	}
 	if len(b) > 0 && &b[0] != &s.line[0] { // only for names longer than a line
-		b = b[:copy(s.line[:], b)]
+		b = b[:copy(s.line, b)]
 	}
 	s.n = len(b)
 	l.publish(s, pos)
 	return true
 }
 
-// Log queues a finished line (without newline), cut to MaxLine bytes.
+// Log queues a finished line (without newline), cut to the line length
+// (Options.LineLen less one).
 // It reports whether the line was queued, as LogHTTP does. line is not
 // used after Log returns.
 func (l *Logger) Log(line []byte) bool {
@@ -152,7 +164,7 @@ func (l *Logger) Log(line []byte) bool {
 	if !ok {
 		return false
 	}
-	s.n = copy(s.line[:], line)
+	s.n = copy(s.line, line)
 	s.level = levelInfo
 	l.publish(s, pos)
 	return true

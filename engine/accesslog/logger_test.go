@@ -46,6 +46,40 @@ func listenUDP(t *testing.T) *net.UDPConn {
 	return c
 }
 
+// TestLoggerLen: `log ... len` cuts the lines of its target at its
+// length (one less on a stream), and a Logger whose LineLen is above
+// the default renders longer lines, with the request line cut at
+// maxRequestLine bytes.
+func TestLoggerLen(t *testing.T) {
+	var out, short lines
+	lg, err := New([]config.LogTarget{
+		{Address: "stdout", Format: "raw", Facility: "local0", Len: 3000},
+		{Address: "stderr", Format: "raw", Facility: "local0", Len: 100},
+	}, Options{Stdout: &out, Stderr: &short, LineLen: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := baseRecord()
+	r.URI = []byte("/" + strings.Repeat("a", 1100) + `"`)
+	lg.LogHTTP(&r)
+	lg.Close()
+	line := string(AppendHTTPLog(nil, &r)) // cut at MaxLine
+	got, cut := out.all(), short.all()
+	if len(got) != 1 || len(cut) != 1 {
+		t.Fatalf("lines %q %q", got, cut)
+	}
+	// The line: all before %r, then the quote, then the request line cut
+	// at 1023 bytes, before the escaped quote, and the closing quote.
+	prefix := line[:strings.IndexByte(line, '"')+1]
+	want := prefix + "GET /" + strings.Repeat("a", maxRequestLine-5) + "\"\n"
+	if got[0] != want {
+		t.Errorf("long line of %d bytes, want %d:\n%q", len(got[0]), len(want), got[0])
+	}
+	if cut[0] != line[:99]+"\n" {
+		t.Errorf("short line %q, want %q", cut[0], line[:99]+"\n")
+	}
+}
+
 // readPacket reads one datagram within a second.
 func readPacket(t *testing.T, c *net.UDPConn) string {
 	t.Helper()

@@ -12,12 +12,13 @@ import (
 	"tether/engine/config"
 )
 
-// Longest header and line together, before the final newline: HAProxy
-// 2.6 cuts a datagram at the target's length (1024 by default) and a
-// line to a file descriptor one byte shorter.
+// Longest header and line together, before the final newline, by
+// default: HAProxy 2.6 cuts a datagram at the target's length (`log ...
+// len`, 1024 by default) and a line to a file descriptor one byte
+// shorter.
 const (
-	maxDatagram = 1024
-	maxStream   = 1023
+	maxDatagram = config.DefaultLogLen
+	maxStream   = maxDatagram - 1
 )
 
 // defaultPort is the syslog port of an address without one.
@@ -39,6 +40,26 @@ type target struct {
 
 	unix     *net.UnixAddr // the socket of a unix target, which reconnects
 	redialAt time.Time     // no connection attempt before then
+}
+
+// LineLen returns the size of HAProxy's log line buffer for a
+// configuration, which Options.LineLen takes: the longest `len` of its
+// `log` lines, and at least config.DefaultLogLen.
+func LineLen(cfg *config.Config) int {
+	n := config.DefaultLogLen
+	longest := func(lines []config.LogTarget) {
+		for _, t := range lines {
+			n = max(n, t.Len)
+		}
+	}
+	longest(cfg.Global.Logs)
+	for _, p := range cfg.Defaults {
+		longest(p.Logs)
+	}
+	for _, p := range cfg.Proxies {
+		longest(p.Logs)
+	}
+	return n
 }
 
 // Targets returns the log lines that apply to a proxy: its own, with
@@ -87,13 +108,17 @@ func openTarget(t config.LogTarget, o *Options) (*target, error) {
 			return nil, fmt.Errorf("%w: %q in %q", ErrFacility, t.MinLevel, line)
 		}
 	}
-	tg := &target{header: h, max: maxDatagram, maxLevel: maxLevel, minLevel: minLevel}
+	size := maxDatagram
+	if t.Len > 0 {
+		size = t.Len
+	}
+	tg := &target{header: h, max: size, maxLevel: maxLevel, minLevel: minLevel}
 	addr := t.Address
 	switch {
 	case addr == "stdout" || addr == "fd@1":
-		tg.w, tg.max = o.Stdout, maxStream
+		tg.w, tg.max = o.Stdout, size-1
 	case addr == "stderr" || addr == "fd@2":
-		tg.w, tg.max = o.Stderr, maxStream
+		tg.w, tg.max = o.Stderr, size-1
 	case strings.HasPrefix(addr, "/") || strings.HasPrefix(addr, "unix@"):
 		// As HAProxy does, a socket nobody listens on yet is no error:
 		// lines are dropped until it can be reached.

@@ -329,13 +329,27 @@ func (p *parser) parseLog(a []string, inProxy bool) (LogTarget, bool) {
 	}
 	t := LogTarget{Address: a[0]}
 	rest := a[1:]
-	for len(rest) >= 2 && (rest[0] == "format" || rest[0] == "len" || rest[0] == "sample") {
-		if rest[0] != "format" {
-			p.notSupported("'log ... " + rest[0] + "'")
+	// The options come in this order, each at most once, as in HAProxy.
+	if len(rest) >= 1 && rest[0] == "len" {
+		arg := ""
+		if len(rest) >= 2 {
+			arg = rest[1]
+		}
+		n, err := strconv.Atoi(arg)
+		if err != nil || n < MinLogLen || n > MaxLogLen {
+			p.alert("log : invalid log length '" + arg + "', must be between 80 and 65535")
 			return LogTarget{}, false
 		}
+		t.Len = n
+		rest = rest[min(2, len(rest)):]
+	}
+	if len(rest) >= 2 && rest[0] == "format" {
 		t.Format = rest[1]
 		rest = rest[2:]
+	}
+	if len(rest) >= 2 && rest[0] == "sample" {
+		p.notSupported("'log ... sample'")
+		return LogTarget{}, false
 	}
 	if len(rest) == 0 {
 		p.alert("log : expects <address> and <facility>  as arguments")

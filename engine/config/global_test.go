@@ -23,6 +23,7 @@ func TestGlobal(t *testing.T) {
     pidfile /tmp/t.pid
     log 127.0.0.1:514 local0
     log stdout format raw daemon info notice
+    log 127.0.0.1:515 len 2000 format rfc5424 local1
     tune.bufsize 32k
     tune.http.maxhdr 200
     daemon
@@ -45,6 +46,7 @@ func TestGlobal(t *testing.T) {
 	wantLogs := []LogTarget{
 		{Address: "127.0.0.1:514", Facility: "local0"},
 		{Address: "stdout", Format: "raw", Facility: "daemon", Level: "info", MinLevel: "notice"},
+		{Address: "127.0.0.1:515", Len: 2000, Format: "rfc5424", Facility: "local1"},
 	}
 	if !reflect.DeepEqual(g.Logs, wantLogs) {
 		t.Errorf("logs %+v", g.Logs)
@@ -98,6 +100,11 @@ func TestGlobalErrors(t *testing.T) {
 		{"log", Alert, "log : expects <address> and <facility>  as arguments"},
 		{"log 127.0.0.1 foo", Alert, "log : unknown log facility 'foo'"},
 		{"log 127.0.0.1 local0 loud", Alert, "log : unknown optional log level 'loud'"},
+		{"log 127.0.0.1 len 79 local0", Alert, "log : invalid log length '79', must be between 80 and 65535"},
+		{"log 127.0.0.1 len 65536 local0", Alert, "log : invalid log length '65536', must be between 80 and 65535"},
+		{"log 127.0.0.1 len local0", Alert, "log : invalid log length 'local0', must be between 80 and 65535"},
+		{"log 127.0.0.1 format raw len 80 local0", Alert, "log : unknown log facility 'len'"},
+		{"log 127.0.0.1 len 80 sample 1:2 local0", Alert, "'log ... sample' is not supported yet by tether"},
 		{"tune.bufsize", Alert, "'tune.bufsize' expects an integer argument."},
 		{"tune.bufsize x", Alert, "'tune.bufsize' expects a positive integer argument."},
 		{"tune.http.maxhdr 0", Alert, "'tune.http.maxhdr' expects a numeric value between 1 and 32767"},

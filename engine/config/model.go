@@ -110,12 +110,20 @@ type StatsSocket struct {
 	Line       int
 }
 
+// The bounds and default of `log ... len`.
+const (
+	MinLogLen     = 80
+	MaxLogLen     = 65535
+	DefaultLogLen = 1024
+)
+
 // LogTarget is one `log` line. Global is set for `log global` in a proxy,
 // which means "use the global section's targets".
 type LogTarget struct {
 	Global   bool
 	Address  string // "127.0.0.1:514", "stdout", "/dev/log", as written
 	Format   string // "" or the `format` argument
+	Len      int    // `len`: the longest line sent, header included; 0 for the default (DefaultLogLen)
 	Facility string
 	Level    string // "" or the maximum level
 	MinLevel string // "" or the minimum level
