@@ -482,6 +482,25 @@ backend be
 	}
 }
 
+// TestHTTPLogHAProxyTargets: `log global` takes the global section's
+// lines (facility and level filter included), in defaults as in a
+// frontend, and `no log` drops the lines a frontend inherited.
+func TestHTTPLogHAProxyTargets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("differential tests take a while")
+	}
+	ok := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	global := "global\n  log {LOG} local3\n  log {LOG} local4 notice\n" + logBase
+	diffLogCases(t, []logCase{
+		{name: "log global in defaults", cfg: strings.Replace(global, "  log {LOG} local0\n", "  log global\n", 1),
+			origin: answer(ok), client: sendThen(getReq, 0, true)},
+		{name: "log global in frontend", cfg: strings.Replace(global, "  bind {BIND}\n", "  bind {BIND}\n  log global\n  log {LOG} len 200 local5 info\n", 1),
+			origin: answer(ok), client: sendThen(getReq, 0, true), lines: 3},
+		{name: "no log", cfg: strings.Replace(logBase, "  bind {BIND}\n", "  bind {BIND}\n  no log\n", 1),
+			origin: answer(ok), client: sendThen(getReq, 0, true), lines: -1},
+	})
+}
+
 // fullListener returns the address of a listener whose accept queue is
 // full: a connection to it is never established, so the proxy's connect
 // times out.
