@@ -496,6 +496,12 @@ func TestHTTPLogHAProxyTargets(t *testing.T) {
 			origin: answer(ok), client: sendThen(getReq, 0, true)},
 		{name: "log global in frontend", cfg: strings.Replace(global, "  bind {BIND}\n", "  bind {BIND}\n  log global\n  log {LOG} len 200 local5 info\n", 1),
 			origin: answer(ok), client: sendThen(getReq, 0, true), lines: 3},
+		{name: "sample", cfg: strings.Replace(logBase, "option httplog", "option httplog\n  option dontlognull\n  log {LOG} sample 2-3,5:5 local1", 1),
+			origin: answer(ok), client: func(t *testing.T, addr string) {
+				for i := range 6 {
+					sendThen(strings.Replace(getReq, "/x", "/"+strconv.Itoa(i), 1), 0, true)(t, addr)
+				}
+			}, lines: 9},
 		{name: "no log", cfg: strings.Replace(logBase, "  bind {BIND}\n", "  bind {BIND}\n  no log\n", 1),
 			origin: answer(ok), client: sendThen(getReq, 0, true), lines: -1},
 	})

@@ -46,6 +46,33 @@ func listenUDP(t *testing.T) *net.UDPConn {
 	return c
 }
 
+// TestLoggerSample: `log ... sample` sends, of every Size lines, those
+// whose position is in the ranges, as HAProxy 2.6 sent lines 2 and 5 of
+// six to `sample 2:3`.
+func TestLoggerSample(t *testing.T) {
+	for _, tt := range []struct {
+		sample config.LogSample
+		want   string // the lines sent, of 1 to 9
+	}{
+		{config.LogSample{Ranges: []config.LogRange{{Low: 2, High: 2}}, Size: 3}, "258"},
+		{config.LogSample{Ranges: []config.LogRange{{Low: 1, High: 2}, {Low: 4, High: 4}}, Size: 4}, "1245689"},
+		{config.LogSample{Ranges: []config.LogRange{{Low: 1, High: 1}}, Size: 1}, "123456789"},
+	} {
+		var out lines
+		lg, err := New([]config.LogTarget{{Address: "stdout", Format: "raw", Facility: "local0", Sample: &tt.sample}}, Options{Stdout: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 9; i++ {
+			lg.Log([]byte{byte('0' + i)})
+		}
+		lg.Close()
+		if got := strings.ReplaceAll(strings.Join(out.all(), ""), "\n", ""); got != tt.want {
+			t.Errorf("%+v: sent %q, want %q", tt.sample, got, tt.want)
+		}
+	}
+}
+
 // TestLoggerLen: `log ... len` cuts the lines of its target at its
 // length (one less on a stream), and a Logger whose LineLen is above
 // the default renders longer lines, with the request line cut at

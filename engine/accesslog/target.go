@@ -38,6 +38,9 @@ type target struct {
 	maxLevel int       // lines of a less severe (higher) level are not sent
 	minLevel int       // lines of a more severe level are sent at this one
 
+	sample *config.LogSample // which lines are sent, or nil for all
+	pos    int               // the position of the last line in its sample (1 to sample.Size)
+
 	unix     *net.UnixAddr // the socket of a unix target, which reconnects
 	redialAt time.Time     // no connection attempt before then
 }
@@ -112,7 +115,7 @@ func openTarget(t config.LogTarget, o *Options) (*target, error) {
 	if t.Len > 0 {
 		size = t.Len
 	}
-	tg := &target{header: h, max: size, maxLevel: maxLevel, minLevel: minLevel}
+	tg := &target{header: h, max: size, maxLevel: maxLevel, minLevel: minLevel, sample: t.Sample}
 	addr := t.Address
 	switch {
 	case addr == "stdout" || addr == "fd@1":
@@ -216,10 +219,17 @@ func (t *target) dial(now time.Time) {
 
 // write sends one line of the given level framed for t as sent at now,
 // using buf as scratch space, and returns buf for reuse. A line less
-// severe than the target's maximum level is not sent.
+// severe than the target's maximum level is not sent, nor, with `log ...
+// sample`, a line whose position falls outside the sampled ranges.
 func (t *target) write(buf, line []byte, level uint8, now time.Time) ([]byte, error) {
 	if int(level) > t.maxLevel {
 		return buf, nil
+	}
+	if t.sample != nil {
+		t.pos = t.pos%t.sample.Size + 1
+		if !t.sample.Has(t.pos) {
+			return buf, nil
+		}
 	}
 	if t.w == nil {
 		if t.dial(now); t.w == nil {

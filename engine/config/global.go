@@ -348,8 +348,12 @@ func (p *parser) parseLog(a []string, inProxy bool) (LogTarget, bool) {
 		rest = rest[2:]
 	}
 	if len(rest) >= 2 && rest[0] == "sample" {
-		p.notSupported("'log ... sample'")
-		return LogTarget{}, false
+		s, ok := p.parseLogSample(rest[1])
+		if !ok {
+			return LogTarget{}, false
+		}
+		t.Sample = s
+		rest = rest[2:]
 	}
 	if len(rest) == 0 {
 		p.alert("log : expects <address> and <facility>  as arguments")

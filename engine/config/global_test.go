@@ -24,6 +24,7 @@ func TestGlobal(t *testing.T) {
     log 127.0.0.1:514 local0
     log stdout format raw daemon info notice
     log 127.0.0.1:515 len 2000 format rfc5424 local1
+    log 127.0.0.1:516 sample 5,1-2:6 local2
     tune.bufsize 32k
     tune.http.maxhdr 200
     daemon
@@ -47,6 +48,7 @@ func TestGlobal(t *testing.T) {
 		{Address: "127.0.0.1:514", Facility: "local0"},
 		{Address: "stdout", Format: "raw", Facility: "daemon", Level: "info", MinLevel: "notice"},
 		{Address: "127.0.0.1:515", Len: 2000, Format: "rfc5424", Facility: "local1"},
+		{Address: "127.0.0.1:516", Sample: &LogSample{Ranges: []LogRange{{1, 2}, {5, 5}}, Size: 6}, Facility: "local2"},
 	}
 	if !reflect.DeepEqual(g.Logs, wantLogs) {
 		t.Errorf("logs %+v", g.Logs)
@@ -104,7 +106,16 @@ func TestGlobalErrors(t *testing.T) {
 		{"log 127.0.0.1 len 65536 local0", Alert, "log : invalid log length '65536', must be between 80 and 65535"},
 		{"log 127.0.0.1 len local0", Alert, "log : invalid log length 'local0', must be between 80 and 65535"},
 		{"log 127.0.0.1 format raw len 80 local0", Alert, "log : unknown log facility 'len'"},
-		{"log 127.0.0.1 len 80 sample 1:2 local0", Alert, "'log ... sample' is not supported yet by tether"},
+		{"log 127.0.0.1 len 80 sample 1:2 format raw local0", Alert, "log : unknown log facility 'format'"},
+		{"log 127.0.0.1 sample abc local0", Alert, "log : Missing sample size"},
+		{"log 127.0.0.1 sample 0:3 local0", Alert, "log : wrong sample range '0'"},
+		{"log 127.0.0.1 sample 2-1:3 local0", Alert, "log : wrong sample range '2-1'"},
+		{"log 127.0.0.1 sample 1-:3 local0", Alert, "log : wrong sample range '1-'"},
+		{"log 127.0.0.1 sample 1,,2:3 local0", Alert, "log : wrong sample range ',2'"},
+		{"log 127.0.0.1 sample 1:0 local0", Alert, "log : wrong sample size '0' for sample range '1'"},
+		{"log 127.0.0.1 sample 1:3x local0", Alert, "log : wrong sample size '3x' for sample range '1'"},
+		{"log 127.0.0.1 sample 1-2,2-3:4 local0", Alert, "log : ranges are overlapping"},
+		{"log 127.0.0.1 sample 4:3 local0", Alert, "log : sample size 3 should be greater or equal to 4 the maximum of the high ranges limits"},
 		{"tune.bufsize", Alert, "'tune.bufsize' expects an integer argument."},
 		{"tune.bufsize x", Alert, "'tune.bufsize' expects a positive integer argument."},
 		{"tune.http.maxhdr 0", Alert, "'tune.http.maxhdr' expects a numeric value between 1 and 32767"},

@@ -121,9 +121,10 @@ const (
 // which means "use the global section's targets".
 type LogTarget struct {
 	Global   bool
-	Address  string // "127.0.0.1:514", "stdout", "/dev/log", as written
-	Format   string // "" or the `format` argument
-	Len      int    // `len`: the longest line sent, header included; 0 for the default (DefaultLogLen)
+	Address  string     // "127.0.0.1:514", "stdout", "/dev/log", as written
+	Format   string     // "" or the `format` argument
+	Len      int        // `len`: the longest line sent, header included; 0 for the default (DefaultLogLen)
+	Sample   *LogSample // `sample`: which lines are sent; nil for all
 	Facility string
 	Level    string // "" or the maximum level
 	MinLevel string // "" or the minimum level
