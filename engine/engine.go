@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -120,7 +121,7 @@ func New(cfg *config.Config) (*Engine, error) {
 		if targets := accesslog.Targets(p.Logs, cfg.Global.Logs); len(targets) > 0 {
 			lg, err := accesslog.New(targets, accesslog.Options{DontLogNull: p.Options.DontLogNull,
 				DontLogNormal: p.Options.DontLogNormal, SeparateErrors: p.Options.LogSeparateErrors,
-				CLF: p.Options.HTTPLogCLF, LineLen: accesslog.LineLen(cfg)})
+				CLF: p.Options.HTTPLogCLF, LineLen: accesslog.LineLen(cfg), Tag: cmp.Or(p.LogTag, cfg.Global.LogTag)})
 			if err != nil {
 				e.closeLogs()
 				return nil, err

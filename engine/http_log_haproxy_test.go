@@ -60,10 +60,11 @@ func logCfg(cfg, log, bind, srv, dead string) string {
 }
 
 // maskLog reduces a logged line to the fields both proxies must agree
-// on: the syslog header but its priority, the client port, the date and
-// the timers' values are masked, and %B when bytes is set.
+// on: the syslog header but its priority and a tag other than the
+// program's name, the client port, the date and the timers' values are
+// masked, and %B when bytes is set.
 var (
-	logHeaderRE = regexp.MustCompile(`^(<\d+>)\w{3} [ \d]\d \d\d:\d\d:\d\d \S+\[\d+\]: `)
+	logHeaderRE = regexp.MustCompile(`^(<\d+>)\w{3} [ \d]\d \d\d:\d\d:\d\d (\S+)\[\d+\]: `)
 	logClientRE = regexp.MustCompile(`^127\.0\.0\.1:\d+ \[[^\]]+\] `)
 	logTimersRE = regexp.MustCompile(`^(C \[D\] \S+ \S+ )(-?\d+)/(-?\d+)/(-?\d+)/(-?\d+)/(\+?-?\d+) `)
 	logBytesRE  = regexp.MustCompile(`^(C \[D\] \S+ \S+ \S+ -?\d+ )\d+ `)
@@ -74,6 +75,9 @@ func maskLog(line string, bytes bool) string {
 	pri := ""
 	if m := logHeaderRE.FindStringSubmatch(line); m != nil {
 		pri, line = m[1], line[len(m[0]):]
+		if tag := m[2]; tag != "haproxy" && tag != "tether" { // not the program's name: a log-tag
+			pri += tag
+		}
 	}
 	line = logClientRE.ReplaceAllString(line, "C [D] ")
 	line = logTimersRE.ReplaceAllStringFunc(line, func(s string) string {
@@ -502,6 +506,11 @@ func TestHTTPLogHAProxyTargets(t *testing.T) {
 					sendThen(strings.Replace(getReq, "/x", "/"+strconv.Itoa(i), 1), 0, true)(t, addr)
 				}
 			}, lines: 9},
+		{name: "log-tag", cfg: strings.Replace(global, "global\n", "global\n  log-tag edge\n", 1), origin: answer(ok), client: sendThen(getReq, 0, true)},
+		{name: "log-tag in frontend", cfg: strings.Replace(strings.Replace(global, "global\n", "global\n  log-tag edge\n", 1), "  bind {BIND}\n", "  bind {BIND}\n  log global\n  log-tag web\n", 1),
+			origin: answer(ok), client: sendThen(getReq, 0, true), lines: 2},
+		{name: "log-tag in defaults", cfg: strings.Replace(logBase, "  option httplog\n", "  option httplog\n  log-tag dflt\n", 1),
+			origin: answer(ok), client: sendThen(getReq, 0, true)},
 		{name: "no log", cfg: strings.Replace(logBase, "  bind {BIND}\n", "  bind {BIND}\n  no log\n", 1),
 			origin: answer(ok), client: sendThen(getReq, 0, true), lines: -1},
 	})

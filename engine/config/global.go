@@ -16,7 +16,7 @@ var unsupportedGlobal = map[string]bool{
 	"cpu-map": true, "description": true,
 	"expose-experimental-directives": true, "external-check": true,
 	"h1-case-adjust": true, "h1-case-adjust-file": true,
-	"insecure-fork-wanted": true, "localpeer": true, "log-send-hostname": true, "log-tag": true,
+	"insecure-fork-wanted": true, "localpeer": true, "log-send-hostname": true,
 	"lua-load": true, "lua-prepend-path": true, "master-worker": true, "maxcompcpuusage": true,
 	"maxcomprate": true, "maxconnrate": true, "maxpipes": true, "maxsessrate": true,
 	"maxsslconn": true, "maxsslrate": true, "maxzlibmem": true, "mworker-max-reloads": true,
@@ -68,6 +68,10 @@ func (p *parser) parseGlobal(words []string) {
 	case "log":
 		if t, ok := p.parseLog(a, false); ok {
 			g.Logs = append(g.Logs, t)
+		}
+	case "log-tag":
+		if tag, ok := p.parseLogTag(a); ok && !p.tooMany(kw, a, 1) {
+			g.LogTag = tag
 		}
 	case "tune.bufsize":
 		if len(a) == 0 {

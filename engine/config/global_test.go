@@ -25,6 +25,7 @@ func TestGlobal(t *testing.T) {
     log stdout format raw daemon info notice
     log 127.0.0.1:515 len 2000 format rfc5424 local1
     log 127.0.0.1:516 sample 5,1-2:6 local2
+    log-tag edge
     tune.bufsize 32k
     tune.http.maxhdr 200
     daemon
@@ -41,7 +42,7 @@ func TestGlobal(t *testing.T) {
 		t.Errorf("stats sockets\n got %+v\nwant %+v", g.StatsSockets, want)
 	}
 	if g.StatsTimeout != 30*time.Second || g.NbThread != 4 || g.MaxConn != 5000 || g.PidFile != "/tmp/t.pid" ||
-		g.BufSize != 32<<10 || g.MaxHdr != 200 || !g.Daemon {
+		g.BufSize != 32<<10 || g.MaxHdr != 200 || !g.Daemon || g.LogTag != "edge" {
 		t.Errorf("global %+v", g)
 	}
 	wantLogs := []LogTarget{
@@ -101,6 +102,8 @@ func TestGlobalErrors(t *testing.T) {
 		{"pidfile", Alert, "'pidfile' expects a file name as an argument."},
 		{"log", Alert, "log : expects <address> and <facility>  as arguments"},
 		{"log 127.0.0.1 foo", Alert, "log : unknown log facility 'foo'"},
+		{"log-tag", Alert, "'log-tag' expects a tag for use in syslog."},
+		{"log-tag a b", Alert, "'log-tag' cannot handle unexpected argument 'b'."},
 		{"log 127.0.0.1 local0 loud", Alert, "log : unknown optional log level 'loud'"},
 		{"log 127.0.0.1 len 79 local0", Alert, "log : invalid log length '79', must be between 80 and 65535"},
 		{"log 127.0.0.1 len 65536 local0", Alert, "log : invalid log length '65536', must be between 80 and 65535"},

@@ -33,6 +33,7 @@ type Global struct {
 	NbThread     int           // 0: one event loop per core
 	MaxConn      int           // 0: unset
 	PidFile      string        // "" when unset
+	LogTag       string        // `log-tag`: the tag of syslog headers; "" for the program name
 	Logs         []LogTarget
 	BufSize      int  // tune.bufsize in bytes; default 16384
 	MaxHdr       int  // tune.http.maxhdr; default 101
@@ -165,6 +166,7 @@ type Proxy struct {
 	Timeouts Timeouts
 	Options  Options
 	Logs     []LogTarget
+	LogTag   string // `log-tag`: the tag of its syslog headers; "" for the global one
 
 	// Frontend side.
 	Binds          []Bind
