@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -133,7 +134,8 @@ func New(cfg *config.Config) (*Engine, error) {
 		}
 		if targets := accesslog.Targets(p.Logs, cfg.Global.Logs); len(targets) > 0 {
 			lg, err := accesslog.New(targets, accesslog.Options{DontLogNull: p.Options.DontLogNull,
-				CLF: p.Options.HTTPLogCLF})
+				DontLogNormal: p.Options.DontLogNormal, SeparateErrors: p.Options.LogSeparateErrors,
+				CLF: p.Options.HTTPLogCLF, LineLen: accesslog.LineLen(cfg), Tag: cmp.Or(p.LogTag, cfg.Global.LogTag)})
 			if err != nil {
 				e.closeLogs()
 				return nil, err

@@ -31,7 +31,7 @@ type body struct {
 	left    int64 // BodyLength: bytes still to come
 	dec     *h1.ChunkedDecoder
 	done    bool
-	sent    int64 // bytes written to the consumer
+	sent    int64 // body bytes forwarded as HAProxy's %B counts them: the data, and for a chunked body its trailer fields and 1 for their end, not the chunk framing
 }
 
 // start prepares b for the body announced by h; dec is the connection's
@@ -141,6 +141,7 @@ func (b *body) rechunk(ls *loopState, src Source, dst Sink) error {
 				break
 			}
 			if data.Len() > 0 {
+				b.sent += int64(data.Len())
 				at := len(sizes)
 				sizes = strconv.AppendInt(sizes, int64(data.Len()), 16)
 				sizes = append(sizes, '\r', '\n')
@@ -149,7 +150,9 @@ func (b *body) rechunk(ls *loopState, src Source, dst Sink) error {
 			}
 			if b.dec.Done() {
 				iov = append(iov, lastChunk)
+				k := len(iov)
 				iov = b.dec.AppendTrailer(iov, buf[pos:pos+n])
+				b.sent += trailerLogSize(iov[k:])
 				b.done = true
 			}
 			pos += n
@@ -157,9 +160,6 @@ func (b *body) rechunk(ls *loopState, src Source, dst Sink) error {
 				held = true
 				break
 			}
-		}
-		for _, s := range iov {
-			b.sent += int64(len(s))
 		}
 		if len(iov) > 0 {
 			if _, err := dst.Writev(iov); err != nil {

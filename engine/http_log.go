@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"bytes"
 	"time"
 
 	"tether/engine/accesslog"
+	"tether/h1"
 	"tether/persist"
 )
 
@@ -61,7 +63,11 @@ func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 		r.BeConn = int(cc.be.conns.Load())
 	}
 	if cc.srv != nil {
-		r.SrvConn = int(cc.srv.live.cur.Load())
+		n := cc.srv.live.cur.Load()
+		if s := cc.up; s != nil && s.cc == cc && s.srv == cc.srv {
+			n-- // an exchange cut short: HAProxy lets the server go before it logs
+		}
+		r.SrvConn = int(n)
 	}
 	r.CapturedRequestCookie = cc.x.capReq.bytes()
 	r.CapturedResponseCookie = cc.x.capResp.bytes()
@@ -161,4 +167,102 @@ func (cc *clientConn) logBad(term accesslog.Termination, status int) {
 		r.BytesOut = 0
 	}
 	lg.LogHTTP(r)
+}
+
+// htxSize is what HAProxy 2.6 counts for a start line besides its three
+// parts, in its internal form of a message (HTX): the %B of a response is
+// the size of that form as the server's bytes were parsed into it, before
+// the proxy's own edits.
+const htxSize = 20
+
+// headLogSize returns the bytes HAProxy's %B counts for the response head
+// r scanned from buf: the start line's parts and htxSize, each field's
+// name and value as HAProxy's parser keeps them, and 1 for the end of the
+// head. The parser drops the "close" and "keep-alive" options of
+// Connection (the field with them when nothing is left, the others
+// joined by bare commas), every Content-Length when Transfer-Encoding
+// frames the body, and all but the first Content-Length, cut to one
+// value. Other hop-by-hop fields are counted: they are dropped later.
+func headLogSize(r *h1.Response, buf []byte) int64 {
+	n := int64(htxSize + r.Version.Len() + r.Code.Len() + r.Reason.Len() + 1)
+	seenCL := false
+	for i := range r.Fields {
+		f := &r.Fields[i]
+		v := f.Value.Bytes(buf)
+		switch f.ID {
+		case h1.FieldConnection:
+			k := connectionLogSize(v)
+			if k < 0 {
+				continue
+			}
+			n += int64(f.Name.Len() + k)
+			continue
+		case h1.FieldContentLength:
+			if seenCL || r.Flags&h1.FlagRemoveCL != 0 {
+				continue
+			}
+			seenCL = true
+			if j := bytes.LastIndexByte(v, ','); j >= 0 {
+				v = bytes.TrimLeft(v[j+1:], " \t")
+			}
+		}
+		n += int64(f.Name.Len() + len(v))
+	}
+	return n
+}
+
+// connectionLogSize returns the length of a Connection value once
+// HAProxy's parser has dropped its "close" and "keep-alive" options and
+// joined the others with commas, or -1 when none is left.
+func connectionLogSize(v []byte) int {
+	n := -1
+	for len(v) > 0 {
+		tok := v
+		if j := bytes.IndexByte(v, ','); j >= 0 {
+			tok, v = v[:j], v[j+1:]
+		} else {
+			v = nil
+		}
+		tok = bytes.Trim(tok, " \t")
+		if len(tok) == 0 || h1.EqualFold(tok, "close") || h1.EqualFold(tok, "keep-alive") {
+			continue
+		}
+		n += len(tok) + 1 // the comma before it, or the -1 for the first
+	}
+	return n
+}
+
+// trailerLogSize returns the bytes HAProxy's %B counts for the end of a
+// chunked body whose trailer section goes out as segs (lines "name:
+// value" and the final empty line, cut anywhere): each field's name and
+// value without the whitespace around it, and 1 for the end of the
+// trailers.
+func trailerLogSize(segs [][]byte) int64 {
+	const (
+		inName  = iota // the name, up to the colon
+		inBlank        // the whitespace before the value
+		inValue        // the value, whose trailing whitespace is held back
+	)
+	n, blanks, state := int64(1), int64(0), inName
+	for _, seg := range segs {
+		for _, c := range seg {
+			switch {
+			case c == '\r' || c == '\n':
+				state, blanks = inName, 0
+			case state == inName && c == ':':
+				state = inBlank
+			case state == inName:
+				n++
+			case c == ' ' || c == '\t':
+				blanks++
+			default:
+				if state == inValue {
+					n += blanks
+				}
+				n++
+				state, blanks = inValue, 0
+			}
+		}
+	}
+	return n
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"tether/engine/internal/testorigin"
+	"tether/h1"
 )
 
 func TestHTTPAccessLog(t *testing.T) {
@@ -111,7 +112,9 @@ func TestHTTPAccessLogAborted(t *testing.T) {
 		leave bool   // the client closes once the response head or 100 ms passed
 		want  string // in the log line
 	}{
-		{"GET /half HTTP/1.1\r\nHost: x\r\n\r\n", false, ` 200 ` + strconv.Itoa(len("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")) + ` - - SD-- `},
+		// %B as HAProxy counts the head: its parts and 20 (33), the
+		// field's name and value (16), 1; then the 3 body bytes.
+		{"GET /half HTTP/1.1\r\nHost: x\r\n\r\n", false, ` 200 53 - - SD-- `},
 		{"GET /big HTTP/1.1\r\nHost: x\r\n\r\n", true, ` - - CD-- `},
 		{"POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc", true, ` -1 0 - - CD-- `},
 	} {
@@ -246,6 +249,52 @@ func TestHTTPLogHeaderCaptures(t *testing.T) {
 		}
 		if line := strings.TrimSuffix(string(buf[:n]), "\n"); !strings.HasSuffix(line, tt.want) {
 			t.Errorf("%q: log line %q does not end with %q", tt.send, line, tt.want)
+		}
+	}
+}
+
+// TestHeadLogSize: %B counts a response head as HAProxy 2.6 logged it for
+// these heads (TestHTTPLogHAProxyBytes compares with haproxy itself), and
+// a trailer section as it counted it (69 in all for 3 bytes of data).
+func TestHeadLogSize(t *testing.T) {
+	sc := h1.NewScanner(h1.DefaultLimits())
+	for _, tt := range []struct {
+		head string
+		want int64
+	}{
+		{"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", 49},
+		{"HTTP/1.1 200 \r\nContent-Length: 2\r\n\r\n", 47},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", 58},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 58},
+		{"HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\n", 49},
+		{"HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 2\r\n\r\n", 49},
+		{"HTTP/1.1 200 OK\r\nConnection: x-foo, Keep-Alive,  y-bar ,close\r\nContent-Length: 2\r\n\r\n", 70},
+		{"HTTP/1.1 200 OK\r\nX-A:   spaced   \r\nContent-Length: 2\r\n\r\n", 58},
+		{"HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5\r\nProxy-Connection: close\r\nUpgrade: foo\r\nContent-Length: 2\r\n\r\n", 99},
+		{"HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n", 60},
+	} {
+		var r h1.Response
+		if _, err := sc.Response([]byte(tt.head), &r, h1.MethodGET); err != nil {
+			t.Fatalf("%q: %v", tt.head, err)
+		}
+		if got := headLogSize(&r, []byte(tt.head)); got != tt.want {
+			t.Errorf("%q: %d, want %d", tt.head, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		segs []string
+		want int64
+	}{
+		{[]string{"\r\n"}, 1},
+		{[]string{"X-T:   a b  \r\nY: \r\n", "\r\n"}, 8},
+		{[]string{"X-T:", "  a", " b  \r", "\nY:\r\n\r\n"}, 8},
+	} {
+		var segs [][]byte
+		for _, s := range tt.segs {
+			segs = append(segs, []byte(s))
+		}
+		if got := trailerLogSize(segs); got != tt.want {
+			t.Errorf("%q: %d, want %d", tt.segs, got, tt.want)
 		}
 	}
 }

@@ -342,9 +342,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	cc.rec.Cookie = t.LogFlags(&cc.rq, &rs)
 	cc.rec.Tr = ms(cc.tConn, cc.stamp())
 	iov := s.ed.Segments(s.ls.iov[:0])
-	for _, b := range iov {
-		cc.rec.BytesOut += int64(len(b))
-	}
+	cc.rec.BytesOut += headLogSize(r, buf)
 	if !tunnel {
 		s.body.start(&r.Header, s.dec)
 	}

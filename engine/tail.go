@@ -194,9 +194,7 @@ func (t *Tail) write() {
 					t.aborted = true
 					t.mu.Unlock()
 					t.queued.Store(0)
-					if t.failed != nil {
-						_ = t.loop.Execute(t.failed)
-					}
+					t.fail()
 					return
 				}
 				t.queued.Add(-int64(len(b)))
@@ -205,5 +203,24 @@ func (t *Tail) write() {
 				t.loop.nudge() // a Valve waiting for the Tail to drain may resume
 			}
 		}
+	}
+}
+
+// fail runs the failure callback on the loop. A counted Tail stays counted
+// until the callback has run, so that the log line it writes counts the
+// connection, as HAProxy's does; the writer's exit then leaves the count
+// alone.
+func (t *Tail) fail() {
+	if t.failed == nil {
+		return
+	}
+	counted := t.counted
+	if t.loop.Execute(func() {
+		t.failed()
+		if counted {
+			t.loop.srv.socketClosed(true)
+		}
+	}) == nil {
+		t.counted = false
 	}
 }

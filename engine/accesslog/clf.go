@@ -18,9 +18,12 @@ import (
 // connection opened. The appended line is at most MaxLine bytes: a cut
 // request line ends it, and fields after it are kept only whole. It does
 // not allocate when dst has room for the line.
-func AppendCLFLog(dst []byte, r *Record) []byte {
+func AppendCLFLog(dst []byte, r *Record) []byte { return appendCLFLog(dst, r, MaxLine) }
+
+// appendCLFLog is AppendCLFLog for lines of at most max bytes.
+func appendCLFLog(dst []byte, r *Record, max int) []byte {
 	start := len(dst)
-	limit := start + MaxLine
+	limit := start + max
 	if a := r.Client.Addr(); a.IsValid() {
 		dst = a.AppendTo(dst)
 	} else {

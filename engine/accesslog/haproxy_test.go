@@ -660,11 +660,11 @@ func frame(t *testing.T, o *output, got, line string, pid int) string {
 		}
 	}
 	var sink lines
-	tg := &target{header: header{format: o.format, facility: o.facility, level: levelInfo, tag: "haproxy", pid: strconv.Itoa(pid)}, w: &sink, max: maxStream}
+	tg := &target{header: header{format: o.format, facility: o.facility, tag: "haproxy", pid: strconv.Itoa(pid)}, w: &sink, max: maxStream, maxLevel: len(levelNames) - 1}
 	if o.datagram {
 		tg.max = maxDatagram
 	}
-	if _, err := tg.write(nil, []byte(line), now); err != nil {
+	if _, err := tg.write(nil, []byte(line), levelInfo, now); err != nil {
 		t.Fatal(err)
 	}
 	return sink.all()[0]

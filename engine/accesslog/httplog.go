@@ -4,13 +4,17 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
+
+	"tether/engine/config"
 )
 
-// MaxLine is the longest line HAProxy 2.6 builds: its log line buffer
-// holds 1024 bytes (the default `log ... len`), one of which ends the
-// string. A longer line is cut; a cut request line loses its closing
-// quote unless it was cut before an escape sequence.
-const MaxLine = 1023
+// MaxLine is the longest line HAProxy 2.6 builds by default: its log line
+// buffer holds 1024 bytes (the default `log ... len`), one of which ends
+// the string. A longer line is cut; a cut request line loses its closing
+// quote unless it was cut before an escape sequence. A `log ... len`
+// above 1024 anywhere in the configuration makes the buffer that long
+// (see LineLen).
+const MaxLine = config.DefaultLogLen - 1
 
 // escapeTable marks the bytes %r prints as '#' and two upper-case hex
 // digits: the control characters, DEL and above, '"' and '#'. Spaces
@@ -45,7 +49,10 @@ const monthNames = "JanFebMarAprMayJunJulAugSepOctNovDec"
 // without them %hr and %hs print nothing and take no space. The appended line is at most
 // MaxLine bytes, cut as HAProxy cuts it. It does not allocate when dst
 // has room for the line.
-func AppendHTTPLog(dst []byte, r *Record) []byte {
+func AppendHTTPLog(dst []byte, r *Record) []byte { return appendHTTPLog(dst, r, MaxLine) }
+
+// appendHTTPLog is AppendHTTPLog for lines of at most max bytes.
+func appendHTTPLog(dst []byte, r *Record, max int) []byte {
 	start := len(dst)
 	dst = appendAddrPort(dst, r.Client)
 	dst = append(dst, ' ', '[')
@@ -108,25 +115,35 @@ func AppendHTTPLog(dst []byte, r *Record) []byte {
 			dst = append(dst, '}', ' ')
 		}
 	}
-	limit := start + MaxLine
+	limit := start + max
 	if len(dst) >= limit {
 		return dst[:limit]
 	}
 	return appendRequest(dst, limit, r)
 }
 
+// maxRequestLine is the most of a request line HAProxy 2.6 keeps for %r:
+// it captures the line into a buffer of `tune.http.logurilen` bytes
+// (1024), one of which ends the string. Only a `log ... len` above the
+// default leaves room in a line for that much.
+const maxRequestLine = 1023
+
 // appendRequest appends %{+Q}r within the line ending at limit. As
 // HAProxy does, a plain byte needs one free byte, an escape sequence
 // needs four (its three and one more), and the closing quote is dropped
-// when no byte is left for it.
+// when no byte is left for it. The request line is cut at
+// maxRequestLine bytes before it is escaped.
 func appendRequest(dst []byte, limit int, r *Record) []byte {
 	dst = append(dst, '"')
 	if r.Method == nil {
 		dst, _ = appendEscaped(dst, limit, badRequest)
 	} else {
+		room := maxRequestLine
 		for _, p := range [...][]byte{r.Method, space, r.URI, space, r.Version} {
+			p = p[:min(len(p), room)]
+			room -= len(p)
 			var cut bool
-			if dst, cut = appendEscaped(dst, limit, p); cut {
+			if dst, cut = appendEscaped(dst, limit, p); cut || room == 0 {
 				break
 			}
 		}

@@ -11,17 +11,31 @@ import (
 )
 
 // DefaultQueueLen is the number of lines a Logger holds for its writer
-// by default (about 1 MiB of slots).
-const DefaultQueueLen = 1024
+// by default (about 1 MiB of slots). Longer lines (Options.LineLen) get
+// fewer slots, as many as fit in the same room, and at least
+// minQueueLen.
+const (
+	DefaultQueueLen = 1024
+	minQueueLen     = 64
+)
 
 // Options tune a Logger. The zero value logs as HAProxy 2.6 does, under
 // the program name "tether".
 type Options struct {
-	Tag         string // program name in syslog headers; "" means "tether"
-	PID         int    // process id in syslog headers; 0 means os.Getpid()
-	QueueLen    int    // lines waiting for the writer, rounded up to a power of two; 0 means DefaultQueueLen
-	DontLogNull bool   // `option dontlognull`: LogHTTP skips records for which the client sent nothing
-	CLF         bool   // `option httplog clf`: LogHTTP renders the common log format (AppendCLFLog)
+	Tag      string // program name in syslog headers; "" means "tether"
+	PID      int    // process id in syslog headers; 0 means os.Getpid()
+	QueueLen int    // lines waiting for the writer, rounded up to a power of two; 0 means DefaultQueueLen, or fewer for a LineLen above the default
+	// LineLen is the size of HAProxy's log line buffer (see LineLen): a
+	// line is at most one byte shorter. 0 means config.DefaultLogLen.
+	LineLen     int
+	DontLogNull bool // `option dontlognull`: LogHTTP skips records for which the client sent nothing
+	// DontLogNormal is `option dontlog-normal`: LogHTTP skips the records
+	// of exchanges that did not fail (Record.Error).
+	DontLogNormal bool
+	// SeparateErrors is `option log-separate-errors`: LogHTTP sends the
+	// records of failed exchanges at level "err" instead of "info".
+	SeparateErrors bool
+	CLF            bool // `option httplog clf`: LogHTTP renders the common log format (AppendCLFLog)
 
 	// Stdout and Stderr receive the lines of `log stdout` and `log
 	// stderr` (and fd@1, fd@2); nil means os.Stdout and os.Stderr. Each
@@ -36,10 +50,12 @@ type Options struct {
 // non-blocking channel send only when it sleeps. One goroutine drains the
 // ring, framing each line for each target and writing it there.
 type Logger struct {
-	q           *queue
-	targets     []*target
-	dontLogNull bool
-	clf         bool
+	q              *queue
+	targets        []*target
+	dontLogNull    bool
+	dontLogNormal  bool
+	separateErrors bool
+	clf            bool
 
 	dropped  atomic.Uint64
 	closed   atomic.Bool
@@ -63,8 +79,11 @@ func New(lines []config.LogTarget, o Options) (*Logger, error) {
 	if o.PID == 0 {
 		o.PID = os.Getpid()
 	}
+	if o.LineLen <= 0 {
+		o.LineLen = config.DefaultLogLen
+	}
 	if o.QueueLen <= 0 {
-		o.QueueLen = DefaultQueueLen
+		o.QueueLen = max(DefaultQueueLen*config.DefaultLogLen/o.LineLen, minQueueLen)
 	}
 	if o.Stdout == nil {
 		o.Stdout = os.Stdout
@@ -73,11 +92,13 @@ func New(lines []config.LogTarget, o Options) (*Logger, error) {
 		o.Stderr = os.Stderr
 	}
 	l := &Logger{
-		dontLogNull: o.DontLogNull,
-		clf:         o.CLF,
-		wake:        make(chan struct{}, 1),
-		done:        make(chan struct{}),
-		exited:      make(chan struct{}),
+		dontLogNull:    o.DontLogNull,
+		dontLogNormal:  o.DontLogNormal,
+		separateErrors: o.SeparateErrors,
+		clf:            o.CLF,
+		wake:           make(chan struct{}, 1),
+		done:           make(chan struct{}),
+		exited:         make(chan struct{}),
 	}
 	for _, line := range lines {
 		t, err := openTarget(line, &o)
@@ -95,39 +116,47 @@ func New(lines []config.LogTarget, o Options) (*Logger, error) {
 		close(l.exited)
 		return l, nil
 	}
-	l.q = newQueue(o.QueueLen)
+	l.q = newQueue(o.QueueLen, o.LineLen-1)
 	go l.run()
 	return l, nil
 }
 
 // LogHTTP queues the httplog line of r (or its common log format line,
-// with Options.CLF), rendered straight into the queue. It reports whether the line was queued: false when the record
-// is skipped by `option dontlognull`, when the queue is full (the line
-// is counted in Dropped) or when the Logger is closed or has no target.
-// r and the memory its slices view are not used after LogHTTP returns.
+// with Options.CLF), rendered straight into the queue. It reports whether
+// the line was queued: false when the record is skipped by `option
+// dontlognull` or `option dontlog-normal`, when the queue is full (the
+// line is counted in Dropped) or when the Logger is closed or has no
+// target. r and the memory its slices view are not used after LogHTTP
+// returns.
 func (l *Logger) LogHTTP(r *Record) bool {
-	if l.dontLogNull && r.Null() {
+	failed := (l.dontLogNormal || l.separateErrors) && r.Error()
+	if l.dontLogNull && r.Null() || l.dontLogNormal && !failed {
 		return false
 	}
 	s, pos, ok := l.claim()
 	if !ok {
 		return false
 	}
+	s.level = levelInfo
+	if l.separateErrors && failed {
+		s.level = levelErr
+	}
 	var b []byte
 	if l.clf {
-		b = AppendCLFLog(s.line[:0], r)
+		b = appendCLFLog(s.line[:0], r, len(s.line))
 	} else {
-		b = AppendHTTPLog(s.line[:0], r)
+		b = appendHTTPLog(s.line[:0], r, len(s.line))
 	}
 	if len(b) > 0 && &b[0] != &s.line[0] { // only for names longer than a line
-		b = b[:copy(s.line[:], b)]
+		b = b[:copy(s.line, b)]
 	}
 	s.n = len(b)
 	l.publish(s, pos)
 	return true
 }
 
-// Log queues a finished line (without newline), cut to MaxLine bytes.
+// Log queues a finished line (without newline), cut to the line length
+// (Options.LineLen less one).
 // It reports whether the line was queued, as LogHTTP does. line is not
 // used after Log returns.
 func (l *Logger) Log(line []byte) bool {
@@ -135,7 +164,8 @@ func (l *Logger) Log(line []byte) bool {
 	if !ok {
 		return false
 	}
-	s.n = copy(s.line[:], line)
+	s.n = copy(s.line, line)
+	s.level = levelInfo
 	l.publish(s, pos)
 	return true
 }
@@ -203,7 +233,7 @@ func (l *Logger) run() {
 			now := time.Now()
 			for _, t := range l.targets {
 				var err error
-				if buf, err = t.write(buf, s.line[:s.n], now); err != nil {
+				if buf, err = t.write(buf, s.line[:s.n], s.level, now); err != nil {
 					l.dropped.Add(1)
 				}
 			}

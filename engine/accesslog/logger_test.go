@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,6 +44,67 @@ func listenUDP(t *testing.T) *net.UDPConn {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// TestLoggerSample: `log ... sample` sends, of every Size lines, those
+// whose position is in the ranges, as HAProxy 2.6 sent lines 2 and 5 of
+// six to `sample 2:3`.
+func TestLoggerSample(t *testing.T) {
+	for _, tt := range []struct {
+		sample config.LogSample
+		want   string // the lines sent, of 1 to 9
+	}{
+		{config.LogSample{Ranges: []config.LogRange{{Low: 2, High: 2}}, Size: 3}, "258"},
+		{config.LogSample{Ranges: []config.LogRange{{Low: 1, High: 2}, {Low: 4, High: 4}}, Size: 4}, "1245689"},
+		{config.LogSample{Ranges: []config.LogRange{{Low: 1, High: 1}}, Size: 1}, "123456789"},
+	} {
+		var out lines
+		lg, err := New([]config.LogTarget{{Address: "stdout", Format: "raw", Facility: "local0", Sample: &tt.sample}}, Options{Stdout: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 9; i++ {
+			lg.Log([]byte{byte('0' + i)})
+		}
+		lg.Close()
+		if got := strings.ReplaceAll(strings.Join(out.all(), ""), "\n", ""); got != tt.want {
+			t.Errorf("%+v: sent %q, want %q", tt.sample, got, tt.want)
+		}
+	}
+}
+
+// TestLoggerLen: `log ... len` cuts the lines of its target at its
+// length (one less on a stream), and a Logger whose LineLen is above
+// the default renders longer lines, with the request line cut at
+// maxRequestLine bytes.
+func TestLoggerLen(t *testing.T) {
+	var out, short lines
+	lg, err := New([]config.LogTarget{
+		{Address: "stdout", Format: "raw", Facility: "local0", Len: 3000},
+		{Address: "stderr", Format: "raw", Facility: "local0", Len: 100},
+	}, Options{Stdout: &out, Stderr: &short, LineLen: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := baseRecord()
+	r.URI = []byte("/" + strings.Repeat("a", 1100) + `"`)
+	lg.LogHTTP(&r)
+	lg.Close()
+	line := string(AppendHTTPLog(nil, &r)) // cut at MaxLine
+	got, cut := out.all(), short.all()
+	if len(got) != 1 || len(cut) != 1 {
+		t.Fatalf("lines %q %q", got, cut)
+	}
+	// The line: all before %r, then the quote, then the request line cut
+	// at 1023 bytes, before the escaped quote, and the closing quote.
+	prefix := line[:strings.IndexByte(line, '"')+1]
+	want := prefix + "GET /" + strings.Repeat("a", maxRequestLine-5) + "\"\n"
+	if got[0] != want {
+		t.Errorf("long line of %d bytes, want %d:\n%q", len(got[0]), len(want), got[0])
+	}
+	if cut[0] != line[:99]+"\n" {
+		t.Errorf("short line %q, want %q", cut[0], line[:99]+"\n")
+	}
 }
 
 // readPacket reads one datagram within a second.
@@ -155,6 +217,55 @@ func TestLoggerDontLogNull(t *testing.T) {
 		}
 		if lg.Dropped() != 0 {
 			t.Errorf("dontlognull %v: %d dropped", dontLogNull, lg.Dropped())
+		}
+	}
+}
+
+// TestLoggerErrors: `option dontlog-normal` keeps only the failed
+// exchanges' lines, and `option log-separate-errors` sends them at level
+// "err", which a target whose maximum level is "notice" lets through, as
+// HAProxy 2.6 did (<131> and <139> for local0 and local1).
+func TestLoggerErrors(t *testing.T) {
+	ok := baseRecord()
+	ok.Status, ok.Term = 200, TermNone
+	failed := []Record{ok, ok, ok, ok, ok}
+	failed[0].Status = 502
+	failed[1].Term = TermClientAbort
+	failed[2].Retries = 1
+	failed[3].Redisp, failed[3].Retries = true, 1
+	failed[4].Term, failed[4].Status = TermLocal, 200
+	for _, tt := range []struct {
+		o    Options
+		want []string // the framed lines' headers, one per record: ok, then failed
+	}{
+		{Options{}, []string{"<134>", "<134>", "<134>", "<134>", "<134>", "<134>"}},
+		{Options{DontLogNormal: true}, []string{"", "<134>", "<134>", "<134>", "<134>", ""}},
+		{Options{SeparateErrors: true}, []string{"<134>", "<131>", "<131>", "<131>", "<131>", "<134>"}},
+		{Options{DontLogNormal: true, SeparateErrors: true}, []string{"", "<131>", "<131>", "<131>", "<131>", ""}},
+	} {
+		var out, notice lines
+		tt.o.Stdout, tt.o.Stderr = &out, &notice
+		lg, err := New([]config.LogTarget{{Address: "stdout", Format: "priority", Facility: "local0"},
+			{Address: "stderr", Format: "priority", Facility: "local1", Level: "notice"}}, tt.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, wantNotice []string
+		for i, r := range append([]Record{ok}, failed...) {
+			lg.LogHTTP(&r)
+			if h := tt.want[i]; h != "" {
+				want = append(want, h+string(AppendHTTPLog(nil, &r))+"\n")
+				if h == "<131>" {
+					wantNotice = append(wantNotice, "<139>"+string(AppendHTTPLog(nil, &r))+"\n")
+				}
+			}
+		}
+		lg.Close()
+		if got := out.all(); !slices.Equal(got, want) {
+			t.Errorf("%+v: wrote\n%q\nwant\n%q", tt.o, got, want)
+		}
+		if got := notice.all(); !slices.Equal(got, wantNotice) {
+			t.Errorf("%+v: notice target got\n%q\nwant\n%q", tt.o, got, wantNotice)
 		}
 	}
 }
@@ -282,7 +393,7 @@ func TestUnixTargetReconnects(t *testing.T) {
 		return rx
 	}
 	write := func(at time.Duration) error {
-		_, err := tg.write(nil, []byte("x"), now.Add(at))
+		_, err := tg.write(nil, []byte("x"), levelInfo, now.Add(at))
 		return err
 	}
 	if err := write(0); !errors.Is(err, errNotConnected) {

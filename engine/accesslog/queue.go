@@ -7,9 +7,10 @@ import "sync/atomic"
 // line is published, and position+len(slots) once the consumer is done
 // with it.
 type slot struct {
-	seq  atomic.Uint64
-	n    int
-	line [MaxLine]byte
+	seq   atomic.Uint64
+	n     int
+	level uint8  // the syslog level of the line
+	line  []byte // the slot's room: as long as the Logger's longest line
 }
 
 // queue is a bounded ring of line slots for many producers (the event
@@ -25,15 +26,18 @@ type queue struct {
 	head  uint64 // next position the consumer reads; consumer-owned
 }
 
-// newQueue returns a queue of n slots, n rounded up to a power of two.
-func newQueue(n int) *queue {
+// newQueue returns a queue of n slots of lineLen bytes, n rounded up to a
+// power of two.
+func newQueue(n, lineLen int) *queue {
 	size := 1
 	for size < n {
 		size <<= 1
 	}
 	q := &queue{slots: make([]slot, size), mask: uint64(size - 1)}
+	room := make([]byte, size*lineLen)
 	for i := range q.slots {
 		q.slots[i].seq.Store(uint64(i))
+		q.slots[i].line = room[i*lineLen : (i+1)*lineLen : (i+1)*lineLen]
 	}
 	return q
 }

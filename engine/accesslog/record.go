@@ -131,3 +131,11 @@ type Record struct {
 // opened and closed without a byte, which would otherwise be logged as a
 // 400 "<BADREQ>" with state "CR".
 func (r *Record) Null() bool { return r.RequestBytes == 0 }
+
+// Error reports whether HAProxy 2.6 deems the exchange failed, for
+// `option dontlog-normal` and `option log-separate-errors`: it was
+// redispatched, it ended on an event worse than a local reply ('L'), it
+// ended well after connection retries, or its status is 500 or above.
+func (r *Record) Error() bool {
+	return r.Redisp || r.Term > TermLocal || r.Term == TermNone && r.Retries > 0 || r.Status >= 500
+}

@@ -54,8 +54,12 @@ var facilityNames = [...]string{
 // levelNames are the syslog levels, in the order of their codes.
 var levelNames = [...]string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
 
-// levelInfo is the level of access logs.
-const levelInfo = 6
+// levelInfo is the level of access logs; levelErr that of the failed
+// exchanges' lines under `option log-separate-errors`.
+const (
+	levelInfo = 6
+	levelErr  = 3
+)
 
 // facilityCode returns the code of a facility name, or -1.
 func facilityCode(name string) int {
@@ -82,7 +86,7 @@ func levelCode(name string) int {
 type header struct {
 	format   logFormat
 	facility int    // syslog facility code
-	level    int    // level after the target's minimum level is applied
+	level    int    // the line's level, after the target's minimum level is applied
 	tag      string // program name
 	pid      string // process id in decimal
 }

@@ -117,7 +117,7 @@ func TestOpenTargetLevels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if (tg != nil) != c.open || (tg != nil && tg.level != c.level) {
+		if (tg != nil) != c.open || (tg != nil && max(levelInfo, tg.minLevel) != c.level) {
 			t.Errorf("max %q min %q: target %+v", c.max, c.min, tg)
 		}
 	}

@@ -12,12 +12,13 @@ import (
 	"tether/engine/config"
 )
 
-// Longest header and line together, before the final newline: HAProxy
-// 2.6 cuts a datagram at the target's length (1024 by default) and a
-// line to a file descriptor one byte shorter.
+// Longest header and line together, before the final newline, by
+// default: HAProxy 2.6 cuts a datagram at the target's length (`log ...
+// len`, 1024 by default) and a line to a file descriptor one byte
+// shorter.
 const (
-	maxDatagram = 1024
-	maxStream   = 1023
+	maxDatagram = config.DefaultLogLen
+	maxStream   = maxDatagram - 1
 )
 
 // defaultPort is the syslog port of an address without one.
@@ -31,12 +32,37 @@ const redialDelay = time.Second
 // goroutine uses it after New.
 type target struct {
 	header
-	w   io.Writer // nil while a unix socket target is not connected
-	c   io.Closer // nil for stdout and stderr, which the Logger does not own
-	max int       // maxDatagram or maxStream
+	w        io.Writer // nil while a unix socket target is not connected
+	c        io.Closer // nil for stdout and stderr, which the Logger does not own
+	max      int       // maxDatagram or maxStream
+	maxLevel int       // lines of a less severe (higher) level are not sent
+	minLevel int       // lines of a more severe level are sent at this one
+
+	sample *config.LogSample // which lines are sent, or nil for all
+	pos    int               // the position of the last line in its sample (1 to sample.Size)
 
 	unix     *net.UnixAddr // the socket of a unix target, which reconnects
 	redialAt time.Time     // no connection attempt before then
+}
+
+// LineLen returns the size of HAProxy's log line buffer for a
+// configuration, which Options.LineLen takes: the longest `len` of its
+// `log` lines, and at least config.DefaultLogLen.
+func LineLen(cfg *config.Config) int {
+	n := config.DefaultLogLen
+	longest := func(lines []config.LogTarget) {
+		for _, t := range lines {
+			n = max(n, t.Len)
+		}
+	}
+	longest(cfg.Global.Logs)
+	for _, p := range cfg.Defaults {
+		longest(p.Logs)
+	}
+	for _, p := range cfg.Proxies {
+		longest(p.Logs)
+	}
+	return n
 }
 
 // Targets returns the log lines that apply to a proxy: its own, with
@@ -54,40 +80,48 @@ func Targets(proxy, global []config.LogTarget) []config.LogTarget {
 }
 
 // openTarget opens the destination of one `log` line. It returns nil and
-// no error for a line whose maximum level filters out access logs.
+// no error for a line whose maximum level filters out every access log
+// line: those at "info", and the failed exchanges' at "err" with
+// Options.SeparateErrors.
 func openTarget(t config.LogTarget, o *Options) (*target, error) {
 	line := "log " + t.Address
 	format, err := parseFormat(t.Format)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q in %q", err, t.Format, line)
 	}
-	h := header{format: format, level: levelInfo, tag: o.Tag, pid: strconv.Itoa(o.PID)}
+	h := header{format: format, tag: o.Tag, pid: strconv.Itoa(o.PID)}
 	if h.facility = facilityCode(t.Facility); h.facility < 0 {
 		return nil, fmt.Errorf("%w: %q in %q", ErrFacility, t.Facility, line)
 	}
+	maxLevel, minLevel := len(levelNames)-1, 0
 	if t.Level != "" {
-		maxLevel := levelCode(t.Level)
-		if maxLevel < 0 {
+		if maxLevel = levelCode(t.Level); maxLevel < 0 {
 			return nil, fmt.Errorf("%w: %q in %q", ErrFacility, t.Level, line)
 		}
-		if levelInfo > maxLevel {
+		worst := levelInfo
+		if o.SeparateErrors {
+			worst = levelErr
+		}
+		if worst > maxLevel {
 			return nil, nil
 		}
 	}
 	if t.MinLevel != "" {
-		minLevel := levelCode(t.MinLevel)
-		if minLevel < 0 {
+		if minLevel = levelCode(t.MinLevel); minLevel < 0 {
 			return nil, fmt.Errorf("%w: %q in %q", ErrFacility, t.MinLevel, line)
 		}
-		h.level = max(h.level, minLevel)
 	}
-	tg := &target{header: h, max: maxDatagram}
+	size := maxDatagram
+	if t.Len > 0 {
+		size = t.Len
+	}
+	tg := &target{header: h, max: size, maxLevel: maxLevel, minLevel: minLevel, sample: t.Sample}
 	addr := t.Address
 	switch {
 	case addr == "stdout" || addr == "fd@1":
-		tg.w, tg.max = o.Stdout, maxStream
+		tg.w, tg.max = o.Stdout, size-1
 	case addr == "stderr" || addr == "fd@2":
-		tg.w, tg.max = o.Stderr, maxStream
+		tg.w, tg.max = o.Stderr, size-1
 	case strings.HasPrefix(addr, "/") || strings.HasPrefix(addr, "unix@"):
 		// As HAProxy does, a socket nobody listens on yet is no error:
 		// lines are dropped until it can be reached.
@@ -183,15 +217,28 @@ func (t *target) dial(now time.Time) {
 	t.w, t.c = c, c
 }
 
-// write sends one line framed for t as sent at now, using buf as
-// scratch space, and returns buf for reuse.
-func (t *target) write(buf, line []byte, now time.Time) ([]byte, error) {
+// write sends one line of the given level framed for t as sent at now,
+// using buf as scratch space, and returns buf for reuse. A line less
+// severe than the target's maximum level is not sent, nor, with `log ...
+// sample`, a line whose position falls outside the sampled ranges.
+func (t *target) write(buf, line []byte, level uint8, now time.Time) ([]byte, error) {
+	if int(level) > t.maxLevel {
+		return buf, nil
+	}
+	if t.sample != nil {
+		t.pos = t.pos%t.sample.Size + 1
+		if !t.sample.Has(t.pos) {
+			return buf, nil
+		}
+	}
 	if t.w == nil {
 		if t.dial(now); t.w == nil {
 			return buf, errNotConnected
 		}
 	}
-	buf = t.appendHeader(buf[:0], now)
+	h := t.header
+	h.level = max(int(level), t.minLevel)
+	buf = h.appendHeader(buf[:0], now)
 	if len(buf) > t.max {
 		buf = buf[:t.max]
 	}

@@ -15,6 +15,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("global\n    stats socket ipv4@127.0.0.1:9999 level admin\n"))
 	f.Add([]byte("backend be\n    use-server s1 if { path_beg /a } || !{ src 10.0.0.0/8 }\n"))
 	f.Add([]byte("frontend f\n    bind \"${X-127.0.0.1}:80\" # c\n    bind '\\x41' \\x4"))
+	f.Add([]byte("defaults\n    log 127.0.0.1:514 len 2000 format raw sample 1-2,5:6 local0 info err\n"))
 	files, _ := filepath.Glob("testdata/diff/*.cfg")
 	for _, name := range files {
 		data, err := os.ReadFile(name)

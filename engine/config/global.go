@@ -16,7 +16,7 @@ var unsupportedGlobal = map[string]bool{
 	"cpu-map": true, "description": true,
 	"expose-experimental-directives": true, "external-check": true,
 	"h1-case-adjust": true, "h1-case-adjust-file": true,
-	"insecure-fork-wanted": true, "localpeer": true, "log-send-hostname": true, "log-tag": true,
+	"insecure-fork-wanted": true, "localpeer": true, "log-send-hostname": true,
 	"lua-load": true, "lua-prepend-path": true, "master-worker": true, "maxcompcpuusage": true,
 	"maxcomprate": true, "maxconnrate": true, "maxpipes": true, "maxsessrate": true,
 	"maxsslconn": true, "maxsslrate": true, "maxzlibmem": true, "mworker-max-reloads": true,
@@ -68,6 +68,10 @@ func (p *parser) parseGlobal(words []string) {
 	case "log":
 		if t, ok := p.parseLog(a, false); ok {
 			g.Logs = append(g.Logs, t)
+		}
+	case "log-tag":
+		if tag, ok := p.parseLogTag(a); ok && !p.tooMany(kw, a, 1) {
+			g.LogTag = tag
 		}
 	case "tune.bufsize":
 		if len(a) == 0 {
@@ -329,12 +333,30 @@ func (p *parser) parseLog(a []string, inProxy bool) (LogTarget, bool) {
 	}
 	t := LogTarget{Address: a[0]}
 	rest := a[1:]
-	for len(rest) >= 2 && (rest[0] == "format" || rest[0] == "len" || rest[0] == "sample") {
-		if rest[0] != "format" {
-			p.notSupported("'log ... " + rest[0] + "'")
+	// The options come in this order, each at most once, as in HAProxy.
+	if len(rest) >= 1 && rest[0] == "len" {
+		arg := ""
+		if len(rest) >= 2 {
+			arg = rest[1]
+		}
+		n, err := strconv.Atoi(arg)
+		if err != nil || n < MinLogLen || n > MaxLogLen {
+			p.alert("log : invalid log length '" + arg + "', must be between 80 and 65535")
 			return LogTarget{}, false
 		}
+		t.Len = n
+		rest = rest[min(2, len(rest)):]
+	}
+	if len(rest) >= 2 && rest[0] == "format" {
 		t.Format = rest[1]
+		rest = rest[2:]
+	}
+	if len(rest) >= 2 && rest[0] == "sample" {
+		s, ok := p.parseLogSample(rest[1])
+		if !ok {
+			return LogTarget{}, false
+		}
+		t.Sample = s
 		rest = rest[2:]
 	}
 	if len(rest) == 0 {

@@ -23,6 +23,9 @@ func TestGlobal(t *testing.T) {
     pidfile /tmp/t.pid
     log 127.0.0.1:514 local0
     log stdout format raw daemon info notice
+    log 127.0.0.1:515 len 2000 format rfc5424 local1
+    log 127.0.0.1:516 sample 5,1-2:6 local2
+    log-tag edge
     tune.bufsize 32k
     tune.http.maxhdr 200
     daemon
@@ -39,12 +42,14 @@ func TestGlobal(t *testing.T) {
 		t.Errorf("stats sockets\n got %+v\nwant %+v", g.StatsSockets, want)
 	}
 	if g.StatsTimeout != 30*time.Second || g.NbThread != 4 || g.MaxConn != 5000 || g.PidFile != "/tmp/t.pid" ||
-		g.BufSize != 32<<10 || g.MaxHdr != 200 || !g.Daemon {
+		g.BufSize != 32<<10 || g.MaxHdr != 200 || !g.Daemon || g.LogTag != "edge" {
 		t.Errorf("global %+v", g)
 	}
 	wantLogs := []LogTarget{
 		{Address: "127.0.0.1:514", Facility: "local0"},
 		{Address: "stdout", Format: "raw", Facility: "daemon", Level: "info", MinLevel: "notice"},
+		{Address: "127.0.0.1:515", Len: 2000, Format: "rfc5424", Facility: "local1"},
+		{Address: "127.0.0.1:516", Sample: &LogSample{Ranges: []LogRange{{1, 2}, {5, 5}}, Size: 6}, Facility: "local2"},
 	}
 	if !reflect.DeepEqual(g.Logs, wantLogs) {
 		t.Errorf("logs %+v", g.Logs)
@@ -97,7 +102,23 @@ func TestGlobalErrors(t *testing.T) {
 		{"pidfile", Alert, "'pidfile' expects a file name as an argument."},
 		{"log", Alert, "log : expects <address> and <facility>  as arguments"},
 		{"log 127.0.0.1 foo", Alert, "log : unknown log facility 'foo'"},
+		{"log-tag", Alert, "'log-tag' expects a tag for use in syslog."},
+		{"log-tag a b", Alert, "'log-tag' cannot handle unexpected argument 'b'."},
 		{"log 127.0.0.1 local0 loud", Alert, "log : unknown optional log level 'loud'"},
+		{"log 127.0.0.1 len 79 local0", Alert, "log : invalid log length '79', must be between 80 and 65535"},
+		{"log 127.0.0.1 len 65536 local0", Alert, "log : invalid log length '65536', must be between 80 and 65535"},
+		{"log 127.0.0.1 len local0", Alert, "log : invalid log length 'local0', must be between 80 and 65535"},
+		{"log 127.0.0.1 format raw len 80 local0", Alert, "log : unknown log facility 'len'"},
+		{"log 127.0.0.1 len 80 sample 1:2 format raw local0", Alert, "log : unknown log facility 'format'"},
+		{"log 127.0.0.1 sample abc local0", Alert, "log : Missing sample size"},
+		{"log 127.0.0.1 sample 0:3 local0", Alert, "log : wrong sample range '0'"},
+		{"log 127.0.0.1 sample 2-1:3 local0", Alert, "log : wrong sample range '2-1'"},
+		{"log 127.0.0.1 sample 1-:3 local0", Alert, "log : wrong sample range '1-'"},
+		{"log 127.0.0.1 sample 1,,2:3 local0", Alert, "log : wrong sample range ',2'"},
+		{"log 127.0.0.1 sample 1:0 local0", Alert, "log : wrong sample size '0' for sample range '1'"},
+		{"log 127.0.0.1 sample 1:3x local0", Alert, "log : wrong sample size '3x' for sample range '1'"},
+		{"log 127.0.0.1 sample 1-2,2-3:4 local0", Alert, "log : ranges are overlapping"},
+		{"log 127.0.0.1 sample 4:3 local0", Alert, "log : sample size 3 should be greater or equal to 4 the maximum of the high ranges limits"},
 		{"tune.bufsize", Alert, "'tune.bufsize' expects an integer argument."},
 		{"tune.bufsize x", Alert, "'tune.bufsize' expects a positive integer argument."},
 		{"tune.http.maxhdr 0", Alert, "'tune.http.maxhdr' expects a numeric value between 1 and 32767"},

@@ -49,6 +49,7 @@ func inherit(def *Proxy, c Cap) *Proxy {
 		Timeouts: def.Timeouts,
 		Options:  def.Options,
 		Logs:     slices.Clone(def.Logs),
+		LogTag:   def.LogTag,
 
 		errorFiles: def.errorFiles,
 	}

@@ -33,6 +33,7 @@ type Global struct {
 	NbThread     int           // 0: one event loop per core
 	MaxConn      int           // 0: unset
 	PidFile      string        // "" when unset
+	LogTag       string        // `log-tag`: the tag of syslog headers; "" for the program name
 	Logs         []LogTarget
 	BufSize      int  // tune.bufsize in bytes; default 16384
 	MaxHdr       int  // tune.http.maxhdr; default 101
@@ -110,12 +111,21 @@ type StatsSocket struct {
 	Line       int
 }
 
+// The bounds and default of `log ... len`.
+const (
+	MinLogLen     = 80
+	MaxLogLen     = 65535
+	DefaultLogLen = 1024
+)
+
 // LogTarget is one `log` line. Global is set for `log global` in a proxy,
 // which means "use the global section's targets".
 type LogTarget struct {
 	Global   bool
-	Address  string // "127.0.0.1:514", "stdout", "/dev/log", as written
-	Format   string // "" or the `format` argument
+	Address  string     // "127.0.0.1:514", "stdout", "/dev/log", as written
+	Format   string     // "" or the `format` argument
+	Len      int        // `len`: the longest line sent, header included; 0 for the default (DefaultLogLen)
+	Sample   *LogSample // `sample`: which lines are sent; nil for all
 	Facility string
 	Level    string // "" or the maximum level
 	MinLevel string // "" or the minimum level
@@ -156,6 +166,7 @@ type Proxy struct {
 	Timeouts Timeouts
 	Options  Options
 	Logs     []LogTarget
+	LogTag   string // `log-tag`: the tag of its syslog headers; "" for the global one
 
 	// Frontend side.
 	Binds          []Bind
@@ -250,6 +261,8 @@ type Options struct {
 	HTTPLog            bool
 	HTTPLogCLF         bool // `option httplog clf`: the common log format
 	DontLogNull        bool
+	DontLogNormal      bool // `option dontlog-normal`: only failed exchanges are logged (accesslog.Record.Error)
+	LogSeparateErrors  bool // `option log-separate-errors`: failed exchanges are logged at level "err"
 	IgnoreProbes       bool // `option http-ignore-probes`: a connection that sends nothing is closed silently
 	HTTPChk            HTTPChk
 	CheckCache         bool

@@ -8,11 +8,10 @@ import (
 // unsupportedOptions lists options HAProxy 2.6 knows that tether does not
 // implement yet.
 var unsupportedOptions = map[string]bool{
-	"abortonclose": true, "accept-invalid-http-request": true, "accept-invalid-http-response": true,
-	"dontlog-normal": true, "http-buffer-request": true,
+	"abortonclose": true, "accept-invalid-http-request": true, "accept-invalid-http-response": true, "http-buffer-request": true,
 	"http-pretend-keepalive":      true,
 	"http-restrict-req-hdr-names": true, "http-use-proxy-header": true, "independent-streams": true,
-	"ldap-check": true, "log-health-checks": true, "log-separate-errors": true, "logasap": true,
+	"ldap-check": true, "log-health-checks": true, "logasap": true,
 	"mysql-check": true, "nolinger": true, "originalto": true, "pgsql-check": true,
 	"prefer-last-server": true, "redis-check": true, "smtpchk": true, "socket-stats": true,
 	"spop-check":    true,
@@ -49,7 +48,7 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 		return
 	}
 	maxArgs := map[string]int{"redispatch": 1, "persist": 0, "http-keep-alive": 0, "http-server-close": 0,
-		"httpclose": 0, "dontlognull": 0, "checkcache": 0, "allbackups": 0, "http-ignore-probes": 0}
+		"httpclose": 0, "dontlognull": 0, "dontlog-normal": 0, "log-separate-errors": 0, "checkcache": 0, "allbackups": 0, "http-ignore-probes": 0}
 	if _, ok := noEffect[name]; ok {
 		maxArgs[name] = 0
 	}
@@ -96,6 +95,12 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	case "dontlognull":
 		p.warnCap(px, CapFrontend, "dontlognull")
 		o.DontLogNull = on
+	case "dontlog-normal":
+		p.warnCap(px, CapFrontend, "dontlog-normal")
+		o.DontLogNormal = on
+	case "log-separate-errors":
+		p.warnCap(px, CapFrontend, "log-separate-errors")
+		o.LogSeparateErrors = on
 	case "http-ignore-probes":
 		p.warnCap(px, CapFrontend, "http-ignore-probes")
 		o.IgnoreProbes = on

@@ -43,6 +43,7 @@ func init() {
 		"use-server":         {CapBackend, (*parser).parseUseServer},
 		"acl":                {CapFrontend | CapBackend, (*parser).parseACL},
 		"log":                {all, (*parser).parseProxyLog},
+		"log-tag":            {all, (*parser).parseProxyLogTag},
 		"errorfile":          {all, (*parser).parseErrorFile},
 	}
 }
@@ -59,7 +60,7 @@ var unsupportedProxy = map[string]bool{
 	"hash-balance-factor": true, "fullconn": true, "grace": true,
 	"rate-limit": true, "stats": true, "source": true,
 	"server-state-file-name": true, "load-server-state-from-file": true, "email-alert": true,
-	"external-check": true, "log-tag": true, "declare": true, "filter": true,
+	"external-check": true, "declare": true, "filter": true,
 	"http-send-name-header": true, "persist": true, "bind-process": true, "backlog": true,
 	"dispatch": true, "use-fcgi-app": true, "http-error": true, "max-keep-alive-queue": true,
 	"retry-on": true, "clitcpka-cnt": true, "clitcpka-idle": true, "clitcpka-intvl": true,

@@ -319,3 +319,13 @@ func TestListen(t *testing.T) {
 		t.Error("a listen is a backend")
 	}
 }
+
+// TestProxyLogTag: `log-tag` in a proxy, inherited from defaults, and
+// refused without a tag.
+func TestProxyLogTag(t *testing.T) {
+	cfg := mustParse(t, "defaults\n    mode http\n    log-tag dflt\nfrontend fe\n    bind :80\n    log-tag web extra\nbackend be\n")
+	if fe, be := cfg.Proxies[0], cfg.Backend("be"); fe.LogTag != "web" || be.LogTag != "dflt" {
+		t.Errorf("tags %q %q", fe.LogTag, be.LogTag)
+	}
+	expectDiag(t, "backend be\n    log-tag\n", Alert, 2, "'log-tag' expects a tag for use in syslog.")
+}
