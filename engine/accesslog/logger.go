@@ -69,7 +69,9 @@ type Logger struct {
 
 // New opens the targets of the given `log` lines (see Targets for `log
 // global`) and starts the Logger's writer. Lines whose maximum level
-// excludes "info", the level of access logs, are left out. With no
+// excludes "info", the level of access logs, are left out, unless
+// Options.SeparateErrors sends some lines at "err" and the maximum level
+// lets those through. With no
 // target left, the Logger refuses every line without counting it as
 // dropped. The caller must Close the Logger.
 func New(lines []config.LogTarget, o Options) (*Logger, error) {

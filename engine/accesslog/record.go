@@ -83,8 +83,13 @@ type Record struct {
 	Tr int // %Tr: connected to end of response head; -1 when never received
 	Ta int // %Ta: first byte of request to last byte of response
 
-	Status   int   // %ST: status sent to the client (HAProxy prints -1 when none)
-	BytesOut int64 // %B: bytes sent to the client, headers included
+	Status int // %ST: status sent to the client (HAProxy prints -1 when none)
+	// BytesOut is %B: the response as HAProxy counts it, in its internal
+	// form rather than on the wire: for a server's response, the start
+	// line's parts plus 20, each field's name and value as HAProxy's
+	// parser keeps them, 1 for the end of the head, the body's data and,
+	// for a chunked body, its trailer fields and 1; then a tunnel's bytes.
+	BytesOut int64
 
 	// %CC and %CS: the `capture cookie` text ("name=value", cut at the
 	// capture length) from the request and from the response. nil prints
