@@ -32,7 +32,7 @@ vet:
 # free port at once would share it and see each other's traffic.
 test: vet build
 	$(GO) test -count=1 -p 1 -run Alloc $(PKGS)
-	TETHER_BIN=$(CURDIR)/$(BIN)/tether $(GO) test -race -shuffle=on -p 1 -timeout 9m -count=1 $(PKGS)
+	TETHER_BIN=$(CURDIR)/$(BIN)/tether $(GO) test -race -shuffle=on -p 1 -parallel 8 -timeout 9m -count=1 $(PKGS)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

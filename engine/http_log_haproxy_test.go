@@ -170,11 +170,14 @@ func drainLog(pc net.PacketConn, d time.Duration, bytes bool) []string {
 }
 
 // diffLogCases runs each case through haproxy and tether and requires the
-// same masked lines.
+// same masked lines. The cases run in parallel (each has its own proxies,
+// origin and log socket): most of their time is spent waiting for timeouts
+// and for log lines.
 func diffLogCases(t *testing.T, cases []logCase) {
 	bin := haproxyBin(t)
 	for _, c := range cases {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
+			t.Parallel()
 			want := runLogCase(t, c, func(cfg string) string { return startHAProxy(t, bin, cfg) })
 			got := runLogCase(t, c, func(cfg string) string { _, addr := startEngine(t, cfg); return addr })
 			slices.Sort(got)
