@@ -11,7 +11,10 @@
 // logger per frontend (engine/accesslog). Listen binds (or takes over a
 // previous process's sockets), Serve runs. The control methods (control.go)
 // build a new snapshot under one mutex and swap it in before returning;
-// per-server counters survive the swaps.
+// per-server counters survive the swaps. Servers given by name start from
+// their init-addr, and from Serve to Stop one engine/dns Resolver per
+// resolvers section in use resolves them, applying its changes through the
+// same control methods (resolve.go).
 //
 // Each client connection (clientConn) reads a request head with the h1
 // Scanner, copies it out of gnet's buffer, routes it, applies

@@ -41,7 +41,7 @@ func initAddr(s *server, cs *config.Server) error {
 				continue
 			}
 			if ip, ok := lookupLibc(cs.Addr.Host, cs.Prefer); ok {
-				s.setAddr(netip.AddrPortFrom(ip, port))
+				startAt(s, cs, netip.AddrPortFrom(ip, port))
 				return nil
 			}
 		case config.InitNone:
@@ -50,14 +50,20 @@ func initAddr(s *server, cs *config.Server) error {
 			s.addr = netip.AddrPortFrom(netip.Addr{}, port)
 			return nil
 		case config.InitIP:
-			s.setAddr(netip.AddrPortFrom(m.IP, port))
-			if !cs.Disabled {
-				s.state = StateReady
-			}
+			startAt(s, cs, netip.AddrPortFrom(m.IP, port))
 			return nil
 		}
 	}
 	return fmt.Errorf("%w '%s' of server %s", ErrInitAddr, cs.Addr.Host, cs.Name)
+}
+
+// startAt gives s its address at start: it leaves the maintenance newServer
+// put it in for want of one, unless the line disables it.
+func startAt(s *server, cs *config.Server, ap netip.AddrPort) {
+	s.setAddr(ap)
+	if !cs.Disabled {
+		s.state = StateReady
+	}
 }
 
 // lookupLibc resolves host with the system resolver, taking an address of

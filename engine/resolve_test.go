@@ -165,6 +165,13 @@ func TestInitAddr(t *testing.T) {
 	if s := e.Backends()[0].Servers[0]; s.State != StateReady || s.Addr.String() != "127.0.0.5:80" {
 		t.Errorf("init-addr 127.0.0.5: %+v", s)
 	}
+	e, err = New(parse("server s app.test:80 init-addr 127.0.0.5 disabled"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := e.Backends()[0].Servers[0]; s.State != StateMaint || s.Addr.String() != "127.0.0.5:80" {
+		t.Errorf("init-addr 127.0.0.5, disabled: %+v", s)
+	}
 	if _, err = New(parse("server s _http._tcp.app.test init-addr last,libc")); err == nil || !strings.Contains(err.Error(), "could not resolve") {
 		t.Errorf("no working method: %v", err)
 	}
