@@ -48,7 +48,10 @@ func TestPooledRequestAllocs(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		t.Skip("counts mallocs over 5000 requests; not under -short or -race")
 	}
-	per := pooledRequests(t, 5000)
+	// The count is the whole process's: a background allocation of the
+	// runtime or of another test's leftovers lands in it now and then, so
+	// the smaller of two runs is taken.
+	per := min(pooledRequests(t, 5000), pooledRequests(t, 5000))
 	t.Logf("%.4f mallocs per pooled request", per)
 	if per > 0.01 {
 		t.Fatalf("%.3f mallocs per pooled request, want < 0.01", per)
