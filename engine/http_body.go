@@ -32,6 +32,26 @@ type body struct {
 	dec     *h1.ChunkedDecoder
 	done    bool
 	sent    int64 // bytes written to the consumer
+	data    int64 // BodyChunked: what logged counts of them
+}
+
+// HAProxy's %B counts a message in its internal form: a start line as its
+// three parts plus htxStartLine, the names and values of the fields, one
+// byte for the end of the head, a body's data without its chunk framing,
+// and for a chunked body its trailer fields and one byte for their end.
+const (
+	htxStartLine = 20
+	htxEndOfHead = 1
+	htxEndOfTail = 1
+)
+
+// logged returns what HAProxy's %B counts for the body bytes written so
+// far.
+func (b *body) logged() int64 {
+	if b.framing == h1.BodyChunked {
+		return b.data
+	}
+	return b.sent
 }
 
 // start prepares b for the body announced by h; dec is the connection's
@@ -141,6 +161,7 @@ func (b *body) rechunk(ls *loopState, src Source, dst Sink) error {
 				break
 			}
 			if data.Len() > 0 {
+				b.data += int64(data.Len())
 				at := len(sizes)
 				sizes = strconv.AppendInt(sizes, int64(data.Len()), 16)
 				sizes = append(sizes, '\r', '\n')
@@ -150,6 +171,7 @@ func (b *body) rechunk(ls *loopState, src Source, dst Sink) error {
 			if b.dec.Done() {
 				iov = append(iov, lastChunk)
 				iov = b.dec.AppendTrailer(iov, buf[pos:pos+n])
+				b.data += htxEndOfTail + int64(b.dec.TrailerBytes(buf[pos:pos+n]))
 				b.done = true
 			}
 			pos += n

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"strings"
 
 	"tether/engine/config"
 	"tether/h1"
@@ -24,6 +25,7 @@ type reply struct {
 	head  []byte // status line and fields, without the empty line
 	body  []byte
 	close bool // always close the client connection after it
+	size  int  // what HAProxy's %B counts of head (see htxStartLine)
 }
 
 const (
@@ -52,11 +54,21 @@ func rawReply(status, body string) reply {
 
 // httpReply is a reply produced after the request was parsed.
 func httpReply(status, body string) reply {
-	return reply{
-		head: []byte("HTTP/1.1 " + status + "\r\ncontent-length: " + itoa(len(body)) +
-			"\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"),
-		body: []byte(body),
+	head := "HTTP/1.1 " + status + "\r\ncontent-length: " + itoa(len(body)) +
+		"\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"
+	return reply{head: []byte(head), body: []byte(body), size: packedSize(head)}
+}
+
+// packedSize returns what HAProxy's %B counts of a head of the proxy's
+// own, whose parts are separated by single spaces and ": ".
+func packedSize(head string) int {
+	n := htxStartLine + htxEndOfHead // the start line loses its two spaces as the fields their ": "
+	for line := range strings.SplitSeq(head, "\r\n") {
+		if line != "" {
+			n += len(line) - len(": ")
+		}
 	}
+	return n
 }
 
 // The replies, built once.
@@ -102,7 +114,7 @@ func (cc *clientConn) errorFile(status int) *config.ErrorFile {
 // an HTTP/1.0 client or after an HTTP/1.0 reply, and "connection: close" to
 // close after an HTTP/1.1 reply; a reply to HEAD goes without its body. The
 // log counts what HAProxy's %B counts for an errorfile (its size in
-// HAProxy's internal form), and the bytes sent for a built-in reply. The
+// HAProxy's internal form), and as much for a built-in reply. The
 // segments are views of r or of the errorfile, in the loop's iov: the
 // caller clears it once written.
 func (cc *clientConn) answer(r *reply) (iov [][]byte, logged int64, keep bool) {
@@ -129,10 +141,7 @@ func (cc *clientConn) answer(r *reply) (iov [][]byte, logged int64, keep bool) {
 	if f != nil {
 		return iov, int64(f.Size - len(f.Body) + len(body)), keep
 	}
-	for _, b := range iov {
-		logged += int64(len(b))
-	}
-	return iov, logged, keep
+	return iov, int64(r.size + len(body)), keep
 }
 
 // rawAnswer returns the segments of r, a reply to a request that could not

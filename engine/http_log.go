@@ -117,7 +117,7 @@ func (cc *clientConn) logAborted() {
 		status = -1
 	}
 	if s := cc.up; s != nil && s.state == ssBody {
-		bytes += s.body.sent // the response is cut here
+		bytes += s.body.logged() // the response is cut here
 	}
 	cc.logHTTP(status, bytes)
 }

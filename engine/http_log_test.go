@@ -111,7 +111,7 @@ func TestHTTPAccessLogAborted(t *testing.T) {
 		leave bool   // the client closes once the response head or 100 ms passed
 		want  string // in the log line
 	}{
-		{"GET /half HTTP/1.1\r\nHost: x\r\n\r\n", false, ` 200 ` + strconv.Itoa(len("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")) + ` - - SD-- `},
+		{"GET /half HTTP/1.1\r\nHost: x\r\n\r\n", false, ` 200 ` + strconv.Itoa(htxSize("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")+len("abc")) + ` - - SD-- `},
 		{"GET /big HTTP/1.1\r\nHost: x\r\n\r\n", true, ` - - CD-- `},
 		{"POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc", true, ` -1 0 - - CD-- `},
 	} {

@@ -160,7 +160,7 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
 	switch {
 	case st == ssBody && s.body.framing == h1.BodyUntilClose:
 		cc.rec.Status = s.resp.Status
-		cc.rec.BytesOut += s.body.sent
+		cc.rec.BytesOut += s.body.logged()
 		cc.keep = false
 		cc.exchangeDone()
 	case st == ssHead && !s.got && s.reused && cc.reqBody.sent == 0 && cc.reqBody.done:
@@ -179,7 +179,7 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
 		cc.closeFlushed()
 	default:
 		if st == ssBody {
-			cc.rec.BytesOut += s.body.sent // s is detached: countSent would not see it
+			cc.rec.BytesOut += s.body.logged() // s is detached: countSent would not see it
 		}
 		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
 		cc.closeNow()
@@ -243,6 +243,7 @@ func (s *serverConn) readHead() {
 			if _, err := cc.out.Write(buf[:n]); err != nil {
 				return
 			}
+			cc.rec.BytesOut += packedHead(&s.resp, fieldBytes(&s.resp.Header))
 		}
 		_, _ = c.Discard(n)
 		s.got = false
@@ -267,6 +268,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	cookies := cookieFields(t, &cc.fe.proxy.CaptureCookie)
 	s.ed.Reset(buf, &r.Header)
 	seenCL := false
+	hidden := 0 // bytes of fields HAProxy counts in %B but does not send
 	var err error
 	cc.x.hdrs.response(cc.fe, &r.Header, buf)
 	for i := range r.Fields {
@@ -277,6 +279,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		switch {
 		case r.Status == 204 && (f.ID == h1.FieldContentLength || f.ID == h1.FieldTransferEncoding):
 			err = s.ed.DeleteField(i) // HAProxy never sends a 204 with a framing field
+			hidden += f.Name.Len() + f.Value.Len()
 		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagRemoveCL != 0:
 			err = s.ed.DeleteField(i) // Transfer-Encoding frames the body
 		case f.ID == h1.FieldContentLength && r.Flags&h1.FlagCLList != 0:
@@ -317,6 +320,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 			}
 		}
 	}
+	logged := packedHead(r, s.ed.FieldBytes()+hidden) // without the Connection field HAProxy's output adds
 	if err == nil && !tunnel {
 		// The client reads the connection's fate from the response's
 		// version and Connection field: say it when the default differs.
@@ -338,9 +342,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	cc.rec.Cookie = t.LogFlags(&cc.rq, &rs)
 	cc.rec.Tr = ms(cc.tConn, cc.stamp())
 	iov := s.ed.Segments(s.ls.iov[:0])
-	for _, b := range iov {
-		cc.rec.BytesOut += int64(len(b))
-	}
+	cc.rec.BytesOut += logged
 	if !tunnel {
 		s.body.start(&r.Header, s.dec)
 	}
@@ -416,8 +418,8 @@ func (s *serverConn) pumpResponse() {
 // before an exchange cut in the middle of its body lets s go.
 func (s *serverConn) countSent() {
 	if s.state == ssBody {
-		s.cc.rec.BytesOut += s.body.sent
-		s.body.sent = 0
+		s.cc.rec.BytesOut += s.body.logged()
+		s.body.sent, s.body.data = 0, 0
 	}
 }
 
@@ -449,7 +451,7 @@ func (s *serverConn) resumed(_ gnet.Conn, err error) {
 // both sides allow it, and the client moves on.
 func (s *serverConn) finish() {
 	cc := s.cc
-	cc.rec.BytesOut += s.body.sent
+	cc.rec.BytesOut += s.body.logged()
 	keep := s.resp.KeepAlive() && cc.be.proxy.Options.ConnMode == config.KeepAlive &&
 		cc.fe.mode == config.KeepAlive && cc.reqBody.done && s.Conn().InboundBuffered() == 0
 	if !cc.reqBody.done {
@@ -463,6 +465,21 @@ func (s *serverConn) finish() {
 		s.Close()
 	}
 	cc.exchangeDone()
+}
+
+// packedHead returns what HAProxy's %B counts for the response head r
+// whose fields take fields bytes in its internal form (see htxStartLine).
+func packedHead(r *h1.Response, fields int) int64 {
+	return int64(htxStartLine + r.Version.Len() + r.Code.Len() + r.Reason.Len() + fields + htxEndOfHead)
+}
+
+// fieldBytes returns the bytes of the names and values of h's fields.
+func fieldBytes(h *h1.Header) int {
+	n := 0
+	for i := range h.Fields {
+		n += h.Fields[i].Name.Len() + h.Fields[i].Value.Len()
+	}
+	return n
 }
 
 // ms returns the milliseconds from a to b, or -1 when a is unset.

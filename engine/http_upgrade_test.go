@@ -224,7 +224,7 @@ func TestHTTPTunnelLoggedAtEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := " 101 " + strconv.Itoa(len(answer)+len(msg)) + " - - ---- "
+	want := " 101 " + strconv.Itoa(htxSize(answer)+len(msg)) + " - - ---- "
 	if line := string(buf[:n]); !strings.Contains(line, want) || !strings.Contains(line, `"GET /ws HTTP/1.1"`) {
 		t.Errorf("log line %q lacks %q", line, want)
 	}
@@ -238,7 +238,7 @@ func TestHTTPTunnelLoggedAtEnd(t *testing.T) {
 	if n, _, err = pc.ReadFrom(buf); err != nil {
 		t.Fatal(err)
 	}
-	want = " 101 " + strconv.Itoa(len(answer)) + " - - cD-- "
+	want = " 101 " + strconv.Itoa(htxSize(answer)) + " - - cD-- "
 	if line := string(buf[:n]); !strings.Contains(line, want) {
 		t.Errorf("log line %q lacks %q", line, want)
 	}

@@ -261,3 +261,41 @@ func TestChunkedTrailerSegments(t *testing.T) {
 		t.Fatalf("segments %q, want %q", got, want)
 	}
 }
+
+// TestTrailerBytes checks that TrailerBytes counts the names and values of
+// the trailer fields AppendTrailer forwards.
+func TestTrailerBytes(t *testing.T) {
+	for _, sec := range []string{
+		"\r\n",
+		"X-T: 1\r\n\r\n",
+		"X-T:  a b \r\nY:2\r\n\r\n",
+		"Content-Length: 3, 3\r\nContent-Length: 3\r\nX: y\r\n\r\n",
+		"Host: a\r\nhost: A\r\nConnection:\r\nConnection: x\r\n\r\n",
+		"Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n",
+	} {
+		in := "0\r\n" + sec
+		_, tr, _, done, err := decodeAll([]byte(in), 0, DefaultLimits())
+		if err != nil || !done {
+			t.Fatalf("%q: done %v, %v", in, done, err)
+		}
+		want := 0
+		for _, line := range strings.Split(strings.TrimSuffix(tr, "\r\n\r\n"), "\r\n") {
+			if name, value, ok := strings.Cut(line, ":"); ok {
+				want += len(name) + len(strings.Trim(value, " \t"))
+			}
+		}
+		d := NewChunkedDecoder(DefaultLimits())
+		var last []byte
+		for pos := 0; !d.Done() && pos < len(in); {
+			n, _, err := d.Next([]byte(in[pos:]))
+			if err != nil || n == 0 {
+				t.Fatalf("%q: %d, %v", in, n, err)
+			}
+			last = []byte(in[pos : pos+n])
+			pos += n
+		}
+		if got := d.TrailerBytes(last); got != want {
+			t.Errorf("%q: TrailerBytes %d, the forwarded section %q takes %d", sec, got, tr, want)
+		}
+	}
+}

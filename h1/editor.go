@@ -135,6 +135,58 @@ func (e *Editor) add(off, end int, b []byte) error {
 	return nil
 }
 
+// FieldBytes returns the bytes of names and values (values without their
+// surrounding blanks) of the fields the edited head holds: the part of
+// HAProxy's internal form of a head that its fields take, which it counts
+// in the size of a message.
+func (e *Editor) FieldBytes() int {
+	n := 0
+	for i := range e.h.Fields {
+		n += e.h.Fields[i].Name.Len() + e.h.Fields[i].Value.Len()
+	}
+	fields := int(e.h.Head.End) - 2 // where the field lines start
+	if len(e.h.Fields) > 0 {
+		fields = int(e.h.Fields[0].Name.Off)
+	}
+	j := 0 // the first field that starts at or after the edit
+	for i := 0; i < e.n; i++ {
+		ed := &e.edits[i]
+		for j < len(e.h.Fields) && int(e.h.Fields[j].Name.Off) < ed.off {
+			j++
+		}
+		whole := false // the edit deletes whole field lines
+		for ; j < len(e.h.Fields) && int(e.h.Fields[j].Name.Off) < ed.end; j++ {
+			n -= e.h.Fields[j].Name.Len() + e.h.Fields[j].Value.Len()
+			whole = true
+		}
+		switch b := ed.b; {
+		case whole || ed.off < fields: // lines deleted, or the start line edited
+		case ed.off == ed.end && len(b) > 0 && b[len(b)-1] == '\n':
+			n += lineBytes(b) // an appended line
+		default:
+			n += len(b) - (ed.end - ed.off) // within a value
+		}
+	}
+	return n
+}
+
+// lineBytes returns the bytes of the name and the value, without its
+// surrounding blanks, of line, a valid field line.
+func lineBytes(line []byte) int {
+	c := 0
+	for line[c] != ':' {
+		c++
+	}
+	v, end := c+1, len(line)-2
+	for v < end && (line[v] == ' ' || line[v] == '\t') {
+		v++
+	}
+	for end > v && (line[end-1] == ' ' || line[end-1] == '\t') {
+		end--
+	}
+	return c + end - v
+}
+
 // Segments appends the edited head to dst as slices for writev and returns
 // the extended dst: at most 2*MaxEdits+1 of them, views of the window and of
 // the caller's bytes.

@@ -35,6 +35,16 @@ func emit(t *testing.T, e *Editor) string {
 	if e.Len() != len(a) {
 		t.Fatalf("Len %d, emitted %d", e.Len(), len(a))
 	}
+	var h Request
+	if _, err := NewScanner(DefaultLimits()).Request([]byte(a), &h); err == nil {
+		want := 0
+		for _, f := range h.Fields {
+			want += f.Name.Len() + f.Value.Len()
+		}
+		if got := e.FieldBytes(); got != want {
+			t.Fatalf("FieldBytes %d, the edited head's names and values take %d", got, want)
+		}
+	}
 	return a
 }
 
