@@ -348,17 +348,20 @@ func (cc *clientConn) readHead() {
 	if err == h1.ErrNeedMore {
 		return
 	}
-	if st := requestTE(&cc.x.req, buf, err); st != 0 {
+	st := requestTE(&cc.x.req, buf, err)
+	if st == 422 {
 		cc.logBad(accesslog.TermProxy, st)
-		cc.sendRaw(replyFor(st))
+		cc.sendRaw(&reply422)
 		return
 	}
 	if err == nil && badWebSocket(&cc.x.req.Header, buf, false) {
 		err = errWebSocketKey
 	}
-	if err != nil {
-		cc.logBad(accesslog.TermProxy, h1.StatusOf(err))
-		cc.sendRaw(replyFor(h1.StatusOf(err)))
+	if err != nil || st != 0 {
+		// HAProxy 2.6 answers any request it cannot take with its 400:
+		// a head past its buffer too, where h1 would say 414 or 431.
+		cc.logBad(accesslog.TermProxy, 400)
+		cc.sendRaw(&reply400)
 		return
 	}
 	cc.x.head = append(cc.x.head[:0], buf[:n]...)
@@ -475,7 +478,10 @@ func (cc *clientConn) editRequest() error {
 	upgrade := forwardsUpgrade(r)
 	seenCL := false
 	var err error
-	for i := range r.Fields {
+	if v := r.Version.Bytes(h); r.Minor == 1 && v[len(v)-1] != '1' {
+		err = cc.x.ed.Replace(r.Version, http11) // a later HTTP/1 minor goes out as 1.1, as HAProxy sends it
+	}
+	for i := 0; i < len(r.Fields) && err == nil; i++ {
 		f := &r.Fields[i]
 		if f.ID == h1.FieldCookie {
 			cc.x.capReq.field(f.Value.Bytes(h), &cc.fe.proxy.CaptureCookie, true)
@@ -504,9 +510,9 @@ func (cc *clientConn) editRequest() error {
 				}
 			}
 		}
-		if err != nil {
-			return err
-		}
+	}
+	if err != nil {
+		return err
 	}
 	if name, ok := cc.forwardFor(); ok {
 		at := len(cc.x.rw)

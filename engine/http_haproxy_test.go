@@ -171,10 +171,10 @@ type headsResult struct {
 	open   bool   // the connection served another request afterwards
 }
 
-func runHeads(t *testing.T, addr string, o *headsOrigin) []headsResult {
+func runHeads(t *testing.T, addr string, o *headsOrigin, requests []string) []headsResult {
 	t.Helper()
 	var res []headsResult
-	for i, req := range headsRequests {
+	for i, req := range requests {
 		c := dial(t, addr)
 		req = fmt.Sprintf(req, i)
 		c.send(req)
@@ -240,23 +240,32 @@ func TestHeadsHAProxyDifferential(t *testing.T) {
 			ho := startHeadsOrigin(t)
 			hcfg := config(ho)
 			haddr := startHAProxy(t, bin, hcfg)
-			want := runHeads(t, haddr, ho)
+			want := runHeads(t, haddr, ho, headsRequests)
 			to := startHeadsOrigin(t)
 			_, taddr := startEngine(t, config(to))
-			got := runHeads(t, taddr, to)
-			for i, req := range headsRequests {
-				req = fmt.Sprintf(req, i)
-				if got[i].server != want[i].server {
-					t.Errorf("%q: the server got\n%s\nfrom tether, and from haproxy\n%s", req, got[i].server, want[i].server)
-				}
-				if got[i].client != want[i].client {
-					t.Errorf("%q: the client got\n%s\nfrom tether, and from haproxy\n%s", req, got[i].client, want[i].client)
-				}
-				if got[i].open != want[i].open {
-					t.Errorf("%q: the connection stayed open: %v with tether, %v with haproxy", req, got[i].open, want[i].open)
-				}
-			}
+			compareHeads(t, headsRequests, runHeads(t, taddr, to, headsRequests), want)
 		})
+	}
+}
+
+// compareHeads reports where tether's results (got) differ from
+// haproxy's (want) for requests.
+func compareHeads(t *testing.T, requests []string, got, want []headsResult) {
+	t.Helper()
+	for i, req := range requests {
+		req = fmt.Sprintf(req, i)
+		if len(req) > 200 {
+			req = req[:100] + "..." + req[len(req)-100:]
+		}
+		if got[i].server != want[i].server {
+			t.Errorf("%q: the server got\n%.500s\nfrom tether, and from haproxy\n%.500s", req, got[i].server, want[i].server)
+		}
+		if got[i].client != want[i].client {
+			t.Errorf("%q: the client got\n%s\nfrom tether, and from haproxy\n%s", req, got[i].client, want[i].client)
+		}
+		if got[i].open != want[i].open {
+			t.Errorf("%q: the connection stayed open: %v with tether, %v with haproxy", req, got[i].open, want[i].open)
+		}
 	}
 }
 

@@ -74,8 +74,10 @@
 //   - The request line is method SP target SP version, single spaces. The
 //     target is VCHARs in origin form, absolute form (whose authority must
 //     match Host, an absent port matching the scheme's default), authority
-//     form for CONNECT only, or "*" for OPTIONS only. HTTP/0.9 requests are
-//     refused; versions other than HTTP/1.0 and HTTP/1.1 get 505.
+//     form for CONNECT only, or "*" for OPTIONS only, without a fragment
+//     ("#", which HAProxy refuses too). HTTP/0.9 requests are refused;
+//     HTTP/1.2 and later minors read as HTTP/1.1, and other major versions
+//     get 505.
 //   - A status line is version SP three digits from 100 to 599, then SP and
 //     a reason phrase or nothing; HAProxy 2.6 forwards a two-digit status.
 //   - An HTTP/1.1 request needs exactly one Host, and every Host needs a
