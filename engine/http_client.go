@@ -56,6 +56,10 @@ type clientConn struct {
 	tail *Tail // the client's write side after it sent its FIN or while it is paused, or nil
 	src  netip.AddrPort
 	deaf bool // the client sent too far ahead: what it sends is dropped
+	// dropping: the server went away after a complete early response; the
+	// rest of the request body is read and dropped (dropBody)
+	dropping bool
+	dropped  int64 // body bytes dropped so far
 
 	state clientState
 	x     *exchange // the request's working state, from a head's first byte to the end of its exchange
@@ -775,6 +779,10 @@ func (cc *clientConn) armUpload() {
 // pumpRequest streams the request body to the server, pausing the client
 // while the server's output backs up.
 func (cc *clientConn) pumpRequest() {
+	if cc.dropping {
+		cc.dropBody()
+		return
+	}
 	s := cc.up
 	if s == nil || cc.reqBody.done || s.Conn() == nil {
 		return
@@ -814,6 +822,64 @@ func (cc *clientConn) pumpRequest() {
 	}
 }
 
+// dropBody reads and drops the rest of a request body whose server closed
+// its connection after a complete early response, as HAProxy does: once
+// the body has come, the client's connection goes on; when more than a
+// buffer of it comes after the server's close, HAProxy sees the server's
+// abort and closes (SD).
+func (cc *clientConn) dropBody() {
+	b := &cc.reqBody
+	from := b.sent
+	if err := b.pump(cc.ls, &cc.in, discard{}); err != nil {
+		cc.rec.Term = accesslog.TermProxy
+		cc.closeNow()
+		return
+	}
+	if b.done {
+		cc.dropping = false
+		cc.timer.Stop()
+		cc.exchangeDone()
+		return
+	}
+	if cc.dropped += b.sent - from; cc.dropped > int64(cc.e.limits.BufSize) {
+		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
+		cc.closeNow()
+		return
+	}
+	cc.armUpload()
+}
+
+// skipBuffered consumes the request body when the client has sent all of
+// it already and none of it went to a server: HAProxy then keeps the
+// connection after its own reply, where a body still to come closes it.
+func (cc *clientConn) skipBuffered() {
+	b := &cc.reqBody
+	if b.done || b.sent > 0 {
+		return
+	}
+	buf, _ := cc.in.Peek(-1)
+	n := 0
+	switch b.framing {
+	case h1.BodyLength:
+		if int64(len(buf)) < b.left {
+			return
+		}
+		n = int(b.left)
+	case h1.BodyChunked:
+		for !b.dec.Done() {
+			k, _, err := b.dec.Next(buf[n:])
+			if err != nil || k == 0 {
+				return
+			}
+			n += k
+		}
+	default:
+		return
+	}
+	_, _ = cc.in.Discard(n)
+	b.done = true
+}
+
 // fail answers the request with a reply of the proxy's own.
 func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.Finish) {
 	cc.rec.Term, cc.rec.Finish = term, fin
@@ -825,6 +891,7 @@ func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.F
 		cc.up = nil
 		up.abandon()
 	}
+	cc.skipBuffered()
 	iov, n, keep := cc.answer(r)
 	_, err := cc.out.Writev(iov)
 	clear(iov)
@@ -868,6 +935,7 @@ func (cc *clientConn) next1() {
 	cc.putExchange()
 	cc.state = csIdle
 	cc.up = nil
+	cc.dropped = 0
 	cc.rec = accesslog.Record{}
 	cc.tAssign, cc.tConn = time.Time{}, time.Time{}
 	cc.armIdle()

@@ -170,9 +170,9 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
 		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
 	case st == ssDone:
 		// The response is out; the rest of the request body has nowhere
-		// to go and must not be read as a request: close after it.
-		cc.keep = false
-		cc.exchangeDone()
+		// to go and must not be read as a request: it is dropped.
+		cc.dropping = true
+		cc.dropBody()
 	case st == ssUpgraded:
 		cc.keep = false // the tunnel ended before it started: what the server sent goes out
 		cc.logHTTP(cc.rec.Status, cc.rec.BytesOut)
