@@ -109,6 +109,7 @@ type exchange struct {
 	capReq, capResp cookieCapture  // `capture cookie` of the request (%CC) and the response (%CS)
 	hdrs            headerCaptures // `capture request header` and `capture response header` (%hr, %hs)
 	monitor         bool           // the request is for the frontend's monitor-uri: answered by the proxy, never logged
+	normalized      bool           // normalizeTarget removed the target's default port
 }
 
 func newExchange(l h1.Limits) *exchange {
@@ -369,6 +370,7 @@ func (cc *clientConn) readHead() {
 		return
 	}
 	cc.x.head = append(cc.x.head[:0], buf[:n]...)
+	cc.x.normalized = normalizeTarget(&cc.x.req, cc.x.head)
 	cc.x.hdrs.request(cc.fe, &cc.x.req.Header, cc.x.head)
 	_, _ = cc.in.Discard(n)
 	cc.tHead = cc.stamp()
@@ -484,6 +486,9 @@ func (cc *clientConn) editRequest() error {
 	var err error
 	if v := r.Version.Bytes(h); r.Minor == 1 && v[len(v)-1] != '1' {
 		err = cc.x.ed.Replace(r.Version, http11) // a later HTTP/1 minor goes out as 1.1, as HAProxy sends it
+	}
+	if err == nil {
+		err = hostEdits(&cc.x.ed, r, h, cc.x.normalized)
 	}
 	for i := 0; i < len(r.Fields) && err == nil; i++ {
 		f := &r.Fields[i]

@@ -74,7 +74,8 @@
 //   - The request line is method SP target SP version, single spaces. The
 //     target is VCHARs in origin form, absolute form (whose authority must
 //     match Host, an absent port matching the scheme's default), authority
-//     form for CONNECT only, or "*" for OPTIONS only, without a fragment
+//     form for CONNECT only (where a Host without a port agrees with port
+//     80 or 443, as HAProxy reads it), or "*" for OPTIONS only, without a fragment
 //     ("#", which HAProxy refuses too). HTTP/0.9 requests are refused;
 //     HTTP/1.2 and later minors read as HTTP/1.1, and other major versions
 //     get 505.

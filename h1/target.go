@@ -15,10 +15,17 @@ func (s *Scanner) classifyTarget(buf []byte, r *Request) error {
 	}
 	switch {
 	case r.MethodID == MethodCONNECT:
-		if _, port := splitHostPort(t); len(port) == 0 || !validAuthority(t) {
+		_, port := splitHostPort(t)
+		if len(port) == 0 || !validAuthority(t) {
 			return ErrTarget
 		}
 		r.Form, r.Authority = FormAuthority, r.Target
+		switch string(port) {
+		case "80":
+			r.defaultPort = "80" // a Host without a port agrees with a default one, as HAProxy reads it
+		case "443":
+			r.defaultPort = "443"
+		}
 	case t[0] == '/':
 		r.Form = FormOrigin
 	case len(t) == 1 && t[0] == '*':
