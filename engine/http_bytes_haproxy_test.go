@@ -26,6 +26,7 @@ var bytesResponses = map[string]string{
 	"/204te":     "HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n",
 	"/interim":   "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
 	"/nothing":   "",
+	"/continue":  "HTTP/1.1 100 Continue\r\n\r\n",
 	"/connect":   "HTTP/1.1 200 OK\r\n\r\n",
 	"/switching": "HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: foo\r\n\r\n",
 }
@@ -36,7 +37,7 @@ var bytesResponses = map[string]string{
 // ones included) plus 20, names and values of the fields, one byte for the
 // end of each head, the body without its chunk framing, and for a chunked
 // body its trailer fields plus one byte; its own replies count the same
-// way, without the body to HEAD.
+// way, without the body to HEAD, after what was relayed or refused before.
 func TestBytesLoggedHAProxyDifferential(t *testing.T) {
 	bin := haproxyBin(t)
 	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
@@ -51,10 +52,10 @@ func TestBytesLoggedHAProxyDifferential(t *testing.T) {
 			path = "/connect"
 		}
 		resp := bytesResponses[path]
-		_, _ = io.WriteString(c, resp)
 		if path == "/switching" || path == "/connect" {
-			_, _ = io.WriteString(c, "xyz")
+			resp += "xyz" // in the same write: HAProxy counts it with a 101 it refuses
 		}
+		_, _ = io.WriteString(c, resp)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +104,8 @@ func TestBytesLoggedHAProxyDifferential(t *testing.T) {
 		"GET /interim HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n",
 		"HEAD /nothing HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /continue HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /switching HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET /none HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET /none HTTP/1.0\r\n\r\n",
 		"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n",

@@ -903,7 +903,7 @@ func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.F
 	if err != nil {
 		return
 	}
-	cc.logHTTP(statusOf(r), n)
+	cc.logHTTP(statusOf(r), cc.rec.BytesOut+n) // interim responses relayed before it count too
 	if !keep {
 		cc.closeFlushed()
 		return

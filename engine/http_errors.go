@@ -82,6 +82,7 @@ var (
 	connClose = []byte("connection: close\r\n")
 	connKeep  = []byte("connection: keep-alive\r\n")
 	http11    = []byte("HTTP/1.1")
+	space     = []byte(" ")
 )
 
 // errorFile returns the errorfile that replaces the proxy's reply with

@@ -45,6 +45,8 @@ var headsResponses = map[string]string{
 	"/tecl":    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
 	"/100":     "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
 	"/ws":      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+	"/v12":     "HTTP/1.2 200 OK\r\nContent-Length: 2\r\n\r\nok",
+	"/nosp":    "HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok",
 	"/wsnoacc": "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
 }
 
@@ -82,6 +84,8 @@ var headsRequests = []string{
 	"GET http://example.com/plain?%d HTTP/1.1\r\nHost: example.com\r\n\r\n",
 	"GET /plain?%d HTTP/1.1\r\nHost: x\r\nX-Empty:\r\nX-Sp:   a  b   \r\nX-Fwd: 1\r\n\r\n",
 	"GET /plain?%d HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 192.0.2.1\r\nX-BE: z\r\n\r\n",
+	"GET /v12?%d HTTP/1.1\r\nHost: x\r\n\r\n",
+	"GET /nosp?%d HTTP/1.1\r\nHost: x\r\n\r\n",
 	"GET /ws?%d HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
 	"GET /ws?%d HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n",
 	"GET /ws?%d HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: short\r\n\r\n",

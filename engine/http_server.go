@@ -260,6 +260,8 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	// a 101 to a request whose upgrade was not forwarded is bogus.
 	tunnel := r.Framing == h1.BodyTunnel
 	if r.Status == 101 && !forwardsUpgrade(&cc.x.req) {
+		// HAProxy counts the head it refuses, and what came after it
+		cc.rec.BytesOut += packedHead(r, fieldBytes(&r.Header)) + int64(len(buf)-n)
 		s.abandon()
 		cc.fail(&reply502, accesslog.TermProxy, accesslog.FinishHeaders) // PH: HAProxy deems it invalid
 		return
@@ -267,11 +269,11 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	rs := t.Response(&cc.rq, r.Status)
 	cookies := cookieFields(t, &cc.fe.proxy.CaptureCookie)
 	s.ed.Reset(buf, &r.Header)
+	err := statusLine(&s.ed, r, buf)
 	seenCL := false
 	hidden := 0 // bytes of fields HAProxy counts in %B but does not send
-	var err error
 	cc.x.hdrs.response(cc.fe, &r.Header, buf)
-	for i := range r.Fields {
+	for i := 0; i < len(r.Fields) && err == nil; i++ {
 		f := &r.Fields[i]
 		if f.ID == h1.FieldSetCookie {
 			cc.x.capResp.field(f.Value.Bytes(buf), &cc.fe.proxy.CaptureCookie, false)
@@ -300,9 +302,6 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 					break
 				}
 			}
-		}
-		if err != nil {
-			break
 		}
 	}
 	if r.Framing == h1.BodyUntilClose {
@@ -465,6 +464,21 @@ func (s *serverConn) finish() {
 		s.Close()
 	}
 	cc.exchangeDone()
+}
+
+// statusLine records the edits HAProxy 2.6's output makes to the status
+// line of r, whose bytes are buf: a later HTTP/1 minor goes out as 1.1, and
+// a status line without a reason phrase keeps the space before it.
+func statusLine(ed *h1.Editor, r *h1.Response, buf []byte) error {
+	if v := r.Version.Bytes(buf); v[len(v)-1] != '1' && r.Minor == 1 {
+		if err := ed.Replace(r.Version, http11); err != nil {
+			return err
+		}
+	}
+	if r.Reason.Len() == 0 && buf[r.Code.End] != ' ' {
+		return ed.Replace(h1.Span{Off: r.Code.End, End: r.Code.End}, space)
+	}
+	return nil
 }
 
 // packedHead returns what HAProxy's %B counts for the response head r
