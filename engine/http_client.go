@@ -56,6 +56,7 @@ type clientConn struct {
 	tail *Tail // the client's write side after it sent its FIN or while it is paused, or nil
 	src  netip.AddrPort
 	deaf bool // the client sent too far ahead: what it sends is dropped
+	shut bool // the client shut its write side: close after the exchange
 	// dropping: the server went away after a complete early response; the
 	// rest of the request body is read and dropped (dropBody)
 	dropping bool
@@ -177,10 +178,15 @@ func (cc *clientConn) OnClose(c gnet.Conn, err error) {
 	}
 	if errors.Is(err, io.EOF) && cc.owed() {
 		// The client sent its request and shut down its write side: the
-		// response is still due on the socket's other half.
+		// response is still due on the socket's other half, and goes out
+		// as it would have (HAProxy does not say it closes after it).
 		if t, terr := cc.newTail(c, true); terr == nil {
 			cc.tail, cc.out = t, t
-			cc.keep = false
+			cc.shut = true
+			if !cc.reqBody.done {
+				cc.in.take() // the rest of the body, which c's buffer holds
+				cc.in.c = nil
+			}
 			return
 		}
 	}
@@ -216,11 +222,13 @@ func (cc *clientConn) ignoredProbe() bool {
 	return cc.state == csIdle && cc.fe.ignoreProbes
 }
 
-// owed reports whether a response is due to a whole request.
+// owed reports whether a response is due to a whole request: its body
+// has gone, or what is left of it has come (a Content-Length one).
 func (cc *clientConn) owed() bool {
 	switch cc.state {
 	case csConnect, csQueue, csExchange:
-		return cc.reqBody.done
+		b := &cc.reqBody
+		return b.done || b.framing == h1.BodyLength && int64(cc.in.InboundBuffered()) >= b.left
 	}
 	return false
 }
@@ -904,7 +912,7 @@ func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.F
 		return
 	}
 	cc.logHTTP(statusOf(r), cc.rec.BytesOut+n) // interim responses relayed before it count too
-	if !keep {
+	if !keep || cc.shut {
 		cc.closeFlushed()
 		return
 	}
@@ -926,7 +934,7 @@ func (cc *clientConn) sendRaw(r *reply) {
 // request body has been forwarded.
 func (cc *clientConn) exchangeDone() {
 	cc.logHTTP(cc.rec.Status, cc.rec.BytesOut)
-	if !cc.keep || cc.drainIt {
+	if !cc.keep || cc.drainIt || cc.shut {
 		cc.closeFlushed()
 		return
 	}

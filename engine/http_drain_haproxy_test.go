@@ -96,3 +96,46 @@ func TestBodyDrainHAProxyDifferential(t *testing.T) {
 		}
 	}
 }
+
+// TestHalfCloseHAProxyDifferential sends whole requests, then shuts the
+// client's write side, through haproxy 2.6 and the engine, and compares
+// the responses (field names in lower case). HAProxy forwards the request
+// and its body, answers as it would have, without saying it closes, and
+// closes after the response.
+func TestHalfCloseHAProxyDifferential(t *testing.T) {
+	bin := haproxyBin(t)
+	o := startOrigins(t, 1)[0]
+	config := func() string {
+		return fmt.Sprintf("defaults\n  mode http\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n"+
+			"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n", freePort(), o.Addr)
+	}
+	addrs := [2]string{startHAProxy(t, bin, config())}
+	_, addrs[1] = startEngine(t, config())
+	for _, req := range []string{
+		"GET /?size=3 HTTP/1.1\r\nHost: x\r\n\r\n",
+		"POST /?echo=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+		"POST /?echo=1 HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 5\r\n\r\nhello",
+		"GET /?size=3 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+	} {
+		var views [2]string
+		for i, addr := range addrs {
+			c := dial(t, addr)
+			_ = c.c.SetDeadline(time.Now().Add(5 * time.Second))
+			c.send(req)
+			if err := c.c.(*net.TCPConn).CloseWrite(); err != nil {
+				t.Fatal(err)
+			}
+			r, err := http.ReadResponse(c.br, &http.Request{Method: "GET"})
+			if err != nil {
+				views[i] = "no response: " + err.Error()
+				continue
+			}
+			body, _ := io.ReadAll(r.Body)
+			_, err = c.br.ReadByte()
+			views[i] = fmt.Sprintf("%s %q connection %q, then %v", r.Status, body, r.Header.Get("Connection"), err)
+		}
+		if views[0] != views[1] {
+			t.Errorf("%q: haproxy: %s\nthe engine: %s", req, views[0], views[1])
+		}
+	}
+}
