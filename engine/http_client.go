@@ -370,6 +370,9 @@ func (cc *clientConn) readHead() {
 	if err == nil && badWebSocket(&cc.x.req.Header, buf, false) {
 		err = errWebSocketKey
 	}
+	if err == nil && st == 0 && cc.x.req.Framing == h1.BodyChunked {
+		err = firstChunks(cc.x.dec, buf[n:], cc.e.limits.BufSize)
+	}
 	if err != nil || st != 0 {
 		// HAProxy 2.6 answers any request it cannot take with its 400:
 		// a head past its buffer too, where h1 would say 414 or 431.

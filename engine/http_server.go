@@ -229,6 +229,9 @@ func (s *serverConn) readHead() {
 		if err == nil && readTE(&s.resp.Header, buf).other {
 			err = errTransferCoding
 		}
+		if err == nil && s.resp.Framing == h1.BodyChunked {
+			err = firstChunks(s.dec, buf[n:], s.ls.e.limits.BufSize)
+		}
 		if err != nil {
 			s.abandon()
 			cc.fail(&reply502, accesslog.TermProxy, accesslog.FinishHeaders) // PH, as HAProxy logs an invalid response

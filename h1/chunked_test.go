@@ -77,7 +77,7 @@ func TestChunked(t *testing.T) {
 		{"trailer bare LF", "0\r\nX: 1\n\r\n", "", ErrTrailer},
 		{"trailer bare CR", "0\r\nX: 1\r\r\n", "", ErrBareCR},
 		{"end bare CR", "0\r\n\rx", "", ErrBareCR},
-		{"large trailer", "0\r\nX: " + long + "\r\n\r\n", "", ErrTrailerTooLarge},
+		{"large trailer", "0\r\nX: " + strings.Repeat(long, 4) + "\r\n\r\n", "", ErrTrailerTooLarge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
