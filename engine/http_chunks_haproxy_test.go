@@ -27,7 +27,7 @@ var chunkResponses = map[string]string{
 // with its size in upper-case hexadecimal, takes a trailer section as
 // large as a head, and checks the chunks that came with a head before it
 // forwards it: a broken one there gets its 502 (its 400 for a request)
-// instead of a cut message.
+// instead of a cut message. A chunk size must be below 2^52.
 func TestChunksHAProxyDifferential(t *testing.T) {
 	bin := haproxyBin(t)
 	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
@@ -55,6 +55,7 @@ func TestChunksHAProxyDifferential(t *testing.T) {
 	_, addrs[1] = startEngine(t, config())
 	requests := []string{
 		"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n",
+		"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000\r\nab",
 		"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nx-t: " + strings.Repeat("t", 5000) + "\r\n\r\n",
 	}
 	for path := range chunkResponses {

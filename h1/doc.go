@@ -96,8 +96,8 @@
 //     the target, 431 after) and hold Limits.MaxHeaders-1 fields (400), as
 //     HAProxy counts tune.http.maxhdr.
 //
-// Chunked bodies: a chunk size has at most 16 hexadecimal digits and fits
-// in 63 bits; whitespace after it is allowed only before an extension;
+// Chunked bodies: a chunk size has at most 16 hexadecimal digits and is
+// below 2^52, as HAProxy bounds it; whitespace after it is allowed only before an extension;
 // extensions are bounded by Limits.MaxChunkExt, and trailer sections by
 // Limits.MaxTrailer bytes and Limits.MaxHeaders-1 fields; trailer lines
 // follow the field line rules, and the section is checked and edited as
