@@ -41,3 +41,18 @@ func Forward(src Source, dst Sink, limit int) (n int, ok bool) {
 	n, _ = src.Discard(len(buf))
 	return n, true
 }
+
+// discard is a Sink that drops what it is given.
+type discard struct{}
+
+func (discard) OutboundBuffered() int { return 0 }
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func (discard) Writev(bs [][]byte) (int, error) {
+	n := 0
+	for _, b := range bs {
+		n += len(b)
+	}
+	return n, nil
+}

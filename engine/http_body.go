@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"errors"
-	"strconv"
 
 	"tether/h1"
 )
@@ -31,7 +30,27 @@ type body struct {
 	left    int64 // BodyLength: bytes still to come
 	dec     *h1.ChunkedDecoder
 	done    bool
-	sent    int64 // body bytes forwarded as HAProxy's %B counts them: the data, and for a chunked body its trailer fields and 1 for their end, not the chunk framing
+	sent    int64 // bytes written to the consumer
+	data    int64 // BodyChunked: what logged counts of them
+}
+
+// HAProxy's %B counts a message in its internal form: a start line as its
+// three parts plus htxStartLine, the names and values of the fields, one
+// byte for the end of the head, a body's data without its chunk framing,
+// and for a chunked body its trailer fields and one byte for their end.
+const (
+	htxStartLine = 20
+	htxEndOfHead = 1
+	htxEndOfTail = 1
+)
+
+// logged returns what HAProxy's %B counts for the body bytes written so
+// far.
+func (b *body) logged() int64 {
+	if b.framing == h1.BodyChunked {
+		return b.data
+	}
+	return b.sent
 }
 
 // start prepares b for the body announced by h; dec is the connection's
@@ -87,6 +106,27 @@ func keepTrailersOnly(ed *h1.Editor, h []byte, f *h1.Field, i int) error {
 	return ed.ReplaceValue(i, trailersValue)
 }
 
+// firstChunks checks the chunked body bytes that came with a head, at most
+// a buffer of them, with dec, which the body's start resets afterwards:
+// HAProxy parses what its buffer holds of a chunked body before it
+// forwards the head, so a broken chunk there refuses the message (400
+// PR for a request, 502 PH for a response) instead of cutting it.
+func firstChunks(dec *h1.ChunkedDecoder, b []byte, bufSize int) error {
+	b = b[:min(len(b), bufSize)]
+	dec.Reset()
+	for pos := 0; pos < len(b) && !dec.Done(); {
+		n, _, err := dec.Next(b[pos:])
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			break
+		}
+		pos += n
+	}
+	return nil
+}
+
 // none marks b as an empty body (HEAD, 204, 304, or a request without one).
 func (b *body) none() { *b = body{done: true} }
 
@@ -120,20 +160,22 @@ func (b *body) pump(ls *loopState, src Source, dst Sink) error {
 }
 
 // rechunk forwards the chunk data src holds under a clean framing of its
-// own: one chunk per run of data, extensions dropped, then the trailer
-// section as HAProxy forwards it. The decoder consumes the trailer section
-// only once it has come whole, so until then its bytes stay in src.
+// own, as HAProxy 2.6 writes it: the data runs of one read in one chunk
+// whose size is in upper-case hexadecimal, extensions dropped, then the
+// trailer section as HAProxy forwards it. The decoder consumes the trailer
+// section only once it has come whole, so until then its bytes stay in src.
 func (b *body) rechunk(ls *loopState, src Source, dst Sink) error {
 	for !b.done {
 		buf, _ := src.Peek(-1)
 		if len(buf) == 0 {
 			return nil
 		}
-		iov := ls.iov[:0]
-		sizes := ls.sizes[:0]
+		iov := append(ls.iov[:0], nil) // the size line goes first, once the runs are known
+		total := 0
 		pos := 0
 		held := false // the trailer section has not come whole
 		var ferr error
+		var sec []byte // the trailer section, once the body is done
 		for runs := 0; pos < len(buf) && runs < maxChunkRuns && !b.dec.Done(); {
 			n, data, err := b.dec.Next(buf[pos:])
 			if err != nil {
@@ -141,18 +183,14 @@ func (b *body) rechunk(ls *loopState, src Source, dst Sink) error {
 				break
 			}
 			if data.Len() > 0 {
-				b.sent += int64(data.Len())
-				at := len(sizes)
-				sizes = strconv.AppendInt(sizes, int64(data.Len()), 16)
-				sizes = append(sizes, '\r', '\n')
-				iov = append(iov, sizes[at:], data.Bytes(buf[pos:]), crlf)
+				b.data += int64(data.Len())
+				total += data.Len()
+				iov = append(iov, data.Bytes(buf[pos:]))
 				runs++
 			}
 			if b.dec.Done() {
-				iov = append(iov, lastChunk)
-				k := len(iov)
-				iov = b.dec.AppendTrailer(iov, buf[pos:pos+n])
-				b.sent += trailerLogSize(iov[k:])
+				sec = buf[pos : pos+n]
+				b.data += htxEndOfTail + int64(b.dec.TrailerBytes(sec))
 				b.done = true
 			}
 			pos += n
@@ -160,6 +198,19 @@ func (b *body) rechunk(ls *loopState, src Source, dst Sink) error {
 				held = true
 				break
 			}
+		}
+		if total > 0 {
+			iov[0] = appendHexUpper(ls.sizes[:0], total)
+			iov = append(iov, crlf)
+		} else {
+			iov = iov[1:]
+		}
+		if b.done {
+			iov = append(iov, lastChunk)
+			iov = b.dec.AppendTrailer(iov, sec)
+		}
+		for _, s := range iov {
+			b.sent += int64(len(s))
 		}
 		if len(iov) > 0 {
 			if _, err := dst.Writev(iov); err != nil {
@@ -170,6 +221,7 @@ func (b *body) rechunk(ls *loopState, src Source, dst Sink) error {
 			_, _ = src.Discard(pos) // gnet's Discard(0) would drop everything
 		}
 		clear(iov)
+		ls.iov[:1][0] = nil // the size line's place, left out of iov when empty
 		if ferr != nil {
 			return ferr
 		}
@@ -179,4 +231,21 @@ func (b *body) rechunk(ls *loopState, src Source, dst Sink) error {
 		return nil
 	}
 	return nil
+}
+
+// appendHexUpper appends n in upper-case hexadecimal and a CRLF: a chunk
+// size line as HAProxy writes it.
+func appendHexUpper(b []byte, n int) []byte {
+	const digits = "0123456789ABCDEF"
+	var tmp [16]byte
+	i := len(tmp)
+	for {
+		i--
+		tmp[i] = digits[n&0xf]
+		if n >>= 4; n == 0 {
+			break
+		}
+	}
+	b = append(b, tmp[i:]...)
+	return append(b, '\r', '\n')
 }

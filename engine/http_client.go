@@ -56,6 +56,11 @@ type clientConn struct {
 	tail *Tail // the client's write side after it sent its FIN or while it is paused, or nil
 	src  netip.AddrPort
 	deaf bool // the client sent too far ahead: what it sends is dropped
+	shut bool // the client shut its write side: close after the exchange
+	// dropping: the server went away after a complete early response; the
+	// rest of the request body is read and dropped (dropBody)
+	dropping bool
+	dropped  int64 // body bytes dropped so far
 
 	state clientState
 	x     *exchange // the request's working state, from a head's first byte to the end of its exchange
@@ -105,6 +110,7 @@ type exchange struct {
 	capReq, capResp cookieCapture  // `capture cookie` of the request (%CC) and the response (%CS)
 	hdrs            headerCaptures // `capture request header` and `capture response header` (%hr, %hs)
 	monitor         bool           // the request is for the frontend's monitor-uri: answered by the proxy, never logged
+	normalized      bool           // normalizeTarget removed the target's default port
 }
 
 func newExchange(l h1.Limits) *exchange {
@@ -172,10 +178,15 @@ func (cc *clientConn) OnClose(c gnet.Conn, err error) {
 	}
 	if errors.Is(err, io.EOF) && cc.owed() {
 		// The client sent its request and shut down its write side: the
-		// response is still due on the socket's other half.
+		// response is still due on the socket's other half, and goes out
+		// as it would have (HAProxy does not say it closes after it).
 		if t, terr := cc.newTail(c, true); terr == nil {
 			cc.tail, cc.out = t, t
-			cc.keep = false
+			cc.shut = true
+			if !cc.reqBody.done {
+				cc.in.take() // the rest of the body, which c's buffer holds
+				cc.in.c = nil
+			}
 			return
 		}
 	}
@@ -211,11 +222,13 @@ func (cc *clientConn) ignoredProbe() bool {
 	return cc.state == csIdle && cc.fe.ignoreProbes
 }
 
-// owed reports whether a response is due to a whole request.
+// owed reports whether a response is due to a whole request: its body
+// has gone, or what is left of it has come (a Content-Length one).
 func (cc *clientConn) owed() bool {
 	switch cc.state {
 	case csConnect, csQueue, csExchange:
-		return cc.reqBody.done
+		b := &cc.reqBody
+		return b.done || b.framing == h1.BodyLength && int64(cc.in.InboundBuffered()) >= b.left
 	}
 	return false
 }
@@ -365,9 +378,10 @@ func (cc *clientConn) readHead() {
 	if err == h1.ErrNeedMore {
 		return
 	}
-	if st := requestTE(&cc.x.req, buf, err); st != 0 {
+	st := requestTE(&cc.x.req, buf, err)
+	if st == 422 {
 		cc.logBad(accesslog.TermProxy, st)
-		cc.sendRaw(replyFor(st))
+		cc.sendRaw(&reply422)
 		return
 	}
 	if payloadRefused(&cc.x.req, err) {
@@ -378,12 +392,18 @@ func (cc *clientConn) readHead() {
 	if err == nil && badWebSocket(&cc.x.req.Header, buf, false) {
 		err = errWebSocketKey
 	}
-	if err != nil {
-		cc.logBad(accesslog.TermProxy, h1.StatusOf(err))
-		cc.sendRaw(replyFor(h1.StatusOf(err)))
+	if err == nil && st == 0 && cc.x.req.Framing == h1.BodyChunked {
+		err = firstChunks(cc.x.dec, buf[n:], cc.e.limits.BufSize)
+	}
+	if err != nil || st != 0 {
+		// HAProxy 2.6 answers any request it cannot take with its 400:
+		// a head past its buffer too, where h1 would say 414 or 431.
+		cc.logBad(accesslog.TermProxy, 400)
+		cc.sendRaw(&reply400)
 		return
 	}
 	cc.x.head = append(cc.x.head[:0], buf[:n]...)
+	cc.x.normalized = normalizeTarget(&cc.x.req, cc.x.head)
 	cc.x.hdrs.request(cc.fe, &cc.x.req.Header, cc.x.head)
 	_, _ = cc.in.Discard(n)
 	cc.tHead = cc.stamp()
@@ -497,7 +517,13 @@ func (cc *clientConn) editRequest() error {
 	upgrade := forwardsUpgrade(r)
 	seenCL := false
 	var err error
-	for i := range r.Fields {
+	if v := r.Version.Bytes(h); r.Minor == 1 && v[len(v)-1] != '1' {
+		err = cc.x.ed.Replace(r.Version, http11) // a later HTTP/1 minor goes out as 1.1, as HAProxy sends it
+	}
+	if err == nil {
+		err = hostEdits(&cc.x.ed, r, h, cc.x.normalized)
+	}
+	for i := 0; i < len(r.Fields) && err == nil; i++ {
 		f := &r.Fields[i]
 		if f.ID == h1.FieldCookie {
 			cc.x.capReq.field(f.Value.Bytes(h), &cc.fe.proxy.CaptureCookie, true)
@@ -526,9 +552,9 @@ func (cc *clientConn) editRequest() error {
 				}
 			}
 		}
-		if err != nil {
-			return err
-		}
+	}
+	if err != nil {
+		return err
 	}
 	if name, ok := cc.forwardFor(); ok {
 		at := len(cc.x.rw)
@@ -791,6 +817,10 @@ func (cc *clientConn) armUpload() {
 // pumpRequest streams the request body to the server, pausing the client
 // while the server's output backs up.
 func (cc *clientConn) pumpRequest() {
+	if cc.dropping {
+		cc.dropBody()
+		return
+	}
 	s := cc.up
 	if s == nil || cc.reqBody.done || s.Conn() == nil {
 		return
@@ -830,6 +860,64 @@ func (cc *clientConn) pumpRequest() {
 	}
 }
 
+// dropBody reads and drops the rest of a request body whose server closed
+// its connection after a complete early response, as HAProxy does: once
+// the body has come, the client's connection goes on; when more than a
+// buffer of it comes after the server's close, HAProxy sees the server's
+// abort and closes (SD).
+func (cc *clientConn) dropBody() {
+	b := &cc.reqBody
+	from := b.sent
+	if err := b.pump(cc.ls, &cc.in, discard{}); err != nil {
+		cc.rec.Term = accesslog.TermProxy
+		cc.closeNow()
+		return
+	}
+	if b.done {
+		cc.dropping = false
+		cc.timer.Stop()
+		cc.exchangeDone()
+		return
+	}
+	if cc.dropped += b.sent - from; cc.dropped > int64(cc.e.limits.BufSize) {
+		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
+		cc.closeNow()
+		return
+	}
+	cc.armUpload()
+}
+
+// skipBuffered consumes the request body when the client has sent all of
+// it already and none of it went to a server: HAProxy then keeps the
+// connection after its own reply, where a body still to come closes it.
+func (cc *clientConn) skipBuffered() {
+	b := &cc.reqBody
+	if b.done || b.sent > 0 {
+		return
+	}
+	buf, _ := cc.in.Peek(-1)
+	n := 0
+	switch b.framing {
+	case h1.BodyLength:
+		if int64(len(buf)) < b.left {
+			return
+		}
+		n = int(b.left)
+	case h1.BodyChunked:
+		for !b.dec.Done() {
+			k, _, err := b.dec.Next(buf[n:])
+			if err != nil || k == 0 {
+				return
+			}
+			n += k
+		}
+	default:
+		return
+	}
+	_, _ = cc.in.Discard(n)
+	b.done = true
+}
+
 // fail answers the request with a reply of the proxy's own.
 func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.Finish) {
 	cc.rec.Term, cc.rec.Finish = term, fin
@@ -841,14 +929,15 @@ func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.F
 		cc.up = nil
 		up.abandon()
 	}
+	cc.skipBuffered()
 	iov, n, keep := cc.answer(r)
 	_, err := cc.out.Writev(iov)
 	clear(iov)
 	if err != nil {
 		return
 	}
-	cc.logHTTP(statusOf(r), n)
-	if !keep {
+	cc.logHTTP(statusOf(r), cc.rec.BytesOut+n) // interim responses relayed before it count too
+	if !keep || cc.shut {
 		cc.closeFlushed()
 		return
 	}
@@ -870,7 +959,7 @@ func (cc *clientConn) sendRaw(r *reply) {
 // request body has been forwarded.
 func (cc *clientConn) exchangeDone() {
 	cc.logHTTP(cc.rec.Status, cc.rec.BytesOut)
-	if !cc.keep || cc.drainIt {
+	if !cc.keep || cc.drainIt || cc.shut {
 		cc.closeFlushed()
 		return
 	}
@@ -884,6 +973,7 @@ func (cc *clientConn) next1() {
 	cc.putExchange()
 	cc.state = csIdle
 	cc.up = nil
+	cc.dropped = 0
 	cc.rec = accesslog.Record{}
 	cc.tAssign, cc.tConn = time.Time{}, time.Time{}
 	cc.armIdle()

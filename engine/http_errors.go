@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"strings"
 
 	"tether/engine/config"
 	"tether/h1"
@@ -24,20 +25,17 @@ type reply struct {
 	head  []byte // status line and fields, without the empty line
 	body  []byte
 	close bool // always close the client connection after it
+	size  int  // what HAProxy's %B counts of head (see htxStartLine)
 }
 
 const (
 	errBody400 = "<html><body><h1>400 Bad request</h1>\nYour browser sent an invalid request.\n</body></html>\n"
-	errBody403 = "<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n"
 	errBody408 = "<html><body><h1>408 Request Time-out</h1>\nYour browser didn't send a complete request in time.\n</body></html>\n"
 	errBody413 = "<html><body><h1>413 Payload Too Large</h1>\nThe request entity exceeds the maximum allowed.\n</body></html>\n"
-	errBody414 = "<html><body><h1>414 URI Too Long</h1>\nThe request target is longer than the server accepts.\n</body></html>\n"
-	errBody431 = "<html><body><h1>431 Request Header Fields Too Large</h1>\nThe request header section is larger than the server accepts.\n</body></html>\n"
 	errBody500 = "<html><body><h1>500 Internal Server Error</h1>\nAn internal server error occurred.\n</body></html>\n"
 	errBody502 = "<html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.\n</body></html>\n"
 	errBody503 = "<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n"
 	errBody504 = "<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n</body></html>\n"
-	errBody505 = "<html><body><h1>505 HTTP Version Not Supported</h1>\nThe HTTP version of the request is not supported.\n</body></html>\n"
 )
 
 // rawReply is a reply to an unparsable request: the template as written.
@@ -63,11 +61,21 @@ func bareReply(status, body string) reply {
 
 // httpReply is a reply produced after the request was parsed.
 func httpReply(status, body string) reply {
-	return reply{
-		head: []byte("HTTP/1.1 " + status + "\r\ncontent-length: " + itoa(len(body)) +
-			"\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"),
-		body: []byte(body),
+	head := "HTTP/1.1 " + status + "\r\ncontent-length: " + itoa(len(body)) +
+		"\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"
+	return reply{head: []byte(head), body: []byte(body), size: packedSize(head)}
+}
+
+// packedSize returns what HAProxy's %B counts of a head of the proxy's
+// own, whose parts are separated by single spaces and ": ".
+func packedSize(head string) int {
+	n := htxStartLine + htxEndOfHead // the start line loses its two spaces as the fields their ": "
+	for line := range strings.SplitSeq(head, "\r\n") {
+		if line != "" {
+			n += len(line) - len(": ")
+		}
 	}
+	return n
 }
 
 // The replies, built once.
@@ -75,10 +83,6 @@ var (
 	reply400 = rawReply("400 Bad request", errBody400)
 	reply408 = rawReply("408 Request Time-out", errBody408)
 	reply413 = bareReply("413 Payload Too Large", errBody413)
-	reply414 = rawReply("414 URI Too Long", errBody414)
-	reply431 = rawReply("431 Request Header Fields Too Large", errBody431)
-	reply505 = rawReply("505 HTTP Version Not Supported", errBody505)
-	reply403 = httpReply("403 Forbidden", errBody403)
 	reply500 = httpReply("500 Internal Server Error", errBody500)
 	reply502 = httpReply("502 Bad Gateway", errBody502)
 	reply503 = httpReply("503 Service Unavailable", errBody503)
@@ -90,6 +94,8 @@ var (
 	crlf      = []byte("\r\n")
 	connClose = []byte("connection: close\r\n")
 	connKeep  = []byte("connection: keep-alive\r\n")
+	http11    = []byte("HTTP/1.1")
+	space     = []byte(" ")
 )
 
 // errorFile returns the errorfile that replaces the proxy's reply with
@@ -113,7 +119,7 @@ func (cc *clientConn) errorFile(status int) *config.ErrorFile {
 // an HTTP/1.0 client or after an HTTP/1.0 reply, and "connection: close" to
 // close after an HTTP/1.1 reply; a reply to HEAD goes without its body. The
 // log counts what HAProxy's %B counts for an errorfile (its size in
-// HAProxy's internal form), and the bytes sent for a built-in reply. The
+// HAProxy's internal form), and as much for a built-in reply. The
 // segments are views of r or of the errorfile, in the loop's iov: the
 // caller clears it once written.
 func (cc *clientConn) answer(r *reply) (iov [][]byte, logged int64, keep bool) {
@@ -140,10 +146,7 @@ func (cc *clientConn) answer(r *reply) (iov [][]byte, logged int64, keep bool) {
 	if f != nil {
 		return iov, int64(f.Size - len(f.Body) + len(body)), keep
 	}
-	for _, b := range iov {
-		logged += int64(len(b))
-	}
-	return iov, logged, keep
+	return iov, int64(r.size + len(body)), keep
 }
 
 // rawAnswer returns the segments of r, a reply to a request that could not
@@ -157,35 +160,6 @@ func (cc *clientConn) rawAnswer(r *reply) [][]byte {
 		return cc.ls.iov[:0]
 	}
 	return append(cc.ls.iov[:0], r.head, crlf, r.body)
-}
-
-// replyFor returns the reply refusing a request with status.
-func replyFor(status int) *reply {
-	switch status {
-	case 408:
-		return &reply408
-	case 413:
-		return &reply413
-	case 414:
-		return &reply414
-	case 422:
-		return &reply422
-	case 431:
-		return &reply431
-	case 505:
-		return &reply505
-	case 403:
-		return &reply403
-	case 500:
-		return &reply500
-	case 502:
-		return &reply502
-	case 503:
-		return &reply503
-	case 504:
-		return &reply504
-	}
-	return &reply400
 }
 
 // itoa formats a small non-negative number (at build time only).

@@ -45,6 +45,8 @@ var headsResponses = map[string]string{
 	"/tecl":    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
 	"/100":     "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
 	"/ws":      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+	"/v12":     "HTTP/1.2 200 OK\r\nContent-Length: 2\r\n\r\nok",
+	"/nosp":    "HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok",
 	"/wsnoacc": "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
 }
 
@@ -82,6 +84,8 @@ var headsRequests = []string{
 	"GET http://example.com/plain?%d HTTP/1.1\r\nHost: example.com\r\n\r\n",
 	"GET /plain?%d HTTP/1.1\r\nHost: x\r\nX-Empty:\r\nX-Sp:   a  b   \r\nX-Fwd: 1\r\n\r\n",
 	"GET /plain?%d HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 192.0.2.1\r\nX-BE: z\r\n\r\n",
+	"GET /v12?%d HTTP/1.1\r\nHost: x\r\n\r\n",
+	"GET /nosp?%d HTTP/1.1\r\nHost: x\r\n\r\n",
 	"GET /ws?%d HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
 	"GET /ws?%d HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n",
 	"GET /ws?%d HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: short\r\n\r\n",
@@ -171,10 +175,10 @@ type headsResult struct {
 	open   bool   // the connection served another request afterwards
 }
 
-func runHeads(t *testing.T, addr string, o *headsOrigin) []headsResult {
+func runHeads(t *testing.T, addr string, o *headsOrigin, requests []string) []headsResult {
 	t.Helper()
 	var res []headsResult
-	for i, req := range headsRequests {
+	for i, req := range requests {
 		c := dial(t, addr)
 		req = fmt.Sprintf(req, i)
 		c.send(req)
@@ -240,23 +244,32 @@ func TestHeadsHAProxyDifferential(t *testing.T) {
 			ho := startHeadsOrigin(t)
 			hcfg := config(ho)
 			haddr := startHAProxy(t, bin, hcfg)
-			want := runHeads(t, haddr, ho)
+			want := runHeads(t, haddr, ho, headsRequests)
 			to := startHeadsOrigin(t)
 			_, taddr := startEngine(t, config(to))
-			got := runHeads(t, taddr, to)
-			for i, req := range headsRequests {
-				req = fmt.Sprintf(req, i)
-				if got[i].server != want[i].server {
-					t.Errorf("%q: the server got\n%s\nfrom tether, and from haproxy\n%s", req, got[i].server, want[i].server)
-				}
-				if got[i].client != want[i].client {
-					t.Errorf("%q: the client got\n%s\nfrom tether, and from haproxy\n%s", req, got[i].client, want[i].client)
-				}
-				if got[i].open != want[i].open {
-					t.Errorf("%q: the connection stayed open: %v with tether, %v with haproxy", req, got[i].open, want[i].open)
-				}
-			}
+			compareHeads(t, headsRequests, runHeads(t, taddr, to, headsRequests), want)
 		})
+	}
+}
+
+// compareHeads reports where tether's results (got) differ from
+// haproxy's (want) for requests.
+func compareHeads(t *testing.T, requests []string, got, want []headsResult) {
+	t.Helper()
+	for i, req := range requests {
+		req = fmt.Sprintf(req, i)
+		if len(req) > 200 {
+			req = req[:100] + "..." + req[len(req)-100:]
+		}
+		if got[i].server != want[i].server {
+			t.Errorf("%q: the server got\n%.500s\nfrom tether, and from haproxy\n%.500s", req, got[i].server, want[i].server)
+		}
+		if got[i].client != want[i].client {
+			t.Errorf("%q: the client got\n%s\nfrom tether, and from haproxy\n%s", req, got[i].client, want[i].client)
+		}
+		if got[i].open != want[i].open {
+			t.Errorf("%q: the connection stayed open: %v with tether, %v with haproxy", req, got[i].open, want[i].open)
+		}
 	}
 }
 

@@ -207,3 +207,17 @@ func withHTTPLog(t testing.TB, cfg string) (string, net.PacketConn) {
 	}
 	return head + "  option httplog\n  log " + pc.LocalAddr().String() + " local0\n" + cfg[len(head):], pc
 }
+
+// htxSize returns what HAProxy's %B counts for a response head written as
+// head (status line, fields, empty line): its internal form, where the
+// start line's parts take 20 bytes more than themselves, a field its name
+// and its value without blanks, and the end of the head one byte.
+func htxSize(head string) int {
+	lines := strings.Split(strings.TrimSuffix(head, "\r\n\r\n"), "\r\n")
+	n := 20 + len(lines[0]) - len("  ") + 1 // the status line without the spaces around the code
+	for _, l := range lines[1:] {
+		name, value, _ := strings.Cut(l, ":")
+		n += len(name) + len(strings.Trim(value, " \t"))
+	}
+	return n
+}

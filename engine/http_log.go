@@ -131,7 +131,7 @@ func (cc *clientConn) logAborted() {
 		status = -1
 	}
 	if s := cc.up; s != nil && s.state == ssBody {
-		bytes += s.body.sent // the response is cut here
+		bytes += s.body.logged() // the response is cut here
 	}
 	cc.logHTTP(status, bytes)
 }
@@ -169,14 +169,8 @@ func (cc *clientConn) logBad(term accesslog.Termination, status int) {
 	lg.LogHTTP(r)
 }
 
-// htxSize is what HAProxy 2.6 counts for a start line besides its three
-// parts, in its internal form of a message (HTX): the %B of a response is
-// the size of that form as the server's bytes were parsed into it, before
-// the proxy's own edits.
-const htxSize = 20
-
 // headLogSize returns the bytes HAProxy's %B counts for the response head
-// r scanned from buf: the start line's parts and htxSize, each field's
+// r scanned from buf: the start line's parts and htxStartLine (see body), each field's
 // name and value as HAProxy's parser keeps them, and 1 for the end of the
 // head. The parser drops the "close" and "keep-alive" options of
 // Connection (the field with them when nothing is left, the others
@@ -184,7 +178,7 @@ const htxSize = 20
 // frames the body, and all but the first Content-Length, cut to one
 // value. Other hop-by-hop fields are counted: they are dropped later.
 func headLogSize(r *h1.Response, buf []byte) int64 {
-	n := int64(htxSize + r.Version.Len() + r.Code.Len() + r.Reason.Len() + 1)
+	n := int64(htxStartLine + r.Version.Len() + r.Code.Len() + r.Reason.Len() + htxEndOfHead)
 	seenCL := false
 	for i := range r.Fields {
 		f := &r.Fields[i]
@@ -228,41 +222,6 @@ func connectionLogSize(v []byte) int {
 			continue
 		}
 		n += len(tok) + 1 // the comma before it, or the -1 for the first
-	}
-	return n
-}
-
-// trailerLogSize returns the bytes HAProxy's %B counts for the end of a
-// chunked body whose trailer section goes out as segs (lines "name:
-// value" and the final empty line, cut anywhere): each field's name and
-// value without the whitespace around it, and 1 for the end of the
-// trailers.
-func trailerLogSize(segs [][]byte) int64 {
-	const (
-		inName  = iota // the name, up to the colon
-		inBlank        // the whitespace before the value
-		inValue        // the value, whose trailing whitespace is held back
-	)
-	n, blanks, state := int64(1), int64(0), inName
-	for _, seg := range segs {
-		for _, c := range seg {
-			switch {
-			case c == '\r' || c == '\n':
-				state, blanks = inName, 0
-			case state == inName && c == ':':
-				state = inBlank
-			case state == inName:
-				n++
-			case c == ' ' || c == '\t':
-				blanks++
-			default:
-				if state == inValue {
-					n += blanks
-				}
-				n++
-				state, blanks = inValue, 0
-			}
-		}
 	}
 	return n
 }

@@ -254,8 +254,7 @@ func TestHTTPLogHeaderCaptures(t *testing.T) {
 }
 
 // TestHeadLogSize: %B counts a response head as HAProxy 2.6 logged it for
-// these heads (TestHTTPLogHAProxyBytes compares with haproxy itself), and
-// a trailer section as it counted it (69 in all for 3 bytes of data).
+// these heads (TestHTTPLogHAProxyBytes compares with haproxy itself).
 func TestHeadLogSize(t *testing.T) {
 	sc := h1.NewScanner(h1.DefaultLimits())
 	for _, tt := range []struct {
@@ -279,22 +278,6 @@ func TestHeadLogSize(t *testing.T) {
 		}
 		if got := headLogSize(&r, []byte(tt.head)); got != tt.want {
 			t.Errorf("%q: %d, want %d", tt.head, got, tt.want)
-		}
-	}
-	for _, tt := range []struct {
-		segs []string
-		want int64
-	}{
-		{[]string{"\r\n"}, 1},
-		{[]string{"X-T:   a b  \r\nY: \r\n", "\r\n"}, 8},
-		{[]string{"X-T:", "  a", " b  \r", "\nY:\r\n\r\n"}, 8},
-	} {
-		var segs [][]byte
-		for _, s := range tt.segs {
-			segs = append(segs, []byte(s))
-		}
-		if got := trailerLogSize(segs); got != tt.want {
-			t.Errorf("%q: %d, want %d", tt.segs, got, tt.want)
 		}
 	}
 }

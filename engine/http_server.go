@@ -160,7 +160,7 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
 	switch {
 	case st == ssBody && s.body.framing == h1.BodyUntilClose:
 		cc.rec.Status = s.resp.Status
-		cc.rec.BytesOut += s.body.sent
+		cc.rec.BytesOut += s.body.logged()
 		cc.keep = false
 		cc.exchangeDone()
 	case st == ssHead && !s.got && s.reused && cc.reqBody.sent == 0 && cc.reqBody.done:
@@ -172,16 +172,16 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
 		cc.fail(&reply502, accesslog.TermServerAbort, accesslog.FinishHeaders)
 	case st == ssDone:
 		// The response is out; the rest of the request body has nowhere
-		// to go and must not be read as a request: close after it.
-		cc.keep = false
-		cc.exchangeDone()
+		// to go and must not be read as a request: it is dropped.
+		cc.dropping = true
+		cc.dropBody()
 	case st == ssUpgraded:
 		cc.keep = false // the tunnel ended before it started: what the server sent goes out
 		cc.logHTTP(cc.rec.Status, cc.rec.BytesOut)
 		cc.closeFlushed()
 	default:
 		if st == ssBody {
-			cc.rec.BytesOut += s.body.sent // s is detached: countSent would not see it
+			cc.rec.BytesOut += s.body.logged() // s is detached: countSent would not see it
 		}
 		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
 		// As HAProxy, the client gets what arrived before the close, then
@@ -234,6 +234,9 @@ func (s *serverConn) readHead() {
 		if err == nil && readTE(&s.resp.Header, buf).other {
 			err = errTransferCoding
 		}
+		if err == nil && s.resp.Framing == h1.BodyChunked {
+			err = firstChunks(s.dec, buf[n:], s.ls.e.limits.BufSize)
+		}
 		if err != nil {
 			s.abandon()
 			cc.fail(&reply502, accesslog.TermProxy, accesslog.FinishHeaders) // PH, as HAProxy logs an invalid response
@@ -248,6 +251,7 @@ func (s *serverConn) readHead() {
 			if _, err := cc.out.Write(buf[:n]); err != nil {
 				return
 			}
+			cc.rec.BytesOut += headLogSize(&s.resp, buf[:n])
 		}
 		_, _ = c.Discard(n)
 	}
@@ -263,6 +267,8 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	// a 101 to a request whose upgrade was not forwarded is bogus.
 	tunnel := r.Framing == h1.BodyTunnel
 	if r.Status == 101 && !forwardsUpgrade(&cc.x.req) {
+		// HAProxy counts the head it refuses, and what came after it
+		cc.rec.BytesOut += headLogSize(r, buf[:n]) + int64(len(buf)-n)
 		s.abandon()
 		cc.fail(&reply502, accesslog.TermProxy, accesslog.FinishHeaders) // PH: HAProxy deems it invalid
 		return
@@ -270,10 +276,11 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	rs := t.Response(&cc.rq, r.Status)
 	cookies := cookieFields(t, &cc.fe.proxy.CaptureCookie)
 	s.ed.Reset(buf, &r.Header)
+	err := statusLine(&s.ed, r, buf)
 	seenCL := false
-	var err error
+	logged := headLogSize(r, buf) // the head as HAProxy parses it, before any edit
 	cc.x.hdrs.response(cc.fe, &r.Header, buf)
-	for i := range r.Fields {
+	for i := 0; i < len(r.Fields) && err == nil; i++ {
 		f := &r.Fields[i]
 		if f.ID == h1.FieldSetCookie {
 			cc.x.capResp.field(f.Value.Bytes(buf), &cc.fe.proxy.CaptureCookie, false)
@@ -301,9 +308,6 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 					break
 				}
 			}
-		}
-		if err != nil {
-			break
 		}
 	}
 	if r.Framing == h1.BodyUntilClose {
@@ -342,7 +346,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	cc.rec.Cookie = t.LogFlags(&cc.rq, &rs)
 	cc.rec.Tr = ms(cc.tConn, cc.stamp())
 	iov := s.ed.Segments(s.ls.iov[:0])
-	cc.rec.BytesOut += headLogSize(r, buf)
+	cc.rec.BytesOut += logged
 	if !tunnel {
 		s.body.start(&r.Header, s.dec)
 	}
@@ -418,8 +422,8 @@ func (s *serverConn) pumpResponse() {
 // before an exchange cut in the middle of its body lets s go.
 func (s *serverConn) countSent() {
 	if s.state == ssBody {
-		s.cc.rec.BytesOut += s.body.sent
-		s.body.sent = 0
+		s.cc.rec.BytesOut += s.body.logged()
+		s.body.sent, s.body.data = 0, 0
 	}
 }
 
@@ -451,7 +455,7 @@ func (s *serverConn) resumed(_ gnet.Conn, err error) {
 // both sides allow it, and the client moves on.
 func (s *serverConn) finish() {
 	cc := s.cc
-	cc.rec.BytesOut += s.body.sent
+	cc.rec.BytesOut += s.body.logged()
 	keep := s.resp.KeepAlive() && cc.be.proxy.Options.ConnMode == config.KeepAlive &&
 		cc.fe.mode == config.KeepAlive && cc.reqBody.done && s.Conn().InboundBuffered() == 0
 	if !cc.reqBody.done {
@@ -465,6 +469,21 @@ func (s *serverConn) finish() {
 		s.Close()
 	}
 	cc.exchangeDone()
+}
+
+// statusLine records the edits HAProxy 2.6's output makes to the status
+// line of r, whose bytes are buf: a later HTTP/1 minor goes out as 1.1, and
+// a status line without a reason phrase keeps the space before it.
+func statusLine(ed *h1.Editor, r *h1.Response, buf []byte) error {
+	if v := r.Version.Bytes(buf); v[len(v)-1] != '1' && r.Minor == 1 {
+		if err := ed.Replace(r.Version, http11); err != nil {
+			return err
+		}
+	}
+	if r.Reason.Len() == 0 && buf[r.Code.End] != ' ' {
+		return ed.Replace(h1.Span{Off: r.Code.End, End: r.Code.End}, space)
+	}
+	return nil
 }
 
 // ms returns the milliseconds from a to b, or -1 when a is unset.

@@ -87,7 +87,7 @@ func (d *ChunkedDecoder) Next(buf []byte) (n int, data Span, err error) {
 		switch d.state {
 		case cSize:
 			if v := hexVal[c]; v != 0xff {
-				if d.digits == maxChunkDigits || d.size>>59 != 0 {
+				if d.digits == maxChunkDigits || d.size>>48 != 0 { // below 2^52, HAProxy's bound
 					return i, Span{}, ErrChunkSize
 				}
 				d.size = d.size<<4 | int64(v)

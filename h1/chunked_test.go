@@ -63,7 +63,8 @@ func TestChunked(t *testing.T) {
 		{"sign", "-3\r\nabc\r\n0\r\n\r\n", "", ErrChunkSize},
 		{"too many digits", "00000000000000003\r\nabc\r\n0\r\n\r\n", "", ErrChunkSize},
 		{"overflow", "8000000000000000\r\n", "", ErrChunkSize},
-		{"max size", "7fffffffffffffff\r\nab", "ab", nil},
+		{"over HAProxy's bound", "10000000000000\r\n", "", ErrChunkSize},
+		{"max size", "fffffffffffff\r\nab", "ab", nil},
 		{"space without extension", "3 \r\nabc\r\n0\r\n\r\n", "", ErrChunkExtension},
 		{"CTL in extension", "3;a\x01\r\nabc\r\n0\r\n\r\n", "", ErrChunkExtension},
 		{"long extension", "3;" + long + "\r\nabc\r\n0\r\n\r\n", "", ErrChunkExtension},
@@ -77,7 +78,7 @@ func TestChunked(t *testing.T) {
 		{"trailer bare LF", "0\r\nX: 1\n\r\n", "", ErrTrailer},
 		{"trailer bare CR", "0\r\nX: 1\r\r\n", "", ErrBareCR},
 		{"end bare CR", "0\r\n\rx", "", ErrBareCR},
-		{"large trailer", "0\r\nX: " + long + "\r\n\r\n", "", ErrTrailerTooLarge},
+		{"large trailer", "0\r\nX: " + strings.Repeat(long, 4) + "\r\n\r\n", "", ErrTrailerTooLarge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -259,5 +260,43 @@ func TestChunkedTrailerSegments(t *testing.T) {
 	want := []string{"A: 1\r\nB: 2\r\n", "C: 3\r\nContent-Length: ", "4", "\r\nD: 5\r\n\r\n"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("segments %q, want %q", got, want)
+	}
+}
+
+// TestTrailerBytes checks that TrailerBytes counts the names and values of
+// the trailer fields AppendTrailer forwards.
+func TestTrailerBytes(t *testing.T) {
+	for _, sec := range []string{
+		"\r\n",
+		"X-T: 1\r\n\r\n",
+		"X-T:  a b \r\nY:2\r\n\r\n",
+		"Content-Length: 3, 3\r\nContent-Length: 3\r\nX: y\r\n\r\n",
+		"Host: a\r\nhost: A\r\nConnection:\r\nConnection: x\r\n\r\n",
+		"Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n",
+	} {
+		in := "0\r\n" + sec
+		_, tr, _, done, err := decodeAll([]byte(in), 0, DefaultLimits())
+		if err != nil || !done {
+			t.Fatalf("%q: done %v, %v", in, done, err)
+		}
+		want := 0
+		for _, line := range strings.Split(strings.TrimSuffix(tr, "\r\n\r\n"), "\r\n") {
+			if name, value, ok := strings.Cut(line, ":"); ok {
+				want += len(name) + len(strings.Trim(value, " \t"))
+			}
+		}
+		d := NewChunkedDecoder(DefaultLimits())
+		var last []byte
+		for pos := 0; !d.Done() && pos < len(in); {
+			n, _, err := d.Next([]byte(in[pos:]))
+			if err != nil || n == 0 {
+				t.Fatalf("%q: %d, %v", in, n, err)
+			}
+			last = []byte(in[pos : pos+n])
+			pos += n
+		}
+		if got := d.TrailerBytes(last); got != want {
+			t.Errorf("%q: TrailerBytes %d, the forwarded section %q takes %d", sec, got, tr, want)
+		}
 	}
 }

@@ -180,38 +180,83 @@ func (d *ChunkedDecoder) AppendTrailer(iov [][]byte, sec []byte) [][]byte {
 		panic("BUG: h1: AppendTrailer before the end of the body")
 	}
 	run := 0 // start of the kept bytes not appended yet
-	cl, host := false, false
+	var seen trailerSeen
 	for i := 0; i < len(sec)-2; {
-		end := i + bytes.IndexByte(sec[i:], '\n') + 1
-		colon := i + bytes.IndexByte(sec[i:end], ':')
-		v := trimOWS(sec, colon+1, end-2)
-		var drop, cut bool
-		switch fieldID(sec[i:colon]) {
-		case FieldContentLength:
-			drop = cl || d.tr.te&teSeen != 0
-			_, cut, _ = parseContentLength(v.Bytes(sec))
-			cl = true
-		case FieldHost:
-			drop, host = host, true
-		case FieldConnection:
-			drop = v.Len() == 0
-		}
+		l := d.trailerLine(sec, i, &seen)
 		switch {
-		case drop:
+		case l.drop:
 			iov = appendRun(iov, sec[run:i])
-			run = end
-		case cut:
-			last := int(v.End)
-			for last > int(v.Off) && sec[last-1] != ',' {
-				last--
-			}
-			iov = appendRun(iov, sec[run:v.Off])
-			iov = append(iov, trimOWS(sec, last, int(v.End)).Bytes(sec))
-			run = end - 2
+			run = l.end
+		case l.cut:
+			iov = appendRun(iov, sec[run:l.value.Off])
+			iov = append(iov, l.last.Bytes(sec))
+			run = l.end - 2
 		}
-		i = end
+		i = l.end
 	}
 	return append(iov, sec[run:])
+}
+
+// TrailerBytes returns the bytes of the names and values (without their
+// surrounding blanks) of the fields AppendTrailer forwards from sec: what
+// they take in HAProxy's internal form, which it counts in the size of a
+// message.
+func (d *ChunkedDecoder) TrailerBytes(sec []byte) int {
+	n := 0
+	var seen trailerSeen
+	for i := 0; i < len(sec)-2; {
+		l := d.trailerLine(sec, i, &seen)
+		switch {
+		case l.drop:
+		case l.cut:
+			n += l.colon - i + l.last.Len()
+		default:
+			n += l.colon - i + l.value.Len()
+		}
+		i = l.end
+	}
+	return n
+}
+
+// trailerSeen is what the lines before the current one of a trailer
+// section held, for trailerLine.
+type trailerSeen struct{ cl, host bool }
+
+// trailerLineOut is one line of a scanned trailer section and HAProxy's
+// verdict on it.
+type trailerLineOut struct {
+	end, colon  int  // the offsets after its LF and of its colon
+	value, last Span // its value without blanks; for cut, the list's last element
+	drop        bool // HAProxy drops the line
+	cut         bool // a Content-Length list, cut to its last element
+}
+
+// trailerLine reads the line of sec, a whole trailer section already
+// checked, that starts at i.
+func (d *ChunkedDecoder) trailerLine(sec []byte, i int, seen *trailerSeen) trailerLineOut {
+	var l trailerLineOut
+	l.end = i + bytes.IndexByte(sec[i:], '\n') + 1
+	l.colon = i + bytes.IndexByte(sec[i:l.end], ':')
+	l.value = trimOWS(sec, l.colon+1, l.end-2)
+	switch fieldID(sec[i:l.colon]) {
+	case FieldContentLength:
+		l.drop = seen.cl || d.tr.te&teSeen != 0
+		_, l.cut, _ = parseContentLength(l.value.Bytes(sec))
+		seen.cl = true
+	case FieldHost:
+		l.drop, seen.host = seen.host, true
+	case FieldConnection:
+		l.drop = l.value.Len() == 0
+	}
+	if l.cut && !l.drop {
+		last := int(l.value.End)
+		for last > int(l.value.Off) && sec[last-1] != ',' {
+			last--
+		}
+		l.last = trimOWS(sec, last, int(l.value.End))
+	}
+	l.cut = l.cut && !l.drop
+	return l
 }
 
 // appendRun appends b to iov unless it is empty.

@@ -74,8 +74,11 @@
 //   - The request line is method SP target SP version, single spaces. The
 //     target is VCHARs in origin form, absolute form (whose authority must
 //     match Host, an absent port matching the scheme's default), authority
-//     form for CONNECT only, or "*" for OPTIONS only. HTTP/0.9 requests are
-//     refused; versions other than HTTP/1.0 and HTTP/1.1 get 505.
+//     form for CONNECT only (where a Host without a port agrees with port
+//     80 or 443, as HAProxy reads it), or "*" for OPTIONS only, without a fragment
+//     ("#", which HAProxy refuses too). HTTP/0.9 requests are refused;
+//     HTTP/1.2 and later minors read as HTTP/1.1, and other major versions
+//     get 505.
 //   - A status line is version SP three digits from 100 to 599, then SP and
 //     a reason phrase or nothing; HAProxy 2.6 forwards a two-digit status.
 //   - An HTTP/1.1 request needs exactly one Host, and every Host needs a
@@ -93,8 +96,8 @@
 //     the target, 431 after) and hold Limits.MaxHeaders-1 fields (400), as
 //     HAProxy counts tune.http.maxhdr.
 //
-// Chunked bodies: a chunk size has at most 16 hexadecimal digits and fits
-// in 63 bits; whitespace after it is allowed only before an extension;
+// Chunked bodies: a chunk size has at most 16 hexadecimal digits and is
+// below 2^52, as HAProxy bounds it; whitespace after it is allowed only before an extension;
 // extensions are bounded by Limits.MaxChunkExt, and trailer sections by
 // Limits.MaxTrailer bytes and Limits.MaxHeaders-1 fields; trailer lines
 // follow the field line rules, and the section is checked and edited as

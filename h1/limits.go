@@ -20,10 +20,11 @@ type Limits struct {
 }
 
 // DefaultLimits returns HAProxy's defaults: tune.bufsize 16384,
-// tune.maxrewrite 1024, tune.http.maxhdr 101, and 4096 bytes for chunk
-// extensions and for trailers.
+// tune.maxrewrite 1024, tune.http.maxhdr 101, 4096 bytes for chunk
+// extensions, and for trailers what a head may fill, as HAProxy parses a
+// trailer section in its buffer as it parses a head.
 func DefaultLimits() Limits {
-	return Limits{BufSize: 16384, MaxRewrite: 1024, MaxHeaders: 101, MaxChunkExt: 4096, MaxTrailer: 4096}
+	return Limits{BufSize: 16384, MaxRewrite: 1024, MaxHeaders: 101, MaxChunkExt: 4096, MaxTrailer: 16384 - 1024}
 }
 
 // maxHead is the largest head the limits admit.

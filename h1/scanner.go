@@ -500,10 +500,10 @@ func parseVersion(v []byte) (uint8, error) {
 	if len(v) != 8 || string(v[:5]) != "HTTP/" || v[5]-'0' > 9 || v[6] != '.' || v[7]-'0' > 9 {
 		return 0, ErrVersion
 	}
-	if v[5] != '1' || v[7] > '1' {
+	if v[5] != '1' {
 		return 0, ErrVersionNotSup
 	}
-	return v[7] - '0', nil
+	return min(v[7]-'0', 1), nil // a later HTTP/1 minor is read as 1.1 (RFC 9110 section 2.5)
 }
 
 // methodID identifies a method; methods are case-sensitive.

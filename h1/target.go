@@ -3,17 +3,29 @@ package h1
 // Request targets and authorities (RFC 9112 section 3.2, RFC 3986 section
 // 3.2): the form of a target, and whether its authority agrees with Host.
 
+import "bytes"
+
 // classifyTarget finds the form of the target just scanned and, for the
 // absolute and authority forms, its authority.
 func (s *Scanner) classifyTarget(buf []byte, r *Request) error {
 	t := r.Target.Bytes(buf)
+	s.work += len(t)
+	if bytes.IndexByte(t, '#') >= 0 {
+		return ErrTarget // a fragment is the client's own, never sent (HAProxy refuses it too)
+	}
 	switch {
 	case r.MethodID == MethodCONNECT:
-		if _, port := splitHostPort(t); len(port) == 0 || !validAuthority(t) {
+		_, port := splitHostPort(t)
+		if len(port) == 0 || !validAuthority(t) {
 			return ErrTarget
 		}
 		r.Form, r.Authority = FormAuthority, r.Target
-		s.work += len(t)
+		switch string(port) {
+		case "80":
+			r.defaultPort = "80" // a Host without a port agrees with a default one, as HAProxy reads it
+		case "443":
+			r.defaultPort = "443"
+		}
 	case t[0] == '/':
 		r.Form = FormOrigin
 	case len(t) == 1 && t[0] == '*':

@@ -1,0 +1,141 @@
+package engine
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"tether/engine/internal/testorigin"
+)
+
+// bytesResponses are the server's answers, by path, for the %B test.
+var bytesResponses = map[string]string{
+	"/cl":        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A:   b  \r\n\r\nok",
+	"/noreason":  "HTTP/1.1 200 \r\nContent-Length: 2\r\n\r\nok",
+	"/close":     "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+	"/10":        "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
+	"/chunked":   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n3;x=1\r\nabc\r\n0\r\n\r\n",
+	"/trailers":  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-T:  1 \r\nContent-Length: 3, 3\r\n\r\n",
+	"/eof":       "HTTP/1.1 200 OK\r\n\r\nuntil close",
+	"/204":       "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n",
+	"/204te":     "HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n",
+	"/interim":   "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+	"/nothing":   "",
+	"/continue":  "HTTP/1.1 100 Continue\r\n\r\n",
+	"/connect":   "HTTP/1.1 200 OK\r\n\r\n",
+	"/switching": "HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: foo\r\n\r\n",
+}
+
+// TestBytesLoggedHAProxyDifferential compares the bytes logged (%B) for
+// responses through haproxy 2.6 and the engine. HAProxy counts a response
+// in its internal form, not as sent: the parts of each start line (interim
+// ones included) plus 20, names and values of the fields, one byte for the
+// end of each head, the body without its chunk framing, and for a chunked
+// body its trailer fields plus one byte; its own replies count the same
+// way, without the body to HEAD, after what was relayed or refused before.
+func TestBytesLoggedHAProxyDifferential(t *testing.T) {
+	bin := haproxyBin(t)
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		head, err := testorigin.ReadHead(br)
+		if err != nil {
+			return
+		}
+		target := strings.Fields(head)[1]
+		path, _, _ := strings.Cut(target, "?")
+		if i := strings.Index(path, ":"); i >= 0 {
+			path = "/connect"
+		}
+		resp := bytesResponses[path]
+		if path == "/switching" || path == "/connect" {
+			resp += "xyz" // in the same write: HAProxy counts it with a 101 it refuses
+		}
+		_, _ = io.WriteString(c, resp)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	config := func(logAddr net.Addr) string {
+		return fmt.Sprintf("defaults\n  mode http\n  option httplog\n  log %s local0\n"+
+			"  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n"+
+			"frontend fe\n  bind 127.0.0.1:%d\n  use_backend none if { path_beg /none }\n  default_backend be\n"+
+			"backend be\n  server s1 %s\nbackend none\n", logAddr, freePort(), raw.Addr)
+	}
+	var addrs [2]string
+	var logs [2]net.PacketConn
+	for i := range logs {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = pc.Close() })
+		logs[i] = pc
+	}
+	addrs[0] = startHAProxy(t, bin, config(logs[0].LocalAddr()))
+	_, addrs[1] = startEngine(t, config(logs[1].LocalAddr()))
+	buf := make([]byte, 4096)
+	for _, pc := range logs { // what the probes of the listeners left
+		_ = pc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		for {
+			if _, _, err := pc.ReadFrom(buf); err != nil {
+				break
+			}
+		}
+	}
+	statusBytes := regexp.MustCompile(` (-?\d+) (\d+) - - (\S{4}) `)
+	for _, req := range []string{
+		"GET /cl HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /noreason HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /close HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /10 HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /cl HTTP/1.0\r\n\r\n",
+		"GET /chunked HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /trailers HTTP/1.1\r\nHost: x\r\nTE: trailers\r\n\r\n",
+		"GET /eof HTTP/1.1\r\nHost: x\r\n\r\n",
+		"HEAD /cl HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /204 HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /204te HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /interim HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n",
+		"HEAD /nothing HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /continue HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /switching HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /none HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /none HTTP/1.0\r\n\r\n",
+		"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n",
+		"GET /switching HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: foo\r\n\r\n",
+	} {
+		var views [2]string
+		for i, addr := range addrs {
+			c := dial(t, addr)
+			_ = c.c.SetDeadline(time.Now().Add(5 * time.Second))
+			c.send(req)
+			for { // the whole response, until the proxy closes or goes quiet
+				_ = c.c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+				if _, err := c.br.ReadByte(); err != nil {
+					break
+				}
+			}
+			_ = c.c.Close()
+			_ = logs[i].SetReadDeadline(time.Now().Add(3 * time.Second))
+			n, _, err := logs[i].ReadFrom(buf)
+			if err != nil {
+				t.Fatalf("%q: no log line from side %d: %v", req, i, err)
+			}
+			m := statusBytes.FindStringSubmatch(string(buf[:n]))
+			if m == nil {
+				t.Fatalf("%q: log line %q does not parse", req, buf[:n])
+			}
+			views[i] = m[1] + " " + m[2] + " " + m[3]
+		}
+		if views[0] != views[1] {
+			t.Errorf("%q: haproxy logs status, bytes and flags %s, the engine %s", req, views[0], views[1])
+		}
+	}
+}

@@ -1,0 +1,91 @@
+package engine
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"tether/engine/internal/testorigin"
+)
+
+// chunkResponses are chunked responses the server writes at once, by path.
+var chunkResponses = map[string]string{
+	"/runs":    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n3;x=1\r\nabc\r\n00a\r\n0123456789\r\n0\r\n\r\n",
+	"/big":     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1F4\r\n" + strings.Repeat("b", 500) + "\r\n0\r\n\r\n",
+	"/trailer": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nx-t: " + strings.Repeat("t", 5000) + "\r\n\r\n",
+	"/badsize": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n",
+	"/huge":    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFF\r\nok",
+}
+
+// TestChunksHAProxyDifferential compares the bytes the client gets (field
+// names in lower case) for chunked responses and requests through haproxy
+// 2.6 and the engine. HAProxy writes the data of one read as one chunk
+// with its size in upper-case hexadecimal, takes a trailer section as
+// large as a head, and checks the chunks that came with a head before it
+// forwards it: a broken one there gets its 502 (its 400 for a request)
+// instead of a cut message. A chunk size must be below 2^52.
+func TestChunksHAProxyDifferential(t *testing.T) {
+	bin := haproxyBin(t)
+	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		head, err := testorigin.ReadHead(br)
+		if err != nil {
+			return
+		}
+		path := strings.Fields(head)[1]
+		if resp, ok := chunkResponses[path]; ok {
+			_, _ = io.WriteString(c, resp)
+			return
+		}
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	config := func() string {
+		return fmt.Sprintf("defaults\n  mode http\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n"+
+			"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n", freePort(), raw.Addr)
+	}
+	addrs := [2]string{startHAProxy(t, bin, config())}
+	_, addrs[1] = startEngine(t, config())
+	requests := []string{
+		"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n",
+		"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000\r\nab",
+		"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nx-t: " + strings.Repeat("t", 5000) + "\r\n\r\n",
+	}
+	for path := range chunkResponses {
+		requests = append(requests, "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n")
+	}
+	for _, req := range requests {
+		var views [2]string
+		for i, addr := range addrs {
+			c := dial(t, addr)
+			_ = c.c.SetDeadline(time.Now().Add(5 * time.Second))
+			c.send(req)
+			var got strings.Builder
+			for {
+				_ = c.c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+				b, err := c.br.ReadByte()
+				if err != nil {
+					break
+				}
+				got.WriteByte(b)
+			}
+			head, body, _ := strings.Cut(got.String(), "\r\n\r\n")
+			lines := strings.Split(head, "\r\n")
+			for j := 1; j < len(lines); j++ {
+				name, value, _ := strings.Cut(lines[j], ":")
+				lines[j] = strings.ToLower(name) + ":" + value
+			}
+			views[i] = strings.Join(lines, "\r\n") + "\r\n\r\n" + body
+		}
+		if views[0] != views[1] {
+			t.Errorf("%.60q:\n haproxy %.300q\n engine  %.300q", req, views[0], views[1])
+		}
+	}
+}
