@@ -10,7 +10,8 @@ import (
 	"tether/persist"
 )
 
-// Server states for SetServerState, as persistence sees them.
+// Server states for SetServerState, as persistence sees them; each is
+// derived from a server's administrative flags and operational state.
 const (
 	StateReady = persist.Ready // running, balanced
 	StateDrain = persist.Drain // running, persistent requests only
@@ -49,6 +50,12 @@ type ServerInfo struct {
 	Weight   int // current weight
 	IWeight  int // configured weight
 	State    persist.State
+	Admin    AdminFlags // administrative state bits
+	Op       OpState    // operational state
+	Health   int        // check health counter
+	Check    CheckState // check state bits
+	Rise     int        // check rise count
+	Fall     int        // check fall count
 	Backup   bool
 	MaxConn  int
 	Cookie   string // the value in use, explicit or dynamic; "" without one
@@ -60,6 +67,9 @@ type ServerInfo struct {
 	Redisp   int64
 	BytesIn  int64 // bytes sent to the server
 	Traffic  Traffic
+	// Config is the server's line as parsed; it is shared and never
+	// changes.
+	Config *config.Server
 }
 
 // Backends returns a copy of every backend's state, in configuration
@@ -74,7 +84,8 @@ func (e *Engine) Backends() []BackendInfo {
 			Servers: make([]ServerInfo, len(sn.servers))}
 		for j, s := range sn.servers {
 			bi.Servers[j] = ServerInfo{ID: s.id, Name: s.name, Addr: s.addr, Weight: s.weight, IWeight: s.iweight,
-				State: s.state, Backup: s.backup, MaxConn: s.maxConn, Cookie: string(sn.table.ServerCookie(j)),
+				State: s.state, Admin: s.cond.admin, Op: s.cond.op, Health: s.cond.health, Check: s.cond.check,
+				Rise: s.cond.rise, Fall: s.cond.fall, Config: s.cfg, Backup: s.backup, MaxConn: s.maxConn, Cookie: string(sn.table.ServerCookie(j)),
 				Since: now.Sub(s.since), Conns: s.live.cur.Load(), Requests: s.live.total.Load(),
 				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(),
 				BytesIn: s.live.bytesIn.Load(), Traffic: e.serverTraffic(s.live.slot)}
@@ -139,17 +150,6 @@ func (e *Engine) update(backend, srv string, change func(s *server) error) error
 	return nil
 }
 
-// SetServerState sets a server's state (ready, drain, maint or down).
-func (e *Engine) SetServerState(backend, srv string, st persist.State) error {
-	return e.update(backend, srv, func(s *server) error {
-		if s.state != st {
-			s.state = st
-			s.since = time.Now()
-		}
-		return nil
-	})
-}
-
 // SetServerWeight sets a server's current weight (0 to 256).
 func (e *Engine) SetServerWeight(backend, srv string, weight int) error {
 	if weight < 0 || weight > 256 {
@@ -162,7 +162,9 @@ func (e *Engine) SetServerWeight(backend, srv string, weight int) error {
 }
 
 // SetServerAddr changes a server's address and/or port. Idle connections
-// to the old address are dropped and its dynamic cookie is recomputed.
+// to the old address are dropped and its dynamic cookie is recomputed. A
+// server with an address leaves resolution maintenance, as `set server
+// ... addr` does in HAProxy 2.6 even when nothing else changes.
 func (e *Engine) SetServerAddr(backend, srv string, addr netip.Addr, setAddr bool, port uint16, setPort bool) error {
 	return e.update(backend, srv, func(s *server) error {
 		ap := s.addr
@@ -174,13 +176,25 @@ func (e *Engine) SetServerAddr(backend, srv string, addr netip.Addr, setAddr boo
 		if setPort {
 			ap = netip.AddrPortFrom(ap.Addr(), port)
 		}
-		if ap != s.addr {
-			s.setAddr(ap)
-			s.noDynamic = false
-			s.live.addrGen.Add(1)
+		s.changeAddr(ap)
+		if s.addr.IsValid() {
+			s.cond.leaveMaint(AdminRMaint)
+			s.settle(time.Now())
 		}
 		return nil
 	})
+}
+
+// changeAddr gives s, a copy for a new snapshot, address ap. A new address
+// drops idle connections to the old one and lets the server have a dynamic
+// cookie.
+func (s *server) changeAddr(ap netip.AddrPort) {
+	if ap == s.addr {
+		return
+	}
+	s.setAddr(ap)
+	s.noDynamic = false
+	s.live.addrGen.Add(1)
 }
 
 // rebuild swaps in a new snapshot of backend with new cookie settings.
@@ -230,7 +244,13 @@ func (e *Engine) AddServer(backend string, cs *config.Server) error {
 	}
 	s := newServer(cs, e.nextSlot, time.Now())
 	e.nextSlot++
-	s.state = persist.Maint
+	// An added server starts in forced maintenance, its checks not yet
+	// enabled (`enable health` starts them) and its health counter at 0;
+	// one without an address is not in resolution maintenance.
+	s.cond.admin = s.cond.admin&AdminCMaint | AdminFMaint
+	s.cond.op, s.cond.health = OpStopped, 0
+	s.cond.check &^= CheckEnabled
+	s.settle(s.since)
 	s.place = "(null):0"
 	if !cs.IDSet {
 		s.id = firstFreeID(sn.servers)
@@ -277,7 +297,7 @@ func (e *Engine) DelServer(backend, srv string) error {
 		return err
 	}
 	s := sn.servers[i]
-	if s.state != persist.Maint {
+	if s.cond.admin&AdminMaintFlags == 0 {
 		return ErrNotMaint
 	}
 	if s.live.cur.Load() > 0 {

@@ -185,15 +185,14 @@ func (e *Engine) stopResolvers() {
 }
 
 // applyResolution applies what a resolution changed in a server, through
-// the control methods: a new snapshot for each change, as `set server
-// addr`, `set server weight` and `set server state` make. A server leaves
-// maintenance only once it has its address, and enters it before losing
-// it, so that no snapshot offers a server without address. A server
-// disabled in the configuration stays in maintenance.
+// the control methods: a new snapshot for each change, as the runtime API
+// makes them. The RMAINT flag goes through SetServerResolved: a server
+// leaves it only once it has its address, and enters it before losing it,
+// so that no snapshot offers a server without address; its other
+// maintenance flags (`disabled`, the runtime API's) are its own.
 func (e *Engine) applyResolution(c dns.Change) {
-	stateful := c.SetMaint && !e.cfg.Backend(c.Backend).Server(c.Server).Disabled
-	if stateful && c.Maint {
-		_ = e.SetServerState(c.Backend, c.Server, StateMaint)
+	if c.SetMaint && c.Maint {
+		_ = e.SetServerResolved(c.Backend, c.Server, netip.Addr{}, false) // RMAINT, before the address goes
 	}
 	if c.SetAddr || c.SetPort {
 		_ = e.SetServerAddr(c.Backend, c.Server, c.Addr, c.SetAddr, c.Port, c.SetPort)
@@ -204,8 +203,12 @@ func (e *Engine) applyResolution(c dns.Change) {
 	if c.SetHost {
 		e.setSRVTarget(c.Backend, c.Server, c.Host)
 	}
-	if stateful && !c.Maint {
-		_ = e.SetServerState(c.Backend, c.Server, StateReady)
+	if c.SetMaint && !c.Maint {
+		// Out of RMAINT once the address is set; other maintenance flags
+		// (disabled, the runtime API's) stay.
+		if _, sn, i, err := e.find(c.Backend, c.Server); err == nil {
+			_ = e.SetServerResolved(c.Backend, c.Server, sn.servers[i].addr.Addr(), true)
+		}
 	}
 }
 

@@ -52,10 +52,12 @@ type server struct {
 	id        int
 	place     string // where its line is, "file:line"; "(null):0" for one added at run time, as HAProxy prints it
 	addr      netip.AddrPort
-	tcp       *net.TCPAddr // addr for the dialer, built once
-	weight    int          // current weight
-	iweight   int          // configured weight
-	state     persist.State
+	tcp       *net.TCPAddr  // addr for the dialer, built once
+	weight    int           // current weight
+	iweight   int           // configured weight
+	state     persist.State // derived from cond by settle
+	cond      condition
+	cfg       *config.Server // the server line, shared, never changed
 	backup    bool
 	maxConn   int
 	maxQueue  int
@@ -138,6 +140,7 @@ func newServer(cs *config.Server, slot int, now time.Time) *server {
 		maxConn:  cs.MaxConn,
 		maxQueue: cs.MaxQueue,
 		since:    now,
+		cfg:      cs,
 		live:     &serverLive{slot: slot},
 	}
 	if cs.CookieSet {
@@ -146,12 +149,23 @@ func newServer(cs *config.Server, slot int, now time.Time) *server {
 	if ap, ok := cs.Addr.Dial(); ok {
 		s.setAddr(ap)
 	}
+	rise, fall := cs.Rise, cs.Fall
+	if rise == 0 { // a line built without the configuration's defaults
+		rise, fall = 2, 3
+	}
+	s.cond = condition{op: OpRunning, health: rise, rise: rise, fall: fall}
+	if cs.Check {
+		s.cond.check = CheckConfigured | CheckEnabled
+	}
 	switch {
 	case cs.Disabled:
-		s.state = persist.Maint
+		s.cond.check |= CheckPaused
+		s.cond.enterMaint(AdminCMaint | AdminFMaint)
 	case !s.addr.IsValid():
-		s.state = persist.Maint // no address to reach (names are not resolved)
+		s.cond.enterMaint(AdminRMaint) // no address to reach yet
 	}
+	s.settle(now)
+	s.since = now
 	return s
 }
 

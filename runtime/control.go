@@ -3,6 +3,8 @@ package runtime
 import (
 	"net/netip"
 	"time"
+
+	"tether/engine"
 )
 
 // Control is everything the runtime API needs from the engine. The engine
@@ -116,45 +118,47 @@ type CheckView struct {
 	Port       int        // check port, 0 when none
 }
 
-// OpState is a server's operational state (srv_op_state).
-type OpState uint8
+// OpState is a server's operational state (srv_op_state), as the engine
+// keeps it.
+type OpState = engine.OpState
 
 const (
-	OpStopped  OpState = 0 // down
-	OpStarting OpState = 1 // coming up (slowstart)
-	OpRunning  OpState = 2 // up
-	OpStopping OpState = 3 // up but not taking new traffic (health "stopping")
+	OpStopped  = engine.OpStopped  // down
+	OpStarting = engine.OpStarting // coming up (slowstart)
+	OpRunning  = engine.OpRunning  // up
+	OpStopping = engine.OpStopping // up but not taking new traffic (health "stopping")
 )
 
-// AdminFlags are a server's administrative state bits (srv_admin_state).
-type AdminFlags uint8
+// AdminFlags are a server's administrative state bits (srv_admin_state),
+// as the engine keeps them.
+type AdminFlags = engine.AdminFlags
 
 const (
-	AdminFMaint AdminFlags = 0x01 // forced maintenance (CLI, stats page)
-	AdminIMaint AdminFlags = 0x02 // maintenance inherited from a tracked server
-	AdminCMaint AdminFlags = 0x04 // maintenance from the configuration (`disabled`)
-	AdminFDrain AdminFlags = 0x08 // forced drain
-	AdminIDrain AdminFlags = 0x10 // drain inherited from a tracked server
-	AdminRMaint AdminFlags = 0x20 // maintenance because the address is not resolved
-	AdminHMaint AdminFlags = 0x40 // maintenance from a server-template without address
+	AdminFMaint = engine.AdminFMaint // forced maintenance (CLI, stats page)
+	AdminIMaint = engine.AdminIMaint // maintenance inherited from a tracked server
+	AdminCMaint = engine.AdminCMaint // maintenance from the configuration (`disabled`)
+	AdminFDrain = engine.AdminFDrain // forced drain
+	AdminIDrain = engine.AdminIDrain // drain inherited from a tracked server
+	AdminRMaint = engine.AdminRMaint // maintenance because the address is not resolved
+	AdminHMaint = engine.AdminHMaint // maintenance from a server-template without address
 )
 
 // AdminState is the administrative state `set server ... state` asks for.
-type AdminState uint8
+type AdminState = engine.AdminState
 
 const (
-	AdminReady AdminState = iota // leave maintenance and drain
-	AdminDrain                   // stop taking new non-persistent traffic
-	AdminMaint                   // stop taking any traffic
+	AdminReady = engine.AdminReady // leave maintenance and drain
+	AdminDrain = engine.AdminDrain // stop taking new non-persistent traffic
+	AdminMaint = engine.AdminMaint // stop taking any traffic
 )
 
 // Health is the operational state `set server ... health` forces.
-type Health uint8
+type Health = engine.Health
 
 const (
-	HealthUp       Health = iota // running, check counter at its maximum
-	HealthStopping               // stopping (NOLB)
-	HealthDown                   // stopped, check counter at zero
+	HealthUp       = engine.HealthUp       // running, check counter at its maximum
+	HealthStopping = engine.HealthStopping // stopping (NOLB)
+	HealthDown     = engine.HealthDown     // stopped, check counter at zero
 )
 
 // AddrChange is what `set server B/S addr` changes. The zero value changes

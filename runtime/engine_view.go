@@ -17,8 +17,6 @@ import (
 // Backends describes every backend from the engine's copies and the
 // configuration's static attributes.
 func (c *engineControl) Backends() []BackendView {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	infos := c.e.Backends()
 	out := make([]BackendView, len(infos))
 	for i := range infos {
@@ -35,26 +33,24 @@ func (c *engineControl) Backends() []BackendView {
 	return out
 }
 
-// serverView describes one server. It must be called with c.mu held.
+// serverView describes one server of backend from the engine's copy.
 func (c *engineControl) serverView(backend string, si *engine.ServerInfo) ServerView {
-	cs := c.serverConfig(backend, si.Name)
-	r := c.record(backend, si)
 	sv := ServerView{
 		ID:          si.ID,
 		Name:        si.Name,
-		OpState:     r.op,
-		Admin:       r.admin,
+		OpState:     si.Op,
+		Admin:       si.Admin,
 		UWeight:     si.Weight,
 		IWeight:     si.IWeight,
 		SinceChange: si.Since,
-		Check:       CheckView{Status: 1, Health: r.health, State: r.check},
+		Check:       CheckView{Status: 1, Health: si.Health, State: int(si.Check)},
 	}
 	// A server waiting for resolution has no address but keeps its port.
 	sv.Port = uint32(si.Addr.Port())
 	if si.Addr.IsValid() {
 		sv.Addr = si.Addr.Addr()
 	}
-	if cs != nil {
+	if cs := si.Config; cs != nil {
 		sv.Check.Configured = cs.Check
 		sv.Check.Port = cs.CheckPort
 		sv.Check.Addr = cs.CheckAddr
@@ -117,8 +113,6 @@ func version() string {
 // Stats returns the `show stat` rows: for each proxy in configuration
 // order its FRONTEND row, its servers and its BACKEND row.
 func (c *engineControl) Stats() []StatRow {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	fronts := make(map[string]engine.FrontendInfo)
 	for _, f := range c.e.Frontends() {
 		fronts[f.Name] = f
@@ -147,7 +141,7 @@ func (c *engineControl) Stats() []StatRow {
 }
 
 // appendBackendRows appends the server rows and the BACKEND row of a
-// backend. It must be called with c.mu held.
+// backend.
 func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *engine.BackendInfo) []StatRow {
 	be := StatRow{Kind: StatBackend, Proxy: p.Name, ProxyID: p.ID, Mode: "http", Pid: 1,
 		Algo: algoNames[p.Balance.Algo], Cookie: p.Cookie.Name, LastSess: -1,
@@ -162,8 +156,8 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 			Scur: si.Conns, Stot: si.Requests, LbTot: si.Requests, Econ: si.Failed,
 			Wretr: si.Retries, Wredis: si.Redisp,
 			Bin: si.Traffic.BytesIn, Bout: si.Traffic.BytesOut, Hrsp: si.Traffic.Responses, ReqTot: si.Traffic.Requests,
-			Check: sv.Check.Configured && sv.Check.State&checkEnabled != 0}
-		cs := c.serverConfig(p.Name, si.Name)
+			Check: sv.Check.Configured && si.Check&engine.CheckEnabled != 0}
+		cs := si.Config
 		switch {
 		case sv.Addr.IsValid():
 			r.Addr = netip.AddrPortFrom(sv.Addr, uint16(sv.Port)).String()
@@ -185,7 +179,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		be.UWeight += si.Weight
 		if r.Check {
 			r.CheckStatus, r.CheckDesc = "INI", "Initializing"
-			r.CheckRise, r.CheckFall = riseFall(cs)
+			r.CheckRise, r.CheckFall = si.Rise, si.Fall
 			r.CheckHealth = sv.Check.Health
 		}
 		rows = append(rows, r)
@@ -199,7 +193,7 @@ func serverStatus(sv *ServerView, checked bool) (status string, maint, down bool
 	switch {
 	case sv.Admin&AdminRMaint != 0:
 		return "MAINT (resolution)", true, false
-	case sv.Admin&maintFlags != 0:
+	case sv.Admin&engine.AdminMaintFlags != 0:
 		return "MAINT", true, false
 	case sv.Admin&AdminFDrain != 0:
 		return "DRAIN", false, false

@@ -1,0 +1,217 @@
+package engine
+
+import (
+	"net/netip"
+	"time"
+
+	"tether/persist"
+)
+
+// AdminFlags are a server's administrative state bits, as HAProxy keeps
+// them (srv_admin_state): why the server is in maintenance or drained.
+type AdminFlags uint8
+
+const (
+	AdminFMaint AdminFlags = 0x01 // forced maintenance (runtime API)
+	AdminIMaint AdminFlags = 0x02 // maintenance inherited from a tracked server
+	AdminCMaint AdminFlags = 0x04 // maintenance from the configuration (`disabled`)
+	AdminFDrain AdminFlags = 0x08 // forced drain
+	AdminIDrain AdminFlags = 0x10 // drain inherited from a tracked server
+	AdminRMaint AdminFlags = 0x20 // maintenance because the address is not resolved
+	AdminHMaint AdminFlags = 0x40 // maintenance from a server-template without address
+)
+
+// AdminMaintFlags are the administrative flags that stop a server.
+const AdminMaintFlags = AdminFMaint | AdminIMaint | AdminRMaint | AdminHMaint
+
+// OpState is a server's operational state (srv_op_state).
+type OpState uint8
+
+const (
+	OpStopped  OpState = 0 // down
+	OpStarting OpState = 1 // coming up (slowstart)
+	OpRunning  OpState = 2 // up
+	OpStopping OpState = 3 // up but taking persistent traffic only (NOLB)
+)
+
+// CheckState are the bits of a server's health check state as `show
+// servers state` dumps them (CHK_ST_*).
+type CheckState uint8
+
+const (
+	CheckConfigured CheckState = 0x02 // the server line has `check`
+	CheckEnabled    CheckState = 0x04 // checks run (`enable health`)
+	CheckPaused     CheckState = 0x08 // checks are paused (server `disabled` in the configuration)
+)
+
+// AdminState is what `set server ... state` asks for.
+type AdminState uint8
+
+const (
+	AdminReady AdminState = iota // leave forced maintenance and drain
+	AdminDrain                   // stop taking new non-persistent traffic
+	AdminMaint                   // stop taking any traffic
+)
+
+// Health is the operational state `set server ... health` forces, as a
+// health check would.
+type Health uint8
+
+const (
+	HealthUp       Health = iota // running, check counter at its maximum
+	HealthStopping               // stopping (NOLB)
+	HealthDown                   // stopped, check counter at zero
+)
+
+// condition is the part of a server that HAProxy keeps as separate
+// administrative and operational states; persist.State is derived from it.
+// It is a value: a change copies it into a new server of a new snapshot.
+type condition struct {
+	admin  AdminFlags
+	op     OpState
+	health int        // check health counter: 0 to rise+fall-1, up from rise
+	check  CheckState // check state bits
+	rise   int        // consecutive successes that bring the server up
+	fall   int        // consecutive failures that take it down
+}
+
+// persistState is the state persistence and balancing see.
+func (c *condition) persistState() persist.State {
+	switch {
+	case c.admin&AdminMaintFlags != 0:
+		return persist.Maint
+	case c.op == OpStopped:
+		return persist.Down
+	case c.admin&(AdminFDrain|AdminIDrain) != 0 || c.op == OpStopping:
+		return persist.Drain
+	}
+	return persist.Ready
+}
+
+// enterMaint sets maintenance flags: the server stops and its check
+// counter falls to zero, so checks must bring it back.
+func (c *condition) enterMaint(f AdminFlags) {
+	c.admin |= f
+	c.op, c.health = OpStopped, 0
+}
+
+// leaveMaint clears maintenance flags. A server nothing checks comes up at
+// once; a checked one stays down until its checks pass.
+func (c *condition) leaveMaint(f AdminFlags) {
+	was := c.admin&AdminMaintFlags != 0
+	c.admin &^= f
+	if was && c.admin&AdminMaintFlags == 0 && c.check&CheckConfigured == 0 {
+		c.op = OpRunning
+	}
+}
+
+// setAdmin applies `set server ... state`.
+func (c *condition) setAdmin(st AdminState) {
+	c.admin &^= AdminFDrain
+	switch st {
+	case AdminMaint:
+		c.enterMaint(AdminFMaint)
+	case AdminDrain:
+		c.leaveMaint(AdminFMaint)
+		c.admin |= AdminFDrain
+	default:
+		c.leaveMaint(AdminFMaint)
+	}
+}
+
+// setHealth applies `set server ... health`. A server in maintenance
+// stays stopped.
+func (c *condition) setHealth(h Health) {
+	switch h {
+	case HealthUp:
+		c.op, c.health = OpRunning, c.rise+c.fall-1
+	case HealthStopping:
+		c.op, c.health = OpStopping, c.rise+c.fall-1
+	case HealthDown:
+		c.op, c.health = OpStopped, 0
+	}
+	if c.admin&AdminMaintFlags != 0 {
+		c.op = OpStopped
+	}
+}
+
+// changeCondition builds a new snapshot of backend with change applied to
+// server's condition, and records the time of the change when the state
+// persistence sees changed. It returns after the swap.
+func (e *Engine) changeCondition(backend, srv string, change func(c *condition)) error {
+	return e.update(backend, srv, func(s *server) error {
+		change(&s.cond)
+		s.settle(time.Now())
+		return nil
+	})
+}
+
+// settle derives s.state from its condition, and s.since when it changed.
+func (s *server) settle(now time.Time) {
+	if st := s.cond.persistState(); st != s.state {
+		s.state = st
+		s.since = now
+	}
+}
+
+// SetServerAdmin puts a server in the ready, drain or maint state, as
+// `set server ... state` does.
+func (e *Engine) SetServerAdmin(backend, srv string, st AdminState) error {
+	return e.changeCondition(backend, srv, func(c *condition) { c.setAdmin(st) })
+}
+
+// SetServerHealth forces a server's operational state as a health check
+// would, as `set server ... health` does.
+func (e *Engine) SetServerHealth(backend, srv string, h Health) error {
+	return e.changeCondition(backend, srv, func(c *condition) { c.setHealth(h) })
+}
+
+// SetHealthCheck enables or disables a server's health check (`enable
+// health`, `disable health`).
+func (e *Engine) SetHealthCheck(backend, srv string, enabled bool) error {
+	return e.changeCondition(backend, srv, func(c *condition) {
+		if enabled {
+			c.check |= CheckEnabled
+		} else {
+			c.check &^= CheckEnabled
+		}
+	})
+}
+
+// SetServerState sets a server's state as persistence sees it: ready and
+// drain leave forced maintenance, maint enters it, down stops the server
+// as a failed check would.
+func (e *Engine) SetServerState(backend, srv string, st persist.State) error {
+	return e.changeCondition(backend, srv, func(c *condition) {
+		switch st {
+		case persist.Ready:
+			c.setAdmin(AdminReady)
+			c.setHealth(HealthUp)
+		case persist.Drain:
+			c.setAdmin(AdminDrain)
+			c.setHealth(HealthUp)
+		case persist.Maint:
+			c.setAdmin(AdminMaint)
+		case persist.Down:
+			c.admin &^= AdminFMaint | AdminFDrain
+			c.setHealth(HealthDown)
+		}
+	})
+}
+
+// SetServerResolved records the outcome of resolving a server's name: with
+// ok, the server takes addr (its port kept) and leaves resolution
+// maintenance (RMAINT); without, it enters it. It is the method the DNS
+// resolvers use.
+func (e *Engine) SetServerResolved(backend, srv string, addr netip.Addr, ok bool) error {
+	return e.update(backend, srv, func(s *server) error {
+		if !ok {
+			s.cond.enterMaint(AdminRMaint)
+		} else {
+			s.changeAddr(netip.AddrPortFrom(addr, s.addr.Port()))
+			s.cond.leaveMaint(AdminRMaint)
+		}
+		s.settle(time.Now())
+		return nil
+	})
+}
