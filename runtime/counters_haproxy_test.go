@@ -15,7 +15,8 @@ import (
 // columns of `show stat`: connections, requests, responses by class and
 // request errors of the frontend, and requests and responses of the
 // backend and of each server. Bytes are left out: tether counts those on
-// the wire, HAProxy the size of its internal form of each message.
+// the wire, HAProxy the size of its internal form of each message; so is
+// smax, which counts the harness's own probe connections when they overlap.
 func TestDifferentialTrafficCounters(t *testing.T) {
 	o1, o2 := startOrigin(t, "o1"), startOrigin(t, "o2")
 	p := freePorts(t, 4)
@@ -25,7 +26,7 @@ func TestDifferentialTrafficCounters(t *testing.T) {
 	tt := startTether(t, cookieConfig(p[2].(int), p[3].(int), servers...))
 	g := &diffSide{name: "tether", sock: tt.socket(0), front: tt.front}
 	columns := map[string][]string{
-		"FRONTEND": {"conn_tot", "stot", "req_tot", "hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other", "ereq", "smax"},
+		"FRONTEND": {"conn_tot", "stot", "req_tot", "hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other", "ereq"},
 		"BACKEND":  {"stot", "lbtot", "req_tot", "hrsp_2xx", "hrsp_4xx", "hrsp_5xx"},
 		"server":   {"stot", "lbtot", "req_tot", "hrsp_2xx", "hrsp_5xx"},
 	}
