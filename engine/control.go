@@ -65,7 +65,6 @@ type ServerInfo struct {
 	Failed   int64 // failed connection attempts
 	Retries  int64
 	Redisp   int64
-	BytesIn  int64 // bytes sent to the server
 	Traffic  Traffic
 	// Config is the server's line as parsed; it is shared and never
 	// changes.
@@ -88,7 +87,7 @@ func (e *Engine) Backends() []BackendInfo {
 				Rise: s.cond.rise, Fall: s.cond.fall, Config: s.cfg, Backup: s.backup, MaxConn: s.maxConn, Cookie: string(sn.table.ServerCookie(j)),
 				Since: now.Sub(s.since), Conns: s.live.cur.Load(), Requests: s.live.total.Load(),
 				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(),
-				BytesIn: s.live.bytesIn.Load(), Traffic: e.serverTraffic(s.live.slot)}
+				Traffic: e.serverTraffic(s.live.slot)}
 		}
 		out[i] = bi
 	}

@@ -770,10 +770,6 @@ func (cc *clientConn) send() {
 	cc.rec.Tr = -1 // until the response head comes
 	s.sending()
 	iov := cc.x.ed.Segments(cc.ls.iov[:0])
-	n := 0
-	for _, b := range iov {
-		n += len(b)
-	}
 	// A Content-Length body already read goes out in the same writev.
 	k := 0
 	if b := &cc.reqBody; b.framing == h1.BodyLength && !b.done {
@@ -787,7 +783,6 @@ func (cc *clientConn) send() {
 	}
 	_, err := s.Conn().Writev(iov)
 	clear(iov)
-	cc.srv.live.bytesIn.Add(int64(n + k))
 	if err != nil || cc.up != s {
 		return // the server connection's OnClose has dealt with it
 	}

@@ -77,7 +77,6 @@ type serverLive struct {
 	retries atomic.Int64  // connection retries
 	redisp  atomic.Int64  // requests redispatched away from it
 	taken   atomic.Int64  // requests the server's queue gave a slot to (HAProxy's queue index)
-	bytesIn atomic.Int64  // bytes sent to the server
 	addrGen atomic.Uint32 // bumped on an address change: older idle connections are dropped
 }
 
