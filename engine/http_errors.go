@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"strings"
 
 	"tether/engine/config"
 	"tether/h1"
@@ -63,19 +62,18 @@ func bareReply(status, body string) reply {
 func httpReply(status, body string) reply {
 	head := "HTTP/1.1 " + status + "\r\ncontent-length: " + itoa(len(body)) +
 		"\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"
-	return reply{head: []byte(head), body: []byte(body), size: packedSize(head)}
+	return reply{head: []byte(head), body: []byte(body), size: ownHeadLogSize(head)}
 }
 
-// packedSize returns what HAProxy's %B counts of a head of the proxy's
-// own, whose parts are separated by single spaces and ": ".
-func packedSize(head string) int {
-	n := htxStartLine + htxEndOfHead // the start line loses its two spaces as the fields their ": "
-	for line := range strings.SplitSeq(head, "\r\n") {
-		if line != "" {
-			n += len(line) - len(": ")
-		}
+// ownHeadLogSize returns what HAProxy's %B counts of a head of the proxy's
+// own (without its empty line), by the rule of headLogSize.
+func ownHeadLogSize(head string) int {
+	b := []byte(head + "\r\n")
+	var r h1.Response
+	if _, err := h1.NewScanner(h1.DefaultLimits()).Response(b, &r, h1.MethodGET); err != nil {
+		panic("engine: a reply of its own does not scan: " + err.Error())
 	}
-	return n
+	return int(headLogSize(&r, b))
 }
 
 // The replies, built once.
