@@ -67,18 +67,7 @@ func TestServerGoneHAProxyDifferential(t *testing.T) {
 			return
 		}
 	})
-	var addrs [2]string
-	var logs [2]net.PacketConn
-	for i := range addrs {
-		cfg, pc := withHTTPLog(t, fmt.Sprintf("defaults\n  mode http\n  option dontlognull\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n"+
-			"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n", freePort(), o.ln.Addr()))
-		logs[i] = pc
-		if i == 0 {
-			addrs[0] = startHAProxy(t, bin, cfg)
-		} else {
-			_, addrs[1] = startEngine(t, cfg)
-		}
-	}
+	addrs, logs := loggedPair(t, bin, o.ln.Addr().String())
 	run := func(i int, path string, first bool, upload int) (reply string, log []string) {
 		c := dial(t, addrs[i])
 		defer c.c.Close()

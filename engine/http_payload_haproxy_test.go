@@ -25,18 +25,7 @@ func TestPayloadHAProxyDifferential(t *testing.T) {
 			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
 		}
 	})
-	var addrs [2]string
-	var logs [2]net.PacketConn
-	for i := range addrs {
-		cfg, pc := withHTTPLog(t, fmt.Sprintf("defaults\n  mode http\n  option dontlognull\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n"+
-			"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n", freePort(), o.ln.Addr()))
-		logs[i] = pc
-		if i == 0 {
-			addrs[0] = startHAProxy(t, bin, cfg)
-		} else {
-			_, addrs[1] = startEngine(t, cfg)
-		}
-	}
+	addrs, logs := loggedPair(t, bin, o.ln.Addr().String())
 	exchange := func(i int, req string) (reply, log string) {
 		c := dial(t, addrs[i])
 		defer c.c.Close()
@@ -87,4 +76,23 @@ func TestPayloadHAProxyDifferential(t *testing.T) {
 			}
 		}
 	}
+}
+
+// loggedPair starts haproxy (index 0) and the engine (index 1) on the same
+// configuration, one frontend in front of server, each logging httplog lines
+// (dontlognull) to a socket of its own, and returns their addresses and log
+// sockets.
+func loggedPair(t *testing.T, bin, server string) (addrs [2]string, logs [2]net.PacketConn) {
+	t.Helper()
+	for i := range addrs {
+		cfg, pc := withHTTPLog(t, fmt.Sprintf("defaults\n  mode http\n  option dontlognull\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n"+
+			"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n", freePort(), server))
+		logs[i] = pc
+		if i == 0 {
+			addrs[0] = startHAProxy(t, bin, cfg)
+		} else {
+			_, addrs[1] = startEngine(t, cfg)
+		}
+	}
+	return addrs, logs
 }
