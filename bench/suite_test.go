@@ -167,7 +167,14 @@ func TestProcTree(t *testing.T) {
 	if len(pids) != 3 || pids[0] != cmd.Process.Pid {
 		t.Fatalf("procTree = %v, want the shell, its child shell and sleep", pids)
 	}
-	comm, err := os.ReadFile("/proc/" + strconv.Itoa(pids[2]) + "/comm")
+	// The grandchild is a forked shell until it has exec'd sleep.
+	var comm []byte
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if comm, err = os.ReadFile("/proc/" + strconv.Itoa(pids[2]) + "/comm"); err != nil || string(comm) == "sleep\n" {
+			break
+		}
+	}
 	if err != nil || string(comm) != "sleep\n" {
 		t.Errorf("the grandchild is %q, %v; want sleep", comm, err)
 	}

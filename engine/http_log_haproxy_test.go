@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"net"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
@@ -504,9 +505,26 @@ func TestHTTPLogHAProxyTargets(t *testing.T) {
 		{name: "log global in frontend", cfg: strings.Replace(global, "  bind {BIND}\n", "  bind {BIND}\n  log global\n  log {LOG} len 200 local5 info\n", 1),
 			origin: answer(ok), client: sendThen(getReq, 0, true), lines: 3},
 		{name: "sample", cfg: strings.Replace(logBase, "option httplog", "option httplog\n  option dontlognull\n  log {LOG} sample 2-3,5:5 local1", 1),
+			// One connection for the six requests: a connection per
+			// request makes each line's connection counts depend on
+			// whether the proxy had seen the previous one close.
 			origin: answer(ok), client: func(t *testing.T, addr string) {
+				c := logDial(t, addr)
+				br := bufio.NewReader(c)
 				for i := range 6 {
-					sendThen(strings.Replace(getReq, "/x", "/"+strconv.Itoa(i), 1), 0, true)(t, addr)
+					req, err := http.NewRequest("GET", "http://x/"+strconv.Itoa(i), nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := req.Write(c); err != nil {
+						t.Fatal(err)
+					}
+					resp, err := http.ReadResponse(br, req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
 				}
 			}, lines: 9},
 		{name: "log-tag", cfg: strings.Replace(global, "global\n", "global\n  log-tag edge\n", 1), origin: answer(ok), client: sendThen(getReq, 0, true)},
