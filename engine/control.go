@@ -66,6 +66,8 @@ type ServerInfo struct {
 	Retries  int64
 	Redisp   int64
 	Traffic  Traffic
+	// CheckReport is the server's last health check.
+	CheckReport CheckReport
 	// Config is the server's line as parsed; it is shared and never
 	// changes.
 	Config *config.Server
@@ -87,7 +89,7 @@ func (e *Engine) Backends() []BackendInfo {
 				Rise: s.cond.rise, Fall: s.cond.fall, Config: s.cfg, Backup: s.backup, MaxConn: s.maxConn, Cookie: string(sn.table.ServerCookie(j)),
 				Since: now.Sub(s.since), Conns: s.live.cur.Load(), Requests: s.live.total.Load(),
 				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(),
-				Traffic: e.serverTraffic(s.live.slot)}
+				Traffic: e.serverTraffic(s.live.slot), CheckReport: *s.live.checkReport()}
 		}
 		out[i] = bi
 	}
@@ -256,6 +258,9 @@ func (e *Engine) AddServer(backend string, cs *config.Server) error {
 	}
 	servers := append(append([]*server(nil), sn.servers...), s)
 	b.snap.Store(b.build(servers, sn.dynamic, sn.key, nil))
+	if e.checks.on && !e.checks.off && s.cond.check&CheckConfigured != 0 {
+		e.runChecker(b, s, s.cond.interval(s))
+	}
 	return nil
 }
 
@@ -303,6 +308,7 @@ func (e *Engine) DelServer(backend, srv string) error {
 		return ErrServerBusy
 	}
 	s.live.addrGen.Add(1) // idle connections are dropped when next met
+	e.stopChecker(s.live)
 	servers := append(append([]*server(nil), sn.servers[:i]...), sn.servers[i+1:]...)
 	b.snap.Store(b.build(servers, sn.dynamic, sn.key, nil))
 	return nil

@@ -47,6 +47,7 @@ type Engine struct {
 	resolvers   []*dns.Resolver       // running, one per resolvers section in use (under mu)
 	resolversOn bool                  // resolvers were started or stopped: never again (under mu)
 	srvTargets  map[serverName]string // SRV target each template slot resolves (under mu)
+	checks      checkers              // the health checkers (under mu)
 
 	cumConns atomic.Int64
 	cumReqs  atomic.Int64
@@ -102,7 +103,17 @@ func New(cfg *config.Config) (*Engine, error) {
 		if p.Cap&config.CapBackend == 0 {
 			continue
 		}
-		b := &Backend{Name: p.Name, ID: p.ID, proxy: p, index: len(e.backends)}
+		b := &Backend{Name: p.Name, ID: p.ID, proxy: p, index: len(e.backends), checks: newCheckSpec(p)}
+		if targets := accesslog.Targets(p.Logs, cfg.Global.Logs); len(targets) > 0 {
+			lg, err := accesslog.New(targets, accesslog.Options{Events: true, LineLen: accesslog.LineLen(cfg),
+				Tag: cmp.Or(p.LogTag, cfg.Global.LogTag)})
+			if err != nil {
+				e.closeLogs()
+				return nil, err
+			}
+			b.events = lg
+			e.loggers = append(e.loggers, lg)
+		}
 		servers := make([]*server, len(p.Servers))
 		for i, cs := range p.Servers {
 			servers[i] = newServer(cs, e.nextSlot, e.start)
@@ -183,6 +194,7 @@ func (e *Engine) Serve() error {
 	if err := e.startResolvers(); err != nil {
 		return err
 	}
+	e.startChecks()
 	return srv.Serve(e.lns...)
 }
 
@@ -207,6 +219,7 @@ func (e *Engine) Ready() <-chan struct{} { return e.transport().Ready() }
 // Shutdown stops gracefully (see Server.Shutdown), then closes the logs.
 func (e *Engine) Shutdown(ctx context.Context) error {
 	e.stopResolvers()
+	e.stopChecks()
 	var err error
 	if e.serving.Load() {
 		err = e.server().Shutdown(ctx)
@@ -220,6 +233,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 // Stop stops at once (see Server.Stop), then closes the logs.
 func (e *Engine) Stop(ctx context.Context) error {
 	e.stopResolvers()
+	e.stopChecks()
 	var err error
 	if e.serving.Load() {
 		err = e.server().Stop(ctx)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"net/netip"
 	"time"
 
@@ -88,21 +89,87 @@ func (c *condition) persistState() persist.State {
 	return persist.Ready
 }
 
-// enterMaint sets maintenance flags: the server stops and its check
-// counter falls to zero, so checks must bring it back.
+// enterMaint sets maintenance flags: the server stops, and its checks
+// pause with their counter at zero.
 func (c *condition) enterMaint(f AdminFlags) {
+	if c.admin&AdminMaintFlags == 0 && c.check&CheckEnabled != 0 {
+		c.check |= CheckPaused
+		c.health = 0
+	}
 	c.admin |= f
-	c.op, c.health = OpStopped, 0
+	c.op = OpStopped
 }
 
-// leaveMaint clears maintenance flags. A server nothing checks comes up at
-// once; a checked one stays down until its checks pass.
+// leaveMaint clears maintenance flags. Leaving maintenance brings the
+// server up at once, as HAProxy does: its checks resume with their
+// counter at rise, so that the next failed check takes it down again.
 func (c *condition) leaveMaint(f AdminFlags) {
 	was := c.admin&AdminMaintFlags != 0
 	c.admin &^= f
-	if was && c.admin&AdminMaintFlags == 0 && c.check&CheckConfigured == 0 {
+	if !was || c.admin&AdminMaintFlags != 0 {
+		return
+	}
+	if c.check&CheckEnabled != 0 {
+		c.check &^= CheckPaused
+		c.health = c.rise
+	}
+	c.op = OpRunning
+}
+
+// checkDone applies the result of a finished health check to the health
+// counter and the operational state, as HAProxy does: a failure counts
+// down (to zero once below rise), a success counts up (to the top once at
+// rise); the server stops at zero and runs again from rise, or stops
+// taking new traffic on a conditional pass. A server in maintenance keeps
+// its state. It reports whether the failure counts as a failed check (the
+// counter was above zero).
+func (c *condition) checkDone(r CheckResult) (failed bool) {
+	top := c.rise + c.fall - 1
+	switch r {
+	case CheckResultFailed:
+		if c.health > 0 {
+			failed = true
+			if c.health--; c.health < c.rise {
+				c.health = 0
+			}
+		}
+	case CheckResultPassed, CheckResultCondPass:
+		if c.health < top {
+			if c.health++; c.health >= c.rise {
+				c.health = top
+			}
+		}
+	default:
+		return false
+	}
+	if c.admin&AdminMaintFlags != 0 {
+		return failed
+	}
+	switch {
+	case r == CheckResultFailed:
+		if c.health == 0 {
+			c.op = OpStopped
+		}
+	case c.health < c.rise:
+	case r == CheckResultCondPass:
+		c.op = OpStopping
+	case c.op == OpStopped || c.op == OpStopping:
 		c.op = OpRunning
 	}
+	return failed
+}
+
+// interval is how long s waits for its next check: its `inter` while it is
+// fully up, its `downinter` while fully down, its `fastinter` in between.
+func (c *condition) interval(s *server) time.Duration {
+	inter := cmp.Or(s.cfg.Inter, defaultCheckInter)
+	switch {
+	case c.check&CheckConfigured != 0 && c.health == c.rise+c.fall-1:
+		return inter
+	case c.op == OpStopped && c.health == 0:
+		return cmp.Or(s.cfg.DownInter, inter)
+	}
+	return cmp.Or(s.cfg.FastInter, inter)
 }
 
 // setAdmin applies `set server ... state`.

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"tether/engine/accesslog"
 	"tether/engine/balance"
 	"tether/engine/config"
 	"tether/persist"
@@ -29,6 +30,9 @@ type Backend struct {
 	conns atomic.Int64 // requests assigned to the backend whose exchange goes on, queued ones included (HAProxy's beconn)
 	taken atomic.Int64 // requests the backend's queue gave a server slot to (HAProxy's queue index)
 	total atomic.Int64 // requests the backend took
+
+	checks *checkSpec        // how its servers are checked
+	events *accesslog.Logger // where its servers' state changes are logged; nil for nowhere
 }
 
 // snapshot is an immutable view of a backend's servers and the data the
@@ -71,13 +75,25 @@ type server struct {
 // server and its slot, which indexes the per-loop idle pools.
 type serverLive struct {
 	slot    int
-	cur     atomic.Int64  // connections being used
-	total   atomic.Int64  // requests sent
-	failed  atomic.Int64  // failed connection attempts
-	retries atomic.Int64  // connection retries
-	redisp  atomic.Int64  // requests redispatched away from it
-	taken   atomic.Int64  // requests the server's queue gave a slot to (HAProxy's queue index)
-	addrGen atomic.Uint32 // bumped on an address change: older idle connections are dropped
+	cur     atomic.Int64                // connections being used
+	total   atomic.Int64                // requests sent
+	failed  atomic.Int64                // failed connection attempts
+	retries atomic.Int64                // connection retries
+	redisp  atomic.Int64                // requests redispatched away from it
+	taken   atomic.Int64                // requests the server's queue gave a slot to (HAProxy's queue index)
+	addrGen atomic.Uint32               // bumped on an address change: older idle connections are dropped
+	report  atomic.Pointer[CheckReport] // the last health check; nil before the first
+}
+
+// noReport is the report of a server no check has finished for.
+var noReport = CheckReport{Status: CheckInit, Duration: -1}
+
+// checkReport returns the server's last health check report.
+func (l *serverLive) checkReport() *CheckReport {
+	if r := l.report.Load(); r != nil {
+		return r
+	}
+	return &noReport
 }
 
 // usable reports whether a request may be sent to s at all (persistence

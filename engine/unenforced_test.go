@@ -19,8 +19,16 @@ frontend fe
     bind 127.0.0.1:8080
     default_backend checked
 backend checked
+    option httpchk
+    http-check send meth GET uri /a
+    http-check expect status 200
+    http-check send meth GET uri /b
     server a 127.0.0.1:1
     server b 127.0.0.1:2 check
+backend single
+    option httpchk
+    http-check send meth GET uri /a
+    http-check expect status 200
     server c 127.0.0.1:3 check
 backend resolved
     server-template web 2 localhost:80 resolvers dns init-addr none
@@ -40,7 +48,7 @@ listen plain
 		got = append(got, d.String())
 	}
 	want := []string{
-		"[WARNING] parsing [t.cfg:13] : 'check' in backend 'checked': tether does not run health checks yet",
+		"[WARNING] parsing [t.cfg:11] : 'http-check' in backend 'checked': tether runs HTTP checks of one request",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("warnings:\n%s", strings.Join(got, "\n"))

@@ -5,6 +5,7 @@ import (
 	"os"
 	goruntime "runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -43,7 +44,8 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 		UWeight:     si.Weight,
 		IWeight:     si.IWeight,
 		SinceChange: si.Since,
-		Check:       CheckView{Status: 1, Health: si.Health, State: int(si.Check)},
+		Check: CheckView{Status: int(si.CheckReport.Status), Result: int(si.CheckReport.Status.Result()),
+			Health: si.Health, State: int(si.Check)},
 	}
 	// A server waiting for resolution has no address but keeps its port.
 	sv.Port = uint32(si.Addr.Port())
@@ -178,7 +180,16 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		}
 		be.UWeight += si.Weight
 		if r.Check {
-			r.CheckStatus, r.CheckDesc = "INI", "Initializing"
+			rep := &si.CheckReport
+			r.CheckStatus, r.CheckDesc, r.LastChk = rep.Status.Name(), rep.Status.Description(), rep.Desc
+			if rep.Status.HasCode() {
+				r.CheckCode = strconv.Itoa(rep.Code)
+			}
+			r.CheckDuration = -1
+			if rep.Duration >= 0 {
+				r.CheckDuration = rep.Duration.Milliseconds()
+			}
+			r.ChkFail, r.ChkDown = rep.Failed, rep.Downs
 			r.CheckRise, r.CheckFall = si.Rise, si.Fall
 			r.CheckHealth = sv.Check.Health
 		}

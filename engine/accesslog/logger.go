@@ -36,6 +36,11 @@ type Options struct {
 	// records of failed exchanges at level "err" instead of "info".
 	SeparateErrors bool
 	CLF            bool // `option httplog clf`: LogHTTP renders the common log format (AppendCLFLog)
+	// Events keeps every target whatever its maximum level: the Logger
+	// carries a proxy's event messages (LogAt: servers going up and
+	// down), not its access logs, and each target filters the lines by
+	// level as they are sent.
+	Events bool
 
 	// Stdout and Stderr receive the lines of `log stdout` and `log
 	// stderr` (and fd@1, fd@2); nil means os.Stdout and os.Stderr. Each
@@ -168,6 +173,20 @@ func (l *Logger) Log(line []byte) bool {
 	}
 	s.n = copy(s.line, line)
 	s.level = levelInfo
+	l.publish(s, pos)
+	return true
+}
+
+// LogAt queues a finished line as Log does, at the given level: the
+// targets whose maximum level is less severe skip it, and those with a
+// minimum level send it at that level when it is more severe.
+func (l *Logger) LogAt(level Level, line []byte) bool {
+	s, pos, ok := l.claim()
+	if !ok {
+		return false
+	}
+	s.n = copy(s.line, line)
+	s.level = uint8(level)
 	l.publish(s, pos)
 	return true
 }

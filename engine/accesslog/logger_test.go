@@ -470,3 +470,29 @@ func (c *counter) Write(p []byte) (int, error) {
 	c.n.Add(1)
 	return len(p), nil
 }
+
+// TestLogAtLevels: an events Logger keeps a target whose maximum level
+// excludes access logs, and each target sends a LogAt line only when its
+// level is severe enough, capped by the target's minimum level.
+func TestLogAtLevels(t *testing.T) {
+	var notice, all bytes.Buffer
+	lg, err := New([]config.LogTarget{
+		{Address: "stdout", Facility: "local0", Level: "notice", Format: "short"},
+		{Address: "stderr", Facility: "local0", Level: "debug", MinLevel: "alert", Format: "short"},
+	}, Options{Events: true, Stdout: &notice, Stderr: &all})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg.LogAt(LevelAlert, []byte("down"))
+	lg.LogAt(LevelInfo, []byte("chatter"))
+	lg.LogAt(LevelEmerg, []byte("none left"))
+	if err := lg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := notice.String(), "<1>down\n<0>none left\n"; got != want {
+		t.Errorf("notice target got %q, want %q", got, want)
+	}
+	if got, want := all.String(), "<1>down\n<6>chatter\n<1>none left\n"; got != want {
+		t.Errorf("debug target with minimum alert got %q, want %q", got, want)
+	}
+}

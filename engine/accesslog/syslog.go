@@ -54,6 +54,19 @@ var facilityNames = [...]string{
 // levelNames are the syslog levels, in the order of their codes.
 var levelNames = [...]string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
 
+// Level is a syslog severity, from LevelEmerg (0, the most severe) to
+// LevelDebug (7).
+type Level uint8
+
+const (
+	LevelEmerg   Level = 0
+	LevelAlert   Level = 1
+	LevelWarning Level = 4
+	LevelNotice  Level = 5
+	LevelInfo    Level = 6
+	LevelDebug   Level = 7
+)
+
 // levelInfo is the level of access logs; levelErr that of the failed
 // exchanges' lines under `option log-separate-errors`.
 const (

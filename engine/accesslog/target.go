@@ -102,7 +102,7 @@ func openTarget(t config.LogTarget, o *Options) (*target, error) {
 		if o.SeparateErrors {
 			worst = levelErr
 		}
-		if worst > maxLevel {
+		if worst > maxLevel && !o.Events {
 			return nil, nil
 		}
 	}

@@ -1,0 +1,315 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"tether/engine/accesslog"
+)
+
+// Health checks run off the request path: one goroutine per checked
+// server sleeps until its next check, probes the server, and applies the
+// outcome through the control plane (a new snapshot when the server's
+// condition changes, as the runtime API makes them). The outcome itself,
+// which changes with nearly every check, lives beside the server's live
+// counters and costs no snapshot.
+
+// minSpreadInter is the shortest check interval that takes part in
+// spreading the first checks over time (HAProxy's SRV_CHK_INTER_THRES).
+const minSpreadInter = time.Second
+
+// defaultCheckInter is the interval between checks of a server line
+// without `inter`.
+const defaultCheckInter = 2 * time.Second
+
+// checker runs the health checks of one server.
+type checker struct {
+	e    *Engine
+	b    *Backend
+	live *serverLive // the server's identity across snapshots
+	spec *checkSpec
+	stop chan struct{}
+	done chan struct{}
+}
+
+// checkers are the engine's running checkers, by server.
+type checkers struct {
+	on   bool // checks were started: added servers get a checker
+	off  bool // checks were stopped: none starts again
+	runs map[*serverLive]*checker
+	wg   sync.WaitGroup
+}
+
+// startChecks starts a checker for every server with `check`, spreading
+// their first checks over the shortest interval as HAProxy does: the
+// n-th of N checked servers first checks after interval*n/N.
+func (e *Engine) startChecks() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.checks.on || e.checks.off {
+		return
+	}
+	e.checks.on = true
+	type pending struct {
+		b *Backend
+		s *server
+	}
+	var all []pending
+	var minInter time.Duration
+	for _, b := range e.backends {
+		for _, s := range b.snap.Load().servers {
+			if s.cond.check&CheckConfigured == 0 {
+				continue
+			}
+			all = append(all, pending{b, s})
+			if in := s.cond.interval(s); in >= minSpreadInter && (minInter == 0 || in < minInter) {
+				minInter = in
+			}
+		}
+	}
+	for n, p := range all {
+		spread := max(minInter, p.s.cond.interval(p.s))
+		e.runChecker(p.b, p.s, spread*time.Duration(n)/time.Duration(len(all)))
+	}
+}
+
+// runChecker starts the checker of server s of b, its first check after
+// first. The caller holds e.mu.
+func (e *Engine) runChecker(b *Backend, s *server, first time.Duration) {
+	if e.checks.runs == nil {
+		e.checks.runs = make(map[*serverLive]*checker)
+	}
+	c := &checker{e: e, b: b, live: s.live, spec: b.checks, stop: make(chan struct{}), done: make(chan struct{})}
+	e.checks.runs[s.live] = c
+	e.checks.wg.Add(1)
+	go func() {
+		defer e.checks.wg.Done()
+		defer close(c.done)
+		c.run(first)
+	}()
+}
+
+// stopChecker stops the checker of a server being removed. The caller
+// holds e.mu.
+func (e *Engine) stopChecker(live *serverLive) {
+	if c := e.checks.runs[live]; c != nil {
+		close(c.stop)
+		delete(e.checks.runs, live)
+	}
+}
+
+// stopChecks stops every checker and waits for them; none starts after.
+func (e *Engine) stopChecks() {
+	e.mu.Lock()
+	e.checks.off = true
+	for live, c := range e.checks.runs {
+		close(c.stop)
+		delete(e.checks.runs, live)
+	}
+	e.mu.Unlock()
+	e.checks.wg.Wait()
+}
+
+// run checks the server until stopped: a check when its time comes (while
+// checks are enabled and not paused by maintenance), then the next after
+// the interval the server's state calls for, counted from the check's end.
+func (c *checker) run(first time.Duration) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-c.stop
+		cancel()
+	}()
+	t := time.NewTimer(first)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+		}
+		s := c.current()
+		if s == nil {
+			return
+		}
+		if s.cond.check&(CheckEnabled|CheckPaused) == CheckEnabled {
+			start := time.Now()
+			out := c.spec.probe(ctx, s.checkTarget(), cmp.Or(s.cfg.Inter, defaultCheckInter), s.cond.op == OpStopped)
+			if ctx.Err() != nil {
+				return
+			}
+			c.e.checkDone(c.b, c.live, out, start, time.Now())
+			if s = c.current(); s == nil {
+				return
+			}
+		}
+		t.Reset(s.cond.interval(s))
+	}
+}
+
+// checkTarget is where s's checks go: its address, or the line's `addr`,
+// on its port, or the line's `port`.
+func (s *server) checkTarget() netip.AddrPort {
+	t := s.addr
+	if a := s.cfg.CheckAddr; a.IsValid() {
+		t = netip.AddrPortFrom(a, t.Port())
+	}
+	if p := s.cfg.CheckPort; p > 0 {
+		t = netip.AddrPortFrom(t.Addr(), uint16(p))
+	}
+	return t
+}
+
+// current returns the checker's server in the backend's snapshot, or nil
+// once it is gone.
+func (c *checker) current() *server {
+	for _, s := range c.b.snap.Load().servers {
+		if s.live == c.live {
+			return s
+		}
+	}
+	return nil
+}
+
+// checkDone applies a finished check to its server: the report, then the
+// health counter and state (a new snapshot when they change), then the
+// messages a state change logs.
+func (e *Engine) checkDone(b *Backend, live *serverLive, out checkOutcome, start, end time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	sn := b.snap.Load()
+	i := -1
+	for j, s := range sn.servers {
+		if s.live == live {
+			i = j
+		}
+	}
+	if i < 0 || sn.servers[i].cond.check&(CheckEnabled|CheckPaused) != CheckEnabled {
+		return // removed, or disabled or paused while the check ran
+	}
+	old := sn.servers[i]
+	r := *live.checkReport()
+	r.Status, r.Code, r.Desc = out.status, out.code, out.desc
+	r.Duration, r.At = end.Sub(start).Truncate(time.Millisecond), end
+	cond := old.cond
+	if cond.checkDone(out.status.Result()) {
+		r.Failed++
+	}
+	if cond.op == OpStopped && old.cond.op != OpStopped {
+		r.Downs++
+	}
+	live.report.Store(&r)
+	if cond == old.cond {
+		return
+	}
+	s := old.clone()
+	s.cond = cond
+	s.settle(end)
+	servers := append([]*server(nil), sn.servers...)
+	servers[i] = s
+	nsn := b.build(servers, sn.dynamic, sn.key, sn.counters)
+	b.snap.Store(nsn)
+	if cond.op != old.cond.op {
+		b.logTransition(sn, nsn, i, &r)
+	}
+}
+
+// logTransition logs a server's operational state change between two
+// snapshots, caused by the check reported in r, as HAProxy words it: to
+// the backend's log targets and to standard error.
+func (b *Backend) logTransition(prev, next *snapshot, i int, r *CheckReport) {
+	s, was := next.servers[i], prev.servers[i]
+	var msg strings.Builder
+	if s.backup {
+		msg.WriteString("Backup ")
+	}
+	msg.WriteString("Server " + b.Name + "/" + s.name + " is ")
+	level := accesslog.LevelNotice
+	switch s.cond.op {
+	case OpStopped:
+		msg.WriteString("DOWN")
+		if was.cond.op != OpStopping && was.cond.admin&(AdminFDrain|AdminIDrain) == 0 {
+			level = accesslog.LevelAlert
+		}
+	case OpStopping:
+		msg.WriteString("stopping")
+	default:
+		msg.WriteString("UP")
+	}
+	msg.WriteString(", reason: " + r.Status.Description())
+	if r.Status.HasCode() {
+		msg.WriteString(", code: " + strconv.Itoa(r.Code))
+	}
+	if r.Desc != "" {
+		msg.WriteString(`, info: "` + asciiEncode(r.Desc) + `"`)
+	}
+	msg.WriteString(", check duration: " + strconv.FormatInt(r.Duration.Milliseconds(), 10) + "ms")
+	act, bck := next.usable()
+	onBackup := ""
+	if bck > 0 && act == 0 {
+		onBackup = " Running on backup."
+	}
+	queued := next.counters.Queued(i)
+	if s.cond.op == OpStopped {
+		fmt.Fprintf(&msg, ". %d active and %d backup servers left.%s %d sessions active, %d requeued, %d remaining in queue",
+			act, bck, onBackup, s.live.cur.Load(), 0, queued)
+	} else {
+		fmt.Fprintf(&msg, ". %d active and %d backup servers online.%s %d sessions requeued, %d total in queue",
+			act, bck, onBackup, 0, queued)
+	}
+	line := msg.String() + "."
+	fmt.Fprintln(os.Stderr, "[WARNING] "+line)
+	b.notice(level, line)
+	if pa, pb := prev.usable(); pa+pb > 0 && act+bck == 0 && s.cond.op != OpRunning {
+		fmt.Fprintln(os.Stderr, "[ALERT] backend '"+b.Name+"' has no server available!")
+		b.notice(accesslog.LevelEmerg, "backend "+b.Name+" has no server available!")
+	}
+}
+
+// notice sends an event line to the backend's log targets, if any.
+func (b *Backend) notice(level accesslog.Level, line string) {
+	if b.events != nil {
+		b.events.LogAt(level, []byte(line))
+	}
+}
+
+// usable counts the servers that take new traffic, active and backup
+// (HAProxy's srv_act and srv_bck).
+func (sn *snapshot) usable() (act, bck int) {
+	for _, s := range sn.servers {
+		if s.cond.admin&(AdminMaintFlags|AdminFDrain|AdminIDrain) != 0 || s.weight == 0 {
+			continue
+		}
+		if s.cond.op != OpRunning && s.cond.op != OpStarting {
+			continue
+		}
+		if s.backup {
+			bck++
+		} else {
+			act++
+		}
+	}
+	return act, bck
+}
+
+// asciiEncode escapes the bytes of s that a log line cannot hold, and the
+// double quote, as \xHH.
+func asciiEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < ' ' || c >= 0x7f || c == '"' {
+			fmt.Fprintf(&b, "\\x%02x", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
