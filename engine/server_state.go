@@ -90,11 +90,17 @@ func (c *condition) persistState() persist.State {
 }
 
 // enterMaint sets maintenance flags: the server stops, and its checks
-// pause with their counter at zero.
+// pause. Entering maintenance sets the check counter to zero when checks
+// are enabled or the server was running, as HAProxy does.
 func (c *condition) enterMaint(f AdminFlags) {
-	if c.admin&AdminMaintFlags == 0 && c.check&CheckEnabled != 0 {
-		c.check |= CheckPaused
-		c.health = 0
+	if c.admin&AdminMaintFlags == 0 {
+		if c.check&CheckEnabled != 0 {
+			c.check |= CheckPaused
+			c.health = 0
+		}
+		if c.op != OpStopped {
+			c.health = 0
+		}
 	}
 	c.admin |= f
 	c.op = OpStopped
