@@ -66,7 +66,7 @@ func (cs *checkSpec) probe(ctx context.Context, addr netip.AddrPort, inter time.
 	stop := context.AfterFunc(ctx, func() { _ = tc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	if _, err := tc.Write(cs.request); err != nil {
-		return ioOutcome(err, false)
+		return ioOutcome(err)
 	}
 	return cs.readResponse(tc, down)
 }
@@ -99,7 +99,7 @@ func (cs *checkSpec) readResponse(c net.Conn, down bool) checkOutcome {
 			if headLen >= 0 && err == io.EOF {
 				break // the body ends with the connection
 			}
-			return ioOutcome(err, len(buf) > 0)
+			return ioOutcome(err)
 		}
 	}
 	if headLen < 0 {
@@ -210,13 +210,11 @@ func decodedBody(b []byte, resp *h1.Response) []byte {
 }
 
 // ioOutcome classifies an error on an established check connection: a
-// timeout, an empty response, or a socket error.
-func ioOutcome(err error, got bool) checkOutcome {
+// timeout, a response cut short or missing, or a socket error.
+func ioOutcome(err error) checkOutcome {
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return checkOutcome{status: CheckL7Tout}
-	case err == io.EOF && !got:
-		return checkOutcome{status: CheckL7Rsp, desc: "TCPCHK got an empty response at step 1"}
 	case err == io.EOF:
 		return checkOutcome{status: CheckL7Rsp}
 	}

@@ -151,6 +151,7 @@ func TestProbeOutcomes(t *testing.T) {
 		{"http 200", plain, answer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), false, CheckL7OK, 200, ""},
 		{"http 302", plain, answer("HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n"), false, CheckL7OK, 302, ""},
 		{"http 503", plain, answer("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"), false, CheckL7Sts, 503, "Service Unavailable"},
+		{"http empty", plain, func(c net.Conn, br *bufio.Reader) { readHead(br) }, false, CheckL7Rsp, 0, ""},
 		{"http garbage", plain, answer("hello\r\n\r\n"), false, CheckL7Rsp, 0, ""},
 		{"http silent", plain, func(c net.Conn, br *bufio.Reader) { time.Sleep(time.Second) }, false, CheckL7Tout, 0, ""},
 		{"http 404 up", httpchk("  option httpchk\n  http-check disable-on-404\n"), answer("HTTP/1.1 404 Not Found\r\n\r\n"), false, CheckL7OKC, 404, ""},

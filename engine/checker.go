@@ -268,6 +268,7 @@ func (b *Backend) logTransition(prev, next *snapshot, i int, r *CheckReport) {
 	fmt.Fprintln(os.Stderr, "[WARNING] "+line)
 	b.notice(level, line)
 	if pa, pb := prev.usable(); pa+pb > 0 && act+bck == 0 && s.cond.op != OpRunning {
+		b.downs.Add(1)
 		fmt.Fprintln(os.Stderr, "[ALERT] backend '"+b.Name+"' has no server available!")
 		b.notice(accesslog.LevelEmerg, "backend "+b.Name+" has no server available!")
 	}

@@ -38,6 +38,7 @@ type BackendInfo struct {
 	Key           string // dynamic-cookie-key
 	Conns         int64  // requests in the backend, queued ones included (HAProxy's beconn, scur)
 	Requests      int64  // requests taken
+	Downs         int64  // times it was left with no usable server (chkdown)
 	Traffic       Traffic
 	Servers       []ServerInfo
 }
@@ -81,7 +82,7 @@ func (e *Engine) Backends() []BackendInfo {
 	for i, b := range e.backends {
 		sn := b.snap.Load()
 		bi := BackendInfo{ID: b.ID, Name: b.Name, DynamicCookie: sn.dynamic, Key: sn.key,
-			Conns: b.conns.Load(), Requests: b.total.Load(), Traffic: e.backendTraffic(i),
+			Conns: b.conns.Load(), Requests: b.total.Load(), Downs: b.downs.Load(), Traffic: e.backendTraffic(i),
 			Servers: make([]ServerInfo, len(sn.servers))}
 		for j, s := range sn.servers {
 			bi.Servers[j] = ServerInfo{ID: s.id, Name: s.name, Addr: s.addr, Weight: s.weight, IWeight: s.iweight,

@@ -30,6 +30,7 @@ type Backend struct {
 	conns atomic.Int64 // requests assigned to the backend whose exchange goes on, queued ones included (HAProxy's beconn)
 	taken atomic.Int64 // requests the backend's queue gave a server slot to (HAProxy's queue index)
 	total atomic.Int64 // requests the backend took
+	downs atomic.Int64 // times it was left with no usable server
 
 	checks *checkSpec        // how its servers are checked
 	events *accesslog.Logger // where its servers' state changes are logged; nil for nowhere

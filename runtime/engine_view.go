@@ -147,7 +147,7 @@ func (c *engineControl) Stats() []StatRow {
 func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *engine.BackendInfo) []StatRow {
 	be := StatRow{Kind: StatBackend, Proxy: p.Name, ProxyID: p.ID, Mode: "http", Pid: 1,
 		Algo: algoNames[p.Balance.Algo], Cookie: p.Cookie.Name, LastSess: -1,
-		Scur: bi.Conns, Stot: bi.Requests, LbTot: bi.Requests, Status: "DOWN",
+		Scur: bi.Conns, Stot: bi.Requests, LbTot: bi.Requests, Status: "DOWN", ChkDown: bi.Downs,
 		ReqTot: bi.Traffic.Requests, Bin: bi.Traffic.BytesIn, Bout: bi.Traffic.BytesOut, Hrsp: bi.Traffic.Responses}
 	for i := range bi.Servers {
 		si := &bi.Servers[i]

@@ -1,0 +1,258 @@
+package runtime
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// checkTarget answers HTTP health checks with the status its code holds;
+// with code 0 it reads the request and closes without answering.
+type checkTarget struct {
+	addr netip.AddrPort
+	code atomic.Int32
+}
+
+// startCheckTarget listens on 127.0.0.1 until the end of the test.
+func startCheckTarget(t *testing.T, code int) *checkTarget {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	ct := &checkTarget{addr: ln.Addr().(*net.TCPAddr).AddrPort()}
+	ct.code.Store(int32(code))
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go ct.serve(c)
+		}
+	}()
+	return ct
+}
+
+func (ct *checkTarget) serve(c net.Conn) {
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(ioTimeout))
+	br := bufio.NewReader(c)
+	for {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			return
+		}
+		if l == "\r\n" {
+			break
+		}
+	}
+	code := int(ct.code.Load())
+	if code == 0 {
+		return
+	}
+	fmt.Fprintf(c, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", code, http.StatusText(code))
+}
+
+// refusingAddr returns an address of 127.0.0.1 bound by a socket that does
+// not listen, so that connections to it are refused for the whole test.
+func refusingAddr(t *testing.T) netip.AddrPort {
+	t.Helper()
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = unix.Close(fd) })
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(sa.(*unix.SockaddrInet4).Port))
+}
+
+// eventLog collects the lines a proxy sends to a UDP log target.
+type eventLog struct {
+	pc    net.PacketConn
+	lines chan string
+}
+
+func startEventLog(t *testing.T) *eventLog {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Close() })
+	el := &eventLog{pc: pc, lines: make(chan string, 256)}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, _, err := pc.ReadFrom(buf)
+			if err != nil {
+				close(el.lines)
+				return
+			}
+			el.lines <- maskEvent(string(buf[:n]))
+		}
+	}()
+	return el
+}
+
+// drain returns the lines received so far.
+func (el *eventLog) drain() []string {
+	var out []string
+	for {
+		select {
+		case l := <-el.lines:
+			out = append(out, l)
+		default:
+			return out
+		}
+	}
+}
+
+var (
+	eventHeaderRE   = regexp.MustCompile(`^<(\d+)>\w{3} [ \d]\d \d\d:\d\d:\d\d (haproxy|tether)\[\d+\]: `)
+	eventDurationRE = regexp.MustCompile(`check duration: \d+ms`)
+)
+
+// maskEvent keeps a log line's priority and message, without the date,
+// program and pid, and with check durations masked.
+func maskEvent(line string) string {
+	line = strings.TrimSuffix(line, "\n")
+	line = eventHeaderRE.ReplaceAllString(line, "<$1> ")
+	return eventDurationRE.ReplaceAllString(line, "check duration: Nms")
+}
+
+// checkColumns returns the health check columns of `show stat` and `show
+// servers state`, with what differs between runs masked: check durations,
+// and whether a check is running at that instant ("* " and state bit 1).
+func checkColumns(t *testing.T, sock string) string {
+	var b strings.Builder
+	header, rows := statRows(t, cli(t, sock, "show stat"))
+	col := func(r []string, name string) string {
+		for i, h := range header {
+			if h == name && i < len(r) {
+				return r[i]
+			}
+		}
+		return "?"
+	}
+	for _, r := range rows {
+		if r[1] == "FRONTEND" {
+			continue
+		}
+		fmt.Fprintf(&b, "%s/%s:", r[0], r[1])
+		for _, name := range []string{"status", "act", "bck", "chkfail", "chkdown", "check_status", "check_code",
+			"last_chk", "check_desc", "check_rise", "check_fall", "check_health"} {
+			v := col(r, name)
+			if name == "check_status" {
+				v = strings.TrimPrefix(v, "* ")
+			}
+			fmt.Fprintf(&b, " %s=%s", name, v)
+		}
+		b.WriteString("\n")
+	}
+	for _, l := range strings.Split(cli(t, sock, "show servers state"), "\n") {
+		f := strings.Fields(l)
+		if len(f) != 25 {
+			continue
+		}
+		st, _ := strconv.Atoi(f[13])
+		fmt.Fprintf(&b, "%s/%s: op=%s admin=%s check_status=%s result=%s health=%s state=%d\n",
+			f[1], f[3], f[5], f[6], f[10], f[11], f[12], st&^1)
+	}
+	return b.String()
+}
+
+// TestDifferentialHealthChecks runs haproxy 2.6 and tether on the same
+// configuration in front of the same check targets, changes what the
+// targets answer step by step, and compares after each step the check
+// columns of `show stat` and `show servers state`, then every server
+// state change both logged, in order: HTTP checks with rise and fall,
+// fastinter and downinter, disable-on-404, an empty answer, a refused
+// connection, a backend left with no server, and a TCP check.
+func TestDifferentialHealthChecks(t *testing.T) {
+	a, b, z := startCheckTarget(t, 200), startCheckTarget(t, 503), startCheckTarget(t, 200)
+	tcp := startCheckTarget(t, 0)
+	dead := refusingAddr(t)
+	config := func(stats, front int, log net.Addr) string {
+		return fmt.Sprintf(`global
+    stats socket ipv4@127.0.0.1:%d level admin
+    log %s local0
+`+testDefaults+`    log global
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend web
+backend web
+    option httpchk GET /health
+    http-check disable-on-404
+    server a %s check inter 100ms rise 2 fall 2
+    server b %s check inter 100ms fastinter 50ms downinter 200ms rise 1 fall 3
+    server z %s check inter 100ms backup
+backend gone
+    server dead %s check inter 100ms
+backend plain
+    server t %s check inter 100ms
+`, stats, log, front, a.addr, b.addr, z.addr, dead, tcp.addr)
+	}
+	p := freePorts(t, 4)
+	hlog, tlog := startEventLog(t), startEventLog(t)
+	hsock := fmt.Sprintf("127.0.0.1:%d", p[0])
+	startHAProxy(t, config(p[0].(int), p[1].(int), hlog.pc.LocalAddr()), hsock)
+	tt := startTether(t, config(p[2].(int), p[3].(int), tlog.pc.LocalAddr()))
+	tsock := tt.socket(0)
+
+	// settle waits until both proxies show the server state expect (a
+	// line of checkColumns) and the same check columns.
+	settle := func(label, expect string) {
+		t.Helper()
+		var want, got string
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			want, got = checkColumns(t, hsock), checkColumns(t, tsock)
+			if got == want && strings.Contains(want, expect) && !strings.Contains(want, "INI") {
+				return
+			}
+		}
+		t.Errorf("%s (waiting for %q): check columns\ntether\n%s\nhaproxy\n%s", label, expect, got, want)
+	}
+	settle("start", "gone/dead: op=0")
+	a.code.Store(503)
+	settle("a answers 503", "web/a: op=0")
+	b.code.Store(200)
+	settle("b answers 200", "web/b: op=2")
+	a.code.Store(404) // down: a 404 is a failure, not a conditional pass
+	time.Sleep(300 * time.Millisecond)
+	settle("a answers 404 while down", "web/a: op=0 admin=0 check_status=17")
+	a.code.Store(200)
+	settle("a answers 200", "web/a: op=2")
+	a.code.Store(404)
+	settle("a answers 404", "web/a: op=3")
+	a.code.Store(0)
+	settle("a closes", "web/a: op=0")
+	z.code.Store(500)
+	settle("z answers 500", "web/z: op=0")
+
+	time.Sleep(200 * time.Millisecond) // the last lines on their way
+	want, got := hlog.drain(), tlog.drain()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("state changes logged:\ntether\n%s\nhaproxy\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(want) < 6 {
+		t.Errorf("haproxy logged only %d state changes", len(want))
+	}
+}
