@@ -3,15 +3,9 @@ package engine
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"net/netip"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
-
-	"tether/engine/accesslog"
 )
 
 // Health checks run off the request path: one goroutine per checked
@@ -191,9 +185,11 @@ func (e *Engine) checkDone(b *Backend, live *serverLive, out checkOutcome, start
 			i = j
 		}
 	}
-	if i < 0 || sn.servers[i].cond.check&(CheckEnabled|CheckPaused) != CheckEnabled {
-		return // removed, or disabled or paused while the check ran
+	if i < 0 {
+		return // removed while the check ran
 	}
+	// A check that ends after its server entered maintenance or had its
+	// checks disabled still counts, as in HAProxy.
 	old := sn.servers[i]
 	r := *live.checkReport()
 	r.Status, r.Code, r.Desc = out.status, out.code, out.desc
@@ -201,9 +197,6 @@ func (e *Engine) checkDone(b *Backend, live *serverLive, out checkOutcome, start
 	cond := old.cond
 	if cond.checkDone(out.status.Result()) {
 		r.Failed++
-	}
-	if cond.op == OpStopped && old.cond.op != OpStopped {
-		r.Downs++
 	}
 	live.report.Store(&r)
 	if cond == old.cond {
@@ -216,101 +209,5 @@ func (e *Engine) checkDone(b *Backend, live *serverLive, out checkOutcome, start
 	servers[i] = s
 	nsn := b.build(servers, sn.dynamic, sn.key, sn.counters)
 	b.snap.Store(nsn)
-	if cond.op != old.cond.op {
-		b.logTransition(sn, nsn, i, &r)
-	}
-}
-
-// logTransition logs a server's operational state change between two
-// snapshots, caused by the check reported in r, as HAProxy words it: to
-// the backend's log targets and to standard error.
-func (b *Backend) logTransition(prev, next *snapshot, i int, r *CheckReport) {
-	s, was := next.servers[i], prev.servers[i]
-	var msg strings.Builder
-	if s.backup {
-		msg.WriteString("Backup ")
-	}
-	msg.WriteString("Server " + b.Name + "/" + s.name + " is ")
-	level := accesslog.LevelNotice
-	switch s.cond.op {
-	case OpStopped:
-		msg.WriteString("DOWN")
-		if was.cond.op != OpStopping && was.cond.admin&(AdminFDrain|AdminIDrain) == 0 {
-			level = accesslog.LevelAlert
-		}
-	case OpStopping:
-		msg.WriteString("stopping")
-	default:
-		msg.WriteString("UP")
-	}
-	msg.WriteString(", reason: " + r.Status.Description())
-	if r.Status.HasCode() {
-		msg.WriteString(", code: " + strconv.Itoa(r.Code))
-	}
-	if r.Desc != "" {
-		msg.WriteString(`, info: "` + asciiEncode(r.Desc) + `"`)
-	}
-	msg.WriteString(", check duration: " + strconv.FormatInt(r.Duration.Milliseconds(), 10) + "ms")
-	act, bck := next.usable()
-	onBackup := ""
-	if bck > 0 && act == 0 {
-		onBackup = " Running on backup."
-	}
-	queued := next.counters.Queued(i)
-	if s.cond.op == OpStopped {
-		fmt.Fprintf(&msg, ". %d active and %d backup servers left.%s %d sessions active, %d requeued, %d remaining in queue",
-			act, bck, onBackup, s.live.cur.Load(), 0, queued)
-	} else {
-		fmt.Fprintf(&msg, ". %d active and %d backup servers online.%s %d sessions requeued, %d total in queue",
-			act, bck, onBackup, 0, queued)
-	}
-	line := msg.String() + "."
-	fmt.Fprintln(os.Stderr, "[WARNING] "+line)
-	b.notice(level, line)
-	if pa, pb := prev.usable(); pa+pb > 0 && act+bck == 0 && s.cond.op != OpRunning {
-		b.downs.Add(1)
-		fmt.Fprintln(os.Stderr, "[ALERT] backend '"+b.Name+"' has no server available!")
-		b.notice(accesslog.LevelEmerg, "backend "+b.Name+" has no server available!")
-	}
-}
-
-// notice sends an event line to the backend's log targets, if any.
-func (b *Backend) notice(level accesslog.Level, line string) {
-	if b.events != nil {
-		b.events.LogAt(level, []byte(line))
-	}
-}
-
-// usable counts the servers that take new traffic, active and backup
-// (HAProxy's srv_act and srv_bck).
-func (sn *snapshot) usable() (act, bck int) {
-	for _, s := range sn.servers {
-		if s.cond.admin&(AdminMaintFlags|AdminFDrain|AdminIDrain) != 0 || s.weight == 0 {
-			continue
-		}
-		if s.cond.op != OpRunning && s.cond.op != OpStarting {
-			continue
-		}
-		if s.backup {
-			bck++
-		} else {
-			act++
-		}
-	}
-	return act, bck
-}
-
-// asciiEncode escapes the bytes of s that a log line cannot hold, and the
-// double quote, as \xHH.
-func asciiEncode(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < ' ' || c >= 0x7f || c == '"' {
-			fmt.Fprintf(&b, "\\x%02x", c)
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
+	b.logChange(sn, nsn, i, cause{report: &r})
 }

@@ -209,14 +209,28 @@ func (c *condition) setHealth(h Health) {
 }
 
 // changeCondition builds a new snapshot of backend with change applied to
-// server's condition, and records the time of the change when the state
-// persistence sees changed. It returns after the swap.
-func (e *Engine) changeCondition(backend, srv string, change func(c *condition)) error {
-	return e.update(backend, srv, func(s *server) error {
-		change(&s.cond)
-		s.settle(time.Now())
+// server's condition, records the time of the change when the state
+// persistence sees changed, and logs the change as caused by why. It
+// returns after the swap.
+func (e *Engine) changeCondition(backend, srv string, why cause, change func(c *condition)) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	b, sn, i, err := e.find(backend, srv)
+	if err != nil {
+		return err
+	}
+	s := sn.servers[i].clone()
+	change(&s.cond)
+	if s.cond == sn.servers[i].cond {
 		return nil
-	})
+	}
+	s.settle(time.Now())
+	servers := append([]*server(nil), sn.servers...)
+	servers[i] = s
+	next := b.build(servers, sn.dynamic, sn.key, sn.counters)
+	b.snap.Store(next)
+	b.logChange(sn, next, i, why)
+	return nil
 }
 
 // settle derives s.state from its condition, and s.since when it changed.
@@ -230,19 +244,19 @@ func (s *server) settle(now time.Time) {
 // SetServerAdmin puts a server in the ready, drain or maint state, as
 // `set server ... state` does.
 func (e *Engine) SetServerAdmin(backend, srv string, st AdminState) error {
-	return e.changeCondition(backend, srv, func(c *condition) { c.setAdmin(st) })
+	return e.changeCondition(backend, srv, cause{}, func(c *condition) { c.setAdmin(st) })
 }
 
 // SetServerHealth forces a server's operational state as a health check
 // would, as `set server ... health` does.
 func (e *Engine) SetServerHealth(backend, srv string, h Health) error {
-	return e.changeCondition(backend, srv, func(c *condition) { c.setHealth(h) })
+	return e.changeCondition(backend, srv, cause{reason: "changed from CLI"}, func(c *condition) { c.setHealth(h) })
 }
 
 // SetHealthCheck enables or disables a server's health check (`enable
 // health`, `disable health`).
 func (e *Engine) SetHealthCheck(backend, srv string, enabled bool) error {
-	return e.changeCondition(backend, srv, func(c *condition) {
+	return e.changeCondition(backend, srv, cause{}, func(c *condition) {
 		if enabled {
 			c.check |= CheckEnabled
 		} else {
@@ -255,7 +269,7 @@ func (e *Engine) SetHealthCheck(backend, srv string, enabled bool) error {
 // drain leave forced maintenance, maint enters it, down stops the server
 // as a failed check would.
 func (e *Engine) SetServerState(backend, srv string, st persist.State) error {
-	return e.changeCondition(backend, srv, func(c *condition) {
+	return e.changeCondition(backend, srv, cause{}, func(c *condition) {
 		switch st {
 		case persist.Ready:
 			c.setAdmin(AdminReady)

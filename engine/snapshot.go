@@ -89,6 +89,14 @@ type serverLive struct {
 // noReport is the report of a server no check has finished for.
 var noReport = CheckReport{Status: CheckInit, Duration: -1}
 
+// countDown counts a fall of the server (chkdown) in its report. The
+// caller holds the engine's control mutex.
+func (l *serverLive) countDown() {
+	r := *l.checkReport()
+	r.Downs++
+	l.report.Store(&r)
+}
+
 // checkReport returns the server's last health check report.
 func (l *serverLive) checkReport() *CheckReport {
 	if r := l.report.Load(); r != nil {

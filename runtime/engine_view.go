@@ -158,7 +158,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 			Scur: si.Conns, Stot: si.Requests, LbTot: si.Requests, Econ: si.Failed,
 			Wretr: si.Retries, Wredis: si.Redisp,
 			Bin: si.Traffic.BytesIn, Bout: si.Traffic.BytesOut, Hrsp: si.Traffic.Responses, ReqTot: si.Traffic.Requests,
-			Check: sv.Check.Configured && si.Check&engine.CheckEnabled != 0}
+			Check: sv.Check.Configured && si.Check&engine.CheckEnabled != 0, CheckPaused: si.Check&engine.CheckPaused != 0}
 		cs := si.Config
 		switch {
 		case sv.Addr.IsValid():

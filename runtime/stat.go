@@ -72,8 +72,10 @@ type StatRow struct {
 	IdleConnCur, SafeConnCur, UsedConnCur  int64
 	NeedConnEst                            int64
 
-	// Health check columns, filled on server rows when Check is set.
+	// Health check columns, filled on server rows when Check is set; the
+	// last check's columns are left empty while CheckPaused (maintenance).
 	Check         bool
+	CheckPaused   bool
 	CheckStatus   string // e.g. L4OK, L4CON, L7OK
 	CheckCode     string // L7 status code, "" when none
 	CheckDuration int64  // ms
@@ -139,6 +141,17 @@ func checked(get func(r *StatRow, b []byte) []byte) func(*StatRow, []byte) []byt
 	}
 }
 
+// checking prints get's value only on rows whose server's health check
+// runs: enabled and not paused by maintenance.
+func checking(get func(r *StatRow, b []byte) []byte) func(*StatRow, []byte) []byte {
+	return checked(func(r *StatRow, b []byte) []byte {
+		if r.CheckPaused {
+			return b
+		}
+		return get(r, b)
+	})
+}
+
 // statCols lists the columns of statHeader in order.
 var statCols = [...]statCol{
 	{onAll, str(func(r *StatRow) string { return r.Proxy })},
@@ -190,9 +203,14 @@ var statCols = [...]statCol{
 	{onAll, num(func(r *StatRow) int64 { return r.Rate })},
 	{onFE, num(func(r *StatRow) int64 { return r.RateLim })},
 	{onAll, num(func(r *StatRow) int64 { return r.RateMax })},
-	{onSV, checked(str(func(r *StatRow) string { return r.CheckStatus }))},
-	{onSV, checked(str(func(r *StatRow) string { return r.CheckCode }))},
-	{onSV, checked(num(func(r *StatRow) int64 { return r.CheckDuration }))},
+	{onSV, checking(str(func(r *StatRow) string { return r.CheckStatus }))},
+	{onSV, checking(str(func(r *StatRow) string { return r.CheckCode }))},
+	{onSV, checking(func(r *StatRow, b []byte) []byte {
+		if r.CheckDuration < 0 { // no check finished yet
+			return b
+		}
+		return strconv.AppendInt(b, r.CheckDuration, 10)
+	})},
 	{onAll, num(func(r *StatRow) int64 { return r.Hrsp[0] })},
 	{onAll, num(func(r *StatRow) int64 { return r.Hrsp[1] })},
 	{onAll, num(func(r *StatRow) int64 { return r.Hrsp[2] })},
@@ -210,7 +228,7 @@ var statCols = [...]statCol{
 	{onFE | onBE, zero}, // comp_byp
 	{onFE | onBE, zero}, // comp_rsp
 	{onBE | onSV, num(func(r *StatRow) int64 { return r.LastSess })},
-	{onSV, checked(str(func(r *StatRow) string { return r.LastChk }))},
+	{onSV, checking(str(func(r *StatRow) string { return r.LastChk }))},
 	{0, nil}, // last_agt
 	{onBE | onSV, num(func(r *StatRow) int64 { return r.Qtime })},
 	{onBE | onSV, num(func(r *StatRow) int64 { return r.Ctime })},
@@ -219,11 +237,11 @@ var statCols = [...]statCol{
 	{0, nil}, // agent_status
 	{0, nil}, // agent_code
 	{0, nil}, // agent_duration
-	{onSV, checked(str(func(r *StatRow) string { return r.CheckDesc }))},
+	{onSV, checking(str(func(r *StatRow) string { return r.CheckDesc }))},
 	{0, nil}, // agent_desc
-	{onSV, checked(num(func(r *StatRow) int64 { return int64(r.CheckRise) }))},
-	{onSV, checked(num(func(r *StatRow) int64 { return int64(r.CheckFall) }))},
-	{onSV, checked(num(func(r *StatRow) int64 { return int64(r.CheckHealth) }))},
+	{onSV, checking(num(func(r *StatRow) int64 { return int64(r.CheckRise) }))},
+	{onSV, checking(num(func(r *StatRow) int64 { return int64(r.CheckFall) }))},
+	{onSV, checking(num(func(r *StatRow) int64 { return int64(r.CheckHealth) }))},
 	{0, nil}, // agent_rise
 	{0, nil}, // agent_fall
 	{0, nil}, // agent_health

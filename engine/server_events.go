@@ -1,0 +1,199 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"tether/engine/accesslog"
+)
+
+// A change of a server's condition is logged as HAProxy 2.6 logs it
+// (srv_update_status): an operational change (DOWN, stopping, UP) with
+// what caused it, then an administrative one (maintenance, drain), each
+// line to the backend's log targets and to standard error, and a line
+// when the backend is left with no usable server.
+
+// cause is what changed a server's condition.
+type cause struct {
+	report *CheckReport // the health check that did; nil for none
+	reason string       // otherwise, in words: "changed from CLI"; "" for none
+	host   string       // the name the server resolves, for resolution messages
+}
+
+// logChange logs the change of server i between two snapshots of b, and
+// counts the server's and the backend's falls.
+func (b *Backend) logChange(prev, next *snapshot, i int, why cause) {
+	was, now := prev.servers[i], next.servers[i]
+	if was.cond == now.cond {
+		return
+	}
+	pa, pb := prev.usable()
+	wasMaint, inMaint := was.cond.admin&AdminMaintFlags != 0, now.cond.admin&AdminMaintFlags != 0
+	if !wasMaint && !inMaint && now.cond.op != was.cond.op {
+		b.logOpChange(next, i, was, why)
+	}
+	head := b.serverHead(now)
+	switch {
+	case !wasMaint && inMaint && was.cond.op == OpStopped:
+		b.event(accesslog.LevelNotice, head+" was DOWN and now enters maintenance.")
+	case !wasMaint && inMaint:
+		level := accesslog.LevelAlert
+		if was.cond.op == OpStopping || was.draining() {
+			level = accesslog.LevelNotice
+		}
+		b.event(level, head+" is going DOWN for maintenance"+b.counts(next, i)+".")
+		now.live.countDown()
+	case wasMaint && !inMaint:
+		b.event(accesslog.LevelNotice, head+b.leftMaint(was, now, why.host))
+	case wasMaint && was.cond.admin&AdminFMaint != 0 && now.cond.admin&AdminFMaint == 0:
+		b.event(accesslog.LevelNotice, head+" is leaving forced maintenance but remains in maintenance.")
+	case wasMaint && was.cond.admin&AdminRMaint != 0 && now.cond.admin&AdminRMaint == 0:
+		b.event(accesslog.LevelNotice, head+" ('"+why.host+"') resolves again but remains in maintenance.")
+	}
+	if !wasMaint && !inMaint {
+		switch {
+		case !was.draining() && now.draining():
+			b.event(accesslog.LevelNotice, head+" enters drain state"+b.counts(next, i)+".")
+		case was.draining() && !now.draining():
+			b.event(accesslog.LevelNotice, head+" is "+upDown(now)+" (leaving forced drain).")
+		}
+	}
+	if a, k := next.usable(); pa+pb > 0 && a+k == 0 {
+		b.downs.Add(1)
+		fmt.Fprintln(os.Stderr, "[ALERT] backend '"+b.Name+"' has no server available!")
+		if b.events != nil {
+			b.events.LogAt(accesslog.LevelEmerg, []byte("backend "+b.Name+" has no server available!"))
+		}
+	}
+}
+
+// logOpChange logs an operational change outside maintenance: the server
+// went DOWN, stopping (NOLB) or UP.
+func (b *Backend) logOpChange(next *snapshot, i int, was *server, why cause) {
+	s := next.servers[i]
+	var msg strings.Builder
+	msg.WriteString(b.serverHead(s) + " is ")
+	level := accesslog.LevelNotice
+	switch s.cond.op {
+	case OpStopped:
+		msg.WriteString("DOWN")
+		if was.cond.op != OpStopping && !was.draining() {
+			level = accesslog.LevelAlert
+		}
+		s.live.countDown()
+	case OpStopping:
+		msg.WriteString("stopping")
+	default:
+		msg.WriteString("UP")
+	}
+	if r := why.report; r != nil {
+		msg.WriteString(", reason: " + r.Status.Description())
+		if r.Status.HasCode() {
+			msg.WriteString(", code: " + strconv.Itoa(r.Code))
+		}
+		if r.Desc != "" {
+			msg.WriteString(`, info: "` + asciiEncode(r.Desc) + `"`)
+		}
+		msg.WriteString(", check duration: " + strconv.FormatInt(r.Duration.Milliseconds(), 10) + "ms")
+	} else if why.reason != "" {
+		msg.WriteString(", " + why.reason)
+	}
+	msg.WriteString(b.counts(next, i) + ".")
+	b.event(level, msg.String())
+}
+
+// serverHead starts a message about s: "Server be/name", "Backup Server
+// be/name" for a backup.
+func (b *Backend) serverHead(s *server) string {
+	if s.backup {
+		return "Backup Server " + b.Name + "/" + s.name
+	}
+	return "Server " + b.Name + "/" + s.name
+}
+
+// counts ends a message with the backend's usable servers and the
+// server's sessions and queue, "left" after a fall, "online" otherwise.
+func (b *Backend) counts(next *snapshot, i int) string {
+	s := next.servers[i]
+	act, bck := next.usable()
+	onBackup := ""
+	if bck > 0 && act == 0 {
+		onBackup = " Running on backup."
+	}
+	queued := next.counters.Queued(i)
+	if s.cond.op == OpStopped {
+		return fmt.Sprintf(". %d active and %d backup servers left.%s %d sessions active, %d requeued, %d remaining in queue",
+			act, bck, onBackup, s.live.cur.Load(), 0, queued)
+	}
+	return fmt.Sprintf(". %d active and %d backup servers online.%s %d sessions requeued, %d total in queue",
+		act, bck, onBackup, 0, queued)
+}
+
+// leftMaint words a server's leaving maintenance: the last flag cleared
+// that HAProxy reports names the cause.
+func (b *Backend) leftMaint(was, now *server, host string) string {
+	state := upDown(now) + "/READY"
+	if now.draining() {
+		state = upDown(now) + "/DRAIN"
+	}
+	if was.cond.admin&AdminRMaint != 0 && now.cond.admin&AdminRMaint == 0 {
+		return " ('" + host + "') is " + state + " (resolves again)."
+	}
+	return " is " + state + " (leaving forced maintenance)."
+}
+
+// upDown is "DOWN" for a stopped server, "UP" otherwise.
+func upDown(s *server) string {
+	if s.cond.op == OpStopped {
+		return "DOWN"
+	}
+	return "UP"
+}
+
+// draining reports whether s is in drain mode by a flag.
+func (s *server) draining() bool { return s.cond.admin&(AdminFDrain|AdminIDrain) != 0 }
+
+// event sends a message about a server to the backend's log targets and,
+// as a warning, to standard error.
+func (b *Backend) event(level accesslog.Level, line string) {
+	fmt.Fprintln(os.Stderr, "[WARNING] "+line)
+	if b.events != nil {
+		b.events.LogAt(level, []byte(line))
+	}
+}
+
+// usable counts the servers that take new traffic, active and backup
+// (HAProxy's srv_act and srv_bck).
+func (sn *snapshot) usable() (act, bck int) {
+	for _, s := range sn.servers {
+		if s.cond.admin&(AdminMaintFlags|AdminFDrain|AdminIDrain) != 0 || s.weight == 0 {
+			continue
+		}
+		if s.cond.op != OpRunning && s.cond.op != OpStarting {
+			continue
+		}
+		if s.backup {
+			bck++
+		} else {
+			act++
+		}
+	}
+	return act, bck
+}
+
+// asciiEncode escapes the bytes of s that a log line cannot hold, and the
+// double quote, as \xHH.
+func asciiEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < ' ' || c >= 0x7f || c == '"' {
+			fmt.Fprintf(&b, "\\x%02x", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
