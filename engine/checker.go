@@ -192,6 +192,7 @@ func (e *Engine) checkDone(b *Backend, live *serverLive, out checkOutcome, start
 	// checks disabled still counts, as in HAProxy.
 	old := sn.servers[i]
 	r := *live.checkReport()
+	prevStatus := r.Status
 	r.Status, r.Code, r.Desc = out.status, out.code, out.desc
 	r.Duration, r.At = end.Sub(start).Truncate(time.Millisecond), end
 	cond := old.cond
@@ -199,6 +200,15 @@ func (e *Engine) checkDone(b *Backend, live *serverLive, out checkOutcome, start
 		r.Failed++
 	}
 	live.report.Store(&r)
+	why := cause{report: &r}
+	if b.proxy.Options.LogHealthChecks {
+		// Each check that changes the status or the counter is logged;
+		// the state changes then go without the check's words.
+		if r.Status != prevStatus || cond.health != old.cond.health {
+			b.logCheck(old, &r, &cond)
+		}
+		why = cause{}
+	}
 	if cond == old.cond {
 		return
 	}
@@ -209,5 +219,5 @@ func (e *Engine) checkDone(b *Backend, live *serverLive, out checkOutcome, start
 	servers[i] = s
 	nsn := b.build(servers, sn.dynamic, sn.key, sn.counters)
 	b.snap.Store(nsn)
-	b.logChange(sn, nsn, i, cause{report: &r})
+	b.logChange(sn, nsn, i, why)
 }

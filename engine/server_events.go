@@ -89,19 +89,52 @@ func (b *Backend) logOpChange(next *snapshot, i int, was *server, why cause) {
 		msg.WriteString("UP")
 	}
 	if r := why.report; r != nil {
-		msg.WriteString(", reason: " + r.Status.Description())
-		if r.Status.HasCode() {
-			msg.WriteString(", code: " + strconv.Itoa(r.Code))
-		}
-		if r.Desc != "" {
-			msg.WriteString(`, info: "` + asciiEncode(r.Desc) + `"`)
-		}
-		msg.WriteString(", check duration: " + strconv.FormatInt(r.Duration.Milliseconds(), 10) + "ms")
+		msg.WriteString(checkWords(r))
 	} else if why.reason != "" {
 		msg.WriteString(", " + why.reason)
 	}
 	msg.WriteString(b.counts(next, i) + ".")
 	b.event(level, msg.String())
+}
+
+// checkWords tells what a check found: ", reason: ..., code: ..., info:
+// "...", check duration: Nms".
+func checkWords(r *CheckReport) string {
+	w := ", reason: " + r.Status.Description()
+	if r.Status.HasCode() {
+		w += ", code: " + strconv.Itoa(r.Code)
+	}
+	if r.Desc != "" {
+		w += `, info: "` + asciiEncode(r.Desc) + `"`
+	}
+	return w + ", check duration: " + strconv.FormatInt(r.Duration.Milliseconds(), 10) + "ms"
+}
+
+// logCheck logs one health check of s under `option log-health-checks`:
+// its outcome and where the counter c stands.
+func (b *Backend) logCheck(s *server, r *CheckReport, c *condition) {
+	outcome := "failed"
+	switch r.Status.Result() {
+	case CheckResultPassed:
+		outcome = "succeeded"
+	case CheckResultCondPass:
+		outcome = "conditionally succeeded"
+	}
+	backup := ""
+	if s.backup {
+		backup = "backup "
+	}
+	var status string
+	switch {
+	case c.health < c.rise:
+		status = strconv.Itoa(c.health) + "/" + strconv.Itoa(c.rise) + " DOWN"
+	case s.weight == 0:
+		status = strconv.Itoa(c.health-c.rise+1) + "/" + strconv.Itoa(c.fall) + " DRAIN"
+	default:
+		status = strconv.Itoa(c.health-c.rise+1) + "/" + strconv.Itoa(c.fall) + " UP"
+	}
+	b.event(accesslog.LevelNotice, "Health check for "+backup+"server "+b.Name+"/"+s.name+" "+outcome+
+		checkWords(r)+", status: "+status+".")
 }
 
 // serverHead starts a message about s: "Server be/name", "Backup Server

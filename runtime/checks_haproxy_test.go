@@ -200,9 +200,10 @@ func checkColumns(t *testing.T, sock string) string {
 // state change both logged, in order: HTTP checks with rise and fall,
 // fastinter and downinter, disable-on-404, an empty answer, a refused
 // connection, a backend left with no server, a TCP check, timeouts with
-// and without `timeout check`, and the runtime API's state changes.
+// and without `timeout check`, `option log-health-checks`, and the runtime
+// API's state changes.
 func TestDifferentialHealthChecks(t *testing.T) {
-	a, b, z := startCheckTarget(t, 200), startCheckTarget(t, 503), startCheckTarget(t, 200)
+	a, b, z, n := startCheckTarget(t, 200), startCheckTarget(t, 503), startCheckTarget(t, 200), startCheckTarget(t, 200)
 	tcp, mute := startCheckTarget(t, 0), startCheckTarget(t, -1)
 	dead := refusingAddr(t)
 	config := func(stats, front int, log net.Addr) string {
@@ -223,6 +224,11 @@ backend gone
     server dead %s check inter 100ms
 backend plain
     server t %s check inter 100ms
+    server elsewhere %s check inter 100ms port %d
+backend noisy
+    option httpchk
+    option log-health-checks
+    server n %s check inter 100ms rise 2 fall 2 backup
 backend slow
     option httpchk
     timeout check 150ms
@@ -230,7 +236,7 @@ backend slow
 backend slower
     option httpchk
     server late %s check inter 200ms fall 1
-`, stats, log, front, a.addr, b.addr, z.addr, dead, tcp.addr, mute.addr, mute.addr)
+`, stats, log, front, a.addr, b.addr, z.addr, dead, tcp.addr, dead, tcp.addr.Port(), n.addr, mute.addr, mute.addr)
 	}
 	p := freePorts(t, 4)
 	hlog, tlog := startEventLog(t), startEventLog(t)
@@ -268,6 +274,10 @@ backend slower
 	settle("a closes", "web/a: op=0")
 	z.code.Store(500)
 	settle("z answers 500", "web/z: op=0")
+	n.code.Store(503)
+	settle("n answers 503", "noisy/n: op=0")
+	n.code.Store(200)
+	settle("n answers 200", "noisy/n: op=2 admin=0 check_status=15 result=3 health=3")
 
 	// The runtime API changes the states the checks drive.
 	both := func(cmd string) {

@@ -264,6 +264,7 @@ type Options struct {
 	DontLogNormal      bool // `option dontlog-normal`: only failed exchanges are logged (accesslog.Record.Error)
 	LogSeparateErrors  bool // `option log-separate-errors`: failed exchanges are logged at level "err"
 	IgnoreProbes       bool // `option http-ignore-probes`: a connection that sends nothing is closed silently
+	LogHealthChecks    bool // `option log-health-checks`: every change a check sees is logged
 	HTTPChk            HTTPChk
 	CheckCache         bool
 	// CliTCPKA and SrvTCPKA are `option clitcpka` and `option srvtcpka`

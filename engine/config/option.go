@@ -11,7 +11,7 @@ var unsupportedOptions = map[string]bool{
 	"abortonclose": true, "accept-invalid-http-request": true, "accept-invalid-http-response": true, "http-buffer-request": true,
 	"http-pretend-keepalive":      true,
 	"http-restrict-req-hdr-names": true, "http-use-proxy-header": true, "independent-streams": true,
-	"ldap-check": true, "log-health-checks": true, "logasap": true,
+	"ldap-check": true, "logasap": true,
 	"mysql-check": true, "nolinger": true, "originalto": true, "pgsql-check": true,
 	"prefer-last-server": true, "redis-check": true, "smtpchk": true, "socket-stats": true,
 	"spop-check":    true,
@@ -101,6 +101,9 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	case "log-separate-errors":
 		p.warnCap(px, CapFrontend, "log-separate-errors")
 		o.LogSeparateErrors = on
+	case "log-health-checks":
+		p.warnCap(px, CapBackend, "log-health-checks")
+		o.LogHealthChecks = on
 	case "http-ignore-probes":
 		p.warnCap(px, CapFrontend, "http-ignore-probes")
 		o.IgnoreProbes = on
