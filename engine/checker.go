@@ -148,14 +148,15 @@ func (c *checker) run(first time.Duration) {
 	}
 }
 
-// checkTarget is where s's checks go: its address, or the line's `addr`,
-// on its port, or the line's `port`.
+// checkTarget is where s's checks go: its address, or the line's `addr`
+// (or `set server ... check-addr`), on its port, or the line's `port` (or
+// `set server ... check-port`).
 func (s *server) checkTarget() netip.AddrPort {
 	t := s.addr
-	if a := s.cfg.CheckAddr; a.IsValid() {
+	if a := s.checkAddr; a.IsValid() {
 		t = netip.AddrPortFrom(a, t.Port())
 	}
-	if p := s.cfg.CheckPort; p > 0 {
+	if p := s.checkPort; p > 0 {
 		t = netip.AddrPortFrom(t.Addr(), uint16(p))
 	}
 	return t

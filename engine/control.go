@@ -69,6 +69,8 @@ type ServerInfo struct {
 	Traffic  Traffic
 	// CheckReport is the server's last health check.
 	CheckReport CheckReport
+	CheckAddr   netip.Addr // where checks go instead of Addr; invalid for Addr
+	CheckPort   int        // the port checks go to; 0 for Addr's
 	// Config is the server's line as parsed; it is shared and never
 	// changes.
 	Config *config.Server
@@ -90,7 +92,8 @@ func (e *Engine) Backends() []BackendInfo {
 				Rise: s.cond.rise, Fall: s.cond.fall, Config: s.cfg, Backup: s.backup, MaxConn: s.maxConn, Cookie: string(sn.table.ServerCookie(j)),
 				Since: now.Sub(s.since), Conns: s.live.cur.Load(), Requests: s.live.total.Load(),
 				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(),
-				Traffic: e.serverTraffic(s.live.slot), CheckReport: *s.live.checkReport()}
+				Traffic: e.serverTraffic(s.live.slot), CheckReport: *s.live.checkReport(),
+				CheckAddr: s.checkAddr, CheckPort: s.checkPort}
 		}
 		out[i] = bi
 	}
@@ -222,6 +225,21 @@ func (e *Engine) SetDynamicCookie(backend string, enabled bool) error {
 // SetDynamicCookieKey sets a backend's dynamic-cookie-key.
 func (e *Engine) SetDynamicCookieKey(backend, key string) error {
 	return e.rebuild(backend, func(_ *bool, k *string) { *k = key })
+}
+
+// SetCheckTarget changes where a server's health checks go, as `set
+// server ... check-addr` and `check-port` do: to addr when setAddr, to
+// port (0 for the server's own) when setPort.
+func (e *Engine) SetCheckTarget(backend, srv string, addr netip.Addr, setAddr bool, port int, setPort bool) error {
+	return e.update(backend, srv, func(s *server) error {
+		if setAddr {
+			s.checkAddr = addr
+		}
+		if setPort {
+			s.checkPort = port
+		}
+		return nil
+	})
 }
 
 // AddServer adds a server to a backend, in maintenance as `add server`

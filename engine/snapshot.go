@@ -63,6 +63,8 @@ type server struct {
 	state     persist.State // derived from cond by settle
 	cond      condition
 	cfg       *config.Server // the server line, shared, never changed
+	checkAddr netip.Addr     // where checks go instead of addr; invalid for addr
+	checkPort int            // the port checks go to; 0 for addr's
 	backup    bool
 	maxConn   int
 	maxQueue  int
@@ -155,17 +157,19 @@ func (b *Backend) build(servers []*server, dynamic bool, key string, counters *b
 // newServer makes the first snapshot entry of a configured server.
 func newServer(cs *config.Server, slot int, now time.Time) *server {
 	s := &server{
-		name:     cs.Name,
-		id:       cs.ID,
-		place:    cs.File + ":" + strconv.Itoa(cs.Line),
-		weight:   cs.Weight,
-		iweight:  cs.Weight,
-		backup:   cs.Backup,
-		maxConn:  cs.MaxConn,
-		maxQueue: cs.MaxQueue,
-		since:    now,
-		cfg:      cs,
-		live:     &serverLive{slot: slot},
+		name:      cs.Name,
+		id:        cs.ID,
+		place:     cs.File + ":" + strconv.Itoa(cs.Line),
+		weight:    cs.Weight,
+		iweight:   cs.Weight,
+		backup:    cs.Backup,
+		maxConn:   cs.MaxConn,
+		maxQueue:  cs.MaxQueue,
+		since:     now,
+		cfg:       cs,
+		live:      &serverLive{slot: slot},
+		checkAddr: cs.CheckAddr,
+		checkPort: cs.CheckPort,
 	}
 	if cs.CookieSet {
 		s.cookie = cs.Cookie

@@ -187,8 +187,8 @@ func checkColumns(t *testing.T, sock string) string {
 			// when it ends: whether one was is a matter of timing.
 			health = "M"
 		}
-		fmt.Fprintf(&b, "%s/%s: op=%s admin=%s check_status=%s result=%s health=%s state=%d\n",
-			f[1], f[3], f[5], f[6], f[10], f[11], health, st&^1)
+		fmt.Fprintf(&b, "%s/%s: op=%s admin=%s check_status=%s result=%s health=%s state=%d check_port=%s check_addr=%s\n",
+			f[1], f[3], f[5], f[6], f[10], f[11], health, st&^1, f[21], f[22])
 	}
 	return b.String()
 }
@@ -304,6 +304,20 @@ backend slower
 	settle("b down, unchecked", "web/b: op=0 admin=0 check_status=15 result=3 health=0 state=2")
 	both("enable health web/b")
 	settle("b checked again", "web/b: op=2 admin=0 check_status=15 result=3 health=3 state=6")
+
+	// Where the checks go.
+	both(fmt.Sprintf("set server plain/elsewhere check-port %d", dead.Port()))
+	settle("elsewhere checks a dead port", "plain/elsewhere: op=0")
+	both(fmt.Sprintf("set server plain/elsewhere check-addr 127.0.0.1 port %d", tcp.addr.Port()))
+	settle("elsewhere checks the TCP target", "plain/elsewhere: op=2 admin=0 check_status=6 result=3 health=4")
+	for _, cmd := range []string{"set server plain/elsewhere check-port", "set server plain/elsewhere check-port x",
+		"set server plain/elsewhere check-port 70000", "set server plain/elsewhere check-port -1",
+		"set server plain/elsewhere check-addr", "set server plain/elsewhere check-addr nope",
+		"set server plain/elsewhere check-addr ::1 port x", "disable health plain/t", "set server plain/t check-port 1",
+		"enable health plain/t"} {
+		both(cmd)
+	}
+	settle("after the refused changes", "plain/t: op=2")
 
 	time.Sleep(200 * time.Millisecond) // the last lines on their way
 	// The backends' first checks run in an order of each proxy's own: the

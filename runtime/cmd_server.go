@@ -138,9 +138,57 @@ func runSetServer(s *session, args []string, _ []byte) {
 			return
 		}
 		s.print(msg)
+	case "check-addr":
+		if arg(args, 4) == "" {
+			s.print(msgCheckAddrRequires)
+			return
+		}
+		port, hasPort := "", arg(args, 5) == "port"
+		if hasPort {
+			port = arg(args, 6)
+		}
+		setCheckTarget(s, t, args[4], port, hasPort)
+	case "check-port":
+		if arg(args, 4) == "" {
+			s.print(msgCheckPortRequires)
+			return
+		}
+		setCheckTarget(s, t, "", args[4], true)
 	default:
 		s.print(msgSetServerUsage)
 	}
+}
+
+// setCheckTarget validates a new check address (when addr is not empty)
+// and port (when hasPort), in HAProxy's order, then applies both or
+// neither. A refusal is a warning line.
+func setCheckTarget(s *session, t target, addr, port string, hasPort bool) {
+	if t.sv.Check.State&checkEnabled == 0 {
+		s.print("health checks are not enabled on this server")
+		return
+	}
+	var ip netip.Addr
+	if addr != "" {
+		var err error
+		if ip, err = netip.ParseAddr(addr); err != nil || ip.Zone() != "" {
+			s.print("invalid addr '" + addr + "'")
+			return
+		}
+	}
+	p := 0
+	if hasPort {
+		v, rest, _ := strtol(port)
+		switch {
+		case rest != "":
+			s.print("provided port is not an integer")
+			return
+		case v < 0 || v > 65535:
+			s.print("provided port is invalid")
+			return
+		}
+		p = int(v)
+	}
+	s.printErr(s.ctl.SetCheckTarget(t.be.Name, t.sv.Name, ip, addr != "", p, hasPort))
 }
 
 // setWeight validates a weight argument against the server and its

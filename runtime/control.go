@@ -56,6 +56,10 @@ type Control interface {
 	// else changes). A changed address or port recomputes the dynamic
 	// cookie and purges idle connections to the old address.
 	SetServerAddr(backend, server string, change AddrChange) error
+	// SetCheckTarget changes where the server's health checks go: to addr
+	// when setAddr, to port (0: the server's own) when setPort; both are
+	// already validated.
+	SetCheckTarget(backend, server string, addr netip.Addr, setAddr bool, port int, setPort bool) error
 	// SetHealthCheck enables or disables the configured health check.
 	SetHealthCheck(backend, server string, enabled bool) error
 
@@ -203,3 +207,7 @@ type Info struct {
 	BytesOutRate      int   // bytes sent in the last second
 	FailedResolutions int64
 }
+
+// checkEnabled is the CheckView.State bit of a running health check
+// (CHK_ST_ENABLED).
+const checkEnabled = int(engine.CheckEnabled)

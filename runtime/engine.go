@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"errors"
+	"net/netip"
 	"strings"
 
 	"tether/engine"
@@ -39,6 +40,10 @@ func (c *engineControl) SetServerAdmin(backend, server string, st AdminState) er
 
 func (c *engineControl) SetServerHealth(backend, server string, h Health) error {
 	return c.e.SetServerHealth(backend, server, h)
+}
+
+func (c *engineControl) SetCheckTarget(backend, server string, addr netip.Addr, setAddr bool, port int, setPort bool) error {
+	return c.e.SetCheckTarget(backend, server, addr, setAddr, port, setPort)
 }
 
 func (c *engineControl) SetHealthCheck(backend, server string, enabled bool) error {

@@ -45,7 +45,7 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 		IWeight:     si.IWeight,
 		SinceChange: si.Since,
 		Check: CheckView{Status: int(si.CheckReport.Status), Result: int(si.CheckReport.Status.Result()),
-			Health: si.Health, State: int(si.Check)},
+			Health: si.Health, State: int(si.Check), Addr: si.CheckAddr, Port: si.CheckPort},
 	}
 	// A server waiting for resolution has no address but keeps its port.
 	sv.Port = uint32(si.Addr.Port())
@@ -54,8 +54,6 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 	}
 	if cs := si.Config; cs != nil {
 		sv.Check.Configured = cs.Check
-		sv.Check.Port = cs.CheckPort
-		sv.Check.Addr = cs.CheckAddr
 		sv.FQDN = cs.Addr.Host
 		if strings.HasPrefix(sv.FQDN, "_") { // an SRV name: the slot shows its record's target
 			sv.SRVRecord, sv.FQDN = sv.FQDN, c.e.SRVTarget(backend, si.Name)

@@ -267,6 +267,23 @@ func (f *fakeControl) SetServerWeight(bk, sv string, w int) error {
 	})
 }
 
+func (f *fakeControl) SetCheckTarget(bk, sv string, addr netip.Addr, setAddr bool, port int, setPort bool) error {
+	return f.mutate(func() error {
+		f.record("check-target %s/%s %v %v %d %v", bk, sv, addr, setAddr, port, setPort)
+		_, s, err := f.server(bk, sv)
+		if err != nil {
+			return err
+		}
+		if setAddr {
+			s.Check.Addr = addr
+		}
+		if setPort {
+			s.Check.Port = port
+		}
+		return nil
+	})
+}
+
 func (f *fakeControl) SetServerAddr(bk, sv string, c AddrChange) error {
 	return f.mutate(func() error {
 		f.record("addr %s/%s %+v", bk, sv, c)

@@ -11,23 +11,25 @@ const (
 	msgNoSuchServer         = "No such server.\n"
 	msgProxyDisabled        = "Proxy is disabled.\n"
 
-	msgBackendExpected  = "A backend name is expected.\n"
-	msgKeyExpected      = "String value expected.\n"
-	msgCantFindBackend  = "Can't find backend.\n"
-	msgStateExpects     = "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n"
-	msgHealthExpects    = "'set server <srv> health' expects 'up', 'stopping', or 'down'.\n"
-	msgHealthTracking   = "cannot change health on a tracking server.\n"
-	msgHealthNotConfig  = "Health check was not configured on this server, cannot enable.\n"
-	msgAddrRequires     = "set server <b>/<s> addr requires an address and optionally a port.\n"
-	msgWeightRequire    = "Require <weight> or <weight%>.\n"
-	msgWeightAbsolute   = "Absolute weight can only be between 0 and 256 inclusive.\n"
-	msgWeightRelative   = "Relative weight must be positive.\n"
-	msgWeightStatic     = "Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.\n"
-	msgWeightEmpty      = "Empty weight string empty or preceded by garbage" // sic, and no LF
-	msgWeightTrailing   = "Trailing garbage in weight string"                // no LF
-	msgDynamicLBOnly    = "Backend must use a dynamic load balancing to support dynamic servers."
-	msgServerRegistered = "New server registered.\n"
-	msgServerDeleted    = "Server deleted."
+	msgBackendExpected   = "A backend name is expected.\n"
+	msgKeyExpected       = "String value expected.\n"
+	msgCantFindBackend   = "Can't find backend.\n"
+	msgStateExpects      = "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n"
+	msgHealthExpects     = "'set server <srv> health' expects 'up', 'stopping', or 'down'.\n"
+	msgHealthTracking    = "cannot change health on a tracking server.\n"
+	msgHealthNotConfig   = "Health check was not configured on this server, cannot enable.\n"
+	msgAddrRequires      = "set server <b>/<s> addr requires an address and optionally a port.\n"
+	msgCheckAddrRequires = "set server <b>/<s> check-addr requires an address and optionally a port.\n"
+	msgCheckPortRequires = "set server <b>/<s> check-port requires a port.\n"
+	msgWeightRequire     = "Require <weight> or <weight%>.\n"
+	msgWeightAbsolute    = "Absolute weight can only be between 0 and 256 inclusive.\n"
+	msgWeightRelative    = "Relative weight must be positive.\n"
+	msgWeightStatic      = "Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.\n"
+	msgWeightEmpty       = "Empty weight string empty or preceded by garbage" // sic, and no LF
+	msgWeightTrailing    = "Trailing garbage in weight string"                // no LF
+	msgDynamicLBOnly     = "Backend must use a dynamic load balancing to support dynamic servers."
+	msgServerRegistered  = "New server registered.\n"
+	msgServerDeleted     = "Server deleted."
 
 	// msgSetServerUsage lists the `set server` sub-commands tether has
 	// (HAProxy's list is longer; the format is the same).
