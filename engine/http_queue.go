@@ -91,8 +91,33 @@ func (cc *clientConn) queueTimeout() {
 	cc.fail(&reply503, accesslog.TermServerTimeout, accesslog.FinishQueue)
 }
 
+// refreshQueued lets a waiting request see its backend's servers as they
+// are now, as long as the list of servers is the same (its indexes stay
+// valid): a balanced request then never picks a server that stopped while
+// it waited. A request waiting for a server that stopped goes to the
+// backend's queue, to be balanced anew, when `option redispatch` lets it,
+// as HAProxy redistributes it.
+func (cc *clientConn) refreshQueued() {
+	cur := cc.be.snap.Load()
+	if cur == cc.sn || cur.counters != cc.sn.counters {
+		return
+	}
+	cc.sn = cur
+	i := cc.queued
+	if i < 0 || !cur.servers[i].state.Stopped() {
+		return
+	}
+	if o := cc.be.proxy.Options; !o.Redispatch || o.Persist || !cc.rq.MayRedispatch() {
+		return
+	}
+	cur.counters.Dequeue(i)
+	cc.queued = -1
+	cc.qmark = cc.be.taken.Load()
+}
+
 // tryDequeue starts the request if a slot is free now.
 func (cc *clientConn) tryDequeue() bool {
+	cc.refreshQueued()
 	i := cc.queued
 	if i >= 0 {
 		if cc.full(i) {
@@ -109,7 +134,11 @@ func (cc *clientConn) tryDequeue() bool {
 			cc.fail(&reply503, accesslog.TermServerAbort, accesslog.FinishQueue)
 			return true
 		}
-		cc.rq.Balanced(i)
+		if cc.rq.Server() >= 0 { // moved from a server that stopped
+			cc.rq.Redispatch(i)
+		} else {
+			cc.rq.Balanced(i)
+		}
 	}
 	cc.dequeue(true)
 	cc.timer.Stop()

@@ -138,3 +138,54 @@ backend be
 		}
 	}
 }
+
+// TestQueueRedistributed: a persistent request waiting for a server at its
+// maxconn goes to another server when that one stops (here a health
+// change) and `option redispatch` is set, as HAProxy redistributes its
+// queue; without redispatch it keeps waiting for its server.
+func TestQueueRedistributed(t *testing.T) {
+	origins := startOrigins(t, 2)
+	cfg := func(redispatch string) string {
+		return fmt.Sprintf(`defaults
+  mode http
+  timeout connect 1s
+  timeout client 5s
+  timeout server 5s
+  timeout queue 400ms
+  %s
+frontend fe
+  bind 127.0.0.1:%d
+  default_backend be
+backend be
+  cookie SRV insert indirect
+  server s1 %s maxconn 1 cookie a
+  server s2 %s cookie b
+`, redispatch, freePort(), origins[0].Addr, origins[1].Addr)
+	}
+	for _, tc := range []struct {
+		redispatch     string
+		status         int
+		server, cookie string
+	}{
+		{"option redispatch", 200, "s2", "SRV=b"},
+		{"", 503, "", ""},
+	} {
+		e, addr := startEngine(t, cfg(tc.redispatch))
+		holder := dial(t, addr)
+		holder.send("GET /?delay=700ms HTTP/1.1\r\nHost: x\r\nCookie: SRV=a\r\n\r\n")
+		time.Sleep(50 * time.Millisecond) // s1's slot is taken
+		waiting := dial(t, addr)
+		waiting.send("GET / HTTP/1.1\r\nHost: x\r\nCookie: SRV=a\r\n\r\n")
+		time.Sleep(50 * time.Millisecond) // the request waits for s1
+		if err := e.SetServerHealth("be", "s1", HealthDown); err != nil {
+			t.Fatal(err)
+		}
+		r, _ := waiting.response("GET")
+		if got := r.Header.Get("X-Server"); r.StatusCode != tc.status || got != tc.server {
+			t.Errorf("%q: the waiting request got %d from %q, want %d from %q", tc.redispatch, r.StatusCode, got, tc.status, tc.server)
+		}
+		if c, _, _ := strings.Cut(r.Header.Get("Set-Cookie"), ";"); c != tc.cookie {
+			t.Errorf("%q: Set-Cookie %q, want %q", tc.redispatch, c, tc.cookie)
+		}
+	}
+}

@@ -34,15 +34,16 @@ func TestConditionTransitions(t *testing.T) {
 			want{AdminFMaint, OpStopped, 4, persist.Maint}, want{AdminFMaint, OpStopped, 4, persist.Maint}},
 		{"health down in maint", func(c *condition) { c.setHealth(HealthDown) },
 			want{AdminFMaint, OpStopped, 0, persist.Maint}, want{AdminFMaint, OpStopped, 0, persist.Maint}},
-		// Leaving maintenance: checks must bring a checked server up.
+		// Leaving maintenance brings a server up at once, a checked one
+		// at rise (its next failed check takes it down), as in HAProxy.
 		{"ready", func(c *condition) { c.setAdmin(AdminReady) },
-			want{0, OpStopped, 0, persist.Down}, want{0, OpRunning, 0, persist.Ready}},
+			want{0, OpRunning, 2, persist.Ready}, want{0, OpRunning, 0, persist.Ready}},
 		{"health stopping", func(c *condition) { c.setHealth(HealthStopping) },
 			want{0, OpStopping, 4, persist.Drain}, want{0, OpStopping, 4, persist.Drain}},
 		{"unresolved", func(c *condition) { c.enterMaint(AdminRMaint) },
 			want{AdminRMaint, OpStopped, 0, persist.Maint}, want{AdminRMaint, OpStopped, 0, persist.Maint}},
 		{"resolved", func(c *condition) { c.leaveMaint(AdminRMaint) },
-			want{0, OpStopped, 0, persist.Down}, want{0, OpRunning, 0, persist.Ready}},
+			want{0, OpRunning, 2, persist.Ready}, want{0, OpRunning, 0, persist.Ready}},
 	}
 	checked := condition{op: OpRunning, health: 2, rise: 2, fall: 3, check: CheckConfigured | CheckEnabled}
 	plain := condition{op: OpRunning, health: 2, rise: 2, fall: 3}
