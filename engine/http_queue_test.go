@@ -171,12 +171,21 @@ backend be
 		{"", 503, "", ""},
 	} {
 		e, addr := startEngine(t, cfg(tc.redispatch))
+		// inBackend waits until the backend holds n requests (HAProxy's
+		// beconn: queued ones included).
+		inBackend := func(n int64) {
+			for deadline := time.Now().Add(5 * time.Second); e.Backends()[0].Conns != n; time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the backend never held %d requests", n)
+				}
+			}
+		}
 		holder := dial(t, addr)
 		holder.send("GET /?delay=700ms HTTP/1.1\r\nHost: x\r\nCookie: SRV=a\r\n\r\n")
-		time.Sleep(50 * time.Millisecond) // s1's slot is taken
+		inBackend(1) // s1's slot is taken
 		waiting := dial(t, addr)
 		waiting.send("GET / HTTP/1.1\r\nHost: x\r\nCookie: SRV=a\r\n\r\n")
-		time.Sleep(50 * time.Millisecond) // the request waits for s1
+		inBackend(2) // the request waits for s1
 		if err := e.SetServerHealth("be", "s1", HealthDown); err != nil {
 			t.Fatal(err)
 		}

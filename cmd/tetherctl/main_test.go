@@ -22,17 +22,18 @@ func (oneBackend) Backends() []runtime.BackendView {
 		{ID: 1, Name: "s1", Addr: netip.MustParseAddr("127.0.0.1"), Port: 80, UWeight: 1, IWeight: 1},
 	}}}
 }
-func (oneBackend) Info() runtime.Info                                      { return runtime.Info{} }
-func (oneBackend) Stats() []runtime.StatRow                                { return nil }
-func (oneBackend) SetDynamicCookie(string, bool) error                     { return nil }
-func (oneBackend) SetDynamicCookieKey(string, string) error                { return nil }
-func (oneBackend) SetServerAdmin(string, string, runtime.AdminState) error { return nil }
-func (oneBackend) SetServerHealth(string, string, runtime.Health) error    { return nil }
-func (oneBackend) SetServerWeight(string, string, int) error               { return nil }
-func (oneBackend) SetServerAddr(string, string, runtime.AddrChange) error  { return nil }
-func (oneBackend) SetHealthCheck(string, string, bool) error               { return nil }
-func (oneBackend) AddServer(string, string, []string) error                { return nil }
-func (oneBackend) DelServer(string, string) error                          { return nil }
+func (oneBackend) Info() runtime.Info                                               { return runtime.Info{} }
+func (oneBackend) Stats() []runtime.StatRow                                         { return nil }
+func (oneBackend) SetDynamicCookie(string, bool) error                              { return nil }
+func (oneBackend) SetDynamicCookieKey(string, string) error                         { return nil }
+func (oneBackend) SetServerAdmin(string, string, runtime.AdminState) error          { return nil }
+func (oneBackend) SetServerHealth(string, string, runtime.Health) error             { return nil }
+func (oneBackend) SetServerWeight(string, string, int) error                        { return nil }
+func (oneBackend) SetServerAddr(string, string, runtime.AddrChange) error           { return nil }
+func (oneBackend) SetHealthCheck(string, string, bool) error                        { return nil }
+func (oneBackend) SetCheckTarget(string, string, netip.Addr, bool, int, bool) error { return nil }
+func (oneBackend) AddServer(string, string, []string) error                         { return nil }
+func (oneBackend) DelServer(string, string) error                                   { return nil }
 
 // TestFleet runs the built tetherctl against two sockets, a TCP one at admin
 // level and a unix one at operator level.
