@@ -154,14 +154,11 @@ var logTail = regexp.MustCompile(` \d{3} \d+ (.*) \S{4} \d+/\d+/\d+/\d+/\d+ \d+/
 // the socket's queue short: a burst of datagrams would overflow it.
 func captures(t *testing.T, logs net.PacketConn, path string) string {
 	t.Helper()
-	buf := make([]byte, 4096)
 	for {
-		_ = logs.SetReadDeadline(time.Now().Add(5 * time.Second))
-		n, _, err := logs.ReadFrom(buf)
+		line, err := nextLog(logs, 5*time.Second)
 		if err != nil {
 			t.Fatalf("log line of %s: %v", path, err)
 		}
-		line := string(buf[:n])
 		if strings.Contains(line, "<BADREQ>") {
 			continue
 		}
@@ -225,44 +222,33 @@ func TestCookieHAProxyDifferential(t *testing.T) {
 }
 
 func testCookieDifferential(t *testing.T, bin, capture string, cases []cookieCase) {
-	config := func(o *cookieOrigin, logs net.PacketConn) string {
-		return fmt.Sprintf(`defaults
+	const cfg = `defaults
   mode http
-  log %s local0
+  log {LOG} local0
   option httplog
   timeout connect 2s
   timeout client 10s
   timeout server 10s
 frontend fe
-  bind 127.0.0.1:%d
-  capture cookie %s
+  bind {BIND}
+  capture cookie {CAPTURE}
   acl ck path_beg /ck/
   use_backend ck if ck
   default_backend nc
 backend nc
-  server s1 %s
+  server s1 {SRV}
 backend ck
   cookie SRV insert indirect nocache
-  server s1 %s cookie s1
-`, logs.LocalAddr(), freePort(), capture, o.ln.Addr(), o.ln.Addr())
-	}
-	listenLogs := func() net.PacketConn {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = pc.Close() })
-		return pc
-	}
+  server s1 {SRV} cookie s1
+`
 
-	ho, hlogs := startCookieOrigin(t, cases), listenLogs()
-	hcfg := config(ho, hlogs)
-	haddr := startHAProxy(t, bin, hcfg)
-	hPlain, hPersist := runCookieCases(t, haddr, ho, hlogs, cases)
+	ho := startCookieOrigin(t, cases)
+	hap := startSide(t, bin, sideHAProxy, cfg, "{SRV}", ho.ln.Addr().String(), "{CAPTURE}", capture)
+	hPlain, hPersist := runCookieCases(t, hap.addr, ho, hap.logs, cases)
 
-	to, tlogs := startCookieOrigin(t, cases), listenLogs()
-	_, taddr := startEngine(t, config(to, tlogs))
-	tPlain, tPersist := runCookieCases(t, taddr, to, tlogs, cases)
+	to := startCookieOrigin(t, cases)
+	eng := startSide(t, bin, sideEngine, cfg, "{SRV}", to.ln.Addr().String(), "{CAPTURE}", capture)
+	tPlain, tPersist := runCookieCases(t, eng.addr, to, eng.logs, cases)
 
 	bad := 0
 	compare := func(backend string, h, g proxyRun) {

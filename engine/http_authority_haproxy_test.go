@@ -43,60 +43,25 @@ var authorityRequests = []string{
 func TestAuthorityHAProxyDifferential(t *testing.T) {
 	bin := haproxyBin(t)
 	heads := make(chan string, 1)
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 		head, err := testorigin.ReadHead(br)
 		if err != nil {
 			return
 		}
-		lines := strings.Split(head, "\r\n")
-		for i := 1; i < len(lines); i++ {
-			name, value, _ := strings.Cut(lines[i], ":")
-			lines[i] = strings.ToLower(name) + ":" + value
-		}
-		heads <- strings.Join(lines, "\r\n")
+		heads <- lowerNames(head)
 		if strings.HasPrefix(head, "CONNECT ") {
 			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\n\r\n")
 			return
 		}
 		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
-	config := func(logAddr net.Addr) string {
-		return fmt.Sprintf("defaults\n  mode http\n  option httplog\n  log %s local0\n"+
-			"  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n"+
-			"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n", logAddr, freePort(), raw.Addr)
-	}
-	var addrs [2]string
-	var logs [2]net.PacketConn
-	for i := range logs {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = pc.Close() })
-		logs[i] = pc
-	}
-	addrs[0] = startHAProxy(t, bin, config(logs[0].LocalAddr()))
-	_, addrs[1] = startEngine(t, config(logs[1].LocalAddr()))
-	buf := make([]byte, 4096)
-	for _, pc := range logs { // what the probes of the listeners left
-		_ = pc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-		for {
-			if _, _, err := pc.ReadFrom(buf); err != nil {
-				break
-			}
-		}
-	}
+	pair := startPair(t, bin, pairLogged, "{SRV}", raw.Addr)
+	pair.drainLogs(300 * time.Millisecond) // what the probes of the listeners left
 	requestLine := regexp.MustCompile(` (\d+) \d+ - - \S{4} .*"(.*)"`)
 	for _, req := range authorityRequests {
-		var views [2]string
-		for i, addr := range addrs {
-			c := dial(t, addr)
-			_ = c.c.SetDeadline(time.Now().Add(5 * time.Second))
+		want, got := pair.views(func(s proxySide) string {
+			c := dialFor(t, s.addr, 5*time.Second)
 			c.send(req)
 			status, _ := c.br.ReadString('\n')
 			_ = c.c.Close()
@@ -105,17 +70,16 @@ func TestAuthorityHAProxyDifferential(t *testing.T) {
 			case server = <-heads:
 			case <-time.After(500 * time.Millisecond):
 			}
-			_ = logs[i].SetReadDeadline(time.Now().Add(3 * time.Second))
 			logged := "no log line"
-			if n, _, err := logs[i].ReadFrom(buf); err == nil {
-				if m := requestLine.FindStringSubmatch(string(buf[:n])); m != nil {
+			if line, err := nextLog(s.logs, 3*time.Second); err == nil {
+				if m := requestLine.FindStringSubmatch(line); m != nil {
 					logged = m[1] + " " + m[2]
 				}
 			}
-			views[i] = fmt.Sprintf("client %q, logged %q, server %q", strings.TrimSpace(status), logged, server)
-		}
-		if views[0] != views[1] {
-			t.Errorf("%q:\n haproxy %s\n engine  %s", req, views[0], views[1])
+			return fmt.Sprintf("client %q, logged %q, server %q", strings.TrimSpace(status), logged, server)
+		})
+		if want != got {
+			t.Errorf("%q:\n haproxy %s\n engine  %s", req, want, got)
 		}
 	}
 }

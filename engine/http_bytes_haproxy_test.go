@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"net"
 	"regexp"
@@ -40,7 +39,7 @@ var bytesResponses = map[string]string{
 // way, without the body to HEAD, after what was relayed or refused before.
 func TestBytesLoggedHAProxyDifferential(t *testing.T) {
 	bin := haproxyBin(t)
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 		head, err := testorigin.ReadHead(br)
 		if err != nil {
@@ -57,37 +56,9 @@ func TestBytesLoggedHAProxyDifferential(t *testing.T) {
 		}
 		_, _ = io.WriteString(c, resp)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
-	config := func(logAddr net.Addr) string {
-		return fmt.Sprintf("defaults\n  mode http\n  option httplog\n  log %s local0\n"+
-			"  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n"+
-			"frontend fe\n  bind 127.0.0.1:%d\n  use_backend none if { path_beg /none }\n  default_backend be\n"+
-			"backend be\n  server s1 %s\nbackend none\n", logAddr, freePort(), raw.Addr)
-	}
-	var addrs [2]string
-	var logs [2]net.PacketConn
-	for i := range logs {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = pc.Close() })
-		logs[i] = pc
-	}
-	addrs[0] = startHAProxy(t, bin, config(logs[0].LocalAddr()))
-	_, addrs[1] = startEngine(t, config(logs[1].LocalAddr()))
-	buf := make([]byte, 4096)
-	for _, pc := range logs { // what the probes of the listeners left
-		_ = pc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-		for {
-			if _, _, err := pc.ReadFrom(buf); err != nil {
-				break
-			}
-		}
-	}
+	cfg := strings.Replace(pairLogged, "  default_backend be\n", "  use_backend none if { path_beg /none }\n  default_backend be\n", 1) + "backend none\n"
+	pair := startPair(t, bin, cfg, "{SRV}", raw.Addr)
+	pair.drainLogs(300 * time.Millisecond) // what the probes of the listeners left
 	statusBytes := regexp.MustCompile(` (-?\d+) (\d+) - - (\S{4}) `)
 	for _, req := range []string{
 		"GET /cl HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -111,31 +82,23 @@ func TestBytesLoggedHAProxyDifferential(t *testing.T) {
 		"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n",
 		"GET /switching HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: foo\r\n\r\n",
 	} {
-		var views [2]string
-		for i, addr := range addrs {
-			c := dial(t, addr)
-			_ = c.c.SetDeadline(time.Now().Add(5 * time.Second))
+		want, got := pair.views(func(s proxySide) string {
+			c := dialFor(t, s.addr, 5*time.Second)
 			c.send(req)
-			for { // the whole response, until the proxy closes or goes quiet
-				_ = c.c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-				if _, err := c.br.ReadByte(); err != nil {
-					break
-				}
-			}
+			c.untilQuiet(300 * time.Millisecond) // the whole response, until the proxy closes or goes quiet
 			_ = c.c.Close()
-			_ = logs[i].SetReadDeadline(time.Now().Add(3 * time.Second))
-			n, _, err := logs[i].ReadFrom(buf)
+			line, err := nextLog(s.logs, 3*time.Second)
 			if err != nil {
-				t.Fatalf("%q: no log line from side %d: %v", req, i, err)
+				t.Fatalf("%q: no log line from %s: %v", req, s.name, err)
 			}
-			m := statusBytes.FindStringSubmatch(string(buf[:n]))
+			m := statusBytes.FindStringSubmatch(line)
 			if m == nil {
-				t.Fatalf("%q: log line %q does not parse", req, buf[:n])
+				t.Fatalf("%q: log line %q does not parse", req, line)
 			}
-			views[i] = m[1] + " " + m[2] + " " + m[3]
-		}
-		if views[0] != views[1] {
-			t.Errorf("%q: haproxy logs status, bytes and flags %s, the engine %s", req, views[0], views[1])
+			return m[1] + " " + m[2] + " " + m[3]
+		})
+		if want != got {
+			t.Errorf("%q: haproxy logs status, bytes and flags %s, the engine %s", req, want, got)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -30,7 +29,7 @@ var chunkResponses = map[string]string{
 // instead of a cut message. A chunk size must be below 2^52.
 func TestChunksHAProxyDifferential(t *testing.T) {
 	bin := haproxyBin(t)
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 		head, err := testorigin.ReadHead(br)
 		if err != nil {
@@ -43,16 +42,7 @@ func TestChunksHAProxyDifferential(t *testing.T) {
 		}
 		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
-	config := func() string {
-		return fmt.Sprintf("defaults\n  mode http\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n"+
-			"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n", freePort(), raw.Addr)
-	}
-	addrs := [2]string{startHAProxy(t, bin, config())}
-	_, addrs[1] = startEngine(t, config())
+	pair := startPair(t, bin, pairBase, "{SRV}", raw.Addr)
 	requests := []string{
 		"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n",
 		"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000\r\nab",
@@ -62,30 +52,14 @@ func TestChunksHAProxyDifferential(t *testing.T) {
 		requests = append(requests, "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n")
 	}
 	for _, req := range requests {
-		var views [2]string
-		for i, addr := range addrs {
-			c := dial(t, addr)
-			_ = c.c.SetDeadline(time.Now().Add(5 * time.Second))
+		want, got := pair.views(func(s proxySide) string {
+			c := dialFor(t, s.addr, 5*time.Second)
 			c.send(req)
-			var got strings.Builder
-			for {
-				_ = c.c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-				b, err := c.br.ReadByte()
-				if err != nil {
-					break
-				}
-				got.WriteByte(b)
-			}
-			head, body, _ := strings.Cut(got.String(), "\r\n\r\n")
-			lines := strings.Split(head, "\r\n")
-			for j := 1; j < len(lines); j++ {
-				name, value, _ := strings.Cut(lines[j], ":")
-				lines[j] = strings.ToLower(name) + ":" + value
-			}
-			views[i] = strings.Join(lines, "\r\n") + "\r\n\r\n" + body
-		}
-		if views[0] != views[1] {
-			t.Errorf("%.60q:\n haproxy %.300q\n engine  %.300q", req, views[0], views[1])
+			head, body, _ := strings.Cut(c.untilQuiet(300*time.Millisecond), "\r\n\r\n")
+			return lowerNames(head) + "\r\n\r\n" + body
+		})
+		if got != want {
+			t.Errorf("%.60q:\n haproxy %.300q\n engine  %.300q", req, want, got)
 		}
 	}
 }

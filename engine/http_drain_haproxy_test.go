@@ -43,7 +43,7 @@ var drainCases = []drainCase{
 // its own when the whole body came with the head.
 func TestBodyDrainHAProxyDifferential(t *testing.T) {
 	bin := haproxyBin(t)
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 		head, err := testorigin.ReadHead(br)
 		if err != nil {
@@ -55,22 +55,11 @@ func TestBodyDrainHAProxyDifferential(t *testing.T) {
 		}
 		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
-	config := func() string {
-		return fmt.Sprintf("defaults\n  mode http\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n"+
-			"frontend fe\n  bind 127.0.0.1:%d\n  monitor-uri /mon\n  use_backend none if { path_beg /none }\n  default_backend be\n"+
-			"backend be\n  server s1 %s\nbackend none\n", freePort(), raw.Addr)
-	}
-	addrs := [2]string{startHAProxy(t, bin, config())}
-	_, addrs[1] = startEngine(t, config())
+	cfg := strings.Replace(pairBase, "  default_backend be\n", "  monitor-uri /mon\n  use_backend none if { path_beg /none }\n  default_backend be\n", 1) + "backend none\n"
+	pair := startPair(t, bin, cfg, "{SRV}", raw.Addr)
 	for _, tc := range drainCases {
-		var views [2]string
-		for i, addr := range addrs {
-			c := dial(t, addr)
-			_ = c.c.SetDeadline(time.Now().Add(10 * time.Second))
+		want, got := pair.views(func(s proxySide) string {
+			c := dialFor(t, s.addr, 10*time.Second)
 			for _, p := range tc.parts {
 				c.send(p)
 				time.Sleep(200 * time.Millisecond)
@@ -89,10 +78,10 @@ func TestBodyDrainHAProxyDifferential(t *testing.T) {
 					break // the answer to the GET
 				}
 			}
-			views[i] = b.String()
-		}
-		if views[0] != views[1] {
-			t.Errorf("%s: haproxy: %s\nthe engine: %s", tc.name, views[0], views[1])
+			return b.String()
+		})
+		if want != got {
+			t.Errorf("%s: haproxy: %s\nthe engine: %s", tc.name, want, got)
 		}
 	}
 }
@@ -105,37 +94,29 @@ func TestBodyDrainHAProxyDifferential(t *testing.T) {
 func TestHalfCloseHAProxyDifferential(t *testing.T) {
 	bin := haproxyBin(t)
 	o := startOrigins(t, 1)[0]
-	config := func() string {
-		return fmt.Sprintf("defaults\n  mode http\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n"+
-			"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n", freePort(), o.Addr)
-	}
-	addrs := [2]string{startHAProxy(t, bin, config())}
-	_, addrs[1] = startEngine(t, config())
+	pair := startPair(t, bin, pairBase, "{SRV}", o.Addr)
 	for _, req := range []string{
 		"GET /?size=3 HTTP/1.1\r\nHost: x\r\n\r\n",
 		"POST /?echo=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
 		"POST /?echo=1 HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 5\r\n\r\nhello",
 		"GET /?size=3 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
 	} {
-		var views [2]string
-		for i, addr := range addrs {
-			c := dial(t, addr)
-			_ = c.c.SetDeadline(time.Now().Add(5 * time.Second))
+		want, got := pair.views(func(s proxySide) string {
+			c := dialFor(t, s.addr, 5*time.Second)
 			c.send(req)
 			if err := c.c.(*net.TCPConn).CloseWrite(); err != nil {
 				t.Fatal(err)
 			}
 			r, err := http.ReadResponse(c.br, &http.Request{Method: "GET"})
 			if err != nil {
-				views[i] = "no response: " + err.Error()
-				continue
+				return "no response: " + err.Error()
 			}
 			body, _ := io.ReadAll(r.Body)
 			_, err = c.br.ReadByte()
-			views[i] = fmt.Sprintf("%s %q connection %q, then %v", r.Status, body, r.Header.Get("Connection"), err)
-		}
-		if views[0] != views[1] {
-			t.Errorf("%q: haproxy: %s\nthe engine: %s", req, views[0], views[1])
+			return fmt.Sprintf("%s %q connection %q, then %v", r.Status, body, r.Header.Get("Connection"), err)
+		})
+		if want != got {
+			t.Errorf("%q: haproxy: %s\nthe engine: %s", req, want, got)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -64,42 +63,27 @@ func TestRedispatchHAProxyDifferential(t *testing.T) {
 		"holer":  "balance roundrobin\n  server h1 HOLE\n  server s1 LIVE1\n",
 		"holeb":  "server h1 HOLE\n  server s1 LIVE1 backup\n",
 	}
-	config := func(logAddr net.Addr) string {
-		var b strings.Builder
-		fmt.Fprintf(&b, `defaults
+	var b strings.Builder
+	b.WriteString(`defaults
   mode http
   option httplog
   option dontlognull
-  log %s local0
+  log {LOG} local0
   timeout connect 100ms
   timeout client 5s
   timeout server 5s
   retries 3
   option redispatch
 frontend fe
-  bind 127.0.0.1:%d
-`, logAddr, freePort())
-		for name := range backends {
-			fmt.Fprintf(&b, "  use_backend %s if { path_beg /%s/ }\n", name, name)
-		}
-		servers := strings.NewReplacer("DEAD", dead, "HOLE", hole, "LIVE1", origins[0].Addr, "LIVE2", origins[1].Addr)
-		for name, body := range backends {
-			fmt.Fprintf(&b, "backend %s\n  %s", name, servers.Replace(body))
-		}
-		return b.String()
+  bind {BIND}
+`)
+	for name := range backends {
+		fmt.Fprintf(&b, "  use_backend %s if { path_beg /%s/ }\n", name, name)
 	}
-	var addrs [2]string
-	var logs [2]net.PacketConn
-	for i := range logs {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = pc.Close() })
-		logs[i] = pc
+	for name, body := range backends {
+		fmt.Fprintf(&b, "backend %s\n  %s", name, body)
 	}
-	addrs[0] = startHAProxy(t, bin, config(logs[0].LocalAddr()))
-	_, addrs[1] = startEngine(t, config(logs[1].LocalAddr()))
+	pair := startPair(t, bin, b.String(), "DEAD", dead, "HOLE", hole, "LIVE1", origins[0].Addr, "LIVE2", origins[1].Addr)
 	requests := []string{
 		"GET /rr/ HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET /lc/ HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -116,27 +100,24 @@ frontend fe
 	for k := range 6 {
 		requests = append(requests, "GET /param/?k="+strconv.Itoa(k)+" HTTP/1.1\r\nHost: x\r\n\r\n")
 	}
-	buf := make([]byte, 2048)
 	for _, req := range requests {
-		var views [2]string
-		for i, addr := range addrs {
-			c := dial(t, addr)
+		want, got := pair.views(func(s proxySide) string {
+			c := dial(t, s.addr)
 			start := time.Now()
 			c.send(req)
 			r, _ := c.response("GET")
-			if d := time.Since(start); strings.Contains(req, "/hole/") && i == 1 && d > 650*time.Millisecond {
+			if d := time.Since(start); strings.Contains(req, "/hole/") && s.name == "engine" && d > 650*time.Millisecond {
 				t.Errorf("four connect timeouts of 100 ms took %v: retried after a turn-around delay", d)
 			}
 			_ = c.c.Close()
-			_ = logs[i].SetReadDeadline(time.Now().Add(3 * time.Second))
-			n, _, err := logs[i].ReadFrom(buf)
+			line, err := nextLog(s.logs, 3*time.Second)
 			if err != nil {
-				t.Fatalf("%q: no log line from side %d: %v", req, i, err)
+				t.Fatalf("%q: no log line from %s: %v", req, s.name, err)
 			}
-			views[i] = failoverView(t, r.StatusCode, r.Header.Get("X-Server"), string(buf[:n]))
-		}
-		if views[0] != views[1] {
-			t.Errorf("%q:\n haproxy %s\n engine  %s", req, views[0], views[1])
+			return failoverView(t, r.StatusCode, r.Header.Get("X-Server"), line)
+		})
+		if want != got {
+			t.Errorf("%q:\n haproxy %s\n engine  %s", req, want, got)
 		}
 	}
 }

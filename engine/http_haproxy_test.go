@@ -6,13 +6,10 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -236,17 +233,12 @@ func TestHeadsHAProxyDifferential(t *testing.T) {
 		{name: "forwardfor if-none on both sides", frontend: "  option forwardfor if-none\n", backend: "  option forwardfor header X-BE if-none\n"},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
-			config := func(o *headsOrigin) string {
-				return fmt.Sprintf("defaults\n  mode http\n  timeout connect 2s\n  timeout client 10s\n  timeout server 10s\n%s"+
-					"frontend fe\n  bind 127.0.0.1:%d\n%s  default_backend be\nbackend be\n%s  server s1 %s\n",
-					mode.defaults, freePort(), mode.frontend, mode.backend, o.ln.Addr())
-			}
+			cfg := strings.NewReplacer("frontend fe\n", mode.defaults+"frontend fe\n", "  default_backend", mode.frontend+"  default_backend",
+				"  server s1", mode.backend+"  server s1").Replace(pairLong)
 			ho := startHeadsOrigin(t)
-			hcfg := config(ho)
-			haddr := startHAProxy(t, bin, hcfg)
-			want := runHeads(t, haddr, ho, headsRequests)
+			want := runHeads(t, startSide(t, bin, sideHAProxy, cfg, "{SRV}", ho.ln.Addr().String()).addr, ho, headsRequests)
 			to := startHeadsOrigin(t)
-			_, taddr := startEngine(t, config(to))
+			taddr := startSide(t, bin, sideEngine, cfg, "{SRV}", to.ln.Addr().String()).addr
 			compareHeads(t, headsRequests, runHeads(t, taddr, to, headsRequests), want)
 		})
 	}
@@ -271,45 +263,4 @@ func compareHeads(t *testing.T, requests []string, got, want []headsResult) {
 			t.Errorf("%q: the connection stayed open: %v with tether, %v with haproxy", req, got[i].open, want[i].open)
 		}
 	}
-}
-
-// haproxyBin returns the path of haproxy, or skips the test without it.
-func haproxyBin(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("haproxy")
-	if err != nil {
-		t.Skip("haproxy not found on PATH: differential tests against HAProxy 2.6 skipped")
-	}
-	return bin
-}
-
-// startHAProxy runs haproxy on the configuration text until the test ends
-// and returns the address of its first bind line once it listens.
-func startHAProxy(t *testing.T, bin, cfg string) string {
-	t.Helper()
-	path := t.TempDir() + "/haproxy.cfg"
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-db", "-f", path)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	addr := cfg[strings.Index(cfg, "bind ")+5:]
-	addr = addr[:strings.IndexByte(addr, '\n')]
-	if !within(5*time.Second, func() bool {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			_ = c.Close()
-		}
-		return err == nil
-	}) {
-		t.Fatal("haproxy does not listen")
-	}
-	return addr
 }

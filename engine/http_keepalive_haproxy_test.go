@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -69,9 +68,8 @@ func TestServerGoneHAProxyDifferential(t *testing.T) {
 	})
 	addrs, logs := loggedPair(t, bin, o.ln.Addr().String())
 	run := func(i int, path string, first bool, upload int) (reply string, log []string) {
-		c := dial(t, addrs[i])
+		c := dialFor(t, addrs[i], 3*time.Second)
 		defer c.c.Close()
-		_ = c.c.SetDeadline(time.Now().Add(3 * time.Second))
 		if !first {
 			c.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
 			if r, _ := c.response("GET"); r == nil || r.StatusCode != 200 {
@@ -94,14 +92,11 @@ func TestServerGoneHAProxyDifferential(t *testing.T) {
 		if err != nil {
 			reply += " (then open)"
 		}
-		buf := make([]byte, 2048)
 		for wait := time.Second; ; wait = 150 * time.Millisecond { // the lines of an exchange come together
-			_ = logs[i].SetReadDeadline(time.Now().Add(wait))
-			n, _, err := logs[i].ReadFrom(buf)
+			line, err := nextLog(logs[i], wait)
 			if err != nil {
 				return reply, log
 			}
-			line := string(buf[:n])
 			f := strings.Fields(line[strings.Index(line, "] ")+2:])
 			log = append(log, strings.Join(append([]string{f[1], f[3], f[7]}, f[10:]...), " "))
 		}
@@ -146,12 +141,9 @@ func TestServerCutAfterUpload(t *testing.T) {
 		}
 		_, _ = io.WriteString(c, cut)
 	})
-	cfg, logs := withHTTPLog(t, fmt.Sprintf("defaults\n  mode http\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n"+
-		"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n", freePort(), o.ln.Addr()))
-	_, addr := startEngine(t, cfg)
+	eng := startSide(t, "", sideEngine, pairLogged, "{SRV}", o.ln.Addr().String())
 	for range 5 {
-		c := dial(t, addr)
-		_ = c.c.SetDeadline(time.Now().Add(5 * time.Second))
+		c := dialFor(t, eng.addr, 5*time.Second)
 		c.send("POST /cut HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " + strconv.Itoa(upload) + "\r\n\r\n" +
 			strings.Repeat("u", upload) + "GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
 		b, err := io.ReadAll(c.br)
@@ -160,10 +152,7 @@ func TestServerCutAfterUpload(t *testing.T) {
 			t.Errorf("the client got %q, %v", clip(string(b)), err)
 		}
 		_ = c.c.Close()
-		_ = logs.SetReadDeadline(time.Now().Add(3 * time.Second))
-		buf := make([]byte, 2048)
-		n, _, err := logs.ReadFrom(buf)
-		if line := string(buf[:n]); err != nil || !strings.Contains(line, " SD-- ") || !strings.Contains(line, "POST /cut") {
+		if line, err := nextLog(eng.logs, 3*time.Second); err != nil || !strings.Contains(line, " SD-- ") || !strings.Contains(line, "POST /cut") {
 			t.Fatalf("log line %q, %v", line, err)
 		}
 	}

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 )
@@ -32,13 +31,9 @@ var limitsRequests = []string{
 // reads HTTP/1.2 as 1.1 and forwards it so, and refuses a fragment.
 func TestLimitsHAProxyDifferential(t *testing.T) {
 	bin := haproxyBin(t)
-	config := func(o *headsOrigin) string {
-		return fmt.Sprintf("defaults\n  mode http\n  timeout connect 2s\n  timeout client 10s\n  timeout server 10s\n"+
-			"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n", freePort(), o.ln.Addr())
-	}
 	ho := startHeadsOrigin(t)
-	want := runHeads(t, startHAProxy(t, bin, config(ho)), ho, limitsRequests)
+	want := runHeads(t, startSide(t, bin, sideHAProxy, pairLong, "{SRV}", ho.ln.Addr().String()).addr, ho, limitsRequests)
 	to := startHeadsOrigin(t)
-	_, taddr := startEngine(t, config(to))
-	compareHeads(t, limitsRequests, runHeads(t, taddr, to, limitsRequests), want)
+	got := runHeads(t, startSide(t, bin, sideEngine, pairLong, "{SRV}", to.ln.Addr().String()).addr, to, limitsRequests)
+	compareHeads(t, limitsRequests, got, want)
 }

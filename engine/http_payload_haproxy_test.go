@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -27,9 +26,8 @@ func TestPayloadHAProxyDifferential(t *testing.T) {
 	})
 	addrs, logs := loggedPair(t, bin, o.ln.Addr().String())
 	exchange := func(i int, req string) (reply, log string) {
-		c := dial(t, addrs[i])
+		c := dialFor(t, addrs[i], 3*time.Second)
 		defer c.c.Close()
-		_ = c.c.SetDeadline(time.Now().Add(3 * time.Second))
 		c.send(req)
 		if p, _ := c.br.Peek(12); string(p) == "HTTP/1.1 413" {
 			b, err := io.ReadAll(c.br)
@@ -41,13 +39,10 @@ func TestPayloadHAProxyDifferential(t *testing.T) {
 			r, _ := c.response(strings.Fields(req)[0])
 			reply = r.Status // the status of a proxied answer
 		}
-		_ = logs[i].SetReadDeadline(time.Now().Add(3 * time.Second))
-		buf := make([]byte, 2048)
-		n, _, err := logs[i].ReadFrom(buf)
+		line, err := nextLog(logs[i], 3*time.Second)
 		if err != nil {
 			return reply, "no log line: " + err.Error()
 		}
-		line := string(buf[:n])
 		// From the frontend name on, without the timers.
 		f := strings.Fields(line[strings.Index(line, "] ")+2:])
 		f[2] = "timers"
@@ -76,23 +71,4 @@ func TestPayloadHAProxyDifferential(t *testing.T) {
 			}
 		}
 	}
-}
-
-// loggedPair starts haproxy (index 0) and the engine (index 1) on the same
-// configuration, one frontend in front of server, each logging httplog lines
-// (dontlognull) to a socket of its own, and returns their addresses and log
-// sockets.
-func loggedPair(t *testing.T, bin, server string) (addrs [2]string, logs [2]net.PacketConn) {
-	t.Helper()
-	for i := range addrs {
-		cfg, pc := withHTTPLog(t, fmt.Sprintf("defaults\n  mode http\n  option dontlognull\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n"+
-			"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n", freePort(), server))
-		logs[i] = pc
-		if i == 0 {
-			addrs[0] = startHAProxy(t, bin, cfg)
-		} else {
-			_, addrs[1] = startEngine(t, cfg)
-		}
-	}
-	return addrs, logs
 }

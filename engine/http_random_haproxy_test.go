@@ -542,14 +542,11 @@ func readRandomResponse(c net.Conn, br *bufio.Reader, method string) (string, bo
 func randomLogs(t *testing.T, pc net.PacketConn) map[string]string {
 	t.Helper()
 	logs := map[string]string{}
-	buf := make([]byte, 8192)
 	for {
-		_ = pc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-		n, _, err := pc.ReadFrom(buf)
+		line, err := nextLog(pc, 500*time.Millisecond)
 		if err != nil {
 			return logs
 		}
-		line := string(buf[:n])
 		f := strings.Fields(line[strings.Index(line, "] ")+2:])
 		q := strings.Index(line, `"`)
 		if len(f) < 9 || q < 0 {
@@ -613,19 +610,15 @@ func TestRandomHAProxyDifferential(t *testing.T) {
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			conns := randomConns(seed+uint64(k), n)
-			config := func(o *randomOrigin) (string, net.PacketConn) {
-				return withHTTPLog(t, fmt.Sprintf("defaults\n  mode http\n  option dontlognull\n  timeout connect 2s\n  timeout client 10s\n  timeout server 10s\n%s"+
-					"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n%s  server s1 %s%s\n",
-					mode.defaults, freePort(), mode.backend, o.ln.Addr(), mode.server))
-			}
+			cfg := strings.NewReplacer("  timeout connect", "  option dontlognull\n  timeout connect", "frontend fe\n", mode.defaults+"frontend fe\n",
+				"  server s1 {SRV}", mode.backend+"  server s1 {SRV}"+mode.server).Replace(withLog(pairLong))
 			ho := startRandomOrigin(t, conns)
-			hcfg, hlogs := config(ho)
-			want := runRandom(t, startHAProxy(t, bin, hcfg), ho, conns)
+			hap := startSide(t, bin, sideHAProxy, cfg, "{SRV}", ho.ln.Addr().String())
+			want := runRandom(t, hap.addr, ho, conns)
 			to := startRandomOrigin(t, conns)
-			tcfg, tlogs := config(to)
-			_, taddr := startEngine(t, tcfg)
-			got := runRandom(t, taddr, to, conns)
-			wantLogs, gotLogs := randomLogs(t, hlogs), randomLogs(t, tlogs)
+			eng := startSide(t, bin, sideEngine, cfg, "{SRV}", to.ln.Addr().String())
+			got := runRandom(t, eng.addr, to, conns)
+			wantLogs, gotLogs := randomLogs(t, hap.logs), randomLogs(t, eng.logs)
 			if len(wantLogs) < n/2 || len(gotLogs) < n/2 {
 				t.Fatalf("%d log lines from haproxy, %d from tether, for %d connections", len(wantLogs), len(gotLogs), n)
 			}

@@ -28,7 +28,7 @@ var teValues = []string{
 // chunked (422 or 400 for a request, 502 for a response).
 func TestTransferCodingsHAProxyDifferential(t *testing.T) {
 	bin := haproxyBin(t)
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		defer c.Close()
 		req, _, err := r.ReadRequest(br)
 		if err != nil {
@@ -41,19 +41,9 @@ func TestTransferCodingsHAProxyDifferential(t *testing.T) {
 		}
 		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: "+teValues[i]+"\r\n\r\n2\r\nok\r\n0\r\n\r\n")
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
-	config := func() string {
-		return fmt.Sprintf("defaults\n  mode http\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n"+
-			"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n", freePort(), raw.Addr)
-	}
-	addrs := [2]string{startHAProxy(t, bin, config())}
-	_, addrs[1] = startEngine(t, config())
-	status := func(addr, req string) string {
-		c := dial(t, addr)
-		_ = c.c.SetDeadline(time.Now().Add(5 * time.Second))
+	pair := startPair(t, bin, pairBase, "{SRV}", raw.Addr)
+	status := func(s proxySide, req string) string {
+		c := dialFor(t, s.addr, 5*time.Second)
 		c.send(req)
 		line, err := c.br.ReadString('\n')
 		if err != nil {
@@ -66,7 +56,7 @@ func TestTransferCodingsHAProxyDifferential(t *testing.T) {
 			"POST /in HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te + "\r\n\r\n0\r\n\r\n",
 			fmt.Sprintf("GET /te/%d HTTP/1.1\r\nHost: x\r\n\r\n", i),
 		} {
-			if want, got := status(addrs[0], req), status(addrs[1], req); got != want {
+			if want, got := pair.views(func(s proxySide) string { return status(s, req) }); got != want {
 				t.Errorf("%q: haproxy answers %q, the engine %q", req, want, got)
 			}
 		}

@@ -176,7 +176,7 @@ type trailersOrigin struct {
 func startTrailersOrigin(t *testing.T, cs []trailerCase) *trailersOrigin {
 	t.Helper()
 	o := &trailersOrigin{seen: map[string]string{}}
-	raw, err := testorigin.StartRaw(func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	o.Raw = startRaw(t, func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 		for {
 			m, err := readMessage(br, false)
@@ -203,11 +203,6 @@ func startTrailersOrigin(t *testing.T, cs []trailerCase) *trailersOrigin {
 			}
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
-	o.Raw = raw
 	return o
 }
 
@@ -227,15 +222,10 @@ func TestTrailersHAProxyDifferential(t *testing.T) {
 		t.Skip("differential tests skipped in -short mode")
 	}
 	cs := trailerCases()
-	config := func(o *trailersOrigin) string {
-		return fmt.Sprintf("defaults\n  mode http\n  timeout connect 2s\n  timeout client 10s\n  timeout server 10s\n"+
-			"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n  server s1 %s\n", freePort(), o.Addr)
-	}
 	ho := startTrailersOrigin(t, cs)
-	wantReqs, wantResps := runTrailers(t, startHAProxy(t, bin, config(ho)), ho, cs)
+	wantReqs, wantResps := runTrailers(t, startSide(t, bin, sideHAProxy, pairLong, "{SRV}", ho.Addr).addr, ho, cs)
 	to := startTrailersOrigin(t, cs)
-	_, taddr := startEngine(t, config(to))
-	gotReqs, gotResps := runTrailers(t, taddr, to, cs)
+	gotReqs, gotResps := runTrailers(t, startSide(t, bin, sideEngine, pairLong, "{SRV}", to.Addr).addr, to, cs)
 	refused, forwarded := 0, 0
 	for i, c := range cs {
 		if gotReqs[i] != wantReqs[i] {
