@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"tether/engine/internal/testorigin"
 )
 
 // The access log differential tests run one exchange through haproxy and
@@ -23,8 +25,9 @@ import (
 // logCase is one exchange of the access log differential tests.
 type logCase struct {
 	name string
-	// cfg is the configuration; logCfg fills in its {LOG}, {BIND} and
-	// {SRV} (the origin's address) and {DEAD} (a port nobody listens on).
+	// cfg is the configuration; runLogCase fills in its {LOG}, {BIND},
+	// {SRV} (the origin's address), {DEAD} (a port nobody listens on) and
+	// {FULL} (a listener whose accept queue is full).
 	cfg string
 	// origin serves each connection the proxy opens; nil for none.
 	origin func(c net.Conn, br *bufio.Reader)
@@ -54,11 +57,6 @@ frontend fe
 backend be
   server s1 {SRV}
 `
-
-// logCfg fills in a case's configuration.
-func logCfg(cfg, log, bind, srv, dead string) string {
-	return strings.NewReplacer("{LOG}", log, "{BIND}", bind, "{SRV}", srv, "{DEAD}", dead).Replace(cfg)
-}
 
 // maskLog reduces a logged line to the fields both proxies must agree
 // on: the syslog header but its priority and a tag other than the
@@ -102,71 +100,44 @@ func maskLog(line string, bytes bool) string {
 	return pri + " " + line
 }
 
-// runLogCase runs c through one proxy (started by start on the filled
-// configuration) and returns the masked lines it logged.
-func runLogCase(t *testing.T, c logCase, start func(cfg string) string) []string {
+// runLogCase runs c through one side (startSide) and returns the masked
+// lines it logged.
+func runLogCase(t *testing.T, bin string, side int, c logCase) []string {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
 	srv, dead := deadAddr(), deadAddr()
 	if c.origin != nil {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		go func() {
-			for {
-				conn, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				go func() {
-					defer conn.Close()
-					c.origin(conn, bufio.NewReader(conn))
-				}()
-			}
-		}()
-		srv = ln.Addr().String()
+		srv = startRaw(t, func(_ *testorigin.Raw, conn net.Conn, br *bufio.Reader) { c.origin(conn, br) }).Addr
 	}
-	bind := "127.0.0.1:" + strconv.Itoa(freePort())
-	cfg := logCfg(c.cfg, pc.LocalAddr().String(), bind, srv, dead)
-	if strings.Contains(cfg, "{FULL}") {
-		cfg = strings.ReplaceAll(cfg, "{FULL}", fullListener(t))
+	fill := []string{"{SRV}", srv, "{DEAD}", dead}
+	if strings.Contains(c.cfg, "{FULL}") {
+		fill = append(fill, "{FULL}", fullListener(t))
 	}
-	addr := start(cfg)
+	s := startSide(t, bin, side, c.cfg, fill...)
 	// Lines logged before the exchange (haproxy's start probe) are not
 	// the case's.
-	drainLog(pc, 200*time.Millisecond, false)
-	c.client(t, addr)
+	drainLog(s.logs, 200*time.Millisecond, false)
+	c.client(t, s.addr)
 	want := max(c.lines, 1)
 	var out []string
-	buf := make([]byte, 4096)
 	for len(out) < want {
-		_ = pc.SetReadDeadline(time.Now().Add(3 * time.Second))
-		n, _, err := pc.ReadFrom(buf)
+		line, err := nextLog(s.logs, 3*time.Second)
 		if err != nil {
 			break
 		}
-		out = append(out, maskLog(string(buf[:n]), c.masked))
+		out = append(out, maskLog(line, c.masked))
 	}
-	return append(out, drainLog(pc, 300*time.Millisecond, c.masked)...)
+	return append(out, drainLog(s.logs, 300*time.Millisecond, c.masked)...)
 }
 
 // drainLog returns the masked lines that arrive within d.
 func drainLog(pc net.PacketConn, d time.Duration, bytes bool) []string {
 	var out []string
-	buf := make([]byte, 4096)
 	for {
-		_ = pc.SetReadDeadline(time.Now().Add(d))
-		n, _, err := pc.ReadFrom(buf)
+		line, err := nextLog(pc, d)
 		if err != nil {
 			return out
 		}
-		out = append(out, maskLog(string(buf[:n]), bytes))
+		out = append(out, maskLog(line, bytes))
 	}
 }
 
@@ -179,8 +150,8 @@ func diffLogCases(t *testing.T, cases []logCase) {
 	for _, c := range cases {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
 			t.Parallel()
-			want := runLogCase(t, c, func(cfg string) string { return startHAProxy(t, bin, cfg) })
-			got := runLogCase(t, c, func(cfg string) string { _, addr := startEngine(t, cfg); return addr })
+			want := runLogCase(t, bin, sideHAProxy, c)
+			got := runLogCase(t, bin, sideEngine, c)
 			slices.Sort(got)
 			slices.Sort(want)
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -440,42 +411,28 @@ backend be
   server s1 {SRV}
 `
 	srv := rawOrigin(t, []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), 1)
-	run := func(start func(cfg string) string, uri string) []string {
-		var pcs []net.PacketConn
-		r := strings.NewReplacer()
-		var pairs []string
-		for _, k := range []string{"{SHORT}", "{LONG}", "{LOG}"} {
-			pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pc.Close()
-			pcs = append(pcs, pc)
-			pairs = append(pairs, k, pc.LocalAddr().String())
-		}
-		pairs = append(pairs, "{BIND}", "127.0.0.1:"+strconv.Itoa(freePort()), "{SRV}", srv)
-		r = strings.NewReplacer(pairs...)
-		addr := start(r.Replace(cfg))
+	run := func(side int, uri string) []string {
+		short, long := logSocket(t), logSocket(t)
+		s := startSide(t, bin, side, cfg, "{SHORT}", short.LocalAddr().String(), "{LONG}", long.LocalAddr().String(), "{SRV}", srv)
+		pcs := []net.PacketConn{short, long, s.logs}
 		for _, pc := range pcs {
 			drainLog(pc, 100*time.Millisecond, false)
 		}
-		sendThen("GET "+uri+" HTTP/1.1\r\nHost: x\r\n\r\n", 0, false)(t, addr)
+		sendThen("GET "+uri+" HTTP/1.1\r\nHost: x\r\n\r\n", 0, false)(t, s.addr)
 		var out []string
-		buf := make([]byte, 70000)
 		for _, pc := range pcs {
-			_ = pc.SetReadDeadline(time.Now().Add(3 * time.Second))
-			n, _, err := pc.ReadFrom(buf)
+			line, err := nextLog(pc, 3*time.Second)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, string(buf[:n]))
+			out = append(out, line)
 		}
 		return out
 	}
 	for _, n := range []int{200, 1000, 1015, 1400} {
 		uri := "/" + strings.Repeat("a", n)
-		want := run(func(cfg string) string { return startHAProxy(t, bin, cfg) }, uri)
-		got := run(func(cfg string) string { _, addr := startEngine(t, cfg); return addr }, uri)
+		want := run(sideHAProxy, uri)
+		got := run(sideEngine, uri)
 		for i := range want {
 			// The client's port and the timers may differ in length:
 			// cut lines are compared by length and end, whole ones
