@@ -1,16 +1,11 @@
 package engine
 
 import (
-	"bufio"
 	"fmt"
-	"io"
-	"net"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"tether/engine/internal/testorigin"
 )
 
 // authorityRequests have targets in the absolute and authority forms.
@@ -43,26 +38,19 @@ var authorityRequests = []string{
 func TestAuthorityHAProxyDifferential(t *testing.T) {
 	bin := haproxyBin(t)
 	heads := make(chan string, 1)
-	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
-		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-		head, err := testorigin.ReadHead(br)
-		if err != nil {
-			return
-		}
+	raw := headOrigin(t, func(head string) string {
 		heads <- lowerNames(head)
 		if strings.HasPrefix(head, "CONNECT ") {
-			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\n\r\n")
-			return
+			return "HTTP/1.1 200 OK\r\n\r\n"
 		}
-		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+		return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
 	})
 	pair := startPair(t, bin, pairLogged, "{SRV}", raw.Addr)
 	pair.drainLogs(300 * time.Millisecond) // what the probes of the listeners left
 	requestLine := regexp.MustCompile(` (\d+) \d+ - - \S{4} .*"(.*)"`)
 	for _, req := range authorityRequests {
 		want, got := pair.views(func(s proxySide) string {
-			c := dialFor(t, s.addr, 5*time.Second)
-			c.send(req)
+			c := s.send(t, req)
 			status, _ := c.br.ReadString('\n')
 			_ = c.c.Close()
 			server := "nothing"

@@ -1,15 +1,10 @@
 package engine
 
 import (
-	"bufio"
-	"io"
-	"net"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"tether/engine/internal/testorigin"
 )
 
 // bytesResponses are the server's answers, by path, for the %B test.
@@ -39,12 +34,7 @@ var bytesResponses = map[string]string{
 // way, without the body to HEAD, after what was relayed or refused before.
 func TestBytesLoggedHAProxyDifferential(t *testing.T) {
 	bin := haproxyBin(t)
-	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
-		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-		head, err := testorigin.ReadHead(br)
-		if err != nil {
-			return
-		}
+	raw := headOrigin(t, func(head string) string {
 		target := strings.Fields(head)[1]
 		path, _, _ := strings.Cut(target, "?")
 		if i := strings.Index(path, ":"); i >= 0 {
@@ -54,7 +44,7 @@ func TestBytesLoggedHAProxyDifferential(t *testing.T) {
 		if path == "/switching" || path == "/connect" {
 			resp += "xyz" // in the same write: HAProxy counts it with a 101 it refuses
 		}
-		_, _ = io.WriteString(c, resp)
+		return resp
 	})
 	cfg := strings.Replace(pairLogged, "  default_backend be\n", "  use_backend none if { path_beg /none }\n  default_backend be\n", 1) + "backend none\n"
 	pair := startPair(t, bin, cfg, "{SRV}", raw.Addr)
@@ -83,8 +73,7 @@ func TestBytesLoggedHAProxyDifferential(t *testing.T) {
 		"GET /switching HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: foo\r\n\r\n",
 	} {
 		want, got := pair.views(func(s proxySide) string {
-			c := dialFor(t, s.addr, 5*time.Second)
-			c.send(req)
+			c := s.send(t, req)
 			c.untilQuiet(300 * time.Millisecond) // the whole response, until the proxy closes or goes quiet
 			_ = c.c.Close()
 			line, err := nextLog(s.logs, 3*time.Second)

@@ -1,14 +1,9 @@
 package engine
 
 import (
-	"bufio"
-	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
-
-	"tether/engine/internal/testorigin"
 )
 
 // chunkResponses are chunked responses the server writes at once, by path.
@@ -29,18 +24,11 @@ var chunkResponses = map[string]string{
 // instead of a cut message. A chunk size must be below 2^52.
 func TestChunksHAProxyDifferential(t *testing.T) {
 	bin := haproxyBin(t)
-	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
-		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-		head, err := testorigin.ReadHead(br)
-		if err != nil {
-			return
+	raw := headOrigin(t, func(head string) string {
+		if resp, ok := chunkResponses[strings.Fields(head)[1]]; ok {
+			return resp
 		}
-		path := strings.Fields(head)[1]
-		if resp, ok := chunkResponses[path]; ok {
-			_, _ = io.WriteString(c, resp)
-			return
-		}
-		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+		return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
 	})
 	pair := startPair(t, bin, pairBase, "{SRV}", raw.Addr)
 	requests := []string{
@@ -53,9 +41,7 @@ func TestChunksHAProxyDifferential(t *testing.T) {
 	}
 	for _, req := range requests {
 		want, got := pair.views(func(s proxySide) string {
-			c := dialFor(t, s.addr, 5*time.Second)
-			c.send(req)
-			head, body, _ := strings.Cut(c.untilQuiet(300*time.Millisecond), "\r\n\r\n")
+			head, body, _ := strings.Cut(s.send(t, req).untilQuiet(300*time.Millisecond), "\r\n\r\n")
 			return lowerNames(head) + "\r\n\r\n" + body
 		})
 		if got != want {

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -9,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"tether/engine/internal/testorigin"
 )
 
 // drainCase is a request sent in parts, a pause between each, followed by
@@ -43,17 +40,11 @@ var drainCases = []drainCase{
 // its own when the whole body came with the head.
 func TestBodyDrainHAProxyDifferential(t *testing.T) {
 	bin := haproxyBin(t)
-	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
-		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-		head, err := testorigin.ReadHead(br)
-		if err != nil {
-			return
-		}
+	raw := headOrigin(t, func(head string) string {
 		if strings.HasPrefix(head, "POST /early ") {
-			_, _ = io.WriteString(c, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno")
-			return
+			return "HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno"
 		}
-		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+		return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
 	})
 	cfg := strings.Replace(pairBase, "  default_backend be\n", "  monitor-uri /mon\n  use_backend none if { path_beg /none }\n  default_backend be\n", 1) + "backend none\n"
 	pair := startPair(t, bin, cfg, "{SRV}", raw.Addr)
@@ -102,8 +93,7 @@ func TestHalfCloseHAProxyDifferential(t *testing.T) {
 		"GET /?size=3 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
 	} {
 		want, got := pair.views(func(s proxySide) string {
-			c := dialFor(t, s.addr, 5*time.Second)
-			c.send(req)
+			c := s.send(t, req)
 			if err := c.c.(*net.TCPConn).CloseWrite(); err != nil {
 				t.Fatal(err)
 			}

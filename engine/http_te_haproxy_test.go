@@ -7,7 +7,6 @@ import (
 	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"tether/engine/internal/testorigin"
 )
@@ -43,9 +42,7 @@ func TestTransferCodingsHAProxyDifferential(t *testing.T) {
 	})
 	pair := startPair(t, bin, pairBase, "{SRV}", raw.Addr)
 	status := func(s proxySide, req string) string {
-		c := dialFor(t, s.addr, 5*time.Second)
-		c.send(req)
-		line, err := c.br.ReadString('\n')
+		line, err := s.send(t, req).br.ReadString('\n')
 		if err != nil {
 			return "no response: " + err.Error()
 		}

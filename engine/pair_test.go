@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -199,6 +200,30 @@ func startRaw(t testing.TB, serve func(r *testorigin.Raw, c net.Conn, br *bufio.
 	}
 	t.Cleanup(func() { _ = raw.Close() })
 	return raw
+}
+
+// headOrigin starts a raw origin that reads one request head on each
+// connection, as it came (testorigin.ReadHead), writes what answer makes
+// of it and closes; a connection has 10 seconds for all of it.
+func headOrigin(t testing.TB, answer func(head string) string) *testorigin.Raw {
+	t.Helper()
+	return startRaw(t, func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		head, err := testorigin.ReadHead(br)
+		if err != nil {
+			return
+		}
+		_, _ = io.WriteString(c, answer(head))
+	})
+}
+
+// send connects to the side with 5 seconds for the exchange (dialFor) and
+// sends req.
+func (s proxySide) send(t testing.TB, req string) *client {
+	t.Helper()
+	c := dialFor(t, s.addr, 5*time.Second)
+	c.send(req)
+	return c
 }
 
 // dialFor connects to addr (dial) with a deadline d from now for all of
