@@ -41,7 +41,7 @@ func TestInboxKept(t *testing.T) {
 // /first, answered once release is closed.
 func holdingOrigin(t *testing.T, release <-chan struct{}) *testorigin.Raw {
 	t.Helper()
-	raw, err := testorigin.StartRaw(func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		for {
 			req, err := http.ReadRequest(br)
 			if err != nil {
@@ -56,10 +56,6 @@ func holdingOrigin(t *testing.T, release <-chan struct{}) *testorigin.Raw {
 			testorigin.Printf(c, "HTTP/1.1 200 OK\r\nX-Path: %s\r\nContent-Length: 0\r\n\r\n", req.URL.Path)
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
 	return raw
 }
 

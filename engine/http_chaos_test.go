@@ -25,7 +25,7 @@ func TestHTTPChaos(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var mu sync.Mutex
 	pick := func(n int) int { mu.Lock(); defer mu.Unlock(); return rng.IntN(n) }
-	bad, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	bad := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		for {
 			if _, _, err := r.ReadRequest(br); err != nil {
 				return
@@ -51,10 +51,6 @@ func TestHTTPChaos(t *testing.T) {
 			}
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bad.Close()
 	cfg := fmt.Sprintf(`defaults
   mode http
   timeout connect 200ms

@@ -28,7 +28,7 @@ func deadAddr() string {
 func TestHTTPUpgradeTunnel(t *testing.T) {
 	for _, proto := range []string{"websocket", "foo/2"} {
 		t.Run(proto, func(t *testing.T) {
-			raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+			raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 				req, _, err := r.ReadRequest(br)
 				if err != nil || req.Header.Get("Upgrade") != proto || !strings.EqualFold(req.Header.Get("Connection"), "upgrade") {
 					io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
@@ -37,11 +37,7 @@ func TestHTTPUpgradeTunnel(t *testing.T) {
 				io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: "+proto+"\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
 				_, _ = io.Copy(c, br) // echo
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer raw.Close()
-			_, addr := startEngine(t, strings.Replace(basicConfig(nil, "  timeout tunnel 2s\n"), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+			_, addr := startEngine(t, rawConfig(raw.Addr, "  timeout tunnel 2s\n"))
 			c := dial(t, addr)
 			c.send("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: " + proto + "\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
 			r, _ := c.response("GET")
@@ -69,7 +65,7 @@ func TestHTTPUpgradeRefused(t *testing.T) {
 		"GET / HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
 	} {
 		seen := make(chan string, 1)
-		raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 			req, _, err := r.ReadRequest(br)
 			if err != nil {
 				return
@@ -77,10 +73,7 @@ func TestHTTPUpgradeRefused(t *testing.T) {
 			seen <- req.Header.Get("Upgrade") + "|" + req.Header.Get("Connection") + "|" + req.Header.Get("HTTP2-Settings")
 			io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n")
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, addr := startEngine(t, strings.Replace(basicConfig(nil, ""), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+		_, addr := startEngine(t, rawConfig(raw.Addr, ""))
 		c := dial(t, addr)
 		c.send(req)
 		r, _ := c.response("GET")
@@ -95,7 +88,6 @@ func TestHTTPUpgradeRefused(t *testing.T) {
 		case <-time.After(2 * time.Second):
 			t.Errorf("%q: the server saw no request", req)
 		}
-		raw.Close()
 	}
 }
 
@@ -148,7 +140,7 @@ func TestHTTPStalePooledConnection(t *testing.T) {
 	// a reused connection fails before any response byte, and the request
 	// must be retried on a new connection, never failed.
 	var answered atomic.Int64
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		if _, _, err := r.ReadRequest(br); err != nil {
 			return
 		}
@@ -156,11 +148,7 @@ func TestHTTPStalePooledConnection(t *testing.T) {
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 		_, _, _ = r.ReadRequest(br)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	_, addr := startEngine(t, strings.Replace(basicConfig(nil, ""), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	_, addr := startEngine(t, rawConfig(raw.Addr, ""))
 	c := dial(t, addr)
 	for i := range 5 {
 		c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -233,18 +221,14 @@ func TestHTTPBadResponses(t *testing.T) {
 		"/badcl":     "HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\nx",
 		"/partial":   "HTTP/1.1 200 OK\r\nContent-Len",
 	}
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		req, _, err := r.ReadRequest(br)
 		if err != nil {
 			return
 		}
 		io.WriteString(c, replies[req.URL.Path])
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	_, addr := startEngine(t, strings.Replace(basicConfig(nil, ""), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	_, addr := startEngine(t, rawConfig(raw.Addr, ""))
 	for path := range replies {
 		c := dial(t, addr)
 		c.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -310,17 +294,13 @@ func TestHTTPConnectionModes(t *testing.T) {
 }
 
 func TestHTTP10Server(t *testing.T) {
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		if _, _, err := r.ReadRequest(br); err != nil {
 			return
 		}
 		io.WriteString(c, "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	_, addr := startEngine(t, strings.Replace(basicConfig(nil, ""), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	_, addr := startEngine(t, rawConfig(raw.Addr, ""))
 	c := dial(t, addr)
 	for range 2 {
 		c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -332,7 +312,7 @@ func TestHTTP10Server(t *testing.T) {
 }
 
 func TestHTTPConnectTunnel(t *testing.T) {
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		req, err := http.ReadRequest(br)
 		if err != nil || req.Method != "CONNECT" {
 			return
@@ -340,11 +320,7 @@ func TestHTTPConnectTunnel(t *testing.T) {
 		io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
 		_, _ = io.Copy(c, br)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	_, addr := startEngine(t, strings.Replace(basicConfig(nil, ""), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	_, addr := startEngine(t, rawConfig(raw.Addr, ""))
 	c := dial(t, addr)
 	c.send("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
 	line, _ := c.br.ReadString('\n')

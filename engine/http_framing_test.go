@@ -83,7 +83,7 @@ func TestHTTP100Continue(t *testing.T) {
 
 func TestHTTPForwardedHead(t *testing.T) {
 	var got string
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		head, err := testorigin.ReadHead(br)
 		if err != nil {
 			return
@@ -91,11 +91,7 @@ func TestHTTPForwardedHead(t *testing.T) {
 		got = head
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nKeep-Alive: timeout=5\r\nConnection: keep-alive, x-hop\r\nX-Hop: 1\r\n\r\n")
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	_, addr := startEngine(t, strings.Replace(basicConfig(nil, "  option forwardfor\n"), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	_, addr := startEngine(t, rawConfig(raw.Addr, "  option forwardfor\n"))
 	c := dial(t, addr)
 	c.send("GET /p?q HTTP/1.1\r\nhost: x\r\nX-Mixed-Case: A  b\r\nConnection: keep-alive, X-Drop\r\nX-Drop: 1\r\nTE: trailers\r\nUpgrade: h2c\r\n\r\n")
 	r, _ := c.response("GET")
@@ -189,17 +185,13 @@ func TestHTTPSmuggling(t *testing.T) {
 }
 
 func TestHTTPBackendDiesMidResponse(t *testing.T) {
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		if _, _, err := r.ReadRequest(br); err != nil {
 			return
 		}
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial")
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	_, addr := startEngine(t, strings.Replace(basicConfig(nil, ""), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	_, addr := startEngine(t, rawConfig(raw.Addr, ""))
 	c := dial(t, addr)
 	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	resp, err := http.ReadResponse(c.br, nil)
@@ -228,7 +220,7 @@ func TestOffersTrailers(t *testing.T) {
 // holding the persistence cookie is edited away.
 func TestHTTPEmptyCookieField(t *testing.T) {
 	heads := make(chan string, 1)
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		head, err := testorigin.ReadHead(br)
 		if err != nil {
 			return
@@ -236,10 +228,6 @@ func TestHTTPEmptyCookieField(t *testing.T) {
 		heads <- head
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
 	_, addr := startEngine(t, rawConfig(raw.Addr, "  cookie SRV insert indirect\n"))
 	c := dial(t, addr)
 	c.send("GET / HTTP/1.1\r\nHost: x\r\nCookie:\r\nCookie: SRV=nobody\r\n\r\n")
@@ -256,7 +244,7 @@ func TestHTTPEmptyCookieField(t *testing.T) {
 // not be read as a request: tether closes the connection (HAProxy reads
 // and drops the rest of the body, then serves the next request).
 func TestHTTPEarlyResponse(t *testing.T) {
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		defer c.Close()
 		for {
 			req, err := http.ReadRequest(br)
@@ -275,10 +263,6 @@ func TestHTTPEarlyResponse(t *testing.T) {
 			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
 	_, addr := startEngine(t, rawConfig(raw.Addr, ""))
 	c := dial(t, addr)
 	c.send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")

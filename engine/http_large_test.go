@@ -107,7 +107,7 @@ func TestHTTPLargeUploadBackpressure(t *testing.T) {
 	}
 	n := largeSize()
 	start := make(chan struct{})
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		<-start // a server that does not read for a while
 		req, body, err := r.ReadRequest(br)
 		if err != nil || req.ContentLength != int64(len(body)) {
@@ -115,11 +115,7 @@ func TestHTTPLargeUploadBackpressure(t *testing.T) {
 		}
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Got: "+strconv.Itoa(len(body))+"\r\nContent-Length: 0\r\n\r\n")
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	_, addr := startEngine(t, strings.Replace(basicConfig(nil, "  timeout server 30s\n"), "\nbackend be\n", "\nbackend be\n  server s1 "+raw.Addr+"\n", 1))
+	_, addr := startEngine(t, rawConfig(raw.Addr, "  timeout server 30s\n"))
 	base := heapInUse()
 	c := dial(t, addr)
 	_ = c.c.SetDeadline(time.Now().Add(60 * time.Second))

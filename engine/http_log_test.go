@@ -84,7 +84,7 @@ backend deadbe
 // the status sent), the client leaving in the middle of the response body
 // (CD) or of its request body (CD, status -1).
 func TestHTTPAccessLogAborted(t *testing.T) {
-	raw, err := testorigin.StartRaw(func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		defer c.Close()
 		req, err := http.ReadRequest(br)
 		if err != nil {
@@ -100,10 +100,6 @@ func TestHTTPAccessLogAborted(t *testing.T) {
 			_, _ = io.Copy(io.Discard, req.Body)
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
 	cfg, pc := withHTTPLog(t, rawConfig(raw.Addr, ""))
 	_, addr := startEngine(t, cfg)
 	buf := make([]byte, 2048)

@@ -18,7 +18,7 @@ import (
 // held) and its path.
 func countingOrigin(t *testing.T) *testorigin.Raw {
 	t.Helper()
-	raw, err := testorigin.StartRaw(func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		for {
 			req, err := http.ReadRequest(br)
 			if err != nil {
@@ -34,10 +34,6 @@ func countingOrigin(t *testing.T) *testorigin.Raw {
 			testorigin.Printf(c, "HTTP/1.1 200 OK\r\nX-Got: %d\r\nX-Path: %s\r\nContent-Length: 0\r\n\r\n", n, req.URL.Path)
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
 	return raw
 }
 

@@ -181,7 +181,7 @@ backend be
 // response head gets the client a 504, as HAProxy answers, not a cut
 // connection; the client connection stays open.
 func TestHTTPServerTimeoutInHead(t *testing.T) {
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		defer c.Close()
 		if _, _, err := r.ReadRequest(br); err != nil {
 			return
@@ -189,10 +189,6 @@ func TestHTTPServerTimeoutInHead(t *testing.T) {
 		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Le")
 		time.Sleep(2 * time.Second)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
 	_, addr := startEngine(t, rawConfig(raw.Addr, "  timeout server 200ms\n"))
 	c := dial(t, addr)
 	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")

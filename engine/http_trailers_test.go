@@ -133,7 +133,7 @@ const plainOK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 func startTrailerOrigin(t testing.TB, resps map[string]string) *trailerOrigin {
 	t.Helper()
 	o := &trailerOrigin{got: make(chan received, 1024)}
-	raw, err := testorigin.StartRaw(func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 		for {
 			m, err := readMessage(br, false)
@@ -167,10 +167,6 @@ func startTrailerOrigin(t testing.TB, resps map[string]string) *trailerOrigin {
 			}
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
 	o.Raw = raw
 	return o
 }

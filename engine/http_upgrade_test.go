@@ -51,7 +51,7 @@ func testUpgradeSentAhead(t *testing.T, connect bool, down int64, late time.Dura
 	const up = 16 << 20
 	release := make(chan struct{})
 	verdict := make(chan error, 1)
-	raw, err := testorigin.StartRaw(func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		defer c.Close()
 		_ = c.SetDeadline(time.Now().Add(60 * time.Second))
 		req, err := http.ReadRequest(br)
@@ -76,10 +76,6 @@ func testUpgradeSentAhead(t *testing.T, connect bool, down int64, late time.Dura
 			_, _ = io.WriteString(c, "all bytes in order\n")
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
 	e, addr := startEngine(t, rawConfig(raw.Addr, "  timeout tunnel 30s\n"))
 	c := dial(t, addr)
 	_ = c.c.SetDeadline(time.Now().Add(60 * time.Second))
@@ -188,7 +184,7 @@ func TestBadWebSocket(t *testing.T) {
 // the tunnel ends, with the bytes that went through it to the client.
 func TestHTTPTunnelLoggedAtEnd(t *testing.T) {
 	const answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n"
-	raw, err := testorigin.StartRaw(func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		defer c.Close()
 		if _, _, err := r.ReadRequest(br); err != nil {
 			return
@@ -196,10 +192,6 @@ func TestHTTPTunnelLoggedAtEnd(t *testing.T) {
 		_, _ = io.WriteString(c, answer)
 		_, _ = io.Copy(c, br) // echo
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
 	cfg, pc := withHTTPLog(t, rawConfig(raw.Addr, "  timeout tunnel 2s\n"))
 	_, addr := startEngine(t, cfg)
 	c := dial(t, addr)
