@@ -118,16 +118,7 @@ func (o *headsOrigin) serve(c net.Conn) {
 		b.WriteString(line)
 		target := strings.Fields(line)[1]
 		cl, chunked := 0, false
-		for {
-			l, err := br.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if l == "\r\n" {
-				break
-			}
-			name, value, _ := strings.Cut(strings.TrimRight(l, "\r\n"), ":")
-			name, value = strings.ToLower(name), strings.Trim(value, " \t")
+		if readFields(br, func(name, value string) {
 			fmt.Fprintf(&b, "%s: %s\n", name, value)
 			switch name {
 			case "content-length":
@@ -135,6 +126,8 @@ func (o *headsOrigin) serve(c net.Conn) {
 			case "transfer-encoding":
 				chunked = true
 			}
+		}) != nil {
+			return
 		}
 		body := make([]byte, cl)
 		if _, err := io.ReadFull(br, body); err != nil {

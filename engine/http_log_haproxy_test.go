@@ -166,13 +166,7 @@ func diffLogCases(t *testing.T, cases []logCase) {
 // logDial connects to addr.
 func logDial(t *testing.T, addr string) net.Conn {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	return c
+	return dialFor(t, addr, 5*time.Second).c
 }
 
 // sendThen sends s, waits d, then closes (or reads until closed when read
@@ -395,21 +389,8 @@ func TestHTTPLogHAProxyLen(t *testing.T) {
 	if testing.Short() {
 		t.Skip("differential tests take a while")
 	}
-	const cfg = `defaults
-  mode http
-  log {SHORT} len 80 format raw local0
-  log {LONG} len 1300 format raw local0
-  log {LOG} format raw local0
-  option httplog
-  timeout connect 500ms
-  timeout client 500ms
-  timeout server 500ms
-frontend fe
-  bind {BIND}
-  default_backend be
-backend be
-  server s1 {SRV}
-`
+	cfg := strings.Replace(logBase, "  log {LOG} local0\n",
+		"  log {SHORT} len 80 format raw local0\n  log {LONG} len 1300 format raw local0\n  log {LOG} format raw local0\n", 1)
 	srv := rawOrigin(t, []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), 1)
 	run := func(side int, uri string) []string {
 		short, long := logSocket(t), logSocket(t)

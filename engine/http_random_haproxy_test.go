@@ -363,16 +363,7 @@ func readRandomMessage(br *bufio.Reader, first, method string, status int) (stri
 	var b strings.Builder
 	b.WriteString(strings.TrimRight(first, "\r\n") + "\n")
 	cl, chunked, hasCL := 0, false, false
-	for {
-		l, err := br.ReadString('\n')
-		if err != nil {
-			return b.String(), err
-		}
-		if l == "\r\n" {
-			break
-		}
-		name, value, _ := strings.Cut(strings.TrimRight(l, "\r\n"), ":")
-		name, value = strings.ToLower(name), strings.Trim(value, " \t")
+	if err := readFields(br, func(name, value string) {
 		fmt.Fprintf(&b, "%s: %s\n", name, value)
 		switch name {
 		case "content-length":
@@ -381,6 +372,8 @@ func readRandomMessage(br *bufio.Reader, first, method string, status int) (stri
 		case "transfer-encoding":
 			chunked = strings.EqualFold(value, "chunked")
 		}
+	}); err != nil {
+		return b.String(), err
 	}
 	b.WriteString("\n")
 	response := status != 0
@@ -406,16 +399,8 @@ func readRandomMessage(br *bufio.Reader, first, method string, status int) (stri
 			}
 			b.Write(chunk[:n])
 		}
-		for {
-			l, err := br.ReadString('\n')
-			if err != nil {
-				return b.String(), err
-			}
-			if l == "\r\n" {
-				break
-			}
-			name, value, _ := strings.Cut(strings.TrimRight(l, "\r\n"), ":")
-			fmt.Fprintf(&b, "\ntrailer %s: %s", strings.ToLower(name), strings.Trim(value, " \t"))
+		if err := readFields(br, func(name, value string) { fmt.Fprintf(&b, "\ntrailer %s: %s", name, value) }); err != nil {
+			return b.String(), err
 		}
 	case hasCL:
 		body := make([]byte, cl)

@@ -249,6 +249,23 @@ func (c *client) untilQuiet(d time.Duration) string {
 	}
 }
 
+// readFields reads the fields of a head (or a trailer section) up to its
+// empty line and gives each to field, its name in lower case and its value
+// without surrounding blanks, as HAProxy forwards them.
+func readFields(br *bufio.Reader, field func(name, value string)) error {
+	for {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		if l == "\r\n" {
+			return nil
+		}
+		name, value, _ := strings.Cut(strings.TrimRight(l, "\r\n"), ":")
+		field(strings.ToLower(name), strings.Trim(value, " \t"))
+	}
+}
+
 // lowerNames returns a message head with its field names in lower case
 // (HAProxy writes them so); the start line and lines without a colon stay
 // as they are.
