@@ -61,6 +61,26 @@ func statStatus(t *testing.T, reply string) map[string]string {
 	return out
 }
 
+// sameServers waits up to 5 seconds until haproxy's `show servers state
+// be` (its CLI at hsock) gives the servers the addresses want and tether's
+// (at tsock) the same columns; it fails the test, saying what (the step),
+// if they never do.
+func sameServers(t *testing.T, hsock, tsock string, want []string, what string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		h := serverColumns(cli(t, hsock, "show servers state be"))
+		g := serverColumns(cli(t, tsock, "show servers state be"))
+		if slices.Equal(addrsOf(h), want) && maps.Equal(h, g) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s:\nhaproxy %v\ntether  %v", what, h, g)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // addrsOf returns the sorted addresses of the servers of columns that
 // have one.
 func addrsOf(cols map[string]string) []string {
@@ -158,19 +178,7 @@ func TestDifferentialResolveSRV(t *testing.T) {
 		{[]string{"a.app.test. 8081 65535", "c.app.test. 8083 1", "d.app.test. 8084 300"}, []string{"127.0.0.21", "127.0.0.23", "127.0.0.24"}},
 	} {
 		ns.SetSRV("_http._tcp.app.test.", step.records...)
-		var h, g map[string]string
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			h = serverColumns(cli(t, hsock, "show servers state be"))
-			g = serverColumns(cli(t, tt.socket(0), "show servers state be"))
-			if slices.Equal(addrsOf(h), step.want) && maps.Equal(h, g) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("records %v:\nhaproxy %v\ntether  %v", step.records, h, g)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		sameServers(t, hsock, tt.socket(0), step.want, fmt.Sprintf("records %v", step.records))
 	}
 }
 
@@ -205,18 +213,6 @@ backend be
 		{"AAAA and A", func() { ns.Set("app.test.", "127.0.0.13", "::1") }, []string{"::1"}},
 	} {
 		step.change()
-		var h, g map[string]string
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			h = serverColumns(cli(t, hsock, "show servers state be"))
-			g = serverColumns(cli(t, tt.socket(0), "show servers state be"))
-			if slices.Equal(addrsOf(h), step.want) && maps.Equal(h, g) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s:\nhaproxy %v\ntether  %v", step.what, h, g)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		sameServers(t, hsock, tt.socket(0), step.want, step.what)
 	}
 }
