@@ -203,10 +203,7 @@ func runCookieCases(t *testing.T, addr string, o *cookieOrigin, logs net.PacketC
 }
 
 func TestCookieHAProxyDifferential(t *testing.T) {
-	bin := haproxyBin(t)
-	if testing.Short() {
-		t.Skip("differential tests skipped in -short mode")
-	}
+	bin := haproxyBinLong(t)
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("TETHER_COOKIE_SEED"); s != "" {
 		seed, _ = strconv.ParseUint(s, 10, 64)

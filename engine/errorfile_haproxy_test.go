@@ -10,10 +10,7 @@ import "testing"
 // could not read, HEAD, and HTTP/1.0 clients. The same requests without
 // the errorfiles compare the built-in replies.
 func TestErrorFileHAProxyDifferential(t *testing.T) {
-	bin := haproxyBin(t)
-	if testing.Short() {
-		t.Skip("differential tests skipped in -short mode")
-	}
+	bin := haproxyBinLong(t)
 	dir := writeErrorFiles(t, errorFiles)
 	for _, files := range []bool{true, false} {
 		name := "errorfiles"
@@ -39,10 +36,7 @@ func TestErrorFileHAProxyDifferential(t *testing.T) {
 // TestErrorFileEmptyHAProxyDifferential checks empty errorfiles against
 // haproxy: nothing is sent and the connection closes.
 func TestErrorFileEmptyHAProxyDifferential(t *testing.T) {
-	bin := haproxyBin(t)
-	if testing.Short() {
-		t.Skip("differential tests skipped in -short mode")
-	}
+	bin := haproxyBinLong(t)
 	dir := writeErrorFiles(t, map[string]string{"empty.http": ""})
 	haddr := startHAProxy(t, bin, emptyErrorFileConfig(dir))
 	_, taddr := startEngine(t, emptyErrorFileConfig(dir))

@@ -208,10 +208,7 @@ func runHeads(t *testing.T, addr string, o *headsOrigin, requests []string) []he
 }
 
 func TestHeadsHAProxyDifferential(t *testing.T) {
-	bin := haproxyBin(t)
-	if testing.Short() {
-		t.Skip("differential tests skipped in -short mode")
-	}
+	bin := haproxyBinLong(t)
 	for _, mode := range []struct{ name, defaults, frontend, backend string }{
 		{name: "keep-alive"},
 		{name: "server-close", defaults: "  option http-server-close\n"},

@@ -146,7 +146,7 @@ func drainLog(pc net.PacketConn, d time.Duration, bytes bool) []string {
 // origin and log socket): most of their time is spent waiting for timeouts
 // and for log lines.
 func diffLogCases(t *testing.T, cases []logCase) {
-	bin := haproxyBin(t)
+	bin := haproxyBinLong(t)
 	for _, c := range cases {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
 			t.Parallel()
@@ -225,9 +225,6 @@ const getReq = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"
 // is logged as haproxy logs it: termination state, status, server,
 // counters, timers that are -1, and %B except where it is masked.
 func TestHTTPLogHAProxyOutcomes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("differential tests take a minute")
-	}
 	ok := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 	think := func(c net.Conn, br *bufio.Reader) { readHead(br); time.Sleep(time.Second) }
 	drain := func(c net.Conn, br *bufio.Reader) { readHead(br); _, _ = io.Copy(io.Discard, br) }
@@ -325,9 +322,6 @@ func TestHTTPLogHAProxyOutcomes(t *testing.T) {
 // data, and for a chunked body its trailer fields and 1 more; not the
 // fields the proxy adds (an inserted cookie).
 func TestHTTPLogHAProxyBytes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("differential tests take a while")
-	}
 	var cases []logCase
 	for _, tt := range []struct{ name, req, resp string }{
 		{"content-length", getReq, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"},
@@ -366,9 +360,6 @@ func TestHTTPLogHAProxyBytes(t *testing.T) {
 // exchanges, and `option log-separate-errors` logs them at level "err",
 // which a `log` line whose maximum level is "notice" lets through.
 func TestHTTPLogHAProxyErrors(t *testing.T) {
-	if testing.Short() {
-		t.Skip("differential tests take a while")
-	}
 	cfg := strings.Replace(logBase, "option httplog", "option httplog\n  option dontlog-normal\n  option log-separate-errors\n  log {LOG} local1 notice", 1)
 	ok := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 	diffLogCases(t, []logCase{
@@ -385,10 +376,7 @@ func TestHTTPLogHAProxyErrors(t *testing.T) {
 // the process (HAProxy's line buffer is as long as the longest `len`).
 // The lines are framed raw, so that the cuts fall at the same place.
 func TestHTTPLogHAProxyLen(t *testing.T) {
-	bin := haproxyBin(t)
-	if testing.Short() {
-		t.Skip("differential tests take a while")
-	}
+	bin := haproxyBinLong(t)
 	cfg := strings.Replace(logBase, "  log {LOG} local0\n",
 		"  log {SHORT} len 80 format raw local0\n  log {LONG} len 1300 format raw local0\n  log {LOG} format raw local0\n", 1)
 	srv := rawOrigin(t, []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), 1)
@@ -432,9 +420,6 @@ func TestHTTPLogHAProxyLen(t *testing.T) {
 // lines (facility and level filter included), in defaults as in a
 // frontend, and `no log` drops the lines a frontend inherited.
 func TestHTTPLogHAProxyTargets(t *testing.T) {
-	if testing.Short() {
-		t.Skip("differential tests take a while")
-	}
 	ok := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 	global := "global\n  log {LOG} local3\n  log {LOG} local4 notice\n" + logBase
 	diffLogCases(t, []logCase{

@@ -569,10 +569,7 @@ func clip(s string) string {
 }
 
 func TestRandomHAProxyDifferential(t *testing.T) {
-	bin := haproxyBin(t)
-	if testing.Short() {
-		t.Skip("differential tests skipped in -short mode")
-	}
+	bin := haproxyBinLong(t)
 	seed := uint64(20261122) // fixed, so that a run of the suite repeats
 	if s := os.Getenv("TETHER_RANDOM_SEED"); s != "" {
 		seed, _ = strconv.ParseUint(s, 10, 64)

@@ -217,10 +217,7 @@ func (o *trailersOrigin) outcome(target string) string {
 }
 
 func TestTrailersHAProxyDifferential(t *testing.T) {
-	bin := haproxyBin(t)
-	if testing.Short() {
-		t.Skip("differential tests skipped in -short mode")
-	}
+	bin := haproxyBinLong(t)
 	cs := trailerCases()
 	ho := startTrailersOrigin(t, cs)
 	wantReqs, wantResps := runTrailers(t, startSide(t, bin, sideHAProxy, pairLong, "{SRV}", ho.Addr).addr, ho, cs)

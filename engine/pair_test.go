@@ -71,6 +71,17 @@ func haproxyBin(t *testing.T) string {
 	return bin
 }
 
+// haproxyBinLong is haproxyBin for a differential test that takes a while:
+// it skips the test in -short mode too.
+func haproxyBinLong(t *testing.T) string {
+	t.Helper()
+	bin := haproxyBin(t)
+	if testing.Short() {
+		t.Skip("differential tests skipped in -short mode")
+	}
+	return bin
+}
+
 // startHAProxy runs haproxy on the configuration text until the test ends
 // and returns the address of its first bind line once it listens.
 func startHAProxy(t *testing.T, bin, cfg string) string {
