@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -110,7 +109,7 @@ func runLogCase(t *testing.T, bin string, side int, c logCase) []string {
 	}
 	fill := []string{"{SRV}", srv, "{DEAD}", dead}
 	if strings.Contains(c.cfg, "{FULL}") {
-		fill = append(fill, "{FULL}", fullListener(t))
+		fill = append(fill, "{FULL}", blackhole(t).String())
 	}
 	s := startSide(t, bin, side, c.cfg, fill...)
 	// Lines logged before the exchange (haproxy's start probe) are not
@@ -458,35 +457,4 @@ func TestHTTPLogHAProxyTargets(t *testing.T) {
 		{name: "no log", cfg: strings.Replace(logBase, "  bind {BIND}\n", "  bind {BIND}\n  no log\n", 1),
 			origin: answer(ok), client: sendThen(getReq, 0, true), lines: -1},
 	})
-}
-
-// fullListener returns the address of a listener whose accept queue is
-// full: a connection to it is never established, so the proxy's connect
-// times out.
-func fullListener(t *testing.T) string {
-	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = syscall.Close(fd) })
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Listen(fd, 0); err != nil {
-		t.Fatal(err)
-	}
-	sa, err := syscall.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := "127.0.0.1:" + strconv.Itoa(sa.(*syscall.SockaddrInet4).Port)
-	for range 2 { // the queue holds backlog+1 connections
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err != nil {
-			break
-		}
-		t.Cleanup(func() { _ = c.Close() })
-	}
-	return addr
 }
