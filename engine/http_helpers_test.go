@@ -192,20 +192,12 @@ func (c *client) inOrder(n int, werr <-chan error) {
 }
 
 // withHTTPLog adds `option httplog` and a `log` line to the defaults section
-// of cfg, which must start with "defaults\n  mode http\n", towards a UDP
-// socket the test reads; it closes with the test.
+// of cfg, which must start with "defaults\n  mode http\n" (withLog), towards
+// a UDP socket the test reads; it closes with the test.
 func withHTTPLog(t testing.TB, cfg string) (string, net.PacketConn) {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pc.Close() })
-	const head = "defaults\n  mode http\n"
-	if !strings.HasPrefix(cfg, head) {
-		t.Fatalf("withHTTPLog: config does not start with %q", head)
-	}
-	return head + "  option httplog\n  log " + pc.LocalAddr().String() + " local0\n" + cfg[len(head):], pc
+	pc := logSocket(t)
+	return strings.Replace(withLog(cfg), "{LOG}", pc.LocalAddr().String(), 1), pc
 }
 
 // htxSize returns what HAProxy's %B counts for a response head written as

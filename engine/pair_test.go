@@ -114,7 +114,7 @@ func startHAProxy(t *testing.T, bin, cfg string) string {
 }
 
 // startSide runs haproxy (sideHAProxy, bin from haproxyBin) or the engine
-// (sideEngine) on tmpl until the test ends. It fills in {BIND}, {LOG}
+// (sideEngine, bin unused) on tmpl until the test ends. It fills in {BIND}, {LOG}
 // (opening the socket only when tmpl names it) and the old, new pairs of
 // fill, each once over tmpl as strings.NewReplacer does.
 func startSide(t *testing.T, bin string, side int, tmpl string, fill ...string) proxySide {
@@ -176,7 +176,7 @@ func loggedPair(t *testing.T, bin, server string) (addrs [2]string, logs [2]net.
 func withLog(tmpl string) string {
 	const head = "defaults\n  mode http\n"
 	if !strings.HasPrefix(tmpl, head) {
-		panic("withLog: the template does not start with " + strconv.Quote(head))
+		panic("BUG: withLog: the template does not start with " + strconv.Quote(head))
 	}
 	return head + "  option httplog\n  log {LOG} local0\n" + tmpl[len(head):]
 }
