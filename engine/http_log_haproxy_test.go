@@ -205,17 +205,10 @@ func answer(resp string) func(c net.Conn, br *bufio.Reader) {
 	}
 }
 
-// readHead reads a head up to its empty line.
+// readHead reads a head up to its empty line and reports whether it came
+// whole.
 func readHead(br *bufio.Reader) bool {
-	for {
-		l, err := br.ReadString('\n')
-		if err != nil {
-			return false
-		}
-		if l == "\r\n" {
-			return true
-		}
-	}
+	return readFields(br, func(string, string) {}) == nil
 }
 
 const getReq = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"
