@@ -257,13 +257,11 @@ func TestErrorFileLog(t *testing.T) {
 		_, addr := startEngine(t, cfg)
 		for i, method := range []string{"GET", "HEAD"} {
 			runErrorFileCase(t, addr, errorFileCase{send: []string{method + " /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"}})
-			_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
-			buf := make([]byte, 2048)
-			n, _, err := pc.ReadFrom(buf)
+			line, err := nextLog(pc, 5*time.Second)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if line := string(buf[:n]); !strings.Contains(line, tt.want[i]) {
+			if !strings.Contains(line, tt.want[i]) {
 				t.Errorf("%q: log line %q, want %q in it", tt.errorfile, line, tt.want[i])
 			}
 		}

@@ -18,11 +18,7 @@ import (
 
 func TestHTTPAccessLog(t *testing.T) {
 	origins := startOrigins(t, 1)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
+	pc := logSocket(t)
 	cfg := fmt.Sprintf(`defaults
   mode http
   log %s local0
@@ -63,14 +59,11 @@ backend deadbe
 	}
 	dead := []string{` fe deadbe/d1 `, ` 503 `, ` SCVN `, `"GET /dead HTTP/1.1"`}
 	bad := []string{` fe fe/<NOSRV> -1/-1/-1/-1/`, ` 400 0 - - PR-- `, `"<BADREQ>"`}
-	buf := make([]byte, 2048)
 	for _, w := range [][]string{captured, want, dead, bad} {
-		_ = pc.SetReadDeadline(time.Now().Add(3 * time.Second))
-		n, _, err := pc.ReadFrom(buf)
+		line, err := nextLog(pc, 3*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
-		line := string(buf[:n])
 		for _, s := range w {
 			if !strings.Contains(line, s) {
 				t.Fatalf("log line %q lacks %q", line, s)
@@ -102,7 +95,6 @@ func TestHTTPAccessLogAborted(t *testing.T) {
 	})
 	cfg, pc := withHTTPLog(t, rawConfig(raw.Addr, ""))
 	_, addr := startEngine(t, cfg)
-	buf := make([]byte, 2048)
 	for _, tt := range []struct {
 		send  string
 		leave bool   // the client closes once the response head or 100 ms passed
@@ -128,18 +120,16 @@ func TestHTTPAccessLogAborted(t *testing.T) {
 		} else {
 			c.rest()
 		}
-		_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
-		n, _, err := pc.ReadFrom(buf)
+		line, err := nextLog(pc, 5*time.Second)
 		if err != nil {
 			t.Fatalf("%q: no log line: %v", tt.send, err)
 		}
-		if line := string(buf[:n]); !strings.Contains(line, tt.want) {
+		if !strings.Contains(line, tt.want) {
 			t.Errorf("%q: log line %q lacks %q", tt.send, line, tt.want)
 		}
 	}
-	_ = pc.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
-	if n, _, err := pc.ReadFrom(buf); err == nil {
-		t.Errorf("one more log line: %q", buf[:n])
+	if line, err := nextLog(pc, 200*time.Millisecond); err == nil {
+		t.Errorf("one more log line: %q", line)
 	}
 }
 
@@ -148,11 +138,7 @@ func TestHTTPAccessLogAborted(t *testing.T) {
 // for a connection that sends none or a bad one.
 func TestHTTPConnectLog(t *testing.T) {
 	origins := startOrigins(t, 1)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
+	pc := logSocket(t)
 	cfg := fmt.Sprintf(`defaults
   mode http
   log %s local0
@@ -176,20 +162,17 @@ backend be
 	bad.send("GET / HTTP/1.1\r\nHost x\r\n\r\n")
 	bad.rest()
 	want := "Connect from " + c.c.LocalAddr().String() + " to " + addr + " (web/HTTP)"
-	buf := make([]byte, 2048)
 	for i := range 2 {
-		_ = pc.SetReadDeadline(time.Now().Add(3 * time.Second))
-		n, _, err := pc.ReadFrom(buf)
+		line, err := nextLog(pc, 3*time.Second)
 		if err != nil {
 			t.Fatalf("line %d: %v", i, err)
 		}
-		if line := string(buf[:n]); !strings.HasSuffix(strings.TrimSpace(line), "]: "+want) {
+		if !strings.HasSuffix(strings.TrimSpace(line), "]: "+want) {
 			t.Fatalf("line %d %q, want it to end with %q", i, line, want)
 		}
 	}
-	_ = pc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-	if n, _, err := pc.ReadFrom(buf); err == nil {
-		t.Fatalf("one more line: %q", buf[:n])
+	if line, err := nextLog(pc, 300*time.Millisecond); err == nil {
+		t.Fatalf("one more line: %q", line)
 	}
 }
 
@@ -204,16 +187,14 @@ func TestHTTPLogCLF(t *testing.T) {
 	if resp, _ := c.response("GET"); resp.StatusCode != 200 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	buf := make([]byte, 2048)
-	_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
-	n, _, err := pc.ReadFrom(buf)
+	line, err := nextLog(pc, 5*time.Second)
 	if err != nil {
 		t.Fatalf("no log line: %v", err)
 	}
 	port := strconv.Itoa(c.c.LocalAddr().(*net.TCPAddr).Port)
 	re := regexp.MustCompile(`\]: 127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET /clf\?a=1 HTTP/1\.1" 200 \d+ "" "" ` +
 		port + ` \d{3} "fe" "be" "s1" \d+ 0 \d+ \d+ \d+ ---- 1 1 \d+ \d+ 0 0 0 "" "" \n?$`)
-	if line := string(buf[:n]); !re.MatchString(line) {
+	if !re.MatchString(line) {
 		t.Errorf("log line %q does not match %s", line, re)
 	}
 }
@@ -228,7 +209,6 @@ func TestHTTPLogHeaderCaptures(t *testing.T) {
 		"  capture request header Host len 5\n  capture request header X-Test len 40\n  capture request header X-None len 4\n"+
 		"  capture response header Content-Type len 9\n  capture response header X-ID len 3\n", 1)
 	_, addr := startEngine(t, cfg)
-	buf := make([]byte, 2048)
 	for _, tt := range []struct{ send, want string }{
 		{"GET /a HTTP/1.1\r\nHost: example.com\r\nX-Test: first\r\nx-test:  a{b|c}d\r\nConnection: close\r\n\r\n",
 			` 0/0 {examp|a#7Bb#7Cc#7Dd|} {text/html|8} "GET /a HTTP/1.1"`},
@@ -238,12 +218,11 @@ func TestHTTPLogHeaderCaptures(t *testing.T) {
 		c := dial(t, addr)
 		c.send(tt.send)
 		c.rest()
-		_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
-		n, _, err := pc.ReadFrom(buf)
+		line, err := nextLog(pc, 5*time.Second)
 		if err != nil {
 			t.Fatalf("%q: no log line: %v", tt.send, err)
 		}
-		if line := strings.TrimSuffix(string(buf[:n]), "\n"); !strings.HasSuffix(line, tt.want) {
+		if line = strings.TrimSuffix(line, "\n"); !strings.HasSuffix(line, tt.want) {
 			t.Errorf("%q: log line %q does not end with %q", tt.send, line, tt.want)
 		}
 	}

@@ -106,25 +106,22 @@ backend be
 `, freePort(), freePort(), freePort(), origins[0].Addr))
 	e, addr := startEngine(t, cfg)
 	quiet, probes := e.Listeners()[1].Addr().String(), e.Listeners()[2].Addr().String()
-	buf := make([]byte, 2048)
 	logged := func(want ...string) {
 		t.Helper()
-		_ = pc.SetReadDeadline(time.Now().Add(3 * time.Second))
-		n, _, err := pc.ReadFrom(buf)
+		line, err := nextLog(pc, 3*time.Second)
 		if err != nil {
 			t.Fatalf("no log line with %q: %v", want, err)
 		}
 		for _, w := range want {
-			if line := string(buf[:n]); !strings.Contains(line, w) {
+			if !strings.Contains(line, w) {
 				t.Fatalf("log line %q lacks %q", line, w)
 			}
 		}
 	}
 	notLogged := func() {
 		t.Helper()
-		_ = pc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-		if n, _, err := pc.ReadFrom(buf); err == nil {
-			t.Fatalf("unexpected log line %q", buf[:n])
+		if line, err := nextLog(pc, 300*time.Millisecond); err == nil {
+			t.Fatalf("unexpected log line %q", line)
 		}
 	}
 	for _, a := range []string{addr, quiet} {

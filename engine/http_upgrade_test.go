@@ -205,14 +205,11 @@ func TestHTTPTunnelLoggedAtEnd(t *testing.T) {
 	if _, err := io.ReadFull(c.br, got); err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]byte, 2048)
-	_ = pc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-	if n, _, err := pc.ReadFrom(buf); err == nil {
-		t.Fatalf("logged while the tunnel is open: %q", buf[:n])
+	if line, err := nextLog(pc, 300*time.Millisecond); err == nil {
+		t.Fatalf("logged while the tunnel is open: %q", line)
 	}
 	_ = c.c.Close()
-	_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
-	n, _, err := pc.ReadFrom(buf)
+	line, err := nextLog(pc, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +218,7 @@ func TestHTTPTunnelLoggedAtEnd(t *testing.T) {
 	// head; then the tunnel's bytes as they went.
 	const answerLogged = 20 + 8 + 3 + 19 + 7 + 9 + 10 + 7 + 20 + 1 + 1
 	want := " 101 " + strconv.Itoa(answerLogged+len(msg)) + " - - ---- "
-	if line := string(buf[:n]); !strings.Contains(line, want) || !strings.Contains(line, `"GET /ws HTTP/1.1"`) {
+	if !strings.Contains(line, want) || !strings.Contains(line, `"GET /ws HTTP/1.1"`) {
 		t.Errorf("log line %q lacks %q", line, want)
 	}
 
@@ -231,11 +228,11 @@ func TestHTTPTunnelLoggedAtEnd(t *testing.T) {
 	if r, _ := c.response("GET"); r.StatusCode != 101 {
 		t.Fatalf("status %d", r.StatusCode)
 	}
-	if n, _, err = pc.ReadFrom(buf); err != nil {
+	if line, err = nextLog(pc, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	want = " 101 " + strconv.Itoa(answerLogged) + " - - cD-- "
-	if line := string(buf[:n]); !strings.Contains(line, want) {
+	if !strings.Contains(line, want) {
 		t.Errorf("log line %q lacks %q", line, want)
 	}
 }

@@ -33,16 +33,13 @@ func TestMonitorURI(t *testing.T) {
 	if r, _ := c10.response("GET"); r.StatusCode != 200 || !r.Close || !c10.closed() {
 		t.Errorf("HTTP/1.0: %d, connection: close %v, closed %v", r.StatusCode, r.Close, c10.closed())
 	}
-	buf := make([]byte, 2048)
 	for _, proxied := range []string{"/health?x", "http://x/health?x", "/healthz"} { // the default port goes, as HAProxy logs it
-		_ = pc.SetReadDeadline(time.Now().Add(2 * time.Second))
-		n, _, err := pc.ReadFrom(buf)
-		if err != nil || !strings.Contains(string(buf[:n]), `"GET `+proxied+` HTTP/1.1"`) {
-			t.Fatalf("log line %q, %v; want the proxied request for %s", buf[:n], err, proxied)
+		line, err := nextLog(pc, 2*time.Second)
+		if err != nil || !strings.Contains(line, `"GET `+proxied+` HTTP/1.1"`) {
+			t.Fatalf("log line %q, %v; want the proxied request for %s", line, err, proxied)
 		}
 	}
-	_ = pc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-	if n, _, err := pc.ReadFrom(buf); err == nil {
-		t.Errorf("a monitor request was logged: %q", buf[:n])
+	if line, err := nextLog(pc, 300*time.Millisecond); err == nil {
+		t.Errorf("a monitor request was logged: %q", line)
 	}
 }
