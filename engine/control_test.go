@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
 	"testing"
 
@@ -12,20 +11,10 @@ import (
 
 func TestControl(t *testing.T) {
 	origins := startOrigins(t, 2)
-	cfg := fmt.Sprintf(`defaults
-  mode http
-  timeout connect 1s
-  timeout client 5s
-  timeout server 5s
-frontend fe
-  bind 127.0.0.1:%d
-  default_backend be
-backend be
-  cookie SRV insert indirect dynamic
+	e, addr := startEngine(t, backendConfig(`  cookie SRV insert indirect dynamic
   dynamic-cookie-key mysecretphrase
   server s1 %s
-`, freePort(), origins[0].Addr)
-	e, addr := startEngine(t, cfg)
+`, origins[0].Addr))
 	get := func() (server, cookie string) {
 		c := dial(t, addr)
 		c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"net"
 	"runtime"
@@ -81,20 +80,7 @@ var keepAliveResp = []byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nCache-Contro
 // TestHTTPZeroAllocKeepAlive and BenchmarkHTTPKeepAlive measure.
 func keepAliveConfig(tb testing.TB) string {
 	origin := rawOrigin(tb, keepAliveResp, 1)
-	return fmt.Sprintf(`global
-  nbthread 1
-defaults
-  mode http
-  timeout connect 1s
-  timeout client 5s
-  timeout server 5s
-frontend fe
-  bind 127.0.0.1:%d
-  default_backend be
-backend be
-  cookie SRV insert indirect nocache
-  server s1 %s cookie a
-`, freePort(), origin)
+	return "global\n  nbthread 1\n" + backendConfig("  cookie SRV insert indirect nocache\n  server s1 %s cookie a\n", origin)
 }
 
 func TestHTTPZeroAllocKeepAlive(t *testing.T) {

@@ -166,21 +166,11 @@ func TestHTTPStalePooledConnection(t *testing.T) {
 
 func TestHTTPServerStates(t *testing.T) {
 	os := startOrigins(t, 3)
-	cfg := fmt.Sprintf(`defaults
-  mode http
-  timeout connect 1s
-  timeout client 5s
-  timeout server 5s
-frontend fe
-  bind 127.0.0.1:%d
-  default_backend be
-backend be
-  cookie SRV insert indirect
+	e, addr := startEngine(t, backendConfig(`  cookie SRV insert indirect
   server s1 %s cookie c1
   server s2 %s cookie c2 disabled
   server s3 %s cookie c3 backup
-`, freePort(), os[0].Addr, os[1].Addr, os[2].Addr)
-	e, addr := startEngine(t, cfg)
+`, os[0].Addr, os[1].Addr, os[2].Addr))
 	c := dial(t, addr)
 	for range 4 {
 		c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -88,6 +88,14 @@ func basicConfig(origins []*testorigin.Origin, backend string) string {
 	return b.String()
 }
 
+// backendConfig renders a frontend on a free port of 127.0.0.1 in front of
+// backend be (timeouts: connect 1s, client and server 5s), whose lines are
+// backend formatted with a.
+func backendConfig(backend string, a ...any) string {
+	return fmt.Sprintf("defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n"+
+		"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n", freePort()) + fmt.Sprintf(backend, a...)
+}
+
 // freePort returns a port that was free on 127.0.0.1 a moment ago.
 func freePort() int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

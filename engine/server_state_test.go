@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"net/netip"
 	"testing"
 
@@ -68,18 +67,7 @@ func TestConditionTransitions(t *testing.T) {
 func TestSetServerResolved(t *testing.T) {
 	origins := startOrigins(t, 2)
 	ap := netip.MustParseAddrPort(origins[1].Addr)
-	cfg := fmt.Sprintf(`defaults
-  mode http
-  timeout connect 1s
-  timeout client 5s
-  timeout server 5s
-frontend fe
-  bind 127.0.0.1:%d
-  default_backend be
-backend be
-  server s1 %s
-`, freePort(), origins[0].Addr)
-	e, addr := startEngine(t, cfg)
+	e, addr := startEngine(t, backendConfig("  server s1 %s\n", origins[0].Addr))
 	get := func() string {
 		c := dial(t, addr)
 		c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
