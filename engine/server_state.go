@@ -213,6 +213,15 @@ func (c *condition) setHealth(h Health) {
 // persistence sees changed, and logs the change as caused by why. It
 // returns after the swap.
 func (e *Engine) changeCondition(backend, srv string, why cause, change func(c *condition)) error {
+	return e.changeServer(backend, srv, why, func(s *server) { change(&s.cond) })
+}
+
+// changeServer builds a new snapshot of backend with change applied to a
+// copy of server, records the time of the change when the state
+// persistence sees changed, and logs the change as caused by why. A
+// change that changes nothing makes no snapshot. It returns after the
+// swap.
+func (e *Engine) changeServer(backend, srv string, why cause, change func(s *server)) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	b, sn, i, err := e.find(backend, srv)
@@ -220,8 +229,8 @@ func (e *Engine) changeCondition(backend, srv string, why cause, change func(c *
 		return err
 	}
 	s := sn.servers[i].clone()
-	change(&s.cond)
-	if s.cond == sn.servers[i].cond {
+	change(s)
+	if *s == *sn.servers[i] {
 		return nil
 	}
 	s.settle(time.Now())
@@ -291,14 +300,17 @@ func (e *Engine) SetServerState(backend, srv string, st persist.State) error {
 // maintenance (RMAINT); without, it enters it. It is the method the DNS
 // resolvers use.
 func (e *Engine) SetServerResolved(backend, srv string, addr netip.Addr, ok bool) error {
-	return e.update(backend, srv, func(s *server) error {
+	return e.setResolved(backend, srv, addr, ok, cause{})
+}
+
+// setResolved is SetServerResolved, logging the change as caused by why.
+func (e *Engine) setResolved(backend, srv string, addr netip.Addr, ok bool, why cause) error {
+	return e.changeServer(backend, srv, why, func(s *server) {
 		if !ok {
 			s.cond.enterMaint(AdminRMaint)
-		} else {
-			s.changeAddr(netip.AddrPortFrom(addr, s.addr.Port()))
-			s.cond.leaveMaint(AdminRMaint)
+			return
 		}
-		s.settle(time.Now())
-		return nil
+		s.changeAddr(netip.AddrPortFrom(addr, s.addr.Port()))
+		s.cond.leaveMaint(AdminRMaint)
 	})
 }
