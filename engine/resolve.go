@@ -217,6 +217,14 @@ func (e *Engine) applyResolution(c dns.Change) {
 		_ = e.SetServerWeight(c.Backend, c.Server, c.Weight)
 	}
 	if c.SetHost {
+		if old := e.SRVTarget(c.Backend, c.Server); c.Host != "" && c.Host != old {
+			if old == "" {
+				old = "(null)"
+			}
+			if b := e.byName[c.Backend]; b != nil {
+				b.event(accesslog.LevelNotice, c.Backend+"/"+c.Server+" changed its FQDN from "+old+" to "+c.Host+" by 'SRV record'")
+			}
+		}
 		e.setSRVTarget(c.Backend, c.Server, c.Host)
 	}
 	if c.SetMaint && !c.Maint {

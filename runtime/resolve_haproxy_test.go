@@ -123,15 +123,17 @@ func TestDifferentialResolve(t *testing.T) {
 }
 
 // srvConfig renders a configuration whose backend be is a server-template
-// of 4 servers filled from the SRV records of _http._tcp.app.test.
-func srvConfig(stats, front int, ns string) string {
+// of 4 servers filled from the SRV records of _http._tcp.app.test, logging
+// to log.
+func srvConfig(stats, front int, ns, log string) string {
 	return frontConfig(stats, front, "be") + fmt.Sprintf(`resolvers r
     nameserver ns1 %s
     timeout resolve 100ms
     timeout retry 100ms
 backend be
+    log %s local0
     server-template sr 4 _http._tcp.app.test resolvers r init-addr none resolve-prefer ipv4
-`, ns)
+`, ns, log)
 }
 
 // TestDifferentialResolveSRV compares haproxy and tether filling a
@@ -147,8 +149,9 @@ func TestDifferentialResolveSRV(t *testing.T) {
 	ports := freePorts(t, 4)
 	hsock := fmt.Sprintf("127.0.0.1:%d", ports[0])
 	ns.SetSRV("_http._tcp.app.test.", "a.app.test. 8081 512", "b.app.test. 8082 0", "c.app.test. 8083 1")
-	startHAProxy(t, srvConfig(ports[0].(int), ports[1].(int), ns.Addr.String()), hsock)
-	tt := startTether(t, srvConfig(ports[2].(int), ports[3].(int), ns.Addr.String()))
+	hlog, tlog := startEventLog(t), startEventLog(t)
+	startHAProxy(t, srvConfig(ports[0].(int), ports[1].(int), ns.Addr.String(), hlog.pc.LocalAddr().String()), hsock)
+	tt := startTether(t, srvConfig(ports[2].(int), ports[3].(int), ns.Addr.String(), tlog.pc.LocalAddr().String()))
 	for _, step := range []struct {
 		records []string
 		want    []string
@@ -170,6 +173,13 @@ func TestDifferentialResolveSRV(t *testing.T) {
 				t.Fatalf("records %v:\nhaproxy %v\ntether  %v", step.records, h, g)
 			}
 			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond) // the step's lines on their way
+		want, got := hlog.drain(), tlog.drain()
+		slices.Sort(want)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("records %v: logged\ntether\n%s\nhaproxy\n%s", step.records, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 	}
 }
