@@ -69,8 +69,9 @@ type ServerInfo struct {
 	Traffic  Traffic
 	// CheckReport is the server's last health check.
 	CheckReport CheckReport
-	CheckAddr   netip.Addr // where checks go instead of Addr; invalid for Addr
-	CheckPort   int        // the port checks go to; 0 for Addr's
+	Downtime    time.Duration // time spent stopped (down or in maintenance), in whole seconds
+	CheckAddr   netip.Addr    // where checks go instead of Addr; invalid for Addr
+	CheckPort   int           // the port checks go to; 0 for Addr's
 	// Config is the server's line as parsed; it is shared and never
 	// changes.
 	Config *config.Server
@@ -93,7 +94,7 @@ func (e *Engine) Backends() []BackendInfo {
 				Since: now.Sub(s.since), Conns: s.live.cur.Load(), Requests: s.live.total.Load(),
 				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(),
 				Traffic: e.serverTraffic(s.live.slot), CheckReport: *s.live.checkReport(),
-				CheckAddr: s.checkAddr, CheckPort: s.checkPort}
+				CheckAddr: s.checkAddr, CheckPort: s.checkPort, Downtime: s.downtime(now)}
 		}
 		out[i] = bi
 	}

@@ -245,10 +245,26 @@ func (e *Engine) changeServer(backend, srv string, why cause, change func(s *ser
 // settle derives s.state from its condition, and s.since when it changed.
 func (s *server) settle(now time.Time) {
 	if st := s.cond.persistState(); st != s.state {
+		if s.state.Stopped() && !st.Stopped() {
+			s.downFor += wholeSeconds(now) - wholeSeconds(s.since)
+		}
 		s.state = st
 		s.since = now
 	}
 }
+
+// downtime is how long s has been stopped in all, in whole seconds as
+// HAProxy counts it.
+func (s *server) downtime(now time.Time) time.Duration {
+	if !s.state.Stopped() {
+		return s.downFor
+	}
+	return s.downFor + wholeSeconds(now) - wholeSeconds(s.since)
+}
+
+// wholeSeconds is t as a count of whole seconds, the clock HAProxy dates
+// state changes with.
+func wholeSeconds(t time.Time) time.Duration { return time.Duration(t.Unix()) * time.Second }
 
 // SetServerAdmin puts a server in the ready, drain or maint state, as
 // `set server ... state` does.

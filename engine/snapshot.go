@@ -68,9 +68,10 @@ type server struct {
 	backup    bool
 	maxConn   int
 	maxQueue  int
-	cookie    string // explicit cookie value, "" without one
-	noDynamic bool   // added at run time: no dynamic cookie until its address changes
-	since     time.Time
+	cookie    string        // explicit cookie value, "" without one
+	noDynamic bool          // added at run time: no dynamic cookie until its address changes
+	since     time.Time     // when state last changed
+	downFor   time.Duration // time stopped before since, in whole seconds
 	live      *serverLive
 }
 

@@ -188,6 +188,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 				r.CheckDuration = rep.Duration.Milliseconds()
 			}
 			r.ChkFail, r.ChkDown = rep.Failed, rep.Downs
+			r.Downtime = int64(si.Downtime.Seconds())
 			r.CheckRise, r.CheckFall = si.Rise, si.Fall
 			r.CheckHealth = sv.Check.Health
 		}
