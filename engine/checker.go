@@ -135,11 +135,13 @@ func (c *checker) run(first time.Duration) {
 		}
 		if s.cond.check&(CheckEnabled|CheckPaused) == CheckEnabled {
 			start := time.Now()
+			c.live.probing.Store(true)
 			out := c.spec.probe(ctx, s.checkTarget(), cmp.Or(s.cfg.Inter, defaultCheckInter), s.cond.op == OpStopped)
 			if ctx.Err() != nil {
 				return
 			}
 			c.e.checkDone(c.b, c.live, out, start, time.Now())
+			c.live.probing.Store(false)
 			if s = c.current(); s == nil {
 				return
 			}

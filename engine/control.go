@@ -88,8 +88,12 @@ func (e *Engine) Backends() []BackendInfo {
 			Conns: b.conns.Load(), Requests: b.total.Load(), Downs: b.downs.Load(), Traffic: e.backendTraffic(i),
 			Servers: make([]ServerInfo, len(sn.servers))}
 		for j, s := range sn.servers {
+			check := s.cond.check
+			if s.live.probing.Load() {
+				check |= CheckInProgress
+			}
 			bi.Servers[j] = ServerInfo{ID: s.id, Name: s.name, Addr: s.addr, Weight: s.weight, IWeight: s.iweight,
-				State: s.state, Admin: s.cond.admin, Op: s.cond.op, Health: s.cond.health, Check: s.cond.check,
+				State: s.state, Admin: s.cond.admin, Op: s.cond.op, Health: s.cond.health, Check: check,
 				Rise: s.cond.rise, Fall: s.cond.fall, Config: s.cfg, Backup: s.backup, MaxConn: s.maxConn, Cookie: string(sn.table.ServerCookie(j)),
 				Since: now.Sub(s.since), Conns: s.live.cur.Load(), Requests: s.live.total.Load(),
 				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(),

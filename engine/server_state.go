@@ -40,6 +40,7 @@ const (
 type CheckState uint8
 
 const (
+	CheckInProgress CheckState = 0x01 // a check is running (ServerInfo only)
 	CheckConfigured CheckState = 0x02 // the server line has `check`
 	CheckEnabled    CheckState = 0x04 // checks run (`enable health`)
 	CheckPaused     CheckState = 0x08 // checks are paused (server `disabled` in the configuration)

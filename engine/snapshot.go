@@ -87,6 +87,7 @@ type serverLive struct {
 	taken   atomic.Int64                // requests the server's queue gave a slot to (HAProxy's queue index)
 	addrGen atomic.Uint32               // bumped on an address change: older idle connections are dropped
 	report  atomic.Pointer[CheckReport] // the last health check; nil before the first
+	probing atomic.Bool                 // a health check is running
 }
 
 // noReport is the report of a server no check has finished for.

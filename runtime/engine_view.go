@@ -180,6 +180,9 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		if r.Check {
 			rep := &si.CheckReport
 			r.CheckStatus, r.CheckDesc, r.LastChk = rep.Status.Name(), rep.Status.Description(), rep.Desc
+			if si.Check&engine.CheckInProgress != 0 {
+				r.CheckStatus = "* " + r.CheckStatus
+			}
 			if rep.Status.HasCode() {
 				r.CheckCode = strconv.Itoa(rep.Code)
 			}
