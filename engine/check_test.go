@@ -218,3 +218,22 @@ backend be
 		return si.Check&CheckInProgress == 0 && si.CheckReport.Status == CheckL7Tout && si.Op == OpStopped
 	})
 }
+
+// TestSpread: `spread-checks` varies each interval within its percentage
+// either way, and covers the range.
+func TestSpread(t *testing.T) {
+	if d := spread(time.Second, 0); d != time.Second {
+		t.Fatalf("no spread: %v", d)
+	}
+	lo, hi := time.Hour, time.Duration(0)
+	for range 2000 {
+		d := spread(time.Second, 20)
+		if d < 800*time.Millisecond || d > 1200*time.Millisecond {
+			t.Fatalf("spread 20%% of 1s gave %v", d)
+		}
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	if lo > 820*time.Millisecond || hi < 1180*time.Millisecond {
+		t.Errorf("2000 draws spread only over %v..%v", lo, hi)
+	}
+}
