@@ -3,6 +3,8 @@ package engine
 import (
 	"bufio"
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"strings"
@@ -179,5 +181,59 @@ func TestProbeOutcomes(t *testing.T) {
 				t.Errorf("got %s %d %q, want %s %d %q", out.status.Name(), out.code, out.desc, c.status.Name(), c.code, c.desc)
 			}
 		})
+	}
+}
+
+// TestCheckInProgress: while a check runs, the server's check state has
+// the in-progress bit, as `show servers state` shows HAProxy's; it clears
+// when the check ends (here by timing out).
+func TestCheckInProgress(t *testing.T) {
+	mute := checkOrigin(t, func(c net.Conn, br *bufio.Reader) { _, _ = io.Copy(io.Discard, br) })
+	e, _ := startEngine(t, fmt.Sprintf(`defaults
+  mode http
+  timeout connect 1s
+  timeout client 1s
+  timeout server 1s
+  timeout check 300ms
+frontend fe
+  bind 127.0.0.1:%d
+  default_backend be
+backend be
+  option httpchk
+  server s %s check inter 1s fall 1
+`, freePort(), mute))
+	wait := func(what string, ok func(si ServerInfo) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if si := e.Backends()[0].Servers[0]; ok(si) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("never %s: %+v", what, e.Backends()[0].Servers[0])
+			}
+		}
+	}
+	wait("in progress", func(si ServerInfo) bool { return si.Check&CheckInProgress != 0 })
+	wait("timed out", func(si ServerInfo) bool {
+		return si.Check&CheckInProgress == 0 && si.CheckReport.Status == CheckL7Tout && si.Op == OpStopped
+	})
+}
+
+// TestSpread: `spread-checks` varies each interval within its percentage
+// either way, and covers the range.
+func TestSpread(t *testing.T) {
+	if d := spread(time.Second, 0); d != time.Second {
+		t.Fatalf("no spread: %v", d)
+	}
+	lo, hi := time.Hour, time.Duration(0)
+	for range 2000 {
+		d := spread(time.Second, 20)
+		if d < 800*time.Millisecond || d > 1200*time.Millisecond {
+			t.Fatalf("spread 20%% of 1s gave %v", d)
+		}
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	if lo > 820*time.Millisecond || hi < 1180*time.Millisecond {
+		t.Errorf("2000 draws spread only over %v..%v", lo, hi)
 	}
 }

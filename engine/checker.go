@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"context"
+	"math/rand/v2"
 	"net/netip"
 	"sync"
 	"time"
@@ -43,7 +44,8 @@ type checkers struct {
 
 // startChecks starts a checker for every server with `check`, spreading
 // their first checks over the shortest interval as HAProxy does: the
-// n-th of N checked servers first checks after interval*n/N.
+// n-th of N checked servers first checks after interval*n/N, the interval
+// bounded by `max-spread-checks`.
 func (e *Engine) startChecks() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -70,6 +72,9 @@ func (e *Engine) startChecks() {
 	}
 	for n, p := range all {
 		spread := max(minInter, p.s.cond.interval(p.s))
+		if m := e.cfg.Global.MaxSpreadChecks; m > 0 && spread > m {
+			spread = m
+		}
 		e.runChecker(p.b, p.s, spread*time.Duration(n)/time.Duration(len(all)))
 	}
 }
@@ -135,17 +140,29 @@ func (c *checker) run(first time.Duration) {
 		}
 		if s.cond.check&(CheckEnabled|CheckPaused) == CheckEnabled {
 			start := time.Now()
+			c.live.probing.Store(true)
 			out := c.spec.probe(ctx, s.checkTarget(), cmp.Or(s.cfg.Inter, defaultCheckInter), s.cond.op == OpStopped)
 			if ctx.Err() != nil {
 				return
 			}
 			c.e.checkDone(c.b, c.live, out, start, time.Now())
+			c.live.probing.Store(false)
 			if s = c.current(); s == nil {
 				return
 			}
 		}
-		t.Reset(s.cond.interval(s))
+		t.Reset(spread(s.cond.interval(s), c.e.cfg.Global.SpreadChecks))
 	}
+}
+
+// spread varies an interval at random by up to pct percent either way, as
+// `spread-checks` asks.
+func spread(d time.Duration, pct int) time.Duration {
+	if pct <= 0 {
+		return d
+	}
+	r := d * time.Duration(pct) / 100
+	return d - r + time.Duration(rand.Int64N(int64(2*r)+1))
 }
 
 // checkTarget is where s's checks go: its address, or the line's `addr`

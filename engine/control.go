@@ -69,8 +69,9 @@ type ServerInfo struct {
 	Traffic  Traffic
 	// CheckReport is the server's last health check.
 	CheckReport CheckReport
-	CheckAddr   netip.Addr // where checks go instead of Addr; invalid for Addr
-	CheckPort   int        // the port checks go to; 0 for Addr's
+	Downtime    time.Duration // time spent stopped (down or in maintenance), in whole seconds
+	CheckAddr   netip.Addr    // where checks go instead of Addr; invalid for Addr
+	CheckPort   int           // the port checks go to; 0 for Addr's
 	// Config is the server's line as parsed; it is shared and never
 	// changes.
 	Config *config.Server
@@ -87,13 +88,17 @@ func (e *Engine) Backends() []BackendInfo {
 			Conns: b.conns.Load(), Requests: b.total.Load(), Downs: b.downs.Load(), Traffic: e.backendTraffic(i),
 			Servers: make([]ServerInfo, len(sn.servers))}
 		for j, s := range sn.servers {
+			check := s.cond.check
+			if s.live.probing.Load() {
+				check |= CheckInProgress
+			}
 			bi.Servers[j] = ServerInfo{ID: s.id, Name: s.name, Addr: s.addr, Weight: s.weight, IWeight: s.iweight,
-				State: s.state, Admin: s.cond.admin, Op: s.cond.op, Health: s.cond.health, Check: s.cond.check,
+				State: s.state, Admin: s.cond.admin, Op: s.cond.op, Health: s.cond.health, Check: check,
 				Rise: s.cond.rise, Fall: s.cond.fall, Config: s.cfg, Backup: s.backup, MaxConn: s.maxConn, Cookie: string(sn.table.ServerCookie(j)),
 				Since: now.Sub(s.since), Conns: s.live.cur.Load(), Requests: s.live.total.Load(),
 				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(),
 				Traffic: e.serverTraffic(s.live.slot), CheckReport: *s.live.checkReport(),
-				CheckAddr: s.checkAddr, CheckPort: s.checkPort}
+				CheckAddr: s.checkAddr, CheckPort: s.checkPort, Downtime: s.downtime(now)}
 		}
 		out[i] = bi
 	}

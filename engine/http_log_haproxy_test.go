@@ -422,8 +422,15 @@ func TestHTTPLogHAProxyTargets(t *testing.T) {
 		{name: "sample", cfg: strings.Replace(logBase, "option httplog", "option httplog\n  option dontlognull\n  log {LOG} sample 2-3,5:5 local1", 1),
 			// One connection for the six requests: a connection per
 			// request makes each line's connection counts depend on
-			// whether the proxy had seen the previous one close.
-			origin: answer(ok), client: func(t *testing.T, addr string) {
+			// whether the proxy had seen the previous one close. The
+			// origin keeps its connections too: one it closed may be
+			// reused before the proxy sees the close, and the client's
+			// connection is then closed without an answer.
+			origin: func(c net.Conn, br *bufio.Reader) {
+				for readHead(br) {
+					_, _ = io.WriteString(c, ok)
+				}
+			}, client: func(t *testing.T, addr string) {
 				c := logDial(t, addr)
 				br := bufio.NewReader(c)
 				for i := range 6 {

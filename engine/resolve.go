@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"tether/engine/accesslog"
 	"tether/engine/config"
 	"tether/engine/dns"
 )
@@ -115,6 +116,7 @@ func dnsConfig(r *config.Resolvers) dns.Config {
 	for _, ns := range r.Nameservers {
 		if !ns.TCP {
 			c.Nameservers = append(c.Nameservers, ns.Addr)
+			c.Names = append(c.Names, ns.Name)
 		}
 	}
 	if r.ParseResolvConf {
@@ -186,30 +188,78 @@ func (e *Engine) stopResolvers() {
 
 // applyResolution applies what a resolution changed in a server, through
 // the control methods: a new snapshot for each change, as the runtime API
-// makes them. The RMAINT flag goes through SetServerResolved: a server
-// leaves it only once it has its address, and enters it before losing it,
-// so that no snapshot offers a server without address; its other
-// maintenance flags (`disabled`, the runtime API's) are its own.
+// makes them, each logged as HAProxy logs it. The RMAINT flag goes through
+// setResolved: a server leaves it only once it has its address, and
+// enters it before losing it, so that no snapshot offers a server without
+// address; its other maintenance flags (`disabled`, the runtime API's)
+// are its own.
 func (e *Engine) applyResolution(c dns.Change) {
 	if c.SetMaint && c.Maint {
-		_ = e.SetServerResolved(c.Backend, c.Server, netip.Addr{}, false) // RMAINT, before the address goes
+		_ = e.setResolved(c.Backend, c.Server, netip.Addr{}, false, cause{admin: c.Reason}) // RMAINT, before the address goes
+	}
+	if c.SetAddr && c.Addr.IsValid() {
+		e.logNewAddr(c)
 	}
 	if c.SetAddr || c.SetPort {
-		_ = e.SetServerAddr(c.Backend, c.Server, c.Addr, c.SetAddr, c.Port, c.SetPort)
+		// Unlike `set server ... addr`, a resolution leaves RMAINT below.
+		_ = e.changeServer(c.Backend, c.Server, cause{}, func(s *server) {
+			ap := s.addr
+			if c.SetAddr {
+				ap = netip.AddrPortFrom(c.Addr, ap.Port())
+			}
+			if c.SetPort {
+				ap = netip.AddrPortFrom(ap.Addr(), c.Port)
+			}
+			s.changeAddr(ap)
+		})
 	}
 	if c.SetWeight {
 		_ = e.SetServerWeight(c.Backend, c.Server, c.Weight)
 	}
 	if c.SetHost {
+		if old := e.SRVTarget(c.Backend, c.Server); c.Host != "" && c.Host != old {
+			if old == "" {
+				old = "(null)"
+			}
+			if b := e.byName[c.Backend]; b != nil {
+				b.event(accesslog.LevelNotice, c.Backend+"/"+c.Server+" changed its FQDN from "+old+" to "+c.Host+" by 'SRV record'")
+			}
+		}
 		e.setSRVTarget(c.Backend, c.Server, c.Host)
 	}
 	if c.SetMaint && !c.Maint {
 		// Out of RMAINT once the address is set; other maintenance flags
 		// (disabled, the runtime API's) stay.
-		if _, sn, i, err := e.find(c.Backend, c.Server); err == nil {
-			_ = e.SetServerResolved(c.Backend, c.Server, sn.servers[i].addr.Addr(), true)
+		b, sn, i, err := e.find(c.Backend, c.Server)
+		if err != nil {
+			return
+		}
+		host := sn.servers[i].cfg.Addr.Host
+		if t := e.SRVTarget(c.Backend, c.Server); t != "" {
+			host = t
+		}
+		_ = e.setResolved(c.Backend, c.Server, sn.servers[i].addr.Addr(), true, cause{host: host})
+		if c.Reason == "valid DNS answer" {
+			b.event(accesslog.LevelNotice, "Server "+b.Name+"/"+c.Server+" administratively READY thanks to valid DNS answer.")
 		}
 	}
+}
+
+// logNewAddr logs the address a resolution gives a server, as HAProxy
+// does: "be/srv changed its IP from OLD to NEW by UPDATER".
+func (e *Engine) logNewAddr(c dns.Change) {
+	b, sn, i, err := e.find(c.Backend, c.Server)
+	if err != nil {
+		return
+	}
+	old := "(none)"
+	if a := sn.servers[i].addr.Addr(); a.IsValid() {
+		if a == c.Addr {
+			return
+		}
+		old = a.String()
+	}
+	b.event(accesslog.LevelNotice, b.Name+"/"+c.Server+" changed its IP from "+old+" to "+c.Addr.String()+" by "+c.Updater+".")
 }
 
 // serverName names a server of a backend.

@@ -19,6 +19,7 @@ import (
 type cause struct {
 	report *CheckReport // the health check that did; nil for none
 	reason string       // otherwise, in words: "changed from CLI"; "" for none
+	admin  string       // why maintenance began, in words: "DNS NX status"; "" for none
 	host   string       // the name the server resolves, for resolution messages
 }
 
@@ -35,15 +36,19 @@ func (b *Backend) logChange(prev, next *snapshot, i int, why cause) {
 		b.logOpChange(next, i, was, why)
 	}
 	head := b.serverHead(now)
+	because := ""
+	if why.admin != "" {
+		because = " (" + why.admin + ")"
+	}
 	switch {
 	case !wasMaint && inMaint && was.cond.op == OpStopped:
-		b.event(accesslog.LevelNotice, head+" was DOWN and now enters maintenance.")
+		b.event(accesslog.LevelNotice, head+" was DOWN and now enters maintenance"+because+".")
 	case !wasMaint && inMaint:
 		level := accesslog.LevelAlert
 		if was.cond.op == OpStopping || was.draining() {
 			level = accesslog.LevelNotice
 		}
-		b.event(level, head+" is going DOWN for maintenance"+b.counts(next, i)+".")
+		b.event(level, head+" is going DOWN for maintenance"+because+b.counts(next, i)+".")
 		now.live.countDown()
 	case wasMaint && !inMaint:
 		b.event(accesslog.LevelNotice, head+b.leftMaint(was, now, why.host))

@@ -40,6 +40,7 @@ const (
 type CheckState uint8
 
 const (
+	CheckInProgress CheckState = 0x01 // a check is running (ServerInfo only)
 	CheckConfigured CheckState = 0x02 // the server line has `check`
 	CheckEnabled    CheckState = 0x04 // checks run (`enable health`)
 	CheckPaused     CheckState = 0x08 // checks are paused (server `disabled` in the configuration)
@@ -213,6 +214,15 @@ func (c *condition) setHealth(h Health) {
 // persistence sees changed, and logs the change as caused by why. It
 // returns after the swap.
 func (e *Engine) changeCondition(backend, srv string, why cause, change func(c *condition)) error {
+	return e.changeServer(backend, srv, why, func(s *server) { change(&s.cond) })
+}
+
+// changeServer builds a new snapshot of backend with change applied to a
+// copy of server, records the time of the change when the state
+// persistence sees changed, and logs the change as caused by why. A
+// change that changes nothing makes no snapshot. It returns after the
+// swap.
+func (e *Engine) changeServer(backend, srv string, why cause, change func(s *server)) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	b, sn, i, err := e.find(backend, srv)
@@ -220,8 +230,8 @@ func (e *Engine) changeCondition(backend, srv string, why cause, change func(c *
 		return err
 	}
 	s := sn.servers[i].clone()
-	change(&s.cond)
-	if s.cond == sn.servers[i].cond {
+	change(s)
+	if *s == *sn.servers[i] {
 		return nil
 	}
 	s.settle(time.Now())
@@ -236,10 +246,26 @@ func (e *Engine) changeCondition(backend, srv string, why cause, change func(c *
 // settle derives s.state from its condition, and s.since when it changed.
 func (s *server) settle(now time.Time) {
 	if st := s.cond.persistState(); st != s.state {
+		if s.state.Stopped() && !st.Stopped() {
+			s.downFor += wholeSeconds(now) - wholeSeconds(s.since)
+		}
 		s.state = st
 		s.since = now
 	}
 }
+
+// downtime is how long s has been stopped in all, in whole seconds as
+// HAProxy counts it.
+func (s *server) downtime(now time.Time) time.Duration {
+	if !s.state.Stopped() {
+		return s.downFor
+	}
+	return s.downFor + wholeSeconds(now) - wholeSeconds(s.since)
+}
+
+// wholeSeconds is t as a count of whole seconds, the clock HAProxy dates
+// state changes with.
+func wholeSeconds(t time.Time) time.Duration { return time.Duration(t.Unix()) * time.Second }
 
 // SetServerAdmin puts a server in the ready, drain or maint state, as
 // `set server ... state` does.
@@ -291,14 +317,17 @@ func (e *Engine) SetServerState(backend, srv string, st persist.State) error {
 // maintenance (RMAINT); without, it enters it. It is the method the DNS
 // resolvers use.
 func (e *Engine) SetServerResolved(backend, srv string, addr netip.Addr, ok bool) error {
-	return e.update(backend, srv, func(s *server) error {
+	return e.setResolved(backend, srv, addr, ok, cause{})
+}
+
+// setResolved is SetServerResolved, logging the change as caused by why.
+func (e *Engine) setResolved(backend, srv string, addr netip.Addr, ok bool, why cause) error {
+	return e.changeServer(backend, srv, why, func(s *server) {
 		if !ok {
 			s.cond.enterMaint(AdminRMaint)
-		} else {
-			s.changeAddr(netip.AddrPortFrom(addr, s.addr.Port()))
-			s.cond.leaveMaint(AdminRMaint)
+			return
 		}
-		s.settle(time.Now())
-		return nil
+		s.changeAddr(netip.AddrPortFrom(addr, s.addr.Port()))
+		s.cond.leaveMaint(AdminRMaint)
 	})
 }

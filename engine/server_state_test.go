@@ -3,6 +3,7 @@ package engine
 import (
 	"net/netip"
 	"testing"
+	"time"
 
 	"tether/persist"
 )
@@ -96,5 +97,30 @@ func TestSetServerResolved(t *testing.T) {
 	}
 	if srv := get(); srv != "s2" { // the second origin names itself s2
 		t.Fatalf("after resolution, served by %q", srv)
+	}
+}
+
+// TestDowntime: a server's downtime adds up the whole seconds it spent
+// stopped, as HAProxy dates state changes, and counts the current stop.
+func TestDowntime(t *testing.T) {
+	start := time.Unix(1000, 0)
+	s := &server{cond: condition{op: OpRunning, health: 2, rise: 2, fall: 3}, state: persist.Ready, since: start}
+	at := func(sec float64) time.Time { return start.Add(time.Duration(sec * float64(time.Second))) }
+	s.cond.setHealth(HealthDown)
+	s.settle(at(10.9))
+	if d := s.downtime(at(13.2)); d != 3*time.Second {
+		t.Fatalf("down from 10.9 s, at 13.2 s: downtime %v, want 3s", d)
+	}
+	s.cond.setHealth(HealthUp)
+	s.settle(at(15.1))
+	s.cond.setAdmin(AdminMaint)
+	s.settle(at(20))
+	if d := s.downtime(at(22.5)); d != 7*time.Second {
+		t.Fatalf("down 10-15 s, in maintenance since 20 s, at 22.5 s: downtime %v, want 7s", d)
+	}
+	s.cond.setAdmin(AdminReady)
+	s.settle(at(23))
+	if d := s.downtime(at(99)); d != 8*time.Second {
+		t.Fatalf("up since 23 s: downtime %v, want 8s", d)
 	}
 }

@@ -68,9 +68,10 @@ type server struct {
 	backup    bool
 	maxConn   int
 	maxQueue  int
-	cookie    string // explicit cookie value, "" without one
-	noDynamic bool   // added at run time: no dynamic cookie until its address changes
-	since     time.Time
+	cookie    string        // explicit cookie value, "" without one
+	noDynamic bool          // added at run time: no dynamic cookie until its address changes
+	since     time.Time     // when state last changed
+	downFor   time.Duration // time stopped before since, in whole seconds
 	live      *serverLive
 }
 
@@ -86,6 +87,7 @@ type serverLive struct {
 	taken   atomic.Int64                // requests the server's queue gave a slot to (HAProxy's queue index)
 	addrGen atomic.Uint32               // bumped on an address change: older idle connections are dropped
 	report  atomic.Pointer[CheckReport] // the last health check; nil before the first
+	probing atomic.Bool                 // a health check is running
 }
 
 // noReport is the report of a server no check has finished for.

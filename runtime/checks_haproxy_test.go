@@ -319,6 +319,15 @@ backend slower
 	}
 	settle("after the refused changes", "plain/t: op=2")
 
+	// A server added at run time is checked once its checks are enabled.
+	both(fmt.Sprintf("add server plain/dyn %s check inter 100ms", a.addr))
+	both("enable server plain/dyn")
+	both("enable health plain/dyn")
+	settle("added server checked", "plain/dyn: op=2 admin=0 check_status=6 result=3 health=4")
+	both("disable server plain/dyn")
+	both("del server plain/dyn")
+	settle("added server gone", "plain/t: op=2")
+
 	time.Sleep(200 * time.Millisecond) // the last lines on their way
 	// The backends' first checks run in an order of each proxy's own: the
 	// lines are compared backend by backend, in order within each.

@@ -180,6 +180,9 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		if r.Check {
 			rep := &si.CheckReport
 			r.CheckStatus, r.CheckDesc, r.LastChk = rep.Status.Name(), rep.Status.Description(), rep.Desc
+			if si.Check&engine.CheckInProgress != 0 {
+				r.CheckStatus = "* " + r.CheckStatus
+			}
 			if rep.Status.HasCode() {
 				r.CheckCode = strconv.Itoa(rep.Code)
 			}
@@ -188,6 +191,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 				r.CheckDuration = rep.Duration.Milliseconds()
 			}
 			r.ChkFail, r.ChkDown = rep.Failed, rep.Downs
+			r.Downtime = int64(si.Downtime.Seconds())
 			r.CheckRise, r.CheckFall = si.Rise, si.Fall
 			r.CheckHealth = sv.Check.Health
 		}

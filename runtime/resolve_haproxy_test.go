@@ -143,15 +143,17 @@ func TestDifferentialResolve(t *testing.T) {
 }
 
 // srvConfig renders a configuration whose backend be is a server-template
-// of 4 servers filled from the SRV records of _http._tcp.app.test.
-func srvConfig(stats, front int, ns string) string {
+// of 4 servers filled from the SRV records of _http._tcp.app.test, logging
+// to log.
+func srvConfig(stats, front int, ns, log string) string {
 	return frontConfig(stats, front, "be") + fmt.Sprintf(`resolvers r
     nameserver ns1 %s
     timeout resolve 100ms
     timeout retry 100ms
 backend be
+    log %s local0
     server-template sr 4 _http._tcp.app.test resolvers r init-addr none resolve-prefer ipv4
-`, ns)
+`, ns, log)
 }
 
 // TestDifferentialResolveSRV compares haproxy and tether filling a
@@ -167,8 +169,9 @@ func TestDifferentialResolveSRV(t *testing.T) {
 	ports := freePorts(t, 4)
 	hsock := fmt.Sprintf("127.0.0.1:%d", ports[0])
 	ns.SetSRV("_http._tcp.app.test.", "a.app.test. 8081 512", "b.app.test. 8082 0", "c.app.test. 8083 1")
-	startHAProxy(t, srvConfig(ports[0].(int), ports[1].(int), ns.Addr.String()), hsock)
-	tt := startTether(t, srvConfig(ports[2].(int), ports[3].(int), ns.Addr.String()))
+	hlog, tlog := startEventLog(t), startEventLog(t)
+	startHAProxy(t, srvConfig(ports[0].(int), ports[1].(int), ns.Addr.String(), hlog.pc.LocalAddr().String()), hsock)
+	tt := startTether(t, srvConfig(ports[2].(int), ports[3].(int), ns.Addr.String(), tlog.pc.LocalAddr().String()))
 	for _, step := range []struct {
 		records []string
 		want    []string
@@ -179,40 +182,60 @@ func TestDifferentialResolveSRV(t *testing.T) {
 	} {
 		ns.SetSRV("_http._tcp.app.test.", step.records...)
 		sameServers(t, hsock, tt.socket(0), step.want, fmt.Sprintf("records %v", step.records))
+		sameLines(t, fmt.Sprint("records ", step.records), hlog, tlog)
 	}
 }
 
 // TestDifferentialResolveErrors compares haproxy and tether through
 // NXDOMAIN past hold nx, recovery, and the default preference for IPv6:
-// AAAA is asked first and A only when the AAAA answer is empty.
+// AAAA is asked first and A only when the AAAA answer is empty. After each
+// step the lines both logged must be the same: addresses set and what set
+// them, maintenance for a DNS status, resolving again.
 func TestDifferentialResolveErrors(t *testing.T) {
 	ns := dnstest.Start(t)
 	ns.Set("app.test.", "127.0.0.11", "127.0.0.12")
 	ports := freePorts(t, 5)
-	cfg := func(stats, front int) string {
+	hlog, tlog := startEventLog(t), startEventLog(t)
+	cfg := func(stats, front int, log *eventLog) string {
 		return frontConfig(stats, front, "be") + fmt.Sprintf(`resolvers r
     nameserver ns1 %s
     timeout resolve 100ms
     timeout retry 100ms
     hold nx 300ms
 backend be
+    log %s local0
     server-template srv 3 app.test:%d resolvers r init-addr none
-`, ns.Addr, ports[4])
+`, ns.Addr, log.pc.LocalAddr(), ports[4])
 	}
 	hsock := fmt.Sprintf("127.0.0.1:%d", ports[0])
-	startHAProxy(t, cfg(ports[0].(int), ports[1].(int)), hsock)
-	tt := startTether(t, cfg(ports[2].(int), ports[3].(int)))
+	startHAProxy(t, cfg(ports[0].(int), ports[1].(int), hlog), hsock)
+	tt := startTether(t, cfg(ports[2].(int), ports[3].(int), tlog))
 	for _, step := range []struct {
 		what   string
 		change func()
 		want   []string
 	}{
 		{"A records only", func() {}, []string{"127.0.0.11", "127.0.0.12"}},
+		{"one changed", func() { ns.Set("app.test.", "127.0.0.11", "127.0.0.13") }, []string{"127.0.0.11", "127.0.0.13"}},
 		{"NXDOMAIN", func() { ns.SetRcode("app.test.", mdns.RcodeNameError) }, nil},
 		{"back", func() { ns.Set("app.test.", "127.0.0.12") }, []string{"127.0.0.12"}},
 		{"AAAA and A", func() { ns.Set("app.test.", "127.0.0.13", "::1") }, []string{"::1"}},
 	} {
 		step.change()
 		sameServers(t, hsock, tt.socket(0), step.want, step.what)
+		sameLines(t, step.what, hlog, tlog)
+	}
+}
+
+// sameLines requires the lines both proxies logged since the last call,
+// in any order, to be the same, once the last are on their way.
+func sameLines(t *testing.T, what string, hlog, tlog *eventLog) {
+	t.Helper()
+	time.Sleep(100 * time.Millisecond)
+	want, got := hlog.drain(), tlog.drain()
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: logged\ntether\n%s\nhaproxy\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

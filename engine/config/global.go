@@ -22,7 +22,7 @@ var unsupportedGlobal = map[string]bool{
 	"maxsslconn": true, "maxsslrate": true, "maxzlibmem": true, "mworker-max-reloads": true,
 	"node": true, "noepoll": true, "nogetaddrinfo": true, "noreuseport": true, "nosplice": true,
 	"numa-cpu-mapping": true, "presetenv": true, "quiet": true, "resetenv": true,
-	"server-state-base": true, "server-state-file": true, "setenv": true, "spread-checks": true,
+	"server-state-base": true, "server-state-file": true, "setenv": true,
 	"strict-limits": true, "thread-group": true, "unsetenv": true,
 	"busy-polling": true, "set-dumpable": true, "unix-bind": true, "zero-warning": true,
 	"profiling.tasks": true, "profiling.memory": true, "pp2-never-send-local": true,
@@ -108,6 +108,37 @@ func (p *parser) parseGlobal(words []string) {
 			p.warnTrailing(a[0])
 		}
 		g.HardStopAfter = time.Duration(n) * time.Millisecond
+	case "spread-checks":
+		switch {
+		case p.tooMany(kw, a, 1):
+		case g.SpreadChecks != 0:
+			p.alertContinue("spread-checks already specified. Continuing.")
+		case len(a) == 0:
+			p.alert("'spread-checks' expects an integer argument (0..50).")
+		default:
+			if n := atoi(a[0]); n < 0 || n > 50 {
+				p.alert("'spread-checks' needs a positive value in range 0..50.")
+			} else {
+				g.SpreadChecks = int(n)
+			}
+		}
+	case "max-spread-checks":
+		if p.tooMany(kw, a, 1) {
+			return
+		}
+		if len(a) == 0 {
+			p.alert("'max-spread-checks' expects an integer argument (0..50).")
+			return
+		}
+		n, trailing, terr := parseTime(a[0], time.Millisecond)
+		if terr != nil {
+			p.alert(terr.Error() + " in argument to <max-spread-checks>.")
+			return
+		}
+		if trailing {
+			p.warnTrailing(a[0])
+		}
+		g.MaxSpreadChecks = time.Duration(n) * time.Millisecond
 	case "ulimit-n":
 		switch {
 		case len(a) == 0:

@@ -179,3 +179,26 @@ func TestGlobalIdentity(t *testing.T) {
 		t.Errorf("user nobody: uid %d gid %d, want uid %s and gid unset", cfg.Global.UID, cfg.Global.GID, nobody.Uid)
 	}
 }
+
+// TestSpreadChecks reads `spread-checks` and `max-spread-checks` and
+// refuses what HAProxy refuses.
+func TestSpreadChecks(t *testing.T) {
+	cfg, err := Parse(File{Name: "t.cfg", Data: []byte("global\n  spread-checks 5\n  max-spread-checks 2s\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Global.SpreadChecks != 5 || cfg.Global.MaxSpreadChecks != 2*time.Second {
+		t.Errorf("spread %d, max %v", cfg.Global.SpreadChecks, cfg.Global.MaxSpreadChecks)
+	}
+	for text, want := range map[string]string{
+		"global\n  spread-checks 60\n":    "'spread-checks' needs a positive value in range 0..50.",
+		"global\n  spread-checks\n":       "'spread-checks' expects an integer argument (0..50).",
+		"global\n  spread-checks 1 2\n":   "'spread-checks' cannot handle unexpected argument '2'.",
+		"global\n  max-spread-checks x\n": "in argument to <max-spread-checks>",
+	} {
+		_, err := Parse(File{Name: "t.cfg", Data: []byte(text)})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", text, err, want)
+		}
+	}
+}

@@ -43,6 +43,12 @@ type Global struct {
 	// `user`/`uid`); "" and 0 leave them as they are, as in HAProxy.
 	Chroot   string
 	GID, UID int
+	// SpreadChecks is `spread-checks`: each check interval varies at
+	// random by up to this percentage either way (0 to 50).
+	SpreadChecks int
+	// MaxSpreadChecks is `max-spread-checks`: the first checks are spread
+	// over at most this time; 0 for no bound.
+	MaxSpreadChecks time.Duration
 	// HardStopAfter bounds a graceful stop (`hard-stop-after`); 0 waits for
 	// every connection, as HAProxy's soft stop does.
 	HardStopAfter time.Duration

@@ -18,6 +18,7 @@ type server struct {
 	weight int    // from an SRV record; -1 without
 	maint  bool   // the RMAINT flag
 	reason string // why maint last changed
+	by     string // what gave addr, for Change.Updater
 
 	host   string      // name it resolves; "" for an SRV slot without record
 	res    *resolution // its A/AAAA resolution; nil without
@@ -54,9 +55,9 @@ func (r *Resolver) setMaint(s *server, on bool, reason string) bool {
 	return true
 }
 
-// setAddr gives s address a (invalid to clear it).
-func (r *Resolver) setAddr(s *server, a netip.Addr) {
-	s.addr = a
+// setAddr gives s address a (invalid to clear it), given by updater.
+func (r *Resolver) setAddr(s *server, a netip.Addr, updater string) {
+	s.addr, s.by = a, updater
 	r.touch(s)
 }
 
@@ -68,7 +69,7 @@ func (r *Resolver) flush() {
 	for _, s := range r.dirty {
 		c := Change{Backend: s.Backend, Server: s.Name}
 		if s.addr != s.told.addr {
-			c.SetAddr, c.Addr = true, s.addr
+			c.SetAddr, c.Addr, c.Updater = true, s.addr, s.by
 		}
 		if s.port != s.told.port {
 			c.SetPort, c.Port = true, s.port
@@ -93,17 +94,17 @@ func (r *Resolver) flush() {
 // resolved applies a valid answer of res to requester s: it keeps the
 // record it holds while the record lives, or picks one, and leaves or
 // enters maintenance.
-func (r *Resolver) resolved(s *server, res *resolution, now time.Time) {
+func (r *Resolver) resolved(s *server, res *resolution, updater string, now time.Time) {
 	if s.srvq != nil && s.noRes {
 		return
 	}
 	rec, current := r.pick(s, res)
 	noIP := rec == nil
 	if rec != nil && !current {
-		r.setAddr(s, rec.ip)
+		r.setAddr(s, rec.ip, updater)
 	}
 	if r.updateStatus(s, res, noIP, now) && noIP {
-		r.setAddr(s, netip.Addr{})
+		r.setAddr(s, netip.Addr{}, "")
 	}
 }
 
@@ -201,7 +202,7 @@ func (r *Resolver) failed(s *server, res *resolution, now time.Time) bool {
 	if !r.updateStatus(s, res, true, now) {
 		return true
 	}
-	r.setAddr(s, netip.Addr{})
+	r.setAddr(s, netip.Addr{}, "")
 	s.rec = nil
 	return false
 }
@@ -270,7 +271,7 @@ func (r *Resolver) fillSlot(res *resolution, rec *record) {
 	s.noRes = false
 	if rec.ar != nil {
 		if rec.ar.ip != s.addr {
-			r.setAddr(s, rec.ar.ip)
+			r.setAddr(s, rec.ar.ip, "DNS additional record")
 		}
 		s.noRes = true
 		r.unlink(s)
@@ -306,7 +307,7 @@ func (r *Resolver) cleanupSlot(s *server) {
 	r.unlink(s)
 	r.setMaint(s, true, "entry removed from SRV record")
 	s.host = ""
-	r.setAddr(s, netip.Addr{})
+	r.setAddr(s, netip.Addr{}, "")
 	s.port = 0
 	s.noRes = true
 	s.srvRec = nil

@@ -18,6 +18,7 @@ import (
 type Config struct {
 	Name        string           // section name, for reasons in changes
 	Nameservers []netip.AddrPort // UDP nameservers
+	Names       []string         // their names, in the same order, for Change.Updater; missing ones are named by address
 	PayloadSize int              // accepted_payload_size, announced with EDNS0; larger answers are dropped; default 512
 	Retries     int              // resolve_retries: queries sent before giving up; at least 1
 	Resolve     time.Duration    // timeout resolve: between two resolutions of a name; default 1s
@@ -63,6 +64,7 @@ type Change struct {
 
 	SetAddr bool
 	Addr    netip.Addr // invalid when the address is cleared
+	Updater string     // what gave the address, as HAProxy names it: "section/nameserver" or "DNS cache"
 
 	SetPort bool
 	Port    uint16 // from an SRV record

@@ -33,7 +33,7 @@ type Resolver struct {
 	apply func(Change)
 
 	conns   []*net.UDPConn // one connected socket per nameserver
-	packets chan []byte
+	packets chan packet
 	stop    chan struct{}
 	wg      sync.WaitGroup
 
@@ -65,7 +65,7 @@ func New(cfg Config, servers []Server, apply func(Change)) (*Resolver, error) {
 	if cfg.PayloadSize < headerSize+minRecordSize {
 		cfg.PayloadSize = defaultPayloadSize
 	}
-	r := &Resolver{cfg: cfg, apply: apply, packets: make(chan []byte, 64), stop: make(chan struct{})}
+	r := &Resolver{cfg: cfg, apply: apply, packets: make(chan packet, 64), stop: make(chan struct{})}
 	for _, ns := range cfg.Nameservers {
 		c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(ns))
 		if err != nil {
@@ -159,9 +159,9 @@ func (r *Resolver) unlink(s *server) {
 
 // Start starts resolving.
 func (r *Resolver) Start() {
-	for _, c := range r.conns {
+	for i, c := range r.conns {
 		r.wg.Add(1)
-		go r.read(c)
+		go r.read(c, i)
 	}
 	r.wg.Add(1)
 	go r.run()
@@ -181,9 +181,24 @@ func (r *Resolver) closeConns() {
 	}
 }
 
-// read passes the datagrams of one nameserver socket to the run goroutine
+// packet is a datagram from the nameserver of index ns.
+type packet struct {
+	b  []byte
+	ns int
+}
+
+// nameserver names the nameserver of index i as HAProxy names what
+// updated an address: "section/name".
+func (r *Resolver) nameserver(i int) string {
+	if i < len(r.cfg.Names) {
+		return r.cfg.Name + "/" + r.cfg.Names[i]
+	}
+	return r.cfg.Name + "/" + r.cfg.Nameservers[i].String()
+}
+
+// read passes the datagrams of nameserver socket ns to the run goroutine
 // until the socket is closed.
-func (r *Resolver) read(c *net.UDPConn) {
+func (r *Resolver) read(c *net.UDPConn, ns int) {
 	defer r.wg.Done()
 	buf := make([]byte, 65536)
 	for {
@@ -195,7 +210,7 @@ func (r *Resolver) read(c *net.UDPConn) {
 			continue // an ICMP error for an earlier query
 		}
 		select {
-		case r.packets <- append([]byte(nil), buf[:n]...):
+		case r.packets <- packet{append([]byte(nil), buf[:n]...), ns}:
 		case <-r.stop:
 			return
 		}
@@ -216,8 +231,8 @@ func (r *Resolver) run() {
 		select {
 		case <-r.stop:
 			return
-		case b := <-r.packets:
-			r.receive(b, time.Now())
+		case p := <-r.packets:
+			r.receive(p.b, p.ns, time.Now())
 			r.flush()
 		case <-t.C:
 		}
@@ -310,7 +325,7 @@ func (r *Resolver) send(res *resolution, now time.Time) {
 // by id, validated against the question, and then either ends the
 // resolution (a valid answer, or errors from every nameserver with no
 // fallback left) or switches A and AAAA.
-func (r *Resolver) receive(b []byte, now time.Time) {
+func (r *Resolver) receive(b []byte, ns int, now time.Time) {
 	if len(b) > r.cfg.PayloadSize || len(b) < 2 {
 		return
 	}
@@ -342,8 +357,14 @@ func (r *Resolver) receive(b []byte, now time.Time) {
 	res.status = StatusValid
 	res.lastValid = now
 	if !res.srv { // SRV slots were filled by checkRecords
-		for _, s := range append([]*server(nil), res.servers...) {
-			r.resolved(s, res, now)
+		// As in HAProxy, the first requester's new address is the
+		// nameserver's doing, the others' the cache's.
+		for i, s := range append([]*server(nil), res.servers...) {
+			updater := "DNS cache"
+			if i == 0 {
+				updater = r.nameserver(ns)
+			}
+			r.resolved(s, res, updater, now)
 		}
 	}
 	res.reset(now)
