@@ -21,7 +21,27 @@ import (
 // configuration once, as a template that startSide fills in for each
 // proxy: {BIND} becomes a free port of 127.0.0.1 for the frontend, {LOG} a
 // UDP socket of that proxy's own for its log lines, and the test names the
-// rest ({SRV}, the server's address, most often).
+// rest ({SRV}, the server's address, most often). startPair starts both
+// proxies on one template (startSide one of them, for a test that gives
+// each its own origin), and proxyPair.views runs an exchange through each.
+
+// The sides of a proxyPair.
+const (
+	sideHAProxy = 0 // haproxy 2.6
+	sideEngine  = 1 // the engine under test
+)
+
+// proxySide is one proxy of a differential test, running until the test
+// ends.
+type proxySide struct {
+	name string         // "haproxy" or "engine", for reports
+	addr string         // the address of its frontend's first bind line
+	logs net.PacketConn // the socket of {LOG}; nil when the configuration has none
+}
+
+// proxyPair is haproxy (sideHAProxy) and the engine (sideEngine) started on
+// one configuration template.
+type proxyPair [2]proxySide
 
 // pairBase is the configuration most differential tests start from: one
 // frontend in front of one backend whose one server is {SRV}.
@@ -42,24 +62,6 @@ var pairLogged = withLog(pairBase)
 
 // pairLong is pairBase with client and server timeouts of 10 seconds.
 var pairLong = strings.ReplaceAll(pairBase, " 5s\n", " 10s\n")
-
-// The sides of a proxyPair.
-const (
-	sideHAProxy = 0 // haproxy 2.6
-	sideEngine  = 1 // the engine under test
-)
-
-// proxySide is one proxy of a differential test, running until the test
-// ends.
-type proxySide struct {
-	name string         // "haproxy" or "engine", for reports
-	addr string         // the address of its frontend's first bind line
-	logs net.PacketConn // the socket of {LOG}; nil when the configuration has none
-}
-
-// proxyPair is haproxy (sideHAProxy) and the engine (sideEngine) started on
-// one configuration template.
-type proxyPair [2]proxySide
 
 // haproxyBin returns the path of haproxy, or skips the test without it.
 func haproxyBin(t *testing.T) string {
