@@ -205,11 +205,16 @@ func checkColumns(t *testing.T, sock string) string {
 func TestDifferentialHealthChecks(t *testing.T) {
 	a, b, z, n := startCheckTarget(t, 200), startCheckTarget(t, 503), startCheckTarget(t, 200), startCheckTarget(t, 200)
 	tcp, mute := startCheckTarget(t, 0), startCheckTarget(t, -1)
+	// After one result against the trend, these wait a minute (fastinter)
+	// for the next check: their counters stay between the ends. Their
+	// first checks come early thanks to max-spread-checks.
+	fading, rising, nolb := startCheckTarget(t, 200), startCheckTarget(t, 503), startCheckTarget(t, 200)
 	dead := refusingAddr(t)
 	config := func(stats, front int, log net.Addr) string {
 		return fmt.Sprintf(`global
     stats socket ipv4@127.0.0.1:%d level admin
     log %s local0
+    max-spread-checks 100ms
 `+testDefaults+`    log global
 frontend fe
     bind 127.0.0.1:%d
@@ -229,6 +234,12 @@ backend noisy
     option httpchk
     option log-health-checks
     server n %s check inter 100ms rise 2 fall 2 backup
+backend slowly
+    option httpchk
+    http-check disable-on-404
+    server fading %s check inter 100ms fastinter 1m downinter 100ms rise 2 fall 3
+    server rising %s check inter 100ms fastinter 1m downinter 100ms rise 3 fall 2
+    server nolb %s check inter 100ms fastinter 1m downinter 100ms rise 2 fall 3
 backend slow
     option httpchk
     timeout check 150ms
@@ -236,7 +247,7 @@ backend slow
 backend slower
     option httpchk
     server late %s check inter 200ms fall 1
-`, stats, log, front, a.addr, b.addr, z.addr, dead, tcp.addr, dead, tcp.addr.Port(), n.addr, mute.addr, mute.addr)
+`, stats, log, front, a.addr, b.addr, z.addr, dead, tcp.addr, dead, tcp.addr.Port(), n.addr, fading.addr, rising.addr, nolb.addr, mute.addr, mute.addr)
 	}
 	p := freePorts(t, 4)
 	hlog, tlog := startEventLog(t), startEventLog(t)
@@ -274,6 +285,14 @@ backend slower
 	settle("a closes", "web/a: op=0")
 	z.code.Store(500)
 	settle("z answers 500", "web/z: op=0")
+	fading.code.Store(503)
+	settle("fading fails once", "slowly/fading: op=2 admin=0 check_status=17 result=2 health=3")
+	rising.code.Store(200)
+	settle("rising passes once", "slowly/rising: op=0 admin=0 check_status=15 result=3 health=1")
+	nolb.code.Store(404)
+	settle("nolb answers 404", "slowly/nolb: op=3 admin=0 check_status=16")
+	nolb.code.Store(503)
+	settle("nolb fails once", "slowly/nolb: op=3 admin=0 check_status=17 result=2 health=3")
 	n.code.Store(503)
 	settle("n answers 503", "noisy/n: op=0")
 	n.code.Store(200)

@@ -169,7 +169,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		} else {
 			r.Act = 1
 		}
-		r.Status, r.Maint, r.Down = serverStatus(&sv, r.Check)
+		r.Status, r.Maint, r.Down = serverStatus(&sv, r.Check, si.Rise, si.Fall)
 		if !r.Maint && !r.Down && sv.Admin&AdminFDrain == 0 && sv.OpState == OpRunning {
 			be.Status = "UP"
 			be.Weight += si.Weight
@@ -200,22 +200,45 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 	return append(rows, be)
 }
 
-// serverStatus returns the status column of a server row and whether it is
-// in maintenance or down.
-func serverStatus(sv *ServerView, checked bool) (status string, maint, down bool) {
+// serverStatus returns the status column of a server row, as HAProxy
+// words it from the server's state and its check counter (rise and fall
+// are its check's; checked tells whether the check is enabled), and
+// whether the server is in maintenance or down: "UP 2/3" is a running
+// server whose checks have started to fail, "DOWN 1/2" a stopped one
+// whose checks have started to pass.
+func serverStatus(sv *ServerView, checked bool, rise, fall int) (status string, maint, down bool) {
 	switch {
 	case sv.Admin&AdminRMaint != 0:
 		return "MAINT (resolution)", true, false
 	case sv.Admin&engine.AdminMaintFlags != 0:
 		return "MAINT", true, false
-	case sv.Admin&AdminFDrain != 0:
-		return "DRAIN", false, false
-	case sv.OpState == OpStopped:
-		return "DOWN", false, true
-	case sv.OpState == OpStopping:
-		return "NOLB", false, false
-	case checked:
-		return "UP", false, false
 	}
-	return "no check", false, false
+	health, top := sv.Check.Health, rise+fall-1
+	upCount := func(word string) string {
+		return word + " " + strconv.Itoa(health-rise+1) + "/" + strconv.Itoa(fall)
+	}
+	switch sv.OpState {
+	case OpRunning, OpStarting:
+		going := checked && health < top
+		switch {
+		case sv.Admin&(AdminFDrain|engine.AdminIDrain) != 0 && going:
+			return upCount("DRAIN"), false, false
+		case sv.Admin&(AdminFDrain|engine.AdminIDrain) != 0:
+			return "DRAIN", false, false
+		case going:
+			return upCount("UP"), false, false
+		case checked:
+			return "UP", false, false
+		}
+		return "no check", false, false
+	case OpStopping:
+		if !checked || health == top {
+			return "NOLB", false, false
+		}
+		return upCount("NOLB"), false, false
+	}
+	if checked && health > 0 {
+		return "DOWN " + strconv.Itoa(health) + "/" + strconv.Itoa(rise), false, true
+	}
+	return "DOWN", false, true
 }
