@@ -81,6 +81,7 @@ func (s CheckStatus) HasCode() bool { return s > checkL57Data }
 // a value: the checker replaces it after each check.
 type CheckReport struct {
 	Status   CheckStatus
+	Result   CheckResult   // Status's result; unknown while a check runs, as HAProxy resets it
 	Code     int           // HTTP status of a layer 7 check, 0 without
 	Desc     string        // details: "Connection refused", a reason phrase
 	Duration time.Duration // how long the check took; -1 before the first

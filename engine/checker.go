@@ -140,7 +140,7 @@ func (c *checker) run(first time.Duration) {
 		}
 		if s.cond.check&(CheckEnabled|CheckPaused) == CheckEnabled {
 			start := time.Now()
-			c.live.probing.Store(true)
+			c.e.checkStarts(c.live)
 			out := c.spec.probe(ctx, s.checkTarget(), cmp.Or(s.cfg.Inter, defaultCheckInter), s.cond.op == OpStopped)
 			if ctx.Err() != nil {
 				return
@@ -190,6 +190,18 @@ func (c *checker) current() *server {
 	return nil
 }
 
+// checkStarts marks a check of the server as running: as HAProxy, its
+// report's result is unknown, and its code and details empty, until it
+// ends.
+func (e *Engine) checkStarts(live *serverLive) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := *live.checkReport()
+	r.Result, r.Code, r.Desc = CheckResultUnknown, 0, ""
+	live.report.Store(&r)
+	live.probing.Store(true)
+}
+
 // checkDone applies a finished check to its server: the report, then the
 // health counter and state (a new snapshot when they change), then the
 // messages a state change logs.
@@ -211,7 +223,7 @@ func (e *Engine) checkDone(b *Backend, live *serverLive, out checkOutcome, start
 	old := sn.servers[i]
 	r := *live.checkReport()
 	prevStatus := r.Status
-	r.Status, r.Code, r.Desc = out.status, out.code, out.desc
+	r.Status, r.Result, r.Code, r.Desc = out.status, out.status.Result(), out.code, out.desc
 	r.Duration, r.At = end.Sub(start).Truncate(time.Millisecond), end
 	cond := old.cond
 	if cond.checkDone(out.status.Result()) {
@@ -227,15 +239,5 @@ func (e *Engine) checkDone(b *Backend, live *serverLive, out checkOutcome, start
 		}
 		why = cause{}
 	}
-	if cond == old.cond {
-		return
-	}
-	s := old.clone()
-	s.cond = cond
-	s.settle(end)
-	servers := append([]*server(nil), sn.servers...)
-	servers[i] = s
-	nsn := b.build(servers, sn.dynamic, sn.key, sn.counters)
-	b.snap.Store(nsn)
-	b.logChange(sn, nsn, i, why)
+	e.changeLocked(b, sn, i, why, func(s *server) { s.cond = cond })
 }

@@ -70,6 +70,7 @@ type ServerInfo struct {
 	// CheckReport is the server's last health check.
 	CheckReport CheckReport
 	Downtime    time.Duration // time spent stopped (down or in maintenance), in whole seconds
+	Track       string        // the server it tracks, "backend/server"; "" for none
 	CheckAddr   netip.Addr    // where checks go instead of Addr; invalid for Addr
 	CheckPort   int           // the port checks go to; 0 for Addr's
 	// Config is the server's line as parsed; it is shared and never
@@ -98,7 +99,7 @@ func (e *Engine) Backends() []BackendInfo {
 				Since: now.Sub(s.since), Conns: s.live.cur.Load(), Requests: s.live.total.Load(),
 				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(),
 				Traffic: e.serverTraffic(s.live.slot), CheckReport: *s.live.checkReport(),
-				CheckAddr: s.checkAddr, CheckPort: s.checkPort, Downtime: s.downtime(now)}
+				CheckAddr: s.checkAddr, CheckPort: s.checkPort, Downtime: s.downtime(now), Track: s.trackName()}
 		}
 		out[i] = bi
 	}
@@ -230,6 +231,14 @@ func (e *Engine) SetDynamicCookie(backend string, enabled bool) error {
 // SetDynamicCookieKey sets a backend's dynamic-cookie-key.
 func (e *Engine) SetDynamicCookieKey(backend, key string) error {
 	return e.rebuild(backend, func(_ *bool, k *string) { *k = key })
+}
+
+// trackName names the server s tracks, "backend/server", or "".
+func (s *server) trackName() string {
+	if s.cfg == nil || s.cfg.Track == nil {
+		return ""
+	}
+	return s.cfg.TrackBackend + "/" + s.cfg.Track.Name
 }
 
 // SetCheckTarget changes where a server's health checks go, as `set

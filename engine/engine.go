@@ -42,12 +42,14 @@ type Engine struct {
 	start    time.Time
 	loggers  []*accesslog.Logger
 
-	mu          sync.Mutex            // serialises the control plane's snapshot writers
-	nextSlot    int                   // slots handed to servers so far (under mu)
-	resolvers   []*dns.Resolver       // running, one per resolvers section in use (under mu)
-	resolversOn bool                  // resolvers were started or stopped: never again (under mu)
-	srvTargets  map[serverName]string // SRV target each template slot resolves (under mu)
-	checks      checkers              // the health checkers (under mu)
+	mu          sync.Mutex                // serialises the control plane's snapshot writers
+	nextSlot    int                       // slots handed to servers so far (under mu)
+	resolvers   []*dns.Resolver           // running, one per resolvers section in use (under mu)
+	resolversOn bool                      // resolvers were started or stopped: never again (under mu)
+	srvTargets  map[serverName]string     // SRV target each template slot resolves (under mu)
+	checks      checkers                  // the health checkers (under mu)
+	trackers    map[*serverLive][]tracker // the servers tracking each tracked one; built by New
+	tracked     map[*serverLive]tracker   // the server each tracking one tracks; built by New
 
 	cumConns atomic.Int64
 	cumReqs  atomic.Int64
@@ -128,6 +130,7 @@ func New(cfg *config.Config) (*Engine, error) {
 		e.backends = append(e.backends, b)
 		e.byName[p.Name] = b
 	}
+	e.linkTrackers()
 	for _, p := range cfg.Proxies {
 		if p.Cap&config.CapFrontend == 0 {
 			continue

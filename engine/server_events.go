@@ -21,6 +21,7 @@ type cause struct {
 	reason string       // otherwise, in words: "changed from CLI"; "" for none
 	admin  string       // why maintenance began, in words: "DNS NX status"; "" for none
 	host   string       // the name the server resolves, for resolution messages
+	via    string       // the tracked server passing its change on, "be/srv"; "" for none
 }
 
 // logChange logs the change of server i between two snapshots of b, and
@@ -40,6 +41,9 @@ func (b *Backend) logChange(prev, next *snapshot, i int, why cause) {
 	if why.admin != "" {
 		because = " (" + why.admin + ")"
 	}
+	if why.via != "" {
+		because += " via " + why.via
+	}
 	switch {
 	case !wasMaint && inMaint && was.cond.op == OpStopped:
 		b.event(accesslog.LevelNotice, head+" was DOWN and now enters maintenance"+because+".")
@@ -56,11 +60,13 @@ func (b *Backend) logChange(prev, next *snapshot, i int, why cause) {
 		b.event(accesslog.LevelNotice, head+" is leaving forced maintenance but remains in maintenance.")
 	case wasMaint && was.cond.admin&AdminRMaint != 0 && now.cond.admin&AdminRMaint == 0:
 		b.event(accesslog.LevelNotice, head+" ('"+why.host+"') resolves again but remains in maintenance.")
+	case wasMaint && was.cond.admin&AdminIMaint != 0 && now.cond.admin&AdminIMaint == 0:
+		b.event(accesslog.LevelNotice, head+" remains in forced maintenance.")
 	}
 	if !wasMaint && !inMaint {
 		switch {
 		case !was.draining() && now.draining():
-			b.event(accesslog.LevelNotice, head+" enters drain state"+b.counts(next, i)+".")
+			b.event(accesslog.LevelNotice, head+" enters drain state"+because+b.counts(next, i)+".")
 		case was.draining() && !now.draining():
 			b.event(accesslog.LevelNotice, head+" is "+upDown(now)+" (leaving forced drain).")
 		}
@@ -97,6 +103,8 @@ func (b *Backend) logOpChange(next *snapshot, i int, was *server, why cause) {
 		msg.WriteString(checkWords(r))
 	} else if why.reason != "" {
 		msg.WriteString(", " + why.reason)
+	} else if why.via != "" {
+		msg.WriteString(" via " + why.via)
 	}
 	msg.WriteString(b.counts(next, i) + ".")
 	b.event(level, msg.String())
@@ -176,7 +184,10 @@ func (b *Backend) leftMaint(was, now *server, host string) string {
 	if now.draining() {
 		state = upDown(now) + "/DRAIN"
 	}
-	if was.cond.admin&AdminRMaint != 0 && now.cond.admin&AdminRMaint == 0 {
+	switch {
+	case was.cond.admin&AdminIMaint != 0 && now.cond.admin&AdminIMaint == 0:
+		return " is " + state + " (leaving maintenance)."
+	case was.cond.admin&AdminRMaint != 0 && now.cond.admin&AdminRMaint == 0:
 		return " ('" + host + "') is " + state + " (resolves again)."
 	}
 	return " is " + state + " (leaving forced maintenance)."

@@ -229,10 +229,28 @@ func (e *Engine) changeServer(backend, srv string, why cause, change func(s *ser
 	if err != nil {
 		return err
 	}
+	e.changeLocked(b, sn, i, why, change)
+	return nil
+}
+
+// changeLocked is changeServer for server i of snapshot sn of b, with the
+// control mutex held: the change is logged, then passed on to the servers
+// tracking this one.
+func (e *Engine) changeLocked(b *Backend, sn *snapshot, i int, why cause, change func(s *server)) {
 	s := sn.servers[i].clone()
 	change(s)
+	if was := sn.servers[i]; was.cond.admin&AdminMaintFlags != 0 && s.cond.admin&AdminMaintFlags == 0 {
+		if t, ok := e.tracked[s.live]; ok {
+			// A tracking server leaves maintenance in its tracked
+			// server's state.
+			tsn := t.b.snap.Load()
+			if j := tsn.indexOf(t.live); j >= 0 {
+				s.cond.op = followed(tsn.servers[j].cond.op)
+			}
+		}
+	}
 	if *s == *sn.servers[i] {
-		return nil
+		return
 	}
 	s.settle(time.Now())
 	servers := append([]*server(nil), sn.servers...)
@@ -240,7 +258,7 @@ func (e *Engine) changeServer(backend, srv string, why cause, change func(s *ser
 	next := b.build(servers, sn.dynamic, sn.key, sn.counters)
 	b.snap.Store(next)
 	b.logChange(sn, next, i, why)
-	return nil
+	e.propagate(b, sn.servers[i], s)
 }
 
 // settle derives s.state from its condition, and s.since when it changed.

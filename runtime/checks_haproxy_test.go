@@ -165,7 +165,7 @@ func checkColumns(t *testing.T, sock string) string {
 			continue
 		}
 		fmt.Fprintf(&b, "%s/%s:", r[0], r[1])
-		for _, name := range []string{"status", "act", "bck", "chkfail", "chkdown", "check_status", "check_code",
+		for _, name := range []string{"status", "tracked", "act", "bck", "chkfail", "chkdown", "check_status", "check_code",
 			"last_chk", "check_desc", "check_rise", "check_fall", "check_health"} {
 			v := col(r, name)
 			if name == "check_status" {
@@ -234,6 +234,12 @@ backend noisy
     option httpchk
     option log-health-checks
     server n %s check inter 100ms rise 2 fall 2 backup
+backend mirror
+    option httpchk
+    http-check disable-on-404
+    server ta %s track web/a
+    server tb %s track web/b
+    server tt %s track ta
 backend slowly
     option httpchk
     http-check disable-on-404
@@ -247,7 +253,7 @@ backend slow
 backend slower
     option httpchk
     server late %s check inter 200ms fall 1
-`, stats, log, front, a.addr, b.addr, z.addr, dead, tcp.addr, dead, tcp.addr.Port(), n.addr, fading.addr, rising.addr, nolb.addr, mute.addr, mute.addr)
+`, stats, log, front, a.addr, b.addr, z.addr, dead, tcp.addr, dead, tcp.addr.Port(), n.addr, a.addr, b.addr, a.addr, fading.addr, rising.addr, nolb.addr, mute.addr, mute.addr)
 	}
 	p := freePorts(t, 4)
 	hlog, tlog := startEventLog(t), startEventLog(t)
@@ -323,6 +329,18 @@ backend slower
 	settle("b down, unchecked", "web/b: op=0 admin=0 check_status=15 result=3 health=0 state=2")
 	both("enable health web/b")
 	settle("b checked again", "web/b: op=2 admin=0 check_status=15 result=3 health=3 state=6")
+
+	// Trackers follow web/a and web/b; their own state is not the API's.
+	a.code.Store(200)
+	both("set server mirror/ta health down")
+	both("set server mirror/tt state maint")
+	both("set server web/a state ready")
+	settle("a ready, tt in maintenance", "web/a: op=2 admin=0 check_status=15 result=3 health=3")
+	both("set server mirror/tt state ready")
+	both("set server web/a state drain")
+	settle("a drained", "mirror/tt: op=2 admin=16")
+	both("set server web/a state ready")
+	settle("a ready", "mirror/tt: op=2 admin=0")
 
 	// Where the checks go.
 	both(fmt.Sprintf("set server plain/elsewhere check-port %d", dead.Port()))

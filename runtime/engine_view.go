@@ -44,7 +44,7 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 		UWeight:     si.Weight,
 		IWeight:     si.IWeight,
 		SinceChange: si.Since,
-		Check: CheckView{Status: int(si.CheckReport.Status), Result: int(si.CheckReport.Status.Result()),
+		Check: CheckView{Status: int(si.CheckReport.Status), Result: int(si.CheckReport.Result),
 			Health: si.Health, State: int(si.Check), Addr: si.CheckAddr, Port: si.CheckPort},
 	}
 	// A server waiting for resolution has no address but keeps its port.
@@ -52,6 +52,7 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 	if si.Addr.IsValid() {
 		sv.Addr = si.Addr.Addr()
 	}
+	sv.Tracking = si.Track != ""
 	if cs := si.Config; cs != nil {
 		sv.Check.Configured = cs.Check
 		sv.FQDN = cs.Addr.Host
@@ -118,9 +119,13 @@ func (c *engineControl) Stats() []StatRow {
 		fronts[f.Name] = f
 	}
 	backs := make(map[string]*engine.BackendInfo)
+	servers := make(map[string]*engine.ServerInfo) // by "backend/server", for trackers
 	infos := c.e.Backends()
 	for i := range infos {
 		backs[infos[i].Name] = &infos[i]
+		for j := range infos[i].Servers {
+			servers[infos[i].Name+"/"+infos[i].Servers[j].Name] = &infos[i].Servers[j]
+		}
 	}
 	var rows []StatRow
 	for _, p := range c.e.Config().Proxies {
@@ -134,15 +139,16 @@ func (c *engineControl) Stats() []StatRow {
 					BytesIn: t.BytesIn, BytesOut: t.BytesOut}})
 		}
 		if bi := backs[p.Name]; bi != nil {
-			rows = c.appendBackendRows(rows, p, bi)
+			rows = c.appendBackendRows(rows, p, bi, servers)
 		}
 	}
 	return rows
 }
 
 // appendBackendRows appends the server rows and the BACKEND row of a
-// backend.
-func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *engine.BackendInfo) []StatRow {
+// backend; servers holds every server by "backend/server", for the
+// status of a tracking server, which is its tracked chain's.
+func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *engine.BackendInfo, servers map[string]*engine.ServerInfo) []StatRow {
 	be := StatRow{Kind: StatBackend, Proxy: p.Name, ProxyID: p.ID, Mode: "http", Pid: 1,
 		Algo: algoNames[p.Balance.Algo], Cookie: p.Cookie.Name, LastSess: -1,
 		Scur: bi.Conns, Stot: bi.Requests, LbTot: bi.Requests, Status: "DOWN", ChkDown: bi.Downs,
@@ -169,8 +175,21 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		} else {
 			r.Act = 1
 		}
-		r.Status, r.Maint, r.Down = serverStatus(&sv, r.Check, si.Rise, si.Fall)
-		if !r.Maint && !r.Down && sv.Admin&AdminFDrain == 0 && sv.OpState == OpRunning {
+		r.Tracked = si.Track
+		// The status of a tracking server reads the checks of the end of
+		// its chain.
+		ref, checked := si, r.Check
+		for ref.Track != "" && servers[ref.Track] != nil {
+			ref = servers[ref.Track]
+			checked = ref.Config != nil && ref.Config.Check && ref.Check&engine.CheckEnabled != 0
+		}
+		view := sv
+		view.Check.Health = ref.Health
+		r.Status, r.Maint, r.Down = serverStatus(&view, checked, ref.Rise, ref.Fall)
+		if sv.Admin&AdminRMaint == 0 && sv.Admin&engine.AdminIMaint != 0 {
+			r.Status = "MAINT (via " + si.Track + ")"
+		}
+		if !r.Maint && !r.Down && sv.Admin&(AdminFDrain|engine.AdminIDrain) == 0 && sv.OpState == OpRunning {
 			be.Status = "UP"
 			be.Weight += si.Weight
 			be.Act += r.Act

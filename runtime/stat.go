@@ -72,6 +72,8 @@ type StatRow struct {
 	IdleConnCur, SafeConnCur, UsedConnCur  int64
 	NeedConnEst                            int64
 
+	Tracked string // the server a tracking server follows, "backend/server"
+
 	// Health check columns, filled on server rows when Check is set; the
 	// last check's columns are left empty while CheckPaused (maintenance).
 	Check         bool
@@ -198,7 +200,7 @@ var statCols = [...]statCol{
 	{onAll, num(func(r *StatRow) int64 { return int64(r.ServerID) })},
 	{0, nil}, // throttle
 	{onBE | onSV, num(func(r *StatRow) int64 { return r.LbTot })},
-	{0, nil}, // tracked
+	{onSV, str(func(r *StatRow) string { return r.Tracked })},
 	{onAll, num(func(r *StatRow) int64 { return int64(r.Kind) })},
 	{onAll, num(func(r *StatRow) int64 { return r.Rate })},
 	{onFE, num(func(r *StatRow) int64 { return r.RateLim })},

@@ -28,6 +28,7 @@ func (p *parser) finish() {
 	for _, px := range p.cfg.Proxies {
 		p.checkProxy(px)
 	}
+	p.applyTracks()
 }
 
 // checkProxy checks one frontend, backend or listen after parsing.

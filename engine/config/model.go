@@ -458,8 +458,13 @@ type Server struct {
 	Nets      []netip.Prefix // resolve-net: networks whose addresses resolution prefers
 	AllowDup  bool           // resolve-opts allow-dup-ip: may share an address with a server of the same name
 	NoWeight  bool           // resolve-opts ignore-weight: SRV weights are not applied
+	// Track is the server whose state this one follows (`track`), of
+	// backend TrackBackend; nil without.
+	Track        *Server
+	TrackBackend string
 
 	resolvers string // name until resolved
+	trackit   string // `track`'s argument until resolved
 }
 
 // PersistRule is one `force-persist` or `ignore-persist` line; the first

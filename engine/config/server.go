@@ -13,7 +13,7 @@ var unsupportedServer = map[string]bool{
 	"ssl": true, "verify": true, "verifyhost": true, "sni": true, "crt": true, "ca-file": true,
 	"crl-file": true, "alpn": true, "npn": true, "proto": true, "send-proxy": true,
 	"send-proxy-v2": true, "send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true,
-	"track": true, "agent-check": true, "agent-port": true, "agent-inter": true,
+	"agent-check": true, "agent-port": true, "agent-inter": true,
 	"agent-addr": true, "agent-send": true, "observe": true, "error-limit": true,
 	"on-error": true, "on-marked-down": true, "on-marked-up": true, "slowstart": true,
 	"source": true, "redir": true, "tfo": true, "non-stick": true, "pool-max-conn": true,
@@ -168,6 +168,7 @@ var serverKeywords = map[string]serverKeyword{
 	"resolve-opts":   {true, (*parser).serverResolveOpts},
 	"resolve-net":    {true, (*parser).serverResolveNet},
 	"id":             {true, (*parser).serverID},
+	"track":          {true, func(_ *parser, s *Server, _, v string) bool { s.trackit = v; return true }},
 }
 
 // parseServerOptions applies server keywords to s. It returns false after

@@ -1,0 +1,126 @@
+package engine
+
+// A server line with `track` follows the state of another server (its
+// checks, its maintenance and drain) instead of running checks of its
+// own, as HAProxy's trackers do: the tracked server's operational
+// changes are passed on, its maintenance and drain become the tracker's
+// inherited IMAINT and IDRAIN, and each change is logged "via" the
+// tracked server. Chains are followed to their end.
+
+// tracker names a server of a backend: one that tracks another, or the
+// one it tracks.
+type tracker struct {
+	b    *Backend
+	live *serverLive
+}
+
+// linkTrackers records who tracks whom, from the configuration, and gives
+// trackers the maintenance and drain their tracked servers start with, as
+// HAProxy does at start (without logging).
+func (e *Engine) linkTrackers() {
+	for _, b := range e.backends {
+		for _, s := range b.snap.Load().servers {
+			cs := s.cfg
+			if cs.Track == nil {
+				continue
+			}
+			tb := e.byName[cs.TrackBackend]
+			tsn := tb.snap.Load()
+			t := tsn.servers[tsn.index(cs.Track.Name)]
+			if e.trackers == nil {
+				e.trackers = make(map[*serverLive][]tracker)
+				e.tracked = make(map[*serverLive]tracker)
+			}
+			e.trackers[t.live] = append(e.trackers[t.live], tracker{b, s.live})
+			e.tracked[s.live] = tracker{tb, t.live}
+		}
+	}
+	for _, b := range e.backends {
+		for _, s := range b.snap.Load().servers {
+			if s.cfg.Track == nil {
+				e.inheritAtStart(s)
+			}
+		}
+	}
+}
+
+// inheritAtStart passes the maintenance and drain of server t on to its
+// trackers, down their chains.
+func (e *Engine) inheritAtStart(t *server) {
+	maint, drain := t.cond.admin&(AdminMaintFlags|AdminCMaint) != 0, t.draining()
+	for _, tr := range e.trackers[t.live] {
+		sn := tr.b.snap.Load()
+		i := sn.indexOf(tr.live)
+		s := sn.servers[i].clone()
+		if maint {
+			s.cond.enterMaint(AdminIMaint)
+		}
+		if drain {
+			s.cond.admin |= AdminIDrain
+		}
+		s.settle(s.since)
+		servers := append([]*server(nil), sn.servers...)
+		servers[i] = s
+		tr.b.snap.Store(tr.b.build(servers, sn.dynamic, sn.key, sn.counters))
+		e.inheritAtStart(s)
+	}
+}
+
+// propagate passes the change of server was into now, of backend b, on to
+// the servers tracking it. The caller holds e.mu.
+func (e *Engine) propagate(b *Backend, was, now *server) {
+	trs := e.trackers[now.live]
+	if len(trs) == 0 {
+		return
+	}
+	wasMaint, inMaint := was.cond.admin&AdminMaintFlags != 0, now.cond.admin&AdminMaintFlags != 0
+	wasDrain, inDrain := was.draining(), now.draining()
+	opChanged := was.cond.op != now.cond.op
+	why := cause{via: b.Name + "/" + now.name}
+	for _, tr := range trs {
+		sn := tr.b.snap.Load()
+		i := sn.indexOf(tr.live)
+		if i < 0 {
+			continue
+		}
+		e.changeLocked(tr.b, sn, i, why, func(s *server) {
+			c := &s.cond
+			switch {
+			case !wasMaint && inMaint:
+				c.enterMaint(AdminIMaint)
+			case wasMaint && !inMaint:
+				c.leaveMaint(AdminIMaint)
+				if c.admin&AdminMaintFlags == 0 {
+					c.op = followed(now.cond.op)
+				}
+			case opChanged && !inMaint && c.admin&AdminMaintFlags == 0:
+				c.op = followed(now.cond.op)
+			}
+			switch {
+			case !wasDrain && inDrain:
+				c.admin |= AdminIDrain
+			case wasDrain && !inDrain:
+				c.admin &^= AdminIDrain
+			}
+		})
+	}
+}
+
+// followed is the operational state a tracker takes from its tracked
+// server's.
+func followed(op OpState) OpState {
+	if op == OpStarting {
+		return OpRunning
+	}
+	return op
+}
+
+// indexOf returns the index of the server whose live part is live, or -1.
+func (sn *snapshot) indexOf(live *serverLive) int {
+	for i, s := range sn.servers {
+		if s.live == live {
+			return i
+		}
+	}
+	return -1
+}
