@@ -26,6 +26,7 @@ var (
 	ErrNoServer    = errors.New("No such server.")
 	ErrWeight      = errors.New("Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.")
 	ErrServerExist = errors.New("Already exists a server with the same name in backend.")
+	ErrPinned      = errors.New("This server cannot be removed at runtime due to other configuration elements pointing to it.")
 	ErrNotMaint    = errors.New("Only servers in maintenance mode can be deleted.")
 	ErrServerBusy  = errors.New("Server still has connections attached to it, cannot remove it.")
 )
@@ -334,6 +335,9 @@ func (e *Engine) DelServer(backend, srv string) error {
 		return err
 	}
 	s := sn.servers[i]
+	if len(e.trackers[s.live]) > 0 {
+		return ErrPinned
+	}
 	if s.cond.admin&AdminMaintFlags == 0 {
 		return ErrNotMaint
 	}

@@ -341,6 +341,10 @@ backend slower
 	settle("a drained", "mirror/tt: op=2 admin=16")
 	both("set server web/a state ready")
 	settle("a ready", "mirror/tt: op=2 admin=0")
+	both("disable server web/b")
+	both("del server web/b") // tracked: refused
+	both("enable server web/b")
+	settle("b tracked, not deleted", "mirror/tb: op=2 admin=0")
 
 	// Where the checks go.
 	both(fmt.Sprintf("set server plain/elsewhere check-port %d", dead.Port()))
