@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"tether/engine/config"
 )
@@ -92,6 +93,13 @@ func backupRequest(n int) diffRequest {
 // backupServers and varied requests.
 func runBackups(t *testing.T, bin, balance string, steps []dynamicStep) {
 	px, names, sock, addr := startListen(t, bin, "balance "+balance, backupServers)
+	// The first check of the checked server may reorder haproxy's
+	// leastconn tree among equal servers: wait until it is done.
+	for deadline := time.Now().Add(5 * time.Second); strings.Contains(runtimeReply(t, sock, "show stat"), ",INI,"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("haproxy's first check never ended")
+		}
+	}
 	tab, srv, counters := tableOf(t, px)
 	p := tab.NewPicker(nil)
 	n := 0
