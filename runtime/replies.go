@@ -33,7 +33,7 @@ const (
 
 	// msgSetServerUsage lists the `set server` sub-commands tether has
 	// (HAProxy's list is longer; the format is the same).
-	msgSetServerUsage = "usage: set server <backend>/<server> addr | health | state | weight\n"
+	msgSetServerUsage = "usage: set server <backend>/<server> addr | check-addr | check-port | health | state | weight\n"
 
 	// byCLI ends every `set server ... addr` reply.
 	byCLI = " by 'stats socket command'\n"
