@@ -30,8 +30,7 @@ type checker struct {
 	b    *Backend
 	live *serverLive // the server's identity across snapshots
 	spec *checkSpec
-	stop chan struct{}
-	done chan struct{}
+	stop context.CancelFunc // ends run
 }
 
 // checkers are the engine's running checkers, by server.
@@ -71,11 +70,11 @@ func (e *Engine) startChecks() {
 		}
 	}
 	for n, p := range all {
-		spread := max(minInter, p.s.cond.interval(p.s))
-		if m := e.cfg.Global.MaxSpreadChecks; m > 0 && spread > m {
-			spread = m
+		over := max(minInter, p.s.cond.interval(p.s))
+		if m := e.cfg.Global.MaxSpreadChecks; m > 0 && over > m {
+			over = m
 		}
-		e.runChecker(p.b, p.s, spread*time.Duration(n)/time.Duration(len(all)))
+		e.runChecker(p.b, p.s, over*time.Duration(n)/time.Duration(len(all)))
 	}
 }
 
@@ -85,13 +84,13 @@ func (e *Engine) runChecker(b *Backend, s *server, first time.Duration) {
 	if e.checks.runs == nil {
 		e.checks.runs = make(map[*serverLive]*checker)
 	}
-	c := &checker{e: e, b: b, live: s.live, spec: b.checks, stop: make(chan struct{}), done: make(chan struct{})}
+	ctx, stop := context.WithCancel(context.Background())
+	c := &checker{e: e, b: b, live: s.live, spec: b.checks, stop: stop}
 	e.checks.runs[s.live] = c
 	e.checks.wg.Add(1)
 	go func() {
 		defer e.checks.wg.Done()
-		defer close(c.done)
-		c.run(first)
+		c.run(ctx, first)
 	}()
 }
 
@@ -99,7 +98,7 @@ func (e *Engine) runChecker(b *Backend, s *server, first time.Duration) {
 // holds e.mu.
 func (e *Engine) stopChecker(live *serverLive) {
 	if c := e.checks.runs[live]; c != nil {
-		close(c.stop)
+		c.stop()
 		delete(e.checks.runs, live)
 	}
 }
@@ -109,28 +108,22 @@ func (e *Engine) stopChecks() {
 	e.mu.Lock()
 	e.checks.off = true
 	for live, c := range e.checks.runs {
-		close(c.stop)
+		c.stop()
 		delete(e.checks.runs, live)
 	}
 	e.mu.Unlock()
 	e.checks.wg.Wait()
 }
 
-// run checks the server until stopped: a check when its time comes (while
+// run checks the server until ctx is done: a check when its time comes (while
 // checks are enabled and not paused by maintenance), then the next after
 // the interval the server's state calls for, counted from the check's end.
-func (c *checker) run(first time.Duration) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		<-c.stop
-		cancel()
-	}()
+func (c *checker) run(ctx context.Context, first time.Duration) {
 	t := time.NewTimer(first)
 	defer t.Stop()
 	for {
 		select {
-		case <-c.stop:
+		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
