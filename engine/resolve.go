@@ -224,6 +224,9 @@ func (e *Engine) applyResolution(c dns.Change) {
 			if b := e.byName[c.Backend]; b != nil {
 				b.event(accesslog.LevelNotice, c.Backend+"/"+c.Server+" changed its FQDN from "+old+" to "+c.Host+" by 'SRV record'")
 			}
+			// As HAProxy, a server whose FQDN was set at run time is
+			// marked so (HMAINT, which stops nothing).
+			_ = e.changeServer(c.Backend, c.Server, cause{}, func(s *server) { s.cond.admin |= AdminHMaint })
 		}
 		e.setSRVTarget(c.Backend, c.Server, c.Host)
 	}

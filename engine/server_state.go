@@ -19,11 +19,11 @@ const (
 	AdminFDrain AdminFlags = 0x08 // forced drain
 	AdminIDrain AdminFlags = 0x10 // drain inherited from a tracked server
 	AdminRMaint AdminFlags = 0x20 // maintenance because the address is not resolved
-	AdminHMaint AdminFlags = 0x40 // maintenance from a server-template without address
+	AdminHMaint AdminFlags = 0x40 // the FQDN was set at run time (a slot's SRV record); not a maintenance
 )
 
 // AdminMaintFlags are the administrative flags that stop a server.
-const AdminMaintFlags = AdminFMaint | AdminIMaint | AdminRMaint | AdminHMaint
+const AdminMaintFlags = AdminFMaint | AdminIMaint | AdminRMaint
 
 // OpState is a server's operational state (srv_op_state).
 type OpState uint8

@@ -144,7 +144,7 @@ const (
 	AdminFDrain = engine.AdminFDrain // forced drain
 	AdminIDrain = engine.AdminIDrain // drain inherited from a tracked server
 	AdminRMaint = engine.AdminRMaint // maintenance because the address is not resolved
-	AdminHMaint = engine.AdminHMaint // maintenance from a server-template without address
+	AdminHMaint = engine.AdminHMaint // the FQDN was set at run time (a slot's SRV record)
 )
 
 // AdminState is the administrative state `set server ... state` asks for.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,9 +30,7 @@ backend be
 
 // serverColumns returns, per server of a `show servers state be` reply,
 // the columns resolution changes: address, operational and admin states,
-// port, current weight, FQDN and SRV record. The admin state leaves out HAProxy's HMAINT
-// (0x40), which it sets on servers named by an SRV record and tether does
-// not model.
+// port, current weight, FQDN and SRV record.
 func serverColumns(reply string) map[string]string {
 	out := map[string]string{}
 	for _, line := range strings.Split(reply, "\n") {
@@ -41,8 +38,7 @@ func serverColumns(reply string) map[string]string {
 		if len(f) < 20 || strings.HasPrefix(line, "#") {
 			continue
 		}
-		admin, _ := strconv.Atoi(f[6])
-		out[f[3]] = strings.Join([]string{f[4], f[5], strconv.Itoa(admin &^ 0x40), f[18], f[7], f[17], f[19]}, " ")
+		out[f[3]] = strings.Join([]string{f[4], f[5], f[6], f[18], f[7], f[17], f[19]}, " ")
 	}
 	return out
 }
