@@ -1,47 +1,202 @@
 package engine
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Traffic counters for the runtime API's `show stat`. Each loop counts
 // in blocks of its own (loopStats), so a request adds only to memory its
 // loop writes, and Engine.traffic* sum the loops' blocks. A counter only
 // grows; a sum read while loops count is the count of some moment during
-// the read.
+// the read. Rates are counted the same way (see rate).
 
 // traffic is one loop's counts for a frontend, a backend or a server.
 type traffic struct {
-	conns     atomic.Int64    // connections accepted (frontends)
-	requests  atomic.Int64    // exchanges ended, answered or not
-	bytesIn   atomic.Int64    // bytes received from clients, heads included (HAProxy counts its internal form: see Traffic)
+	conns     counted         // connections accepted (frontends)
+	requests  counted         // exchanges ended, answered or not; their rate is HAProxy's request rate (frontends) or session rate (backends, servers)
+	bytesIn   atomic.Int64    // bytes received from clients, heads included
+	binSize   atomic.Int64    // the same in HAProxy's internal form (requestLogSize)
 	bytesOut  atomic.Int64    // bytes sent to clients, heads included
 	responses [6]atomic.Int64 // responses by status class: 1xx to 5xx, then other
 	badReqs   atomic.Int64    // requests refused as malformed or timed out (frontends)
-	_         [40]byte        // to 128 bytes, so that two loops' blocks never share a cache line
+	_         [48]byte        // to 192 bytes, so that two loops' blocks never share a cache line
 }
 
-// Traffic is a sum of traffic counters. The byte counts are those on the
-// wire; HAProxy 2.6 counts the size of its internal form of each message
-// instead (for a head: 21 bytes, plus the start line's three parts, plus
-// each field's name and value without blanks), so its bin and bout differ.
+// Traffic is a sum of traffic counters. BytesIn and BytesOut count bytes
+// on the wire; HAProxy's bin and bout count the size of its internal form
+// of each message instead, which Bin gives for requests. A rate is the
+// number of events in the last second as HAProxy 2.6 reads a frequency
+// counter (see rate), and its Max the highest number counted in one
+// period.
 type Traffic struct {
 	Conns       int64    // connections accepted (frontends)
 	Requests    int64    // requests ended, answered or not
 	BytesIn     int64    // bytes received from clients, heads included
+	Bin         int64    // BytesIn in HAProxy's internal form (see requestLogSize)
 	BytesOut    int64    // bytes sent to clients, heads included
 	Responses   [6]int64 // responses by status class: 1xx, 2xx, 3xx, 4xx, 5xx, other
 	BadRequests int64    // requests refused as malformed or timed out (frontends)
+	ConnRate    int64    // connections in the last second (frontends)
+	ConnRateMax int64    // highest ConnRate counted in one period
+	ReqRate     int64    // requests in the last second (frontends); sessions (backends, servers)
+	ReqRateMax  int64    // highest ReqRate counted in one period
 }
 
-// add adds t's counts to s.
-func (s *Traffic) add(t *traffic) {
-	s.Conns += t.conns.Load()
-	s.Requests += t.requests.Load()
+// trafficSum adds up the loops' blocks into a Traffic; the rates are
+// divided by their period once every loop has been read.
+type trafficSum struct {
+	Traffic
+	conns, requests rateSum
+}
+
+// add adds t's counts.
+func (s *trafficSum) add(t *traffic) {
+	s.Conns += t.conns.n.Load()
+	s.Requests += t.requests.n.Load()
 	s.BytesIn += t.bytesIn.Load()
+	s.Bin += t.binSize.Load()
 	s.BytesOut += t.bytesOut.Load()
 	for i := range s.Responses {
 		s.Responses[i] += t.responses[i].Load()
 	}
 	s.BadRequests += t.badReqs.Load()
+	s.conns.add(&t.conns.rate)
+	s.requests.add(&t.requests.rate)
+}
+
+// result returns the sum.
+func (s *trafficSum) result() Traffic {
+	t := s.Traffic
+	t.ConnRate, t.ConnRateMax = s.conns.total/ratePeriod, s.conns.peak
+	t.ReqRate, t.ReqRateMax = s.requests.total/ratePeriod, s.requests.peak
+	return t
+}
+
+// HAProxy 2.6 counts a rate in a frequency counter (freq_ctr) over one
+// second: the count of the current period, the count of the period before,
+// and when the current period started. A period starts with the first
+// event after the counter was idle for two periods or more, and the next
+// ones follow it back to back. The rate read at a moment is the current
+// count plus the previous one weighted by the part of the current period
+// still to come (with a correction below 2 events a period), and the
+// highest rate HAProxy shows is the highest count any period reached.
+//
+// tether keeps one such counter per loop (rate), so that counting stays in
+// memory the loop owns: each loop's periods start by the rule above with
+// its own events. A reader adds the loops' readings, each taken as HAProxy
+// takes it, before dividing by the period: that is the rate of all the
+// loops' events over the last second, whatever the phases of their
+// periods. The highest rate is the sum of each loop's highest count: the
+// same as HAProxy's when one loop carries the traffic or the loops reach
+// their peaks in the same periods (a burst spread over them), and above it
+// by the loops' jitter otherwise.
+
+// ratePeriod is the period of a rate, in milliseconds of the rate clock.
+const ratePeriod = 1000
+
+// rateEpoch is the origin of the rate clock.
+var rateEpoch = time.Now()
+
+// rateNow reads the rate clock: milliseconds since rateEpoch, from the
+// monotonic clock, plus two periods so that the zero start of a counter
+// never used lies two periods back, as with HAProxy's zeroed counters.
+func rateNow() int64 { return int64(time.Since(rateEpoch)/time.Millisecond) + 2*ratePeriod }
+
+// period is one period of a rate packed in a word, so that a reader loads
+// its start and its count together: the start on the rate clock in the
+// high 40 bits (34 years of milliseconds), the count in the low 24 (more
+// events than a loop can see in a second; the count stops there).
+type period uint64
+
+const (
+	countBits = 24
+	countMax  = 1<<countBits - 1
+)
+
+func (p period) start() int64 { return int64(p >> countBits) }
+func (p period) count() int64 { return int64(p & countMax) }
+
+// rate is one loop's share of a rate. Only the loop writes it; any
+// goroutine may read it. The loop stores prev before curr when a period
+// ends, and a reader loads curr before prev, so a reader that sees the new
+// current period sees the previous one too.
+type rate struct {
+	curr atomic.Uint64 // period: the current one (or the last one to see an event)
+	prev atomic.Uint64 // period: the one before curr, when they are back to back
+	peak atomic.Int64  // highest count of a period before curr
+}
+
+// add counts n events at now on the rate clock.
+func (r *rate) add(now, n int64) {
+	c := period(r.curr.Load())
+	if now-c.start() < ratePeriod {
+		if c.count()+n <= countMax {
+			r.curr.Add(uint64(n))
+		}
+		return
+	}
+	start := c.start() + ratePeriod
+	if now-start >= ratePeriod { // idle for two periods or more
+		start = now
+	}
+	if c.count() > r.peak.Load() {
+		r.peak.Store(c.count())
+	}
+	r.prev.Store(uint64(c))
+	r.curr.Store(uint64(start)<<countBits | uint64(min(n, countMax)))
+}
+
+// read returns r's events over the last period times ratePeriod (what
+// HAProxy's freq_ctr_total gives before its division) and r's highest
+// count of a period.
+func (r *rate) read() (total, peak int64) {
+	c := period(r.curr.Load())
+	p := period(r.prev.Load())
+	peak = max(r.peak.Load(), c.count())
+	curr, past := c.count(), int64(0)
+	if p.start() == c.start()-ratePeriod {
+		past = p.count()
+	}
+	remain := c.start() + ratePeriod - rateNow()
+	if remain < 0 { // the current period is over: it is the previous one now
+		remain += ratePeriod
+		past, curr = 0, 0
+		if remain >= 0 {
+			past = c.count()
+		}
+	}
+	if curr == 0 && past <= 1 { // HAProxy's correction for rates below 2 a period
+		return past * ratePeriod, peak
+	}
+	return past*remain + curr*ratePeriod, peak
+}
+
+// rateSum adds up the loops' shares of a rate.
+type rateSum struct {
+	total int64 // the loops' totals, before the division by ratePeriod
+	peak  int64 // the sum of the loops' highest counts
+}
+
+func (s *rateSum) add(r *rate) {
+	total, peak := r.read()
+	s.total += total
+	s.peak += peak
+}
+
+// counted is a count of events on one loop and their rate.
+type counted struct {
+	n    atomic.Int64
+	rate rate
+}
+
+// Add counts n events happening now (it reads the clock).
+func (c *counted) Add(n int64) { c.add(n, rateNow()) }
+
+// add counts n events at now on the rate clock.
+func (c *counted) add(n, now int64) {
+	c.n.Add(n)
+	c.rate.add(now, n)
 }
 
 // loopStats are a loop's traffic blocks. fronts and backs are indexed like
@@ -81,16 +236,20 @@ func statusClass(status int) int {
 
 // countExchange counts an exchange that ends with status (-1 without a
 // response) and bytesOut sent to the client, for the frontend, the backend
-// and the server it went to.
+// and the server it went to. The request counts in HAProxy's internal form
+// (requestLogSize and the body as %B counts one).
 func (cc *clientConn) countExchange(status int, bytesOut int64) {
 	st := &cc.ls.stats
-	in := cc.reqBody.sent
+	in, bin := cc.reqBody.sent, cc.reqBody.logged()
 	if cc.x != nil {
 		in += int64(len(cc.x.head))
+		bin += requestLogSize(&cc.x.req, cc.x.head, cc.x.normalized)
 	}
+	now := rateNow()
 	count := func(t *traffic) {
-		t.requests.Add(1)
+		t.requests.add(1, now)
 		t.bytesIn.Add(in)
+		t.binSize.Add(bin)
 		t.bytesOut.Add(bytesOut)
 		if status > 0 {
 			t.responses[statusClass(status)].Add(1)
@@ -119,31 +278,31 @@ func (cc *clientConn) countRefused(status int) {
 
 // frontendTraffic sums the loops' counts for frontend i.
 func (e *Engine) frontendTraffic(i int) Traffic {
-	var s Traffic
+	var s trafficSum
 	for _, ls := range e.loopStates() {
 		s.add(&ls.stats.fronts[i])
 	}
-	return s
+	return s.result()
 }
 
 // backendTraffic sums the loops' counts for backend i.
 func (e *Engine) backendTraffic(i int) Traffic {
-	var s Traffic
+	var s trafficSum
 	for _, ls := range e.loopStates() {
 		s.add(&ls.stats.backs[i])
 	}
-	return s
+	return s.result()
 }
 
 // serverTraffic sums the loops' counts for the server with slot.
 func (e *Engine) serverTraffic(slot int) Traffic {
-	var s Traffic
+	var s trafficSum
 	for _, ls := range e.loopStates() {
 		if p := ls.stats.servers.Load(); p != nil && slot < len(*p) && (*p)[slot] != nil {
 			s.add((*p)[slot])
 		}
 	}
-	return s
+	return s.result()
 }
 
 // loopStates returns the loops' states made so far.
