@@ -20,7 +20,7 @@ type traffic struct {
 	bytesOut  atomic.Int64    // bytes sent to clients, heads included
 	responses [6]atomic.Int64 // responses by status class: 1xx to 5xx, then other
 	badReqs   atomic.Int64    // requests refused as malformed or timed out (frontends)
-	_         [48]byte        // to 192 bytes, so that two loops' blocks never share a cache line
+	_         [32]byte        // to 192 bytes, so that two loops' blocks never share a cache line
 }
 
 // Traffic is a sum of traffic counters. BytesIn and BytesOut count bytes
@@ -68,8 +68,8 @@ func (s *trafficSum) add(t *traffic) {
 // result returns the sum.
 func (s *trafficSum) result() Traffic {
 	t := s.Traffic
-	t.ConnRate, t.ConnRateMax = s.conns.total/ratePeriod, s.conns.peak
-	t.ReqRate, t.ReqRateMax = s.requests.total/ratePeriod, s.requests.peak
+	t.ConnRate, t.ConnRateMax = s.conns.perSecond(), s.conns.highest()
+	t.ReqRate, t.ReqRateMax = s.requests.perSecond(), s.requests.highest()
 	return t
 }
 
@@ -82,15 +82,17 @@ func (s *trafficSum) result() Traffic {
 // still to come (with a correction below 2 events a period), and the
 // highest rate HAProxy shows is the highest count any period reached.
 //
-// tether keeps one such counter per loop (rate), so that counting stays in
-// memory the loop owns: each loop's periods start by the rule above with
-// its own events. A reader adds the loops' readings, each taken as HAProxy
-// takes it, before dividing by the period: that is the rate of all the
-// loops' events over the last second, whatever the phases of their
-// periods. The highest rate is the sum of each loop's highest count: the
-// same as HAProxy's when one loop carries the traffic or the loops reach
-// their peaks in the same periods (a burst spread over them), and above it
-// by the loops' jitter otherwise.
+// tether keeps such a counter per loop (rate), so that an event adds only
+// to memory its loop owns. The loops' counters of one rate share their
+// periods: a loop whose period is over (at most once a second) looks at
+// the other loops' counters of the rate (rateSet), enters the period one of
+// them has already entered, or else starts the next one by the rule above,
+// and adds up every loop's count of the period it leaves, keeping the
+// highest such sum (peak). A reader adds the loops' readings, each taken as
+// HAProxy takes its counter's, and divides once; the highest rate is the
+// highest peak, or the sum of the periods not left yet when higher. Until a
+// loop has joined the others (rateSet, from its first exchange on), its
+// counters keep periods of their own and peaks of their own counts.
 
 // ratePeriod is the period of a rate, in milliseconds of the rate clock.
 const ratePeriod = 1000
@@ -114,17 +116,33 @@ const (
 	countMax  = 1<<countBits - 1
 )
 
-func (p period) start() int64 { return int64(p >> countBits) }
-func (p period) count() int64 { return int64(p & countMax) }
+func newPeriod(start, count int64) period { return period(uint64(start)<<countBits | uint64(count)) }
+func (p period) start() int64             { return int64(p >> countBits) }
+func (p period) count() int64             { return int64(p & countMax) }
+
+// same reports whether p and q are the same period of a rate on two
+// loops. Loops that start a period at once after an idle time may start it
+// a few milliseconds apart; otherwise periods are a whole period apart.
+func (p period) same(q period) bool {
+	d := p.start() - q.start()
+	return d < ratePeriod/2 && d > -ratePeriod/2
+}
 
 // rate is one loop's share of a rate. Only the loop writes it; any
-// goroutine may read it. The loop stores prev before curr when a period
-// ends, and a reader loads curr before prev, so a reader that sees the new
-// current period sees the previous one too.
+// goroutine may read curr, prev and peak. The loop stores peak, then prev,
+// then curr when a period ends, and a reader loads them in the other
+// order, so a reader that sees the new current period sees the rest too.
 type rate struct {
-	curr atomic.Uint64 // period: the current one (or the last one to see an event)
-	prev atomic.Uint64 // period: the one before curr, when they are back to back
-	peak atomic.Int64  // highest count of a period before curr
+	curr  atomic.Uint64 // period: the current one (or the last one to see an event)
+	prev  atomic.Uint64 // period: the one before curr, when they are back to back
+	peak  atomic.Int64  // highest sum of the loops' counts of a period this loop left
+	peers *rateSet      // the rate's shares on every loop; nil until the loop joins (used on the loop only)
+}
+
+// rateSet finds one rate's shares on the engine's loops.
+type rateSet struct {
+	e  *Engine
+	of func(st *loopStats) *rate // a loop's share, or nil when it has none
 }
 
 // add counts n events at now on the rate clock.
@@ -136,30 +154,57 @@ func (r *rate) add(now, n int64) {
 		}
 		return
 	}
-	start := c.start() + ratePeriod
-	if now-start >= ratePeriod { // idle for two periods or more
-		start = now
+	start, sum := c.start(), c.count()
+	if r.peers != nil {
+		start, sum = r.peers.scan(c)
 	}
-	if c.count() > r.peak.Load() {
-		r.peak.Store(c.count())
+	if now-start >= ratePeriod { // no loop has entered the current period
+		start += ratePeriod
+		if now-start >= ratePeriod { // idle for two periods or more
+			start = now
+		}
+	}
+	if sum > r.peak.Load() {
+		r.peak.Store(sum)
 	}
 	r.prev.Store(uint64(c))
-	r.curr.Store(uint64(start)<<countBits | uint64(min(n, countMax)))
+	r.curr.Store(uint64(newPeriod(start, min(n, countMax))))
 }
 
-// read returns r's events over the last period times ratePeriod (what
-// HAProxy's freq_ctr_total gives before its division) and r's highest
-// count of a period.
-func (r *rate) read() (total, peak int64) {
-	c := period(r.curr.Load())
-	p := period(r.prev.Load())
-	peak = max(r.peak.Load(), c.count())
+// scan looks at every loop's share, c being the current period of the
+// calling loop's, and returns the latest period start among them and the
+// sum of their counts of c's period.
+func (s *rateSet) scan(c period) (latest, sum int64) {
+	latest = c.start()
+	for _, ls := range s.e.loopStates() {
+		r := s.of(&ls.stats)
+		if r == nil {
+			continue
+		}
+		rc, rp := period(r.curr.Load()), period(r.prev.Load())
+		latest = max(latest, rc.start())
+		switch {
+		case rc.same(c):
+			sum += rc.count()
+		case rp.same(c):
+			sum += rp.count()
+		}
+	}
+	return latest, sum
+}
+
+// rateTotal returns the events over the last period times ratePeriod (what
+// HAProxy's freq_ctr_total gives before its division), read at now from
+// the current period c and the one before it, p (ignored unless back to
+// back with c: a loop may have entered c from a period of its own that
+// started a few milliseconds away from the others', see same).
+func rateTotal(c, p period, now int64) int64 {
 	curr, past := c.count(), int64(0)
-	if p.start() == c.start()-ratePeriod {
+	if p.same(newPeriod(c.start()-ratePeriod, 0)) {
 		past = p.count()
 	}
-	remain := c.start() + ratePeriod - rateNow()
-	if remain < 0 { // the current period is over: it is the previous one now
+	remain := c.start() + ratePeriod - now
+	if remain < 0 { // c is over: it is the previous period now, if just
 		remain += ratePeriod
 		past, curr = 0, 0
 		if remain >= 0 {
@@ -167,21 +212,50 @@ func (r *rate) read() (total, peak int64) {
 		}
 	}
 	if curr == 0 && past <= 1 { // HAProxy's correction for rates below 2 a period
-		return past * ratePeriod, peak
+		return past * ratePeriod
 	}
-	return past*remain + curr*ratePeriod, peak
+	return past*remain + curr*ratePeriod
 }
 
-// rateSum adds up the loops' shares of a rate.
+// rateSum adds up the loops' shares of a rate as a reader sees them.
 type rateSum struct {
-	total int64 // the loops' totals, before the division by ratePeriod
-	peak  int64 // the sum of the loops' highest counts
+	total int64    // the loops' totals, before the division by ratePeriod
+	peak  int64    // the highest of the loops' peaks
+	curr  []period // the loops' current periods
+	prev  []period // and the ones before
 }
 
+// add adds the share r.
 func (s *rateSum) add(r *rate) {
-	total, peak := r.read()
-	s.total += total
-	s.peak += peak
+	c := period(r.curr.Load())
+	p := period(r.prev.Load())
+	s.peak = max(s.peak, r.peak.Load())
+	s.total += rateTotal(c, p, rateNow())
+	s.curr = append(s.curr, c)
+	s.prev = append(s.prev, p)
+}
+
+// perSecond returns the rate.
+func (s *rateSum) perSecond() int64 { return s.total / ratePeriod }
+
+// highest returns the highest sum of the loops' counts of one period: the
+// highest peak, or the sum for a current period when higher (periods no
+// loop has left yet).
+func (s *rateSum) highest() int64 {
+	high := s.peak
+	for _, c := range s.curr {
+		var sum int64
+		for i, d := range s.curr {
+			switch {
+			case d.same(c):
+				sum += d.count()
+			case s.prev[i].same(c):
+				sum += s.prev[i].count()
+			}
+		}
+		high = max(high, sum)
+	}
+	return high
 }
 
 // counted is a count of events on one loop and their rate.
@@ -207,6 +281,40 @@ type loopStats struct {
 	fronts  []traffic
 	backs   []traffic
 	servers atomic.Pointer[[]*traffic]
+	e       *Engine // set when the loop's rates join the other loops' (join)
+}
+
+// join gives the loop's rates their rateSet: on the loop, from its first
+// exchange counted on (only then is the engine at hand: a connection
+// accepted before counts in a period of its loop's own).
+func (st *loopStats) join(e *Engine) {
+	st.e = e
+	for i := range st.fronts {
+		t := &st.fronts[i]
+		t.conns.rate.peers = &rateSet{e, func(o *loopStats) *rate { return &o.fronts[i].conns.rate }}
+		t.requests.rate.peers = &rateSet{e, func(o *loopStats) *rate { return &o.fronts[i].requests.rate }}
+	}
+	for i := range st.backs {
+		st.backs[i].requests.rate.peers = &rateSet{e, func(o *loopStats) *rate { return &o.backs[i].requests.rate }}
+	}
+	if p := st.servers.Load(); p != nil {
+		for slot, t := range *p {
+			if t != nil {
+				st.joinServer(t, slot)
+			}
+		}
+	}
+}
+
+// joinServer gives the rate of t, the loop's block for the server with
+// slot, its rateSet.
+func (st *loopStats) joinServer(t *traffic, slot int) {
+	t.requests.rate.peers = &rateSet{st.e, func(o *loopStats) *rate {
+		if p := o.servers.Load(); p != nil && slot < len(*p) && (*p)[slot] != nil {
+			return &(*p)[slot].requests.rate
+		}
+		return nil
+	}}
 }
 
 // server returns the loop's block for the server with slot, making it on
@@ -222,6 +330,9 @@ func (st *loopStats) server(slot int) *traffic {
 	grown := make([]*traffic, max(len(list), slot+1))
 	copy(grown, list)
 	grown[slot] = new(traffic)
+	if st.e != nil {
+		st.joinServer(grown[slot], slot)
+	}
 	st.servers.Store(&grown)
 	return grown[slot]
 }
@@ -240,6 +351,9 @@ func statusClass(status int) int {
 // (requestLogSize and the body as %B counts one).
 func (cc *clientConn) countExchange(status int, bytesOut int64) {
 	st := &cc.ls.stats
+	if st.e == nil {
+		st.join(cc.e)
+	}
 	in, bin := cc.reqBody.sent, cc.reqBody.logged()
 	if cc.x != nil {
 		in += int64(len(cc.x.head))
@@ -268,7 +382,11 @@ func (cc *clientConn) countExchange(status int, bytesOut int64) {
 // out before it was complete, answered with status (0 when the connection
 // closed without an answer): HAProxy counts it among the requests too.
 func (cc *clientConn) countRefused(status int) {
-	t := &cc.ls.stats.fronts[cc.fe.index]
+	st := &cc.ls.stats
+	if st.e == nil {
+		st.join(cc.e)
+	}
+	t := &st.fronts[cc.fe.index]
 	t.requests.Add(1)
 	t.badReqs.Add(1)
 	if status > 0 {

@@ -56,20 +56,22 @@ func sendRaw(t *testing.T, addr, req string) {
 	resp.Body.Close()
 }
 
-// waitRequests waits until the frontend fe at sock has counted n requests
-// (a proxy counts an exchange as it ends, which may be after the client has
-// read its response) and returns the columns.
+// waitRequests waits until frontend fe, backend bk and its server s1 at
+// sock have counted n requests (a proxy counts an exchange as it ends,
+// which may be after the client has read its response) and returns the
+// columns.
 func waitRequests(t *testing.T, sock string, n int64, columns ...string) map[string]int64 {
 	t.Helper()
 	columns = append(columns, "req_tot")
 	deadline := time.Now().Add(ioTimeout)
 	for {
 		v := statValues(t, sock, columns...)
-		if v["fe/FRONTEND req_tot"] >= n {
+		if v["fe/FRONTEND req_tot"] >= n && v["bk/BACKEND req_tot"] >= n && v["bk/s1 req_tot"] >= n {
 			return v
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: %d requests counted, want %d", sock, v["fe/FRONTEND req_tot"], n)
+			t.Fatalf("%s: %d, %d, %d requests counted, want %d", sock,
+				v["fe/FRONTEND req_tot"], v["bk/BACKEND req_tot"], v["bk/s1 req_tot"], n)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
