@@ -105,6 +105,13 @@ var rateEpoch = time.Now()
 // never used lies two periods back, as with HAProxy's zeroed counters.
 func rateNow() int64 { return int64(time.Since(rateEpoch)/time.Millisecond) + 2*ratePeriod }
 
+// rateNow reads the rate clock from the loop's coarse clock (a tick
+// behind at most, as HAProxy's now_ms is a poll behind), which costs no
+// system clock read.
+func (ls *loopState) rateNow() int64 {
+	return int64(ls.l.Now().Sub(rateEpoch)/time.Millisecond) + 2*ratePeriod
+}
+
 // period is one period of a rate packed in a word, so that a reader loads
 // its start and its count together: the start on the rate clock in the
 // high 40 bits (34 years of milliseconds), the count in the low 24 (more
@@ -359,15 +366,15 @@ func (cc *clientConn) countExchange(status int, bytesOut int64) {
 		in += int64(len(cc.x.head))
 		bin += requestLogSize(&cc.x.req, cc.x.head, cc.x.normalized)
 	}
-	now := rateNow()
-	count := func(t *traffic) {
-		t.requests.add(1, now)
+	now := cc.ls.rateNow()
+	count := func(t *traffic) { // the request last: a reader that sees it sees the rest
 		t.bytesIn.Add(in)
 		t.binSize.Add(bin)
 		t.bytesOut.Add(bytesOut)
 		if status > 0 {
 			t.responses[statusClass(status)].Add(1)
 		}
+		t.requests.add(1, now)
 	}
 	count(&st.fronts[cc.fe.index])
 	if cc.be != nil {
@@ -387,11 +394,11 @@ func (cc *clientConn) countRefused(status int) {
 		st.join(cc.e)
 	}
 	t := &st.fronts[cc.fe.index]
-	t.requests.Add(1)
 	t.badReqs.Add(1)
 	if status > 0 {
 		t.responses[statusClass(status)].Add(1)
 	}
+	t.requests.add(1, cc.ls.rateNow()) // last, as in countExchange
 }
 
 // frontendTraffic sums the loops' counts for frontend i.

@@ -112,6 +112,8 @@ func TestDifferentialBin(t *testing.T) {
 		"POST /trailers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Trailer:  t1 \r\nX-Other: 2\r\n\r\n",
 		"POST /upgrade HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: foo\r\nContent-Length: 2\r\n\r\nab",
 		"GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: foo\r\n\r\n",
+		"POST /upgrade HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: foo\r\nContent-Length: 0\r\n\r\n",
+		"\r\nGET /after-an-empty-line HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET http://x:80/absolute HTTP/1.1\r\nHost: x:80\r\n\r\n",
 		"GET http://x/absolute HTTP/1.1\r\nHost: x\r\n\r\n",
 		many.String(),
