@@ -129,7 +129,9 @@ func (p period) count() int64             { return int64(p & countMax) }
 
 // same reports whether p and q are the same period of a rate on two
 // loops. Loops that start a period at once after an idle time may start it
-// a few milliseconds apart; otherwise periods are a whole period apart.
+// a few milliseconds apart (or further before they join, see rateSet);
+// otherwise periods are a whole period apart. same pairs the periods that
+// overlap most.
 func (p period) same(q period) bool {
 	d := p.start() - q.start()
 	return d < ratePeriod/2 && d > -ratePeriod/2
