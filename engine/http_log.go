@@ -170,18 +170,42 @@ func (cc *clientConn) logBad(term accesslog.Termination, status int) {
 }
 
 // headLogSize returns the bytes HAProxy's %B counts for the response head
-// r scanned from buf: the start line's parts and htxStartLine (see body), each field's
-// name and value as HAProxy's parser keeps them, and 1 for the end of the
-// head. The parser drops the "close" and "keep-alive" options of
-// Connection (the field with them when nothing is left, the others
-// joined by bare commas), every Content-Length when Transfer-Encoding
-// frames the body, and all but the first Content-Length, cut to one
-// value. Other hop-by-hop fields are counted: they are dropped later.
+// r scanned from buf: the start line's parts and htxStartLine (see body),
+// its fields (fieldsLogSize), and 1 for the end of the head.
 func headLogSize(r *h1.Response, buf []byte) int64 {
 	n := int64(htxStartLine + r.Version.Len() + r.Code.Len() + r.Reason.Len() + htxEndOfHead)
+	return n + fieldsLogSize(&r.Header, buf, false)
+}
+
+// requestLogSize returns the bytes HAProxy's bin counts for the request
+// head r scanned from buf, by the rule of headLogSize, once HAProxy's
+// parser has normalized it: after normalizeTarget removed the target's
+// default port (normalized), the Host field holds the target's authority;
+// and the parser drops Upgrade when Connection asks for an upgrade by a
+// request that has a body.
+func requestLogSize(r *h1.Request, buf []byte, normalized bool) int64 {
+	n := int64(htxStartLine + r.Method.Len() + r.Target.Len() + r.Version.Len() + htxEndOfHead)
+	body := r.Framing == h1.BodyChunked || r.Framing == h1.BodyLength && r.ContentLength > 0
+	n += fieldsLogSize(&r.Header, buf, r.Flags&h1.FlagConnUpgrade != 0 && body)
+	if normalized && r.Host >= 0 {
+		n += int64(r.Authority.Len() - r.Fields[r.Host].Value.Len())
+	}
+	return n
+}
+
+// fieldsLogSize returns the bytes HAProxy counts for the fields of h
+// scanned from buf (without Upgrade when noUpgrade): each field's name and
+// value as HAProxy's parser keeps them. The parser drops the "close" and
+// "keep-alive" options of Connection (the field with them when nothing is
+// left, the others joined by bare commas), every Content-Length when
+// Transfer-Encoding frames the body, and all but the first Content-Length,
+// cut to one value. Other hop-by-hop fields are counted: they are dropped
+// later.
+func fieldsLogSize(h *h1.Header, buf []byte, noUpgrade bool) int64 {
+	var n int64
 	seenCL := false
-	for i := range r.Fields {
-		f := &r.Fields[i]
+	for i := range h.Fields {
+		f := &h.Fields[i]
 		v := f.Value.Bytes(buf)
 		switch f.ID {
 		case h1.FieldConnection:
@@ -192,12 +216,16 @@ func headLogSize(r *h1.Response, buf []byte) int64 {
 			n += int64(f.Name.Len() + k)
 			continue
 		case h1.FieldContentLength:
-			if seenCL || r.Flags&h1.FlagRemoveCL != 0 {
+			if seenCL || h.Flags&h1.FlagRemoveCL != 0 {
 				continue
 			}
 			seenCL = true
 			if j := bytes.LastIndexByte(v, ','); j >= 0 {
 				v = bytes.TrimLeft(v[j+1:], " \t")
+			}
+		case h1.FieldUpgrade:
+			if noUpgrade {
+				continue
 			}
 		}
 		n += int64(f.Name.Len() + len(v))

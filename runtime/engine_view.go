@@ -133,8 +133,10 @@ func (c *engineControl) Stats() []StatRow {
 			t := &f.Traffic
 			rows = append(rows, StatRow{Kind: StatFrontend, Proxy: p.Name, ProxyID: p.ID, Status: "OPEN",
 				Mode: "http", Pid: 1, Slim: f.MaxConn, Scur: f.Conns, Smax: f.MaxConns,
-				Stot: t.Conns, ConnTot: t.Conns, ReqTot: t.Requests, Bin: t.BytesIn, Bout: t.BytesOut,
+				Stot: t.Conns, ConnTot: t.Conns, ReqTot: t.Requests, Bin: t.Bin, Bout: t.BytesOut,
 				Hrsp: t.Responses, Ereq: t.BadRequests,
+				Rate: t.ConnRate, RateMax: t.ConnRateMax, ConnRate: t.ConnRate, ConnRateMax: t.ConnRateMax,
+				ReqRate: t.ReqRate, ReqRateMax: t.ReqRateMax,
 				H1: H1Stats{OpenConnections: f.Conns, TotalConnections: t.Conns, TotalStreams: t.Requests,
 					BytesIn: t.BytesIn, BytesOut: t.BytesOut}})
 		}
@@ -152,7 +154,8 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 	be := StatRow{Kind: StatBackend, Proxy: p.Name, ProxyID: p.ID, Mode: "http", Pid: 1,
 		Algo: algoNames[p.Balance.Algo], Cookie: p.Cookie.Name, LastSess: -1,
 		Scur: bi.Conns, Stot: bi.Requests, LbTot: bi.Requests, Status: "DOWN", ChkDown: bi.Downs,
-		ReqTot: bi.Traffic.Requests, Bin: bi.Traffic.BytesIn, Bout: bi.Traffic.BytesOut, Hrsp: bi.Traffic.Responses}
+		ReqTot: bi.Traffic.Requests, Bin: bi.Traffic.Bin, Bout: bi.Traffic.BytesOut, Hrsp: bi.Traffic.Responses,
+		Rate: bi.Traffic.ReqRate, RateMax: bi.Traffic.ReqRateMax}
 	for i := range bi.Servers {
 		si := &bi.Servers[i]
 		sv := c.serverView(p.Name, si)
@@ -161,7 +164,8 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 			LastChg: int64(si.Since.Seconds()), LastSess: -1, Cookie: si.Cookie,
 			Scur: si.Conns, Stot: si.Requests, LbTot: si.Requests, Econ: si.Failed,
 			Wretr: si.Retries, Wredis: si.Redisp,
-			Bin: si.Traffic.BytesIn, Bout: si.Traffic.BytesOut, Hrsp: si.Traffic.Responses, ReqTot: si.Traffic.Requests,
+			Bin: si.Traffic.Bin, Bout: si.Traffic.BytesOut, Hrsp: si.Traffic.Responses, ReqTot: si.Traffic.Requests,
+			Rate: si.Traffic.ReqRate, RateMax: si.Traffic.ReqRateMax,
 			Check: sv.Check.Configured && si.Check&engine.CheckEnabled != 0, CheckPaused: si.Check&engine.CheckPaused != 0}
 		cs := si.Config
 		switch {
