@@ -275,6 +275,9 @@ func (e *Engine) Accept(l *Loop, ln *Listener, c gnet.Conn) Endpoint {
 	}
 	e.cumConns.Add(1)
 	ls := loopStateOf(e, l)
+	if ls.stats.e == nil {
+		ls.stats.join(e) // the loop's rates share periods from its first connection
+	}
 	ls.stats.fronts[fe.index].conns.Add(1)
 	return newClientConn(e, ls, fe, c)
 }

@@ -91,7 +91,7 @@ func (s *trafficSum) result() Traffic {
 // highest such sum (peak). A reader adds the loops' readings, each taken as
 // HAProxy takes its counter's, and divides once; the highest rate is the
 // highest peak, or the sum of the periods not left yet when higher. Until a
-// loop has joined the others (rateSet, from its first exchange on), its
+// loop has joined the others (rateSet, from its first connection on), its
 // counters keep periods of their own and peaks of their own counts.
 
 // ratePeriod is the period of a rate, in milliseconds of the rate clock.
@@ -293,9 +293,8 @@ type loopStats struct {
 	e       *Engine // set when the loop's rates join the other loops' (join)
 }
 
-// join gives the loop's rates their rateSet: on the loop, from its first
-// exchange counted on (only then is the engine at hand: a connection
-// accepted before counts in a period of its loop's own).
+// join gives the loop's rates their rateSet, on the loop, from its first
+// accepted connection (or exchange counted) on.
 func (st *loopStats) join(e *Engine) {
 	st.e = e
 	for i := range st.fronts {
