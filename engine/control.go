@@ -167,10 +167,7 @@ func (e *Engine) SetServerWeight(backend, srv string, weight int) error {
 	if weight < 0 || weight > 256 {
 		return ErrWeight
 	}
-	return e.update(backend, srv, func(s *server) error {
-		s.weight = weight
-		return nil
-	})
+	return e.changeServer(backend, srv, cause{}, func(s *server) { s.weight = weight })
 }
 
 // SetServerAddr changes a server's address and/or port. Idle connections

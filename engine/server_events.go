@@ -28,7 +28,7 @@ type cause struct {
 // counts the server's and the backend's falls.
 func (b *Backend) logChange(prev, next *snapshot, i int, why cause) {
 	was, now := prev.servers[i], next.servers[i]
-	if was.cond == now.cond {
+	if was.cond == now.cond && was.weight == now.weight {
 		return
 	}
 	pa, pb := prev.usable()
@@ -63,13 +63,24 @@ func (b *Backend) logChange(prev, next *snapshot, i int, why cause) {
 	case wasMaint && was.cond.admin&AdminIMaint != 0 && now.cond.admin&AdminIMaint == 0:
 		b.event(accesslog.LevelNotice, head+" remains in forced maintenance.")
 	}
-	if !wasMaint && !inMaint {
-		switch {
-		case !was.draining() && now.draining():
-			b.event(accesslog.LevelNotice, head+" enters drain state"+because+b.counts(next, i)+".")
-		case was.draining() && !now.draining():
-			b.event(accesslog.LevelNotice, head+" is "+upDown(now)+" (leaving forced drain).")
+	// The drain part: on leaving maintenance the drain flags are already
+	// in place, and HAProxy reports that a drained server stays so on
+	// every update (a change of state, flags or weight).
+	updated := wasMaint || now.cond.op != was.cond.op || now.cond.admin != was.cond.admin || now.weight != was.weight
+	switch {
+	case inMaint:
+	case !wasMaint && !was.draining() && now.draining():
+		b.event(accesslog.LevelNotice, head+" enters drain state"+because+b.counts(next, i)+".")
+	case !wasMaint && was.draining() && !now.draining():
+		b.event(accesslog.LevelNotice, head+" is "+upDown(now)+" (leaving forced drain).")
+	case now.draining() && updated && now.cond.admin&AdminFDrain != 0:
+		b.event(accesslog.LevelNotice, head+" remains in forced drain mode.")
+	case now.draining() && updated:
+		via := ""
+		if t := now.trackName(); t != "" {
+			via = " via " + t
 		}
+		b.event(accesslog.LevelNotice, head+" is leaving forced drain but remains in drain mode"+via+".")
 	}
 	if a, k := next.usable(); pa+pb > 0 && a+k == 0 {
 		b.downs.Add(1)
