@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"tether/engine/config"
+	"tether/engine/internal/testorigin"
 )
 
 // TestCheckDoneCounter: the health counter and state follow HAProxy's
@@ -101,29 +102,15 @@ func TestCheckRequest(t *testing.T) {
 	}
 }
 
-// checkOrigin serves each connection with serve on 127.0.0.1 and returns
-// its address.
+// checkOrigin serves each connection with serve on 127.0.0.1, with 5
+// seconds for it, and returns its address.
 func checkOrigin(t *testing.T, serve func(c net.Conn, br *bufio.Reader)) netip.AddrPort {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				serve(c, bufio.NewReader(c))
-			}()
-		}
-	}()
-	return netip.MustParseAddrPort(ln.Addr().String())
+	raw := startRaw(t, func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		serve(c, br)
+	})
+	return netip.MustParseAddrPort(raw.Addr)
 }
 
 // TestProbeOutcomes: each way a server can answer a check gives HAProxy's

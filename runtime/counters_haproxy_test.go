@@ -19,12 +19,8 @@ import (
 // smax, which counts the harness's own probe connections when they overlap.
 func TestDifferentialTrafficCounters(t *testing.T) {
 	o1, o2 := startOrigin(t, "o1"), startOrigin(t, "o2")
-	p := freePorts(t, 4)
 	servers := []string{o1.addr.String(), o2.addr.String()}
-	h := &diffSide{name: "haproxy", sock: fmt.Sprintf("127.0.0.1:%d", p[0]), front: fmt.Sprintf("127.0.0.1:%d", p[1])}
-	startHAProxy(t, cookieConfig(p[0].(int), p[1].(int), servers...), h.sock)
-	tt := startTether(t, cookieConfig(p[2].(int), p[3].(int), servers...))
-	g := &diffSide{name: "tether", sock: tt.socket(0), front: tt.front}
+	h, g := startSides(t, func(stats, front int) string { return cookieConfig(stats, front, servers...) })
 	columns := map[string][]string{
 		"FRONTEND": {"conn_tot", "stot", "req_tot", "hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other", "ereq"},
 		"BACKEND":  {"stot", "lbtot", "req_tot", "hrsp_2xx", "hrsp_4xx", "hrsp_5xx"},

@@ -15,6 +15,18 @@ type diffSide struct {
 	front string // frontend address
 }
 
+// startSides starts haproxy and tether, each on the configuration config
+// renders for a stats socket port and a frontend port of its own, and
+// returns both sides.
+func startSides(t *testing.T, config func(stats, front int) string) (h, g *diffSide) {
+	t.Helper()
+	p := freePorts(t, 4)
+	h = &diffSide{name: "haproxy", sock: fmt.Sprintf("127.0.0.1:%d", p[0]), front: fmt.Sprintf("127.0.0.1:%d", p[1])}
+	startHAProxy(t, config(p[0].(int), p[1].(int)), h.sock)
+	tt := startTether(t, config(p[2].(int), p[3].(int)))
+	return h, &diffSide{name: "tether", sock: tt.socket(0), front: tt.front}
+}
+
 // probe makes requests without a cookie on a new connection and returns,
 // for each origin that answered, the Set-Cookie it got (joined with " | "
 // when several).

@@ -85,14 +85,9 @@ func waitRequests(t *testing.T, sock string, n int64, columns ...string) map[str
 // body without its chunk framing, trailer fields plus 1).
 func TestDifferentialBin(t *testing.T) {
 	o := startOrigin(t, "o1")
-	p := freePorts(t, 4)
-	config := func(stats, front int) string {
+	h, g := startSides(t, func(stats, front int) string {
 		return frontConfig(stats, front, "bk") + "backend bk\n    server s1 " + o.addr.String() + "\n"
-	}
-	h := &diffSide{name: "haproxy", sock: fmt.Sprintf("127.0.0.1:%d", p[0]), front: fmt.Sprintf("127.0.0.1:%d", p[1])}
-	startHAProxy(t, config(p[0].(int), p[1].(int)), h.sock)
-	tt := startTether(t, config(p[2].(int), p[3].(int)))
-	g := &diffSide{name: "tether", sock: tt.socket(0), front: tt.front}
+	})
 
 	var many strings.Builder
 	many.WriteString("GET /many?a=b HTTP/1.1\r\nHost: example.com\r\n")

@@ -59,14 +59,9 @@ func burst(t *testing.T, d *diffSide, conns, perConn int, total int64) {
 // of the busiest period, whenever they are read.
 func TestDifferentialRates(t *testing.T) {
 	o := startOrigin(t, "o1")
-	p := freePorts(t, 4)
-	config := func(stats, front int) string {
+	h, g := startSides(t, func(stats, front int) string {
 		return frontConfig(stats, front, "bk") + "backend bk\n    server s1 " + o.addr.String() + "\n"
-	}
-	h := &diffSide{name: "haproxy", sock: fmt.Sprintf("127.0.0.1:%d", p[0]), front: fmt.Sprintf("127.0.0.1:%d", p[1])}
-	startHAProxy(t, config(p[0].(int), p[1].(int)), h.sock)
-	tt := startTether(t, config(p[2].(int), p[3].(int)))
-	g := &diffSide{name: "tether", sock: tt.socket(0), front: tt.front}
+	})
 
 	// The first burst: 8 connections of 10 requests; the second, once the
 	// first one's period is over: 2 connections of 5 requests.
