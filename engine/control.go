@@ -175,7 +175,8 @@ func (e *Engine) SetServerWeight(backend, srv string, weight int) error {
 // server with an address leaves resolution maintenance, as `set server
 // ... addr` does in HAProxy 2.6 even when nothing else changes.
 func (e *Engine) SetServerAddr(backend, srv string, addr netip.Addr, setAddr bool, port uint16, setPort bool) error {
-	return e.update(backend, srv, func(s *server) error {
+	host := e.hostOf(backend, srv)
+	return e.changeServer(backend, srv, cause{host: host}, func(s *server) {
 		ap := s.addr
 		if setAddr {
 			// An IPv4-mapped address stays IPv6, as HAProxy keeps it: it is
@@ -188,10 +189,20 @@ func (e *Engine) SetServerAddr(backend, srv string, addr netip.Addr, setAddr boo
 		s.changeAddr(ap)
 		if s.addr.IsValid() {
 			s.cond.leaveMaint(AdminRMaint)
-			s.settle(time.Now())
 		}
-		return nil
 	})
+}
+
+// hostOf returns the name a server resolves, for messages: its SRV
+// record's target, or the name on its line.
+func (e *Engine) hostOf(backend, srv string) string {
+	if t := e.SRVTarget(backend, srv); t != "" {
+		return t
+	}
+	if _, sn, i, err := e.find(backend, srv); err == nil && sn.servers[i].cfg != nil {
+		return sn.servers[i].cfg.Addr.Host
+	}
+	return ""
 }
 
 // changeAddr gives s, a copy for a new snapshot, address ap. A new address

@@ -237,11 +237,7 @@ func (e *Engine) applyResolution(c dns.Change) {
 		if err != nil {
 			return
 		}
-		host := sn.servers[i].cfg.Addr.Host
-		if t := e.SRVTarget(c.Backend, c.Server); t != "" {
-			host = t
-		}
-		_ = e.setResolved(c.Backend, c.Server, sn.servers[i].addr.Addr(), true, cause{host: host})
+		_ = e.setResolved(c.Backend, c.Server, sn.servers[i].addr.Addr(), true, cause{host: e.hostOf(c.Backend, c.Server)})
 		if c.Reason == "valid DNS answer" {
 			b.event(accesslog.LevelNotice, "Server "+b.Name+"/"+c.Server+" administratively READY thanks to valid DNS answer.")
 		}
