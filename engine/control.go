@@ -300,6 +300,9 @@ func (e *Engine) AddServer(backend string, cs *config.Server) error {
 	}
 	servers := append(append([]*server(nil), sn.servers...), s)
 	b.snap.Store(b.build(servers, sn.dynamic, sn.key, nil))
+	if cs.Track != nil {
+		e.linkTracker(b, s)
+	}
 	if e.checks.on && !e.checks.off && s.cond.check&CheckConfigured != 0 {
 		e.runChecker(b, s, s.cond.interval(s))
 	}
@@ -354,6 +357,7 @@ func (e *Engine) DelServer(backend, srv string) error {
 	}
 	s.live.addrGen.Add(1) // idle connections are dropped when next met
 	e.stopChecker(s.live)
+	e.unlinkTracker(s.live)
 	servers := append(append([]*server(nil), sn.servers[:i]...), sn.servers[i+1:]...)
 	b.snap.Store(b.build(servers, sn.dynamic, sn.key, nil))
 	return nil

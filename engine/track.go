@@ -20,19 +20,9 @@ type tracker struct {
 func (e *Engine) linkTrackers() {
 	for _, b := range e.backends {
 		for _, s := range b.snap.Load().servers {
-			cs := s.cfg
-			if cs.Track == nil {
-				continue
+			if s.cfg.Track != nil {
+				e.linkTracker(b, s)
 			}
-			tb := e.byName[cs.TrackBackend]
-			tsn := tb.snap.Load()
-			t := tsn.servers[tsn.index(cs.Track.Name)]
-			if e.trackers == nil {
-				e.trackers = make(map[*serverLive][]tracker)
-				e.tracked = make(map[*serverLive]tracker)
-			}
-			e.trackers[t.live] = append(e.trackers[t.live], tracker{b, s.live})
-			e.tracked[s.live] = tracker{tb, t.live}
 		}
 	}
 	for _, b := range e.backends {
@@ -40,6 +30,41 @@ func (e *Engine) linkTrackers() {
 			if s.cfg.Track == nil {
 				e.inheritAtStart(s)
 			}
+		}
+	}
+}
+
+// linkTracker records that server s of b tracks the server its line
+// names. The caller holds e.mu, or is New.
+func (e *Engine) linkTracker(b *Backend, s *server) {
+	tb := e.byName[s.cfg.TrackBackend]
+	tsn := tb.snap.Load()
+	i := tsn.index(s.cfg.Track.Name)
+	if i < 0 {
+		return
+	}
+	t := tsn.servers[i]
+	if e.trackers == nil {
+		e.trackers = make(map[*serverLive][]tracker)
+		e.tracked = make(map[*serverLive]tracker)
+	}
+	e.trackers[t.live] = append(e.trackers[t.live], tracker{b, s.live})
+	e.tracked[s.live] = tracker{tb, t.live}
+}
+
+// unlinkTracker forgets a server being removed as a tracker. The caller
+// holds e.mu.
+func (e *Engine) unlinkTracker(live *serverLive) {
+	t, ok := e.tracked[live]
+	if !ok {
+		return
+	}
+	delete(e.tracked, live)
+	trs := e.trackers[t.live]
+	for i, tr := range trs {
+		if tr.live == live {
+			e.trackers[t.live] = append(trs[:i:i], trs[i+1:]...)
+			break
 		}
 	}
 }
@@ -77,7 +102,9 @@ func (e *Engine) propagate(b *Backend, was, now *server) {
 	wasDrain, inDrain := was.draining(), now.draining()
 	opChanged := was.cond.op != now.cond.op
 	why := cause{via: b.Name + "/" + now.name}
-	for _, tr := range trs {
+	// Latest linked first, as HAProxy walks its list of trackers.
+	for k := len(trs) - 1; k >= 0; k-- {
+		tr := trs[k]
 		sn := tr.b.snap.Load()
 		i := sn.indexOf(tr.live)
 		if i < 0 {

@@ -240,6 +240,7 @@ backend mirror
     server ta %s track web/a
     server tb %s track web/b
     server tt %s track ta
+    server tb2 %s track web/b
 backend slowly
     option httpchk
     http-check disable-on-404
@@ -253,7 +254,7 @@ backend slow
 backend slower
     option httpchk
     server late %s check inter 200ms fall 1
-`, stats, log, front, a.addr, b.addr, z.addr, dead, tcp.addr, dead, tcp.addr.Port(), n.addr, a.addr, b.addr, a.addr, fading.addr, rising.addr, nolb.addr, mute.addr, mute.addr)
+`, stats, log, front, a.addr, b.addr, z.addr, dead, tcp.addr, dead, tcp.addr.Port(), n.addr, a.addr, b.addr, a.addr, b.addr, fading.addr, rising.addr, nolb.addr, mute.addr, mute.addr)
 	}
 	p := freePorts(t, 4)
 	hlog, tlog := startEventLog(t), startEventLog(t)
@@ -368,6 +369,22 @@ backend slower
 	both("disable server plain/dyn")
 	both("del server plain/dyn")
 	settle("added server gone", "plain/t: op=2")
+
+	// A server added at run time may track a configured one, not an added
+	// one, and only between backends that agree on disable-on-404.
+	both(fmt.Sprintf("add server plain/dp %s track web/b", a.addr))
+	both(fmt.Sprintf("add server mirror/dt %s track web/b", a.addr))
+	both(fmt.Sprintf("add server mirror/dx %s track mirror/dt", a.addr))
+	both(fmt.Sprintf("add server mirror/dz %s track web/zz", a.addr))
+	both(fmt.Sprintf("add server mirror/dc %s check track web/b", a.addr))
+	both("enable server mirror/dt")
+	settle("added tracker", "mirror/dt: op=2 admin=0")
+	both("set server web/b state maint")
+	settle("added tracker follows", "mirror/dt: op=0 admin=2")
+	both("set server web/b state ready")
+	settle("added tracker back", "mirror/dt: op=2 admin=0")
+	both("disable server mirror/dt")
+	both("del server mirror/dt")
 
 	time.Sleep(200 * time.Millisecond) // the last lines on their way
 	// The backends' first checks run in an order of each proxy's own: the

@@ -73,16 +73,54 @@ func (c *engineControl) SetDynamicCookieKey(backend, key string) error {
 // default-server settings, as HAProxy does for dynamic servers) and adds the
 // server in maintenance.
 func (c *engineControl) AddServer(backend, server string, words []string) error {
-	for _, w := range words {
-		if w == "cookie" {
+	track := ""
+	var rest []string
+	for i := 0; i < len(words); i++ {
+		switch {
+		case words[i] == "cookie":
 			return errNoDynamicCookie
+		case words[i] == "track" && i+1 < len(words):
+			track = words[i+1]
+			i++
+		default:
+			rest = append(rest, words[i])
 		}
 	}
-	cs, err := parseServerLine(backend, server, words)
+	cs, err := parseServerLine(backend, server, rest)
 	if err != nil {
 		return err
 	}
+	if track != "" {
+		if err := c.track(backend, cs, track); err != nil {
+			return err
+		}
+	}
 	return c.e.AddServer(backend, cs)
+}
+
+// track links an added server to the server arg names, "[<proxy>/]<server>",
+// as the configuration's `track` does; a server added at run time cannot
+// be tracked, as in HAProxy.
+func (c *engineControl) track(backend string, cs *config.Server, arg string) error {
+	cfg := c.e.Config()
+	px := cfg.Backend(backend)
+	tb, name := backend, arg
+	if i := strings.LastIndexByte(arg, '/'); i >= 0 {
+		tb, name = arg[:i], arg[i+1:]
+	}
+	if p := cfg.Backend(tb); p != nil && p.Server(name) == nil {
+		for _, bv := range c.Backends() {
+			for _, sv := range bv.Servers {
+				if bv.Name == tb && sv.Name == name {
+					return errors.New("unable to use " + tb + "/" + name + " for tracking as it is a dynamic server.")
+				}
+			}
+		}
+	}
+	if msg := cfg.Track(px, cs, arg); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
 }
 
 // parseServerLine reads the words of a `server` line after its name with

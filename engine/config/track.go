@@ -22,29 +22,34 @@ func (p *parser) applyTracks() {
 
 // applyTrack links server s of px to the server its `track` names.
 func (p *parser) applyTrack(px *Proxy, s *Server) {
-	refuse := func(msg string) { p.alertAt(s.File, s.Line, "", "server "+px.Name+"/"+s.Name, msg) }
-	if s.Check {
-		refuse("unable to enable checks and tracking at the same time!")
-		return
+	if msg := p.cfg.Track(px, s, s.trackit); msg != "" {
+		p.alertAt(s.File, s.Line, "", "server "+px.Name+"/"+s.Name, msg)
 	}
-	tpx, name := px, s.trackit
-	if i := strings.LastIndexByte(s.trackit, '/'); i >= 0 {
-		pname := s.trackit[:i]
-		name = s.trackit[i+1:]
-		if tpx = p.cfg.Backend(pname); tpx == nil {
-			refuse("unable to find required proxy '" + pname + "' for tracking.")
-			return
+}
+
+// Track links server s of backend px to the server arg names,
+// "[<proxy>/]<server>", as `track` does, and returns "" or HAProxy's
+// words for the refusal. The runtime API uses it for `add server ...
+// track`.
+func (c *Config) Track(px *Proxy, s *Server, arg string) string {
+	if s.Check {
+		return "unable to enable checks and tracking at the same time!"
+	}
+	tpx, name := px, arg
+	if i := strings.LastIndexByte(arg, '/'); i >= 0 {
+		pname := arg[:i]
+		name = arg[i+1:]
+		if tpx = c.Backend(pname); tpx == nil {
+			return "unable to find required proxy '" + pname + "' for tracking."
 		}
 	}
 	t := tpx.Server(name)
 	if t == nil {
-		refuse("unable to find required server '" + name + "' for tracking.")
-		return
+		return "unable to find required server '" + name + "' for tracking."
 	}
 	full := tpx.Name + "/" + t.Name
 	if !t.Check && t.Track == nil && t.trackit == "" {
-		refuse("unable to use " + full + " for tracking as it does not have any check nor agent enabled.")
-		return
+		return "unable to use " + full + " for tracking as it does not have any check nor agent enabled."
 	}
 	loop := t.Track
 	for loop != nil && loop != s {
@@ -55,12 +60,11 @@ func (p *parser) applyTrack(px *Proxy, s *Server) {
 		if loop != nil {
 			back = loop.Name
 		}
-		refuse("unable to track " + full + " as it belongs to a tracking chain looping back to " + tpx.Name + "/" + back + ".")
-		return
+		return "unable to track " + full + " as it belongs to a tracking chain looping back to " + tpx.Name + "/" + back + "."
 	}
 	if tpx != px && px.HTTPCheck.DisableOn404 != tpx.HTTPCheck.DisableOn404 {
-		refuse("unable to use " + full + " fortracking: disable-on-404 option inconsistency.")
-		return
+		return "unable to use " + full + " fortracking: disable-on-404 option inconsistency."
 	}
 	s.Track, s.TrackBackend = t, tpx.Name
+	return ""
 }
