@@ -13,18 +13,18 @@ import (
 // 2.6 and tether (keep-alive connections, a request HAProxy refuses, a
 // connection that closes without a request) and compares the traffic
 // columns of `show stat`: connections, requests, responses by class and
-// request errors of the frontend, and requests and responses of the
-// backend and of each server. Bytes are left out: tether counts those on
-// the wire, HAProxy the size of its internal form of each message; so is
-// smax, which counts the harness's own probe connections when they overlap.
+// request errors of the frontend, requests and responses of the backend
+// and of each server, and the bytes received (bin, in HAProxy's internal
+// form of each request). smax is left out: it counts the harness's own
+// probe connections when they overlap.
 func TestDifferentialTrafficCounters(t *testing.T) {
 	o1, o2 := startOrigin(t, "o1"), startOrigin(t, "o2")
 	servers := []string{o1.addr.String(), o2.addr.String()}
 	h, g := startSides(t, func(stats, front int) string { return cookieConfig(stats, front, servers...) })
 	columns := map[string][]string{
-		"FRONTEND": {"conn_tot", "stot", "req_tot", "hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other", "ereq"},
-		"BACKEND":  {"stot", "lbtot", "req_tot", "hrsp_2xx", "hrsp_4xx", "hrsp_5xx"},
-		"server":   {"stot", "lbtot", "req_tot", "hrsp_2xx", "hrsp_5xx"},
+		"FRONTEND": {"conn_tot", "stot", "req_tot", "hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other", "ereq", "bin"},
+		"BACKEND":  {"stot", "lbtot", "req_tot", "hrsp_2xx", "hrsp_4xx", "hrsp_5xx", "bin"},
+		"server":   {"stot", "lbtot", "req_tot", "hrsp_2xx", "hrsp_5xx", "bin"},
 	}
 	counters := func(d *diffSide) string {
 		header, rows := statRows(t, cli(t, d.sock, "show stat"))
