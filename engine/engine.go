@@ -278,7 +278,7 @@ func (e *Engine) Accept(l *Loop, ln *Listener, c gnet.Conn) Endpoint {
 	if ls.stats.e == nil {
 		ls.stats.join(e) // the loop's rates share periods from its first connection
 	}
-	ls.stats.fronts[fe.index].conns.Add(1)
+	ls.stats.fronts[fe.index].conns.add(1, ls.rateNow()) // the loop's clock: no system clock read
 	return newClientConn(e, ls, fe, c)
 }
 

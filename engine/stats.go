@@ -273,9 +273,6 @@ type counted struct {
 	rate rate
 }
 
-// Add counts n events happening now (it reads the clock).
-func (c *counted) Add(n int64) { c.add(n, rateNow()) }
-
 // add counts n events at now on the rate clock.
 func (c *counted) add(n, now int64) {
 	c.n.Add(n)

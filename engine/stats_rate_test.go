@@ -229,7 +229,7 @@ func TestRateConcurrentRead(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for range events {
-			c.Add(1)
+			c.add(1, rateNow())
 		}
 	}()
 	read := func() (int64, int64) {

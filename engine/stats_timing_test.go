@@ -14,13 +14,3 @@ func BenchmarkRateAdd(b *testing.B) {
 		r.add(now+int64(i>>10), 1) // a millisecond every 1024 events: a new period every million or so
 	}
 }
-
-// BenchmarkCountedAdd measures counting an event and its rate with the
-// system clock read, as an accepted connection is counted.
-func BenchmarkCountedAdd(b *testing.B) {
-	var c counted
-	b.ReportAllocs()
-	for range b.N {
-		c.Add(1)
-	}
-}
