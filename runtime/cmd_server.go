@@ -124,30 +124,24 @@ func runSetServer(s *session, args []string, _ []byte) {
 		}
 		s.printErr(s.ctl.SetServerHealth(bk, sv, h))
 	case "addr":
-		if arg(args, 4) == "" {
+		addr, port, hasPort := addrArgs(args)
+		if addr == "" {
 			s.print(msgAddrRequires)
 			return
 		}
-		port, hasPort := "", arg(args, 5) == "port"
-		if hasPort {
-			port = arg(args, 6)
-		}
-		change, msg := planAddrChange(t.sv, args[4], port, hasPort)
+		change, msg := planAddrChange(t.sv, addr, port, hasPort)
 		if err := s.ctl.SetServerAddr(bk, sv, change); err != nil {
 			s.printErr(err)
 			return
 		}
 		s.print(msg)
 	case "check-addr":
-		if arg(args, 4) == "" {
+		addr, port, hasPort := addrArgs(args)
+		if addr == "" {
 			s.print(msgCheckAddrRequires)
 			return
 		}
-		port, hasPort := "", arg(args, 5) == "port"
-		if hasPort {
-			port = arg(args, 6)
-		}
-		setCheckTarget(s, t, args[4], port, hasPort)
+		setCheckTarget(s, t, addr, port, hasPort)
 	case "check-port":
 		if arg(args, 4) == "" {
 			s.print(msgCheckPortRequires)
@@ -157,6 +151,16 @@ func runSetServer(s *session, args []string, _ []byte) {
 	default:
 		s.print(msgSetServerUsage)
 	}
+}
+
+// addrArgs reads the words `set server <b>/<s> addr|check-addr <addr>
+// [port <port>]` end with.
+func addrArgs(args []string) (addr, port string, hasPort bool) {
+	hasPort = arg(args, 5) == "port"
+	if hasPort {
+		port = arg(args, 6)
+	}
+	return arg(args, 4), port, hasPort
 }
 
 // setCheckTarget validates a new check address (when addr is not empty)
