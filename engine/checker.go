@@ -175,10 +175,9 @@ func (s *server) checkTarget() netip.AddrPort {
 // current returns the checker's server in the backend's snapshot, or nil
 // once it is gone.
 func (c *checker) current() *server {
-	for _, s := range c.b.snap.Load().servers {
-		if s.live == c.live {
-			return s
-		}
+	sn := c.b.snap.Load()
+	if i := sn.indexOf(c.live); i >= 0 {
+		return sn.servers[i]
 	}
 	return nil
 }
@@ -202,12 +201,7 @@ func (e *Engine) checkDone(b *Backend, live *serverLive, out checkOutcome, start
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	sn := b.snap.Load()
-	i := -1
-	for j, s := range sn.servers {
-		if s.live == live {
-			i = j
-		}
-	}
+	i := sn.indexOf(live)
 	if i < 0 {
 		return // removed while the check ran
 	}
