@@ -330,15 +330,9 @@ func (e *Engine) SetServerState(backend, srv string, st persist.State) error {
 	})
 }
 
-// SetServerResolved records the outcome of resolving a server's name: with
-// ok, the server takes addr (its port kept) and leaves resolution
-// maintenance (RMAINT); without, it enters it. It is the method the DNS
-// resolvers use.
-func (e *Engine) SetServerResolved(backend, srv string, addr netip.Addr, ok bool) error {
-	return e.setResolved(backend, srv, addr, ok, cause{})
-}
-
-// setResolved is SetServerResolved, logging the change as caused by why.
+// setResolved records the outcome of resolving a server's name, the
+// change logged as caused by why: with ok, the server takes addr (its port
+// kept) and leaves resolution maintenance (RMAINT); without, it enters it.
 func (e *Engine) setResolved(backend, srv string, addr netip.Addr, ok bool, why cause) error {
 	return e.changeServer(backend, srv, why, func(s *server) {
 		if !ok {

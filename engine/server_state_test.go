@@ -63,9 +63,9 @@ func TestConditionTransitions(t *testing.T) {
 	}
 }
 
-// TestSetServerResolved moves a server in and out of resolution
+// TestSetResolved moves a server in and out of resolution
 // maintenance through the engine and sends traffic each time.
-func TestSetServerResolved(t *testing.T) {
+func TestSetResolved(t *testing.T) {
 	origins := startOrigins(t, 2)
 	ap := netip.MustParseAddrPort(origins[1].Addr)
 	e, addr := startEngine(t, backendConfig("  server s1 %s\n", origins[0].Addr))
@@ -76,7 +76,7 @@ func TestSetServerResolved(t *testing.T) {
 		return r.Header.Get("X-Server")
 	}
 	info := func() ServerInfo { return e.Backends()[0].Servers[0] }
-	if err := e.SetServerResolved("be", "s1", netip.Addr{}, false); err != nil {
+	if err := e.setResolved("be", "s1", netip.Addr{}, false, cause{}); err != nil {
 		t.Fatal(err)
 	}
 	if si := info(); si.Admin != AdminRMaint || si.State != StateMaint || si.Op != OpStopped {
@@ -85,7 +85,7 @@ func TestSetServerResolved(t *testing.T) {
 	if srv := get(); srv != "" {
 		t.Fatalf("unresolved server served the request as %q", srv)
 	}
-	if err := e.SetServerResolved("be", "s1", ap.Addr(), true); err != nil {
+	if err := e.setResolved("be", "s1", ap.Addr(), true, cause{}); err != nil {
 		t.Fatal(err)
 	}
 	si := info()
