@@ -57,8 +57,8 @@ func (l *Loop) Server() *Server { return l.srv }
 func (l *Loop) Now() time.Time { return l.now }
 
 // Schedule arms t to fire on this loop after d: never earlier, and at most
-// two ticks later (the wheel counts whole ticks from the last one). A
-// pending timer is moved. t must have been given its callback by Init.
+// two ticks later (the wheel counts whole ticks from the last one), half a
+// tick more on a quiet loop (see run). A pending timer is moved. t must have been given its callback by Init.
 func (l *Loop) Schedule(t *Timer, d time.Duration) {
 	l.wheel.schedule(t, ticksFor(d, l.tick)+1)
 }
@@ -78,7 +78,19 @@ func (l *Loop) Execute(f func()) error {
 // the last tick (see poll) or the previous task has not run yet. Queueing a
 // task allocates in gnet, so a busy loop ticks without it. It returns when
 // ctx ends or the engine stops.
+//
+// Its ticker runs half a tick behind the wheel's tick points. A busy loop
+// advances itself at its first event past a tick point, so by the time the
+// ticker looks it has; a ticker in phase with the points would often look
+// first and queue a task the loop did not need.
 func (l *Loop) run(ctx context.Context) {
+	half := time.NewTimer(time.Until(l.epoch.Add(l.tick / 2)))
+	select {
+	case <-ctx.Done():
+		half.Stop()
+		return
+	case <-half.C:
+	}
 	tk := time.NewTicker(l.tick)
 	defer tk.Stop()
 	for {
