@@ -35,11 +35,13 @@ var (
 type BackendInfo struct {
 	ID            int
 	Name          string
-	DynamicCookie bool   // `cookie ... dynamic` is enabled
-	Key           string // dynamic-cookie-key
-	Conns         int64  // requests in the backend, queued ones included (HAProxy's beconn, scur)
-	Requests      int64  // requests taken
-	Downs         int64  // times it was left with no usable server (chkdown)
+	DynamicCookie bool          // `cookie ... dynamic` is enabled
+	Key           string        // dynamic-cookie-key
+	Conns         int64         // requests in the backend, queued ones included (HAProxy's beconn, scur)
+	Requests      int64         // requests taken
+	Downs         int64         // times it was left with no usable server (chkdown)
+	Since         time.Duration // since it last went from no usable server to some or back, in whole seconds of the clock
+	Downtime      time.Duration // time with no usable server, in whole seconds as HAProxy counts it
 	Traffic       Traffic
 	Servers       []ServerInfo
 }
@@ -51,6 +53,7 @@ type ServerInfo struct {
 	Addr     netip.AddrPort
 	Weight   int // current weight
 	IWeight  int // configured weight
+	Warm     int // share of Weight a slow start gives, in sixteenths (HAProxy's w); 16 for all of it
 	State    persist.State
 	Admin    AdminFlags // administrative state bits
 	Op       OpState    // operational state
@@ -88,16 +91,17 @@ func (e *Engine) Backends() []BackendInfo {
 		sn := b.snap.Load()
 		bi := BackendInfo{ID: b.ID, Name: b.Name, DynamicCookie: sn.dynamic, Key: sn.key,
 			Conns: b.conns.Load(), Requests: b.total.Load(), Downs: b.downs.Load(), Traffic: e.backendTraffic(i),
+			Since: wholeSeconds(now) - wholeSeconds(time.Unix(0, b.changed.Load())), Downtime: b.downtime(sn, now),
 			Servers: make([]ServerInfo, len(sn.servers))}
 		for j, s := range sn.servers {
 			check := s.cond.check
 			if s.live.probing.Load() {
 				check |= CheckInProgress
 			}
-			bi.Servers[j] = ServerInfo{ID: s.id, Name: s.name, Addr: s.addr, Weight: s.weight, IWeight: s.iweight,
+			bi.Servers[j] = ServerInfo{ID: s.id, Name: s.name, Addr: s.addr, Weight: s.weight, IWeight: s.iweight, Warm: s.warm,
 				State: s.state, Admin: s.cond.admin, Op: s.cond.op, Health: s.cond.health, Check: check,
 				Rise: s.cond.rise, Fall: s.cond.fall, Config: s.cfg, Backup: s.backup, MaxConn: s.maxConn, Cookie: string(sn.table.ServerCookie(j)),
-				Since: now.Sub(s.since), Conns: s.live.cur.Load(), Requests: s.live.total.Load(),
+				Since: wholeSeconds(now) - wholeSeconds(s.since), Conns: s.live.cur.Load(), Requests: s.live.total.Load(),
 				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(),
 				Traffic: e.serverTraffic(s.live.slot), CheckReport: *s.live.checkReport(),
 				CheckAddr: s.checkAddr, CheckPort: s.checkPort, Downtime: s.downtime(now), Track: s.trackName()}

@@ -48,6 +48,7 @@ type Engine struct {
 	resolversOn bool                      // resolvers were started or stopped: never again (under mu)
 	srvTargets  map[serverName]string     // SRV target each template slot resolves (under mu)
 	checks      checkers                  // the health checkers (under mu)
+	warm        warmups                   // the slow start timers (under mu)
 	trackers    map[*serverLive][]tracker // the servers tracking each tracked one; built by New
 	tracked     map[*serverLive]tracker   // the server each tracking one tracks; built by New
 
@@ -106,6 +107,7 @@ func New(cfg *config.Config) (*Engine, error) {
 			continue
 		}
 		b := &Backend{Name: p.Name, ID: p.ID, proxy: p, index: len(e.backends), checks: newCheckSpec(p)}
+		b.changed.Store(e.start.UnixNano())
 		if targets := accesslog.Targets(p.Logs, cfg.Global.Logs); len(targets) > 0 {
 			lg, err := accesslog.New(targets, accesslog.Options{Events: true, LineLen: accesslog.LineLen(cfg),
 				Tag: cmp.Or(p.LogTag, cfg.Global.LogTag)})
@@ -223,6 +225,7 @@ func (e *Engine) Ready() <-chan struct{} { return e.transport().Ready() }
 func (e *Engine) Shutdown(ctx context.Context) error {
 	e.stopResolvers()
 	e.stopChecks()
+	e.stopWarmUps()
 	var err error
 	if e.serving.Load() {
 		err = e.server().Shutdown(ctx)
@@ -237,6 +240,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 func (e *Engine) Stop(ctx context.Context) error {
 	e.stopResolvers()
 	e.stopChecks()
+	e.stopWarmUps()
 	var err error
 	if e.serving.Load() {
 		err = e.server().Stop(ctx)

@@ -640,7 +640,7 @@ func (cc *clientConn) connect() {
 	// The slot is taken here, atomically against the other loops: a check
 	// of the count before (full) may have raced another loop's take.
 	// detach releases it.
-	if i := cc.rq.Server(); !cc.sn.counters.TryTake(i, srv.maxConn) {
+	if i := cc.rq.Server(); !cc.sn.counters.TryTake(i, srv.limit) {
 		cc.enqueue(i)
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"tether/engine/accesslog"
 )
@@ -82,7 +83,14 @@ func (b *Backend) logChange(prev, next *snapshot, i int, why cause) {
 		}
 		b.event(accesslog.LevelNotice, head+" is leaving forced drain but remains in drain mode"+via+".")
 	}
-	if a, k := next.usable(); pa+pb > 0 && a+k == 0 {
+	a, k := next.usable()
+	if pa+pb == 0 && a+k > 0 {
+		now := time.Now()
+		b.downFor.Add(int64(wholeSeconds(now) - wholeSeconds(time.Unix(0, b.changed.Load()))))
+		b.changed.Store(now.UnixNano())
+	}
+	if pa+pb > 0 && a+k == 0 {
+		b.changed.Store(time.Now().UnixNano())
 		b.downs.Add(1)
 		fmt.Fprintln(os.Stderr, "[ALERT] backend '"+b.Name+"' has no server available!")
 		if b.events != nil {
@@ -256,4 +264,14 @@ func asciiEncode(s string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// downtime is how long b has had no usable server, in whole seconds as
+// HAProxy counts it: the past spells, and the current one if sn has none.
+func (b *Backend) downtime(sn *snapshot, now time.Time) time.Duration {
+	d := time.Duration(b.downFor.Load())
+	if a, k := sn.usable(); a+k == 0 {
+		d += wholeSeconds(now) - wholeSeconds(time.Unix(0, b.changed.Load()))
+	}
+	return d
 }

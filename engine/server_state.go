@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"time"
 
+	"tether/engine/balance"
 	"tether/persist"
 )
 
@@ -75,6 +76,20 @@ type condition struct {
 	check  CheckState // check state bits
 	rise   int        // consecutive successes that bring the server up
 	fall   int        // consecutive failures that take it down
+	slow   bool       // the server has a slow start: it comes up starting
+}
+
+// comeUp brings a stopped or stopping server up: starting when it has a
+// slow start, running otherwise, as HAProxy's srv_set_running. A server
+// already up stays as it is.
+func (c *condition) comeUp() {
+	switch {
+	case c.op == OpStarting || c.op == OpRunning:
+	case c.slow:
+		c.op = OpStarting
+	default:
+		c.op = OpRunning
+	}
 }
 
 // persistState is the state persistence and balancing see.
@@ -120,7 +135,7 @@ func (c *condition) leaveMaint(f AdminFlags) {
 		c.check &^= CheckPaused
 		c.health = c.rise
 	}
-	c.op = OpRunning
+	c.comeUp()
 }
 
 // checkDone applies the result of a finished health check to the health
@@ -160,8 +175,8 @@ func (c *condition) checkDone(r CheckResult) (failed bool) {
 	case c.health < c.rise:
 	case r == CheckResultCondPass:
 		c.op = OpStopping
-	case c.op == OpStopped || c.op == OpStopping:
-		c.op = OpRunning
+	default:
+		c.comeUp()
 	}
 	return failed
 }
@@ -198,7 +213,8 @@ func (c *condition) setAdmin(st AdminState) {
 func (c *condition) setHealth(h Health) {
 	switch h {
 	case HealthUp:
-		c.op, c.health = OpRunning, c.rise+c.fall-1
+		c.health = c.rise + c.fall - 1
+		c.comeUp()
 	case HealthStopping:
 		c.op, c.health = OpStopping, c.rise+c.fall-1
 	case HealthDown:
@@ -245,14 +261,25 @@ func (e *Engine) changeLocked(b *Backend, sn *snapshot, i int, why cause, change
 			// server's state.
 			tsn := t.b.snap.Load()
 			if j := tsn.indexOf(t.live); j >= 0 {
-				s.cond.op = followed(tsn.servers[j].cond.op)
+				s.cond.follow(tsn.servers[j].cond.op)
 			}
 		}
 	}
 	if *s == *sn.servers[i] {
 		return
 	}
-	s.settle(time.Now())
+	now := time.Now()
+	s.settle(now)
+	was := sn.servers[i]
+	if s.cond.op == OpStarting && was.cond.op != OpStarting {
+		s.since = now // the slow start counts from here, as HAProxy's last_change
+	}
+	if s.cond.op != was.cond.op || s.weight != was.weight {
+		s.warmAt(now, balance.Dynamic(b.proxy.Balance))
+	}
+	if s.cond.op == OpStarting {
+		e.warmUp(b, s.live)
+	}
 	servers := append([]*server(nil), sn.servers...)
 	servers[i] = s
 	next := b.build(servers, sn.dynamic, sn.key, sn.counters)

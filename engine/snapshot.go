@@ -31,6 +31,12 @@ type Backend struct {
 	taken atomic.Int64 // requests the backend's queue gave a server slot to (HAProxy's queue index)
 	total atomic.Int64 // requests the backend took
 	downs atomic.Int64 // times it was left with no usable server
+	// changed is when it last went from no usable server to some or back
+	// (UnixNano), and downFor how long it had no usable server before
+	// that, in whole seconds: HAProxy's last_change and down_time.
+	// Written under the engine's control mutex.
+	changed atomic.Int64
+	downFor atomic.Int64
 
 	checks *checkSpec        // how its servers are checked
 	events *accesslog.Logger // where its servers' state changes are logged; nil for nowhere
@@ -68,6 +74,8 @@ type server struct {
 	backup    bool
 	maxConn   int
 	maxQueue  int
+	warm      int           // share of the weight a slow start gives, in sixteenths (HAProxy's w); 16 for all of it
+	limit     int           // maxconn as a slow start allows it; maxConn outside one
 	cookie    string        // explicit cookie value, "" without one
 	noDynamic bool          // added at run time: no dynamic cookie until its address changes
 	since     time.Time     // when state last changed
@@ -142,8 +150,8 @@ func (b *Backend) build(servers []*server, dynamic bool, key string, counters *b
 		if !s.backup && s.state == persist.Ready && s.weight > 0 {
 			sn.active++
 		}
-		lbs[i] = balance.Server{ID: s.id, Weight: s.weight, InitWeight: s.iweight, State: lbState(s.state),
-			Backup: s.backup, MaxConn: s.maxConn, MaxQueue: s.maxQueue}
+		lbs[i] = balance.Server{ID: s.id, Weight: s.weight, Warm: s.warm, InitWeight: s.iweight, State: lbState(s.state),
+			Backup: s.backup, MaxConn: s.limit, MaxQueue: s.maxQueue}
 	}
 	sn.table, sn.warnings = persist.Build(&pb)
 	lb, err := balance.NewTable(b.proxy.Balance, lbs, counters)
@@ -167,6 +175,8 @@ func newServer(cs *config.Server, slot int, now time.Time) *server {
 		backup:    cs.Backup,
 		maxConn:   cs.MaxConn,
 		maxQueue:  cs.MaxQueue,
+		warm:      balance.Scale,
+		limit:     cs.MaxConn,
 		since:     now,
 		cfg:       cs,
 		live:      &serverLive{slot: slot},
@@ -183,7 +193,7 @@ func newServer(cs *config.Server, slot int, now time.Time) *server {
 	if rise == 0 { // a line built without the configuration's defaults
 		rise, fall = 2, 3
 	}
-	s.cond = condition{op: OpRunning, health: rise, rise: rise, fall: fall}
+	s.cond = condition{op: OpRunning, health: rise, rise: rise, fall: fall, slow: cs.Slowstart > 0}
 	if cs.Check {
 		s.cond.check = CheckConfigured | CheckEnabled
 	}

@@ -118,10 +118,10 @@ func (e *Engine) propagate(b *Backend, was, now *server) {
 			case wasMaint && !inMaint:
 				c.leaveMaint(AdminIMaint)
 				if c.admin&AdminMaintFlags == 0 {
-					c.op = followed(now.cond.op)
+					c.follow(now.cond.op)
 				}
 			case opChanged && !inMaint && c.admin&AdminMaintFlags == 0:
-				c.op = followed(now.cond.op)
+				c.follow(now.cond.op)
 			}
 			switch {
 			case !wasDrain && inDrain:
@@ -133,13 +133,15 @@ func (e *Engine) propagate(b *Backend, was, now *server) {
 	}
 }
 
-// followed is the operational state a tracker takes from its tracked
-// server's.
-func followed(op OpState) OpState {
-	if op == OpStarting {
-		return OpRunning
+// follow gives a tracker the operational state op of its tracked server:
+// it comes up when that server is up (starting or running), through its
+// own slow start if it has one, and keeps its own state while both are up.
+func (c *condition) follow(op OpState) {
+	if op == OpStarting || op == OpRunning {
+		c.comeUp()
+		return
 	}
-	return op
+	c.op = op
 }
 
 // indexOf returns the index of the server whose live part is live, or -1.

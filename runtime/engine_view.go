@@ -155,12 +155,14 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		Algo: algoNames[p.Balance.Algo], Cookie: p.Cookie.Name, LastSess: -1,
 		Scur: bi.Conns, Stot: bi.Requests, LbTot: bi.Requests, Status: "DOWN", ChkDown: bi.Downs,
 		ReqTot: bi.Traffic.Requests, Bin: bi.Traffic.Bin, Bout: bi.Traffic.BytesOut, Hrsp: bi.Traffic.Responses,
-		Rate: bi.Traffic.ReqRate, RateMax: bi.Traffic.ReqRateMax}
+		Rate: bi.Traffic.ReqRate, RateMax: bi.Traffic.ReqRateMax,
+		LastChg: int64(bi.Since.Seconds()), Downtime: int64(bi.Downtime.Seconds())}
+	eweights := 0 // the usable servers' effective weights, in sixteenths
 	for i := range bi.Servers {
 		si := &bi.Servers[i]
 		sv := c.serverView(p.Name, si)
 		r := StatRow{Kind: StatServer, Proxy: p.Name, ProxyID: p.ID, Server: si.Name, ServerID: si.ID,
-			Mode: "http", Pid: 1, Weight: si.Weight, UWeight: si.Weight, Slim: si.MaxConn,
+			Mode: "http", Pid: 1, Weight: effWeight(si.Weight*si.Warm), UWeight: si.Weight, Slim: si.MaxConn,
 			LastChg: int64(si.Since.Seconds()), LastSess: -1, Cookie: si.Cookie,
 			Scur: si.Conns, Stot: si.Requests, LbTot: si.Requests, Econ: si.Failed,
 			Wretr: si.Retries, Wredis: si.Redisp,
@@ -193,9 +195,15 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		if sv.Admin&AdminRMaint == 0 && sv.Admin&engine.AdminIMaint != 0 {
 			r.Status = "MAINT (via " + si.Track + ")"
 		}
-		if !r.Maint && !r.Down && sv.Admin&(AdminFDrain|engine.AdminIDrain) == 0 && sv.OpState == OpRunning {
+		drained := sv.Admin&(AdminFDrain|engine.AdminIDrain) != 0
+		if sv.OpState == OpStarting && !drained && si.Weight > 0 {
+			// A starting server's share, as HAProxy words it from the
+			// effective weight.
+			r.Throttle = (100*si.Weight*si.Warm + balance.Scale - 1) / (balance.Scale * si.Weight)
+		}
+		if !r.Maint && !r.Down && !drained && (sv.OpState == OpRunning || sv.OpState == OpStarting) {
 			be.Status = "UP"
-			be.Weight += si.Weight
+			eweights += si.Weight * si.Warm
 			be.Act += r.Act
 			be.Bck += r.Bck
 		}
@@ -220,6 +228,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		}
 		rows = append(rows, r)
 	}
+	be.Weight = effWeight(eweights)
 	return append(rows, be)
 }
 
@@ -265,3 +274,7 @@ func serverStatus(sv *ServerView, checked bool, rise, fall int) (status string, 
 	}
 	return "DOWN", false, true
 }
+
+// effWeight is the weight `show stat` prints for an effective weight in
+// sixteenths, rounded up as HAProxy rounds it.
+func effWeight(sixteenths int) int { return (sixteenths + balance.Scale - 1) / balance.Scale }

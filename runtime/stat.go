@@ -29,6 +29,7 @@ type StatRow struct {
 	Cookie                                 string // server: its cookie value; BACKEND: the cookie name
 	Pid                                    int    // process number (1)
 	Weight                                 int    // effective weight (servers: current; BACKEND: sum)
+	Throttle                               int    // a starting server's share of weight and maxconn, percent; 0 leaves the column empty
 	UWeight                                int    // user weight (BACKEND: sum)
 	Act, Bck                               int    // active and backup servers counted
 	Slim                                   int    // session limit; 0 leaves a server's column empty
@@ -198,7 +199,12 @@ var statCols = [...]statCol{
 	{onAll, num(func(r *StatRow) int64 { return int64(r.Pid) })},
 	{onAll, num(func(r *StatRow) int64 { return int64(r.ProxyID) })},
 	{onAll, num(func(r *StatRow) int64 { return int64(r.ServerID) })},
-	{0, nil}, // throttle
+	{onSV, func(r *StatRow, b []byte) []byte {
+		if r.Throttle == 0 {
+			return b
+		}
+		return strconv.AppendInt(b, int64(r.Throttle), 10)
+	}},
 	{onBE | onSV, num(func(r *StatRow) int64 { return r.LbTot })},
 	{onSV, str(func(r *StatRow) string { return r.Tracked })},
 	{onAll, num(func(r *StatRow) int64 { return int64(r.Kind) })},

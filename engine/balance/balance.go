@@ -63,6 +63,11 @@ type Server struct {
 	// by `set weight`, slow start or agents). 0 keeps the server out of
 	// balancing.
 	Weight int
+	// Warm is the share of Weight a slow start gives the server, in
+	// sixteenths (HAProxy's BE_WEIGHT_SCALE): 1 to 16, 0 standing for 16.
+	// The map-based algorithms (static-rr, hash-type map-based) ignore it,
+	// as HAProxy's static algorithms do.
+	Warm int
 	// InitWeight is the configured weight (HAProxy's initial weight).
 	// static-rr and the hash algorithms divide weights by the greatest
 	// common divisor of all servers' InitWeight, as HAProxy does at start,
@@ -153,9 +158,9 @@ type Picker interface {
 	Pick(k *Key, avoid int) int
 }
 
-// scale is HAProxy's BE_WEIGHT_SCALE: effective weights of the dynamic
-// algorithms are user weights times 16.
-const scale = 16
+// Scale is HAProxy's BE_WEIGHT_SCALE: effective weights of the dynamic
+// algorithms are user weights times 16 (times Warm during a slow start).
+const Scale = 16
 
 // maxWeight is the largest user weight.
 const maxWeight = 256
@@ -186,7 +191,11 @@ func NewTable(b config.Balance, servers []Server, c *Counters) (*Table, error) {
 		if !s.usable() {
 			continue
 		}
-		t.eweight[i] = int32(s.Weight * scale)
+		warm := s.Warm
+		if warm <= 0 || warm > Scale {
+			warm = Scale
+		}
+		t.eweight[i] = int32(s.Weight * warm)
 		if s.Backup {
 			t.backups = append(t.backups, int32(i))
 		} else {

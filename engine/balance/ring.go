@@ -30,7 +30,7 @@ type ring struct {
 
 // pointSpan is HAProxy's SRV_EWGHT_RANGE: how many point numbers each server
 // identifier owns.
-const pointSpan = maxWeight * scale
+const pointSpan = maxWeight * Scale
 
 // buildRing builds t's ring and sets used. Two points at one position,
 // which takes two servers with the same identifier, are ordered by server

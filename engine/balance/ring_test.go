@@ -54,7 +54,7 @@ func TestRingPoints(t *testing.T) {
 	for _, s := range tab.ring.srv {
 		count[s]++
 	}
-	if want := []int{2 * scale, scale, 0, 0, 5 * scale}; !slices.Equal(count, want) {
+	if want := []int{2 * Scale, Scale, 0, 0, 5 * Scale}; !slices.Equal(count, want) {
 		t.Fatalf("points per server %v, want %v", count, want)
 	}
 	// A server's points depend on its id only: the same server alone, at
@@ -140,7 +140,7 @@ func TestRingWalk(t *testing.T) {
 		got[s]++
 		order = append(order, s)
 	}
-	if want := []int{2 * scale, scale, 3 * scale}; !slices.Equal(got, want) {
+	if want := []int{2 * Scale, Scale, 3 * Scale}; !slices.Equal(got, want) {
 		t.Fatalf("one turn: %v, want %v", got, want)
 	}
 	for range 7 {

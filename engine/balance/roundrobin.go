@@ -87,7 +87,7 @@ const (
 )
 
 // ewMax is HAProxy's SRV_EWGHT_MAX: the largest effective weight.
-const ewMax = maxWeight * scale
+const ewMax = maxWeight * Scale
 
 // newRRPicker returns a roundrobin Picker for t over its backup servers
 // (bck) or its active ones. With prev built for the same group of a Table
@@ -315,7 +315,7 @@ func (p *rrPicker) queue(i int32, ew int) {
 		s.npos -= p.currWeight
 		p.queueByWeight(p.next, i, ew)
 	default:
-		p.insert(treeCurr, i, int64(maxWeight)*int64(s.npos)+int64((ewMax+s.rweight-ew)/scale))
+		p.insert(treeCurr, i, int64(maxWeight)*int64(s.npos)+int64((ewMax+s.rweight-ew)/Scale))
 	}
 }
 

@@ -452,6 +452,9 @@ type Server struct {
 	Disabled  bool
 	MaxConn   int // 0: unlimited
 	MaxQueue  int // 0: unlimited
+	// Slowstart is how long a server that comes up takes to reach its
+	// full weight and maxconn, in whole seconds; 0 for at once.
+	Slowstart time.Duration
 	Resolvers *Resolvers
 	InitAddr  []InitAddr     // default last,libc
 	Prefer    Network        // resolve-prefer; default NetTCP6

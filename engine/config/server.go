@@ -15,7 +15,7 @@ var unsupportedServer = map[string]bool{
 	"send-proxy-v2": true, "send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true,
 	"agent-check": true, "agent-port": true, "agent-inter": true,
 	"agent-addr": true, "agent-send": true, "observe": true, "error-limit": true,
-	"on-error": true, "on-marked-down": true, "on-marked-up": true, "slowstart": true,
+	"on-error": true, "on-marked-down": true, "on-marked-up": true,
 	"source": true, "redir": true, "tfo": true, "non-stick": true, "pool-max-conn": true,
 	"pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "namespace": true,
 	"check-ssl": true, "check-send-proxy": true, "check-sni": true, "check-alpn": true,
@@ -169,6 +169,7 @@ var serverKeywords = map[string]serverKeyword{
 	"resolve-net":    {true, (*parser).serverResolveNet},
 	"id":             {true, (*parser).serverID},
 	"track":          {true, func(_ *parser, s *Server, _, v string) bool { s.trackit = v; return true }},
+	"slowstart":      {true, (*parser).serverSlowstart},
 }
 
 // parseServerOptions applies server keywords to s. It returns false after
@@ -382,6 +383,32 @@ func (p *parser) serverDelay(dst *time.Duration, kw, val, server string) bool {
 		p.warnTrailing(val)
 	}
 	*dst = time.Duration(n) * time.Millisecond
+	return true
+}
+
+// serverSlowstart reads `slowstart <time>` (milliseconds by default), kept
+// in whole seconds rounded up, as HAProxy keeps it; 0 turns it off.
+func (p *parser) serverSlowstart(s *Server, kw, val string) bool {
+	if val == "" {
+		p.alert("'" + kw + "' expects a delay as argument.")
+		return false
+	}
+	n, trailing, terr := parseTime(val, time.Millisecond)
+	switch {
+	case terr != nil && terr.overflow:
+		p.alert("overflow in argument <" + val + "> to <" + kw + "> of server " + s.Name + ", maximum value is 2147483647 ms (~24.8 days).")
+		return false
+	case terr != nil && terr.underflow:
+		p.alert("underflow in argument <" + val + "> to <" + kw + "> of server " + s.Name + ", minimum non-null value is 1 ms.")
+		return false
+	case terr != nil:
+		p.alert("unexpected character '" + string(terr.bad) + "' in '" + kw + "' argument of server " + s.Name + ".")
+		return false
+	}
+	if trailing {
+		p.warnTrailing(val)
+	}
+	s.Slowstart = time.Duration((n+999)/1000) * time.Second
 	return true
 }
 

@@ -120,6 +120,10 @@ func TestServerErrors(t *testing.T) {
 		{"server s1 127.0.0.1:1 init-addr foo", "'init-addr' : unknown init-addr method 'foo', supported methods are 'libc', 'last', 'none'."},
 		{"server s1 127.0.0.1:1 resolve-prefer ipv5", "'resolve-prefer' expects either ipv4 or ipv6 as argument."},
 		{"server s1 127.0.0.1:1 cookie", "'cookie' expects <value> as argument."},
+		{"server s1 127.0.0.1:1 slowstart", "'slowstart' expects a delay as argument."},
+		{"server s1 127.0.0.1:1 slowstart 1x", "unexpected character 'x' in 'slowstart' argument of server s1."},
+		{"server s1 127.0.0.1:1 slowstart -1", "unexpected character '-' in 'slowstart' argument of server s1."},
+		{"server s1 127.0.0.1:1 slowstart 9999999999", "overflow in argument <9999999999> to <slowstart> of server s1, maximum value is 2147483647 ms (~24.8 days)."},
 		{"server-template w 3", "'server-template' expects <prefix> <nb | range> <addr>[:<port>] as arguments."},
 		{"server-template w 0 127.0.0.1:1", "Wrong server-template number or range arg '0'."},
 		{"server-template w 3-1 127.0.0.1:1", "Wrong server-template number or range arg '3-1'."},
@@ -208,5 +212,22 @@ func TestServerIDErrors(t *testing.T) {
 		text := header + "backend be\n" + tt.body
 		msg := strings.Replace(tt.msg, "LINE", itoa(lineOf(text, "server s1")), 1)
 		expectDiag(t, text, Alert, lineOf(text, tt.line), msg)
+	}
+}
+
+// TestServerSlowstart: slowstart is kept in whole seconds, rounded up as
+// HAProxy rounds it, from default-server too; 0 turns it off.
+func TestServerSlowstart(t *testing.T) {
+	be := backend(t, `    default-server slowstart 2500
+    server s1 127.0.0.1:19001
+    server s2 127.0.0.1:19002 slowstart 1m
+    server s3 127.0.0.1:19003 slowstart 0
+    server s4 127.0.0.1:19004 slowstart 1ms
+`)
+	want := []time.Duration{3 * time.Second, time.Minute, 0, time.Second}
+	for i, s := range be.Servers {
+		if s.Slowstart != want[i] {
+			t.Errorf("%s: slowstart %v, want %v", s.Name, s.Slowstart, want[i])
+		}
 	}
 }
