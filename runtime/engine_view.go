@@ -162,7 +162,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		si := &bi.Servers[i]
 		sv := c.serverView(p.Name, si)
 		r := StatRow{Kind: StatServer, Proxy: p.Name, ProxyID: p.ID, Server: si.Name, ServerID: si.ID,
-			Mode: "http", Pid: 1, Weight: effWeight(si.Weight*si.Warm), UWeight: si.Weight, Slim: si.MaxConn,
+			Mode: "http", Pid: 1, Weight: effWeight(si.Weight * si.Warm), UWeight: si.Weight, Slim: si.MaxConn,
 			LastChg: int64(si.Since.Seconds()), LastSess: -1, Cookie: si.Cookie,
 			Scur: si.Conns, Stot: si.Requests, LbTot: si.Requests, Econ: si.Failed,
 			Wretr: si.Retries, Wredis: si.Redisp,
