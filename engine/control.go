@@ -38,6 +38,9 @@ type BackendInfo struct {
 	DynamicCookie bool          // `cookie ... dynamic` is enabled
 	Key           string        // dynamic-cookie-key
 	Conns         int64         // requests in the backend, queued ones included (HAProxy's beconn, scur)
+	ConnsMax      int64         // highest Conns (smax)
+	Queued        int64         // requests waiting in its queue for any server (qcur)
+	QueuedMax     int64         // highest Queued (qmax)
 	Requests      int64         // requests taken
 	Downs         int64         // times it was left with no usable server (chkdown)
 	Since         time.Duration // since it last went from no usable server to some or back, in whole seconds of the clock
@@ -48,29 +51,32 @@ type BackendInfo struct {
 
 // ServerInfo is a copy of one server's state and counters.
 type ServerInfo struct {
-	ID       int
-	Name     string
-	Addr     netip.AddrPort
-	Weight   int // current weight
-	IWeight  int // configured weight
-	Warm     int // share of Weight a slow start gives, in sixteenths (HAProxy's w); 16 for all of it
-	State    persist.State
-	Admin    AdminFlags // administrative state bits
-	Op       OpState    // operational state
-	Health   int        // check health counter
-	Check    CheckState // check state bits
-	Rise     int        // check rise count
-	Fall     int        // check fall count
-	Backup   bool
-	MaxConn  int
-	Cookie   string // the value in use, explicit or dynamic; "" without one
-	Since    time.Duration
-	Conns    int64 // connections in use
-	Requests int64 // requests sent
-	Failed   int64 // failed connection attempts
-	Retries  int64
-	Redisp   int64
-	Traffic  Traffic
+	ID        int
+	Name      string
+	Addr      netip.AddrPort
+	Weight    int // current weight
+	IWeight   int // configured weight
+	Warm      int // share of Weight a slow start gives, in sixteenths (HAProxy's w); 16 for all of it
+	State     persist.State
+	Admin     AdminFlags // administrative state bits
+	Op        OpState    // operational state
+	Health    int        // check health counter
+	Check     CheckState // check state bits
+	Rise      int        // check rise count
+	Fall      int        // check fall count
+	Backup    bool
+	MaxConn   int
+	Cookie    string // the value in use, explicit or dynamic; "" without one
+	Since     time.Duration
+	Conns     int64 // connections in use
+	ConnsMax  int64 // highest Conns (smax)
+	Queued    int64 // requests waiting in its queue (qcur)
+	QueuedMax int64 // highest Queued (qmax)
+	Requests  int64 // requests sent
+	Failed    int64 // failed connection attempts
+	Retries   int64
+	Redisp    int64
+	Traffic   Traffic
 	// CheckReport is the server's last health check.
 	CheckReport CheckReport
 	Downtime    time.Duration // time spent stopped (down or in maintenance), in whole seconds
@@ -90,7 +96,8 @@ func (e *Engine) Backends() []BackendInfo {
 	for i, b := range e.backends {
 		sn := b.snap.Load()
 		bi := BackendInfo{ID: b.ID, Name: b.Name, DynamicCookie: sn.dynamic, Key: sn.key,
-			Conns: b.conns.Load(), Requests: b.total.Load(), Downs: b.downs.Load(), Traffic: e.backendTraffic(i),
+			Conns: b.conns.Load(), ConnsMax: b.connsMax.Load(), Queued: b.queued.Load(), QueuedMax: b.queuedMax.Load(),
+			Requests: b.total.Load(), Downs: b.downs.Load(), Traffic: e.backendTraffic(i),
 			Since: wholeSeconds(now) - wholeSeconds(time.Unix(0, b.changed.Load())), Downtime: b.downtime(sn, now),
 			Servers: make([]ServerInfo, len(sn.servers))}
 		for j, s := range sn.servers {
@@ -101,7 +108,8 @@ func (e *Engine) Backends() []BackendInfo {
 			bi.Servers[j] = ServerInfo{ID: s.id, Name: s.name, Addr: s.addr, Weight: s.weight, IWeight: s.iweight, Warm: s.warm,
 				State: s.state, Admin: s.cond.admin, Op: s.cond.op, Health: s.cond.health, Check: check,
 				Rise: s.cond.rise, Fall: s.cond.fall, Config: s.cfg, Backup: s.backup, MaxConn: s.maxConn, Cookie: string(sn.table.ServerCookie(j)),
-				Since: wholeSeconds(now) - wholeSeconds(s.since), Conns: s.live.cur.Load(), Requests: s.live.total.Load(),
+				Since: wholeSeconds(now) - wholeSeconds(s.since), Conns: s.live.cur.Load(), ConnsMax: s.live.curMax.Load(),
+				Queued: int64(sn.counters.Queued(j)), QueuedMax: int64(sn.counters.QueuedPeak(j)), Requests: s.live.total.Load(),
 				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(),
 				Traffic: e.serverTraffic(s.live.slot), CheckReport: *s.live.checkReport(),
 				CheckAddr: s.checkAddr, CheckPort: s.checkPort, Downtime: s.downtime(now), Track: s.trackName()}

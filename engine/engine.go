@@ -272,11 +272,7 @@ func (e *Engine) Accept(l *Loop, ln *Listener, c gnet.Conn) Endpoint {
 	if m := fe.proxy.MaxConn; m > 0 && fe.conns.Load() >= int64(m) {
 		return nil
 	}
-	for n := fe.conns.Add(1); ; {
-		if m := fe.connsMax.Load(); n <= m || fe.connsMax.CompareAndSwap(m, n) {
-			break
-		}
-	}
+	raiseMax(&fe.connsMax, fe.conns.Add(1))
 	e.cumConns.Add(1)
 	ls := loopStateOf(e, l)
 	if ls.stats.e == nil {

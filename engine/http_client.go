@@ -443,7 +443,7 @@ func (cc *clientConn) start() {
 	}
 	cc.be = be
 	cc.inBe = true
-	be.conns.Add(1)
+	raiseMax(&be.connsMax, be.conns.Add(1))
 	be.total.Add(1)
 	sn := be.snap.Load()
 	cc.sn = sn

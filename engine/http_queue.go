@@ -33,6 +33,8 @@ func (cc *clientConn) enqueue(i int) {
 	cc.qmark = cc.queueTaken().Load()
 	if i >= 0 {
 		cc.sn.counters.Enqueue(i)
+	} else {
+		raiseMax(&cc.be.queuedMax, cc.be.queued.Add(1))
 	}
 	ls := cc.ls
 	q := &ls.queue
@@ -63,6 +65,8 @@ func (cc *clientConn) dequeue(granted bool) {
 	cc.qprev, cc.qnext = nil, nil
 	if cc.queued >= 0 {
 		cc.sn.counters.Dequeue(cc.queued)
+	} else {
+		cc.be.queued.Add(-1)
 	}
 	taken := cc.queueTaken()
 	pos := taken.Load() + 1
@@ -111,6 +115,7 @@ func (cc *clientConn) refreshQueued() {
 		return
 	}
 	cur.counters.Dequeue(i)
+	raiseMax(&cc.be.queuedMax, cc.be.queued.Add(1))
 	cc.queued = -1
 	cc.qmark = cc.be.taken.Load()
 }

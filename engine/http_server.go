@@ -74,7 +74,7 @@ func (s *serverConn) attach(cc *clientConn, srv *server, reused bool) {
 	} else {
 		s.state = ssConnecting
 	}
-	srv.live.cur.Add(1)
+	raiseMax(&srv.live.curMax, srv.live.cur.Add(1))
 	srv.live.total.Add(1)
 	s.ctr, s.idx = cc.sn.counters, cc.rq.Server() // the slot connect took
 }

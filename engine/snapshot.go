@@ -24,13 +24,16 @@ type Backend struct {
 	// ID is the proxy id as HAProxy numbers it.
 	ID int
 
-	proxy *config.Proxy
-	index int // position among the engine's backends, for per-loop state
-	snap  atomic.Pointer[snapshot]
-	conns atomic.Int64 // requests assigned to the backend whose exchange goes on, queued ones included (HAProxy's beconn)
-	taken atomic.Int64 // requests the backend's queue gave a server slot to (HAProxy's queue index)
-	total atomic.Int64 // requests the backend took
-	downs atomic.Int64 // times it was left with no usable server
+	proxy     *config.Proxy
+	index     int // position among the engine's backends, for per-loop state
+	snap      atomic.Pointer[snapshot]
+	conns     atomic.Int64 // requests assigned to the backend whose exchange goes on, queued ones included (HAProxy's beconn)
+	connsMax  atomic.Int64 // highest conns (smax)
+	queued    atomic.Int64 // requests waiting in the backend's queue for any server
+	queuedMax atomic.Int64 // highest queued (qmax)
+	taken     atomic.Int64 // requests the backend's queue gave a server slot to (HAProxy's queue index)
+	total     atomic.Int64 // requests the backend took
+	downs     atomic.Int64 // times it was left with no usable server
 	// changed is when it last went from no usable server to some or back
 	// (UnixNano), and downFor how long it had no usable server before
 	// that, in whole seconds: HAProxy's last_change and down_time.
@@ -88,6 +91,7 @@ type server struct {
 type serverLive struct {
 	slot    int
 	cur     atomic.Int64                // connections being used
+	curMax  atomic.Int64                // highest cur (smax)
 	total   atomic.Int64                // requests sent
 	failed  atomic.Int64                // failed connection attempts
 	retries atomic.Int64                // connection retries

@@ -434,3 +434,13 @@ func (e *Engine) loopStates() []*loopState {
 	defer e.statesMu.Unlock()
 	return e.states
 }
+
+// raiseMax makes m at least n: the peak of a live count, as HAProxy's
+// *_max columns keep it. Most calls cost one load.
+func raiseMax(m *atomic.Int64, n int64) {
+	for {
+		if p := m.Load(); n <= p || m.CompareAndSwap(p, n) {
+			return
+		}
+	}
+}

@@ -1,10 +1,17 @@
 package runtime
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -53,6 +60,7 @@ func slowstartColumns(t *testing.T, sock string, steady ...string) string {
 // its own; then every line both logged, the second UP at the end of a slow
 // start included.
 func TestDifferentialSlowstart(t *testing.T) {
+	t.Parallel()
 	a, b, s, u, l := startOrigin(t, "a"), startOrigin(t, "b"), startOrigin(t, "s"), startOrigin(t, "u"), startOrigin(t, "l")
 	config := func(stats, front int, log net.Addr) string {
 		return fmt.Sprintf(`global
@@ -119,4 +127,190 @@ backend mirror
 		same(fmt.Sprintf("%d s after coming up", k))
 	}
 	sameLines(t, "slow starts", hlog, tlog)
+}
+
+// holdOrigin answers every request only once released, and counts the
+// requests it holds.
+type holdOrigin struct {
+	addr netip.AddrPort
+	held atomic.Int64
+	mu   sync.Mutex
+	gate chan struct{} // closed to release the requests held
+}
+
+// open releases the requests held; the next ones are held again.
+func (o *holdOrigin) open() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	close(o.gate)
+	o.gate = make(chan struct{})
+}
+
+func startHoldOrigin(t *testing.T) *holdOrigin {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &holdOrigin{addr: ln.Addr().(*net.TCPAddr).AddrPort(), gate: make(chan struct{})}
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		o.mu.Lock()
+		gate := o.gate
+		o.mu.Unlock()
+		o.held.Add(1)
+		defer o.held.Add(-1)
+		select {
+		case <-gate:
+		case <-time.After(10 * time.Second):
+		}
+		w.Header().Set("Content-Length", "0")
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return o
+}
+
+// TestDifferentialSlowstartTraffic sends requests through haproxy 2.6 and
+// tether while servers warm up: a round robin between a warming server and
+// a full one must pick the same servers in the same order at each step of
+// the slow start, and a warming server with a maxconn must take as many
+// requests at once as haproxy lets it (1, then a fifth more each second
+// of a 5 s slow start), the others waiting in its queue.
+func TestDifferentialSlowstartTraffic(t *testing.T) {
+	t.Parallel()
+	a, b := startOrigin(t, "a"), startOrigin(t, "b")
+	hold := startHoldOrigin(t)
+	config := func(stats, front, front2 int) string {
+		return fmt.Sprintf(`global
+    stats socket ipv4@127.0.0.1:%d level admin
+`+testDefaults+`    timeout queue 20s
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend web
+frontend fe2
+    bind 127.0.0.1:%d
+    default_backend held
+backend web
+    balance roundrobin
+    server a %s weight 5 slowstart 10s
+    server b %s weight 3
+backend held
+    server h %s maxconn 10 slowstart 5s
+`, stats, front, front2, a.addr, b.addr, hold.addr)
+	}
+	p := freePorts(t, 6)
+	hsock, hfront, hheld := fmt.Sprintf("127.0.0.1:%d", p[0]), fmt.Sprintf("127.0.0.1:%d", p[1]), fmt.Sprintf("127.0.0.1:%d", p[2])
+	startHAProxy(t, config(p[0].(int), p[1].(int), p[2].(int)), hsock)
+	tt := startTether(t, config(p[3].(int), p[4].(int), p[5].(int)))
+	tsock, tfront, theld := tt.socket(0), tt.front, tt.e.Listeners()[1].Addr().String()
+	both := func(cmd string) {
+		t.Helper()
+		if want, got := cli(t, hsock, cmd), cli(t, tsock, cmd); got != want {
+			t.Errorf("%q: tether %q, haproxy %q", cmd, got, want)
+		}
+	}
+	// order is the servers that answer 16 requests on one connection.
+	order := func(front string) string {
+		hc := dialHTTP(t, front)
+		var seq []string
+		for range 16 {
+			seq = append(seq, hc.mustGet(t, "").server)
+		}
+		return strings.Join(seq, "")
+	}
+	// held sends n requests at once to the held backend and returns what
+	// the server's row shows once they have arrived: in its hands and
+	// waiting. The requests end when the origin releases them.
+	held := func(front, sock string, n int, done chan<- error) string {
+		for range n {
+			go func() {
+				c, err := net.DialTimeout("tcp", front, ioTimeout)
+				if err != nil {
+					done <- err
+					return
+				}
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(15 * time.Second))
+				if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: t\r\n\r\n"); err != nil {
+					done <- err
+					return
+				}
+				_, err = http.ReadResponse(bufio.NewReader(c), nil)
+				done <- err
+			}()
+		}
+		var got string
+		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			header, rows := statRows(t, cli(t, sock, "show stat"))
+			col := func(r []string, name string) int {
+				n, _ := strconv.Atoi(r[slices.Index(header, name)])
+				return n
+			}
+			var scur, qcur, bqcur int
+			for _, r := range rows {
+				switch {
+				case r[0] == "held" && r[1] == "h":
+					scur, qcur = col(r, "scur"), col(r, "qcur")
+				case r[0] == "held" && r[1] == "BACKEND":
+					bqcur = col(r, "qcur")
+				}
+			}
+			got = fmt.Sprintf("scur=%d qcur=%d backend qcur=%d", scur, qcur, bqcur)
+			if scur+qcur+bqcur == n {
+				break
+			}
+		}
+		return got
+	}
+
+	both("set server web/a state maint")
+	both("set server held/h state maint")
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(1100 * time.Millisecond)))
+	start := time.Now()
+	both("set server web/a state ready")
+	both("set server held/h state ready")
+	for k := range 4 {
+		time.Sleep(time.Until(start.Add(time.Duration(2*k)*time.Second + 300*time.Millisecond)))
+		if want, got := order(hfront), order(tfront); got != want {
+			t.Errorf("%d s into the slow start: servers %s, haproxy %s", 2*k, got, want)
+		}
+		if k > 2 {
+			continue
+		}
+		// Six requests at once: haproxy lets 1 through at 0 s, 4 at 2 s
+		// (40%% of 10), 8 at 4 s.
+		hdone, tdone := make(chan error, 6), make(chan error, 6)
+		want, got := held(hheld, hsock, 6, hdone), held(theld, tsock, 6, tdone)
+		if got != want {
+			t.Errorf("%d s into the slow start: held server %s, haproxy %s", 2*k, got, want)
+		}
+		hold.open()
+		for range 6 {
+			if err := <-hdone; err != nil {
+				t.Errorf("haproxy: %v", err)
+			}
+			if err := <-tdone; err != nil {
+				t.Errorf("tether: %v", err)
+			}
+		}
+	}
+	// The peaks of the sessions and queues, which the held requests set.
+	peaks := func(sock string) string {
+		var b strings.Builder
+		header, rows := statRows(t, cli(t, sock, "show stat"))
+		for _, r := range rows {
+			if r[1] == "FRONTEND" {
+				continue
+			}
+			b.WriteString(r[0] + "/" + r[1] + ":")
+			for _, name := range []string{"qcur", "qmax", "scur", "smax", "stot"} {
+				b.WriteString(" " + name + "=" + r[slices.Index(header, name)])
+			}
+			b.WriteString("\n")
+		}
+		return b.String()
+	}
+	if want, got := peaks(hsock), peaks(tsock); got != want {
+		t.Errorf("peaks\ntether\n%s\nhaproxy\n%s", got, want)
+	}
 }

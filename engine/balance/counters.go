@@ -39,8 +39,9 @@ type ticket struct {
 type slot struct {
 	active atomic.Int32  // requests assigned to the server and not released
 	queued atomic.Int32  // requests waiting in the server's queue
+	qpeak  atomic.Int32  // highest queued
 	stamp  atomic.Uint64 // when leastconn last requeued the server
-	_      [48]byte
+	_      [40]byte
 }
 
 // NewCounters returns zeroed counters for n servers.
@@ -78,7 +79,14 @@ func (c *Counters) Release(i int) {
 }
 
 // Enqueue counts a request waiting in server i's queue.
-func (c *Counters) Enqueue(i int) { c.slots[i].queued.Add(1) }
+func (c *Counters) Enqueue(i int) {
+	s := &c.slots[i]
+	for n := s.queued.Add(1); ; {
+		if p := s.qpeak.Load(); n <= p || s.qpeak.CompareAndSwap(p, n) {
+			return
+		}
+	}
+}
 
 // Dequeue uncounts a request that left server i's queue.
 func (c *Counters) Dequeue(i int) { c.slots[i].queued.Add(-1) }
@@ -98,3 +106,7 @@ func (c *Counters) Active(i int) int { return int(c.slots[i].active.Load()) }
 
 // Queued returns the number of requests waiting in server i's queue.
 func (c *Counters) Queued(i int) int { return int(c.slots[i].queued.Load()) }
+
+// QueuedPeak returns the highest number of requests that waited in server
+// i's queue at once.
+func (c *Counters) QueuedPeak(i int) int { return int(c.slots[i].qpeak.Load()) }

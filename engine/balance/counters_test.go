@@ -45,3 +45,21 @@ func TestTryTakeRespectsMax(t *testing.T) {
 		t.Error("a second take under maxconn 1 succeeded")
 	}
 }
+
+// TestQueuedPeak: the peak of a server's queue is its highest length, kept
+// when the queue empties.
+func TestQueuedPeak(t *testing.T) {
+	c := NewCounters(2)
+	for range 3 {
+		c.Enqueue(1)
+	}
+	c.Dequeue(1)
+	c.Dequeue(1)
+	c.Enqueue(1)
+	if q, p := c.Queued(1), c.QueuedPeak(1); q != 2 || p != 3 {
+		t.Fatalf("queued %d, peak %d; want 2, 3", q, p)
+	}
+	if p := c.QueuedPeak(0); p != 0 {
+		t.Fatalf("an untouched server's peak is %d", p)
+	}
+}
