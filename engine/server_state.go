@@ -285,6 +285,7 @@ func (e *Engine) changeLocked(b *Backend, sn *snapshot, i int, why cause, change
 	next := b.build(servers, sn.dynamic, sn.key, sn.counters)
 	b.snap.Store(next)
 	b.logChange(sn, next, i, why)
+	e.shutdownOnChange(b, next, was, s)
 	e.propagate(b, sn.servers[i], s)
 }
 

@@ -430,28 +430,30 @@ type InitAddr struct {
 // Server is one server of a backend, after `default-server` and templates
 // are applied.
 type Server struct {
-	Name      string
-	ID        int    // HAProxy's id: the `id` keyword's, or numbered as HAProxy numbers the others (the 1-based position without any `id`)
-	IDSet     bool   // ID comes from an `id` keyword
-	Template  string // prefix of the server-template that made it; "" otherwise
-	File      string
-	Line      int
-	Addr      ServerAddr
-	Check     bool
-	Inter     time.Duration // default 2s
-	FastInter time.Duration // defaults to Inter
-	DownInter time.Duration // defaults to Inter
-	Rise      int           // default 2
-	Fall      int           // default 3
-	CheckPort int           // 0: the server's port
-	CheckAddr netip.Addr    // invalid: the server's address
-	Weight    int           // 0..256, default 1
-	Cookie    string        // explicit cookie value; "" with CookieSet false means none
-	CookieSet bool          // an explicit `cookie` was given (beats a dynamic one)
-	Backup    bool
-	Disabled  bool
-	MaxConn   int // 0: unlimited
-	MaxQueue  int // 0: unlimited
+	Name         string
+	ID           int    // HAProxy's id: the `id` keyword's, or numbered as HAProxy numbers the others (the 1-based position without any `id`)
+	IDSet        bool   // ID comes from an `id` keyword
+	Template     string // prefix of the server-template that made it; "" otherwise
+	File         string
+	Line         int
+	Addr         ServerAddr
+	Check        bool
+	Inter        time.Duration // default 2s
+	FastInter    time.Duration // defaults to Inter
+	DownInter    time.Duration // defaults to Inter
+	Rise         int           // default 2
+	Fall         int           // default 3
+	CheckPort    int           // 0: the server's port
+	CheckAddr    netip.Addr    // invalid: the server's address
+	Weight       int           // 0..256, default 1
+	Cookie       string        // explicit cookie value; "" with CookieSet false means none
+	CookieSet    bool          // an explicit `cookie` was given (beats a dynamic one)
+	Backup       bool
+	Disabled     bool
+	MaxConn      int  // 0: unlimited
+	MaxQueue     int  // 0: unlimited
+	OnMarkedDown bool // on-marked-down shutdown-sessions
+	OnMarkedUp   bool // on-marked-up shutdown-backup-sessions
 	// Slowstart is how long a server that comes up takes to reach its
 	// full weight and maxconn, in whole seconds; 0 for at once.
 	Slowstart time.Duration

@@ -15,8 +15,8 @@ var unsupportedServer = map[string]bool{
 	"send-proxy-v2": true, "send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true,
 	"agent-check": true, "agent-port": true, "agent-inter": true,
 	"agent-addr": true, "agent-send": true, "observe": true, "error-limit": true,
-	"on-error": true, "on-marked-down": true, "on-marked-up": true,
-	"source": true, "redir": true, "tfo": true, "non-stick": true, "pool-max-conn": true,
+	"on-error": true,
+	"source":   true, "redir": true, "tfo": true, "non-stick": true, "pool-max-conn": true,
 	"pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "namespace": true,
 	"check-ssl": true, "check-send-proxy": true, "check-sni": true, "check-alpn": true,
 	"check-proto": true, "check-via-socks4": true,
@@ -170,6 +170,12 @@ var serverKeywords = map[string]serverKeyword{
 	"id":             {true, (*parser).serverID},
 	"track":          {true, func(_ *parser, s *Server, _, v string) bool { s.trackit = v; return true }},
 	"slowstart":      {true, (*parser).serverSlowstart},
+	"on-marked-down": {true, func(p *parser, s *Server, kw, v string) bool {
+		return p.serverAction(&s.OnMarkedDown, kw, v, "shutdown-sessions")
+	}},
+	"on-marked-up": {true, func(p *parser, s *Server, kw, v string) bool {
+		return p.serverAction(&s.OnMarkedUp, kw, v, "shutdown-backup-sessions")
+	}},
 }
 
 // parseServerOptions applies server keywords to s. It returns false after
@@ -383,6 +389,16 @@ func (p *parser) serverDelay(dst *time.Duration, kw, val, server string) bool {
 		p.warnTrailing(val)
 	}
 	*dst = time.Duration(n) * time.Millisecond
+	return true
+}
+
+// serverAction reads the one action on-marked-down and on-marked-up take.
+func (p *parser) serverAction(dst *bool, kw, val, action string) bool {
+	if val != action {
+		p.alert("'" + kw + "' expects '" + action + "' but got '" + val + "'.")
+		return false
+	}
+	*dst = true
 	return true
 }
 

@@ -121,6 +121,8 @@ func TestServerErrors(t *testing.T) {
 		{"server s1 127.0.0.1:1 resolve-prefer ipv5", "'resolve-prefer' expects either ipv4 or ipv6 as argument."},
 		{"server s1 127.0.0.1:1 cookie", "'cookie' expects <value> as argument."},
 		{"server s1 127.0.0.1:1 slowstart", "'slowstart' expects a delay as argument."},
+		{"server s1 127.0.0.1:1 on-marked-down foo", "'on-marked-down' expects 'shutdown-sessions' but got 'foo'."},
+		{"server s1 127.0.0.1:1 on-marked-up", "'on-marked-up' expects 'shutdown-backup-sessions' but got ''."},
 		{"server s1 127.0.0.1:1 slowstart 1x", "unexpected character 'x' in 'slowstart' argument of server s1."},
 		{"server s1 127.0.0.1:1 slowstart -1", "unexpected character '-' in 'slowstart' argument of server s1."},
 		{"server s1 127.0.0.1:1 slowstart 9999999999", "overflow in argument <9999999999> to <slowstart> of server s1, maximum value is 2147483647 ms (~24.8 days)."},
