@@ -18,6 +18,7 @@ type CheckStatus uint8
 const (
 	CheckUnknown CheckStatus = 0  // UNK: no check ran
 	CheckInit    CheckStatus = 1  // INI: checks configured, none finished yet
+	CheckHANA    CheckStatus = 4  // HANA: the server's observed traffic failed error-limit times in a row
 	CheckSockErr CheckStatus = 5  // SOCKERR: no socket could be made
 	CheckL4OK    CheckStatus = 6  // L4OK: connected (TCP check)
 	CheckL4Tout  CheckStatus = 7  // L4TOUT: the connection timed out
@@ -52,6 +53,7 @@ type statusInfo struct {
 var checkStatuses = map[CheckStatus]statusInfo{
 	CheckUnknown: {"UNK", "Unknown", CheckResultUnknown},
 	CheckInit:    {"INI", "Initializing", CheckResultUnknown},
+	CheckHANA:    {"HANA", "Health analyze", CheckResultFailed},
 	CheckSockErr: {"SOCKERR", "Socket error", CheckResultFailed},
 	CheckL4OK:    {"L4OK", "Layer4 check passed", CheckResultPassed},
 	CheckL4Tout:  {"L4TOUT", "Layer4 timeout", CheckResultFailed},
@@ -84,10 +86,11 @@ type CheckReport struct {
 	Result   CheckResult   // Status's result; unknown while a check runs, as HAProxy resets it
 	Code     int           // HTTP status of a layer 7 check, 0 without
 	Desc     string        // details: "Connection refused", a reason phrase
-	Duration time.Duration // how long the check took; -1 before the first
+	Duration time.Duration // how long the check took; -1 before the first and for HANA
 	At       time.Time     // when it finished; zero before the first
 	Failed   int64         // checks that failed (chkfail)
 	Downs    int64         // times the server went from up to down (chkdown)
+	Hana     int64         // runs of observed errors that reached error-limit (hanafail)
 }
 
 // checkSpec is how a backend checks its servers, built once from its

@@ -118,13 +118,22 @@ func (e *Engine) stopChecks() {
 // run checks the server until ctx is done: a check when its time comes (while
 // checks are enabled and not paused by maintenance), then the next after
 // the interval the server's state calls for, counted from the check's end.
+// A run of observed errors brings the next check forward to fastinter
+// when the server has one.
 func (c *checker) run(ctx context.Context, first time.Duration) {
 	t := time.NewTimer(first)
 	defer t.Stop()
+	next := time.Now().Add(first)
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-c.live.hurry: // nil, never ready, when not observed
+			if s := c.current(); s != nil && s.cfg.FastInter > 0 && time.Until(next) > s.cfg.FastInter {
+				t.Reset(s.cfg.FastInter)
+				next = time.Now().Add(s.cfg.FastInter)
+			}
+			continue
 		case <-t.C:
 		}
 		s := c.current()
@@ -144,7 +153,9 @@ func (c *checker) run(ctx context.Context, first time.Duration) {
 				return
 			}
 		}
-		t.Reset(spread(s.cond.interval(s), c.e.cfg.Global.SpreadChecks))
+		d := spread(s.cond.interval(s), c.e.cfg.Global.SpreadChecks)
+		t.Reset(d)
+		next = time.Now().Add(d)
 	}
 }
 
@@ -207,14 +218,24 @@ func (e *Engine) checkDone(b *Backend, live *serverLive, out checkOutcome, start
 	}
 	// A check that ends after its server entered maintenance or had its
 	// checks disabled still counts, as in HAProxy.
+	e.applyCheck(b, sn, i, sn.servers[i].cond, out, end.Sub(start).Truncate(time.Millisecond))
+}
+
+// applyCheck applies the outcome of a check that took d (-1 for none) to
+// server i of snapshot sn of b, whose condition is cond before it: as
+// checkDone, for a check or an adjustment. The caller holds e.mu.
+func (e *Engine) applyCheck(b *Backend, sn *snapshot, i int, cond condition, out checkOutcome, d time.Duration) {
 	old := sn.servers[i]
+	live := old.live
 	r := *live.checkReport()
 	prevStatus := r.Status
 	r.Status, r.Result, r.Code, r.Desc = out.status, out.status.Result(), out.code, out.desc
-	r.Duration, r.At = end.Sub(start).Truncate(time.Millisecond), end
-	cond := old.cond
+	r.Duration, r.At = d, time.Now()
 	if cond.checkDone(out.status.Result()) {
 		r.Failed++
+	}
+	if r.Result == CheckResultPassed || r.Result == CheckResultCondPass {
+		live.errors.Store(0) // a passing check ends a run of observed errors
 	}
 	live.report.Store(&r)
 	why := cause{report: &r}

@@ -651,6 +651,7 @@ func (cc *clientConn) connect() {
 			s := u.Handler().(*serverConn)
 			if s.addrGen == gen && s.addr == srv.addr {
 				s.attach(cc, srv, true)
+				cc.observe(srv, obsConnected)
 				cc.send()
 				return
 			}
@@ -662,6 +663,7 @@ func (cc *clientConn) connect() {
 	s.addr, s.addrGen = srv.addr, srv.live.addrGen.Load()
 	s.KeepAlive = cc.be.proxy.Options.SrvTCPKA
 	if err := s.Dial(srv.tcp, cc.be.proxy.Timeouts.Connect); err != nil {
+		cc.observe(srv, obsConnectFailed)
 		s.detach()
 		cc.connectFailed(err)
 	}
@@ -669,6 +671,7 @@ func (cc *clientConn) connect() {
 
 // connected runs when the server connection is ready.
 func (cc *clientConn) connected() {
+	cc.observe(cc.srv, obsConnected)
 	cc.send()
 }
 

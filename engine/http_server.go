@@ -125,6 +125,7 @@ func (s *serverConn) OnConnect(_ *Upstream, err error) {
 		return
 	}
 	if err != nil {
+		cc.observe(s.srv, obsConnectFailed) // counted while the request still holds its server
 		s.detach()
 		cc.connectFailed(err)
 		return
@@ -149,12 +150,22 @@ func (s *serverConn) OnUpstreamTraffic(*Upstream) gnet.Action {
 
 // OnUpstreamClose settles the exchange the connection carried
 // (UpstreamHandler).
-func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
+func (s *serverConn) OnUpstreamClose(_ *Upstream, err error) {
 	cc := s.cc
 	st := s.state
 	if cc == nil {
 		s.ls.release(s)
 		return
+	}
+	// A stale idle connection: the request is retried on a new one.
+	stale := st == ssHead && !s.got && s.reused && cc.reqBody.sent == 0 && cc.reqBody.done
+	if st == ssHead && !stale && cc.nreq <= 1 {
+		// The server failed the request, which it still holds.
+		if err != nil {
+			cc.observe(s.srv, obsReadError)
+		} else {
+			cc.observe(s.srv, obsBrokenPipe)
+		}
 	}
 	s.detach()
 	switch {
@@ -163,8 +174,8 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, _ error) {
 		cc.rec.BytesOut += s.body.logged()
 		cc.keep = false
 		cc.exchangeDone()
-	case st == ssHead && !s.got && s.reused && cc.reqBody.sent == 0 && cc.reqBody.done:
-		cc.fresh = true // a stale idle connection: retry on a new one
+	case stale:
+		cc.fresh = true
 		cc.connect()
 	case st == ssHead && cc.nreq > 1:
 		cc.abandonKeepAlive()
@@ -200,6 +211,7 @@ func (s *serverConn) expire() {
 	}
 	st := s.state
 	if st == ssHead && cc.rec.BytesOut == 0 { // a head begun but not finished gets the 504 too
+		cc.observe(s.srv, obsReadTimeout)
 		s.abandon()
 		cc.fail(&reply504, accesslog.TermServerTimeout, accesslog.FinishHeaders)
 		return
@@ -238,11 +250,13 @@ func (s *serverConn) readHead() {
 			err = firstChunks(s.dec, buf[n:], s.ls.e.limits.BufSize)
 		}
 		if err != nil {
+			cc.observe(s.srv, obsBadHead)
 			s.abandon()
 			cc.fail(&reply502, accesslog.TermProxy, accesslog.FinishHeaders) // PH, as HAProxy logs an invalid response
 			return
 		}
 		st := s.resp.Status
+		cc.observe(s.srv, statusObserved(st))
 		if st >= 200 || st == 101 {
 			s.forwardHead(buf, n)
 			return

@@ -139,6 +139,9 @@ func checkWords(r *CheckReport) string {
 	if r.Desc != "" {
 		w += `, info: "` + asciiEncode(r.Desc) + `"`
 	}
+	if r.Duration < 0 {
+		return w
+	}
 	return w + ", check duration: " + strconv.FormatInt(r.Duration.Milliseconds(), 10) + "ms"
 }
 

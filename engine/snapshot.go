@@ -100,6 +100,8 @@ type serverLive struct {
 	addrGen atomic.Uint32               // bumped on an address change: older idle connections are dropped
 	report  atomic.Pointer[CheckReport] // the last health check; nil before the first
 	probing atomic.Bool                 // a health check is running
+	errors  atomic.Int32                // observed errors in a row (observe)
+	hurry   chan struct{}               // a run of observed errors asks the checker for fastinter; nil when not observed
 }
 
 // noReport is the report of a server no check has finished for.
@@ -189,6 +191,9 @@ func newServer(cs *config.Server, slot int, now time.Time) *server {
 	}
 	if cs.CookieSet {
 		s.cookie = cs.Cookie
+	}
+	if cs.Check && cs.Observe != config.ObserveNone {
+		s.live.hurry = make(chan struct{}, 1)
 	}
 	if ap, ok := cs.Addr.Dial(); ok {
 		s.setAddr(ap)

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/csv"
 	"net/netip"
 	"slices"
 	"strings"
@@ -248,7 +249,11 @@ func statRows(t *testing.T, reply string) (header []string, rows [][]string) {
 	lines := strings.Split(strings.TrimSuffix(reply, "\n\n"), "\n")
 	header = strings.Split(strings.TrimPrefix(lines[0], "# "), ",")
 	for _, l := range lines[1:] {
-		f := strings.Split(l, ",")
+		// Fields holding a comma or a quote are quoted, as in CSV.
+		f, err := csv.NewReader(strings.NewReader(l)).Read()
+		if err != nil {
+			t.Fatalf("row %q: %v", l, err)
+		}
 		if len(f) != len(header) {
 			t.Fatalf("row has %d fields, header %d: %q", len(f), len(header), l)
 		}

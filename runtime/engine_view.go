@@ -182,6 +182,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 			r.Act = 1
 		}
 		r.Tracked = si.Track
+		r.Observed, r.HanaFail = cs != nil && cs.Observe != config.ObserveNone, si.CheckReport.Hana
 		// The status of a tracking server reads the checks of the end of
 		// its chain.
 		ref, checked := si, r.Check
@@ -217,7 +218,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 			if rep.Status.HasCode() {
 				r.CheckCode = strconv.Itoa(rep.Code)
 			}
-			r.CheckDuration = -1
+			r.CheckDuration, r.CheckUntimed = -1, rep.Status == engine.CheckHANA
 			if rep.Duration >= 0 {
 				r.CheckDuration = rep.Duration.Milliseconds()
 			}

@@ -1,6 +1,10 @@
 package runtime
 
-import "strconv"
+import (
+	"math"
+	"strconv"
+	"strings"
+)
 
 // StatKind is the type column of a `show stat` row.
 type StatKind uint8
@@ -75,18 +79,24 @@ type StatRow struct {
 
 	Tracked string // the server a tracking server follows, "backend/server"
 
+	Observed bool  // the server's traffic counts towards its health (observe)
+	HanaFail int64 // runs of observed errors that reached error-limit (hanafail, shown when Observed)
+
 	// Health check columns, filled on server rows when Check is set; the
 	// last check's columns are left empty while CheckPaused (maintenance).
 	Check         bool
 	CheckPaused   bool
 	CheckStatus   string // e.g. L4OK, L4CON, L7OK
 	CheckCode     string // L7 status code, "" when none
-	CheckDuration int64  // ms
-	LastChk       string // last check's detail
-	CheckDesc     string // description of CheckStatus
-	CheckRise     int
-	CheckFall     int
-	CheckHealth   int
+	CheckDuration int64  // ms; -1 for none
+	// CheckUntimed is set when the last check ended without a duration
+	// (HANA): HAProxy then prints its -1 as an unsigned 64-bit number.
+	CheckUntimed bool
+	LastChk      string // last check's detail
+	CheckDesc    string // description of CheckStatus
+	CheckRise    int
+	CheckFall    int
+	CheckHealth  int
 
 	H1 H1Stats // h1 module columns (FRONTEND and BACKEND rows)
 
@@ -126,8 +136,19 @@ func num(get func(r *StatRow) int64) func(*StatRow, []byte) []byte {
 	return func(r *StatRow, b []byte) []byte { return strconv.AppendInt(b, get(r), 10) }
 }
 
+// str prints a string field, quoted as HAProxy quotes CSV fields when
+// it holds a comma, a double quote or a line break (doubling the quotes).
 func str(get func(r *StatRow) string) func(*StatRow, []byte) []byte {
-	return func(r *StatRow, b []byte) []byte { return append(b, get(r)...) }
+	return func(r *StatRow, b []byte) []byte { return appendCSV(b, get(r)) }
+}
+
+func appendCSV(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, "\n\r,\"") {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	b = append(b, strings.ReplaceAll(s, `"`, `""`)...)
+	return append(b, '"')
 }
 
 // zero prints 0: a counter of a feature tether does not have (compression,
@@ -214,7 +235,10 @@ var statCols = [...]statCol{
 	{onSV, checking(str(func(r *StatRow) string { return r.CheckStatus }))},
 	{onSV, checking(str(func(r *StatRow) string { return r.CheckCode }))},
 	{onSV, checking(func(r *StatRow, b []byte) []byte {
-		if r.CheckDuration < 0 { // no check finished yet
+		switch {
+		case r.CheckUntimed:
+			return strconv.AppendUint(b, math.MaxUint64, 10)
+		case r.CheckDuration < 0: // no check finished yet
 			return b
 		}
 		return strconv.AppendInt(b, r.CheckDuration, 10)
@@ -225,7 +249,12 @@ var statCols = [...]statCol{
 	{onAll, num(func(r *StatRow) int64 { return r.Hrsp[3] })},
 	{onAll, num(func(r *StatRow) int64 { return r.Hrsp[4] })},
 	{onAll, num(func(r *StatRow) int64 { return r.Hrsp[5] })},
-	{0, nil}, // hanafail
+	{onSV, func(r *StatRow, b []byte) []byte {
+		if !r.Observed {
+			return b
+		}
+		return strconv.AppendInt(b, r.HanaFail, 10)
+	}},
 	{onFE, num(func(r *StatRow) int64 { return r.ReqRate })},
 	{onFE, num(func(r *StatRow) int64 { return r.ReqRateMax })},
 	{onAll, num(func(r *StatRow) int64 { return r.ReqTot })},

@@ -8,15 +8,16 @@ import (
 // HAProxy's built-in defaults for a proxy that inherits from no defaults
 // section.
 const (
-	defaultRetries   = 3
-	defaultInter     = 2 * time.Second
-	defaultRise      = 2
-	defaultFall      = 3
-	defaultWeight    = 1
-	defaultXFFHeader = "X-Forwarded-For"
-	defaultChkMethod = "OPTIONS"
-	defaultChkURI    = "/"
-	defaultChkVer    = "HTTP/1.0"
+	defaultRetries    = 3
+	defaultInter      = 2 * time.Second
+	defaultRise       = 2
+	defaultFall       = 3
+	defaultWeight     = 1
+	defaultErrorLimit = 10 // observed errors in a row that set off on-error
+	defaultXFFHeader  = "X-Forwarded-For"
+	defaultChkMethod  = "OPTIONS"
+	defaultChkURI     = "/"
+	defaultChkVer     = "HTTP/1.0"
 )
 
 // presetProxy returns a proxy with HAProxy's documented defaults, as a
@@ -27,7 +28,7 @@ func presetProxy() *Proxy {
 		Options: Options{RedispatchInterval: -1, ForwardFor: ForwardFor{Header: defaultXFFHeader}},
 		DefaultServer: Server{
 			Inter: defaultInter, Rise: defaultRise, Fall: defaultFall, Weight: defaultWeight,
-			Prefer: NetTCP6,
+			Prefer: NetTCP6, ErrorLimit: defaultErrorLimit,
 		},
 		Balance: Balance{Draws: 2},
 	}

@@ -427,31 +427,57 @@ type InitAddr struct {
 	IP     netip.Addr // for InitIP
 }
 
+// Observe is what of a server's traffic its health follows (`observe`).
+type Observe uint8
+
+const (
+	ObserveNone   Observe = iota // nothing
+	ObserveLayer4                // connections: a failed one is an error, an established one clears them
+	ObserveLayer7                // HTTP responses: failed connections, 5xx statuses, broken responses
+)
+
+// OnError is what a server's observed errors set off once ErrorLimit come
+// in a row (`on-error`).
+type OnError uint8
+
+const (
+	OnErrorFailCheck   OnError = iota // count a failed health check
+	OnErrorFastinter                  // check again at fastinter
+	OnErrorSuddenDeath                // leave the server one failed check from down, then count one
+	OnErrorMarkDown                   // take the server down
+)
+
 // Server is one server of a backend, after `default-server` and templates
 // are applied.
 type Server struct {
-	Name         string
-	ID           int    // HAProxy's id: the `id` keyword's, or numbered as HAProxy numbers the others (the 1-based position without any `id`)
-	IDSet        bool   // ID comes from an `id` keyword
-	Template     string // prefix of the server-template that made it; "" otherwise
-	File         string
-	Line         int
-	Addr         ServerAddr
-	Check        bool
-	Inter        time.Duration // default 2s
-	FastInter    time.Duration // defaults to Inter
-	DownInter    time.Duration // defaults to Inter
-	Rise         int           // default 2
-	Fall         int           // default 3
-	CheckPort    int           // 0: the server's port
-	CheckAddr    netip.Addr    // invalid: the server's address
-	Weight       int           // 0..256, default 1
-	Cookie       string        // explicit cookie value; "" with CookieSet false means none
-	CookieSet    bool          // an explicit `cookie` was given (beats a dynamic one)
-	Backup       bool
-	Disabled     bool
-	MaxConn      int  // 0: unlimited
-	MaxQueue     int  // 0: unlimited
+	Name      string
+	ID        int    // HAProxy's id: the `id` keyword's, or numbered as HAProxy numbers the others (the 1-based position without any `id`)
+	IDSet     bool   // ID comes from an `id` keyword
+	Template  string // prefix of the server-template that made it; "" otherwise
+	File      string
+	Line      int
+	Addr      ServerAddr
+	Check     bool
+	Inter     time.Duration // default 2s
+	FastInter time.Duration // defaults to Inter
+	DownInter time.Duration // defaults to Inter
+	Rise      int           // default 2
+	Fall      int           // default 3
+	CheckPort int           // 0: the server's port
+	CheckAddr netip.Addr    // invalid: the server's address
+	Weight    int           // 0..256, default 1
+	Cookie    string        // explicit cookie value; "" with CookieSet false means none
+	CookieSet bool          // an explicit `cookie` was given (beats a dynamic one)
+	Backup    bool
+	Disabled  bool
+	MaxConn   int // 0: unlimited
+	MaxQueue  int // 0: unlimited
+	// Observe is what of the traffic to the server counts towards its
+	// health (`observe`); ErrorLimit errors in a row (`error-limit`,
+	// default 10) set off OnError (`on-error`, default fail-check).
+	Observe      Observe
+	ErrorLimit   int
+	OnError      OnError
 	OnMarkedDown bool // on-marked-down shutdown-sessions
 	OnMarkedUp   bool // on-marked-up shutdown-backup-sessions
 	// Slowstart is how long a server that comes up takes to reach its

@@ -14,9 +14,8 @@ var unsupportedServer = map[string]bool{
 	"crl-file": true, "alpn": true, "npn": true, "proto": true, "send-proxy": true,
 	"send-proxy-v2": true, "send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true,
 	"agent-check": true, "agent-port": true, "agent-inter": true,
-	"agent-addr": true, "agent-send": true, "observe": true, "error-limit": true,
-	"on-error": true,
-	"source":   true, "redir": true, "tfo": true, "non-stick": true, "pool-max-conn": true,
+	"agent-addr": true, "agent-send": true,
+	"source": true, "redir": true, "tfo": true, "non-stick": true, "pool-max-conn": true,
 	"pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "namespace": true,
 	"check-ssl": true, "check-send-proxy": true, "check-sni": true, "check-alpn": true,
 	"check-proto": true, "check-via-socks4": true,
@@ -170,6 +169,9 @@ var serverKeywords = map[string]serverKeyword{
 	"id":             {true, (*parser).serverID},
 	"track":          {true, func(_ *parser, s *Server, _, v string) bool { s.trackit = v; return true }},
 	"slowstart":      {true, (*parser).serverSlowstart},
+	"observe":        {true, (*parser).serverObserve},
+	"error-limit":    {true, (*parser).serverErrorLimit},
+	"on-error":       {true, (*parser).serverOnError},
 	"on-marked-down": {true, func(p *parser, s *Server, kw, v string) bool {
 		return p.serverAction(&s.OnMarkedDown, kw, v, "shutdown-sessions")
 	}},
@@ -389,6 +391,58 @@ func (p *parser) serverDelay(dst *time.Duration, kw, val, server string) bool {
 		p.warnTrailing(val)
 	}
 	*dst = time.Duration(n) * time.Millisecond
+	return true
+}
+
+// serverObserve reads `observe none|layer4|layer7`.
+func (p *parser) serverObserve(s *Server, kw, val string) bool {
+	switch val {
+	case "":
+		p.alert("'" + kw + "' expects <mode> as argument.")
+		return false
+	case "none":
+		s.Observe = ObserveNone
+	case "layer4":
+		s.Observe = ObserveLayer4
+	case "layer7":
+		s.Observe = ObserveLayer7
+	default:
+		p.alert("'" + kw + "' expects one of 'none', 'layer4', 'layer7' but got '" + val + "'.")
+		return false
+	}
+	return true
+}
+
+// serverErrorLimit reads `error-limit <count>`.
+func (p *parser) serverErrorLimit(s *Server, kw, val string) bool {
+	if val == "" {
+		p.alert("'" + kw + "' expects an integer argument.")
+		return false
+	}
+	n := atoi(val)
+	if n <= 0 {
+		p.alert(kw + " has to be > 0.")
+		return false
+	}
+	s.ErrorLimit = int(n)
+	return true
+}
+
+// serverOnError reads `on-error fastinter|fail-check|sudden-death|mark-down`.
+func (p *parser) serverOnError(s *Server, kw, val string) bool {
+	switch val {
+	case "fastinter":
+		s.OnError = OnErrorFastinter
+	case "fail-check":
+		s.OnError = OnErrorFailCheck
+	case "sudden-death":
+		s.OnError = OnErrorSuddenDeath
+	case "mark-down":
+		s.OnError = OnErrorMarkDown
+	default:
+		p.alert("'" + kw + "' expects one of 'fastinter', 'fail-check', 'sudden-death' or 'mark-down' but got '" + val + "'.")
+		return false
+	}
 	return true
 }
 

@@ -53,7 +53,7 @@ resolvers dns
 	want1 := Server{Name: "s1", ID: 1, File: "t.cfg", Line: s1.Line,
 		Addr:  ServerAddr{Network: NetTCP4, IP: netip.MustParseAddr("127.0.0.1"), Port: 19001},
 		Check: true, Inter: 3 * time.Second, FastInter: time.Second, DownInter: 4 * time.Second, Rise: 3, Fall: 2,
-		CheckPort: 19101, CheckAddr: netip.MustParseAddr("127.0.0.2"), Weight: 50, MaxConn: 100, MaxQueue: 10,
+		CheckPort: 19101, CheckAddr: netip.MustParseAddr("127.0.0.2"), Weight: 50, MaxConn: 100, MaxQueue: 10, ErrorLimit: 10,
 		InitAddr: []InitAddr{{Method: InitLast}, {Method: InitLibc}}, Prefer: NetTCP6}
 	if !reflect.DeepEqual(*s1, want1) {
 		t.Errorf("s1:\n got %+v\nwant %+v", *s1, want1)
@@ -123,6 +123,11 @@ func TestServerErrors(t *testing.T) {
 		{"server s1 127.0.0.1:1 slowstart", "'slowstart' expects a delay as argument."},
 		{"server s1 127.0.0.1:1 on-marked-down foo", "'on-marked-down' expects 'shutdown-sessions' but got 'foo'."},
 		{"server s1 127.0.0.1:1 on-marked-up", "'on-marked-up' expects 'shutdown-backup-sessions' but got ''."},
+		{"server s1 127.0.0.1:1 observe", "'observe' expects <mode> as argument."},
+		{"server s1 127.0.0.1:1 observe layer3", "'observe' expects one of 'none', 'layer4', 'layer7' but got 'layer3'."},
+		{"server s1 127.0.0.1:1 error-limit", "'error-limit' expects an integer argument."},
+		{"server s1 127.0.0.1:1 error-limit 0", "error-limit has to be > 0."},
+		{"server s1 127.0.0.1:1 on-error die", "'on-error' expects one of 'fastinter', 'fail-check', 'sudden-death' or 'mark-down' but got 'die'."},
 		{"server s1 127.0.0.1:1 slowstart 1x", "unexpected character 'x' in 'slowstart' argument of server s1."},
 		{"server s1 127.0.0.1:1 slowstart -1", "unexpected character '-' in 'slowstart' argument of server s1."},
 		{"server s1 127.0.0.1:1 slowstart 9999999999", "overflow in argument <9999999999> to <slowstart> of server s1, maximum value is 2147483647 ms (~24.8 days)."},
@@ -230,6 +235,27 @@ func TestServerSlowstart(t *testing.T) {
 	for i, s := range be.Servers {
 		if s.Slowstart != want[i] {
 			t.Errorf("%s: slowstart %v, want %v", s.Name, s.Slowstart, want[i])
+		}
+	}
+}
+
+// TestServerObserve: observe, error-limit and on-error, with HAProxy's
+// defaults (10 errors, fail-check), from default-server too.
+func TestServerObserve(t *testing.T) {
+	be := backend(t, `    default-server observe layer7 on-error mark-down
+    server s1 127.0.0.1:19001
+    server s2 127.0.0.1:19002 observe layer4 error-limit 3 on-error sudden-death
+    server s3 127.0.0.1:19003 observe none on-error fastinter
+    server s4 127.0.0.1:19004 on-error fail-check
+`)
+	want := []struct {
+		o     Observe
+		limit int
+		on    OnError
+	}{{ObserveLayer7, 10, OnErrorMarkDown}, {ObserveLayer4, 3, OnErrorSuddenDeath}, {ObserveNone, 10, OnErrorFastinter}, {ObserveLayer7, 10, OnErrorFailCheck}}
+	for i, s := range be.Servers {
+		if s.Observe != want[i].o || s.ErrorLimit != want[i].limit || s.OnError != want[i].on {
+			t.Errorf("%s: observe %d, error-limit %d, on-error %d; want %+v", s.Name, s.Observe, s.ErrorLimit, s.OnError, want[i])
 		}
 	}
 }
