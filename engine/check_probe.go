@@ -32,9 +32,10 @@ type checkOutcome struct {
 // to be made (up to `timeout connect` when `timeout check` is set, if
 // shorter), and the whole check up to inter from its start, or `timeout
 // check` from the connection when it is set. ctx ends it early: the
-// engine is stopping. down tells whether the server is down: a 404 only
-// passes conditionally (disable-on-404) for a server that is not.
-func (cs *checkSpec) probe(ctx context.Context, addr netip.AddrPort, inter time.Duration, down bool) checkOutcome {
+// engine is stopping. down tells whether the server is down when the
+// response comes, as HAProxy reads its state then: a 404 only passes
+// conditionally (disable-on-404) for a server that is not.
+func (cs *checkSpec) probe(ctx context.Context, addr netip.AddrPort, inter time.Duration, down func() bool) checkOutcome {
 	start := time.Now()
 	deadline := start.Add(inter)
 	connectBy := deadline
@@ -72,7 +73,7 @@ func (cs *checkSpec) probe(ctx context.Context, addr netip.AddrPort, inter time.
 }
 
 // readResponse reads the check's response from c and evaluates it.
-func (cs *checkSpec) readResponse(c net.Conn, down bool) checkOutcome {
+func (cs *checkSpec) readResponse(c net.Conn, down func() bool) checkOutcome {
 	buf := make([]byte, 0, checkBufSize)
 	sc := h1.NewScanner(h1.DefaultLimits())
 	var resp h1.Response
@@ -105,7 +106,7 @@ func (cs *checkSpec) readResponse(c net.Conn, down bool) checkOutcome {
 	if headLen < 0 {
 		return checkOutcome{status: CheckL7Rsp}
 	}
-	return cs.judge(buf, headLen, &resp, down)
+	return cs.judge(buf, headLen, &resp, down())
 }
 
 // needsBody reports whether an expect rule looks at the body.

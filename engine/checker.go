@@ -143,7 +143,7 @@ func (c *checker) run(ctx context.Context, first time.Duration) {
 		if s.cond.check&(CheckEnabled|CheckPaused) == CheckEnabled {
 			start := time.Now()
 			c.e.checkStarts(c.live)
-			out := c.spec.probe(ctx, s.checkTarget(), cmp.Or(s.cfg.Inter, defaultCheckInter), s.cond.op == OpStopped)
+			out := c.spec.probe(ctx, s.checkTarget(), cmp.Or(s.cfg.Inter, defaultCheckInter), c.down)
 			if ctx.Err() != nil {
 				return
 			}
@@ -181,6 +181,12 @@ func (s *server) checkTarget() netip.AddrPort {
 		t = netip.AddrPortFrom(t.Addr(), uint16(p))
 	}
 	return t
+}
+
+// down reports whether the checker's server is down now (or gone).
+func (c *checker) down() bool {
+	s := c.current()
+	return s == nil || s.cond.op == OpStopped
 }
 
 // current returns the checker's server in the backend's snapshot, or nil

@@ -43,6 +43,9 @@ type BackendInfo struct {
 	QueuedMax     int64         // highest Queued (qmax)
 	Requests      int64         // requests taken
 	Downs         int64         // times it was left with no usable server (chkdown)
+	Failed        int64         // requests given up after failed connections (econ)
+	Retries       int64         // connection retries on the same server (wretr)
+	Redisp        int64         // requests redispatched to another server (wredis)
 	Since         time.Duration // since it last went from no usable server to some or back, in whole seconds of the clock
 	Downtime      time.Duration // time with no usable server, in whole seconds as HAProxy counts it
 	Traffic       Traffic
@@ -73,9 +76,10 @@ type ServerInfo struct {
 	Queued    int64 // requests waiting in its queue (qcur)
 	QueuedMax int64 // highest Queued (qmax)
 	Requests  int64 // requests sent
-	Failed    int64 // failed connection attempts
-	Retries   int64
-	Redisp    int64
+	Picked    int64 // times balancing chose it (lbtot)
+	Failed    int64 // requests given up after failed connections (econ)
+	Retries   int64 // connection retries on it (wretr)
+	Redisp    int64 // requests redispatched away from it (wredis)
 	Traffic   Traffic
 	// CheckReport is the server's last health check.
 	CheckReport CheckReport
@@ -98,6 +102,7 @@ func (e *Engine) Backends() []BackendInfo {
 		bi := BackendInfo{ID: b.ID, Name: b.Name, DynamicCookie: sn.dynamic, Key: sn.key,
 			Conns: b.conns.Load(), ConnsMax: b.connsMax.Load(), Queued: b.queued.Load(), QueuedMax: b.queuedMax.Load(),
 			Requests: b.total.Load(), Downs: b.downs.Load(), Traffic: e.backendTraffic(i),
+			Failed: b.failed.Load(), Retries: b.retries.Load(), Redisp: b.redisp.Load(),
 			Since: wholeSeconds(now) - wholeSeconds(time.Unix(0, b.changed.Load())), Downtime: b.downtime(sn, now),
 			Servers: make([]ServerInfo, len(sn.servers))}
 		for j, s := range sn.servers {
@@ -110,7 +115,7 @@ func (e *Engine) Backends() []BackendInfo {
 				Rise: s.cond.rise, Fall: s.cond.fall, Config: s.cfg, Backup: s.backup, MaxConn: s.maxConn, Cookie: string(sn.table.ServerCookie(j)),
 				Since: wholeSeconds(now) - wholeSeconds(s.since), Conns: s.live.cur.Load(), ConnsMax: s.live.curMax.Load(),
 				Queued: int64(sn.counters.Queued(j)), QueuedMax: int64(sn.counters.QueuedPeak(j)), Requests: s.live.total.Load(),
-				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(),
+				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(), Picked: s.live.picked.Load(),
 				Traffic: e.serverTraffic(s.live.slot), CheckReport: *s.live.checkReport(),
 				CheckAddr: s.checkAddr, CheckPort: s.checkPort, Downtime: s.downtime(now), Track: s.trackName()}
 		}

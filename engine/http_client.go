@@ -487,6 +487,7 @@ func (cc *clientConn) start() {
 			return
 		}
 		cc.rq.Balanced(i)
+		sn.servers[i].live.picked.Add(1)
 	} else if cc.full(i) {
 		cc.enqueue(i)
 		return
@@ -680,10 +681,15 @@ func (cc *clientConn) connected() {
 // (not a timeout) it waits MIN(1s, timeout connect) before trying the same
 // server again, and before a redispatch when at most one active server is
 // usable.
+//
+// As HAProxy counts them, a connection error (econ) is a request given up,
+// a retry (wretr) one that tries the same server again; a redispatch is
+// counted when it lands on another server (wredis).
 func (cc *clientConn) connectFailed(err error) {
-	cc.srv.live.failed.Add(1)
 	timedOut := errors.Is(err, ErrConnectTimeout)
 	if cc.tries <= 0 {
+		cc.srv.live.failed.Add(1)
+		cc.be.failed.Add(1)
 		term := accesslog.TermServerAbort
 		if timedOut {
 			term = accesslog.TermServerTimeout
@@ -694,13 +700,15 @@ func (cc *clientConn) connectFailed(err error) {
 	p := cc.be.proxy
 	cc.tries--
 	cc.rec.Retries++
-	cc.srv.live.retries.Add(1)
 	if cc.mayRedispatch() {
 		if cc.sn.active > 1 || timedOut {
 			cc.redispatch()
 			return
 		}
 		cc.redisp = true
+	} else {
+		cc.srv.live.retries.Add(1)
+		cc.be.retries.Add(1)
 	}
 	if timedOut {
 		cc.connect()
@@ -754,8 +762,10 @@ func (cc *clientConn) redispatch() {
 	old := cc.rq.Server()
 	if i := cc.balance(old); i >= 0 && !cc.full(i) {
 		cc.rq.Redispatch(i)
+		cc.sn.servers[i].live.picked.Add(1)
 		if i != old {
 			cc.srv.live.redisp.Add(1)
+			cc.be.redisp.Add(1)
 			cc.srv = cc.sn.servers[i]
 			cc.rec.Redisp = true
 		}

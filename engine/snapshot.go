@@ -33,6 +33,9 @@ type Backend struct {
 	queuedMax atomic.Int64 // highest queued (qmax)
 	taken     atomic.Int64 // requests the backend's queue gave a server slot to (HAProxy's queue index)
 	total     atomic.Int64 // requests the backend took
+	failed    atomic.Int64 // requests given up after failed connections (econ)
+	retries   atomic.Int64 // connection retries on the same server (wretr)
+	redisp    atomic.Int64 // requests redispatched to another server (wredis)
 	downs     atomic.Int64 // times it was left with no usable server
 	// changed is when it last went from no usable server to some or back
 	// (UnixNano), and downFor how long it had no usable server before
@@ -93,8 +96,9 @@ type serverLive struct {
 	cur     atomic.Int64                // connections being used
 	curMax  atomic.Int64                // highest cur (smax)
 	total   atomic.Int64                // requests sent
-	failed  atomic.Int64                // failed connection attempts
-	retries atomic.Int64                // connection retries
+	picked  atomic.Int64                // times balancing chose it (lbtot)
+	failed  atomic.Int64                // requests given up after failed connections (econ)
+	retries atomic.Int64                // connection retries on it (wretr)
 	redisp  atomic.Int64                // requests redispatched away from it
 	taken   atomic.Int64                // requests the server's queue gave a slot to (HAProxy's queue index)
 	addrGen atomic.Uint32               // bumped on an address change: older idle connections are dropped

@@ -153,7 +153,8 @@ func (c *engineControl) Stats() []StatRow {
 func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *engine.BackendInfo, servers map[string]*engine.ServerInfo) []StatRow {
 	be := StatRow{Kind: StatBackend, Proxy: p.Name, ProxyID: p.ID, Mode: "http", Pid: 1,
 		Algo: algoNames[p.Balance.Algo], Cookie: p.Cookie.Name, LastSess: -1,
-		Scur: bi.Conns, Smax: bi.ConnsMax, Qcur: bi.Queued, Qmax: bi.QueuedMax, Stot: bi.Requests, LbTot: bi.Requests, Status: "DOWN", ChkDown: bi.Downs,
+		Scur: bi.Conns, Smax: bi.ConnsMax, Qcur: bi.Queued, Qmax: bi.QueuedMax, Stot: bi.Requests,
+		Econ: bi.Failed, Wretr: bi.Retries, Wredis: bi.Redisp, Status: "DOWN", ChkDown: bi.Downs,
 		ReqTot: bi.Traffic.Requests, Bin: bi.Traffic.Bin, Bout: bi.Traffic.BytesOut, Hrsp: bi.Traffic.Responses,
 		Rate: bi.Traffic.ReqRate, RateMax: bi.Traffic.ReqRateMax,
 		LastChg: int64(bi.Since.Seconds()), Downtime: int64(bi.Downtime.Seconds())}
@@ -164,7 +165,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		r := StatRow{Kind: StatServer, Proxy: p.Name, ProxyID: p.ID, Server: si.Name, ServerID: si.ID,
 			Mode: "http", Pid: 1, Weight: effWeight(si.Weight * si.Warm), UWeight: si.Weight, Slim: si.MaxConn,
 			LastChg: int64(si.Since.Seconds()), LastSess: -1, Cookie: si.Cookie,
-			Scur: si.Conns, Smax: si.ConnsMax, Qcur: si.Queued, Qmax: si.QueuedMax, Stot: si.Requests, LbTot: si.Requests, Econ: si.Failed,
+			Scur: si.Conns, Smax: si.ConnsMax, Qcur: si.Queued, Qmax: si.QueuedMax, Stot: si.Requests, LbTot: si.Picked, Econ: si.Failed,
 			Wretr: si.Retries, Wredis: si.Redisp,
 			Bin: si.Traffic.Bin, Bout: si.Traffic.BytesOut, Hrsp: si.Traffic.Responses, ReqTot: si.Traffic.Requests,
 			Rate: si.Traffic.ReqRate, RateMax: si.Traffic.ReqRateMax,
@@ -209,6 +210,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 			be.Bck += r.Bck
 		}
 		be.UWeight += si.Weight
+		be.LbTot += si.Picked
 		if r.Check {
 			rep := &si.CheckReport
 			r.CheckStatus, r.CheckDesc, r.LastChk = rep.Status.Name(), rep.Status.Description(), rep.Desc

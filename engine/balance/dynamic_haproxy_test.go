@@ -64,15 +64,21 @@ func TestHAProxyDynamic(t *testing.T) {
 // names, the runtime API socket and the address to send requests to.
 func startListen(t *testing.T, bin, lines string, opts []string) (px *config.Proxy, names []string, sock, addr string) {
 	sock = filepath.Join(t.TempDir(), "stats.sock")
-	port := freePort(t)
+	// The origins listen first: a port freePort has just closed could
+	// otherwise go to one of them, which would then answer for haproxy.
 	names = make([]string, len(opts))
+	origins := make([]string, len(opts))
+	for i := range opts {
+		names[i] = "s" + strconv.Itoa(i+1)
+		origins[i] = startOrigin(t, names[i])
+	}
+	port := freePort(t)
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, "global\n    nbthread 1\n    stats socket %s level admin\n", sock)
 	cfg.WriteString("defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n")
 	fmt.Fprintf(&cfg, "listen l\n    bind 127.0.0.1:%d\n    %s\n", port, lines)
 	for i, o := range opts {
-		names[i] = "s" + strconv.Itoa(i+1)
-		fmt.Fprintf(&cfg, "    server %s %s %s\n", names[i], startOrigin(t, names[i]), o)
+		fmt.Fprintf(&cfg, "    server %s %s %s\n", names[i], origins[i], o)
 	}
 	model := startModel(t, bin, cfg.String(), []int{port})
 	return model.Backend("l"), names, sock, "127.0.0.1:" + strconv.Itoa(port)

@@ -91,10 +91,7 @@ func TestHAProxyUnderLoad(t *testing.T) {
 func runLoaded(t *testing.T, bin, balance string, opts []string, script []string) {
 	origin := &holdOrigin{arrivals: map[string]chan string{}, gates: map[string]chan struct{}{}}
 	names := make([]string, len(opts))
-	port := freePort(t)
-	var cfg strings.Builder
-	cfg.WriteString("global\n    nbthread 1\ndefaults\n    mode http\n    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n    timeout queue 10s\n")
-	fmt.Fprintf(&cfg, "listen l\n    bind 127.0.0.1:%d\n    balance %s\n", port, balance)
+	var servers strings.Builder
 	for i, o := range opts {
 		names[i] = "s" + strconv.Itoa(i+1)
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -104,8 +101,15 @@ func runLoaded(t *testing.T, bin, balance string, opts []string, script []string
 		srv := &http.Server{Handler: origin.handler(names[i])}
 		go srv.Serve(ln)
 		t.Cleanup(func() { srv.Close() })
-		fmt.Fprintf(&cfg, "    server %s %s %s\n", names[i], ln.Addr(), o)
+		fmt.Fprintf(&servers, "    server %s %s %s\n", names[i], ln.Addr(), o)
 	}
+	// The port is picked once the origins listen: one of them could
+	// otherwise get it and answer for haproxy.
+	port := freePort(t)
+	var cfg strings.Builder
+	cfg.WriteString("global\n    nbthread 1\ndefaults\n    mode http\n    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n    timeout queue 10s\n")
+	fmt.Fprintf(&cfg, "listen l\n    bind 127.0.0.1:%d\n    balance %s\n", port, balance)
+	cfg.WriteString(servers.String())
 	model := startModel(t, bin, cfg.String(), []int{port})
 
 	px := model.Backend("l")
