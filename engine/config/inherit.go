@@ -66,6 +66,7 @@ func inherit(def *Proxy, c Cap) *Proxy {
 		px.DynamicCookieKey = def.DynamicCookieKey
 		px.Retries = def.Retries
 		px.DefaultServer = def.DefaultServer
+		px.Source = def.Source
 		px.DefaultServer.InitAddr = slices.Clone(def.DefaultServer.InitAddr)
 		px.HTTPCheck = HTTPCheck{
 			DisableOn404: def.HTTPCheck.DisableOn404,
