@@ -134,7 +134,7 @@ func (c *checker) run(ctx context.Context, first time.Duration) {
 		if s.cond.check&(CheckEnabled|CheckPaused) == CheckEnabled {
 			start := time.Now()
 			c.e.checkStarts(c.live)
-			out := c.spec.probe(ctx, s.checkTarget(), cmp.Or(s.cfg.Inter, defaultCheckInter), s.cond.op == OpStopped)
+			out := c.spec.probe(ctx, s.checkTarget(), checkConnOf(c.b, s), cmp.Or(s.cfg.Inter, defaultCheckInter), s.cond.op == OpStopped)
 			if ctx.Err() != nil {
 				return
 			}

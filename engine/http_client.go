@@ -647,7 +647,7 @@ func (cc *clientConn) connect() {
 	if !cc.fresh {
 		p := cc.ls.pool(srv.live.slot)
 		gen := srv.live.addrGen.Load()
-		for u := p.Get(); u != nil; u = p.Get() {
+		for u := cc.takeIdle(p, srv); u != nil; u = cc.takeIdle(p, srv) {
 			s := u.Handler().(*serverConn)
 			if s.addrGen == gen && s.addr == srv.addr {
 				s.attach(cc, srv, true)
@@ -661,6 +661,7 @@ func (cc *clientConn) connect() {
 	s.attach(cc, srv, false)
 	s.addr, s.addrGen = srv.addr, srv.live.addrGen.Load()
 	s.KeepAlive = cc.be.proxy.Options.SrvTCPKA
+	cc.prepareDial(s, srv)
 	if err := s.Dial(srv.tcp, cc.be.proxy.Timeouts.Connect); err != nil {
 		s.detach()
 		cc.connectFailed(err)
