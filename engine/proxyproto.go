@@ -40,8 +40,19 @@ const (
 // 7 of CRC-32C and 3 of an empty unique ID.
 const maxProxyHeader = 108
 
-// crc32c is the Castagnoli table of the CRC-32C TLV.
-var crc32c = crc32.MakeTable(crc32.Castagnoli)
+// crc32cTable is the Castagnoli table of the CRC-32C TLV.
+var crc32cTable = crc32.MakeTable(crc32.Castagnoli)
+
+// crc32c returns the CRC-32C of b, a byte at a time through the table:
+// crc32.Checksum would make every header escape (it calls through a
+// function variable), and a header is short.
+func crc32c(b []byte) uint32 {
+	crc := ^uint32(0)
+	for _, c := range b {
+		crc = crc32cTable[byte(crc)^c] ^ crc>>8
+	}
+	return ^crc
+}
 
 // appendProxyHeader appends to b the header of pp (which must not be 0)
 // for a connection from src to dst: version 1 names them (UNKNOWN when
@@ -90,7 +101,7 @@ func appendProxyHeader(b []byte, pp config.ProxyProto, src, dst netip.AddrPort, 
 	}
 	binary.BigEndian.PutUint16(b[start+14:], uint16(len(b)-start-16))
 	if crcAt >= 0 {
-		binary.BigEndian.PutUint32(b[crcAt:], crc32.Checksum(b[start:], crc32c))
+		binary.BigEndian.PutUint32(b[crcAt:], crc32c(b[start:]))
 	}
 	return b
 }
