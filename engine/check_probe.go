@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"tether/engine/config"
 	"tether/h1"
 )
@@ -47,10 +45,12 @@ func checkConnOf(b *Backend, s *server) checkConn {
 }
 
 // probe runs one check of the server at addr, connecting as via says,
-// whose check interval is inter, and returns what it found. It gives the connection up to inter
-// to be made (up to `timeout connect` when `timeout check` is set, if
-// shorter), and the whole check up to inter from its start, or `timeout
-// check` from the connection when it is set. ctx ends it early: the
+// whose check interval is inter, and returns what it found. It gives the
+// connection up to inter to be made (up to `timeout connect` when `timeout
+// check` is set, if shorter), and the whole check up to inter from its
+// start, or `timeout check` from the connection when it is set. The
+// connection starts with a PROXY header when via's server line asks for
+// one (checkProxyHeader). ctx ends it early: the
 // engine is stopping. down tells whether the server is down: a 404 only
 // passes conditionally (disable-on-404) for a server that is not.
 func (cs *checkSpec) probe(ctx context.Context, addr netip.AddrPort, via checkConn, inter time.Duration, down bool) checkOutcome {
@@ -66,13 +66,7 @@ func (cs *checkSpec) probe(ctx context.Context, addr netip.AddrPort, via checkCo
 	if src := via.source; src.IsValid() {
 		d.LocalAddr = net.TCPAddrFromAddrPort(src)
 		d.Control = func(_, _ string, rc syscall.RawConn) error {
-			// bindSource's options; net binds LocalAddr itself
-			return rc.Control(func(fd uintptr) {
-				_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
-				if src.Port() == 0 {
-					_ = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
-				}
-			})
+			return rc.Control(func(fd uintptr) { sourceOptions(int(fd), src) }) // net binds LocalAddr
 		}
 	}
 	c, err := d.DialContext(dctx, "tcp", addr.String())

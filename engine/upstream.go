@@ -223,11 +223,17 @@ func bindSource(fd int, src netip.AddrPort) error {
 	} else {
 		sa = &unix.SockaddrInet6{Port: int(src.Port()), Addr: src.Addr().As16()}
 	}
+	sourceOptions(fd, src)
+	return unix.Bind(fd, sa)
+}
+
+// sourceOptions sets the options of socket fd that bindSource sets before
+// it binds fd to src.
+func sourceOptions(fd int, src netip.AddrPort) {
 	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
 	if src.Port() == 0 {
 		_ = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
 	}
-	return unix.Bind(fd, sa)
 }
 
 // connected waits until the connect of fd has completed and preface is

@@ -66,8 +66,8 @@ func inherit(def *Proxy, c Cap) *Proxy {
 		px.DynamicCookieKey = def.DynamicCookieKey
 		px.Retries = def.Retries
 		px.DefaultServer = def.DefaultServer
-		px.Source = def.Source
 		px.DefaultServer.InitAddr = slices.Clone(def.DefaultServer.InitAddr)
+		px.Source = def.Source
 		px.HTTPCheck = HTTPCheck{
 			DisableOn404: def.HTTPCheck.DisableOn404,
 			Rules:        slices.Clone(def.HTTPCheck.Rules),
