@@ -27,15 +27,34 @@ type checkOutcome struct {
 	desc   string
 }
 
-// probe runs one check of the server at addr, whose check interval is
-// inter, and returns what it found. It gives the connection up to inter
-// to be made (up to `timeout connect` when `timeout check` is set, if
-// shorter), and the whole check up to inter from its start, or `timeout
-// check` from the connection when it is set. ctx ends it early: the
-// engine is stopping. down tells whether the server is down when the
-// response comes, as HAProxy reads its state then: a 404 only passes
-// conditionally (disable-on-404) for a server that is not.
-func (cs *checkSpec) probe(ctx context.Context, addr netip.AddrPort, inter time.Duration, down func() bool) checkOutcome {
+// checkConn says how a check connects, beyond where: the local address it
+// binds (`source` of the server, else of the backend; invalid for none)
+// and the server line whose PROXY protocol settings apply (nil for none).
+type checkConn struct {
+	source netip.AddrPort
+	server *config.Server
+}
+
+// checkConnOf returns how the checks of s, a server of b, connect.
+func checkConnOf(b *Backend, s *server) checkConn {
+	v := checkConn{source: s.cfg.Source, server: s.cfg}
+	if !v.source.IsValid() {
+		v.source = b.proxy.Source
+	}
+	return v
+}
+
+// probe runs one check of the server at addr, connecting as via says,
+// whose check interval is inter, and returns what it found. It gives the
+// connection up to inter to be made (up to `timeout connect` when `timeout
+// check` is set, if shorter), and the whole check up to inter from its
+// start, or `timeout check` from the connection when it is set. The
+// connection starts with a PROXY header when via's server line asks for
+// one (checkProxyHeader). ctx ends it early: the engine is stopping. down
+// tells whether the server is down when the response comes, as HAProxy
+// reads its state then: a 404 only passes conditionally (disable-on-404)
+// for a server that is not.
+func (cs *checkSpec) probe(ctx context.Context, addr netip.AddrPort, via checkConn, inter time.Duration, down func() bool) checkOutcome {
 	start := time.Now()
 	deadline := start.Add(inter)
 	connectBy := deadline
@@ -45,6 +64,12 @@ func (cs *checkSpec) probe(ctx context.Context, addr netip.AddrPort, inter time.
 	dctx, cancel := context.WithDeadline(ctx, connectBy)
 	defer cancel()
 	var d net.Dialer
+	if src := via.source; src.IsValid() {
+		d.LocalAddr = net.TCPAddrFromAddrPort(src)
+		d.Control = func(_, _ string, rc syscall.RawConn) error {
+			return rc.Control(func(fd uintptr) { sourceOptions(int(fd), src) }) // net binds LocalAddr
+		}
+	}
 	c, err := d.DialContext(dctx, "tcp", addr.String())
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
@@ -57,7 +82,17 @@ func (cs *checkSpec) probe(ctx context.Context, addr netip.AddrPort, inter time.
 		_ = tc.SetLinger(0) // no TIME_WAIT left behind by frequent checks
 		_ = tc.Close()
 	}()
+	var msg []byte
+	if via.server != nil {
+		msg = checkProxyHeader(via.server, addrPort(tc.LocalAddr()), addrPort(tc.RemoteAddr()))
+	}
 	if !cs.http {
+		if len(msg) > 0 {
+			_ = tc.SetDeadline(connectBy)
+			if _, err := tc.Write(msg); err != nil {
+				return checkOutcome{status: CheckL4Con, desc: errnoText(err)}
+			}
+		}
 		return checkOutcome{status: CheckL4OK}
 	}
 	if cs.check > 0 {
@@ -66,7 +101,7 @@ func (cs *checkSpec) probe(ctx context.Context, addr netip.AddrPort, inter time.
 	_ = tc.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { _ = tc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	if _, err := tc.Write(cs.request); err != nil {
+	if _, err := tc.Write(append(msg, cs.request...)); err != nil {
 		return ioOutcome(err)
 	}
 	return cs.readResponse(tc, down)

@@ -163,7 +163,7 @@ func TestProbeOutcomes(t *testing.T) {
 			if c.serve != nil {
 				addr = checkOrigin(t, c.serve)
 			}
-			out := c.spec.probe(context.Background(), addr, 300*time.Millisecond, func() bool { return c.down })
+			out := c.spec.probe(context.Background(), addr, checkConn{}, 300*time.Millisecond, func() bool { return c.down })
 			if out.status != c.status || out.code != c.code || out.desc != c.desc {
 				t.Errorf("got %s %d %q, want %s %d %q", out.status.Name(), out.code, out.desc, c.status.Name(), c.code, c.desc)
 			}

@@ -143,7 +143,7 @@ func (c *checker) run(ctx context.Context, first time.Duration) {
 		if s.cond.check&(CheckEnabled|CheckPaused) == CheckEnabled {
 			start := time.Now()
 			c.e.checkStarts(c.live)
-			out := c.spec.probe(ctx, s.checkTarget(), cmp.Or(s.cfg.Inter, defaultCheckInter), c.down)
+			out := c.spec.probe(ctx, s.checkTarget(), checkConnOf(c.b, s), cmp.Or(s.cfg.Inter, defaultCheckInter), c.down)
 			if ctx.Err() != nil {
 				return
 			}

@@ -23,4 +23,7 @@ var (
 	// ErrBusy: a connection cannot be detached while gnet still buffers
 	// bytes for it (pending output, or input not yet consumed).
 	ErrBusy = errors.New("engine: connection has buffered bytes")
+	// ErrSourceBind: a server connection could not bind its `source`
+	// address; it wraps the system's error.
+	ErrSourceBind = errors.New("engine: cannot bind to source address before connect()")
 )

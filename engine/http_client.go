@@ -648,7 +648,7 @@ func (cc *clientConn) connect() {
 	if !cc.fresh {
 		p := cc.ls.pool(srv.live.slot)
 		gen := srv.live.addrGen.Load()
-		for u := p.Get(); u != nil; u = p.Get() {
+		for u := cc.takeIdle(p, srv); u != nil; u = cc.takeIdle(p, srv) {
 			s := u.Handler().(*serverConn)
 			if s.addrGen == gen && s.addr == srv.addr {
 				s.attach(cc, srv, true)
@@ -663,6 +663,7 @@ func (cc *clientConn) connect() {
 	s.attach(cc, srv, false)
 	s.addr, s.addrGen = srv.addr, srv.live.addrGen.Load()
 	s.KeepAlive = cc.be.proxy.Options.SrvTCPKA
+	cc.prepareDial(s, srv)
 	if err := s.Dial(srv.tcp, cc.be.proxy.Timeouts.Connect); err != nil {
 		cc.observe(srv, obsConnectFailed)
 		s.detach()
@@ -710,7 +711,9 @@ func (cc *clientConn) connectFailed(err error) {
 		cc.srv.live.retries.Add(1)
 		cc.be.retries.Add(1)
 	}
-	if timedOut {
+	if timedOut || errors.Is(err, ErrSourceBind) {
+		// A timeout has waited already; a source that cannot be bound
+		// fails at once, and HAProxy retries it at once.
 		cc.connect()
 		return
 	}

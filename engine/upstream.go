@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -60,13 +62,25 @@ type Upstream struct {
 	// KeepAlive turns TCP keep-alive probes on for the sockets Dial makes
 	// (option srvtcpka), at the system's intervals.
 	KeepAlive bool
+	// Source is the local address the sockets Dial makes bind to before
+	// they connect (`source`); port 0 lets the system pick one when the
+	// connection is made. The zero value binds nothing.
+	Source netip.AddrPort
+	// Preface is written on the socket before anything else, as part of
+	// the connect: the connection is ready once it is sent (a PROXY
+	// protocol header). Dial's goroutine reads it, so a new dial needs a
+	// new slice, never one written over. It stays as the connection's
+	// until the next Dial, so a pool can tell what the server was told.
+	Preface []byte
 }
 
 // dialAttempt is the context of a connection being dialled: it names the
 // generation, so a late connection of an abandoned dial is closed.
 type dialAttempt struct {
-	u   *Upstream
-	gen uint32
+	u       *Upstream
+	gen     uint32
+	source  netip.AddrPort // u's Source when the dial started
+	preface []byte         // u's Preface when the dial started
 }
 
 // Init ties u to loop l and handler h. Call it once, on l.
@@ -116,7 +130,7 @@ func (u *Upstream) dial(d dialer, addr *net.TCPAddr, timeout time.Duration) erro
 		return ErrTooManyConns
 	}
 	u.gen++
-	a := &dialAttempt{u: u, gen: u.gen}
+	a := &dialAttempt{u: u, gen: u.gen, source: u.Source, preface: u.Preface}
 	if err := d(a, addr, timeout); err != nil {
 		return err
 	}
@@ -152,13 +166,17 @@ func dialConnect(a *dialAttempt, addr *net.TCPAddr, timeout time.Duration) error
 		return err
 	}
 	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	if err := unix.Connect(fd, sa); err != nil && err != unix.EINPROGRESS {
+	err = bindSource(fd, a.source)
+	if err == nil {
+		err = unix.Connect(fd, sa)
+	}
+	if err != nil && err != unix.EINPROGRESS {
 		_ = unix.Close(fd)
 		return l.Execute(func() { a.failed(err) }) // reported like any dial error
 	}
 	keepAlive := a.u.KeepAlive
 	go func() {
-		nc, err := connected(fd, timeout, keepAlive)
+		nc, err := connected(fd, timeout, keepAlive, a.preface)
 		if err != nil {
 			a.report(err)
 			return
@@ -190,10 +208,43 @@ func (a *dialAttempt) enroll(nc net.Conn, timeout time.Duration) {
 // report hands the outcome of a dial's goroutine to failed, on a's loop.
 func (a *dialAttempt) report(err error) { _ = a.u.loop.Execute(func() { a.failed(err) }) }
 
-// connected waits until the connect of fd has completed, within timeout,
-// and returns the connection as a net.Conn (fd itself is closed), with
-// TCP keep-alive probes on or off as keepAlive says.
-func connected(fd int, timeout time.Duration, keepAlive bool) (net.Conn, error) {
+// bindSource binds socket fd to the local address src before it connects,
+// as HAProxy binds a `source`: with SO_REUSEADDR, and with
+// IP_BIND_ADDRESS_NO_PORT when the port is left to the system, so it is
+// chosen at connect time with the whole four-tuple and a source address
+// is not limited to one connection per port. An invalid src binds
+// nothing.
+func bindSource(fd int, src netip.AddrPort) error {
+	if !src.IsValid() {
+		return nil
+	}
+	var sa unix.Sockaddr
+	if src.Addr().Is4() {
+		sa = &unix.SockaddrInet4{Port: int(src.Port()), Addr: src.Addr().As4()}
+	} else {
+		sa = &unix.SockaddrInet6{Port: int(src.Port()), Addr: src.Addr().As16()}
+	}
+	sourceOptions(fd, src)
+	if err := unix.Bind(fd, sa); err != nil {
+		return fmt.Errorf("%w: %w", ErrSourceBind, err)
+	}
+	return nil
+}
+
+// sourceOptions sets the options of socket fd that bindSource sets before
+// it binds fd to src.
+func sourceOptions(fd int, src netip.AddrPort) {
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	if src.Port() == 0 {
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
+	}
+}
+
+// connected waits until the connect of fd has completed and preface is
+// written, within timeout, and returns the connection as a net.Conn (fd
+// itself is closed), with TCP keep-alive probes on or off as keepAlive
+// says.
+func connected(fd int, timeout time.Duration, keepAlive bool, preface []byte) (net.Conn, error) {
 	f := os.NewFile(uintptr(fd), "dial")
 	defer f.Close()
 	if timeout > 0 {
@@ -216,6 +267,23 @@ func connected(fd int, timeout time.Duration, keepAlive bool) (net.Conn, error) 
 	})
 	if err == nil {
 		err = connErr
+	}
+	for err == nil && len(preface) > 0 {
+		err = rc.Write(func(fd uintptr) bool {
+			n, werr := unix.Write(int(fd), preface)
+			switch {
+			case werr == unix.EAGAIN:
+				return false // the send buffer is full: wait until writable
+			case werr != nil:
+				connErr = werr
+			default:
+				preface = preface[n:]
+			}
+			return true
+		})
+		if err == nil && connErr != nil {
+			err = connErr
+		}
 	}
 	if err != nil {
 		return nil, err

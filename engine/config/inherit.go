@@ -68,6 +68,7 @@ func inherit(def *Proxy, c Cap) *Proxy {
 		px.Retries = def.Retries
 		px.DefaultServer = def.DefaultServer
 		px.DefaultServer.InitAddr = slices.Clone(def.DefaultServer.InitAddr)
+		px.Source = def.Source
 		px.HTTPCheck = HTTPCheck{
 			DisableOn404: def.HTTPCheck.DisableOn404,
 			Rules:        slices.Clone(def.HTTPCheck.Rules),

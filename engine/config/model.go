@@ -197,6 +197,10 @@ type Proxy struct {
 	PersistRules     []PersistRule
 	UseServers       []UseServer
 	HTTPCheck        HTTPCheck
+	// Source is `source`: the local address (and port, 0 for any) of the
+	// connections to servers without a Source of their own; invalid when
+	// unset.
+	Source netip.AddrPort
 
 	ACLs []*ACL // the named ACLs declared in the section
 
@@ -493,10 +497,43 @@ type Server struct {
 	// backend TrackBackend; nil without.
 	Track        *Server
 	TrackBackend string
+	// ProxyProto says which PROXY protocol header starts every new
+	// connection to the server (`send-proxy`, `send-proxy-v2`,
+	// `proxy-v2-options`); 0 for none.
+	ProxyProto ProxyProto
+	// CheckSendProxy is `check-send-proxy`: checks send the header too. As
+	// in HAProxy, they also do without it when ProxyProto is set and the
+	// line gives checks neither a `port` nor an `addr`.
+	CheckSendProxy bool
+	// Source is `source`: the local address (and port, 0 for any) of the
+	// server's connections and checks; invalid for the backend's Source.
+	Source netip.AddrPort
 
 	resolvers string // name until resolved
 	trackit   string // `track`'s argument until resolved
 }
+
+// ProxyProto is a set of PROXY protocol settings of a server, as HAProxy
+// keeps them: any bit set makes the server's connections start with a
+// header, version 2 with ProxyV2 and version 1 otherwise (so
+// `proxy-v2-options` alone sends a version 1 header, as in HAProxy).
+type ProxyProto uint16
+
+const (
+	// ProxyV1 is `send-proxy`: the text header of version 1.
+	ProxyV1 ProxyProto = 1 << iota
+	// ProxyV2 is `send-proxy-v2`: the binary header of version 2.
+	ProxyV2
+	// ProxyV2Authority is `proxy-v2-options authority`: the client's
+	// authority (TLS SNI) in a TLV, which a client without TLS has not.
+	ProxyV2Authority
+	// ProxyV2CRC32C is `proxy-v2-options crc32c`: a TLV with the CRC-32C
+	// of the whole header.
+	ProxyV2CRC32C
+	// ProxyV2UniqueID is `proxy-v2-options unique-id`: a TLV with the
+	// request's unique ID, empty without a `unique-id-format`.
+	ProxyV2UniqueID
+)
 
 // PersistRule is one `force-persist` or `ignore-persist` line; the first
 // rule whose condition holds wins.

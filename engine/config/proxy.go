@@ -45,6 +45,8 @@ func init() {
 		"log":                {all, (*parser).parseProxyLog},
 		"log-tag":            {all, (*parser).parseProxyLogTag},
 		"errorfile":          {all, (*parser).parseErrorFile},
+		"source":             {CapDefaults | CapBackend, (*parser).parseSource},
+		"usesrc":             {CapDefaults | CapBackend, (*parser).parseUsesrc},
 	}
 }
 
@@ -58,7 +60,7 @@ var unsupportedProxy = map[string]bool{
 	"log-format": true, "log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "description": true, "id": true, "disabled": true, "enabled": true,
 	"hash-balance-factor": true, "fullconn": true, "grace": true,
-	"rate-limit": true, "stats": true, "source": true,
+	"rate-limit": true, "stats": true,
 	"server-state-file-name": true, "load-server-state-from-file": true, "email-alert": true,
 	"external-check": true, "declare": true, "filter": true,
 	"http-send-name-header": true, "persist": true, "bind-process": true, "backlog": true,
@@ -475,4 +477,33 @@ func (p *parser) parseTimeout(px *Proxy, a []string) {
 		p.warn("'timeout " + name + "' will be ignored because " + describe(px) + " has no " + side + " capability")
 	}
 	*k.field(&px.Timeouts) = time.Duration(n) * time.Millisecond
+}
+
+// parseSource parses `source <addr>[:<port>]`: the local address of the
+// connections to servers without a `source` of their own. Its `usesrc` and
+// `interface` options are refused (see sourceOption).
+func (p *parser) parseSource(px *Proxy, a []string) {
+	if len(a) == 0 || a[0] == "" {
+		p.alert("'source' expects <addr>[:<port>], and optionally 'usesrc' <addr>, and 'interface' <name>.")
+		return
+	}
+	ap, msg := parseSource(a[0], false)
+	if msg != "" {
+		p.alert("'source " + a[0] + "' : " + msg)
+		return
+	}
+	if len(a) > 1 {
+		if a[1] != "usesrc" && a[1] != "interface" {
+			p.alert("'source' only supports optional keywords 'interface' and 'usesrc'.")
+		} else {
+			p.sourceOption(a[1], at(a, 2))
+		}
+		return
+	}
+	px.Source = ap
+}
+
+// parseUsesrc refuses `usesrc` away from a `source`, as HAProxy does.
+func (p *parser) parseUsesrc(*Proxy, []string) {
+	p.alert("'usesrc' only allowed after a 'source' statement.")
 }

@@ -11,21 +11,21 @@ import (
 // does not implement yet.
 var unsupportedServer = map[string]bool{
 	"ssl": true, "verify": true, "verifyhost": true, "sni": true, "crt": true, "ca-file": true,
-	"crl-file": true, "alpn": true, "npn": true, "proto": true, "send-proxy": true,
-	"send-proxy-v2": true, "send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true,
+	"crl-file": true, "alpn": true, "npn": true, "proto": true,
+	"send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true,
 	"agent-check": true, "agent-port": true, "agent-inter": true,
 	"agent-addr": true, "agent-send": true,
-	"source": true, "redir": true, "tfo": true, "non-stick": true, "pool-max-conn": true,
+	"redir": true, "tfo": true, "non-stick": true, "pool-max-conn": true,
 	"pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "namespace": true,
-	"check-ssl": true, "check-send-proxy": true, "check-sni": true, "check-alpn": true,
+	"check-ssl": true, "check-sni": true, "check-alpn": true,
 	"check-proto": true, "check-via-socks4": true,
-	"ws": true, "usesrc": true, "tcp-ut": true, "socks4": true, "minconn": true,
+	"ws": true, "tcp-ut": true, "socks4": true, "minconn": true,
 	"set-proxy-v2-tlv-fmt": true, "log-proto": true, "allow-0rtt": true, "ciphers": true,
 	"ciphersuites": true, "no-ssl": true, "ssl-reuse": true, "no-ssl-reuse": true,
 	"no-tls-tickets": true, "ssl-min-ver": true, "ssl-max-ver": true, "force-sslv3": true,
 	"force-tlsv10": true, "force-tlsv11": true, "force-tlsv12": true, "force-tlsv13": true,
-	"proxy-v2-options": true, "stick": true, "curves": true, "sigalgs": true,
-	"client-sigalgs": true, "no-send-proxy": true, "no-agent-check": true, "shard": true,
+	"stick": true, "curves": true, "sigalgs": true,
+	"client-sigalgs": true, "no-agent-check": true, "shard": true,
 	"init-state": true, "guid": true, "hash-key": true,
 }
 
@@ -178,6 +178,15 @@ var serverKeywords = map[string]serverKeyword{
 	"on-marked-up": {true, func(p *parser, s *Server, kw, v string) bool {
 		return p.serverAction(&s.OnMarkedUp, kw, v, "shutdown-backup-sessions")
 	}},
+	"send-proxy":          {false, func(_ *parser, s *Server, _, _ string) bool { s.ProxyProto |= ProxyV1; return true }},
+	"no-send-proxy":       {false, func(_ *parser, s *Server, _, _ string) bool { s.ProxyProto &^= ProxyV1; return true }},
+	"send-proxy-v2":       {false, func(_ *parser, s *Server, _, _ string) bool { s.ProxyProto |= ProxyV2; return true }},
+	"no-send-proxy-v2":    {false, func(_ *parser, s *Server, _, _ string) bool { s.ProxyProto &^= ProxyV2; return true }},
+	"proxy-v2-options":    {true, (*parser).serverProxyV2Options},
+	"check-send-proxy":    {false, func(_ *parser, s *Server, _, _ string) bool { s.CheckSendProxy = true; return true }},
+	"no-check-send-proxy": {false, func(_ *parser, s *Server, _, _ string) bool { s.CheckSendProxy = false; return true }},
+	"source":              {true, (*parser).serverSource},
+	"usesrc":              {true, (*parser).serverUsesrc},
 }
 
 // parseServerOptions applies server keywords to s. It returns false after
@@ -185,6 +194,10 @@ var serverKeywords = map[string]serverKeyword{
 func (p *parser) parseServerOptions(s *Server, a []string) bool {
 	for i := 0; i < len(a); i++ {
 		kw := a[i]
+		if i >= 2 && afterSource(a[:i]) && (kw == "usesrc" || kw == "interface") {
+			p.sourceOption(kw, at(a, i+1))
+			return false
+		}
 		k, ok := serverKeywords[kw]
 		if !ok {
 			if unsupportedServer[kw] {
@@ -554,4 +567,134 @@ func numberServers(px *Proxy) {
 		}
 		next++
 	}
+}
+
+// proxyV2Options maps the `proxy-v2-options` tether implements to their
+// bits; the TLS ones (ssl, cert-cn, cert-key, cert-sig, ssl-cipher) are
+// refused, since tether's clients have no TLS to describe.
+var proxyV2Options = map[string]ProxyProto{
+	"authority": ProxyV2Authority,
+	"crc32c":    ProxyV2CRC32C,
+	"unique-id": ProxyV2UniqueID,
+}
+
+// serverProxyV2Options reads `proxy-v2-options <opt>[,<opt>...]`, adding
+// to the options the server has.
+func (p *parser) serverProxyV2Options(s *Server, _, val string) bool {
+	pp := s.ProxyProto
+	for _, o := range strings.Split(val, ",") {
+		bit, ok := proxyV2Options[o]
+		switch {
+		case ok:
+			pp |= bit
+		case o == "ssl" || o == "cert-cn" || o == "cert-key" || o == "cert-sig" || o == "ssl-cipher":
+			p.notSupported("proxy v2 option '" + o + "' (TLS)")
+			return false
+		default:
+			p.alert("'" + o + "' : proxy v2 option not implemented.")
+			return false
+		}
+	}
+	s.ProxyProto = pp
+	return true
+}
+
+// serverSource reads `source <addr>[:<port>]` (see parseSource). A port
+// range, which HAProxy takes on a server line, is refused.
+func (p *parser) serverSource(s *Server, kw, val string) bool {
+	if val == "" {
+		p.alert("'" + kw + "' expects <addr>[:<port>[-<port>]], and optionally 'usesrc' <addr>, and 'interface' <name> as argument.")
+		return false
+	}
+	ap, msg := parseSource(val, true)
+	if msg != "" {
+		p.alert("'" + kw + " " + val + "' : " + msg)
+		return false
+	}
+	s.Source = ap
+	return true
+}
+
+// serverUsesrc refuses `usesrc` away from a `source` (parseServerOptions
+// deals with it after one).
+func (p *parser) serverUsesrc(*Server, string, string) bool {
+	p.alert("'usesrc' only allowed after a 'source' statement.")
+	return false
+}
+
+// afterSource reports whether the words a of a server line end with a
+// `source <addr>` and any `usesrc` or `interface` options after it, so
+// that the next word may be another such option.
+func afterSource(a []string) bool {
+	for len(a) >= 2 {
+		switch a[len(a)-2] {
+		case "source":
+			return true
+		case "usesrc", "interface":
+			a = a[:len(a)-2]
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// sourceOption refuses the `usesrc` and `interface` options of a `source`:
+// binding to the client's or another foreign address (transparent
+// proxying) and to a device need privileges tether does not take.
+func (p *parser) sourceOption(opt, val string) {
+	switch {
+	case opt == "usesrc" && val == "":
+		p.alert("'usesrc' expects <addr>[:<port>], 'client', or 'clientip' as argument.")
+	case opt == "interface" && val == "":
+		p.alert("'interface' : missing interface name.")
+	case opt == "usesrc":
+		p.notSupported("'usesrc' on 'source' (transparent proxying)")
+	default:
+		p.notSupported("'interface' on 'source'")
+	}
+}
+
+// parseSource reads the address of a `source`: "[ipv4@|ipv6@]<host>[:<port>]"
+// with host an IP literal, or "*" or nothing for any address (of IPv4, or of
+// IPv6 with ipv6@), and port 0 or none for any port. A port range is
+// refused, as HAProxy refuses it where it is not permitted (a backend's
+// `source`) and tether does not implement it (a server's); so are names
+// and unix sockets. It returns the alert message on failure.
+func parseSource(s string, rangeOK bool) (netip.AddrPort, string) {
+	pfx, rest, bad, ok := splitPrefix(s)
+	if !ok {
+		return netip.AddrPort{}, "address family '" + bad + "' is not supported yet by tether"
+	}
+	if pfx == prefixUnix || pfx == prefixNone && strings.HasPrefix(rest, "/") {
+		return netip.AddrPort{}, "a unix socket as source address is not supported by tether"
+	}
+	host, port, hasPort := splitHostPort(rest) // "::1" is ":" on port 1, as for HAProxy
+	n := 0
+	switch {
+	case !hasPort || port == "" || port == "0":
+	case strings.Contains(port, "-") && rangeOK:
+		return netip.AddrPort{}, "port ranges are not supported yet by tether in '" + s + "'"
+	case strings.Contains(port, "-"):
+		return netip.AddrPort{}, "port range not permitted here in '" + s + "'"
+	default:
+		if n, ok = parsePort(port); !ok {
+			return netip.AddrPort{}, "invalid port '" + port + "'"
+		}
+	}
+	var ip netip.Addr
+	switch {
+	case host == "" || host == "*":
+		ip = netip.IPv4Unspecified()
+		if pfx == prefixIPv6 {
+			ip = netip.IPv6Unspecified()
+		}
+	default:
+		a, err := netip.ParseAddr(host)
+		if err != nil || a.Zone() != "" || pfx == prefixIPv4 && !a.Unmap().Is4() || pfx == prefixIPv6 && a.Is4() {
+			return netip.AddrPort{}, "invalid address: '" + host + "' in '" + s + "'"
+		}
+		ip = a.Unmap()
+	}
+	return netip.AddrPortFrom(ip, uint16(n)), ""
 }
