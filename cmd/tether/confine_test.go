@@ -55,10 +55,13 @@ func TestConfine(t *testing.T) {
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	waitUp(t, addr)
 	pid := strconv.Itoa(cmd.Process.Pid)
-	// Listening comes before confining: wait until the root has changed.
+	// Listening comes before confining, and the root changes before the
+	// user: wait until both have changed (setuid is the last step).
 	var root string
-	for range 200 {
-		if root, _ = os.Readlink("/proc/" + pid + "/root"); root == jail {
+	for range 500 {
+		root, _ = os.Readlink("/proc/" + pid + "/root")
+		b, _ := os.ReadFile("/proc/" + pid + "/status")
+		if root == jail && strings.Contains(string(b), "\nUid:\t"+nobody.Uid+"\t") {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
