@@ -43,6 +43,7 @@ type BackendInfo struct {
 	QueuedMax     int64         // highest Queued (qmax)
 	Requests      int64         // requests taken
 	Downs         int64         // times it was left with no usable server (chkdown)
+	FullConn      int           // fullconn, as configured or computed (slim)
 	Failed        int64         // requests given up after failed connections (econ)
 	Retries       int64         // connection retries on the same server (wretr)
 	Redisp        int64         // requests redispatched to another server (wredis)
@@ -102,7 +103,7 @@ func (e *Engine) Backends() []BackendInfo {
 		bi := BackendInfo{ID: b.ID, Name: b.Name, DynamicCookie: sn.dynamic, Key: sn.key,
 			Conns: b.conns.Load(), ConnsMax: b.connsMax.Load(), Queued: b.queued.Load(), QueuedMax: b.queuedMax.Load(),
 			Requests: b.total.Load(), Downs: b.downs.Load(), Traffic: e.backendTraffic(i),
-			Failed: b.failed.Load(), Retries: b.retries.Load(), Redisp: b.redisp.Load(),
+			Failed: b.failed.Load(), Retries: b.retries.Load(), Redisp: b.redisp.Load(), FullConn: e.fullConn(b),
 			Since: wholeSeconds(now) - wholeSeconds(time.Unix(0, b.changed.Load())), Downtime: b.downtime(sn, now),
 			Servers: make([]ServerInfo, len(sn.servers))}
 		for j, s := range sn.servers {

@@ -14,7 +14,7 @@ func (e *Engine) Config() *config.Config { return e.cfg }
 // runtime API's `show stat`.
 type FrontendInfo struct {
 	Name     string
-	MaxConn  int   // frontend maxconn, 0 when unset
+	MaxConn  int   // frontend maxconn; the process's when unset, as HAProxy applies it
 	Conns    int64 // client connections being served
 	MaxConns int64 // highest Conns
 	Traffic  Traffic
@@ -25,7 +25,7 @@ type FrontendInfo struct {
 func (e *Engine) Frontends() []FrontendInfo {
 	out := make([]FrontendInfo, len(e.fronts))
 	for i, fe := range e.fronts {
-		out[i] = FrontendInfo{Name: fe.name, MaxConn: fe.proxy.MaxConn, Conns: fe.conns.Load(),
+		out[i] = FrontendInfo{Name: fe.name, MaxConn: e.frontMaxConn(fe), Conns: fe.conns.Load(),
 			MaxConns: fe.connsMax.Load(), Traffic: e.frontendTraffic(i)}
 	}
 	return out
@@ -35,3 +35,35 @@ func (e *Engine) Frontends() []FrontendInfo {
 // (StateReady, StateDrain, StateMaint, StateDown), named here so the
 // runtime can hold one without importing persist.
 type State = persist.State
+
+// frontMaxConn is fe's maxconn: its own, or the process's (HAProxy gives
+// the global one to every frontend without one).
+func (e *Engine) frontMaxConn(fe *frontend) int {
+	if m := fe.proxy.MaxConn; m > 0 {
+		return m
+	}
+	if s := e.server(); s != nil {
+		return s.MaxConn()
+	}
+	return e.cfg.Global.MaxConn
+}
+
+// fullConn is b's fullconn: its own, or as HAProxy computes it, a tenth
+// (rounded up, at least 1) of the maxconn of the frontends that can send
+// requests to it, each counted once.
+func (e *Engine) fullConn(b *Backend) int {
+	if n := b.proxy.FullConn; n > 0 {
+		return n
+	}
+	sum := 0
+	for _, fe := range e.fronts {
+		reaches := fe.def == b
+		for _, r := range fe.routes {
+			reaches = reaches || r.be == b
+		}
+		if reaches {
+			sum += e.frontMaxConn(fe)
+		}
+	}
+	return max(1, (sum+9)/10)
+}

@@ -154,7 +154,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 	be := StatRow{Kind: StatBackend, Proxy: p.Name, ProxyID: p.ID, Mode: "http", Pid: 1,
 		Algo: algoNames[p.Balance.Algo], Cookie: p.Cookie.Name, LastSess: -1,
 		Scur: bi.Conns, Smax: bi.ConnsMax, Qcur: bi.Queued, Qmax: bi.QueuedMax, Stot: bi.Requests,
-		Econ: bi.Failed, Wretr: bi.Retries, Wredis: bi.Redisp, Status: "DOWN", ChkDown: bi.Downs,
+		Econ: bi.Failed, Wretr: bi.Retries, Wredis: bi.Redisp, Slim: bi.FullConn, Status: "DOWN", ChkDown: bi.Downs,
 		ReqTot: bi.Traffic.Requests, Bin: bi.Traffic.Bin, Bout: bi.Traffic.BytesOut, Hrsp: bi.Traffic.Responses,
 		Rate: bi.Traffic.ReqRate, RateMax: bi.Traffic.ReqRateMax,
 		LastChg: int64(bi.Since.Seconds()), Downtime: int64(bi.Downtime.Seconds())}

@@ -66,6 +66,7 @@ func inherit(def *Proxy, c Cap) *Proxy {
 		px.Cookie.Attrs = slices.Clone(def.Cookie.Attrs)
 		px.DynamicCookieKey = def.DynamicCookieKey
 		px.Retries = def.Retries
+		px.FullConn = def.FullConn
 		px.DefaultServer = def.DefaultServer
 		px.DefaultServer.InitAddr = slices.Clone(def.DefaultServer.InitAddr)
 		px.Source = def.Source

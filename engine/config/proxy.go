@@ -33,6 +33,7 @@ func init() {
 		"http-reuse":         {CapDefaults | CapBackend, (*parser).parseHTTPReuse},
 		"timeout":            {all, (*parser).parseTimeout},
 		"maxconn":            {CapDefaults | CapFrontend, (*parser).parseMaxConn},
+		"fullconn":           {CapDefaults | CapBackend, (*parser).parseFullConn},
 		"capture":            {CapFrontend, (*parser).parseCapture},
 		"monitor-uri":        {CapFrontend | CapDefaults, (*parser).parseMonitorURI},
 		"server":             {CapBackend, (*parser).parseServerLine},
@@ -59,7 +60,7 @@ var unsupportedProxy = map[string]bool{
 	"compression": true, "redirect": true, "monitor": true,
 	"log-format": true, "log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "description": true, "id": true, "disabled": true, "enabled": true,
-	"hash-balance-factor": true, "fullconn": true, "grace": true,
+	"hash-balance-factor": true, "grace": true,
 	"rate-limit": true, "stats": true,
 	"server-state-file-name": true, "load-server-state-from-file": true, "email-alert": true,
 	"external-check": true, "declare": true, "filter": true,
@@ -349,6 +350,20 @@ func (p *parser) parseMaxConn(px *Proxy, a []string) {
 		return
 	}
 	px.MaxConn = int(atoi(a[0]))
+}
+
+// parseFullConn reads `fullconn <n>`: the backend load at which servers
+// with a `minconn` reach their maxconn. tether refuses minconn, so it
+// shows in `show stat` (slim) only.
+func (p *parser) parseFullConn(px *Proxy, a []string) {
+	if len(a) == 0 {
+		p.alert("'fullconn' expects an integer argument.")
+		return
+	}
+	if p.tooMany("fullconn", a, 1) {
+		return
+	}
+	px.FullConn = int(atoi(a[0]))
 }
 
 func (p *parser) parseCapture(px *Proxy, a []string) {
