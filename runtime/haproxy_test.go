@@ -287,6 +287,23 @@ func compareStatShape(t *testing.T, haproxy, tether string) {
 // are not compared.
 func TestDifferentialShow(t *testing.T) {
 	admin, _, _ := startPair(t)
+	// ls/x's check columns fill once its first check has ended, which
+	// comes at a different moment in each proxy: wait for both.
+	checked := func(addr string) bool {
+		header, rows := statRows(t, exchange(t, "tcp", addr, "show stat\n"))
+		for _, r := range rows {
+			if r[0] == "ls" && r[1] == "x" {
+				st := r[slices.Index(header, "check_status")]
+				return st != "" && st != "INI" && !strings.HasPrefix(st, "* ")
+			}
+		}
+		return false
+	}
+	for deadline := time.Now().Add(10 * time.Second); !checked(admin.haproxy) || !checked(admin.tether); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("ls/x: no check ended in 10 s")
+		}
+	}
 	compareStatShape(t, exchange(t, "tcp", admin.haproxy, "show stat\n"), exchange(t, "tcp", admin.tether, "show stat\n"))
 
 	// Row selection (ls/x is left out: its check state depends on timing).
