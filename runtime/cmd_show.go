@@ -77,6 +77,9 @@ func appendInfo(b []byte, in Info) []byte {
 	n("Run_queue", int64(in.RunQueue))
 	n("Idle_pct", int64(in.IdlePct))
 	line("node", in.Node)
+	if in.Description != "" {
+		line("description", in.Description)
+	}
 	stopping := int64(0)
 	if in.Stopping {
 		stopping = 1

@@ -200,11 +200,12 @@ type Info struct {
 	RunQueue          int   // runnable work items
 	IdlePct           int   // idle percentage of the event loops
 	Node              string
-	Stopping          bool  // the process is stopping (old process of a reload)
-	Jobs              int   // listeners plus connections
-	Listeners         int   // listening sockets
-	BytesOut          int64 // bytes sent since start
-	BytesOutRate      int   // bytes sent in the last second
+	Description       string // "" for none: show info leaves the line out
+	Stopping          bool   // the process is stopping (old process of a reload)
+	Jobs              int    // listeners plus connections
+	Listeners         int    // listening sockets
+	BytesOut          int64  // bytes sent since start
+	BytesOutRate      int    // bytes sent in the last second
 	FailedResolutions int64
 }
 

@@ -98,7 +98,10 @@ func (c *engineControl) Info() Info {
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) == nil {
 		in.UlimitN, in.Maxsock = int(rl.Cur), int(rl.Cur)
 	}
-	in.Node, _ = os.Hostname()
+	in.Node, in.Description = c.e.Config().Global.Node, c.e.Config().Global.Description
+	if in.Node == "" {
+		in.Node, _ = os.Hostname()
+	}
 	return in
 }
 

@@ -66,3 +66,30 @@ listen l
 		t.Errorf("slim\ntether\n%s\nhaproxy\n%s", got, want)
 	}
 }
+
+// TestDifferentialNodeDescription compares the node and description lines
+// of `show info` with haproxy 2.6 for a global section that sets them.
+func TestDifferentialNodeDescription(t *testing.T) {
+	t.Parallel()
+	config := func(stats, front int) string {
+		return fmt.Sprintf("global\n    stats socket ipv4@127.0.0.1:%d level admin\n    node edge-1.example\n    description  the  edge proxy\n"+
+			testDefaults+"frontend f\n    bind 127.0.0.1:%d\n    default_backend b\nbackend b\n    server s 127.0.0.1:1\n", stats, front)
+	}
+	p := freePorts(t, 4)
+	hsock := fmt.Sprintf("127.0.0.1:%d", p[0])
+	startHAProxy(t, config(p[0].(int), p[1].(int)), hsock)
+	tt := startTether(t, config(p[2].(int), p[3].(int)))
+	lines := func(sock string) []string {
+		var out []string
+		for _, l := range strings.Split(cli(t, sock, "show info"), "\n") {
+			if strings.HasPrefix(l, "node:") || strings.HasPrefix(l, "description:") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	want, got := lines(hsock), lines(tt.socket(0))
+	if len(want) != 2 || !slices.Equal(got, want) {
+		t.Errorf("show info: tether %q, haproxy %q", got, want)
+	}
+}

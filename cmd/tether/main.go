@@ -83,10 +83,18 @@ func main() {
 		os.Exit(1)
 	}
 	warnings := append(cfg.Warnings, engine.Unenforced(cfg)...)
-	for i := range warnings {
-		fmt.Fprintln(os.Stderr, warnings[i].String())
+	if !cfg.Global.Quiet {
+		for i := range warnings {
+			fmt.Fprintln(os.Stderr, warnings[i].String())
+		}
 	}
-	if len(warnings) > 0 {
+	switch {
+	case len(warnings) > 0 && cfg.Global.ZeroWarning:
+		if !cfg.Global.Quiet { // quiet silences this alert too, as in haproxy
+			fmt.Fprintln(os.Stderr, "[ALERT] Some warnings were found and 'zero-warning' is set. Aborting.")
+		}
+		os.Exit(1)
+	case len(warnings) > 0 && !cfg.Global.Quiet:
 		fmt.Fprintln(os.Stderr, "Warnings were found.")
 	}
 	if !cfg.HasListener() {

@@ -13,18 +13,18 @@ const defaultStatsTimeout = 10 * time.Second
 // does not implement yet. Keywords starting with "tune." or "ssl-" are
 // treated the same way.
 var unsupportedGlobal = map[string]bool{
-	"cpu-map": true, "description": true,
+	"cpu-map":                        true,
 	"expose-experimental-directives": true, "external-check": true,
 	"h1-case-adjust": true, "h1-case-adjust-file": true,
 	"insecure-fork-wanted": true, "localpeer": true, "log-send-hostname": true,
 	"lua-load": true, "lua-prepend-path": true, "master-worker": true, "maxcompcpuusage": true,
 	"maxcomprate": true, "maxconnrate": true, "maxpipes": true, "maxsessrate": true,
 	"maxsslconn": true, "maxsslrate": true, "maxzlibmem": true, "mworker-max-reloads": true,
-	"node": true, "noepoll": true, "nogetaddrinfo": true, "noreuseport": true, "nosplice": true,
-	"numa-cpu-mapping": true, "presetenv": true, "quiet": true, "resetenv": true,
+	"nogetaddrinfo": true, "noreuseport": true,
+	"numa-cpu-mapping": true, "presetenv": true, "resetenv": true,
 	"server-state-base": true, "server-state-file": true, "setenv": true,
 	"strict-limits": true, "thread-group": true, "unsetenv": true,
-	"busy-polling": true, "set-dumpable": true, "unix-bind": true, "zero-warning": true,
+	"set-dumpable": true, "unix-bind": true,
 	"profiling.tasks": true, "profiling.memory": true, "pp2-never-send-local": true,
 	"fd-hard-limit": true, "issuers-chain-path": true, "default-path": true, "nbproc": true,
 }
@@ -186,6 +186,29 @@ func (p *parser) parseGlobal(words []string) {
 	case "daemon":
 		g.Daemon = true
 		p.warn("tether always runs in the foreground; 'daemon' is accepted and ignored.")
+	case "node":
+		if len(a) == 0 || !validNodeName(a[0]) {
+			p.alert("'node' requires valid node name - non-empty string with digits(0-9), letters(A-Z, a-z), dot(.), hyphen(-) or underscode(_).")
+			return
+		}
+		if p.tooMany("node", a, 1) {
+			return
+		}
+		g.Node = a[0]
+	case "description":
+		if len(a) == 0 {
+			p.alert("'description' expects a string argument.")
+			return
+		}
+		g.Description = strings.Join(a, " ")
+	case "quiet":
+		g.Quiet = true
+	case "zero-warning":
+		g.ZeroWarning = true
+	case "nosplice":
+		// tether never splices: nothing to turn off.
+	case "noepoll", "busy-polling":
+		p.warn("tether's event loops always wait in epoll; '" + kw + "' is accepted and ignored.")
 	default:
 		if unsupportedGlobal[kw] || strings.HasPrefix(kw, "tune.") || strings.HasPrefix(kw, "ssl-") {
 			p.notSupported("'" + kw + "'")
@@ -517,4 +540,16 @@ func (p *parser) parseSSLOptions(kw string, a []string) {
 			return
 		}
 	}
+}
+
+// validNodeName reports whether s may name the node: letters, digits,
+// dots, hyphens and underscores.
+func validNodeName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -35,9 +35,13 @@ type Global struct {
 	PidFile      string        // "" when unset
 	LogTag       string        // `log-tag`: the tag of syslog headers; "" for the program name
 	Logs         []LogTarget
-	BufSize      int  // tune.bufsize in bytes; default 16384
-	MaxHdr       int  // tune.http.maxhdr; default 101
-	Daemon       bool // accepted; tether stays in the foreground
+	BufSize      int    // tune.bufsize in bytes; default 16384
+	MaxHdr       int    // tune.http.maxhdr; default 101
+	Daemon       bool   // accepted; tether stays in the foreground
+	Node         string // `node`: the name show info gives; "" for the host name
+	Description  string // `description`: what show info describes the process as
+	Quiet        bool   // `quiet`: no warnings printed at start
+	ZeroWarning  bool   // `zero-warning`: a warning at start stops it
 	// Chroot, GID and UID are where the process confines itself and whom it
 	// runs as once its sockets are bound (`chroot`, `group`/`gid`,
 	// `user`/`uid`); "" and 0 leave them as they are, as in HAProxy.
