@@ -210,7 +210,7 @@ func TestDifferentialHealthChecks(t *testing.T) {
 	// first checks come early thanks to max-spread-checks.
 	fading, rising, nolb := startCheckTarget(t, 200), startCheckTarget(t, 503), startCheckTarget(t, 200)
 	dead := refusingAddr(t)
-	config := func(stats, front int, log net.Addr) string {
+	pr := startLogged(t, 1, func(stats int, fronts []int, log net.Addr) string {
 		return fmt.Sprintf(`global
     stats socket ipv4@127.0.0.1:%d level admin
     log %s local0
@@ -254,14 +254,9 @@ backend slow
 backend slower
     option httpchk
     server late %s check inter 200ms fall 1
-`, stats, log, front, a.addr, b.addr, z.addr, dead, tcp.addr, dead, tcp.addr.Port(), n.addr, a.addr, b.addr, a.addr, b.addr, fading.addr, rising.addr, nolb.addr, mute.addr, mute.addr)
-	}
-	p := freePorts(t, 4)
-	hlog, tlog := startEventLog(t), startEventLog(t)
-	hsock := fmt.Sprintf("127.0.0.1:%d", p[0])
-	startHAProxy(t, config(p[0].(int), p[1].(int), hlog.pc.LocalAddr()), hsock)
-	tt := startTether(t, config(p[2].(int), p[3].(int), tlog.pc.LocalAddr()))
-	tsock := tt.socket(0)
+`, stats, log, fronts[0], a.addr, b.addr, z.addr, dead, tcp.addr, dead, tcp.addr.Port(), n.addr, a.addr, b.addr, a.addr, b.addr, fading.addr, rising.addr, nolb.addr, mute.addr, mute.addr)
+	})
+	hsock, tsock, hlog, tlog := pr.h.sock, pr.g.sock, pr.logs[0], pr.logs[1]
 
 	// settle waits until both proxies show the server state expect (a
 	// line of checkColumns) and the same check columns.
@@ -306,85 +301,79 @@ backend slower
 	settle("n answers 200", "noisy/n: op=2 admin=0 check_status=15 result=3 health=3")
 
 	// The runtime API changes the states the checks drive.
-	both := func(cmd string) {
-		t.Helper()
-		if want, got := cli(t, hsock, cmd), cli(t, tsock, cmd); got != want {
-			t.Errorf("%q: tether %q, haproxy %q", cmd, got, want)
-		}
-	}
-	both("set server web/b state drain")
+	pr.both(t, "set server web/b state drain")
 	settle("b drained", "web/b: op=2 admin=8")
-	both("set server web/b state maint")
+	pr.both(t, "set server web/b state maint")
 	settle("b in maintenance", "web/b: op=0 admin=1")
-	both("set server web/b state ready")
+	pr.both(t, "set server web/b state ready")
 	settle("b ready", "web/b: op=2 admin=0 check_status=15 result=3 health=3")
-	both("set server web/z state maint")
-	both("disable server web/a")
+	pr.both(t, "set server web/z state maint")
+	pr.both(t, "disable server web/a")
 	settle("a and z in maintenance", "web/a: op=0 admin=1")
-	both("set server plain/t health down")
+	pr.both(t, "set server plain/t health down")
 	settle("t back up", "plain/t: op=2 admin=0 check_status=6 result=3 health=4")
-	both("set server web/b health stopping")
+	pr.both(t, "set server web/b health stopping")
 	settle("b back up", "web/b: op=2 admin=0 check_status=15 result=3 health=3")
-	both("disable health web/b")
-	both("set server web/b health down")
+	pr.both(t, "disable health web/b")
+	pr.both(t, "set server web/b health down")
 	settle("b down, unchecked", "web/b: op=0 admin=0 check_status=15 result=3 health=0 state=2")
-	both("enable health web/b")
+	pr.both(t, "enable health web/b")
 	settle("b checked again", "web/b: op=2 admin=0 check_status=15 result=3 health=3 state=6")
 
 	// Trackers follow web/a and web/b; their own state is not the API's.
 	a.code.Store(200)
-	both("set server mirror/ta health down")
-	both("set server mirror/tt state maint")
-	both("set server web/a state ready")
+	pr.both(t, "set server mirror/ta health down")
+	pr.both(t, "set server mirror/tt state maint")
+	pr.both(t, "set server web/a state ready")
 	settle("a ready, tt in maintenance", "web/a: op=2 admin=0 check_status=15 result=3 health=3")
-	both("set server mirror/tt state ready")
-	both("set server web/a state drain")
+	pr.both(t, "set server mirror/tt state ready")
+	pr.both(t, "set server web/a state drain")
 	settle("a drained", "mirror/tt: op=2 admin=16")
-	both("set server web/a state ready")
+	pr.both(t, "set server web/a state ready")
 	settle("a ready", "mirror/tt: op=2 admin=0")
-	both("disable server web/b")
-	both("del server web/b") // tracked: refused
-	both("enable server web/b")
+	pr.both(t, "disable server web/b")
+	pr.both(t, "del server web/b") // tracked: refused
+	pr.both(t, "enable server web/b")
 	settle("b tracked, not deleted", "mirror/tb: op=2 admin=0")
 
 	// Where the checks go.
-	both(fmt.Sprintf("set server plain/elsewhere check-port %d", dead.Port()))
+	pr.both(t, fmt.Sprintf("set server plain/elsewhere check-port %d", dead.Port()))
 	settle("elsewhere checks a dead port", "plain/elsewhere: op=0")
-	both(fmt.Sprintf("set server plain/elsewhere check-addr 127.0.0.1 port %d", tcp.addr.Port()))
+	pr.both(t, fmt.Sprintf("set server plain/elsewhere check-addr 127.0.0.1 port %d", tcp.addr.Port()))
 	settle("elsewhere checks the TCP target", "plain/elsewhere: op=2 admin=0 check_status=6 result=3 health=4")
 	for _, cmd := range []string{"set server plain/elsewhere check-port", "set server plain/elsewhere check-port x",
 		"set server plain/elsewhere check-port 70000", "set server plain/elsewhere check-port -1",
 		"set server plain/elsewhere check-addr", "set server plain/elsewhere check-addr nope",
 		"set server plain/elsewhere check-addr ::1 port x", "disable health plain/t", "set server plain/t check-port 1",
 		"enable health plain/t"} {
-		both(cmd)
+		pr.both(t, cmd)
 	}
 	settle("after the refused changes", "plain/t: op=2")
 
 	// A server added at run time is checked once its checks are enabled.
-	both(fmt.Sprintf("add server plain/dyn %s check inter 100ms", a.addr))
-	both("enable server plain/dyn")
-	both("enable health plain/dyn")
+	pr.both(t, fmt.Sprintf("add server plain/dyn %s check inter 100ms", a.addr))
+	pr.both(t, "enable server plain/dyn")
+	pr.both(t, "enable health plain/dyn")
 	settle("added server checked", "plain/dyn: op=2 admin=0 check_status=6 result=3 health=4")
-	both("disable server plain/dyn")
-	both("del server plain/dyn")
+	pr.both(t, "disable server plain/dyn")
+	pr.both(t, "del server plain/dyn")
 	settle("added server gone", "plain/t: op=2")
 
 	// A server added at run time may track a configured one, not an added
 	// one, and only between backends that agree on disable-on-404.
-	both(fmt.Sprintf("add server plain/dp %s track web/b", a.addr))
-	both(fmt.Sprintf("add server mirror/dt %s track web/b", a.addr))
-	both(fmt.Sprintf("add server mirror/dx %s track mirror/dt", a.addr))
-	both(fmt.Sprintf("add server mirror/dz %s track web/zz", a.addr))
-	both(fmt.Sprintf("add server mirror/dc %s check track web/b", a.addr))
-	both("enable server mirror/dt")
+	pr.both(t, fmt.Sprintf("add server plain/dp %s track web/b", a.addr))
+	pr.both(t, fmt.Sprintf("add server mirror/dt %s track web/b", a.addr))
+	pr.both(t, fmt.Sprintf("add server mirror/dx %s track mirror/dt", a.addr))
+	pr.both(t, fmt.Sprintf("add server mirror/dz %s track web/zz", a.addr))
+	pr.both(t, fmt.Sprintf("add server mirror/dc %s check track web/b", a.addr))
+	pr.both(t, "enable server mirror/dt")
 	settle("added tracker", "mirror/dt: op=2 admin=0")
-	both("set server web/b state maint")
+	pr.both(t, "set server web/b state maint")
 	settle("added tracker follows", "mirror/dt: op=0 admin=2")
-	both("set server web/b state ready")
+	pr.both(t, "set server web/b state ready")
 	settle("added tracker back", "mirror/dt: op=2 admin=0")
-	both("disable server mirror/dt")
-	both("del server mirror/dt")
+	pr.both(t, "disable server mirror/dt")
+	pr.both(t, "del server mirror/dt")
 
 	time.Sleep(200 * time.Millisecond) // the last lines on their way
 	// The backends' first checks run in an order of each proxy's own: the

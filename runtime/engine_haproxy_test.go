@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"maps"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -25,6 +26,47 @@ func startSides(t *testing.T, config func(stats, front int) string) (h, g *diffS
 	startHAProxy(t, config(p[0].(int), p[1].(int)), h.sock)
 	tt := startTether(t, config(p[2].(int), p[3].(int)))
 	return h, &diffSide{name: "tether", sock: tt.socket(0), front: tt.front}
+}
+
+// loggedPair is haproxy and tether started on one configuration with several
+// frontends and a log target each, for the differential tests of server
+// states.
+type loggedPair struct {
+	h, g   *diffSide
+	fronts [2][]string  // each side's frontend addresses, in configuration order
+	logs   [2]*eventLog // each side's log target
+}
+
+// startLogged starts haproxy and tether, each on the configuration config
+// renders for a stats socket port, n frontend ports and a UDP log target
+// of its own.
+func startLogged(t *testing.T, n int, config func(stats int, fronts []int, log net.Addr) string) *loggedPair {
+	t.Helper()
+	ps := freePorts(t, 2*(n+1))
+	ports := make([]int, len(ps))
+	for i, v := range ps {
+		ports[i] = v.(int)
+	}
+	hp, gp := ports[:n+1], ports[n+1:]
+	pr := &loggedPair{logs: [2]*eventLog{startEventLog(t), startEventLog(t)}}
+	pr.h = &diffSide{name: "haproxy", sock: fmt.Sprintf("127.0.0.1:%d", hp[0]), front: fmt.Sprintf("127.0.0.1:%d", hp[1])}
+	startHAProxy(t, config(hp[0], hp[1:], pr.logs[0].pc.LocalAddr()), pr.h.sock)
+	tt := startTether(t, config(gp[0], gp[1:], pr.logs[1].pc.LocalAddr()))
+	pr.g = &diffSide{name: "tether", sock: tt.socket(0), front: tt.front}
+	for i := range n {
+		pr.fronts[0] = append(pr.fronts[0], fmt.Sprintf("127.0.0.1:%d", hp[1+i]))
+		pr.fronts[1] = append(pr.fronts[1], tt.e.Listeners()[i].Addr().String())
+	}
+	return pr
+}
+
+// both sends cmd to the runtime API of both sides; their replies must be
+// the same.
+func (pr *loggedPair) both(t *testing.T, cmd string) {
+	t.Helper()
+	if want, got := cli(t, pr.h.sock, cmd), cli(t, pr.g.sock, cmd); got != want {
+		t.Errorf("%q: tether %q, haproxy %q", cmd, got, want)
+	}
 }
 
 // probe makes requests without a cookie on a new connection and returns,

@@ -46,7 +46,7 @@ func TestDifferentialObserve(t *testing.T) {
 	t.Parallel()
 	o := startStatusOrigin(t)
 	dead := refusingAddr(t)
-	config := func(stats int, fronts []int, log net.Addr) string {
+	pr := startLogged(t, 4, func(stats int, fronts []int, log net.Addr) string {
 		return fmt.Sprintf(`global
     stats socket ipv4@127.0.0.1:%d level admin
     log %s local0
@@ -76,25 +76,8 @@ backend fast
     log global
     server d %s check inter 1m observe layer7 error-limit 1 on-error fastinter
 `, stats, log, fronts[0], fronts[1], fronts[2], fronts[3], o, o, dead, o)
-	}
-	p := freePorts(t, 10)
-	ints := func(ps []any) []int {
-		var out []int
-		for _, v := range ps {
-			out = append(out, v.(int))
-		}
-		return out
-	}
-	hlog, tlog := startEventLog(t), startEventLog(t)
-	hsock := fmt.Sprintf("127.0.0.1:%d", p[0])
-	startHAProxy(t, config(p[0].(int), ints(p[1:5]), hlog.pc.LocalAddr()), hsock)
-	tt := startTether(t, config(p[5].(int), ints(p[6:10]), tlog.pc.LocalAddr()))
-	tsock := tt.socket(0)
-	var hfronts, tfronts []string
-	for i := range 4 {
-		hfronts = append(hfronts, fmt.Sprintf("127.0.0.1:%d", p[1+i]))
-		tfronts = append(tfronts, tt.e.Listeners()[i].Addr().String())
-	}
+	})
+	hsock, tsock := pr.h.sock, pr.g.sock
 	columns := func(sock string) string {
 		cols := checkColumns(t, sock)
 		header, rows := statRows(t, cli(t, sock, "show stat"))
@@ -111,7 +94,7 @@ backend fast
 	send := func(fe int, paths ...string) {
 		t.Helper()
 		var got [2][]int
-		for side, addr := range [2]string{hfronts[fe], tfronts[fe]} {
+		for side, addr := range [2]string{pr.fronts[0][fe], pr.fronts[1][fe]} {
 			hc := dialHTTP(t, addr)
 			for _, path := range paths {
 				_ = hc.c.SetDeadline(time.Now().Add(ioTimeout))
@@ -141,5 +124,5 @@ backend fast
 	send(1, "/500", "/500", "/500")
 	send(2, "/")
 	send(3, "/500", "/200", "/500")
-	sameLines(t, "observed errors", hlog, tlog)
+	sameLines(t, "observed errors", pr.logs[0], pr.logs[1])
 }

@@ -164,7 +164,7 @@ func accessLines(el *eventLog) []string {
 func TestDifferentialShutdownSessions(t *testing.T) {
 	t.Parallel()
 	o := startStallOrigin(t)
-	config := func(stats, front, front2 int, log net.Addr) string {
+	pr := startLogged(t, 2, func(stats int, fronts []int, log net.Addr) string {
 		return fmt.Sprintf(`global
     stats socket ipv4@127.0.0.1:%d level admin
     log %s local0
@@ -182,17 +182,9 @@ backend down
 backend up
     server a %s on-marked-up shutdown-backup-sessions
     server b %s backup
-`, stats, log, front, front2, o.addr, o.addr, o.addr, o.addr)
-	}
-	p := freePorts(t, 6)
-	hlog, tlog := startEventLog(t), startEventLog(t)
-	hsock := fmt.Sprintf("127.0.0.1:%d", p[0])
-	startHAProxy(t, config(p[0].(int), p[1].(int), p[2].(int), hlog.pc.LocalAddr()), hsock)
-	tt := startTether(t, config(p[3].(int), p[4].(int), p[5].(int), tlog.pc.LocalAddr()))
-	fronts := [2][2]string{{fmt.Sprintf("127.0.0.1:%d", p[1]), fmt.Sprintf("127.0.0.1:%d", p[2])},
-		{tt.front, tt.e.Listeners()[1].Addr().String()}}
-	socks := [2]string{hsock, tt.socket(0)}
-
+`, stats, log, fronts[0], fronts[1], o.addr, o.addr, o.addr, o.addr)
+	})
+	socks := [2]string{pr.h.sock, pr.g.sock}
 	// run sends the requests to the frontend fe of each proxy in turn,
 	// waits until the origin holds them, runs cmd and compares what the
 	// clients got.
@@ -202,7 +194,7 @@ backend up
 		for side := range 2 {
 			var reqs []*heldRequest
 			for _, path := range paths {
-				reqs = append(reqs, sendHeld(t, fronts[side][fe], path))
+				reqs = append(reqs, sendHeld(t, pr.fronts[side][fe], path))
 			}
 			for deadline := time.Now().Add(5 * time.Second); o.held.Load() < int64(len(paths)); time.Sleep(10 * time.Millisecond) {
 				if time.Now().After(deadline) {
@@ -227,7 +219,7 @@ backend up
 	mustCLI(t, socks[1], "set server up/a health down")
 	run("active server marked up", 1, paths, "set server up/a health up")
 	time.Sleep(200 * time.Millisecond)
-	want, got := accessLines(hlog), accessLines(tlog)
+	want, got := accessLines(pr.logs[0]), accessLines(pr.logs[1])
 	if !slices.Equal(got, want) {
 		t.Errorf("access log\ntether\n%s\nhaproxy\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

@@ -62,7 +62,7 @@ func slowstartColumns(t *testing.T, sock string, steady ...string) string {
 func TestDifferentialSlowstart(t *testing.T) {
 	t.Parallel()
 	a, b, s, u, l := startOrigin(t, "a"), startOrigin(t, "b"), startOrigin(t, "s"), startOrigin(t, "u"), startOrigin(t, "l")
-	config := func(stats, front int, log net.Addr) string {
+	pr := startLogged(t, 1, func(stats int, fronts []int, log net.Addr) string {
 		return fmt.Sprintf(`global
     stats socket ipv4@127.0.0.1:%d level admin
     log %s local0
@@ -85,24 +85,12 @@ backend least
     server m %s weight 7 slowstart 0
 backend mirror
     server ta %s track web/a weight 50 slowstart 2s
-`, stats, log, front, a.addr, b.addr, s.addr, u.addr, l.addr, l.addr, a.addr)
-	}
-	p := freePorts(t, 4)
-	hlog, tlog := startEventLog(t), startEventLog(t)
-	hsock := fmt.Sprintf("127.0.0.1:%d", p[0])
-	startHAProxy(t, config(p[0].(int), p[1].(int), hlog.pc.LocalAddr()), hsock)
-	tt := startTether(t, config(p[2].(int), p[3].(int), tlog.pc.LocalAddr()))
-	tsock := tt.socket(0)
-	both := func(cmd string) {
-		t.Helper()
-		if want, got := cli(t, hsock, cmd), cli(t, tsock, cmd); got != want {
-			t.Errorf("%q: tether %q, haproxy %q", cmd, got, want)
-		}
-	}
+`, stats, log, fronts[0], a.addr, b.addr, s.addr, u.addr, l.addr, l.addr, a.addr)
+	})
 	same := func(label string) {
 		t.Helper()
 		steady := []string{"web/b", "web/BACKEND", "fixed/u", "fixed/BACKEND"}
-		if want, got := slowstartColumns(t, hsock, steady...), slowstartColumns(t, tsock, steady...); got != want {
+		if want, got := slowstartColumns(t, pr.h.sock, steady...), slowstartColumns(t, pr.g.sock, steady...); got != want {
 			t.Errorf("%s: columns\ntether\n%s\nhaproxy\n%s", label, got, want)
 		}
 	}
@@ -110,23 +98,23 @@ backend mirror
 	// Stop the servers, then bring them up at a tenth of a second past a
 	// second: the slow starts count whole seconds of the clock, and both
 	// proxies must see the same second.
-	both("set server web/a state maint")
-	both("set server fixed/s health down")
-	both("set server least/l health down")
-	both("set server least/m health down")
+	pr.both(t, "set server web/a state maint")
+	pr.both(t, "set server fixed/s health down")
+	pr.both(t, "set server least/l health down")
+	pr.both(t, "set server least/m health down")
 	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(1100 * time.Millisecond)))
 	start := time.Now()
-	both("set server web/a state ready")
-	both("set server fixed/s health up")
-	both("set server least/l health up")
-	both("set server least/m health up")
+	pr.both(t, "set server web/a state ready")
+	pr.both(t, "set server fixed/s health up")
+	pr.both(t, "set server least/l health up")
+	pr.both(t, "set server least/m health up")
 	// Sample half-way between the steps, which come every second from
 	// when the servers came up.
 	for k := range 7 {
 		time.Sleep(time.Until(start.Add(time.Duration(k)*time.Second + 500*time.Millisecond)))
 		same(fmt.Sprintf("%d s after coming up", k))
 	}
-	sameLines(t, "slow starts", hlog, tlog)
+	sameLines(t, "slow starts", pr.logs[0], pr.logs[1])
 }
 
 // holdOrigin answers every request only once released, and counts the
@@ -180,7 +168,7 @@ func TestDifferentialSlowstartTraffic(t *testing.T) {
 	t.Parallel()
 	a, b := startOrigin(t, "a"), startOrigin(t, "b")
 	hold := startHoldOrigin(t)
-	config := func(stats, front, front2 int) string {
+	pr := startLogged(t, 2, func(stats int, fronts []int, _ net.Addr) string {
 		return fmt.Sprintf(`global
     stats socket ipv4@127.0.0.1:%d level admin
 `+testDefaults+`    timeout queue 20s
@@ -196,19 +184,10 @@ backend web
     server b %s weight 3
 backend held
     server h %s maxconn 10 slowstart 5s
-`, stats, front, front2, a.addr, b.addr, hold.addr)
-	}
-	p := freePorts(t, 6)
-	hsock, hfront, hheld := fmt.Sprintf("127.0.0.1:%d", p[0]), fmt.Sprintf("127.0.0.1:%d", p[1]), fmt.Sprintf("127.0.0.1:%d", p[2])
-	startHAProxy(t, config(p[0].(int), p[1].(int), p[2].(int)), hsock)
-	tt := startTether(t, config(p[3].(int), p[4].(int), p[5].(int)))
-	tsock, tfront, theld := tt.socket(0), tt.front, tt.e.Listeners()[1].Addr().String()
-	both := func(cmd string) {
-		t.Helper()
-		if want, got := cli(t, hsock, cmd), cli(t, tsock, cmd); got != want {
-			t.Errorf("%q: tether %q, haproxy %q", cmd, got, want)
-		}
-	}
+`, stats, fronts[0], fronts[1], a.addr, b.addr, hold.addr)
+	})
+	hsock, hfront, hheld := pr.h.sock, pr.fronts[0][0], pr.fronts[0][1]
+	tsock, tfront, theld := pr.g.sock, pr.fronts[1][0], pr.fronts[1][1]
 	// order is the servers that answer 16 requests on one connection.
 	order := func(front string) string {
 		hc := dialHTTP(t, front)
@@ -263,12 +242,12 @@ backend held
 		return got
 	}
 
-	both("set server web/a state maint")
-	both("set server held/h state maint")
+	pr.both(t, "set server web/a state maint")
+	pr.both(t, "set server held/h state maint")
 	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(1100 * time.Millisecond)))
 	start := time.Now()
-	both("set server web/a state ready")
-	both("set server held/h state ready")
+	pr.both(t, "set server web/a state ready")
+	pr.both(t, "set server held/h state ready")
 	for k := range 4 {
 		time.Sleep(time.Until(start.Add(time.Duration(2*k)*time.Second + 300*time.Millisecond)))
 		if want, got := order(hfront), order(tfront); got != want {
