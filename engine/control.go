@@ -78,6 +78,8 @@ type ServerInfo struct {
 	QueuedMax int64 // highest Queued (qmax)
 	Requests  int64 // requests sent
 	Picked    int64 // times balancing chose it (lbtot)
+	Connects  int64 // new connections tried (connect)
+	Reuses    int64 // requests sent on an idle connection (reuse)
 	Failed    int64 // requests given up after failed connections (econ)
 	Retries   int64 // connection retries on it (wretr)
 	Redisp    int64 // requests redispatched away from it (wredis)
@@ -117,6 +119,7 @@ func (e *Engine) Backends() []BackendInfo {
 				Since: wholeSeconds(now) - wholeSeconds(s.since), Conns: s.live.cur.Load(), ConnsMax: s.live.curMax.Load(),
 				Queued: int64(sn.counters.Queued(j)), QueuedMax: int64(sn.counters.QueuedPeak(j)), Requests: s.live.total.Load(),
 				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(), Picked: s.live.picked.Load(),
+				Connects: s.live.connects.Load(), Reuses: s.live.reuses.Load(),
 				Traffic: e.serverTraffic(s.live.slot), CheckReport: *s.live.checkReport(),
 				CheckAddr: s.checkAddr, CheckPort: s.checkPort, Downtime: s.downtime(now), Track: s.trackName()}
 		}

@@ -652,6 +652,7 @@ func (cc *clientConn) connect() {
 			s := u.Handler().(*serverConn)
 			if s.addrGen == gen && s.addr == srv.addr {
 				s.attach(cc, srv, true)
+				srv.live.reuses.Add(1)
 				cc.observe(srv, obsConnected)
 				cc.send()
 				return
@@ -664,6 +665,7 @@ func (cc *clientConn) connect() {
 	s.addr, s.addrGen = srv.addr, srv.live.addrGen.Load()
 	s.KeepAlive = cc.be.proxy.Options.SrvTCPKA
 	cc.prepareDial(s, srv)
+	srv.live.connects.Add(1)
 	if err := s.Dial(srv.tcp, cc.be.proxy.Timeouts.Connect); err != nil {
 		cc.observe(srv, obsConnectFailed)
 		s.detach()

@@ -92,20 +92,22 @@ type server struct {
 // serverLive holds what survives snapshot swaps: the live counters of a
 // server and its slot, which indexes the per-loop idle pools.
 type serverLive struct {
-	slot    int
-	cur     atomic.Int64                // connections being used
-	curMax  atomic.Int64                // highest cur (smax)
-	total   atomic.Int64                // requests sent
-	picked  atomic.Int64                // times balancing chose it (lbtot)
-	failed  atomic.Int64                // requests given up after failed connections (econ)
-	retries atomic.Int64                // connection retries on it (wretr)
-	redisp  atomic.Int64                // requests redispatched away from it
-	taken   atomic.Int64                // requests the server's queue gave a slot to (HAProxy's queue index)
-	addrGen atomic.Uint32               // bumped on an address change: older idle connections are dropped
-	report  atomic.Pointer[CheckReport] // the last health check; nil before the first
-	probing atomic.Bool                 // a health check is running
-	errors  atomic.Int32                // observed errors in a row (observe)
-	hurry   chan struct{}               // a run of observed errors asks the checker for fastinter; nil when not observed
+	slot     int
+	cur      atomic.Int64                // connections being used
+	curMax   atomic.Int64                // highest cur (smax)
+	total    atomic.Int64                // requests sent
+	picked   atomic.Int64                // times balancing chose it (lbtot)
+	connects atomic.Int64                // new connections tried (connect)
+	reuses   atomic.Int64                // requests sent on an idle connection (reuse)
+	failed   atomic.Int64                // requests given up after failed connections (econ)
+	retries  atomic.Int64                // connection retries on it (wretr)
+	redisp   atomic.Int64                // requests redispatched away from it
+	taken    atomic.Int64                // requests the server's queue gave a slot to (HAProxy's queue index)
+	addrGen  atomic.Uint32               // bumped on an address change: older idle connections are dropped
+	report   atomic.Pointer[CheckReport] // the last health check; nil before the first
+	probing  atomic.Bool                 // a health check is running
+	errors   atomic.Int32                // observed errors in a row (observe)
+	hurry    chan struct{}               // a run of observed errors asks the checker for fastinter; nil when not observed
 }
 
 // noReport is the report of a server no check has finished for.

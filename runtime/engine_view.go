@@ -168,7 +168,8 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		r := StatRow{Kind: StatServer, Proxy: p.Name, ProxyID: p.ID, Server: si.Name, ServerID: si.ID,
 			Mode: "http", Pid: 1, Weight: effWeight(si.Weight * si.Warm), UWeight: si.Weight, Slim: si.MaxConn,
 			LastChg: int64(si.Since.Seconds()), LastSess: -1, Cookie: si.Cookie,
-			Scur: si.Conns, Smax: si.ConnsMax, Qcur: si.Queued, Qmax: si.QueuedMax, Stot: si.Requests, LbTot: si.Picked, Econ: si.Failed,
+			Scur: si.Conns, Smax: si.ConnsMax, Qcur: si.Queued, Qmax: si.QueuedMax, Stot: si.Requests, LbTot: si.Picked,
+			Connect: si.Connects, Reuse: si.Reuses, Econ: si.Failed,
 			Wretr: si.Retries, Wredis: si.Redisp,
 			Bin: si.Traffic.Bin, Bout: si.Traffic.BytesOut, Hrsp: si.Traffic.Responses, ReqTot: si.Traffic.Requests,
 			Rate: si.Traffic.ReqRate, RateMax: si.Traffic.ReqRateMax,
@@ -214,6 +215,8 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		}
 		be.UWeight += si.Weight
 		be.LbTot += si.Picked
+		be.Connect += si.Connects
+		be.Reuse += si.Reuses
 		if r.Check {
 			rep := &si.CheckReport
 			r.CheckStatus, r.CheckDesc, r.LastChk = rep.Status.Name(), rep.Status.Description(), rep.Desc
