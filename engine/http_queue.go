@@ -6,6 +6,7 @@ import (
 
 	"tether/engine/accesslog"
 	"tether/engine/balance"
+	"tether/persist"
 )
 
 // Requests wait when their server is at its maxconn (a request assigned to
@@ -98,9 +99,9 @@ func (cc *clientConn) queueTimeout() {
 // refreshQueued lets a waiting request see its backend's servers as they
 // are now, as long as the list of servers is the same (its indexes stay
 // valid): a balanced request then never picks a server that stopped while
-// it waited. A request waiting for a server that stopped goes to the
-// backend's queue, to be balanced anew, when `option redispatch` lets it,
-// as HAProxy redistributes it.
+// it waited. A request waiting for a server that stopped or is draining
+// (or stopping) goes to the backend's queue, to be balanced anew, when
+// `option redispatch` lets it, as HAProxy redistributes it.
 func (cc *clientConn) refreshQueued() {
 	cur := cc.be.snap.Load()
 	if cur == cc.sn || cur.counters != cc.sn.counters {
@@ -108,7 +109,7 @@ func (cc *clientConn) refreshQueued() {
 	}
 	cc.sn = cur
 	i := cc.queued
-	if i < 0 || !cur.servers[i].state.Stopped() {
+	if i < 0 || !cur.servers[i].state.Stopped() && cur.servers[i].state != persist.Drain {
 		return
 	}
 	if o := cc.be.proxy.Options; !o.Redispatch || o.Persist || !cc.rq.MayRedispatch() {

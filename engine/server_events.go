@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"tether/engine/accesslog"
+	"tether/persist"
 )
 
 // A change of a server's condition is logged as HAProxy 2.6 logs it
@@ -53,7 +54,7 @@ func (b *Backend) logChange(prev, next *snapshot, i int, why cause) {
 		if was.cond.op == OpStopping || was.draining() {
 			level = accesslog.LevelNotice
 		}
-		b.event(level, head+" is going DOWN for maintenance"+because+b.counts(next, i)+".")
+		b.event(level, head+" is going DOWN for maintenance"+because+b.counts(next, i, false)+".")
 		now.live.countDown()
 	case wasMaint && !inMaint:
 		b.event(accesslog.LevelNotice, head+b.leftMaint(was, now, why.host))
@@ -71,7 +72,7 @@ func (b *Backend) logChange(prev, next *snapshot, i int, why cause) {
 	switch {
 	case inMaint:
 	case !wasMaint && !was.draining() && now.draining():
-		b.event(accesslog.LevelNotice, head+" enters drain state"+because+b.counts(next, i)+".")
+		b.event(accesslog.LevelNotice, head+" enters drain state"+because+b.counts(next, i, false)+".")
 	case !wasMaint && was.draining() && !now.draining():
 		b.event(accesslog.LevelNotice, head+" is "+upDown(now)+" (leaving forced drain).")
 	case now.draining() && updated && now.cond.admin&AdminFDrain != 0:
@@ -125,7 +126,7 @@ func (b *Backend) logOpChange(next *snapshot, i int, was *server, why cause) {
 	} else if why.via != "" {
 		msg.WriteString(" via " + why.via)
 	}
-	msg.WriteString(b.counts(next, i) + ".")
+	msg.WriteString(b.counts(next, i, s.cond.op == OpRunning || s.cond.op == OpStarting) + ".")
 	b.event(level, msg.String())
 }
 
@@ -182,21 +183,66 @@ func (b *Backend) serverHead(s *server) string {
 }
 
 // counts ends a message with the backend's usable servers and the
-// server's sessions and queue, "left" after a fall, "online" otherwise.
-func (b *Backend) counts(next *snapshot, i int) string {
+// server's sessions and queue, "left" after a fall, "online" otherwise,
+// with the waiting requests the change moves, as HAProxy counts them when
+// it moves them: a server that comes up (up) takes those of the backend's
+// queue it has room for; one that stops, stops taking new traffic or
+// enters maintenance gives those of its own queue back to balancing under
+// `option redispatch` (without `option persist`). tether's loops move them
+// within their next look at their queues.
+func (b *Backend) counts(next *snapshot, i int, up bool) string {
 	s := next.servers[i]
 	act, bck := next.usable()
 	onBackup := ""
 	if bck > 0 && act == 0 {
 		onBackup = " Running on backup."
 	}
-	queued := next.counters.Queued(i)
+	queued := next.counters.Queued(i) // the server's own queue, after the move
+	moved := 0
+	switch o := b.proxy.Options; {
+	case up:
+		moved = b.takesFromQueue(next, i)
+	case o.Redispatch && !o.Persist:
+		moved, queued = queued, 0
+	}
 	if s.cond.op == OpStopped {
 		return fmt.Sprintf(". %d active and %d backup servers left.%s %d sessions active, %d requeued, %d remaining in queue",
-			act, bck, onBackup, s.live.cur.Load(), 0, queued)
+			act, bck, onBackup, s.live.cur.Load(), moved, queued)
 	}
 	return fmt.Sprintf(". %d active and %d backup servers online.%s %d sessions requeued, %d total in queue",
-		act, bck, onBackup, 0, queued)
+		act, bck, onBackup, moved, queued)
+}
+
+// takesFromQueue is how many of the requests waiting in the backend's
+// queue server i of next can take now: as many as its maxconn leaves room
+// for, none for a backup server while active ones run (or, without
+// `option allbackups`, for any backup but the first usable one).
+func (b *Backend) takesFromQueue(next *snapshot, i int) int {
+	s := next.servers[i]
+	if s.state != persist.Ready || s.weight == 0 {
+		return 0
+	}
+	if s.backup {
+		act, _ := next.usable()
+		if act > 0 {
+			return 0
+		}
+		if !b.proxy.Balance.AllBackups {
+			for j, o := range next.servers {
+				if o.backup && o.state == persist.Ready && o.weight > 0 {
+					if j != i {
+						return 0
+					}
+					break
+				}
+			}
+		}
+	}
+	n := int(b.queued.Load())
+	if s.limit > 0 {
+		n = min(n, max(0, s.limit-next.counters.Active(i)))
+	}
+	return n
 }
 
 // leftMaint words a server's leaving maintenance: the last flag cleared
