@@ -279,7 +279,7 @@ func (e *Engine) Accept(l *Loop, ln *Listener, c gnet.Conn) Endpoint {
 		ls.stats.join(e) // the loop's rates share periods from its first connection
 	}
 	ls.stats.fronts[fe.index].conns.add(1, ls.rateNow()) // the loop's clock: no system clock read
-	return newClientConn(e, ls, fe, c)
+	return newClientConn(e, ls, fe, c, ln.dual)
 }
 
 // Drain closes idle clients of l and makes busy ones close after their
@@ -294,7 +294,8 @@ func (e *Engine) Drain(l *Loop) {
 }
 
 // addrPort converts a connection's address to a netip.AddrPort (the zero
-// value if it is not TCP).
+// value if it is not TCP), IPv4 as IPv4: the standard library holds it
+// IPv4-mapped.
 func addrPort(a net.Addr) netip.AddrPort {
 	t, ok := a.(*net.TCPAddr)
 	if !ok {
@@ -302,6 +303,17 @@ func addrPort(a net.Addr) netip.AddrPort {
 	}
 	ap := t.AddrPort()
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// peerAddr is a client's address: on a socket taking both IPv6 and IPv4
+// (dual), an IPv4 client keeps its IPv4-mapped IPv6 address, as HAProxy
+// logs and forwards it ("::ffff:127.0.0.1").
+func peerAddr(a net.Addr, dual bool) netip.AddrPort {
+	ap := addrPort(a)
+	if dual && ap.Addr().Is4() {
+		return netip.AddrPortFrom(netip.AddrFrom16(ap.Addr().As16()), ap.Port())
+	}
+	return ap
 }
 
 // cumConnsActive returns the client connections being served.

@@ -122,7 +122,7 @@ func newExchange(l h1.Limits) *exchange {
 	}
 }
 
-func newClientConn(e *Engine, ls *loopState, fe *frontend, c gnet.Conn) *clientConn {
+func newClientConn(e *Engine, ls *loopState, fe *frontend, c gnet.Conn, dual bool) *clientConn {
 	cc := &clientConn{
 		e:   e,
 		ls:  ls,
@@ -130,7 +130,7 @@ func newClientConn(e *Engine, ls *loopState, fe *frontend, c gnet.Conn) *clientC
 		c:   c,
 		in:  inbox{c: c},
 		out: c,
-		src: addrPort(c.RemoteAddr()),
+		src: peerAddr(c.RemoteAddr(), dual),
 	}
 	cc.timer.Init(cc.expire)
 	cc.valve.Init(ls.l, cc.resumed)

@@ -33,6 +33,7 @@ type Listener struct {
 	// intervals.
 	KeepAlive bool
 
+	dual   bool // an IPv6 socket taking IPv4 clients too, as IPv4-mapped addresses
 	ln     *net.TCPListener
 	closed atomic.Bool
 }
@@ -40,10 +41,11 @@ type Listener struct {
 // Listen returns a listener for the bind address a, as the configuration
 // parsed it. If inherited holds a socket under a.Name (passed by the
 // previous process, see ReceiveListeners) it is used and removed from the
-// map; otherwise a new socket is bound to a.Addr (an IPv6 one takes IPv6
-// connections only). A unix address is refused with ErrBind (not supported
-// yet).
+// map; otherwise a new socket is bound to a.Addr. The IPv6 wildcard takes
+// IPv4 connections too, unless a.V6Only. A unix address is refused with
+// ErrBind (not supported yet).
 func Listen(a config.ListenAddr, inherited map[string]*os.File) (*Listener, error) {
+	dual := a.Network == config.NetTCP6 && a.Addr.Addr().IsUnspecified() && !a.V6Only
 	if f := inherited[a.Name]; f != nil {
 		delete(inherited, a.Name)
 		fl, err := net.FileListener(f)
@@ -56,7 +58,7 @@ func Listen(a config.ListenAddr, inherited map[string]*os.File) (*Listener, erro
 			_ = fl.Close()
 			return nil, ErrHandover
 		}
-		return &Listener{Name: a.Name, ln: tl}, nil
+		return &Listener{Name: a.Name, ln: tl, dual: dual}, nil
 	}
 	if a.Network == config.NetUnix || !a.Addr.IsValid() {
 		return nil, ErrBind
@@ -65,11 +67,15 @@ func Listen(a config.ListenAddr, inherited map[string]*os.File) (*Listener, erro
 	// HAProxy without option clitcpka; it also spares two setsockopt calls
 	// per accept.
 	lc := net.ListenConfig{KeepAlive: -1}
-	nl, err := lc.Listen(context.Background(), a.Network.String(), a.Addr.String())
+	network := a.Network.String()
+	if dual {
+		network = "tcp" // Go leaves a "tcp" socket on [::] open to IPv4
+	}
+	nl, err := lc.Listen(context.Background(), network, a.Addr.String())
 	if err != nil {
 		return nil, err
 	}
-	return &Listener{Name: a.Name, ln: nl.(*net.TCPListener)}, nil
+	return &Listener{Name: a.Name, ln: nl.(*net.TCPListener), dual: dual}, nil
 }
 
 // Addr returns the bound address (with the actual port for ":0").

@@ -233,6 +233,10 @@ type ListenAddr struct {
 	Network Network        // NetTCP4, NetTCP6 or NetUnix
 	Addr    netip.AddrPort // TCP: the unspecified address for "*" or an empty host; never IPv4-mapped
 	Path    string         // unix: the socket file
+	// V6Only keeps an IPv6 wildcard address to IPv6 clients (`v6only`);
+	// without it the socket takes IPv4 clients too, as IPv4-mapped
+	// addresses, as HAProxy's does on a system whose bindv6only is 0.
+	V6Only bool
 }
 
 // Bind is one listening address of a `bind` line ("a,b" makes two).

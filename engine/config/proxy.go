@@ -290,16 +290,26 @@ func (p *parser) parseBind(px *Proxy, a []string) {
 		p.alert("'bind' expects {<path>|[addr1]:port1[-end1]}{,[addr]:port[-end]}... as arguments.")
 		return
 	}
+	v6only := false
+	for _, o := range a[1:] {
+		switch o {
+		case "v6only":
+			v6only = true
+		case "v4v6":
+			v6only = false
+		default:
+			p.notSupported("'" + o + "' on 'bind'")
+			return
+		}
+	}
 	for _, one := range strings.Split(a[0], ",") {
 		la, msg := parseListenAddr(one, false)
 		if msg != "" {
 			p.alert(msg)
 			return
 		}
+		la.V6Only = v6only
 		px.Binds = append(px.Binds, Bind{ListenAddr: la, File: p.file, Line: p.line})
-	}
-	if len(a) > 1 {
-		p.notSupported("'" + a[1] + "' on 'bind'")
 	}
 }
 

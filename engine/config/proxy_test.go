@@ -270,6 +270,7 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\nfrontend f2\n    bind 127.0.0.1:0\n", "bind", Alert, "invalid port '0'"},
 		{"backend be\nfrontend f2\n    bind 127.0.0.1\n", "bind", Alert, "missing port specification in '127.0.0.1'"},
 		{"backend be\nfrontend f2\n    bind 127.0.0.1:80 ssl crt x.pem\n", "bind", Alert, "'ssl' on 'bind' is not supported yet by tether"},
+		{"backend be\nfrontend f2\n    bind :::80 v6only name web\n", "bind", Alert, "'name' on 'bind' is not supported yet by tether"},
 		{"backend be\nfrontend f2\n    bind fd@3\n", "bind", Alert, "address family 'fd@' is not supported yet by tether"},
 		{"backend be\nfrontend f2\n    bind :1\n    capture cookie SRV\n", "capture", Alert, "'capture' expects 'cookie' <cookie_name> 'len' <len>."},
 		{"backend be\nfrontend f2\n    bind :1\n    capture request header Host\n", "capture", Alert, "'capture request' expects 'header' <header_name> 'len' <len>."},
