@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -168,7 +169,7 @@ func New(cfg *config.Config) (*Engine, error) {
 // inherited (a previous process's, see FetchListeners) when they are there.
 func (e *Engine) Listen(inherited map[string]*os.File) error {
 	for _, fe := range e.fronts {
-		for _, b := range fe.proxy.Binds {
+		for k, b := range fe.proxy.Binds {
 			if b.Network == config.NetUnix {
 				return fmt.Errorf("%w: unix bind %q", ErrConfig, b.Name)
 			}
@@ -182,6 +183,8 @@ func (e *Engine) Listen(inherited map[string]*os.File) error {
 			}
 			ln.Data = fe
 			ln.KeepAlive = fe.proxy.Options.CliTCPKA
+			ln.AcceptProxy = b.AcceptProxy
+			ln.ID = strconv.Itoa(k + 1)
 			e.lns = append(e.lns, ln)
 			e.feOf[ln] = fe
 		}
@@ -279,7 +282,11 @@ func (e *Engine) Accept(l *Loop, ln *Listener, c gnet.Conn) Endpoint {
 		ls.stats.join(e) // the loop's rates share periods from its first connection
 	}
 	ls.stats.fronts[fe.index].conns.add(1, ls.rateNow()) // the loop's clock: no system clock read
-	return newClientConn(e, ls, fe, c, ln.dual)
+	cc := newClientConn(e, ls, fe, c, ln.dual)
+	if ln.AcceptProxy {
+		cc.proxyFrom = ln
+	}
+	return cc
 }
 
 // Drain closes idle clients of l and makes busy ones close after their

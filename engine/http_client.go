@@ -51,12 +51,16 @@ type clientConn struct {
 	ls   *loopState
 	fe   *frontend
 	c    gnet.Conn
-	in   inbox // what the client sent and the exchange has not consumed
-	out  Sink  // where responses go: c, or tail while c is off the loop
-	tail *Tail // the client's write side after it sent its FIN or while it is paused, or nil
-	src  netip.AddrPort
-	deaf bool // the client sent too far ahead: what it sends is dropped
-	shut bool // the client shut its write side: close after the exchange
+	in   inbox          // what the client sent and the exchange has not consumed
+	out  Sink           // where responses go: c, or tail while c is off the loop
+	tail *Tail          // the client's write side after it sent its FIN or while it is paused, or nil
+	src  netip.AddrPort // the client: the socket's peer, or what a PROXY header named
+	dst  netip.AddrPort // what a PROXY header named as the local end; invalid for the socket's own
+	// proxyFrom is the accept-proxy listener the connection came from,
+	// until its PROXY header has been read; nil otherwise.
+	proxyFrom *Listener
+	deaf      bool // the client sent too far ahead: what it sends is dropped
+	shut      bool // the client shut its write side: close after the exchange
 	// dropping: the server went away after a complete early response; the
 	// rest of the request body is read and dropped (dropBody)
 	dropping bool
@@ -157,6 +161,9 @@ func (cc *clientConn) OnTraffic(gnet.Conn) gnet.Action {
 	}
 	switch cc.state {
 	case csIdle, csHead:
+		if cc.proxyFrom != nil && !cc.readProxy() {
+			return gnet.None
+		}
 		cc.readHead()
 	case csConnect, csQueue:
 		cc.holdBack()

@@ -88,7 +88,7 @@ func (cc *clientConn) logConnect() {
 	if lg == nil || cc.fe.httplog {
 		return
 	}
-	line := accesslog.AppendConnectLog(cc.ls.scratch[:0], cc.src, addrPort(cc.c.LocalAddr()), cc.fe.name)
+	line := accesslog.AppendConnectLog(cc.ls.scratch[:0], cc.src, cc.local(), cc.fe.name)
 	lg.Log(line)
 	cc.ls.scratch = line[:0]
 }

@@ -32,6 +32,12 @@ type Listener struct {
 	// for accepted connections (option clitcpka), at the system's
 	// intervals.
 	KeepAlive bool
+	// AcceptProxy, when set (before Serve), makes each connection start
+	// with a PROXY protocol header (`accept-proxy`).
+	AcceptProxy bool
+	// ID names the listener in HAProxy's messages: its 1-based position
+	// among its frontend's.
+	ID string
 
 	dual   bool // an IPv6 socket taking IPv4 clients too, as IPv4-mapped addresses
 	ln     *net.TCPListener

@@ -144,7 +144,7 @@ func (cc *clientConn) proxyHeader(b []byte, srv *server) []byte {
 	if pp == 0 {
 		return b
 	}
-	return appendProxyHeader(b, pp, cc.src, addrPort(cc.c.LocalAddr()), false)
+	return appendProxyHeader(b, pp, cc.src, cc.local(), false)
 }
 
 // prepareDial sets what a new connection of s to srv starts with for cc's

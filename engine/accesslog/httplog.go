@@ -218,6 +218,20 @@ func appendAddrPort(dst []byte, ap netip.AddrPort) []byte {
 	return strconv.AppendUint(dst, uint64(ap.Port()), 10)
 }
 
+// AppendConnError appends the line HAProxy logs for a connection that
+// failed before any request: "client [date] frontend/listener: msg".
+func AppendConnError(dst []byte, client netip.AddrPort, accepted time.Time, frontend, listener, msg string) []byte {
+	dst = appendAddrPort(dst, client)
+	dst = append(dst, " ["...)
+	dst = appendDate(dst, accepted)
+	dst = append(dst, "] "...)
+	dst = append(dst, frontend...)
+	dst = append(dst, '/')
+	dst = append(dst, listener...)
+	dst = append(dst, ": "...)
+	return append(dst, msg...)
+}
+
 // appendDate appends t in local time as dd/Mmm/yyyy:HH:MM:SS.mmm.
 func appendDate(dst []byte, t time.Time) []byte {
 	t = t.Local()

@@ -237,6 +237,9 @@ type ListenAddr struct {
 	// without it the socket takes IPv4 clients too, as IPv4-mapped
 	// addresses, as HAProxy's does on a system whose bindv6only is 0.
 	V6Only bool
+	// AcceptProxy expects a PROXY protocol header first on each
+	// connection (`accept-proxy`), which names the client.
+	AcceptProxy bool
 }
 
 // Bind is one listening address of a `bind` line ("a,b" makes two).

@@ -290,13 +290,15 @@ func (p *parser) parseBind(px *Proxy, a []string) {
 		p.alert("'bind' expects {<path>|[addr1]:port1[-end1]}{,[addr]:port[-end]}... as arguments.")
 		return
 	}
-	v6only := false
+	v6only, acceptProxy := false, false
 	for _, o := range a[1:] {
 		switch o {
 		case "v6only":
 			v6only = true
 		case "v4v6":
 			v6only = false
+		case "accept-proxy":
+			acceptProxy = true
 		default:
 			p.notSupported("'" + o + "' on 'bind'")
 			return
@@ -308,7 +310,7 @@ func (p *parser) parseBind(px *Proxy, a []string) {
 			p.alert(msg)
 			return
 		}
-		la.V6Only = v6only
+		la.V6Only, la.AcceptProxy = v6only, acceptProxy
 		px.Binds = append(px.Binds, Bind{ListenAddr: la, File: p.file, Line: p.line})
 	}
 }
