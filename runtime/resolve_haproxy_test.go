@@ -227,11 +227,20 @@ backend be
 // in any order, to be the same, once the last are on their way.
 func sameLines(t *testing.T, what string, hlog, tlog *eventLog) {
 	t.Helper()
+	if d := diffLines(hlog, tlog); d != "" {
+		t.Errorf("%s: logged\n%s", what, d)
+	}
+}
+
+// diffLines waits a little for the last lines, then returns both logs'
+// lines side by side when they differ (in any order), "" when they do not.
+func diffLines(hlog, tlog *eventLog) string {
 	time.Sleep(100 * time.Millisecond)
 	want, got := hlog.drain(), tlog.drain()
 	slices.Sort(want)
 	slices.Sort(got)
-	if !slices.Equal(got, want) {
-		t.Errorf("%s: logged\ntether\n%s\nhaproxy\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	if slices.Equal(got, want) {
+		return ""
 	}
+	return "tether\n" + strings.Join(got, "\n") + "\nhaproxy\n" + strings.Join(want, "\n")
 }
