@@ -27,26 +27,7 @@ func TestDifferentialTrafficCounters(t *testing.T) {
 		"BACKEND":  {"stot", "lbtot", "req_tot", "hrsp_2xx", "hrsp_4xx", "hrsp_5xx", "bin", "econ", "wretr", "wredis"},
 		"server":   {"stot", "lbtot", "req_tot", "hrsp_2xx", "hrsp_5xx", "bin", "econ", "wretr", "wredis"},
 	}
-	counters := func(d *diffSide) string {
-		header, rows := statRows(t, cli(t, d.sock, "show stat"))
-		var b strings.Builder
-		for _, r := range rows {
-			kind := r[1]
-			if kind != "FRONTEND" && kind != "BACKEND" {
-				kind = "server"
-			}
-			fmt.Fprintf(&b, "%s/%s:", r[0], r[1])
-			for _, name := range columns[kind] {
-				for i, h := range header {
-					if h == name {
-						fmt.Fprintf(&b, " %s=%s", name, r[i])
-					}
-				}
-			}
-			b.WriteString("\n")
-		}
-		return b.String()
-	}
+	counters := func(d *diffSide) string { return statColumns(t, d.sock, columns) }
 	for _, d := range []*diffSide{h, g} {
 		for range 3 {
 			hc := dialHTTP(t, d.front)
@@ -86,14 +67,7 @@ func TestDifferentialConnectReuse(t *testing.T) {
 		return strings.Replace(cookieConfig(stats, front, servers...), "global\n", "global\n    nbthread 1\n", 1)
 	})
 	counters := func(d *diffSide) string {
-		var b strings.Builder
-		header, rows := statRows(t, cli(t, d.sock, "show stat"))
-		for _, r := range rows {
-			if r[1] != "FRONTEND" {
-				fmt.Fprintf(&b, "%s/%s: connect=%s reuse=%s\n", r[0], r[1], r[slices.Index(header, "connect")], r[slices.Index(header, "reuse")])
-			}
-		}
-		return b.String()
+		return statColumns(t, d.sock, map[string][]string{"BACKEND": {"connect", "reuse"}, "server": {"connect", "reuse"}})
 	}
 	for _, d := range []*diffSide{h, g} {
 		for range 3 {
@@ -110,4 +84,29 @@ func TestDifferentialConnectReuse(t *testing.T) {
 		}
 	}
 	t.Errorf("connect and reuse:\ntether\n%s\nhaproxy\n%s", got, want)
+}
+
+// statColumns renders columns of the `show stat` rows of the runtime API
+// at sock, a line "proxy/name: column=value ..." a row: columns maps the
+// row kinds "FRONTEND", "BACKEND" and "server" to the columns shown; rows
+// of a kind it does not name are left out.
+func statColumns(t *testing.T, sock string, columns map[string][]string) string {
+	header, rows := statRows(t, cli(t, sock, "show stat"))
+	var b strings.Builder
+	for _, r := range rows {
+		kind := r[1]
+		if kind != "FRONTEND" && kind != "BACKEND" {
+			kind = "server"
+		}
+		names, ok := columns[kind]
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(&b, "%s/%s:", r[0], r[1])
+		for _, name := range names {
+			fmt.Fprintf(&b, " %s=%s", name, r[slices.Index(header, name)])
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,17 +20,7 @@ func TestDifferentialDualStack(t *testing.T) {
 	} else {
 		ln.Close()
 	}
-	echo, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body := r.Header.Get("X-Forwarded-For")
-		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
-		io.WriteString(w, body)
-	})}
-	go srv.Serve(echo)
-	t.Cleanup(func() { srv.Close() })
+	echo := startXFFOrigin(t)
 	pr := startLogged(t, 2, func(stats int, fronts []int, log net.Addr) string {
 		return fmt.Sprintf(`global
     stats socket ipv4@127.0.0.1:%d level admin
@@ -47,7 +36,7 @@ frontend only6
     default_backend be
 backend be
     server s %s
-`, stats, log, fronts[0], fronts[1], echo.Addr())
+`, stats, log, fronts[0], fronts[1], echo)
 	})
 	get := func(addr string) string {
 		c, err := net.DialTimeout("tcp", addr, ioTimeout)

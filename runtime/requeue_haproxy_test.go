@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,14 +40,8 @@ backend be
 	})
 	// columns returns the sessions and queues of the servers and backend.
 	columns := func(sock string) string {
-		var b strings.Builder
-		header, rows := statRows(t, cli(t, sock, "show stat"))
-		for _, r := range rows {
-			if r[1] != "FRONTEND" {
-				fmt.Fprintf(&b, "%s: scur=%s qcur=%s\n", r[1], r[slices.Index(header, "scur")], r[slices.Index(header, "qcur")])
-			}
-		}
-		return b.String()
+		cols := []string{"scur", "qcur"}
+		return statColumns(t, sock, map[string][]string{"BACKEND": cols, "server": cols})
 	}
 	// settle waits until both proxies show the same sessions and queues,
 	// expect among them.

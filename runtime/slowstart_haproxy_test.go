@@ -338,20 +338,9 @@ backend held
 		}
 	}
 	// The peaks of the sessions and queues, which the held requests set.
+	cols := []string{"qcur", "qmax", "scur", "smax", "stot"}
 	peaks := func(sock string) string {
-		var b strings.Builder
-		header, rows := statRows(t, cli(t, sock, "show stat"))
-		for _, r := range rows {
-			if r[1] == "FRONTEND" {
-				continue
-			}
-			b.WriteString(r[0] + "/" + r[1] + ":")
-			for _, name := range []string{"qcur", "qmax", "scur", "smax", "stot"} {
-				b.WriteString(" " + name + "=" + r[slices.Index(header, name)])
-			}
-			b.WriteString("\n")
-		}
-		return b.String()
+		return statColumns(t, sock, map[string][]string{"BACKEND": cols, "server": cols})
 	}
 	if want, got := peaks(hsock), peaks(tsock); got != want {
 		errs = append(errs, fmt.Sprintf("peaks\ntether\n%s\nhaproxy\n%s", got, want))
