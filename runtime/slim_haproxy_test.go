@@ -93,3 +93,38 @@ func TestDifferentialNodeDescription(t *testing.T) {
 		t.Errorf("show info: tether %q, haproxy %q", got, want)
 	}
 }
+
+// TestDifferentialProxyIDs compares the proxies' ids (iid) with haproxy
+// 2.6: those an `id` sets, and the others numbered around them.
+func TestDifferentialProxyIDs(t *testing.T) {
+	t.Parallel()
+	h, g := startSides(t, func(stats, front int) string {
+		return fmt.Sprintf(`global
+    stats socket ipv4@127.0.0.1:%d level admin
+`+testDefaults+`frontend fe
+    bind 127.0.0.1:%d
+    id 3
+    description the front door
+    default_backend b1
+backend b1
+    server s 127.0.0.1:1
+backend b2
+    id 2
+    server s 127.0.0.1:1
+backend b3
+    description spare
+    server s 127.0.0.1:1
+backend b4
+    id 100
+    server s 127.0.0.1:1
+backend b5
+    server s 127.0.0.1:1
+`, stats, front)
+	})
+	ids := func(sock string) string {
+		return statColumns(t, sock, map[string][]string{"FRONTEND": {"iid"}, "BACKEND": {"iid"}})
+	}
+	if want, got := ids(h.sock), ids(g.sock); got != want {
+		t.Errorf("ids\ntether\n%s\nhaproxy\n%s", got, want)
+	}
+}

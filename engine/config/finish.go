@@ -12,12 +12,26 @@ import (
 // and fills the settings that default to other settings.
 func (p *parser) finish() {
 	p.file, p.line, p.kw, p.sectionDesc = "", 0, "", ""
+	// As HAProxy numbers them, a proxy without an `id` takes the first id
+	// no proxy took from a count that every proxy advances, those with an
+	// `id` included.
 	id := 1
 	if p.statsSocket {
-		id = 2 // the internal GLOBAL frontend of the stats socket takes an id
+		id = 2 // the internal GLOBAL frontend of the stats socket counts
+	}
+	taken := map[int]bool{}
+	for _, px := range p.cfg.Proxies {
+		if px.IDSet {
+			taken[px.ID] = true
+		}
 	}
 	for _, px := range p.cfg.Proxies {
-		px.ID = id
+		if !px.IDSet {
+			for taken[id] {
+				id++
+			}
+			px.ID = id
+		}
 		id++
 	}
 	for _, r := range p.cfg.Resolvers {

@@ -166,17 +166,21 @@ const (
 // Proxy is one frontend, backend, listen or defaults section after
 // inheritance from its defaults section.
 type Proxy struct {
-	Name     string
-	Cap      Cap
-	ID       int    // automatic identifier as HAProxy assigns it (first proxy 1, or 2 with a stats socket)
-	From     string // name of the defaults section it inherited from; "" for none or unnamed
-	File     string
-	Line     int
-	Mode     Mode
-	Timeouts Timeouts
-	Options  Options
-	Logs     []LogTarget
-	LogTag   string // `log-tag`: the tag of its syslog headers; "" for the global one
+	Name   string
+	Cap    Cap
+	ID     int  // the `id` keyword's, or numbered as HAProxy numbers the others (from 1, or 2 with a stats socket, skipping the ids taken)
+	IDSet  bool // ID comes from an `id` keyword
+	IDLine int  // the line of that keyword
+	// Description is the `description` text; it shows in no CSV column.
+	Description string
+	From        string // name of the defaults section it inherited from; "" for none or unnamed
+	File        string
+	Line        int
+	Mode        Mode
+	Timeouts    Timeouts
+	Options     Options
+	Logs        []LogTarget
+	LogTag      string // `log-tag`: the tag of its syslog headers; "" for the global one
 
 	// Frontend side.
 	Binds          []Bind

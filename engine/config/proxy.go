@@ -34,6 +34,8 @@ func init() {
 		"timeout":            {all, (*parser).parseTimeout},
 		"maxconn":            {CapDefaults | CapFrontend, (*parser).parseMaxConn},
 		"fullconn":           {CapDefaults | CapBackend, (*parser).parseFullConn},
+		"id":                 {CapFrontend | CapBackend, (*parser).parseProxyID},
+		"description":        {CapFrontend | CapBackend, (*parser).parseDescription},
 		"capture":            {CapFrontend, (*parser).parseCapture},
 		"monitor-uri":        {CapFrontend | CapDefaults, (*parser).parseMonitorURI},
 		"server":             {CapBackend, (*parser).parseServerLine},
@@ -59,7 +61,7 @@ var unsupportedProxy = map[string]bool{
 	"errorfiles": true, "errorloc": true, "errorloc302": true, "errorloc303": true,
 	"compression": true, "redirect": true, "monitor": true,
 	"log-format": true, "log-format-sd": true, "error-log-format": true, "unique-id-format": true,
-	"unique-id-header": true, "description": true, "id": true, "disabled": true, "enabled": true,
+	"unique-id-header": true, "disabled": true, "enabled": true,
 	"hash-balance-factor": true, "grace": true,
 	"rate-limit": true, "stats": true,
 	"server-state-file-name": true, "load-server-state-from-file": true, "email-alert": true,
@@ -362,6 +364,38 @@ func (p *parser) parseMaxConn(px *Proxy, a []string) {
 		return
 	}
 	px.MaxConn = int(atoi(a[0]))
+}
+
+// parseProxyID reads `id <n>`, the proxy's number in the runtime API.
+func (p *parser) parseProxyID(px *Proxy, a []string) {
+	if len(a) == 0 {
+		p.alert("'id' expects an integer argument.")
+		return
+	}
+	n := atoi(a[0])
+	if n <= 0 {
+		p.alert("custom id has to be > 0.")
+		return
+	}
+	if p.tooMany("id", a, 1) {
+		return
+	}
+	for _, o := range p.cfg.Proxies {
+		if o != px && o.IDSet && o.ID == int(n) {
+			p.alert(describe(px) + " reuses same custom id as " + describe(o) + " (declared at " + o.File + ":" + itoa(o.IDLine) + ").")
+			return
+		}
+	}
+	px.ID, px.IDSet, px.IDLine = int(n), true, p.line
+}
+
+// parseDescription reads `description <text>`.
+func (p *parser) parseDescription(px *Proxy, a []string) {
+	if len(a) == 0 {
+		p.alert("'description' expects a string argument.")
+		return
+	}
+	px.Description = strings.Join(a, " ")
 }
 
 // parseFullConn reads `fullconn <n>`: the backend load at which servers
