@@ -283,6 +283,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	if r.Status == 101 && !forwardsUpgrade(&cc.x.req) {
 		// HAProxy counts the head it refuses, and what came after it
 		cc.rec.BytesOut += headLogSize(r, buf[:n]) + int64(len(buf)-n)
+		cc.observe(s.srv, obsBadHead)
 		s.abandon()
 		cc.fail(&reply502, accesslog.TermProxy, accesslog.FinishHeaders) // PH: HAProxy deems it invalid
 		return
@@ -408,7 +409,8 @@ func (s *serverConn) pumpResponse() {
 	switch {
 	case err == errWrite:
 		return
-	case err != nil:
+	case err != nil: // a broken body: bad chunk framing
+		cc.observe(s.srv, obsBadResponse)
 		cc.rec.Term, cc.rec.Finish = accesslog.TermServerAbort, accesslog.FinishData
 		s.countSent()
 		s.abandon()

@@ -58,7 +58,7 @@ func statusObserved(status int) observed {
 	return obsBadStatus
 }
 
-// observe reports what the request saw of its server s, of backend b.
+// observe reports what the request saw of its server s.
 func (cc *clientConn) observe(s *server, o observed) {
 	mode := s.cfg.Observe
 	if mode == config.ObserveNone || s.live.hurry == nil {
