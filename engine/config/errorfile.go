@@ -168,6 +168,30 @@ func (p *parser) parseErrorFile(px *Proxy, a []string) {
 	px.errorFiles[slot] = &own
 }
 
+// parseErrorLoc parses `errorloc`, `errorloc302` and `errorloc303 <code>
+// <url>`: the reply of status code becomes a redirect to url with status
+// (302 or 303), as HAProxy 2.6 builds it (no-cache, an empty body).
+func (p *parser) parseErrorLoc(px *Proxy, a []string, status string) {
+	if len(a) < 2 {
+		p.alert("expects <status_code> and <url> as arguments.")
+		return
+	}
+	code := int(int32(atoi(strings.TrimLeft(a[0], " \t\n\v\f\r"))))
+	slot := errorSlot(code)
+	if slot < 0 {
+		p.alert("status code '" + itoa(code) + "' not handled.")
+		return
+	}
+	raw := "HTTP/1.1 " + status + "\r\nCache-Control: no-cache\r\nContent-Length: 0\r\nLocation: " + a[1] + "\r\n\r\n"
+	f, msg := parseErrorMessage([]byte(raw), p.cfg.Global.MaxHdr, p.cfg.Global.BufSize)
+	if msg != "" {
+		p.alert(msg)
+		return
+	}
+	f.Code, f.File, f.Line = code, p.file, p.line
+	px.errorFiles[slot] = f
+}
+
 // loadErrorFile reads and checks an error file once per path, as HAProxy
 // keeps one copy of each file. It returns the parsed reply, or HAProxy's
 // message for the alert.

@@ -275,6 +275,8 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\n    id\n", "id", Alert, "'id' expects an integer argument."},
 		{"backend be\n    id 7\nbackend b2\n    id 7\n", "id 7", Alert, "backend 'b2' reuses same custom id as backend 'be' (declared at t.cfg:"},
 		{"backend be\n    description\n", "description", Alert, "'description' expects a string argument."},
+		{"backend be\n    errorloc302 503\n", "errorloc302", Alert, "expects <status_code> and <url> as arguments."},
+		{"backend be\n    errorloc303 999 /x\n", "errorloc303", Alert, "status code '999' not handled."},
 		{"backend be\nfrontend f2\n    bind fd@3\n", "bind", Alert, "address family 'fd@' is not supported yet by tether"},
 		{"backend be\nfrontend f2\n    bind :1\n    capture cookie SRV\n", "capture", Alert, "'capture' expects 'cookie' <cookie_name> 'len' <len>."},
 		{"backend be\nfrontend f2\n    bind :1\n    capture request header Host\n", "capture", Alert, "'capture request' expects 'header' <header_name> 'len' <len>."},
