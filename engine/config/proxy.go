@@ -61,8 +61,7 @@ func init() {
 var unsupportedProxy = map[string]bool{
 	"http-request": true, "http-response": true, "http-after-response": true,
 	"tcp-request": true, "tcp-response": true, "tcp-check": true, "stick-table": true, "stick": true,
-	"errorfiles":  true,
-	"compression": true, "redirect": true, "monitor": true,
+	"errorfiles": true, "compression": true, "redirect": true, "monitor": true,
 	"log-format": true, "log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "disabled": true, "enabled": true,
 	"hash-balance-factor": true, "grace": true,
