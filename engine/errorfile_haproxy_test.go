@@ -91,3 +91,123 @@ backend be
 		}
 	}
 }
+
+// httpErrorsConfig is a configuration whose proxies take their replies
+// from http-errors sections declared after them, one frontend and backend
+// (without servers: 503) per way of mixing `errorfiles` with `errorfile`
+// and with what a defaults section gives; ports has one port per frontend.
+func httpErrorsConfig(dir string, ports []int) string {
+	return fmt.Sprintf(`defaults
+  mode http
+  timeout client 5s
+  monitor-uri /mon
+  errorfiles site 200
+frontend f0
+  bind 127.0.0.1:%[2]d
+  default_backend alone
+backend alone
+  errorfiles site
+frontend f1
+  bind 127.0.0.1:%[3]d
+  errorfile 200 %[1]s/own200.http
+  default_backend file-after
+backend file-after
+  errorfiles site
+  errorfile 503 %[1]s/own503.http
+frontend f2
+  bind 127.0.0.1:%[4]d
+  errorfiles other
+  default_backend file-before
+backend file-before
+  errorfile 503 %[1]s/own503.http
+  errorfiles site
+frontend f3
+  bind 127.0.0.1:%[5]d
+  errorfiles other 503
+  default_backend listed
+backend listed
+  errorfiles other 200 404
+frontend f4
+  bind 127.0.0.1:%[6]d
+  default_backend two
+backend two
+  errorfiles site
+  errorfiles other 503
+defaults
+  mode http
+  timeout client 5s
+  monitor-uri /mon
+  errorfile 503 %[1]s/own503.http
+  errorfiles site 503
+  errorfiles other 200
+frontend f5
+  bind 127.0.0.1:%[7]d
+  default_backend inherited
+backend inherited
+defaults
+  mode http
+  timeout client 5s
+  monitor-uri /mon
+  errorfiles other
+  errorfile 503 %[1]s/own503.http
+  errorloc 200 /moved
+frontend f6
+  bind 127.0.0.1:%[8]d
+  default_backend file-last
+backend file-last
+http-errors site
+  errorfile 503 %[1]s/site503.http
+  errorfile 200 %[1]s/site200.http
+http-errors other
+  errorfile 200 %[1]s/other200.http
+  errorfile 503 %[1]s/other503.http
+  errorfile 404 %[1]s/other404.http
+`, dir, ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6])
+}
+
+// taggedReply is an error file whose body names it.
+func taggedReply(status, tag string) string {
+	return fmt.Sprintf("HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s\n", status, len(tag)+1, tag)
+}
+
+// TestHTTPErrorsHAProxyDifferential checks http-errors sections and
+// `errorfiles` against haproxy: an import alone, before and after an
+// errorfile of the same status, restricted to a list of statuses, two
+// imports, and imports inherited from defaults sections, with the sections
+// declared after the proxies that name them. Each frontend answers a
+// request its backend has no server for (503) and its monitor-uri (200).
+func TestHTTPErrorsHAProxyDifferential(t *testing.T) {
+	bin := haproxyBinLong(t)
+	dir := writeErrorFiles(t, map[string]string{
+		"site503.http":  taggedReply("503 Service Unavailable", "site 503"),
+		"site200.http":  taggedReply("200 OK", "site 200"),
+		"other503.http": taggedReply("503 Service Unavailable", "other 503"),
+		"other200.http": taggedReply("200 OK", "other 200"),
+		"other404.http": taggedReply("404 Not Found", "other 404"),
+		"own503.http":   taggedReply("503 Service Unavailable", "own 503"),
+		"own200.http":   taggedReply("200 OK", "own 200"),
+	})
+	ports := func() []int {
+		p := make([]int, 7)
+		for i := range p {
+			p[i] = freePort()
+		}
+		return p
+	}
+	hports, tports := ports(), ports()
+	startHAProxy(t, bin, httpErrorsConfig(dir, hports))
+	startEngine(t, httpErrorsConfig(dir, tports))
+	for i := range hports {
+		for _, req := range []string{
+			"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+			"GET /mon HTTP/1.1\r\nHost: x\r\n\r\n",
+		} {
+			c := errorFileCase{send: []string{req}}
+			want, wantClosed := runErrorFileCase(t, fmt.Sprintf("127.0.0.1:%d", hports[i]), c)
+			got, closed := runErrorFileCase(t, fmt.Sprintf("127.0.0.1:%d", tports[i]), c)
+			if got != want || closed != wantClosed {
+				t.Errorf("f%d, %q: tether sent %q, closed %v\nhaproxy sent %q, closed %v", i, req, got, closed, want, wantClosed)
+			}
+		}
+	}
+}

@@ -165,7 +165,7 @@ func (p *parser) parseErrorFile(px *Proxy, a []string) {
 	}
 	own := *f
 	own.Code, own.File, own.Line = code, p.file, p.line
-	px.errorFiles[slot] = &own
+	px.errorFiles[slot], px.errorSeqs[slot] = &own, p.nextErrorSeq()
 }
 
 // parseErrorLoc parses `errorloc`, `errorloc302` and `errorloc303 <code>
@@ -189,7 +189,7 @@ func (p *parser) parseErrorLoc(px *Proxy, a []string, status string) {
 		return
 	}
 	f.Code, f.File, f.Line = code, p.file, p.line
-	px.errorFiles[slot] = f
+	px.errorFiles[slot], px.errorSeqs[slot] = f, p.nextErrorSeq()
 }
 
 // loadErrorFile reads and checks an error file once per path, as HAProxy

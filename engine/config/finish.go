@@ -40,6 +40,7 @@ func (p *parser) finish() {
 		}
 	}
 	for _, px := range p.cfg.Proxies {
+		p.resolveErrorImports(px)
 		p.checkProxy(px)
 	}
 	p.applyTracks()

@@ -52,7 +52,9 @@ func inherit(def *Proxy, c Cap) *Proxy {
 		Logs:     slices.Clone(def.Logs),
 		LogTag:   def.LogTag,
 
-		errorFiles: def.errorFiles,
+		errorFiles:   def.errorFiles,
+		errorSeqs:    def.errorSeqs,
+		errorImports: slices.Clone(def.errorImports),
 	}
 	if c&(CapFrontend|CapDefaults) != 0 {
 		px.MaxConn = def.MaxConn

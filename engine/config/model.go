@@ -213,7 +213,9 @@ type Proxy struct {
 
 	ACLs []*ACL // the named ACLs declared in the section
 
-	errorFiles errorFiles // `errorfile` replies by status (see ErrorFile)
+	errorFiles   errorFiles           // `errorfile` replies by status (see ErrorFile)
+	errorSeqs    [len(errorCodes)]int // which line set each of them (parser.nextErrorSeq); 0 for none
+	errorImports []errorImport        // `errorfiles` lines, resolved by finish
 
 	defaultBackend string // name until resolved
 }

@@ -6,11 +6,12 @@ import "strconv"
 type sectionKind uint8
 
 const (
-	sectNone      sectionKind = iota // before the first section of a file
-	sectGlobal                       // global
-	sectProxy                        // defaults, frontend, backend, listen
-	sectResolvers                    // resolvers
-	sectSkipped                      // a section tether does not support; its lines are ignored
+	sectNone       sectionKind = iota // before the first section of a file
+	sectGlobal                        // global
+	sectProxy                         // defaults, frontend, backend, listen
+	sectResolvers                     // resolvers
+	sectHTTPErrors                    // http-errors
+	sectSkipped                       // a section tether does not support; its lines are ignored
 )
 
 // parser holds the state of one Parse call.
@@ -32,12 +33,15 @@ type parser struct {
 	lastDefaults *Proxy     // the latest defaults section, used implicitly
 	explicitDefs map[*Proxy]bool
 	implicitDefs map[*Proxy]bool
-	statsSocket  bool                  // a stats socket exists: proxy ids start at 2
-	sslBases     map[string]bool       // ca-base and crt-base seen
-	acls         map[string]*ACL       // named ACLs of the current proxy
-	servers      map[string]*Server    // servers of the current proxy by name
-	blocks       []condBlock           // open .if blocks of the current file
-	errFiles     map[string]*ErrorFile // error files read, by path
+	statsSocket  bool                   // a stats socket exists: proxy ids start at 2
+	sslBases     map[string]bool        // ca-base and crt-base seen
+	acls         map[string]*ACL        // named ACLs of the current proxy
+	servers      map[string]*Server     // servers of the current proxy by name
+	blocks       []condBlock            // open .if blocks of the current file
+	errFiles     map[string]*ErrorFile  // error files read, by path
+	httpErrors   map[string]*httpErrors // http-errors sections, by name
+	he           *httpErrors            // current http-errors section
+	errorSeq     int                    // lines setting proxies' replies so far (nextErrorSeq)
 }
 
 func newParser() *parser {
@@ -90,12 +94,12 @@ func (p *parser) notSupported(what string) {
 // parseLine dispatches one non-empty line.
 func (p *parser) parseLine(words []string) {
 	switch words[0] {
-	case "global", "defaults", "frontend", "backend", "listen", "resolvers":
+	case "global", "defaults", "frontend", "backend", "listen", "resolvers", "http-errors":
 		p.endSection()
 		p.kw = words[0]
 		p.startSection(words)
 		return
-	case "peers", "userlist", "program", "http-errors", "ring", "cache", "mailers":
+	case "peers", "userlist", "program", "ring", "cache", "mailers":
 		p.endSection()
 		p.kw = words[0]
 		p.notSupported("section '" + words[0] + "'")
@@ -111,6 +115,8 @@ func (p *parser) parseLine(words []string) {
 		p.parseProxy(words)
 	case sectResolvers:
 		p.parseResolvers(words)
+	case sectHTTPErrors:
+		p.parseHTTPErrors(words)
 	}
 }
 
@@ -119,6 +125,7 @@ func (p *parser) endSection() {
 	p.sect = sectNone
 	p.px = nil
 	p.res = nil
+	p.he = nil
 	p.sectionName = ""
 	p.sectionDesc = ""
 }
@@ -133,6 +140,8 @@ func (p *parser) startSection(words []string) {
 		}
 	case "resolvers":
 		p.startResolvers(words)
+	case "http-errors":
+		p.startHTTPErrors(words)
 	default:
 		p.startProxy(words)
 	}

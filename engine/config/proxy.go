@@ -48,6 +48,7 @@ func init() {
 		"log":                {all, (*parser).parseProxyLog},
 		"log-tag":            {all, (*parser).parseProxyLogTag},
 		"errorfile":          {all, (*parser).parseErrorFile},
+		"errorfiles":         {all, (*parser).parseErrorFiles},
 		"errorloc":           {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "302 Found") }},
 		"errorloc302":        {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "302 Found") }},
 		"errorloc303":        {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "303 See Other") }},
@@ -61,7 +62,7 @@ func init() {
 var unsupportedProxy = map[string]bool{
 	"http-request": true, "http-response": true, "http-after-response": true,
 	"tcp-request": true, "tcp-response": true, "tcp-check": true, "stick-table": true, "stick": true,
-	"errorfiles": true, "compression": true, "redirect": true, "monitor": true,
+	"compression": true, "redirect": true, "monitor": true,
 	"log-format": true, "log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "disabled": true, "enabled": true,
 	"hash-balance-factor": true, "grace": true,
