@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"net"
 	"testing"
 )
 
@@ -187,14 +188,8 @@ func TestHTTPErrorsHAProxyDifferential(t *testing.T) {
 		"own503.http":   taggedReply("503 Service Unavailable", "own 503"),
 		"own200.http":   taggedReply("200 OK", "own 200"),
 	})
-	ports := func() []int {
-		p := make([]int, 7)
-		for i := range p {
-			p[i] = freePort()
-		}
-		return p
-	}
-	hports, tports := ports(), ports()
+	ports := distinctPorts(t, 14) // haproxy's frontends share a port they both bind (SO_REUSEPORT)
+	hports, tports := ports[:7], ports[7:]
 	startHAProxy(t, bin, httpErrorsConfig(dir, hports))
 	startEngine(t, httpErrorsConfig(dir, tports))
 	for i := range hports {
@@ -210,4 +205,20 @@ func TestHTTPErrorsHAProxyDifferential(t *testing.T) {
 			}
 		}
 	}
+}
+
+// distinctPorts returns n free ports of 127.0.0.1, all different: each is
+// held open until the last is found.
+func distinctPorts(t *testing.T, n int) []int {
+	t.Helper()
+	ports := make([]int, n)
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
+	}
+	return ports
 }
