@@ -139,3 +139,25 @@ func allocsPerRequest(t *testing.T, addr string, req []byte, respLen int) []byte
 	}
 	return buf[:respLen]
 }
+
+// TestHTTPZeroAllocRules: the same through http-request and http-response
+// rules that read samples, add, set and delete fields, under conditions.
+func TestHTTPZeroAllocRules(t *testing.T) {
+	cfg := strings.Replace(keepAliveConfig(t), "  default_backend be\n", "  default_backend be\n"+
+		"  http-request set-header X-Src %[src]:%[src_port]-%[path]-%[req.hdr(cookie)] if { hdr(host) x }\n"+
+		"  http-request add-header X-Add 1\n"+
+		"  http-request del-header ^x-a.*$ -m reg unless { method GET }\n"+
+		"  http-request del-header X-Src -m beg if { path /y }\n"+
+		"  http-response add-header X-R 1\n"+
+		"  http-response set-header X-S %[method]\n"+
+		"  http-response del-header X-None\n", 1)
+	if httpRace {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
+	_, addr := startEngineTick(t, cfg, 100*time.Millisecond)
+	req := []byte("GET /x HTTP/1.1\r\nHost: x\r\nCookie: a=1; SRV=a; b=2\r\n\r\n")
+	resp := allocsPerRequest(t, addr, req, len(keepAliveResp)+len("x-r: 1\r\nx-s: GET\r\n"))
+	if !strings.Contains(string(resp), "x-r: 1\r\nx-s: GET\r\n") {
+		t.Errorf("response %q", resp)
+	}
+}

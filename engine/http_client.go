@@ -108,12 +108,14 @@ type exchange struct {
 	head  []byte // the request head, copied out of gnet's buffer
 	rw    []byte // replacement bytes the editor refers to, bounded by tune.maxrewrite
 	ed    h1.Editor
+	fs    fieldSet // the fields as http-request rules left them
 	edits [32]persist.Edit
 	dec   *h1.ChunkedDecoder
 
 	capReq, capResp cookieCapture  // `capture cookie` of the request (%CC) and the response (%CS)
 	hdrs            headerCaptures // `capture request header` and `capture response header` (%hr, %hs)
 	monitor         bool           // the request is for the frontend's monitor-uri: answered by the proxy, never logged
+	denied          bool           // an http-request rule denied the request
 	normalized      bool           // normalizeTarget removed the target's default port
 }
 
@@ -122,6 +124,7 @@ func newExchange(l h1.Limits) *exchange {
 		scan: h1.NewScanner(l),
 		head: make([]byte, 0, l.BufSize),
 		rw:   make([]byte, 0, l.MaxRewrite),
+		fs:   newFieldSet(l),
 		dec:  h1.NewChunkedDecoder(l),
 	}
 }
@@ -425,14 +428,8 @@ func (cc *clientConn) readHead() {
 // server, then connects.
 func (cc *clientConn) start() {
 	cc.be, cc.sn, cc.srv = nil, nil, nil
-	be := cc.fe.def
-	for i := range cc.fe.routes {
-		r := &cc.fe.routes[i]
-		if r.cond == nil || r.cond.Eval(cc) {
-			be = r.be
-			break
-		}
-	}
+	cc.x.rw = cc.x.rw[:0]
+	cc.x.fs.reset(cc.x.head, cc.x.req.Fields, &cc.x.rw)
 	cc.keep = cc.x.req.KeepAlive() && !cc.drainIt && cc.fe.mode != config.Close
 	cc.reqBody.none()
 	if f := cc.x.req.Framing; f == h1.BodyLength || f == h1.BodyChunked {
@@ -442,6 +439,17 @@ func (cc *clientConn) start() {
 		cc.x.monitor = true
 		cc.fail(&replyMonitor, accesslog.TermLocal, accesslog.FinishNone)
 		return
+	}
+	if !cc.requestRules(cc.fe.proxy) {
+		return
+	}
+	be := cc.fe.def
+	for i := range cc.fe.routes {
+		r := &cc.fe.routes[i]
+		if r.cond == nil || r.cond.Eval(cc) {
+			be = r.be
+			break
+		}
 	}
 	if be == nil {
 		cc.be = nil
@@ -454,6 +462,9 @@ func (cc *clientConn) start() {
 	be.total.Add(1)
 	sn := be.snap.Load()
 	cc.sn = sn
+	if be.proxy != cc.fe.proxy && !cc.requestRules(be.proxy) {
+		return
+	}
 	var flags persist.Flags
 	for _, r := range be.proxy.PersistRules {
 		if r.Cond.Eval(cc) {
@@ -519,7 +530,6 @@ func (cc *clientConn) editRequest() error {
 	h := cc.x.head
 	r := &cc.x.req
 	cc.x.ed.Reset(h, &r.Header)
-	cc.x.rw = cc.x.rw[:0]
 	t := cc.sn.table
 	cookies := cookieFields(t, &cc.fe.proxy.CaptureCookie)
 	upgrade := forwardsUpgrade(r)
@@ -533,6 +543,10 @@ func (cc *clientConn) editRequest() error {
 	}
 	for i := 0; i < len(r.Fields) && err == nil; i++ {
 		f := &r.Fields[i]
+		if cc.x.fs.deleted(i) {
+			err = cc.x.ed.DeleteField(i) // by an http-request rule
+			continue
+		}
 		if f.ID == h1.FieldCookie {
 			cc.x.capReq.field(f.Value.Bytes(h), &cc.fe.proxy.CaptureCookie, true)
 		}
@@ -559,6 +573,11 @@ func (cc *clientConn) editRequest() error {
 					break
 				}
 			}
+		}
+	}
+	for i := range cc.x.fs.added {
+		if l := cc.x.fs.line(i); l != nil && err == nil {
+			err = cc.x.ed.Append(l)
 		}
 	}
 	if err != nil {
@@ -627,9 +646,7 @@ func (cc *clientConn) balance(avoid int) int {
 	key := &cc.key
 	*key = balance.Key{Src: cc.src.Addr(), Target: cc.URL()}
 	if b := &cc.be.proxy.Balance; b.Algo == config.Hdr {
-		if i := cc.x.req.Find(cc.x.head, b.Param, 0); i >= 0 {
-			key.Header = cc.x.req.Value(cc.x.head, i)
-		}
+		key.Header = cc.x.fs.find(b.Param)
 	}
 	i := p.Pick(key, avoid)
 	*key = balance.Key{} // it holds views of the request head

@@ -24,7 +24,11 @@ type reply struct {
 	head  []byte // status line and fields, without the empty line
 	body  []byte
 	close bool // always close the client connection after it
-	size  int  // what HAProxy's %B counts of head (see htxStartLine)
+	// announce: a reply that closes ends its head with "connection:
+	// close", as those of HAProxy's HTTP layer do (its templates for
+	// unreadable requests have a Connection field or none)
+	announce bool
+	size     int // what HAProxy's %B counts of head (see htxStartLine)
 }
 
 const (
@@ -87,6 +91,61 @@ var (
 	reply504 = httpReply("504 Gateway Time-out", errBody504)
 )
 
+// statusReplies are HAProxy's replies for the statuses a deny may give
+// (those an errorfile may replace), by status.
+var statusReplies = map[int]*reply{
+	200: ownReply("200 OK", "Service ready."),
+	400: ownReply("400 Bad request", "Your browser sent an invalid request."),
+	401: ownReply("401 Unauthorized", "You need a valid user and password to access this content."),
+	403: ownReply("403 Forbidden", "Request forbidden by administrative rules."),
+	404: ownReply("404 Not Found", "The resource could not be found."),
+	405: ownReply("405 Method Not Allowed", "A request was made of a resource using a request method not supported by that resource"),
+	407: ownReply("407 Unauthorized", "You need a valid user and password to access this content."),
+	408: closingReply(ownReply("408 Request Time-out", "Your browser didn't send a complete request in time.")),
+	410: ownReply("410 Gone", "The resource is no longer available and will not be available again."),
+	413: ownReply("413 Payload Too Large", "The request entity exceeds the maximum allowed."),
+	421: ownReply("421 Misdirected Request", "Request sent to a non-authoritative server."),
+	422: ownReply("422 Unprocessable Content", "The server cannot process the contained instructions."),
+	425: ownReply("425 Too Early", "Your browser sent early data."),
+	429: ownReply("429 Too Many Requests", "You have sent too many requests in a given amount of time."),
+	500: &reply500,
+	501: ownReply("501 Not Implemented", ".The server does not support the functionality required to fulfill the request."),
+	502: &reply502,
+	503: &reply503,
+	504: &reply504,
+}
+
+// closingReply makes r close the connection, announcing it; the log counts
+// the announcement as HAProxy's %B counts a field: its name and value.
+func closingReply(r *reply) *reply {
+	r.close, r.announce = true, true
+	r.size += len("connection") + len("close")
+	return r
+}
+
+// ownReply is httpReply for HAProxy's body of a status: its status line as
+// a title, then a line of text.
+func ownReply(status, text string) *reply {
+	r := httpReply(status, "<html><body><h1>"+status+"</h1>\n"+text+"\n</body></html>\n")
+	return &r
+}
+
+// deny400 is what HAProxy sends for a 400 its rules give: its template
+// for it is that of requests it could not read, which its HTTP layer does
+// not take, so the reply goes without a body, and closes.
+var deny400 = func() *reply {
+	head := "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n"
+	return &reply{head: []byte(head), close: true, size: ownHeadLogSize(head)}
+}()
+
+// denyReply returns the reply of a deny rule with status.
+func denyReply(status int) *reply {
+	if status == 400 {
+		return deny400
+	}
+	return statusReplies[status]
+}
+
 // crlf ends a head; connClose is what an HTTP/1.0 client gets before it.
 var (
 	crlf      = []byte("\r\n")
@@ -121,7 +180,7 @@ func (cc *clientConn) errorFile(status int) *config.ErrorFile {
 // segments are views of r or of the errorfile, in the loop's iov: the
 // caller clears it once written.
 func (cc *clientConn) answer(r *reply) (iov [][]byte, logged int64, keep bool) {
-	head, body, http10, closes, ownConn := r.head, r.body, false, r.close, r.close
+	head, body, http10, closes, ownConn := r.head, r.body, false, r.close, r.close && !r.announce
 	f := cc.errorFile(statusOf(r))
 	if f != nil {
 		if f.Empty() {

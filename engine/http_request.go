@@ -45,14 +45,13 @@ func (cc *clientConn) Query() []byte {
 	return nil
 }
 
-// NumHeaders returns the number of header fields.
-func (cc *clientConn) NumHeaders() int { return len(cc.x.req.Fields) }
+// NumHeaders returns the number of header fields, as http-request rules
+// left them (fieldSet.n).
+func (cc *clientConn) NumHeaders() int { return cc.x.fs.n() }
 
-// Header returns the name and value of field i.
-func (cc *clientConn) Header(i int) (name, value []byte) {
-	f := &cc.x.req.Fields[i]
-	return f.Name.Bytes(cc.x.head), f.Value.Bytes(cc.x.head)
-}
+// Header returns the name and value of field i; nil for a field an
+// http-request rule deleted.
+func (cc *clientConn) Header(i int) (name, value []byte) { return cc.x.fs.field(i) }
 
 // Src returns the client's address.
 func (cc *clientConn) Src() netip.Addr { return cc.src.Addr() }

@@ -288,6 +288,23 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		cc.fail(&reply502, accesslog.TermProxy, accesslog.FinishHeaders) // PH: HAProxy deems it invalid
 		return
 	}
+	var rr *respRules
+	if len(cc.be.proxy.HTTPResponse)+len(cc.fe.proxy.HTTPResponse) > 0 {
+		var deny *config.HTTPRule
+		var err error
+		rr, deny, err = s.responseRules(buf, r)
+		switch {
+		case err != nil:
+			s.abandon()
+			cc.fail(&reply500, accesslog.TermInternal, accesslog.FinishHeaders)
+			return
+		case deny != nil:
+			cc.rec.BytesOut += headLogSize(r, buf[:n]) + int64(len(buf)-n) // as for a bogus 101: what it refused counts
+			s.abandon()
+			cc.fail(denyReply(deny.Status), accesslog.TermProxy, accesslog.FinishHeaders)
+			return
+		}
+	}
 	rs := t.Response(&cc.rq, r.Status)
 	cookies := cookieFields(t, &cc.fe.proxy.CaptureCookie)
 	s.ed.Reset(buf, &r.Header)
@@ -297,6 +314,10 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	cc.x.hdrs.response(cc.fe, &r.Header, buf)
 	for i := 0; i < len(r.Fields) && err == nil; i++ {
 		f := &r.Fields[i]
+		if rr != nil && rr.fs.deleted(i) {
+			err = s.ed.DeleteField(i) // by an http-response rule
+			continue
+		}
 		if f.ID == h1.FieldSetCookie {
 			cc.x.capResp.field(f.Value.Bytes(buf), &cc.fe.proxy.CaptureCookie, false)
 		}
@@ -322,6 +343,13 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 				if err = s.ed.Replace(sp, e.Text); err != nil {
 					break
 				}
+			}
+		}
+	}
+	if rr != nil {
+		for i := range rr.fs.added {
+			if l := rr.fs.line(i); l != nil && err == nil {
+				err = s.ed.Append(l)
 			}
 		}
 	}

@@ -29,6 +29,7 @@ type loopState struct {
 	iov     [][]byte   // writev segments being assembled
 	scratch []byte     // response rewrites, emitted before the callback returns
 	sizes   []byte     // chunk size lines, emitted before the callback returns
+	resp    respRules  // what http-response rules work with, for the response head being forwarded
 	clients clientConn // sentinel of the ring of client connections
 	queue   clientConn // sentinel of the queue of waiting requests
 	qtimer  Timer      // retries the queue while it is not empty
@@ -48,6 +49,7 @@ func loopStateOf(e *Engine, l *Loop) *loopState {
 		iov:     make([][]byte, 0, 3*maxChunkRuns+2*h1.MaxEdits+8),
 		scratch: make([]byte, 0, 4096),
 		sizes:   make([]byte, 0, maxChunkRuns*20),
+		resp:    respRules{fs: newFieldSet(e.limits), arena: make([]byte, 0, e.limits.MaxRewrite)},
 	}
 	ls.clients.next, ls.clients.prev = &ls.clients, &ls.clients
 	ls.queue.qnext, ls.queue.qprev = &ls.queue, &ls.queue

@@ -67,6 +67,7 @@ const (
 // Expr is one compiled ACL expression: a fetch, a matching method and its
 // patterns. It is immutable and safe for concurrent use.
 type Expr struct {
+	Keyword    string // the fetch as written, without its argument: "path_beg", "req.hdr"
 	Fetch      Fetch
 	Arg        string // header, cookie or parameter name
 	Match      MatchKind
@@ -216,7 +217,7 @@ func compileExpr(words []string) (e *Expr, warn, fail string) {
 	if strings.Contains(arg, ",") {
 		return nil, "", "fetch method '" + name + "' : occurrence and other extra arguments are not supported yet by tether"
 	}
-	e = &Expr{Fetch: def.fetch, Arg: arg, Match: def.match}
+	e = &Expr{Keyword: name, Fetch: def.fetch, Arg: arg, Match: def.match}
 	i, dashdash := 1, false
 flags:
 	for ; i < len(words) && strings.HasPrefix(words[i], "-"); i++ {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -121,4 +122,53 @@ func FuzzErrorMessage(f *testing.F) {
 			t.Fatalf("sent head %q not taken again as is: %q %q", e.Head, msg, again.Head)
 		}
 	})
+}
+
+// FuzzParseFormat feeds arbitrary log-format strings to parseFormat: it
+// must not panic, and what it accepts has no empty text part, no two text
+// parts in a row, and writes back (as a format) to one it accepts the same.
+func FuzzParseFormat(f *testing.F) {
+	for _, s := range []string{"", "plain", "a %[src]:%cp 100%%", "%[req.hdr(host)]%[req.fhdr(x)]", "%[src", "%[hdr(a,1)]", "%{+Q}o", "%[src,lower]", "%"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, resp bool) {
+		fm, msg := parseFormat(s, resp)
+		if msg != "" {
+			if fm != nil {
+				t.Fatalf("refused (%s) with a format", msg)
+			}
+			return
+		}
+		var b strings.Builder
+		for i, p := range fm {
+			switch p.Kind {
+			case FmtText:
+				if p.Text == "" || i > 0 && fm[i-1].Kind == FmtText {
+					t.Fatalf("text parts %+v", fm)
+				}
+				b.WriteString(strings.ReplaceAll(p.Text, "%", "%%"))
+			case FmtHdr:
+				b.WriteString("%[hdr(" + p.Text + ")]")
+			case FmtFullHdr:
+				b.WriteString(map[bool]string{false: "%[req.fhdr(", true: "%[res.fhdr("}[resp] + p.Text + ")]")
+			default:
+				b.WriteString("%[" + formatName(p.Kind) + "]")
+			}
+		}
+		again, msg := parseFormat(b.String(), resp)
+		if msg != "" || !slices.Equal(again, fm) {
+			t.Fatalf("%q wrote back as %q: %q %+v, want %+v", s, b.String(), msg, again, fm)
+		}
+	})
+}
+
+// formatName names a sample kind of formatFetches.
+func formatName(k FormatKind) string {
+	for name, kind := range formatFetches {
+		if kind == k {
+			return name
+		}
+	}
+	panic("no fetch for kind")
 }

@@ -55,6 +55,9 @@ func inherit(def *Proxy, c Cap) *Proxy {
 		errorFiles:   def.errorFiles,
 		errorSeqs:    def.errorSeqs,
 		errorImports: slices.Clone(def.errorImports),
+
+		HTTPRequest:  slices.Clip(def.HTTPRequest),
+		HTTPResponse: slices.Clip(def.HTTPResponse),
 	}
 	if c&(CapFrontend|CapDefaults) != 0 {
 		px.MaxConn = def.MaxConn

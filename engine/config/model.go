@@ -213,6 +213,9 @@ type Proxy struct {
 
 	ACLs []*ACL // the named ACLs declared in the section
 
+	HTTPRequest  []*HTTPRule // `http-request` rules, a named defaults section's first
+	HTTPResponse []*HTTPRule // `http-response` rules, a named defaults section's first
+
 	errorFiles   errorFiles           // `errorfile` replies by status (see ErrorFile)
 	errorSeqs    [len(errorCodes)]int // which line set each of them (parser.nextErrorSeq); 0 for none
 	errorImports []errorImport        // `errorfiles` lines, resolved by finish

@@ -42,6 +42,7 @@ type parser struct {
 	httpErrors   map[string]*httpErrors // http-errors sections, by name
 	he           *httpErrors            // current http-errors section
 	errorSeq     int                    // lines setting proxies' replies so far (nextErrorSeq)
+	ruleDefs     map[*Proxy]Cap         // defaults sections with rules, by the capabilities of the proxies using them
 }
 
 func newParser() *parser {

@@ -49,6 +49,8 @@ func init() {
 		"log-tag":            {all, (*parser).parseProxyLogTag},
 		"errorfile":          {all, (*parser).parseErrorFile},
 		"errorfiles":         {all, (*parser).parseErrorFiles},
+		"http-request":       {all, (*parser).parseHTTPRule},
+		"http-response":      {all, (*parser).parseHTTPRule},
 		"errorloc":           {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "302 Found") }},
 		"errorloc302":        {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "302 Found") }},
 		"errorloc303":        {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "303 See Other") }},
@@ -60,8 +62,8 @@ func init() {
 // unsupportedProxy lists proxy keywords HAProxy 2.6 knows that tether does
 // not implement yet.
 var unsupportedProxy = map[string]bool{
-	"http-request": true, "http-response": true, "http-after-response": true,
-	"tcp-request": true, "tcp-response": true, "tcp-check": true, "stick-table": true, "stick": true,
+	"http-after-response": true,
+	"tcp-request":         true, "tcp-response": true, "tcp-check": true, "stick-table": true, "stick": true,
 	"compression": true, "redirect": true, "monitor": true,
 	"log-format": true, "log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "disabled": true, "enabled": true,
@@ -147,6 +149,7 @@ func (p *parser) startProxy(words []string) {
 		p.sect = sectSkipped
 		return
 	}
+	p.checkRuleDefaults(def, c)
 	px := inherit(def, c)
 	px.Name, px.From, px.File, px.Line = name, from, p.file, p.line
 	if c&CapDefaults == 0 {

@@ -1,0 +1,304 @@
+package config
+
+import (
+	"regexp"
+	"strings"
+)
+
+// `http-request` and `http-response` rules edit the header fields of a
+// request or a response, or answer in the proxy's place, in the order they
+// are declared: a named defaults section's first, then the frontend's, then
+// the backend's for requests; the backend's, then the frontend's for
+// responses. tether implements the header actions, allow and deny; the
+// other actions HAProxy 2.6 knows are refused as not supported yet.
+
+// RuleAction is what an http-request or http-response rule does.
+type RuleAction uint8
+
+const (
+	// RuleAddHeader appends a field named Name whose value is Value.
+	RuleAddHeader RuleAction = iota
+	// RuleSetHeader removes the fields named Name, then appends one whose
+	// value is Value, evaluated before the removal.
+	RuleSetHeader
+	// RuleDelHeader removes the fields whose name matches Name by Match.
+	RuleDelHeader
+	// RuleAllow stops the evaluation of the section's rules.
+	RuleAllow
+	// RuleDeny answers with the proxy's reply for Status.
+	RuleDeny
+)
+
+// HTTPRule is one http-request or http-response rule. It is immutable and
+// safe for concurrent use.
+type HTTPRule struct {
+	Action RuleAction
+	Name   string         // the header name (add, set, del-header)
+	Value  Format         // the field's value (add, set)
+	Match  MatchKind      // how del-header compares names: MatchStr, Beg, End, Sub or Reg
+	Regexp *regexp.Regexp // del-header -m reg
+	Status int            // deny: the status of the reply
+	Cond   *Cond          // nil: always
+	File   string
+	Line   int
+}
+
+// Holds reports whether the rule applies to r.
+func (ru *HTTPRule) Holds(r Request) bool { return ru.Cond == nil || ru.Cond.Eval(r) }
+
+// MatchName reports whether a field name is one del-header removes: names
+// compare without regard to ASCII case; -m reg matches the name in lower
+// case.
+func (ru *HTTPRule) MatchName(name []byte) bool {
+	n := ru.Name
+	switch ru.Match {
+	case MatchBeg:
+		return len(name) >= len(n) && equalFold(name[:len(n)], n)
+	case MatchEnd:
+		return len(name) >= len(n) && equalFold(name[len(name)-len(n):], n)
+	case MatchSub:
+		for i := 0; i+len(n) <= len(name); i++ {
+			if equalFold(name[i:i+len(n)], n) {
+				return true
+			}
+		}
+		return false
+	case MatchReg:
+		// HAProxy keeps field names in lower case: the expression sees
+		// them so.
+		var buf [128]byte
+		low := buf[:0]
+		if len(name) > len(buf) {
+			low = make([]byte, 0, len(name))
+		}
+		for _, c := range name {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			low = append(low, c)
+		}
+		return ru.Regexp.Match(low)
+	}
+	return equalFold(name, n)
+}
+
+// ruleActions lists the actions HAProxy 2.6 accepts after http-request, in
+// the order its message names them; (*) marks those taking a parenthesized
+// argument.
+const ruleActions = "'wait-for-handshake', 'ot-group', 'set-log-level', 'set-nice', 'use-service', " +
+	"'sc-inc-gpc(*)', 'sc-inc-gpc0(*)', 'sc-inc-gpc1(*)', 'sc-set-gpt(*)', 'sc-set-gpt0(*)', " +
+	"'send-spoe-group', 'do-resolve(*)', 'cache-use', 'add-acl(*)', 'add-header', 'allow', 'auth', " +
+	"'capture', 'del-acl(*)', 'del-header', 'del-map(*)', 'deny', 'disable-l7-retry', 'early-hint', " +
+	"'normalize-uri', 'redirect', 'reject', 'replace-header', 'replace-path', 'replace-pathq', " +
+	"'replace-uri', 'replace-value', 'return', 'set-header', 'set-map(*)', 'set-method', 'set-path', " +
+	"'set-pathq', 'set-query', 'set-uri', 'strict-mode', 'tarpit', 'track-sc(*)', 'set-timeout', " +
+	"'wait-for-body', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)', 'set-dst', 'set-dst-port', " +
+	"'set-mark', 'set-src', 'set-src-port', 'set-tos', 'silent-drop', 'set-priority-class', " +
+	"'set-priority-offset'"
+
+// responseActions is the same list for http-response.
+const responseActions = "'set-log-level', 'set-nice', 'sc-inc-gpc(*)', 'sc-inc-gpc0(*)', " +
+	"'sc-inc-gpc1(*)', 'sc-set-gpt(*)', 'sc-set-gpt0(*)', 'send-spoe-group', 'cache-store', " +
+	"'add-acl(*)', 'add-header', 'allow', 'capture', 'del-acl(*)', 'del-header', 'del-map(*)', " +
+	"'deny', 'redirect', 'replace-header', 'replace-value', 'return', 'set-header', 'set-map(*)', " +
+	"'set-status', 'strict-mode', 'track-sc(*)', 'wait-for-body', 'set-var-fmt(*)', 'set-var(*)', " +
+	"'unset-var(*)', 'set-mark', 'set-tos', 'silent-drop'"
+
+// knownAction reports whether HAProxy 2.6 knows act in the list.
+func knownAction(list, act string) bool {
+	if i := strings.IndexByte(act, '('); i > 0 {
+		act = act[:i] + "(*)"
+	}
+	if strings.HasPrefix(act, "track-sc") {
+		act = "track-sc(*)"
+	}
+	return strings.Contains(list, "'"+act+"'")
+}
+
+// parseHTTPRule parses `http-request <action> ...` and `http-response
+// <action> ...`.
+func (p *parser) parseHTTPRule(px *Proxy, a []string) {
+	kw := p.kw
+	resp := kw == "http-response"
+	if px.Cap&CapDefaults != 0 && px.Name == "" {
+		p.alert("'" + kw + "' not allowed in anonymous 'defaults' section.")
+		return
+	}
+	list := ruleActions
+	if resp {
+		list = responseActions
+	}
+	if len(a) == 0 {
+		p.alert("'" + kw + "' expects " + list + ", but got '' (missing argument).")
+		return
+	}
+	act := a[0]
+	what := "'" + kw + " " + act + "'"
+	fail := func(msg string) {
+		p.alert("error detected in " + proxyType(px) + " '" + px.Name + "' while parsing " + what + " rule : " + msg)
+	}
+	ru := &HTTPRule{File: p.file, Line: p.line}
+	rest := a[1:]
+	switch act {
+	case "add-header", "set-header":
+		ru.Action = RuleAddHeader
+		if act == "set-header" {
+			ru.Action = RuleSetHeader
+		}
+		n := 0
+		for n < len(rest) && rest[n] != "if" && rest[n] != "unless" {
+			n++
+		}
+		if n < 2 {
+			fail("expects exactly 2 arguments.")
+			return
+		}
+		f, msg := parseFormat(rest[1], resp)
+		if msg != "" {
+			fail(msg)
+			return
+		}
+		ru.Name, ru.Value, rest = rest[0], f, rest[2:]
+	case "del-header":
+		ru.Action = RuleDelHeader
+		if len(rest) == 0 || rest[0] == "if" || rest[0] == "unless" {
+			fail("expects at least 1 argument.")
+			return
+		}
+		ru.Name, rest = rest[0], rest[1:]
+		if len(rest) > 0 && rest[0] == "-m" {
+			if len(rest) < 2 {
+				fail("-m with unsupported matching method ''.")
+				return
+			}
+			switch rest[1] {
+			case "str":
+				ru.Match = MatchStr
+			case "beg":
+				ru.Match = MatchBeg
+			case "end":
+				ru.Match = MatchEnd
+			case "sub":
+				ru.Match = MatchSub
+			case "reg":
+				re, err := regexp.Compile(ru.Name)
+				if err != nil {
+					fail("regex '" + ru.Name + "' is invalid: " + err.Error())
+					return
+				}
+				ru.Match, ru.Regexp = MatchReg, re
+			default:
+				fail("-m with unsupported matching method '" + rest[1] + "'.")
+				return
+			}
+			rest = rest[2:]
+		}
+	case "allow":
+		ru.Action = RuleAllow
+	case "deny":
+		ru.Action, ru.Status = RuleDeny, 403
+		if resp {
+			ru.Status = 502
+		}
+		for len(rest) > 0 && rest[0] != "if" && rest[0] != "unless" {
+			switch rest[0] {
+			case "status", "deny_status":
+				if len(rest) < 2 {
+					fail("missing status code.")
+					return
+				}
+				code := int(int32(atoi(rest[1])))
+				if errorSlot(code) < 0 {
+					fail("Unexpected status code '" + itoa(code) + "'.")
+					return
+				}
+				ru.Status, rest = code, rest[2:]
+			case "content-type", "default-errorfiles", "errorfile", "errorfiles", "file", "lf-file", "string", "lf-string", "hdr":
+				p.notSupported("'" + rest[0] + "' on " + what)
+				return
+			default:
+				p.alert(what + " expects either 'if' or 'unless' followed by a condition but found '" + rest[0] + "'.")
+				return
+			}
+		}
+	default:
+		if knownAction(list, act) {
+			p.notSupported(what)
+			return
+		}
+		p.alert("'" + kw + "' expects " + list + ", but got '" + act + "'.")
+		return
+	}
+	if len(rest) > 0 {
+		if rest[0] != "if" && rest[0] != "unless" {
+			p.alert(what + " expects either 'if' or 'unless' followed by a condition but found '" + rest[0] + "'.")
+			return
+		}
+		if ru.Cond = p.parseCond(rest, what+" rule"); ru.Cond == nil {
+			return
+		}
+		if resp {
+			p.warnResponseCond(px, ru.Cond)
+		}
+	}
+	if resp {
+		px.HTTPResponse = append(px.HTTPResponse, ru)
+	} else {
+		px.HTTPRequest = append(px.HTTPRequest, ru)
+	}
+}
+
+// requestOnly reports whether e reads what HAProxy no longer has when it
+// runs http-response rules: the request's target and fields (hdr() names
+// a request field in an ACL). Such an expression never matches there.
+func requestOnly(e *Expr) bool {
+	switch e.Fetch {
+	case FetchPath, FetchURL, FetchURLParam, FetchHdr, FetchCookie:
+		return true
+	}
+	return false
+}
+
+// warnResponseCond warns, with HAProxy's messages, about the ACLs of an
+// http-response condition that can never match.
+func (p *parser) warnResponseCond(px *Proxy, c *Cond) {
+	where := proxyType(px) + " http-response header rule"
+	for _, s := range c.Suites {
+		for _, t := range s {
+			if t.ACL.Name == "" {
+				if e := t.ACL.Exprs[0]; requestOnly(e) {
+					p.warn("anonymous acl will never match because it uses keyword '" + e.Keyword + "' which is incompatible with '" + where + "'")
+				}
+				continue
+			}
+			all := true
+			for _, e := range t.ACL.Exprs {
+				all = all && requestOnly(e)
+			}
+			if all {
+				p.warn("acl '" + t.ACL.Name + "' will never match because it only involves keywords that are incompatible with '" + where + "'")
+			}
+		}
+	}
+}
+
+// checkRuleDefaults refuses, as HAProxy does, a proxy with capabilities c
+// inheriting the http-request or http-response rules of def when they would
+// run twice on one request: in a listen section, or in frontends and
+// backends alike.
+func (p *parser) checkRuleDefaults(def *Proxy, c Cap) {
+	if def == nil || len(def.HTTPRequest)+len(def.HTTPResponse) == 0 || c&CapDefaults != 0 {
+		return
+	}
+	if c == CapFrontend|CapBackend {
+		p.alert("a listen section cannot inherit from a defaults section defining TCP/HTTP rules.")
+		return
+	}
+	if p.ruleDefs == nil {
+		p.ruleDefs = map[*Proxy]Cap{}
+	}
+	if seen := p.ruleDefs[def]; seen != 0 && seen != c {
+		p.alert("frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules (defaults section at " + place(def.File, def.Line) + ").")
+	}
+	p.ruleDefs[def] |= c
+}

@@ -1,0 +1,99 @@
+package config
+
+import "testing"
+
+// TestHTTPRules parses http-request and http-response rules: actions,
+// formats, conditions, and the rules a named defaults section gives.
+func TestHTTPRules(t *testing.T) {
+	cfg := mustParse(t, `defaults base
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+    http-request add-header X-Base 1
+
+frontend fe from base
+    bind 127.0.0.1:18080
+    http-request set-header X-A "a %[src]:%cp %[req.hdr(host)]%[req.fhdr(x)] 100%%" if { path_beg /a }
+    http-request del-header x-b -m sub
+    http-request deny deny_status 429 unless { method GET }
+    http-request allow
+    http-response del-header Server
+    default_backend be
+
+defaults
+    mode http
+
+backend be
+    http-response set-header X-R %[res.hdr(x)]%[method]
+    http-response deny
+`)
+	fe, be := cfg.Proxies[0], cfg.Backend("be")
+	if len(fe.HTTPRequest) != 5 || fe.HTTPRequest[0].Name != "X-Base" || len(fe.HTTPResponse) != 1 {
+		t.Fatalf("frontend rules %+v %+v", fe.HTTPRequest, fe.HTTPResponse)
+	}
+	set := fe.HTTPRequest[1]
+	want := Format{{Kind: FmtText, Text: "a "}, {Kind: FmtSrc}, {Kind: FmtText, Text: ":"}, {Kind: FmtSrcPort},
+		{Kind: FmtText, Text: " "}, {Kind: FmtHdr, Text: "host"}, {Kind: FmtFullHdr, Text: "x"}, {Kind: FmtText, Text: " 100%"}}
+	if set.Action != RuleSetHeader || set.Name != "X-A" || set.Cond == nil || len(set.Value) != len(want) {
+		t.Fatalf("set-header %+v", set)
+	}
+	for i := range want {
+		if set.Value[i] != want[i] {
+			t.Errorf("part %d: %+v, want %+v", i, set.Value[i], want[i])
+		}
+	}
+	if d := fe.HTTPRequest[2]; d.Action != RuleDelHeader || d.Match != MatchSub || !d.MatchName([]byte("X-bB-c")) || d.MatchName([]byte("xb")) {
+		t.Errorf("del-header %+v", d)
+	}
+	if d := fe.HTTPRequest[3]; d.Action != RuleDeny || d.Status != 429 || !d.Cond.Unless {
+		t.Errorf("deny %+v", d)
+	}
+	if len(be.HTTPRequest) != 0 || len(be.HTTPResponse) != 2 || be.HTTPResponse[1].Status != 502 {
+		t.Errorf("backend rules %+v %+v", be.HTTPRequest, be.HTTPResponse)
+	}
+}
+
+// TestHTTPRuleDiagnostics checks the alerts and warnings of http-request
+// and http-response lines against haproxy 2.6's messages.
+func TestHTTPRuleDiagnostics(t *testing.T) {
+	tests := []struct {
+		body, line string
+		sev        Severity
+		msg        string
+	}{
+		{"backend be\n    http-request add-header X\n", "http-request", Alert, "error detected in backend 'be' while parsing 'http-request add-header' rule : expects exactly 2 arguments."},
+		{"backend be\n    http-request del-header\n", "http-request", Alert, "while parsing 'http-request del-header' rule : expects at least 1 argument."},
+		{"backend be\n    http-request del-header X -m foo\n", "http-request", Alert, "-m with unsupported matching method 'foo'."},
+		{"backend be\n    http-request deny deny_status 999\n", "http-request", Alert, "Unexpected status code '999'."},
+		{"backend be\n    http-request foo\n", "http-request", Alert, "'http-request' expects 'wait-for-handshake', 'ot-group',"},
+		{"backend be\n    http-request\n", "http-request", Alert, "but got '' (missing argument)."},
+		{"backend be\n    http-request allow x\n", "http-request", Alert, "'http-request allow' expects either 'if' or 'unless' followed by a condition but found 'x'."},
+		{"backend be\n    http-request add-header X a b\n", "http-request", Alert, "'http-request add-header' expects either 'if' or 'unless' followed by a condition but found 'b'."},
+		{"backend be\n    http-request add-header X %[src\n", "http-request", Alert, "missing ']' after 'src'."},
+		{"backend be\n    http-request add-header X %[res.hdr(a)]\n", "http-request", Alert, "sample fetch <res.hdr(a)]> may not be reliably used here because it needs 'HTTP response headers' which is not available here."},
+		{"backend be\n    http-response add-header X %[path]\n", "http-response", Alert, "sample fetch <path]> may not be reliably used here because it needs 'HTTP request headers' which is not available here."},
+		{"backend be\n    http-request add-header X %[src,ipmask(24)]\n", "http-request", Alert, "converters in '%[src,ipmask(24)]' are not supported yet by tether"},
+		{"backend be\n    http-request add-header X %[ssl_fc]\n", "http-request", Alert, "'%[ssl_fc]' is not supported yet by tether"},
+		{"backend be\n    http-request add-header X %{+Q}o\n", "http-request", Alert, "in a log-format string is not supported yet by tether"},
+		{"backend be\n    http-request redirect scheme https\n", "http-request", Alert, "'http-request redirect' is not supported yet by tether"},
+		{"backend be\n    http-response set-status 404\n", "http-response", Alert, "'http-response set-status' is not supported yet by tether"},
+		{"backend be\n    http-request deny content-type text/plain\n", "http-request", Alert, "'content-type' on 'http-request deny' is not supported yet by tether"},
+		{"backend be\n    http-response add-header X 1 if { path /x }\n", "http-response", Warning, "anonymous acl will never match because it uses keyword 'path' which is incompatible with 'backend http-response header rule'"},
+		{"backend be\n    acl p req.hdr(a) x\n    http-response add-header X 1 if p\n", "http-response", Warning, "acl 'p' will never match because it only involves keywords that are incompatible with 'backend http-response header rule'"},
+		{"backend be\n    http-response add-header X 1 if { method GET } { src 10.0.0.0/8 }\n", "", Warning, ""},
+	}
+	for _, tt := range tests {
+		text := header + tt.body
+		if tt.msg == "" {
+			noDiag(t, text, tt.sev)
+			continue
+		}
+		expectDiag(t, text, tt.sev, lastLineOf(text, tt.line), tt.msg)
+	}
+	rulesDefaults := "defaults d\n    mode http\n    timeout client 5s\n    timeout server 5s\n    timeout connect 2s\n    http-request deny\n"
+	expectDiag(t, "defaults\n    mode http\n    http-request deny\n", Alert, 3, "'http-request' not allowed in anonymous 'defaults' section.")
+	expectDiag(t, rulesDefaults+"listen l from d\n    bind :1\n", Alert, 7, "a listen section cannot inherit from a defaults section defining TCP/HTTP rules.")
+	expectDiag(t, rulesDefaults+"frontend f from d\n    bind :1\n    default_backend b\nbackend b from d\n", Alert, 10,
+		"frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules (defaults section at t.cfg:1).")
+}

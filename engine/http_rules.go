@@ -1,0 +1,206 @@
+package engine
+
+import (
+	"bytes"
+	"net/netip"
+	"strconv"
+
+	"tether/engine/accesslog"
+	"tether/engine/config"
+	"tether/h1"
+)
+
+// runRules applies http-request or http-response rules to fs, in order,
+// for the exchange of cc; v is the message as conditions read it. It stops
+// at an allow and returns a deny rule that matched, for the caller to
+// answer; err is h1.ErrTooManyEdits when the added fields outgrow
+// tune.maxrewrite.
+func runRules(rules []*config.HTTPRule, fs *fieldSet, v config.Request, cc *clientConn) (deny *config.HTTPRule, err error) {
+	for _, ru := range rules {
+		if !ru.Holds(v) {
+			continue
+		}
+		switch ru.Action {
+		case config.RuleAllow:
+			return nil, nil
+		case config.RuleDeny:
+			return ru, nil
+		case config.RuleDelHeader:
+			fs.removeNamed(ru, "", fs.n())
+		case config.RuleAddHeader, config.RuleSetHeader:
+			if err := addField(fs, ru, cc); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return nil, nil
+}
+
+// addField writes the field of an add-header or set-header rule; set-header
+// then removes the fields of that name before it, its value written first
+// so that it may read them.
+func addField(fs *fieldSet, ru *config.HTTPRule, cc *clientConn) error {
+	if len(fs.added) == cap(fs.added) {
+		return h1.ErrTooManyEdits
+	}
+	w := boundedWriter{b: *fs.arena}
+	off := len(w.b)
+	for i := 0; i < len(ru.Name); i++ {
+		w.byte(lower(ru.Name[i]))
+	}
+	colon := len(w.b)
+	w.write(": ")
+	for i := range ru.Value {
+		writePart(&w, &ru.Value[i], fs, cc)
+	}
+	w.write("\r\n")
+	if w.over {
+		return h1.ErrTooManyEdits
+	}
+	*fs.arena = w.b
+	if ru.Action == config.RuleSetHeader {
+		fs.removeNamed(nil, ru.Name, fs.n())
+	}
+	fs.added = append(fs.added, addedField{off: uint32(off), colon: uint32(colon), end: uint32(len(w.b))})
+	return nil
+}
+
+// writePart writes one part of a format; a sample with nothing to give
+// writes nothing, as in HAProxy's header values.
+func writePart(w *boundedWriter, p *config.FormatPart, fs *fieldSet, cc *clientConn) {
+	var tmp [48]byte
+	switch p.Kind {
+	case config.FmtText:
+		w.write(p.Text)
+	case config.FmtSrc:
+		w.addr(cc.src.Addr(), tmp[:0])
+	case config.FmtSrcPort:
+		w.port(cc.src, tmp[:0])
+	case config.FmtDst:
+		w.addr(cc.local().Addr(), tmp[:0])
+	case config.FmtDstPort:
+		w.port(cc.local(), tmp[:0])
+	case config.FmtMethod:
+		w.bytes(cc.Method())
+	case config.FmtPath:
+		w.bytes(cc.Path())
+	case config.FmtURL:
+		w.bytes(cc.URL())
+	case config.FmtQuery:
+		w.bytes(cc.Query())
+	case config.FmtHdr, config.FmtFullHdr:
+		v, ok := fs.last(p.Text)
+		if ok && p.Kind == config.FmtHdr {
+			if i := bytes.LastIndexByte(v, ','); i >= 0 {
+				v = bytes.TrimLeft(v[i+1:], " \t")
+			}
+		}
+		w.bytes(v)
+	}
+}
+
+// boundedWriter appends to a buffer without growing it past its capacity;
+// over records that something did not fit.
+type boundedWriter struct {
+	b    []byte
+	over bool
+}
+
+func (w *boundedWriter) write(s string) {
+	if w.over || len(w.b)+len(s) > cap(w.b) {
+		w.over = true
+		return
+	}
+	w.b = append(w.b, s...)
+}
+
+func (w *boundedWriter) bytes(p []byte) {
+	if w.over || len(w.b)+len(p) > cap(w.b) {
+		w.over = true
+		return
+	}
+	w.b = append(w.b, p...)
+}
+
+func (w *boundedWriter) byte(c byte) {
+	if w.over || len(w.b) == cap(w.b) {
+		w.over = true
+		return
+	}
+	w.b = append(w.b, c)
+}
+
+func (w *boundedWriter) addr(a netip.Addr, tmp []byte) {
+	if a.IsValid() {
+		w.bytes(a.AppendTo(tmp))
+	}
+}
+
+func (w *boundedWriter) port(ap netip.AddrPort, tmp []byte) {
+	if ap.IsValid() {
+		w.bytes(strconv.AppendUint(tmp, uint64(ap.Port()), 10))
+	}
+}
+
+// responseView is a response as the conditions of http-response rules
+// read it. HAProxy evaluates them with the request gone: the fetches of
+// its target and fields (hdr() in an ACL names a request field) find
+// nothing, and the configuration warns that they never match; the method
+// and the client stay.
+type responseView struct{ cc *clientConn }
+
+func (v *responseView) Method() []byte                  { return v.cc.Method() }
+func (v *responseView) URL() []byte                     { return nil }
+func (v *responseView) Path() []byte                    { return nil }
+func (v *responseView) Query() []byte                   { return nil }
+func (v *responseView) NumHeaders() int                 { return 0 }
+func (v *responseView) Header(int) (name, value []byte) { return nil, nil }
+func (v *responseView) Src() netip.Addr                 { return v.cc.src.Addr() }
+
+// respRules is a loop's working state for the http-response rules of the
+// response head it forwards: used and done with within one callback.
+type respRules struct {
+	fs    fieldSet
+	arena []byte
+	view  responseView
+}
+
+// requestRules runs the http-request rules of px on the request and
+// reports whether it goes on: a deny answers it, an edit that does not fit
+// answers 500.
+func (cc *clientConn) requestRules(px *config.Proxy) bool {
+	if len(px.HTTPRequest) == 0 {
+		return true
+	}
+	deny, err := runRules(px.HTTPRequest, &cc.x.fs, cc, cc)
+	switch {
+	case err != nil:
+		cc.fail(&reply500, accesslog.TermInternal, accesslog.FinishRequest)
+		return false
+	case deny != nil:
+		cc.x.denied = true
+		cc.fail(denyReply(deny.Status), accesslog.TermProxy, accesslog.FinishRequest)
+		return false
+	}
+	return true
+}
+
+// responseRules runs the http-response rules of the backend, then of the
+// frontend, on the response head of s (buf, r), leaving the edits in the
+// loop's fieldSet. It returns a deny rule that matched.
+func (s *serverConn) responseRules(buf []byte, r *h1.Response) (*respRules, *config.HTTPRule, error) {
+	cc := s.cc
+	rr := &s.ls.resp
+	rr.arena = rr.arena[:0]
+	rr.fs.reset(buf, r.Fields, &rr.arena)
+	rr.view = responseView{cc: cc}
+	for i, px := range [2]*config.Proxy{cc.be.proxy, cc.fe.proxy} {
+		if i == 1 && px == cc.be.proxy {
+			break // a listen section's rules run once
+		}
+		if deny, err := runRules(px.HTTPResponse, &rr.fs, &rr.view, cc); deny != nil || err != nil {
+			return rr, deny, err
+		}
+	}
+	return rr, nil, nil
+}

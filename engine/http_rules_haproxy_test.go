@@ -1,0 +1,136 @@
+package engine
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rulesConfig has http-request and http-response rules of every action
+// tether implements, in a frontend and in two backends: fields set, added
+// and deleted (by name and by -m beg, end, sub and reg), values written
+// from samples of the request, the response and the connection, a rule
+// reading what an earlier one added, routing on an added field, allow,
+// and deny with HAProxy's statuses, on requests and on responses.
+const rulesConfig = `defaults
+  mode http
+  option httplog
+  log {LOG} local0
+  timeout connect 2s
+  timeout client 5s
+  timeout server 5s
+frontend fe
+  bind {BIND}
+  http-request set-header X-Set "fe-%[src]-%ci %[method] %[path]?%[query]" if { path_beg / }
+  http-request add-header X-Add "a b"
+  http-request del-header X-Drop
+  http-request del-header x-pre -m beg
+  http-request del-header -END -m end
+  http-request del-header MID -m sub
+  http-request del-header ^x-re[0-9]$ -m reg
+  http-request set-header X-Copy %[req.hdr(x-in)]|%[req.fhdr(x-in)]|%[hdr(x-none)]|%[hdr(x-add)]|100%%
+  http-request add-header X-Dst %[dst]
+  http-request add-header X-Route 1 if { path_beg /two }
+  http-request set-header X-Seen %[hdr(x-route)] if { hdr(x-route) -m found }
+  http-request deny if { path /deny }
+  http-request deny deny_status 429 if { path /limit }
+  http-request deny status 400 if { path /bad }
+  http-request deny deny_status 503 if { path /busy }
+  http-request deny deny_status 408 if { path /slow }
+  http-request allow if { path /allow }
+  http-request add-header X-After-Allow 1
+  http-response set-header X-Fe-Res fe
+  http-response del-header Server
+  use_backend b2 if { hdr(x-route) -m found }
+  default_backend be
+backend be
+  http-request add-header X-Be be
+  http-request set-header X-Add replaced
+  http-request del-header X-Gone
+  http-request add-header X-Gone again
+  http-response add-header X-Be-Res %[res.hdr(x-res)]/%[res.fhdr(x-res)]/%[hdr(x-none)]
+  http-response deny if { hdr(x-deny-me) -m found }
+  http-response deny if { method PUT }
+  http-response set-header X-Twice 1
+  http-response add-header X-Twice 2
+  http-response del-header X-Strip
+  server s1 {SRV}
+backend b2
+  http-request deny deny_status 404 if { path /two/deny }
+  http-response set-header X-Res %[res.fhdr(x-res)]-2
+  http-response deny deny_status 504 if { hdr(x-deny-me) -m found } || METH_POST
+  server s1 {SRV}
+`
+
+// TestHTTPRulesHAProxyDifferential sends requests through haproxy 2.6 and
+// tether configured by rulesConfig, in front of an origin that answers
+// with the head it received, and requires the same response (the request
+// as the server saw it in its body, and the response as rules left it),
+// field names compared without case, and the same log line.
+func TestHTTPRulesHAProxyDifferential(t *testing.T) {
+	bin := haproxyBinLong(t)
+	origin := headOrigin(t, func(head string) string {
+		extra := ""
+		if strings.Contains(head, "resdeny") {
+			extra = "X-Deny-Me: 1\r\n"
+		}
+		return "HTTP/1.1 200 OK\r\nServer: origin\r\nX-Res: a, b\r\nX-Strip: s\r\nX-Twice: 0\r\n" + extra +
+			"Content-Length: " + strconv.Itoa(len(head)) + "\r\nConnection: close\r\n\r\n" + head
+	})
+	p := startPair(t, bin, rulesConfig, "{SRV}", origin.Addr)
+	p.drainLogs(200 * time.Millisecond)
+	fields := "Host: x\r\nX-In: a, b\r\nX-In: c,d\r\nX-Drop: 1\r\nX-Pre-One: 1\r\nx-pre-two: 2\r\nX-Set: old\r\n" +
+		"A-End: 1\r\nX-Mid-Dle: 1\r\nX-Re1: 1\r\nX-Re12: kept\r\nX-Gone: 1\r\nX-Keep: k\r\n"
+	for _, req := range []string{
+		"GET /plain?q=1&r HTTP/1.1\r\n" + fields + "\r\n",
+		"GET /deny HTTP/1.1\r\n" + fields + "\r\n",
+		"HEAD /deny HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /limit HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /bad HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /busy HTTP/1.0\r\n\r\n",
+		"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /allow HTTP/1.1\r\n" + fields + "\r\n",
+		"GET /two/x HTTP/1.1\r\n" + fields + "\r\n",
+		"GET /two/deny HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /resdeny HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /two/resdeny HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /old HTTP/1.0\r\nX-Add: mine\r\n\r\n",
+		"PUT /put HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi",
+		"POST /two/post HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi",
+	} {
+		want, got := p.views(func(s proxySide) string {
+			c := s.send(t, req)
+			return normalizeExchange(c.untilQuiet(500 * time.Millisecond))
+		})
+		if got != want {
+			t.Errorf("%q:\nengine:\n%s\nhaproxy:\n%s", req, got, want)
+		}
+		wantLog, got := p.views(func(s proxySide) string {
+			line, err := nextLog(s.logs, 3*time.Second)
+			if err != nil {
+				return "no log line: " + err.Error()
+			}
+			// the connection counts depend on when each proxy saw the
+			// test's earlier connections close
+			return logConnsRE.ReplaceAllString(maskLog(line, false), " C/C/C/C/C ")
+		})
+		if got != wantLog {
+			t.Errorf("%q: logged\nengine:  %s\nhaproxy: %s", req, got, wantLog)
+		}
+	}
+}
+
+// logConnsRE matches the connection counts of a masked httplog line.
+var logConnsRE = regexp.MustCompile(` \d+/\d+/\d+/\d+/\d+ `)
+
+// normalizeExchange lowers the field names of a response and, when its
+// body is a request head an origin echoed, of that head too.
+func normalizeExchange(resp string) string {
+	head, body, ok := strings.Cut(resp, "\r\n\r\n")
+	if !ok {
+		return resp
+	}
+	return lowerNames(head) + "\r\n\r\n" + lowerNames(body)
+}
