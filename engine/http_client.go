@@ -115,7 +115,8 @@ type exchange struct {
 	capReq, capResp cookieCapture  // `capture cookie` of the request (%CC) and the response (%CS)
 	hdrs            headerCaptures // `capture request header` and `capture response header` (%hr, %hs)
 	monitor         bool           // the request is for the frontend's monitor-uri: answered by the proxy, never logged
-	denied          bool           // an http-request rule denied the request
+	intercepted     bool           // an http-request or redirect rule answered the request
+	redir           reply          // the redirect answering it; its head is in rw
 	normalized      bool           // normalizeTarget removed the target's default port
 }
 
@@ -375,7 +376,7 @@ func (cc *clientConn) readHead() {
 		cc.x.capReq.reset()
 		cc.x.capResp.reset()
 		cc.x.hdrs.reset(cc.fe, cc.e.limits)
-		cc.x.monitor = false
+		cc.x.monitor, cc.x.intercepted = false, false
 		cc.state = csHead
 		cc.t0 = cc.stamp()
 		if d := cc.fe.timeouts.HTTPRequest; d > 0 {

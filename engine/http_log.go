@@ -41,8 +41,8 @@ func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 		r.Server = cc.srv.name
 	}
 	r.TR = ms(cc.t0, cc.tHead)
-	if cc.be == nil && !cc.x.denied {
-		r.TR = -1 // HAProxy times no request it found no backend for, unless a rule denied it
+	if cc.be == nil && !cc.x.intercepted {
+		r.TR = -1 // HAProxy times no request it found no backend for, unless a rule answered it
 	}
 	r.Tw, r.Tc = -1, -1
 	if !cc.tAssign.IsZero() {

@@ -12,10 +12,10 @@ import (
 
 // runRules applies http-request or http-response rules to fs, in order,
 // for the exchange of cc; v is the message as conditions read it. It stops
-// at an allow and returns a deny rule that matched, for the caller to
-// answer; err is h1.ErrTooManyEdits when the added fields outgrow
-// tune.maxrewrite.
-func runRules(rules []*config.HTTPRule, fs *fieldSet, v config.Request, cc *clientConn) (deny *config.HTTPRule, err error) {
+// at an allow, and at a deny or a redirect, which it returns for the
+// caller to answer (a redirect's reply is then in cc.x.redir); err is
+// h1.ErrTooManyEdits when what the rules write outgrows tune.maxrewrite.
+func runRules(rules []*config.HTTPRule, fs *fieldSet, v config.Request, cc *clientConn) (final *config.HTTPRule, err error) {
 	for _, ru := range rules {
 		if !ru.Holds(v) {
 			continue
@@ -25,6 +25,11 @@ func runRules(rules []*config.HTTPRule, fs *fieldSet, v config.Request, cc *clie
 			return nil, nil
 		case config.RuleDeny:
 			return ru, nil
+		case config.RuleRedirect:
+			ok, err := cc.redirect(ru.Redirect)
+			if err != nil || ok {
+				return ru, err
+			}
 		case config.RuleDelHeader:
 			fs.removeNamed(ru, "", fs.n())
 		case config.RuleAddHeader, config.RuleSetHeader:
@@ -165,24 +170,31 @@ type respRules struct {
 	view  responseView
 }
 
-// requestRules runs the http-request rules of px on the request and
-// reports whether it goes on: a deny answers it, an edit that does not fit
-// answers 500.
+// requestRules runs the http-request rules of px on the request, then its
+// redirect rules, and reports whether the request goes on: a deny or a
+// redirect answers it, an edit that does not fit answers 500.
 func (cc *clientConn) requestRules(px *config.Proxy) bool {
-	if len(px.HTTPRequest) == 0 {
+	if len(px.HTTPRequest)+len(px.Redirects) == 0 {
 		return true
 	}
-	deny, err := runRules(px.HTTPRequest, &cc.x.fs, cc, cc)
+	final, err := runRules(px.HTTPRequest, &cc.x.fs, cc, cc)
+	if final == nil && err == nil {
+		final, err = runRules(px.Redirects, &cc.x.fs, cc, cc)
+	}
 	switch {
 	case err != nil:
 		cc.fail(&reply500, accesslog.TermInternal, accesslog.FinishRequest)
 		return false
-	case deny != nil:
-		cc.x.denied = true
-		cc.fail(denyReply(deny.Status), accesslog.TermProxy, accesslog.FinishRequest)
-		return false
+	case final == nil:
+		return true
 	}
-	return true
+	cc.x.intercepted = true
+	if final.Action == config.RuleRedirect {
+		cc.fail(&cc.x.redir, accesslog.TermLocal, accesslog.FinishRequest)
+	} else {
+		cc.fail(denyReply(final.Status), accesslog.TermProxy, accesslog.FinishRequest)
+	}
+	return false
 }
 
 // responseRules runs the http-response rules of the backend, then of the
@@ -198,8 +210,8 @@ func (s *serverConn) responseRules(buf []byte, r *h1.Response) (*respRules, *con
 		if i == 1 && px == cc.be.proxy {
 			break // a listen section's rules run once
 		}
-		if deny, err := runRules(px.HTTPResponse, &rr.fs, &rr.view, cc); deny != nil || err != nil {
-			return rr, deny, err
+		if final, err := runRules(px.HTTPResponse, &rr.fs, &rr.view, cc); final != nil || err != nil {
+			return rr, final, err // a deny: http-response redirects are refused
 		}
 	}
 	return rr, nil, nil

@@ -99,6 +99,9 @@ func TestHTTPRulesHAProxyDifferential(t *testing.T) {
 		"GET /old HTTP/1.0\r\nX-Add: mine\r\n\r\n",
 		"PUT /put HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi",
 		"POST /two/post HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi",
+		"POST /deny HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi",
+		"POST /limit HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+		"POST /busy HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
 	} {
 		want, got := p.views(func(s proxySide) string {
 			c := s.send(t, req)
@@ -133,4 +136,83 @@ func normalizeExchange(resp string) string {
 		return resp
 	}
 	return lowerNames(head) + "\r\n\r\n" + lowerNames(body)
+}
+
+// redirectConfig has redirects of every kind, code and option, from
+// http-request rules (log-format values) and `redirect` lines, in a
+// frontend and a backend.
+const redirectConfig = `defaults
+  mode http
+  option httplog
+  log {LOG} local0
+  timeout connect 2s
+  timeout client 5s
+  timeout server 5s
+frontend fe
+  bind {BIND}
+  http-request redirect scheme https code 301 if { path_beg /s }
+  http-request redirect prefix https://x.example drop-query append-slash set-cookie SEEN=1 if { path_beg /p }
+  http-request redirect location /new clear-cookie USERID= code 303 if { path_beg /l }
+  http-request redirect location %[hdr(x-to)] code 307 ignore-empty if { path_beg /e }
+  http-request redirect location http://%[hdr(host)]/h%[path] code 308 if { path_beg /h }
+  http-request set-header Host moved.example if { path_beg /m }
+  redirect prefix / code 308 set-cookie A if { path_beg /q }
+  redirect location http://a.example/ if { path_beg /r }
+  redirect scheme http drop-query if { path_beg /m }
+  default_backend be
+backend be
+  http-request redirect scheme https if { path_beg /tls } !{ ssl_fc }
+  redirect prefix http://b.example if { path_beg /b }
+  redirect scheme https code 301 if !{ ssl_fc } { path_beg /tls2 }
+  server s1 {SRV}
+`
+
+// TestHTTPRedirectHAProxyDifferential sends requests through haproxy 2.6
+// and tether configured by redirectConfig and requires the same replies
+// and log lines.
+func TestHTTPRedirectHAProxyDifferential(t *testing.T) {
+	bin := haproxyBinLong(t)
+	origin := headOrigin(t, func(head string) string {
+		return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+	})
+	p := startPair(t, bin, redirectConfig, "{SRV}", origin.Addr)
+	p.drainLogs(200 * time.Millisecond)
+	for _, req := range []string{
+		"GET /s/a?b=1 HTTP/1.1\r\nHost: h.example\r\n\r\n",
+		"GET /s HTTP/1.0\r\n\r\n",
+		"HEAD /s HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+		"GET http://abs.example/s/x?y HTTP/1.1\r\nHost: abs.example\r\n\r\n",
+		"GET /p/a?b=1 HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /p/dir/?b=1 HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /l HTTP/1.0\r\n\r\n",
+		"GET /e HTTP/1.1\r\nHost: h\r\nX-To: https://e.example/x\r\n\r\n",
+		"GET /e HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /h?x=1 HTTP/1.1\r\nHost: hh\r\n\r\n",
+		"GET /m/x?y=2 HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /q?x HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /r HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /b/c?d HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /tls HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /tls2/x HTTP/1.1\r\nHost: h\r\n\r\n",
+		"POST /s HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc",
+		"POST /s HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n",
+	} {
+		want, got := p.views(func(s proxySide) string {
+			c := s.send(t, req)
+			return normalizeExchange(c.untilQuiet(500 * time.Millisecond))
+		})
+		if got != want {
+			t.Errorf("%q:\nengine:  %q\nhaproxy: %q", req, got, want)
+		}
+		wantLog, got := p.views(func(s proxySide) string {
+			line, err := nextLog(s.logs, 3*time.Second)
+			if err != nil {
+				return "no log line: " + err.Error()
+			}
+			return logConnsRE.ReplaceAllString(maskLog(line, false), " C/C/C/C/C ")
+		})
+		if got != wantLog {
+			t.Errorf("%q: logged\nengine:  %s\nhaproxy: %s", req, got, wantLog)
+		}
+	}
 }

@@ -193,6 +193,12 @@ func compileExpr(words []string) (e *Expr, warn, fail string) {
 		return nil, "", "missing fetch method in ACL expression ''."
 	}
 	kw := words[0]
+	if kw == "ssl_fc" && len(words) == 1 {
+		// tether accepts no TLS connection (bind ssl is refused): the
+		// front connection is never TLS. ssl_fc with patterns stays
+		// unsupported.
+		kw = "always_false"
+	}
 	if kw == "always_true" || kw == "always_false" {
 		e = &Expr{Fetch: FetchConst, Match: MatchFound}
 		if kw == "always_true" {

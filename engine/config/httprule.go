@@ -27,20 +27,23 @@ const (
 	RuleAllow
 	// RuleDeny answers with the proxy's reply for Status.
 	RuleDeny
+	// RuleRedirect answers with a redirect (Redirect).
+	RuleRedirect
 )
 
 // HTTPRule is one http-request or http-response rule. It is immutable and
 // safe for concurrent use.
 type HTTPRule struct {
-	Action RuleAction
-	Name   string         // the header name (add, set, del-header)
-	Value  Format         // the field's value (add, set)
-	Match  MatchKind      // how del-header compares names: MatchStr, Beg, End, Sub or Reg
-	Regexp *regexp.Regexp // del-header -m reg
-	Status int            // deny: the status of the reply
-	Cond   *Cond          // nil: always
-	File   string
-	Line   int
+	Action   RuleAction
+	Name     string         // the header name (add, set, del-header)
+	Value    Format         // the field's value (add, set)
+	Match    MatchKind      // how del-header compares names: MatchStr, Beg, End, Sub or Reg
+	Regexp   *regexp.Regexp // del-header -m reg
+	Status   int            // deny: the status of the reply
+	Redirect *Redirect      // redirect
+	Cond     *Cond          // nil: always
+	File     string
+	Line     int
 }
 
 // Holds reports whether the rule applies to r.
@@ -195,6 +198,17 @@ func (p *parser) parseHTTPRule(px *Proxy, a []string) {
 		}
 	case "allow":
 		ru.Action = RuleAllow
+	case "redirect":
+		if resp {
+			p.notSupported(what)
+			return
+		}
+		rd, left, msg := parseRedirectWords(rest, true)
+		if msg != "" {
+			fail(msg)
+			return
+		}
+		ru.Action, ru.Redirect, rest = RuleRedirect, rd, left
 	case "deny":
 		ru.Action, ru.Status = RuleDeny, 403
 		if resp {
@@ -243,9 +257,15 @@ func (p *parser) parseHTTPRule(px *Proxy, a []string) {
 	}
 	if resp {
 		px.HTTPResponse = append(px.HTTPResponse, ru)
-	} else {
-		px.HTTPRequest = append(px.HTTPRequest, ru)
+		return
 	}
+	switch {
+	case len(px.Redirects) > 0:
+		p.warn("a 'http-request' rule placed after a 'redirect' rule will still be processed before.")
+	case len(px.UseBackends) > 0:
+		p.warn("a 'http-request' rule placed after a 'use_backend' rule will still be processed before.")
+	}
+	px.HTTPRequest = append(px.HTTPRequest, ru)
 }
 
 // requestOnly reports whether e reads what HAProxy no longer has when it

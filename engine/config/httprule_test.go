@@ -76,7 +76,7 @@ func TestHTTPRuleDiagnostics(t *testing.T) {
 		{"backend be\n    http-request add-header X %[src,ipmask(24)]\n", "http-request", Alert, "converters in '%[src,ipmask(24)]' are not supported yet by tether"},
 		{"backend be\n    http-request add-header X %[ssl_fc]\n", "http-request", Alert, "'%[ssl_fc]' is not supported yet by tether"},
 		{"backend be\n    http-request add-header X %{+Q}o\n", "http-request", Alert, "in a log-format string is not supported yet by tether"},
-		{"backend be\n    http-request redirect scheme https\n", "http-request", Alert, "'http-request redirect' is not supported yet by tether"},
+		{"backend be\n    http-request replace-path /a /b\n", "http-request", Alert, "'http-request replace-path' is not supported yet by tether"},
 		{"backend be\n    http-response set-status 404\n", "http-response", Alert, "'http-response set-status' is not supported yet by tether"},
 		{"backend be\n    http-request deny content-type text/plain\n", "http-request", Alert, "'content-type' on 'http-request deny' is not supported yet by tether"},
 		{"backend be\n    http-response add-header X 1 if { path /x }\n", "http-response", Warning, "anonymous acl will never match because it uses keyword 'path' which is incompatible with 'backend http-response header rule'"},

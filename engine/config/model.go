@@ -215,6 +215,7 @@ type Proxy struct {
 
 	HTTPRequest  []*HTTPRule // `http-request` rules, a named defaults section's first
 	HTTPResponse []*HTTPRule // `http-response` rules, a named defaults section's first
+	Redirects    []*HTTPRule // `redirect` lines (RuleRedirect), run after HTTPRequest
 
 	errorFiles   errorFiles           // `errorfile` replies by status (see ErrorFile)
 	errorSeqs    [len(errorCodes)]int // which line set each of them (parser.nextErrorSeq); 0 for none

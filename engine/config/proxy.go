@@ -51,6 +51,7 @@ func init() {
 		"errorfiles":         {all, (*parser).parseErrorFiles},
 		"http-request":       {all, (*parser).parseHTTPRule},
 		"http-response":      {all, (*parser).parseHTTPRule},
+		"redirect":           {CapFrontend | CapBackend, (*parser).parseRedirect},
 		"errorloc":           {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "302 Found") }},
 		"errorloc302":        {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "302 Found") }},
 		"errorloc303":        {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "303 See Other") }},
@@ -64,7 +65,7 @@ func init() {
 var unsupportedProxy = map[string]bool{
 	"http-after-response": true,
 	"tcp-request":         true, "tcp-response": true, "tcp-check": true, "stick-table": true, "stick": true,
-	"compression": true, "redirect": true, "monitor": true,
+	"compression": true, "monitor": true,
 	"log-format": true, "log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "disabled": true, "enabled": true,
 	"hash-balance-factor": true, "grace": true,

@@ -40,6 +40,9 @@ func (p *parser) parseCond(a []string, what string) *Cond {
 	neg := false
 	for i := 1; i < len(a); i++ {
 		w := a[i]
+		if len(w) > 1 && w[0] == '!' {
+			neg, w = !neg, w[1:] // "!name", and "!{" opening an anonymous ACL
+		}
 		switch {
 		case w == "||" || w == "or":
 			if len(suite) > 0 {
@@ -70,9 +73,6 @@ func (p *parser) parseCond(a []string, what string) *Cond {
 			suite = append(suite, Term{Neg: neg, ACL: &ACL{Exprs: []*Expr{e}}})
 			i, neg = end, false
 			continue
-		}
-		if strings.HasPrefix(w, "!") {
-			neg, w = !neg, w[1:]
 		}
 		acl := p.lookupACL(w)
 		if acl == nil {
