@@ -44,6 +44,12 @@ backend be
 			return "refused"
 		}
 		defer c.Close()
+		if c.LocalAddr().String() == c.RemoteAddr().String() {
+			// nothing listens there, and the kernel gave the dial the
+			// port it dialed: TCP's simultaneous open connected it to
+			// itself
+			return "refused"
+		}
 		_ = c.SetDeadline(time.Now().Add(ioTimeout))
 		io.WriteString(c, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
 		b, _ := io.ReadAll(c)
