@@ -19,8 +19,15 @@ type fieldSet struct {
 	head   []byte
 	fields []h1.Field
 	del    []uint64 // bit i set: scanned field i is deleted; room for tune.http.maxhdr fields
-	arena  *[]byte  // the added lines, never grown past its capacity
+	arena  *[]byte  // the added lines and new values, never grown past its capacity
 	added  []addedField
+	values []newValue // the scanned fields whose value a rule replaced
+}
+
+// newValue is the value a rule gave scanned field i: arena[off:end].
+type newValue struct {
+	i        int
+	off, end uint32
 }
 
 // addedField is a line a rule added: arena[off:end], its name
@@ -32,15 +39,16 @@ type addedField struct {
 
 func newFieldSet(l h1.Limits) fieldSet {
 	return fieldSet{
-		del:   make([]uint64, (l.MaxHeaders+63)/64),
-		added: make([]addedField, 0, maxAddedFields),
+		del:    make([]uint64, (l.MaxHeaders+63)/64),
+		added:  make([]addedField, 0, maxAddedFields),
+		values: make([]newValue, 0, maxAddedFields),
 	}
 }
 
 // reset makes the set the header of a new message.
 func (fs *fieldSet) reset(head []byte, fields []h1.Field, arena *[]byte) {
 	clear(fs.del[:min(len(fs.del), (len(fs.fields)+63)/64)]) // the previous message's marks
-	fs.head, fs.fields, fs.arena, fs.added = head, fields, arena, fs.added[:0]
+	fs.head, fs.fields, fs.arena, fs.added, fs.values = head, fields, arena, fs.added[:0], fs.values[:0]
 }
 
 // n returns the number of fields, deleted ones included: the indexes of
@@ -54,6 +62,9 @@ func (fs *fieldSet) field(i int) (name, value []byte) {
 			return nil, nil
 		}
 		f := &fs.fields[i]
+		if v, ok := fs.newValue(i); ok {
+			return f.Name.Bytes(fs.head), v
+		}
 		return f.Name.Bytes(fs.head), f.Value.Bytes(fs.head)
 	}
 	a := &fs.added[i-len(fs.fields)]
@@ -62,6 +73,45 @@ func (fs *fieldSet) field(i int) (name, value []byte) {
 	}
 	b := *fs.arena
 	return b[a.off:a.colon], b[a.colon+2 : a.end-2]
+}
+
+// newValue returns the value a rule gave scanned field i, if any.
+func (fs *fieldSet) newValue(i int) ([]byte, bool) {
+	for k := len(fs.values) - 1; k >= 0; k-- {
+		if v := &fs.values[k]; v.i == i {
+			return (*fs.arena)[v.off:v.end], true
+		}
+	}
+	return nil, false
+}
+
+// setValue gives field i the value v, copied into the arena; an added
+// field's line is written anew, in its place among the added ones.
+func (fs *fieldSet) setValue(i int, v []byte) error {
+	w := boundedWriter{b: *fs.arena}
+	off := len(w.b)
+	if i < len(fs.fields) {
+		w.bytes(v)
+		if w.over || len(fs.values) == cap(fs.values) {
+			return h1.ErrTooManyEdits
+		}
+		*fs.arena = w.b
+		fs.values = append(fs.values, newValue{i: i, off: uint32(off), end: uint32(len(w.b))})
+		return nil
+	}
+	a := &fs.added[i-len(fs.fields)]
+	name := (*fs.arena)[a.off:a.colon]
+	w.bytes(name)
+	colon := len(w.b)
+	w.write(": ")
+	w.bytes(v)
+	w.write("\r\n")
+	if w.over {
+		return h1.ErrTooManyEdits
+	}
+	*fs.arena = w.b
+	a.off, a.colon, a.end = uint32(off), uint32(colon), uint32(len(w.b))
+	return nil
 }
 
 // deleted reports whether scanned field i was deleted.

@@ -148,6 +148,9 @@ func TestHTTPZeroAllocRules(t *testing.T) {
 		"  http-request add-header X-Add 1\n"+
 		"  http-request del-header ^x-a.*$ -m reg unless { method GET }\n"+
 		"  http-request del-header X-Src -m beg if { path /y }\n"+
+		"  http-request set-path /p%[path] if { path /x }\n"+
+		"  http-request set-query %[query]&a=1\n"+
+		"  http-request replace-value Cookie ^nomatch(.*)$ \\1\n"+
 		"  http-response add-header X-R 1\n"+
 		"  http-response set-header X-S %[method]\n"+
 		"  http-response del-header X-None\n", 1)

@@ -103,20 +103,23 @@ type clientConn struct {
 // its first byte arrives and given back when the exchange ends, so an idle
 // client connection holds none of it.
 type exchange struct {
-	scan  *h1.Scanner
-	req   h1.Request
-	head  []byte // the request head, copied out of gnet's buffer
-	rw    []byte // replacement bytes the editor refers to, bounded by tune.maxrewrite
-	ed    h1.Editor
-	fs    fieldSet // the fields as http-request rules left them
-	edits [32]persist.Edit
-	dec   *h1.ChunkedDecoder
+	scan *h1.Scanner
+	req  h1.Request
+	head []byte // the request head, copied out of gnet's buffer
+	rw   []byte // replacement bytes the editor refers to, bounded by tune.maxrewrite
+	ed   h1.Editor
+	fs   fieldSet // the fields as http-request rules left them
+	// target is the request target http-request rules set, in rw; nil
+	// while they have not
+	target []byte
+	edits  [32]persist.Edit
+	dec    *h1.ChunkedDecoder
 
 	capReq, capResp cookieCapture  // `capture cookie` of the request (%CC) and the response (%CS)
 	hdrs            headerCaptures // `capture request header` and `capture response header` (%hr, %hs)
 	monitor         bool           // the request is for the frontend's monitor-uri: answered by the proxy, never logged
 	intercepted     bool           // an http-request or redirect rule answered the request
-	redir           reply          // the redirect answering it; its head is in rw
+	own             reply          // the redirect or return answering it, made up in the arena of the rules' message
 	normalized      bool           // normalizeTarget removed the target's default port
 }
 
@@ -376,7 +379,7 @@ func (cc *clientConn) readHead() {
 		cc.x.capReq.reset()
 		cc.x.capResp.reset()
 		cc.x.hdrs.reset(cc.fe, cc.e.limits)
-		cc.x.monitor, cc.x.intercepted = false, false
+		cc.x.monitor, cc.x.intercepted, cc.x.target = false, false, nil
 		cc.state = csHead
 		cc.t0 = cc.stamp()
 		if d := cc.fe.timeouts.HTTPRequest; d > 0 {
@@ -542,10 +545,17 @@ func (cc *clientConn) editRequest() error {
 	if err == nil {
 		err = hostEdits(&cc.x.ed, r, h, cc.x.normalized)
 	}
+	if err == nil && cc.x.target != nil {
+		err = cc.x.ed.Replace(r.Target, cc.x.target) // set by an http-request rule
+	}
 	for i := 0; i < len(r.Fields) && err == nil; i++ {
 		f := &r.Fields[i]
 		if cc.x.fs.deleted(i) {
 			err = cc.x.ed.DeleteField(i) // by an http-request rule
+			continue
+		}
+		if v, ok := cc.x.fs.newValue(i); ok {
+			err = cc.x.ed.ReplaceValue(i, v) // by an http-request rule
 			continue
 		}
 		if f.ID == h1.FieldCookie {

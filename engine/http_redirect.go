@@ -17,7 +17,7 @@ var redirectReasons = map[int]string{
 }
 
 // redirect writes the reply of rd for the request in flight into
-// cc.x.redir, its head in the exchange's rewrite arena, as HAProxy 2.6
+// cc.x.own, its head in the exchange's rewrite arena, as HAProxy 2.6
 // writes it: the status line, "content-length: 0", the location, then
 // "cache-control: no-cache" for the codes a client must not cache, the
 // cookie, and "connection: close" when the request has a body. It reports false, writing nothing, when the value is empty and
@@ -77,7 +77,7 @@ func (cc *clientConn) redirect(rd *config.Redirect) (ok bool, err error) {
 	}
 	cc.x.rw = w.b
 	reason := redirectReasons[rd.Code]
-	cc.x.redir = reply{head: w.b[start:], close: body, size: htxStartLine + len("HTTP/1.1") + len(reason) - 1 + htxEndOfHead + size}
+	cc.x.own = reply{head: w.b[start:], close: body, size: htxStartLine + len("HTTP/1.1") + len(reason) - 1 + htxEndOfHead + size}
 	return true, nil
 }
 

@@ -14,8 +14,14 @@ import (
 // Method returns the request method as received.
 func (cc *clientConn) Method() []byte { return cc.x.req.Method.Bytes(cc.x.head) }
 
-// URL returns the request target as received.
-func (cc *clientConn) URL() []byte { return cc.x.req.Target.Bytes(cc.x.head) }
+// URL returns the request target as received, or as http-request rules
+// set it.
+func (cc *clientConn) URL() []byte {
+	if t := cc.x.target; t != nil {
+		return t
+	}
+	return cc.x.req.Target.Bytes(cc.x.head)
+}
 
 // Path returns the target's path without the query string (and without the
 // scheme and authority of an absolute-form target).
@@ -30,10 +36,27 @@ func (cc *clientConn) Path() []byte {
 // pathQuery returns the target without the scheme and authority of an
 // absolute-form target: the path and the query string.
 func (cc *clientConn) pathQuery() []byte {
+	if t := cc.x.target; t != nil {
+		return targetPath(t)
+	}
 	if a := cc.x.req.Authority; a.End > 0 && a.End <= cc.x.req.Target.End {
 		return cc.x.head[a.End:cc.x.req.Target.End]
 	}
 	return cc.URL()
+}
+
+// targetPath returns the path and query of a target: all of an origin
+// form, what follows the authority of an absolute form.
+func targetPath(t []byte) []byte {
+	i := bytes.Index(t, []byte("://"))
+	if len(t) == 0 || t[0] == '/' || t[0] == '*' || i < 0 {
+		return t
+	}
+	rest := t[i+3:]
+	if j := bytes.IndexAny(rest, "/?"); j >= 0 {
+		return rest[j:]
+	}
+	return rest[len(rest):]
 }
 
 // Query returns what follows the first '?' of the target, or nil.

@@ -12,9 +12,10 @@ import (
 
 // runRules applies http-request or http-response rules to fs, in order,
 // for the exchange of cc; v is the message as conditions read it. It stops
-// at an allow, and at a deny or a redirect, which it returns for the
-// caller to answer (a redirect's reply is then in cc.x.redir); err is
-// h1.ErrTooManyEdits when what the rules write outgrows tune.maxrewrite.
+// at an allow, and at a deny, a redirect or a return, which it returns for
+// the caller to answer (the reply of a redirect or a return is then in
+// cc.x.own); err is h1.ErrTooManyEdits when what the rules write outgrows
+// tune.maxrewrite.
 func runRules(rules []*config.HTTPRule, fs *fieldSet, v config.Request, cc *clientConn) (final *config.HTTPRule, err error) {
 	for _, ru := range rules {
 		if !ru.Holds(v) {
@@ -29,6 +30,23 @@ func runRules(rules []*config.HTTPRule, fs *fieldSet, v config.Request, cc *clie
 			ok, err := cc.redirect(ru.Redirect)
 			if err != nil || ok {
 				return ru, err
+			}
+		case config.RuleReturn:
+			if err := cc.returnReply(ru.Return, fs); err != nil {
+				return nil, err
+			}
+			return ru, nil
+		case config.RuleReplaceHeader, config.RuleReplaceValue:
+			if err := cc.replaceFields(ru, fs); err != nil {
+				return nil, err
+			}
+		case config.RuleSetStatus:
+			rr := &cc.ls.resp
+			rr.status, rr.reason = ru.Status, ru.Value
+		case config.RuleSetPath, config.RuleSetPathQ, config.RuleSetQuery, config.RuleSetURI,
+			config.RuleReplacePath, config.RuleReplacePathQ, config.RuleReplaceURI:
+			if err := cc.rewriteTarget(ru); err != nil {
+				return nil, err
 			}
 		case config.RuleDelHeader:
 			fs.removeNamed(ru, "", fs.n())
@@ -154,7 +172,16 @@ func (w *boundedWriter) port(ap netip.AddrPort, tmp []byte) {
 // and the client stay.
 type responseView struct{ cc *clientConn }
 
-func (v *responseView) Method() []byte                  { return v.cc.Method() }
+// Method returns the request's method when HAProxy keeps it past the
+// request: one of those it knows by name; nil for others (PATCH too).
+func (v *responseView) Method() []byte {
+	switch v.cc.x.req.MethodID {
+	case h1.MethodOther, h1.MethodPATCH:
+		return nil
+	}
+	return v.cc.Method()
+}
+
 func (v *responseView) URL() []byte                     { return nil }
 func (v *responseView) Path() []byte                    { return nil }
 func (v *responseView) Query() []byte                   { return nil }
@@ -165,14 +192,16 @@ func (v *responseView) Src() netip.Addr                 { return v.cc.src.Addr()
 // respRules is a loop's working state for the http-response rules of the
 // response head it forwards: used and done with within one callback.
 type respRules struct {
-	fs    fieldSet
-	arena []byte
-	view  responseView
+	fs     fieldSet
+	arena  []byte
+	view   responseView
+	status int           // set-status: the new status, or 0
+	reason config.Format // set-status: the new reason (text), or nil for the status's own
 }
 
 // requestRules runs the http-request rules of px on the request, then its
-// redirect rules, and reports whether the request goes on: a deny or a
-// redirect answers it, an edit that does not fit answers 500.
+// redirect rules, and reports whether the request goes on: a deny, a
+// redirect or a return answers it, a rewrite that fails answers 500.
 func (cc *clientConn) requestRules(px *config.Proxy) bool {
 	if len(px.HTTPRequest)+len(px.Redirects) == 0 {
 		return true
@@ -183,14 +212,14 @@ func (cc *clientConn) requestRules(px *config.Proxy) bool {
 	}
 	switch {
 	case err != nil:
-		cc.fail(&reply500, accesslog.TermInternal, accesslog.FinishRequest)
+		cc.fail(&reply500, accesslog.TermProxy, accesslog.FinishRequest) // a failed rewrite, as HAProxy's strict mode fails it
 		return false
 	case final == nil:
 		return true
 	}
 	cc.x.intercepted = true
-	if final.Action == config.RuleRedirect {
-		cc.fail(&cc.x.redir, accesslog.TermLocal, accesslog.FinishRequest)
+	if final.Action != config.RuleDeny {
+		cc.fail(&cc.x.own, accesslog.TermLocal, accesslog.FinishRequest)
 	} else {
 		cc.fail(denyReply(final.Status), accesslog.TermProxy, accesslog.FinishRequest)
 	}
@@ -203,7 +232,7 @@ func (cc *clientConn) requestRules(px *config.Proxy) bool {
 func (s *serverConn) responseRules(buf []byte, r *h1.Response) (*respRules, *config.HTTPRule, error) {
 	cc := s.cc
 	rr := &s.ls.resp
-	rr.arena = rr.arena[:0]
+	rr.arena, rr.status, rr.reason = rr.arena[:0], 0, nil
 	rr.fs.reset(buf, r.Fields, &rr.arena)
 	rr.view = responseView{cc: cc}
 	for i, px := range [2]*config.Proxy{cc.be.proxy, cc.fe.proxy} {
@@ -211,7 +240,7 @@ func (s *serverConn) responseRules(buf []byte, r *h1.Response) (*respRules, *con
 			break // a listen section's rules run once
 		}
 		if final, err := runRules(px.HTTPResponse, &rr.fs, &rr.view, cc); final != nil || err != nil {
-			return rr, final, err // a deny: http-response redirects are refused
+			return rr, final, err // a deny or a return: http-response redirects are refused
 		}
 	}
 	return rr, nil, nil

@@ -216,3 +216,102 @@ func TestHTTPRedirectHAProxyDifferential(t *testing.T) {
 		}
 	}
 }
+
+// rewriteConfig rewrites field values, the request target and the
+// response status, and answers with return, on requests and responses.
+const rewriteConfig = `defaults
+  mode http
+  option httplog
+  log {LOG} local0
+  timeout connect 2s
+  timeout client 5s
+  timeout server 5s
+frontend fe
+  bind {BIND}
+  http-request replace-header Cookie foo=([^;]*);(.*) foo=\1;ip=%[src];\2
+  http-request replace-header User-Agent curl foo
+  http-request replace-value X-Forwarded-For ^192\.168\.(.*)$ 172.16.\1
+  http-request replace-value Accept (.*)/html \1/x-\1\x41\q
+  http-request replace-value X-Fail (.*) x\\ if { path_beg /fail }
+  http-request set-path /api%[path] if { path_beg /sp }
+  http-request set-pathq /pq if { path_beg /pq }
+  http-request set-query a=1&%[query] if { path_beg /sq }
+  http-request set-query %[hdr(x-q)] if { path_beg /eq }
+  http-request set-uri http://other.example/u%[path] if { path_beg /su }
+  http-request replace-path /rp/(.*) /new/\1 if { path_beg /rp }
+  http-request replace-pathq ([^?]*)(\?(.*))? \1/foo\2 if { path_beg /rq }
+  http-request replace-uri ^http://([^/]*)(.*) https://\1\2
+  http-request return status 404 content-type text/plain lf-string "no %[path]" hdr X-A "a %[method]" hdr X-B b if { path_beg /ret }
+  http-request return if { path_beg /empty }
+  http-request return status 503 content-type text/html string "<b>x</b>" if { path_beg /busy }
+  http-request set-header X-Path %[path]?%[query] if { path_beg /sp } || { path_beg /rp }
+  use_backend b2 if { path_beg /api }
+  default_backend be
+backend be
+  http-response replace-header Set-Cookie (.*);\ path=/ \1;\ Path=/x
+  http-response replace-value X-Res ^a$ A
+  http-response set-status 299 if { method PUT }
+  http-response set-status 404 reason "Gone Away" if { method DELETE }
+  http-response return status 403 content-type text/plain string nope if { method PATCH } || { method OPTIONS }
+  server s1 {SRV}
+backend b2
+  http-request replace-path /api/sp(.*) /v2\1
+  server s1 {SRV}
+`
+
+// TestHTTPRewriteHAProxyDifferential sends requests through haproxy 2.6
+// and tether configured by rewriteConfig, in front of an origin that
+// answers with the head it received, and requires the same responses and
+// log lines.
+func TestHTTPRewriteHAProxyDifferential(t *testing.T) {
+	bin := haproxyBinLong(t)
+	origin := headOrigin(t, func(head string) string {
+		return "HTTP/1.1 200 OK\r\nSet-Cookie: s=1; path=/\r\nX-Res: a, b,a\r\n" +
+			"Content-Length: " + strconv.Itoa(len(head)) + "\r\nConnection: close\r\n\r\n" + head
+	})
+	p := startPair(t, bin, rewriteConfig, "{SRV}", origin.Addr)
+	p.drainLogs(200 * time.Millisecond)
+	fields := "Host: h\r\nCookie: foo=bar;x=1\r\nUser-Agent: curl/7.47\r\nX-Forwarded-For: 192.168.10.1, 192.168.13.24,10.0.0.37\r\nAccept: text/html, a/b\r\n"
+	for _, req := range []string{
+		"GET /plain HTTP/1.1\r\n" + fields + "\r\n",
+		"GET /fail HTTP/1.1\r\nHost: h\r\nX-Fail: 1\r\n\r\n",
+		"GET /sp/x?y=1 HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /pq/x?y=1 HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /sq/x?y=1 HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /sq/x HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /eq/x HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /eq/x? HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /su/x?z HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /rp/a/b?c HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /rq/a?c=1 HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /rq/a HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET http://abs.example/x?q HTTP/1.1\r\nHost: abs.example\r\n\r\n",
+		"GET /ret/z?q HTTP/1.1\r\nHost: h\r\n\r\n",
+		"HEAD /ret HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /empty HTTP/1.0\r\n\r\n",
+		"GET /busy HTTP/1.1\r\nHost: h\r\n\r\n",
+		"POST /busy HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi",
+		"PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n",
+		"DELETE /x HTTP/1.1\r\nHost: h\r\n\r\n",
+		"PATCH /x HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n",
+		"OPTIONS /x HTTP/1.1\r\nHost: h\r\n\r\n",
+	} {
+		want, got := p.views(func(s proxySide) string {
+			c := s.send(t, req)
+			return normalizeExchange(c.untilQuiet(500 * time.Millisecond))
+		})
+		if got != want {
+			t.Errorf("%q:\nengine:\n%s\nhaproxy:\n%s", req, got, want)
+		}
+		wantLog, got := p.views(func(s proxySide) string {
+			line, err := nextLog(s.logs, 3*time.Second)
+			if err != nil {
+				return "no log line: " + err.Error()
+			}
+			return logConnsRE.ReplaceAllString(maskLog(line, false), " C/C/C/C/C ")
+		})
+		if got != wantLog {
+			t.Errorf("%q: logged\nengine:  %s\nhaproxy: %s", req, got, wantLog)
+		}
+	}
+}

@@ -301,14 +301,27 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		case deny != nil:
 			cc.rec.BytesOut += headLogSize(r, buf[:n]) + int64(len(buf)-n) // as for a bogus 101: what it refused counts
 			s.abandon()
-			cc.fail(denyReply(deny.Status), accesslog.TermProxy, accesslog.FinishHeaders)
+			if deny.Action == config.RuleReturn {
+				cc.fail(&cc.x.own, accesslog.TermLocal, accesslog.FinishHeaders)
+			} else {
+				cc.fail(denyReply(deny.Status), accesslog.TermProxy, accesslog.FinishHeaders)
+			}
 			return
 		}
 	}
-	rs := t.Response(&cc.rq, r.Status)
+	status := r.Status
+	if rr != nil && rr.status != 0 {
+		status = rr.status // set-status
+	}
+	rs := t.Response(&cc.rq, status)
 	cookies := cookieFields(t, &cc.fe.proxy.CaptureCookie)
 	s.ed.Reset(buf, &r.Header)
-	err := statusLine(&s.ed, r, buf)
+	var err error
+	if rr != nil && rr.status != 0 {
+		err = s.setStatus(r, buf, rr)
+	} else {
+		err = statusLine(&s.ed, r, buf)
+	}
 	seenCL := false
 	logged := headLogSize(r, buf) // the head as HAProxy parses it, before any edit
 	cc.x.hdrs.response(cc.fe, &r.Header, buf)
@@ -317,6 +330,12 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		if rr != nil && rr.fs.deleted(i) {
 			err = s.ed.DeleteField(i) // by an http-response rule
 			continue
+		}
+		if rr != nil {
+			if v, ok := rr.fs.newValue(i); ok {
+				err = s.ed.ReplaceValue(i, v) // by an http-response rule
+				continue
+			}
 		}
 		if f.ID == h1.FieldSetCookie {
 			cc.x.capResp.field(f.Value.Bytes(buf), &cc.fe.proxy.CaptureCookie, false)
@@ -385,7 +404,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		cc.fail(&reply502, accesslog.TermProxy, accesslog.FinishHeaders)
 		return
 	}
-	cc.rec.Status = r.Status
+	cc.rec.Status = status
 	cc.rec.Cookie = t.LogFlags(&cc.rq, &rs)
 	cc.rec.Tr = ms(cc.tConn, cc.stamp())
 	iov := s.ed.Segments(s.ls.iov[:0])

@@ -30,6 +30,8 @@ type loopState struct {
 	scratch []byte     // response rewrites, emitted before the callback returns
 	sizes   []byte     // chunk size lines, emitted before the callback returns
 	resp    respRules  // what http-response rules work with, for the response head being forwarded
+	fmtBuf  []byte     // a rule's replacement format, evaluated, within one callback
+	valBuf  []byte     // a value a rule rewrites, within one callback
 	clients clientConn // sentinel of the ring of client connections
 	queue   clientConn // sentinel of the queue of waiting requests
 	qtimer  Timer      // retries the queue while it is not empty
@@ -50,6 +52,8 @@ func loopStateOf(e *Engine, l *Loop) *loopState {
 		scratch: make([]byte, 0, 4096),
 		sizes:   make([]byte, 0, maxChunkRuns*20),
 		resp:    respRules{fs: newFieldSet(e.limits), arena: make([]byte, 0, e.limits.MaxRewrite)},
+		fmtBuf:  make([]byte, 0, e.limits.BufSize),
+		valBuf:  make([]byte, 0, e.limits.BufSize),
 	}
 	ls.clients.next, ls.clients.prev = &ls.clients, &ls.clients
 	ls.queue.qnext, ls.queue.qprev = &ls.queue, &ls.queue

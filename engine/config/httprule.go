@@ -29,6 +29,31 @@ const (
 	RuleDeny
 	// RuleRedirect answers with a redirect (Redirect).
 	RuleRedirect
+	// RuleReplaceHeader replaces the value of each field named Name that
+	// Regexp matches with Value, its \N referring to the match's groups.
+	RuleReplaceHeader
+	// RuleReplaceValue is RuleReplaceHeader on each comma-separated value.
+	RuleReplaceValue
+	// RuleSetPath sets the request's path (the query stays).
+	RuleSetPath
+	// RuleSetPathQ sets the request's path and query.
+	RuleSetPathQ
+	// RuleSetQuery sets the request's query (a '?' stays).
+	RuleSetQuery
+	// RuleSetURI sets the request target.
+	RuleSetURI
+	// RuleReplacePath replaces the request's path as RuleReplaceHeader
+	// replaces a value.
+	RuleReplacePath
+	// RuleReplacePathQ replaces the request's path and query so.
+	RuleReplacePathQ
+	// RuleReplaceURI replaces the request target so.
+	RuleReplaceURI
+	// RuleSetStatus sets the response's status, and its reason when Value
+	// is not nil.
+	RuleSetStatus
+	// RuleReturn answers with Return.
+	RuleReturn
 )
 
 // HTTPRule is one http-request or http-response rule. It is immutable and
@@ -41,6 +66,7 @@ type HTTPRule struct {
 	Regexp   *regexp.Regexp // del-header -m reg
 	Status   int            // deny: the status of the reply
 	Redirect *Redirect      // redirect
+	Return   *Return        // return
 	Cond     *Cond          // nil: always
 	File     string
 	Line     int
@@ -138,6 +164,10 @@ func (p *parser) parseHTTPRule(px *Proxy, a []string) {
 	act := a[0]
 	what := "'" + kw + " " + act + "'"
 	fail := func(msg string) {
+		if after, ok := strings.CutPrefix(msg, "!"); ok { // a message of its own, after the rule's name
+			p.alert(what + after)
+			return
+		}
 		p.alert("error detected in " + proxyType(px) + " '" + px.Name + "' while parsing " + what + " rule : " + msg)
 	}
 	ru := &HTTPRule{File: p.file, Line: p.line}
@@ -195,6 +225,23 @@ func (p *parser) parseHTTPRule(px *Proxy, a []string) {
 				return
 			}
 			rest = rest[2:]
+		}
+	case "replace-header", "replace-value", "replace-path", "replace-pathq", "replace-uri",
+		"set-path", "set-pathq", "set-query", "set-uri", "set-status":
+		if !knownAction(list, act) {
+			p.alert("'" + kw + "' expects " + list + ", but got '" + act + "'.")
+			return
+		}
+		var msg string
+		if rest, msg = p.parseRewrite(ru, act, rest, resp); msg != "" {
+			fail(msg)
+			return
+		}
+	case "return":
+		var msg string
+		if rest, msg = p.parseReturn(ru, rest, resp); msg != "" {
+			fail(msg)
+			return
 		}
 	case "allow":
 		ru.Action = RuleAllow
