@@ -136,7 +136,7 @@ func (g *clientGate) OutboundBuffered() int {
 // request in flight. It runs after each read of the client.
 func (cc *clientConn) holdBack() {
 	switch cc.state {
-	case csConnect, csQueue:
+	case csConnect, csQueue, csTarpit:
 	case csExchange:
 		if !cc.reqBody.done {
 			return // the body streams: the server's level paces the client

@@ -34,6 +34,7 @@ const (
 	csHead                        // receiving a request head
 	csConnect                     // head complete; getting a server connection
 	csQueue                       // waiting for a server slot (maxconn)
+	csTarpit                      // held by a tarpit rule before its answer
 	csExchange                    // request sent or streaming; response pending or streaming
 	csTunnel                      // the connection became a tunnel
 	csClosing                     // closing once flushed
@@ -120,6 +121,7 @@ type exchange struct {
 	monitor         bool           // the request is for the frontend's monitor-uri: answered by the proxy, never logged
 	intercepted     bool           // an http-request or redirect rule answered the request
 	own             reply          // the redirect or return answering it, made up in the arena of the rules' message
+	tarpit          int            // the status a tarpit rule answers with once it has held the request
 	normalized      bool           // normalizeTarget removed the target's default port
 }
 
@@ -172,7 +174,7 @@ func (cc *clientConn) OnTraffic(gnet.Conn) gnet.Action {
 			return gnet.None
 		}
 		cc.readHead()
-	case csConnect, csQueue:
+	case csConnect, csQueue, csTarpit:
 		cc.holdBack()
 	case csExchange:
 		cc.pumpRequest()
@@ -240,7 +242,7 @@ func (cc *clientConn) ignoredProbe() bool {
 // has gone, or what is left of it has come (a Content-Length one).
 func (cc *clientConn) owed() bool {
 	switch cc.state {
-	case csConnect, csQueue, csExchange:
+	case csConnect, csQueue, csTarpit, csExchange:
 		b := &cc.reqBody
 		return b.done || b.framing == h1.BodyLength && int64(cc.in.InboundBuffered()) >= b.left
 	}
@@ -283,6 +285,11 @@ func (cc *clientConn) drain() {
 // exchange it cuts short.
 func (cc *clientConn) closeNow() {
 	cc.logAborted()
+	cc.drop()
+}
+
+// drop closes the connection (asynchronously) without a log line.
+func (cc *clientConn) drop() {
 	if cc.endOffLoop(false) {
 		return
 	}
@@ -361,6 +368,8 @@ func (cc *clientConn) expire() {
 		cc.connect()
 	case csQueue:
 		cc.queueTimeout()
+	case csTarpit:
+		cc.endTarpit()
 	case csExchange:
 		cc.rec.Term = accesslog.TermClientTimeout
 		cc.closeNow()

@@ -105,6 +105,8 @@ func (cc *clientConn) logAborted() {
 		finish = accesslog.FinishConnect
 	case csQueue:
 		finish = accesslog.FinishQueue
+	case csTarpit:
+		finish = accesslog.FinishTarpit
 	case csExchange:
 		finish = accesslog.FinishData
 		if cc.reqBody.done && cc.rec.Status == 0 {

@@ -24,7 +24,7 @@ func runRules(rules []*config.HTTPRule, fs *fieldSet, v config.Request, cc *clie
 		switch ru.Action {
 		case config.RuleAllow:
 			return nil, nil
-		case config.RuleDeny:
+		case config.RuleDeny, config.RuleReject, config.RuleSilentDrop, config.RuleTarpit:
 			return ru, nil
 		case config.RuleRedirect:
 			ok, err := cc.redirect(ru.Redirect)
@@ -217,13 +217,45 @@ func (cc *clientConn) requestRules(px *config.Proxy) bool {
 	case final == nil:
 		return true
 	}
-	cc.x.intercepted = true
-	if final.Action != config.RuleDeny {
-		cc.fail(&cc.x.own, accesslog.TermLocal, accesslog.FinishRequest)
-	} else {
+	switch final.Action {
+	case config.RuleReject, config.RuleSilentDrop:
+		// As HAProxy, untimed and without a status.
+		cc.rec.Term, cc.rec.Finish = accesslog.TermProxy, accesslog.FinishRequest
+		cc.logHTTP(-1, 0)
+		cc.drop()
+	case config.RuleTarpit:
+		cc.holdTarpit(final.Status, px)
+	case config.RuleDeny:
+		cc.x.intercepted = true
 		cc.fail(denyReply(final.Status), accesslog.TermProxy, accesslog.FinishRequest)
+	default:
+		cc.x.intercepted = true
+		cc.fail(&cc.x.own, accesslog.TermLocal, accesslog.FinishRequest)
 	}
 	return false
+}
+
+// holdTarpit holds the request for the timeout tarpit of px (its timeout
+// connect when unset), then answers it with status (endTarpit); the log
+// shows the time held as Tw, and no TR, as HAProxy's.
+func (cc *clientConn) holdTarpit(status int, px *config.Proxy) {
+	cc.x.tarpit = status
+	cc.state = csTarpit
+	d := px.Timeouts.Tarpit
+	if d <= 0 {
+		d = px.Timeouts.Connect
+	}
+	if d <= 0 {
+		cc.endTarpit()
+		return
+	}
+	cc.ls.l.Schedule(&cc.timer, d)
+}
+
+// endTarpit answers a request a tarpit rule held.
+func (cc *clientConn) endTarpit() {
+	cc.tAssign = cc.stamp()
+	cc.fail(denyReply(cc.x.tarpit), accesslog.TermProxy, accesslog.FinishTarpit)
 }
 
 // responseRules runs the http-response rules of the backend, then of the

@@ -21,6 +21,7 @@ const rulesConfig = `defaults
   timeout connect 2s
   timeout client 5s
   timeout server 5s
+  timeout tarpit 200ms
 frontend fe
   bind {BIND}
   http-request set-header X-Set "fe-%[src]-%ci %[method] %[path]?%[query]" if { path_beg / }
@@ -39,6 +40,10 @@ frontend fe
   http-request deny status 400 if { path /bad }
   http-request deny deny_status 503 if { path /busy }
   http-request deny deny_status 408 if { path /slow }
+  http-request reject if { path /reject }
+  http-request silent-drop if { path /drop }
+  http-request tarpit if { path /tarpit }
+  http-request tarpit deny_status 429 if { path /tarpit429 }
   http-request allow if { path /allow }
   http-request add-header X-After-Allow 1
   http-response set-header X-Fe-Res fe
@@ -53,6 +58,7 @@ backend be
   http-response add-header X-Be-Res %[res.hdr(x-res)]/%[res.fhdr(x-res)]/%[hdr(x-none)]
   http-response deny if { hdr(x-deny-me) -m found }
   http-response deny if { method PUT }
+  http-response silent-drop if { method OPTIONS }
   http-response set-header X-Twice 1
   http-response add-header X-Twice 2
   http-response del-header X-Strip
@@ -91,6 +97,11 @@ func TestHTTPRulesHAProxyDifferential(t *testing.T) {
 		"GET /bad HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET /busy HTTP/1.0\r\n\r\n",
 		"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /reject HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /drop HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /tarpit HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /tarpit429 HTTP/1.0\r\n\r\n",
+		"OPTIONS /opt HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET /allow HTTP/1.1\r\n" + fields + "\r\n",
 		"GET /two/x HTTP/1.1\r\n" + fields + "\r\n",
 		"GET /two/deny HTTP/1.1\r\nHost: x\r\n\r\n",

@@ -301,6 +301,13 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 		case deny != nil:
 			cc.rec.BytesOut += headLogSize(r, buf[:n]) + int64(len(buf)-n) // as for a bogus 101: what it refused counts
 			s.abandon()
+			if deny.Action == config.RuleSilentDrop {
+				// HAProxy logs the server's status and PR.
+				cc.rec.Term, cc.rec.Finish = accesslog.TermProxy, accesslog.FinishRequest
+				cc.logHTTP(r.Status, cc.rec.BytesOut)
+				cc.drop()
+				return
+			}
 			if deny.Action == config.RuleReturn {
 				cc.fail(&cc.x.own, accesslog.TermLocal, accesslog.FinishHeaders)
 			} else {

@@ -54,6 +54,13 @@ const (
 	RuleSetStatus
 	// RuleReturn answers with Return.
 	RuleReturn
+	// RuleReject closes the connection without an answer.
+	RuleReject
+	// RuleSilentDrop closes the connection without an answer either.
+	RuleSilentDrop
+	// RuleTarpit holds the request for timeout tarpit, then answers with
+	// the proxy's reply for Status.
+	RuleTarpit
 )
 
 // HTTPRule is one http-request or http-response rule. It is immutable and
@@ -256,9 +263,25 @@ func (p *parser) parseHTTPRule(px *Proxy, a []string) {
 			return
 		}
 		ru.Action, ru.Redirect, rest = RuleRedirect, rd, left
-	case "deny":
+	case "reject", "silent-drop":
+		if !knownAction(list, act) {
+			p.alert("'" + kw + "' expects " + list + ", but got '" + act + "'.")
+			return
+		}
+		ru.Action = RuleReject
+		if act == "silent-drop" {
+			ru.Action = RuleSilentDrop
+		}
+	case "deny", "tarpit":
+		if !knownAction(list, act) {
+			p.alert("'" + kw + "' expects " + list + ", but got '" + act + "'.")
+			return
+		}
 		ru.Action, ru.Status = RuleDeny, 403
-		if resp {
+		switch {
+		case act == "tarpit":
+			ru.Action, ru.Status = RuleTarpit, 500
+		case resp:
 			ru.Status = 502
 		}
 		for len(rest) > 0 && rest[0] != "if" && rest[0] != "unless" {

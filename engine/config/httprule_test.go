@@ -101,6 +101,11 @@ func TestHTTPRuleDiagnostics(t *testing.T) {
 		{"backend be\n    http-request return status 404 file /nonexistent\n", "http-request", Alert, "error opening file '/nonexistent'."},
 		{"backend be\n    http-request return hdr content-length 5 content-type a string x\n", "http-request", Warning, "header 'content-length' always ignored by the http reply."},
 		{"backend be\n    http-request return errorfile /x\n", "http-request", Alert, "'errorfile' is not supported yet by tether"},
+		{"backend be\n    http-response reject\n", "http-response", Alert, "but got 'reject'."},
+		{"backend be\n    http-response tarpit\n", "http-response", Alert, "but got 'tarpit'."},
+		{"backend be\n    http-request tarpit deny_status 999\n", "http-request", Alert, "while parsing 'http-request tarpit' rule : Unexpected status code '999'."},
+		{"backend be\n    http-request reject x\n", "http-request", Alert, "'http-request reject' expects either 'if' or 'unless' followed by a condition but found 'x'."},
+		{"backend be\n    timeout tarpit 2s\n    http-request tarpit deny_status 429\n    http-request silent-drop\n    http-response silent-drop\n", "", Alert, ""},
 		{"backend be\n    http-response add-header X 1 if { method GET } { src 10.0.0.0/8 }\n", "", Warning, ""},
 	}
 	for _, tt := range tests {

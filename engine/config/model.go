@@ -269,6 +269,7 @@ type Timeouts struct {
 	Queue         time.Duration
 	Tunnel        time.Duration
 	Check         time.Duration
+	Tarpit        time.Duration // how long a tarpit rule holds a request; timeout connect when unset
 }
 
 // ConnMode is the HTTP connection mode of a proxy.

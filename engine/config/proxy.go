@@ -497,6 +497,7 @@ var timeoutKeywords = map[string]struct {
 	"queue":           {CapBackend, func(t *Timeouts) *time.Duration { return &t.Queue }},
 	"tunnel":          {CapBackend, func(t *Timeouts) *time.Duration { return &t.Tunnel }},
 	"check":           {CapBackend, func(t *Timeouts) *time.Duration { return &t.Check }},
+	"tarpit":          {CapFrontend | CapBackend, func(t *Timeouts) *time.Duration { return &t.Tarpit }},
 }
 
 func (p *parser) parseTimeout(px *Proxy, a []string) {
@@ -506,7 +507,7 @@ func (p *parser) parseTimeout(px *Proxy, a []string) {
 	}
 	k, ok := timeoutKeywords[name]
 	if !ok {
-		if name == "tarpit" || name == "client-fin" || name == "server-fin" {
+		if name == "client-fin" || name == "server-fin" {
 			p.notSupported("'timeout " + name + "'")
 			return
 		}
