@@ -8,7 +8,7 @@ import (
 // unsupportedOptions lists options HAProxy 2.6 knows that tether does not
 // implement yet.
 var unsupportedOptions = map[string]bool{
-	"abortonclose": true, "accept-invalid-http-request": true, "accept-invalid-http-response": true, "http-buffer-request": true,
+	"accept-invalid-http-request": true, "accept-invalid-http-response": true, "http-buffer-request": true,
 	"http-pretend-keepalive":      true,
 	"http-restrict-req-hdr-names": true, "http-use-proxy-header": true, "independent-streams": true,
 	"ldap-check": true, "logasap": true,
@@ -26,8 +26,12 @@ var unsupportedOptions = map[string]bool{
 // the sides they apply to: TCP_DEFER_ACCEPT and delayed connects, sending
 // without delay (tether never holds data back), splicing (a tunnel is
 // spliced anyway) and counting as transfers go (tether always does). They
-// are checked as HAProxy checks them and change nothing.
+// are checked as HAProxy checks them and change nothing. abortonclose is
+// one of them: haproxy 2.6 serves a complete HTTP/1 request waiting in a
+// queue whose client shut its side, or closed, with the option as without
+// it (TestAbortOnCloseHAProxyDifferential), and so does tether.
 var noEffect = map[string]Cap{
+	"abortonclose":     CapBackend,
 	"tcp-smart-accept": CapFrontend, "tcp-smart-connect": CapBackend, "http-no-delay": CapFrontend | CapBackend,
 	"splice-auto": CapFrontend | CapBackend, "splice-request": CapFrontend | CapBackend,
 	"splice-response": CapFrontend | CapBackend, "contstats": CapFrontend,
