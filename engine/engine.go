@@ -33,6 +33,7 @@ type Engine struct {
 	cfg      *config.Config
 	srv      atomic.Pointer[Server] // made by transport, under mu
 	serving  atomic.Bool            // Serve was called
+	stats    atomic.Pointer[StatsPage] // what `stats uri` pages show (SetStatsPage)
 	fronts   []*frontend
 	backends []*Backend
 	byName   map[string]*Backend

@@ -122,6 +122,7 @@ type exchange struct {
 	intercepted     bool           // an http-request or redirect rule answered the request
 	own             reply          // the redirect or return answering it, made up in the arena of the rules' message
 	tarpit          int            // the status a tarpit rule answers with once it has held the request
+	stats           bool           // the request is for a statistics page (logged as served by <STATS>)
 	normalized      bool           // normalizeTarget removed the target's default port
 }
 
@@ -388,7 +389,7 @@ func (cc *clientConn) readHead() {
 		cc.x.capReq.reset()
 		cc.x.capResp.reset()
 		cc.x.hdrs.reset(cc.fe, cc.e.limits)
-		cc.x.monitor, cc.x.intercepted, cc.x.target = false, false, nil
+		cc.x.monitor, cc.x.intercepted, cc.x.target, cc.x.stats = false, false, nil, false
 		cc.state = csHead
 		cc.t0 = cc.stamp()
 		if d := cc.fe.timeouts.HTTPRequest; d > 0 {
@@ -456,6 +457,10 @@ func (cc *clientConn) start() {
 	if !cc.requestRules(cc.fe.proxy) {
 		return
 	}
+	if cc.statsRequest(cc.fe.proxy) {
+		cc.serveStats(cc.fe.proxy)
+		return
+	}
 	be := cc.fe.def
 	for i := range cc.fe.routes {
 		r := &cc.fe.routes[i]
@@ -476,6 +481,10 @@ func (cc *clientConn) start() {
 	sn := be.snap.Load()
 	cc.sn = sn
 	if be.proxy != cc.fe.proxy && !cc.requestRules(be.proxy) {
+		return
+	}
+	if be.proxy != cc.fe.proxy && cc.statsRequest(be.proxy) {
+		cc.serveStats(be.proxy)
 		return
 	}
 	var flags persist.Flags
@@ -993,7 +1002,11 @@ func (cc *clientConn) fail(r *reply, term accesslog.Termination, fin accesslog.F
 	if err != nil {
 		return
 	}
-	cc.logHTTP(statusOf(r), cc.rec.BytesOut+n) // interim responses relayed before it count too
+	status := statusOf(r)
+	if r.logged != 0 {
+		status = r.logged
+	}
+	cc.logHTTP(status, cc.rec.BytesOut+n) // interim responses relayed before it count too
 	if !keep || cc.shut {
 		cc.closeFlushed()
 		return

@@ -28,6 +28,7 @@ type reply struct {
 	// close", as those of HAProxy's HTTP layer do (its templates for
 	// unreadable requests have a Connection field or none)
 	announce bool
+	logged   int // the status the log shows, when not the reply's own
 	size     int // what HAProxy's %B counts of head (see htxStartLine)
 }
 

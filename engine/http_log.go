@@ -40,6 +40,9 @@ func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 	if cc.srv != nil && cc.be != nil {
 		r.Server = cc.srv.name
 	}
+	if cc.x != nil && cc.x.stats {
+		r.Server = "<STATS>"
+	}
 	r.TR = ms(cc.t0, cc.tHead)
 	if cc.be == nil && !cc.x.intercepted {
 		r.TR = -1 // HAProxy times no request it found no backend for, unless a rule answered it

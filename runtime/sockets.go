@@ -20,9 +20,11 @@ type Sockets struct {
 // and group, and every session with the `stats timeout`. A unix socket with
 // `expose-fd listeners` answers `_getsocks` with the engine's listening
 // sockets (engine.SendListeners), for a new process taking them over on
-// reload. On error the sockets already started are closed.
+// reload. It also gives the engine the statistics pages of `stats uri`
+// (StatsPage). On error the sockets already started are closed.
 func ListenAll(cfg *config.Config, e *engine.Engine) (*Sockets, error) {
 	ctl := EngineControl(e)
+	e.SetStatsPage(StatsPage(e))
 	ss := &Sockets{}
 	for i := range cfg.Global.StatsSockets {
 		spec := SpecFromConfig(&cfg.Global.StatsSockets[i], cfg.Global.StatsTimeout)

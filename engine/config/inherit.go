@@ -56,9 +56,11 @@ func inherit(def *Proxy, c Cap) *Proxy {
 		errorSeqs:    def.errorSeqs,
 		errorImports: slices.Clone(def.errorImports),
 
+		Stats:        def.Stats,
 		HTTPRequest:  slices.Clip(def.HTTPRequest),
 		HTTPResponse: slices.Clip(def.HTTPResponse),
 	}
+	px.Stats.Auth = slices.Clone(def.Stats.Auth)
 	if c&(CapFrontend|CapDefaults) != 0 {
 		px.MaxConn = def.MaxConn
 		px.MonitorURI = def.MonitorURI

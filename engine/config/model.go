@@ -217,6 +217,8 @@ type Proxy struct {
 	HTTPResponse []*HTTPRule // `http-response` rules, a named defaults section's first
 	Redirects    []*HTTPRule // `redirect` lines (RuleRedirect), run after HTTPRequest
 
+	Stats Stats // the statistics page
+
 	errorFiles   errorFiles           // `errorfile` replies by status (see ErrorFile)
 	errorSeqs    [len(errorCodes)]int // which line set each of them (parser.nextErrorSeq); 0 for none
 	errorImports []errorImport        // `errorfiles` lines, resolved by finish
