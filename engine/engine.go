@@ -31,8 +31,8 @@ var ErrConfig = errors.New("engine: unsupported configuration")
 // the Server's loops.
 type Engine struct {
 	cfg      *config.Config
-	srv      atomic.Pointer[Server] // made by transport, under mu
-	serving  atomic.Bool            // Serve was called
+	srv      atomic.Pointer[Server]    // made by transport, under mu
+	serving  atomic.Bool               // Serve was called
 	stats    atomic.Pointer[StatsPage] // what `stats uri` pages show (SetStatsPage)
 	fronts   []*frontend
 	backends []*Backend
