@@ -89,7 +89,7 @@ func TestHTTPRulesHAProxyDifferential(t *testing.T) {
 	p.drainLogs(200 * time.Millisecond)
 	fields := "Host: x\r\nX-In: a, b\r\nX-In: c,d\r\nX-Drop: 1\r\nX-Pre-One: 1\r\nx-pre-two: 2\r\nX-Set: old\r\n" +
 		"A-End: 1\r\nX-Mid-Dle: 1\r\nX-Re1: 1\r\nX-Re12: kept\r\nX-Gone: 1\r\nX-Keep: k\r\n"
-	for _, req := range []string{
+	diffExchanges(t, p, []string{
 		"GET /plain?q=1&r HTTP/1.1\r\n" + fields + "\r\n",
 		"GET /deny HTTP/1.1\r\n" + fields + "\r\n",
 		"HEAD /deny HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -113,10 +113,19 @@ func TestHTTPRulesHAProxyDifferential(t *testing.T) {
 		"POST /deny HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi",
 		"POST /limit HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
 		"POST /busy HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
-	} {
+	})
+}
+
+// diffExchanges sends each request on a new connection to both sides of
+// p and requires the same response, its field names and those of an
+// echoed request head compared without case (normalizeExchange), and the
+// same log line, connection counts aside: they depend on when each proxy
+// saw the earlier connections close.
+func diffExchanges(t *testing.T, p proxyPair, reqs []string) {
+	t.Helper()
+	for _, req := range reqs {
 		want, got := p.views(func(s proxySide) string {
-			c := s.send(t, req)
-			return normalizeExchange(c.untilQuiet(500 * time.Millisecond))
+			return normalizeExchange(s.send(t, req).untilQuiet(500 * time.Millisecond))
 		})
 		if got != want {
 			t.Errorf("%q:\nengine:\n%s\nhaproxy:\n%s", req, got, want)
@@ -126,8 +135,6 @@ func TestHTTPRulesHAProxyDifferential(t *testing.T) {
 			if err != nil {
 				return "no log line: " + err.Error()
 			}
-			// the connection counts depend on when each proxy saw the
-			// test's earlier connections close
 			return logConnsRE.ReplaceAllString(maskLog(line, false), " C/C/C/C/C ")
 		})
 		if got != wantLog {
@@ -188,7 +195,7 @@ func TestHTTPRedirectHAProxyDifferential(t *testing.T) {
 	})
 	p := startPair(t, bin, redirectConfig, "{SRV}", origin.Addr)
 	p.drainLogs(200 * time.Millisecond)
-	for _, req := range []string{
+	diffExchanges(t, p, []string{
 		"GET /s/a?b=1 HTTP/1.1\r\nHost: h.example\r\n\r\n",
 		"GET /s HTTP/1.0\r\n\r\n",
 		"HEAD /s HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
@@ -207,25 +214,7 @@ func TestHTTPRedirectHAProxyDifferential(t *testing.T) {
 		"GET /tls2/x HTTP/1.1\r\nHost: h\r\n\r\n",
 		"POST /s HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc",
 		"POST /s HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n",
-	} {
-		want, got := p.views(func(s proxySide) string {
-			c := s.send(t, req)
-			return normalizeExchange(c.untilQuiet(500 * time.Millisecond))
-		})
-		if got != want {
-			t.Errorf("%q:\nengine:  %q\nhaproxy: %q", req, got, want)
-		}
-		wantLog, got := p.views(func(s proxySide) string {
-			line, err := nextLog(s.logs, 3*time.Second)
-			if err != nil {
-				return "no log line: " + err.Error()
-			}
-			return logConnsRE.ReplaceAllString(maskLog(line, false), " C/C/C/C/C ")
-		})
-		if got != wantLog {
-			t.Errorf("%q: logged\nengine:  %s\nhaproxy: %s", req, got, wantLog)
-		}
-	}
+	})
 }
 
 // rewriteConfig rewrites field values, the request target and the
@@ -283,7 +272,7 @@ func TestHTTPRewriteHAProxyDifferential(t *testing.T) {
 	p := startPair(t, bin, rewriteConfig, "{SRV}", origin.Addr)
 	p.drainLogs(200 * time.Millisecond)
 	fields := "Host: h\r\nCookie: foo=bar;x=1\r\nUser-Agent: curl/7.47\r\nX-Forwarded-For: 192.168.10.1, 192.168.13.24,10.0.0.37\r\nAccept: text/html, a/b\r\n"
-	for _, req := range []string{
+	diffExchanges(t, p, []string{
 		"GET /plain HTTP/1.1\r\n" + fields + "\r\n",
 		"GET /fail HTTP/1.1\r\nHost: h\r\nX-Fail: 1\r\n\r\n",
 		"GET /sp/x?y=1 HTTP/1.1\r\nHost: h\r\n\r\n",
@@ -306,23 +295,5 @@ func TestHTTPRewriteHAProxyDifferential(t *testing.T) {
 		"DELETE /x HTTP/1.1\r\nHost: h\r\n\r\n",
 		"PATCH /x HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n",
 		"OPTIONS /x HTTP/1.1\r\nHost: h\r\n\r\n",
-	} {
-		want, got := p.views(func(s proxySide) string {
-			c := s.send(t, req)
-			return normalizeExchange(c.untilQuiet(500 * time.Millisecond))
-		})
-		if got != want {
-			t.Errorf("%q:\nengine:\n%s\nhaproxy:\n%s", req, got, want)
-		}
-		wantLog, got := p.views(func(s proxySide) string {
-			line, err := nextLog(s.logs, 3*time.Second)
-			if err != nil {
-				return "no log line: " + err.Error()
-			}
-			return logConnsRE.ReplaceAllString(maskLog(line, false), " C/C/C/C/C ")
-		})
-		if got != wantLog {
-			t.Errorf("%q: logged\nengine:  %s\nhaproxy: %s", req, got, wantLog)
-		}
-	}
+	})
 }

@@ -145,27 +145,36 @@ func (p *Proxy) ErrorFile(code int) *ErrorFile {
 	return nil
 }
 
-// parseErrorFile parses `errorfile <code> <file>`. As HAProxy, it reads the
-// status with atol (so "503x" is 503) and ignores further arguments.
+// parseErrorFile parses `errorfile <code> <file>` in a proxy.
 func (p *parser) parseErrorFile(px *Proxy, a []string) {
+	if f, slot := p.errorFileLine(a); f != nil {
+		px.errorFiles[slot], px.errorSeqs[slot] = f, p.nextErrorSeq()
+	}
+}
+
+// errorFileLine reads the arguments of an `errorfile <code> <file>` line
+// (of a proxy or an http-errors section) and returns the reply and its
+// place, or nil after an alert. As HAProxy, it reads the status with atol
+// (so "503x" is 503) and ignores further arguments.
+func (p *parser) errorFileLine(a []string) (*ErrorFile, int) {
 	if len(a) < 2 {
 		p.alert("expects <status_code> and <file> as arguments.")
-		return
+		return nil, 0
 	}
 	code := int(int32(atoi(strings.TrimLeft(a[0], " \t\n\v\f\r"))))
 	slot := errorSlot(code)
 	if slot < 0 {
 		p.alert("status code '" + itoa(code) + "' not handled.")
-		return
+		return nil, 0
 	}
 	f, msg := p.loadErrorFile(a[1])
 	if msg != "" {
 		p.alert(msg)
-		return
+		return nil, 0
 	}
 	own := *f
 	own.Code, own.File, own.Line = code, p.file, p.line
-	px.errorFiles[slot], px.errorSeqs[slot] = &own, p.nextErrorSeq()
+	return &own, slot
 }
 
 // parseErrorLoc parses `errorloc`, `errorloc302` and `errorloc303 <code>

@@ -107,3 +107,25 @@ func lastLineOf(text, s string) int {
 	}
 	return n
 }
+
+// diagCase is one configuration body (after header) and the diagnostic it
+// must raise: of severity sev, containing msg, at the last line containing
+// line; an empty msg requires that none of severity sev is raised.
+type diagCase struct {
+	body, line string
+	sev        Severity
+	msg        string
+}
+
+// checkDiags checks every case of tests.
+func checkDiags(t *testing.T, tests []diagCase) {
+	t.Helper()
+	for _, tt := range tests {
+		text := header + tt.body
+		if tt.msg == "" {
+			noDiag(t, text, tt.sev)
+			continue
+		}
+		expectDiag(t, text, tt.sev, lastLineOf(text, tt.line), tt.msg)
+	}
+}

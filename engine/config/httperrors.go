@@ -55,25 +55,9 @@ func (p *parser) parseHTTPErrors(words []string) {
 	if p.he == nil {
 		return // the section's header was refused
 	}
-	a := args(words[1:])
-	if len(a) < 2 {
-		p.alert("expects <status_code> and <file> as arguments.")
-		return
+	if f, slot := p.errorFileLine(args(words[1:])); f != nil {
+		p.he.files[slot] = f
 	}
-	code := int(int32(atoi(a[0])))
-	slot := errorSlot(code)
-	if slot < 0 {
-		p.alert("status code '" + itoa(code) + "' not handled.")
-		return
-	}
-	f, msg := p.loadErrorFile(a[1])
-	if msg != "" {
-		p.alert(msg)
-		return
-	}
-	own := *f
-	own.Code, own.File, own.Line = code, p.file, p.line
-	p.he.files[slot] = &own
 }
 
 // parseErrorFiles reads `errorfiles <name> [<code> ...]`.

@@ -72,11 +72,7 @@ http-errors other
 func TestHTTPErrorsDiagnostics(t *testing.T) {
 	dir := t.TempDir()
 	f503 := writeFile(t, dir, "503.http", "HTTP/1.1 503 X\r\nContent-Length: 0\r\n\r\n")
-	tests := []struct {
-		body, line string
-		sev        Severity
-		msg        string
-	}{
+	tests := []diagCase{
 		{"backend be\nhttp-errors\n", "http-errors", Alert, "missing name for http-errors section."},
 		{"backend be\nhttp-errors s\nhttp-errors s\n", "http-errors s", Alert, "http-errors section 's' already exists (declared at t.cfg:"},
 		{"backend be\nhttp-errors s\n    errorloc 503 /x\n", "errorloc", Alert, "unknown keyword 'errorloc' in 'http-errors' section"},
@@ -89,12 +85,5 @@ func TestHTTPErrorsDiagnostics(t *testing.T) {
 		{"backend be\n    errorfiles s 503 504\nhttp-errors s\n    errorfile 503 " + f503 + "\n", "errorfiles", Warning, "proxy 'be' : status '504' not declared in http-errors section 's'."},
 		{"backend be\n    errorfiles s 503\nhttp-errors s\n    errorfile 503 " + f503 + "\n", "", Warning, ""},
 	}
-	for _, tt := range tests {
-		text := header + tt.body
-		if tt.msg == "" {
-			noDiag(t, text, tt.sev)
-			continue
-		}
-		expectDiag(t, text, tt.sev, lastLineOf(text, tt.line), tt.msg)
-	}
+	checkDiags(t, tests)
 }

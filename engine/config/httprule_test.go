@@ -57,11 +57,7 @@ backend be
 // TestHTTPRuleDiagnostics checks the alerts and warnings of http-request
 // and http-response lines against haproxy 2.6's messages.
 func TestHTTPRuleDiagnostics(t *testing.T) {
-	tests := []struct {
-		body, line string
-		sev        Severity
-		msg        string
-	}{
+	tests := []diagCase{
 		{"backend be\n    http-request add-header X\n", "http-request", Alert, "error detected in backend 'be' while parsing 'http-request add-header' rule : expects exactly 2 arguments."},
 		{"backend be\n    http-request del-header\n", "http-request", Alert, "while parsing 'http-request del-header' rule : expects at least 1 argument."},
 		{"backend be\n    http-request del-header X -m foo\n", "http-request", Alert, "-m with unsupported matching method 'foo'."},
@@ -108,14 +104,7 @@ func TestHTTPRuleDiagnostics(t *testing.T) {
 		{"backend be\n    timeout tarpit 2s\n    http-request tarpit deny_status 429\n    http-request silent-drop\n    http-response silent-drop\n", "", Alert, ""},
 		{"backend be\n    http-response add-header X 1 if { method GET } { src 10.0.0.0/8 }\n", "", Warning, ""},
 	}
-	for _, tt := range tests {
-		text := header + tt.body
-		if tt.msg == "" {
-			noDiag(t, text, tt.sev)
-			continue
-		}
-		expectDiag(t, text, tt.sev, lastLineOf(text, tt.line), tt.msg)
-	}
+	checkDiags(t, tests)
 	rulesDefaults := "defaults d\n    mode http\n    timeout client 5s\n    timeout server 5s\n    timeout connect 2s\n    http-request deny\n"
 	expectDiag(t, "defaults\n    mode http\n    http-request deny\n", Alert, 3, "'http-request' not allowed in anonymous 'defaults' section.")
 	expectDiag(t, rulesDefaults+"listen l from d\n    bind :1\n", Alert, 7, "a listen section cannot inherit from a defaults section defining TCP/HTTP rules.")

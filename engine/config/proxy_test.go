@@ -189,12 +189,7 @@ func TestCaptureAndMaxconn(t *testing.T) {
 }
 
 func TestProxyErrors(t *testing.T) {
-	tests := []struct {
-		body string
-		line string
-		sev  Severity
-		msg  string
-	}{
+	tests := []diagCase{
 		{"backend\n", "backend", Alert, "'backend' expects an <id> argument"},
 		{"backend b/x\n", "backend b/x", Alert, "character '/' is not permitted in 'backend' name 'b/x'."},
 		{"backend be\nbackend be\n", "backend be", Alert, "backend 'be' has the same name as backend 'be' declared at t.cfg:"},
@@ -297,14 +292,7 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\n    server s1 127.0.0.1:1\n    timeout server 0\n", "backend be", Warning, "missing timeouts for backend 'be'."},
 		{"peers p\n    peer a 127.0.0.1:1\n", "peers", Alert, "section 'peers' is not supported yet by tether"},
 	}
-	for _, tt := range tests {
-		text := header + tt.body
-		if tt.msg == "" {
-			noDiag(t, text, tt.sev)
-			continue
-		}
-		expectDiag(t, text, tt.sev, lastLineOf(text, tt.line), tt.msg)
-	}
+	checkDiags(t, tests)
 }
 
 func TestProxyLog(t *testing.T) {

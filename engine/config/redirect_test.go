@@ -30,11 +30,7 @@ func TestRedirect(t *testing.T) {
 	if l := be.Redirects[2]; !l.Redirect.ClearCookie || l.Redirect.Cookie != "U=" || !l.Holds(req) {
 		t.Errorf("redirect location %+v", l.Redirect)
 	}
-	tests := []struct {
-		body, line string
-		sev        Severity
-		msg        string
-	}{
+	tests := []diagCase{
 		{"backend be\n    redirect foo /x\n", "redirect", Alert, "error detected in backend 'be' while parsing redirect rule : expects 'code', 'prefix', 'location', 'scheme', 'set-cookie', 'clear-cookie', 'drop-query', 'ignore-empty' or 'append-slash' (was 'foo')."},
 		{"backend be\n    redirect location\n", "redirect", Alert, "missing argument for 'location'."},
 		{"backend be\n    redirect location /x code 300\n", "redirect", Alert, "'code': unsupported HTTP code '300' (must be one of 301, 302, 303, 307 or 308)."},
@@ -47,8 +43,5 @@ func TestRedirect(t *testing.T) {
 		{"backend be\nfrontend f2\n    bind :1\n    use_backend be if TRUE\n    redirect location /x\n", "redirect", Warning, "a 'redirect' rule placed after a 'use_backend' rule will still be processed before."},
 		{"backend be\nfrontend f2\n    bind :1\n    use_backend be if TRUE\n    http-request deny\n", "http-request deny", Warning, "a 'http-request' rule placed after a 'use_backend' rule will still be processed before."},
 	}
-	for _, tt := range tests {
-		text := header + tt.body
-		expectDiag(t, text, tt.sev, lastLineOf(text, tt.line), tt.msg)
-	}
+	checkDiags(t, tests)
 }
