@@ -613,17 +613,10 @@ func (cc *clientConn) editRequest() error {
 		return err
 	}
 	if name, ok := cc.forwardFor(); ok {
-		at := len(cc.x.rw)
-		if at+len(name)+len(": \r\n")+len("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff") > cap(cc.x.rw) {
-			return h1.ErrTooManyEdits // no room left within tune.maxrewrite
-		}
-		for i := 0; i < len(name); i++ {
-			cc.x.rw = append(cc.x.rw, lower(name[i]))
-		}
-		cc.x.rw = append(cc.x.rw, ": "...)
-		cc.x.rw = cc.src.Addr().AppendTo(cc.x.rw)
-		cc.x.rw = append(cc.x.rw, "\r\n"...)
-		err = cc.x.ed.Append(cc.x.rw[at:])
+		err = cc.appendAddrField(name, cc.src.Addr())
+	}
+	if name, dst, ok := cc.originalTo(); ok && err == nil {
+		err = cc.appendAddrField(name, dst)
 	}
 	if err == nil && r.Flags&h1.FlagConnUpgrade == 0 {
 		// The server reads the fate of its connection from the request's
@@ -638,6 +631,43 @@ func (cc *clientConn) editRequest() error {
 		}
 	}
 	return err
+}
+
+// appendAddrField appends to the request the field "name: addr", its name
+// in lower case, written in the exchange's rewrite arena.
+func (cc *clientConn) appendAddrField(name string, addr netip.Addr) error {
+	at := len(cc.x.rw)
+	if at+len(name)+len(": \r\n")+len("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff") > cap(cc.x.rw) {
+		return h1.ErrTooManyEdits // no room left within tune.maxrewrite
+	}
+	for i := 0; i < len(name); i++ {
+		cc.x.rw = append(cc.x.rw, lower(name[i]))
+	}
+	cc.x.rw = append(cc.x.rw, ": "...)
+	cc.x.rw = addr.AppendTo(cc.x.rw)
+	cc.x.rw = append(cc.x.rw, "\r\n"...)
+	return cc.x.ed.Append(cc.x.rw[at:])
+}
+
+// originalTo tells whether the request gets an X-Original-To field, its
+// name and the address the client connected to, as HAProxy combines the
+// `option originalto` of the frontend and of the backend: when either has
+// it, named as the backend says when it has it, unless the address is in
+// the except network of either.
+func (cc *clientConn) originalTo() (name string, dst netip.Addr, ok bool) {
+	fe, be := &cc.fe.proxy.Options.OriginalTo, &cc.be.proxy.Options.OriginalTo
+	if !fe.Enabled && !be.Enabled {
+		return "", dst, false
+	}
+	dst = cc.local().Addr()
+	if !dst.IsValid() || fe.Except.IsValid() && fe.Except.Contains(dst) || be.Except.IsValid() && be.Except.Contains(dst) {
+		return "", dst, false
+	}
+	name = fe.Header
+	if be.Enabled {
+		name = be.Header
+	}
+	return name, dst, true
 }
 
 // forwardFor tells whether the request gets an X-Forwarded-For field and

@@ -221,6 +221,10 @@ func TestHeadsHAProxyDifferential(t *testing.T) {
 		{name: "forwardfor except in the backend", frontend: "  option forwardfor\n", backend: "  option forwardfor header X-BE except 127.0.0.1\n"},
 		{name: "forwardfor if-none in the backend only", frontend: "  option forwardfor header X-Real-IP\n", backend: "  option forwardfor header X-BE if-none\n"},
 		{name: "forwardfor if-none on both sides", frontend: "  option forwardfor if-none\n", backend: "  option forwardfor header X-BE if-none\n"},
+		// option originalto: likewise, after X-Forwarded-For.
+		{name: "originalto in the frontend", frontend: "  option forwardfor\n  option originalto\n"},
+		{name: "originalto on both sides", frontend: "  option originalto header X-FE\n", backend: "  option originalto header X-Dst\n"},
+		{name: "originalto except", defaults: "  option originalto except 10.0.0.0/8\n", backend: "  option originalto except 127.0.0.1\n"},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			cfg := strings.NewReplacer("frontend fe\n", mode.defaults+"frontend fe\n", "  default_backend", mode.frontend+"  default_backend",

@@ -292,6 +292,7 @@ type Options struct {
 	RedispatchInterval int // -1: on the last retry; N>0: every Nth retry; N<-1: N retries before the last
 	Persist            bool
 	ForwardFor         ForwardFor
+	OriginalTo         OriginalTo
 	ConnMode           ConnMode
 	HTTPLog            bool
 	HTTPLogCLF         bool // `option httplog clf`: the common log format
@@ -309,6 +310,14 @@ type Options struct {
 	// AllBackups is `option allbackups`: when no active server is usable,
 	// every usable backup server takes traffic, not only the first one.
 	AllBackups bool
+}
+
+// OriginalTo is `option originalto [except <net>] [header <name>]`: the
+// request gets a field naming the address the client connected to.
+type OriginalTo struct {
+	Enabled bool
+	Except  netip.Prefix // invalid when unset: destinations in it get no field
+	Header  string       // default "X-Original-To"
 }
 
 // ForwardFor is `option forwardfor [except <net>] [header <name>] [if-none]`.

@@ -12,7 +12,7 @@ var unsupportedOptions = map[string]bool{
 	"http-pretend-keepalive":      true,
 	"http-restrict-req-hdr-names": true, "http-use-proxy-header": true, "independent-streams": true,
 	"ldap-check": true, "logasap": true,
-	"mysql-check": true, "nolinger": true, "originalto": true, "pgsql-check": true,
+	"mysql-check": true, "nolinger": true, "pgsql-check": true,
 	"prefer-last-server": true, "redis-check": true, "smtpchk": true, "socket-stats": true,
 	"spop-check":    true,
 	"ssl-hello-chk": true, "tcp-check": true,
@@ -47,7 +47,7 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	p.kw = "option " + name
 	o := &px.Options
 	on := !p.no
-	if p.no && (name == "forwardfor" || name == "httpchk" || name == "httplog") {
+	if p.no && (name == "forwardfor" || name == "httpchk" || name == "httplog" || name == "originalto") {
 		p.alert("negation/default is not supported for option '" + name + "'.")
 		return
 	}
@@ -79,6 +79,8 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 		o.Persist = on
 	case "forwardfor":
 		p.parseForwardFor(px, a[1:])
+	case "originalto":
+		p.parseOriginalTo(px, a[1:])
 	case "http-keep-alive", "http-server-close", "httpclose":
 		mode := map[string]ConnMode{"http-keep-alive": KeepAlive, "http-server-close": ServerClose, "httpclose": Close}[name]
 		switch {
@@ -182,6 +184,38 @@ func (p *parser) parseForwardFor(px *Proxy, a []string) {
 			f.IfNone = true
 		default:
 			p.alert("'option forwardfor' only supports optional values 'except', 'header' and 'if-none'.")
+			return
+		}
+	}
+}
+
+// parseOriginalTo parses `option originalto [except <net>] [header
+// <name>]`.
+func (p *parser) parseOriginalTo(px *Proxy, a []string) {
+	f := &px.Options.OriginalTo
+	*f = OriginalTo{Enabled: true, Header: "X-Original-To"}
+	for i := 0; i < len(a); i++ {
+		switch a[i] {
+		case "except":
+			pfx, ok := netip.Prefix{}, false
+			if i+1 < len(a) {
+				pfx, ok = parsePrefix(a[i+1])
+			}
+			if !ok {
+				p.alert("'option originalto except' expects <address>[/mask] as argument.")
+				return
+			}
+			f.Except = pfx
+			i++
+		case "header":
+			if i+1 >= len(a) {
+				p.alert("'option originalto header' expects <header_name> as argument.")
+				return
+			}
+			f.Header = a[i+1]
+			i++
+		default:
+			p.alert("'option originalto' only supports optional values: 'except' and 'header'.")
 			return
 		}
 	}
