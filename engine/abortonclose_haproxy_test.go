@@ -56,7 +56,7 @@ func TestAbortOnCloseHAProxyDifferential(t *testing.T) {
 					lines = append(lines, "no log line: "+err.Error())
 					continue
 				}
-				lines = append(lines, logConnsRE.ReplaceAllString(maskLog(line, false), " C/C/C/C/C "))
+				lines = append(lines, logConnsRE.ReplaceAllString(maskLog(line, false), " C/C/C/C/"))
 			}
 			return out + "\n" + strings.Join(lines, "\n")
 		})

@@ -113,6 +113,10 @@ type exchange struct {
 	// target is the request target http-request rules set, in rw; nil
 	// while they have not
 	target []byte
+	// mark and rwMark are the edits and the rewrite arena as editRequest
+	// left them, before finishHead
+	mark   h1.Mark
+	rwMark int
 	edits  [32]persist.Edit
 	dec    *h1.ChunkedDecoder
 
@@ -576,6 +580,10 @@ func (cc *clientConn) editRequest() error {
 			err = cc.x.ed.ReplaceValue(i, v) // by an http-request rule
 			continue
 		}
+		if name := cc.be.proxy.SendNameHeader; name != "" && h1.EqualFold(f.Name.Bytes(h), name) {
+			err = cc.x.ed.DeleteField(i) // finishHead names the server
+			continue
+		}
 		if f.ID == h1.FieldCookie {
 			cc.x.capReq.field(f.Value.Bytes(h), &cc.fe.proxy.CaptureCookie, true)
 		}
@@ -618,10 +626,21 @@ func (cc *clientConn) editRequest() error {
 	if name, dst, ok := cc.originalTo(); ok && err == nil {
 		err = cc.appendAddrField(name, dst)
 	}
-	if err == nil && r.Flags&h1.FlagConnUpgrade == 0 {
-		// The server reads the fate of its connection from the request's
-		// version and Connection field (the client's is gone, hop-by-hop):
-		// say it when the default differs, as HAProxy does.
+	cc.x.mark, cc.x.rwMark = cc.x.ed.Mark(), len(cc.x.rw)
+	return err
+}
+
+// finishHead ends the edited request head for the server it now goes to,
+// anew for each attempt: the Connection field the server reads the fate
+// of its connection from (the client's is gone, hop-by-hop), when the
+// default of the request's version differs, then, as HAProxy adds it when
+// it connects, the `http-send-name-header` field naming the server.
+func (cc *clientConn) finishHead() error {
+	cc.x.ed.Rewind(cc.x.mark)
+	cc.x.rw = cc.x.rw[:cc.x.rwMark]
+	r := &cc.x.req
+	var err error
+	if r.Flags&h1.FlagConnUpgrade == 0 {
 		keepServer := cc.fe.mode == config.KeepAlive && cc.be.proxy.Options.ConnMode == config.KeepAlive
 		switch {
 		case keepServer && r.Minor == 0:
@@ -629,6 +648,21 @@ func (cc *clientConn) editRequest() error {
 		case !keepServer && r.Minor == 1:
 			err = cc.x.ed.Append(connClose)
 		}
+	}
+	if name := cc.be.proxy.SendNameHeader; name != "" && cc.srv != nil && err == nil {
+		at := len(cc.x.rw)
+		w := boundedWriter{b: cc.x.rw}
+		for i := 0; i < len(name); i++ {
+			w.byte(lower(name[i]))
+		}
+		w.write(": ")
+		w.write(cc.srv.name)
+		w.write("\r\n")
+		if w.over {
+			return h1.ErrTooManyEdits
+		}
+		cc.x.rw = w.b
+		err = cc.x.ed.Append(w.b[at:])
 	}
 	return err
 }
@@ -870,6 +904,10 @@ func (cc *clientConn) send() {
 	cc.tConn = cc.stamp()
 	cc.rec.Tr = -1 // until the response head comes
 	s.sending()
+	if err := cc.finishHead(); err != nil {
+		cc.fail(&reply500, accesslog.TermInternal, accesslog.FinishConnect)
+		return
+	}
 	iov := cc.x.ed.Segments(cc.ls.iov[:0])
 	// A Content-Length body already read goes out in the same writev.
 	k := 0

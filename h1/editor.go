@@ -86,6 +86,20 @@ func (e *Editor) Append(line []byte) error {
 	return e.add(at, at, line)
 }
 
+// Mark is a state of an Editor that Rewind returns to.
+type Mark struct{ n, size int }
+
+// Mark returns the Editor's state, for Rewind.
+func (e *Editor) Mark() Mark { return Mark{e.n, e.size} }
+
+// Rewind drops the lines appended since m was taken, which must be the only
+// edits made since: a head can so be finished anew for another attempt
+// (a field naming the server it goes to).
+func (e *Editor) Rewind(m Mark) {
+	clear(e.edits[m.n:e.n]) // drop the views of the caller's bytes
+	e.n, e.size = m.n, m.size
+}
+
 // validLine reports whether line is one field line ending in CRLF.
 func validLine(line []byte) bool {
 	i := 0

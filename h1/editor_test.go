@@ -175,3 +175,35 @@ func TestEditorCapacity(t *testing.T) {
 	}
 	mustPanic(t, "edit outside the head", func() { e.Delete(Span{0, uint32(len(in) + 1)}) })
 }
+
+// TestEditorRewind appends lines after a mark, rewinds and appends others:
+// the head has the edits made before the mark and the last lines only.
+func TestEditorRewind(t *testing.T) {
+	raw := []byte("GET / HTTP/1.1\r\nHost: a\r\nX-Drop: 1\r\n\r\n")
+	var r Request
+	if _, err := NewScanner(DefaultLimits()).Request(raw, &r); err != nil {
+		t.Fatal(err)
+	}
+	var e Editor
+	e.Reset(raw, &r.Header)
+	if err := e.DeleteField(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Append([]byte("x-first: 1\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	m := e.Mark()
+	for _, server := range []string{"s1", "server-two"} {
+		e.Rewind(m)
+		if err := e.Append([]byte("x-server: " + server + "\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Append([]byte("connection: close\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		want := "GET / HTTP/1.1\r\nHost: a\r\nx-first: 1\r\nx-server: " + server + "\r\nconnection: close\r\n\r\n"
+		if got := string(e.AppendTo(nil)); got != want || e.Len() != len(want) {
+			t.Errorf("%q (len %d), want %q", got, e.Len(), want)
+		}
+	}
+}

@@ -67,6 +67,7 @@ func inherit(def *Proxy, c Cap) *Proxy {
 		px.defaultBackend = def.defaultBackend
 	}
 	if c&(CapBackend|CapDefaults) != 0 {
+		px.SendNameHeader = def.SendNameHeader
 		px.Balance = def.Balance
 		px.Cookie = def.Cookie
 		px.Cookie.Domains = slices.Clone(def.Cookie.Domains)

@@ -19,45 +19,46 @@ var proxyKeywords map[string]proxyKeyword
 func init() {
 	all := CapDefaults | CapFrontend | CapBackend
 	proxyKeywords = map[string]proxyKeyword{
-		"mode":               {all, (*parser).parseMode},
-		"bind":               {CapFrontend, (*parser).parseBind},
-		"default_backend":    {CapDefaults | CapFrontend, (*parser).parseDefaultBackend},
-		"use_backend":        {CapFrontend, (*parser).parseUseBackend},
-		"balance":            {CapDefaults | CapBackend, (*parser).parseBalance},
-		"hash-type":          {CapDefaults | CapBackend, (*parser).parseHashType},
-		"cookie":             {CapDefaults | CapBackend, (*parser).parseCookie},
-		"dynamic-cookie-key": {CapDefaults | CapBackend, (*parser).parseDynamicCookieKey},
-		"option":             {all, (*parser).parseOption},
-		"http-check":         {CapDefaults | CapBackend, (*parser).parseHTTPCheck},
-		"retries":            {CapDefaults | CapBackend, (*parser).parseRetries},
-		"http-reuse":         {CapDefaults | CapBackend, (*parser).parseHTTPReuse},
-		"timeout":            {all, (*parser).parseTimeout},
-		"maxconn":            {CapDefaults | CapFrontend, (*parser).parseMaxConn},
-		"fullconn":           {CapDefaults | CapBackend, (*parser).parseFullConn},
-		"id":                 {CapFrontend | CapBackend, (*parser).parseProxyID},
-		"description":        {CapFrontend | CapBackend, (*parser).parseDescription},
-		"capture":            {CapFrontend, (*parser).parseCapture},
-		"monitor-uri":        {CapFrontend | CapDefaults, (*parser).parseMonitorURI},
-		"server":             {CapBackend, (*parser).parseServerLine},
-		"server-template":    {CapBackend, (*parser).parseServerTemplate},
-		"default-server":     {CapDefaults | CapBackend, (*parser).parseDefaultServer},
-		"force-persist":      {CapBackend, (*parser).parsePersistRule},
-		"ignore-persist":     {CapBackend, (*parser).parsePersistRule},
-		"use-server":         {CapBackend, (*parser).parseUseServer},
-		"acl":                {CapFrontend | CapBackend, (*parser).parseACL},
-		"log":                {all, (*parser).parseProxyLog},
-		"log-tag":            {all, (*parser).parseProxyLogTag},
-		"errorfile":          {all, (*parser).parseErrorFile},
-		"errorfiles":         {all, (*parser).parseErrorFiles},
-		"http-request":       {all, (*parser).parseHTTPRule},
-		"http-response":      {all, (*parser).parseHTTPRule},
-		"redirect":           {CapFrontend | CapBackend, (*parser).parseRedirect},
-		"stats":              {all, (*parser).parseStats},
-		"errorloc":           {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "302 Found") }},
-		"errorloc302":        {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "302 Found") }},
-		"errorloc303":        {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "303 See Other") }},
-		"source":             {CapDefaults | CapBackend, (*parser).parseSource},
-		"usesrc":             {CapDefaults | CapBackend, (*parser).parseUsesrc},
+		"mode":                  {all, (*parser).parseMode},
+		"bind":                  {CapFrontend, (*parser).parseBind},
+		"default_backend":       {CapDefaults | CapFrontend, (*parser).parseDefaultBackend},
+		"use_backend":           {CapFrontend, (*parser).parseUseBackend},
+		"balance":               {CapDefaults | CapBackend, (*parser).parseBalance},
+		"hash-type":             {CapDefaults | CapBackend, (*parser).parseHashType},
+		"cookie":                {CapDefaults | CapBackend, (*parser).parseCookie},
+		"dynamic-cookie-key":    {CapDefaults | CapBackend, (*parser).parseDynamicCookieKey},
+		"option":                {all, (*parser).parseOption},
+		"http-check":            {CapDefaults | CapBackend, (*parser).parseHTTPCheck},
+		"retries":               {CapDefaults | CapBackend, (*parser).parseRetries},
+		"http-reuse":            {CapDefaults | CapBackend, (*parser).parseHTTPReuse},
+		"timeout":               {all, (*parser).parseTimeout},
+		"maxconn":               {CapDefaults | CapFrontend, (*parser).parseMaxConn},
+		"fullconn":              {CapDefaults | CapBackend, (*parser).parseFullConn},
+		"id":                    {CapFrontend | CapBackend, (*parser).parseProxyID},
+		"description":           {CapFrontend | CapBackend, (*parser).parseDescription},
+		"capture":               {CapFrontend, (*parser).parseCapture},
+		"monitor-uri":           {CapFrontend | CapDefaults, (*parser).parseMonitorURI},
+		"server":                {CapBackend, (*parser).parseServerLine},
+		"server-template":       {CapBackend, (*parser).parseServerTemplate},
+		"default-server":        {CapDefaults | CapBackend, (*parser).parseDefaultServer},
+		"force-persist":         {CapBackend, (*parser).parsePersistRule},
+		"ignore-persist":        {CapBackend, (*parser).parsePersistRule},
+		"use-server":            {CapBackend, (*parser).parseUseServer},
+		"acl":                   {CapFrontend | CapBackend, (*parser).parseACL},
+		"log":                   {all, (*parser).parseProxyLog},
+		"log-tag":               {all, (*parser).parseProxyLogTag},
+		"errorfile":             {all, (*parser).parseErrorFile},
+		"errorfiles":            {all, (*parser).parseErrorFiles},
+		"http-request":          {all, (*parser).parseHTTPRule},
+		"http-response":         {all, (*parser).parseHTTPRule},
+		"redirect":              {CapFrontend | CapBackend, (*parser).parseRedirect},
+		"stats":                 {all, (*parser).parseStats},
+		"http-send-name-header": {all, (*parser).parseSendNameHeader},
+		"errorloc":              {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "302 Found") }},
+		"errorloc302":           {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "302 Found") }},
+		"errorloc303":           {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "303 See Other") }},
+		"source":                {CapDefaults | CapBackend, (*parser).parseSource},
+		"usesrc":                {CapDefaults | CapBackend, (*parser).parseUsesrc},
 	}
 }
 
@@ -73,7 +74,7 @@ var unsupportedProxy = map[string]bool{
 	"rate-limit":             true,
 	"server-state-file-name": true, "load-server-state-from-file": true, "email-alert": true,
 	"external-check": true, "declare": true, "filter": true,
-	"http-send-name-header": true, "persist": true, "bind-process": true, "backlog": true,
+	"persist": true, "bind-process": true, "backlog": true,
 	"dispatch": true, "use-fcgi-app": true, "http-error": true, "max-keep-alive-queue": true,
 	"retry-on": true, "clitcpka-cnt": true, "clitcpka-idle": true, "clitcpka-intvl": true,
 	"srvtcpka-cnt": true, "srvtcpka-idle": true, "srvtcpka-intvl": true, "guid": true,
@@ -576,4 +577,16 @@ func (p *parser) parseSource(px *Proxy, a []string) {
 // parseUsesrc refuses `usesrc` away from a `source`, as HAProxy does.
 func (p *parser) parseUsesrc(*Proxy, []string) {
 	p.alert("'usesrc' only allowed after a 'source' statement.")
+}
+
+// parseSendNameHeader parses `http-send-name-header <name>`: each attempt
+// of a request carries the name of the server it goes to in that field
+// (its others are removed). Further arguments are ignored, as by HAProxy.
+func (p *parser) parseSendNameHeader(px *Proxy, a []string) {
+	if len(a) == 0 {
+		p.alert("'http-send-name-header' requires a header string.")
+		return
+	}
+	p.warnCap(px, CapBackend, "http-send-name-header")
+	px.SendNameHeader = a[0]
 }

@@ -242,6 +242,8 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\n    balance rdp-cookie\n", "balance", Alert, "'balance rdp-cookie' is not supported yet by tether"},
 		{"backend be\n    option httpchk GET /x HTTP/1.1 extra\n", "option", Alert, "'option httpchk' cannot handle unexpected argument 'extra'."},
 		{"backend be\n    option forwardfor except x\n", "option", Alert, "'option forwardfor' : invalid address: 'x'."},
+		{"backend be\n    http-send-name-header\n", "http-send-name-header", Alert, "'http-send-name-header' requires a header string."},
+		{"backend be\nfrontend f2\n    bind :1\n    http-send-name-header X\n", "http-send-name-header", Warning, "'http-send-name-header' ignored because frontend 'f2' has no backend capability."},
 		{"backend be\n    option originalto except\n", "option", Alert, "'option originalto except' expects <address>[/mask] as argument."},
 		{"backend be\n    option originalto except x\n", "option", Alert, "'option originalto except' expects <address>[/mask] as argument."},
 		{"backend be\n    option originalto header\n", "option", Alert, "'option originalto header' expects <header_name> as argument."},
