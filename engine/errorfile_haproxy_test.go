@@ -222,3 +222,60 @@ func distinctPorts(t *testing.T, n int) []int {
 	}
 	return ports
 }
+
+// TestHTTPErrorHAProxyDifferential checks http-error lines against
+// haproxy 2.6: the replies they make (string, file, hdr, an empty one),
+// their order with errorfile lines and with what a defaults section gives,
+// and a deny's reply replaced.
+func TestHTTPErrorHAProxyDifferential(t *testing.T) {
+	bin := haproxyBinLong(t)
+	dir := writeErrorFiles(t, map[string]string{
+		"own503.http": taggedReply("503 Service Unavailable", "own 503"),
+		"page.html":   "<p>sorry</p>\n",
+	})
+	config := func(ports []int) string {
+		return fmt.Sprintf(`defaults
+  mode http
+  timeout client 5s
+  http-error status 403 content-type text/plain string "denied by defaults"
+frontend f0
+  bind 127.0.0.1:%[2]d
+  http-error status 503 content-type text/plain string "down for now" hdr X-A a hdr Retry-After 30
+  http-request deny if { path /deny }
+  default_backend b0
+backend b0
+  http-error status 503 content-type "text/html; charset=utf-8" file %[1]s/page.html
+frontend f1
+  bind 127.0.0.1:%[3]d
+  http-request deny deny_status 403 if { path /deny }
+  default_backend b1
+backend b1
+  http-error status 503 content-type text/plain string first
+  errorfile 503 %[1]s/own503.http
+frontend f2
+  bind 127.0.0.1:%[4]d
+  default_backend b2
+backend b2
+  errorfile 503 %[1]s/own503.http
+  http-error status 503
+`, dir, ports[0], ports[1], ports[2])
+	}
+	ports := distinctPorts(t, 6)
+	hports, tports := ports[:3], ports[3:]
+	startHAProxy(t, bin, config(hports))
+	startEngine(t, config(tports))
+	for i := range hports {
+		for _, req := range []string{
+			"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+			"GET /deny HTTP/1.1\r\nHost: x\r\n\r\n",
+			"HEAD / HTTP/1.0\r\n\r\n",
+		} {
+			c := errorFileCase{send: []string{req}}
+			want, wantClosed := runErrorFileCase(t, fmt.Sprintf("127.0.0.1:%d", hports[i]), c)
+			got, closed := runErrorFileCase(t, fmt.Sprintf("127.0.0.1:%d", tports[i]), c)
+			if got != want || closed != wantClosed {
+				t.Errorf("f%d, %q: tether sent %q, closed %v\nhaproxy sent %q, closed %v", i, req, got, closed, want, wantClosed)
+			}
+		}
+	}
+}

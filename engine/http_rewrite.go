@@ -252,9 +252,9 @@ func (cc *clientConn) returnReply(rt *config.Return, fs *fieldSet) error {
 	w.write("HTTP/1.1 ")
 	w.bytes(strconv.AppendInt(cc.ls.fmtBuf[:0], int64(rt.Status), 10))
 	w.byte(' ')
-	w.write(reason(rt.Status))
+	w.write(config.Reason(rt.Status))
 	w.write("\r\n")
-	size := len("HTTP/1.1") + 3 + len(reason(rt.Status))
+	size := len("HTTP/1.1") + 3 + len(config.Reason(rt.Status))
 	for _, h := range rt.Headers {
 		for i := 0; i < len(h.Name); i++ {
 			w.byte(lower(h.Name[i]))
@@ -309,7 +309,7 @@ func (s *serverConn) setStatus(r *h1.Response, buf []byte, rr *respRules) error 
 	if rr.reason != nil {
 		w.write(rr.reason[0].Text)
 	} else {
-		w.write(reason(rr.status))
+		w.write(config.Reason(rr.status))
 	}
 	if w.over {
 		return h1.ErrTooManyEdits

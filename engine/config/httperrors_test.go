@@ -84,6 +84,13 @@ func TestHTTPErrorsDiagnostics(t *testing.T) {
 		{"backend be\n    errorfiles nope\n", "errorfiles", Alert, "proxy 'be': unknown http-errors section 'nope'."},
 		{"backend be\n    errorfiles s 503 504\nhttp-errors s\n    errorfile 503 " + f503 + "\n", "errorfiles", Warning, "proxy 'be' : status '504' not declared in http-errors section 's'."},
 		{"backend be\n    errorfiles s 503\nhttp-errors s\n    errorfile 503 " + f503 + "\n", "", Warning, ""},
+		{"backend be\n    http-error\n", "http-error", Alert, "http-error : expects at least a <status> as arguments."},
+		{"backend be\n    http-error status\n", "http-error", Alert, "http-error : 'status' expects <status_code> as argument"},
+		{"backend be\n    http-error status 999\n", "http-error", Alert, "http-error : Unexpected status code '999'"},
+		{"backend be\n    http-error status 302\n", "http-error", Alert, "http-error: status code '302' not handled."},
+		{"backend be\n    http-error status 503 file " + dir + "/none\n", "http-error", Alert, "http-error : error opening file '" + dir + "/none'."},
+		{"backend be\n    http-error status 503 string x\n", "http-error", Alert, "a content type must be defined when non-empty payload is configured."},
+		{"backend be\n    http-error status 503 content-type text/plain lf-string %[path]\n", "http-error", Alert, "log-format values in 'http-error' is not supported yet by tether"},
 	}
 	checkDiags(t, tests)
 }

@@ -1,8 +1,8 @@
-package engine
+package config
 
 // reasons are the reason phrases HAProxy 2.6 writes after the statuses it
 // knows, for the replies and status lines it makes up (return,
-// set-status).
+// set-status, http-error).
 var reasons = map[int]string{
 	100: "Continue", 101: "Switching Protocols", 102: "Processing",
 	200: "OK", 201: "Created", 202: "Accepted", 203: "Non-Authoritative Information", 204: "No Content",
@@ -27,9 +27,9 @@ var reasons = map[int]string{
 	520: "Web server is returning an unknown error",
 }
 
-// reason returns the reason phrase of status: a known one, else that of
+// Reason returns the reason phrase of status: a known one, else that of
 // its class.
-func reason(status int) string {
+func Reason(status int) string {
 	if r, ok := reasons[status]; ok {
 		return r
 	}
