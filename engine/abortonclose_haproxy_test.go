@@ -30,6 +30,7 @@ backend be
 // logged, with `option abortonclose` and without: haproxy 2.6 serves both
 // either way (the option does not drop a complete HTTP/1 request).
 func TestAbortOnCloseHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBinLong(t)
 	origin := headOrigin(t, func(head string) string {
 		time.Sleep(600 * time.Millisecond)

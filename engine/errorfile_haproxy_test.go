@@ -178,6 +178,7 @@ func taggedReply(status, tag string) string {
 // declared after the proxies that name them. Each frontend answers a
 // request its backend has no server for (503) and its monitor-uri (200).
 func TestHTTPErrorsHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBinLong(t)
 	dir := writeErrorFiles(t, map[string]string{
 		"site503.http":  taggedReply("503 Service Unavailable", "site 503"),
@@ -228,6 +229,7 @@ func distinctPorts(t *testing.T, n int) []int {
 // their order with errorfile lines and with what a defaults section gives,
 // and a deny's reply replaced.
 func TestHTTPErrorHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBinLong(t)
 	dir := writeErrorFiles(t, map[string]string{
 		"own503.http": taggedReply("503 Service Unavailable", "own 503"),

@@ -76,6 +76,7 @@ backend b2
 // as the server saw it in its body, and the response as rules left it),
 // field names compared without case, and the same log line.
 func TestHTTPRulesHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBinLong(t)
 	origin := headOrigin(t, func(head string) string {
 		extra := ""
@@ -190,6 +191,7 @@ backend be
 // and tether configured by redirectConfig and requires the same replies
 // and log lines.
 func TestHTTPRedirectHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBinLong(t)
 	origin := headOrigin(t, func(head string) string {
 		return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
@@ -265,6 +267,7 @@ backend b2
 // answers with the head it received, and requires the same responses and
 // log lines.
 func TestHTTPRewriteHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBinLong(t)
 	origin := headOrigin(t, func(head string) string {
 		return "HTTP/1.1 200 OK\r\nSet-Cookie: s=1; path=/\r\nX-Res: a, b,a\r\n" +
@@ -304,6 +307,7 @@ func TestHTTPRewriteHAProxyDifferential(t *testing.T) {
 // replaces the client's own, comes before the Connection field the proxy
 // adds, and names the server a redispatch retried on.
 func TestSendNameHeaderHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBinLong(t)
 	origin := headOrigin(t, func(head string) string {
 		return "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(head)) + "\r\nConnection: close\r\n\r\n" + head
