@@ -20,6 +20,10 @@ var (
 	ErrHandover = errors.New("engine: listener handover failed")
 	// ErrTunnelTimeout: a tunnel saw no traffic either way for its timeout.
 	ErrTunnelTimeout = errors.New("engine: tunnel timeout")
+	// ErrTunnelServerFin: a tunnel whose client shut its side got nothing
+	// from the server for the server's fin timeout (`timeout server-fin`),
+	// which HAProxy counts as the server's.
+	ErrTunnelServerFin = errors.New("engine: tunnel server-fin timeout")
 	// ErrBusy: a connection cannot be detached while gnet still buffers
 	// bytes for it (pending output, or input not yet consumed).
 	ErrBusy = errors.New("engine: connection has buffered bytes")

@@ -228,10 +228,16 @@ func (cc *clientConn) resumed(c gnet.Conn, err error) {
 	}
 }
 
-// newTail starts a Tail on c's socket for the client's responses.
+// newTail starts a Tail on c's socket for the client's responses. A
+// counted Tail is that of a client that shut its side: `timeout
+// client-fin`, when set, bounds it instead of `timeout client`.
 func (cc *clientConn) newTail(c gnet.Conn, counted bool) (*Tail, error) {
+	d := cc.fe.timeouts.Client
+	if fin := cc.fe.timeouts.ClientFin; counted && fin > 0 {
+		d = fin
+	}
 	var t *Tail
-	t, err := tailOf(cc.ls.l, c, cc.fe.timeouts.Client, counted, func() {
+	t, err := tailOf(cc.ls.l, c, d, counted, func() {
 		if cc.tail == t { // the Tail is still the client's output
 			cc.rec.Term = accesslog.TermClientAbort
 			cc.closeNow()

@@ -43,17 +43,21 @@ func (s *serverConn) startTunnel() {
 	if d <= 0 {
 		d = cc.fe.timeouts.Client
 	}
-	StartTunnel(s.ls.l, cc.c, &s.Upstream, d, func(t *Tunnel, err error) {
+	t := StartTunnel(s.ls.l, cc.c, &s.Upstream, d, func(t *Tunnel, err error) {
 		// As HAProxy, the exchange is logged when the tunnel ends, with
 		// what went through it; a timeout counts as the client's (cD).
-		if errors.Is(err, ErrTunnelTimeout) {
+		switch {
+		case errors.Is(err, ErrTunnelTimeout):
 			cc.rec.Term, cc.rec.Finish = accesslog.TermClientTimeout, accesslog.FinishData
+		case errors.Is(err, ErrTunnelServerFin):
+			cc.rec.Term, cc.rec.Finish = accesslog.TermServerTimeout, accesslog.FinishData
 		}
 		down, up := t.Relayed()
 		cc.reqBody.sent += up
 		cc.logHTTP(cc.rec.Status, cc.rec.BytesOut+down)
 		cc.release()
 	})
+	t.FinTimeouts(cc.fe.timeouts.ClientFin, cc.be.proxy.Timeouts.ServerFin)
 	s.ls.release(s)
 }
 

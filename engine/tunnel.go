@@ -44,8 +44,10 @@ const (
 // is started (StartTunnel allocates it) and ended on its loop.
 type Tunnel struct {
 	loop    *Loop
-	sides   [2]tunnelSide // client, server
-	timeout time.Duration
+	sides   [2]tunnelSide         // client, server
+	fin     [2]time.Duration      // the client's, the server's inactivity bound once either side shut its own; 0: timeout
+	timeout atomic.Int64          // the inactivity bound (a time.Duration), lowered by fin
+	late    atomic.Pointer[error] // what the end of timeout is reported as: ErrTunnelTimeout, or ErrTunnelServerFin
 	done    func(t *Tunnel, err error)
 	state   tunnelState
 	retry   Timer // retries the detach while gnet still buffers bytes
@@ -80,7 +82,8 @@ type tunnelSide struct {
 // callback of either connection; server must be attached (not paused by a
 // Valve).
 func StartTunnel(l *Loop, client gnet.Conn, server *Upstream, timeout time.Duration, done func(t *Tunnel, err error)) *Tunnel {
-	t := &Tunnel{loop: l, timeout: timeout, done: done, open: 2}
+	t := &Tunnel{loop: l, done: done, open: 2}
+	t.timeout.Store(int64(timeout))
 	t.retry.Init(t.detach)
 	sc := server.conn
 	server.timer.Stop()
@@ -104,6 +107,32 @@ func StartTunnel(l *Loop, client gnet.Conn, server *Upstream, timeout time.Durat
 		t.abort()
 	}
 	return t
+}
+
+// FinTimeouts sets the inactivity bounds of the client's and the server's
+// sides once a peer has shut its side (`timeout client-fin`, `timeout
+// server-fin`). As HAProxy, once one peer has shut its side, the tunnel
+// waits on the other's reads under the other's fin timeout when it has one
+// (lower than the tunnel's timeout), and reports its end as that side's:
+// ErrTunnelServerFin for the server, ErrTunnelTimeout for the client.
+// Call it from the callback that started the tunnel.
+func (t *Tunnel) FinTimeouts(client, server time.Duration) { t.fin = [2]time.Duration{client, server} }
+
+// halfClosed lowers the tunnel's inactivity bound once peer from shut its
+// side (see FinTimeouts) and returns it.
+func (t *Tunnel) halfClosed(from int, timeout time.Duration) time.Duration {
+	other := 1 - from
+	f := t.fin[other]
+	if f <= 0 || timeout > 0 && f >= timeout {
+		return timeout
+	}
+	err := ErrTunnelTimeout
+	if other == 1 {
+		err = ErrTunnelServerFin
+	}
+	t.late.Store(&err)
+	t.timeout.Store(int64(f))
+	return f
 }
 
 // traffic forwards what a side reads while the tunnel is still on the loop.
@@ -213,8 +242,8 @@ func (t *Tunnel) relay(fds [2]int) {
 		var wg sync.WaitGroup
 		var errs [2]error
 		wg.Add(2)
-		go func() { defer wg.Done(); errs[0] = t.pipe(conns[1], conns[0], t.counter(false)) }()
-		errs[1] = t.pipe(conns[0], conns[1], t.counter(true))
+		go func() { defer wg.Done(); errs[0] = t.pipe(conns[1], conns[0], 0) }()
+		errs[1] = t.pipe(conns[0], conns[1], 1)
 		wg.Done()
 		wg.Wait()
 		err = errors.Join(errs[0], errs[1])
@@ -231,14 +260,17 @@ func (t *Tunnel) relay(fds [2]int) {
 	}
 }
 
-// pipe relays src to dst, counting the bytes in n, until src ends (then
-// dst's write side is shut) or an error, which closes both so the other
-// direction ends too.
-func (t *Tunnel) pipe(dst, src net.Conn, n *atomic.Int64) error {
+// pipe relays src, side from (0 the client, 1 the server), to dst,
+// counting the bytes, until src ends (then dst's write side is shut, and
+// the fin timeouts bound the other direction) or an error, which closes
+// both so the other direction ends too.
+func (t *Tunnel) pipe(dst, src net.Conn, from int) error {
+	n := t.counter(from == 1)
 	buf := make([]byte, tunnelBuf)
 	for {
-		if t.timeout > 0 {
-			_ = src.SetReadDeadline(time.Unix(0, t.last.Load()).Add(t.timeout))
+		timeout := time.Duration(t.timeout.Load())
+		if timeout > 0 {
+			_ = src.SetReadDeadline(time.Unix(0, t.last.Load()).Add(timeout))
 		}
 		k, err := src.Read(buf)
 		if k > 0 {
@@ -256,12 +288,18 @@ func (t *Tunnel) pipe(dst, src net.Conn, n *atomic.Int64) error {
 			if tc, ok := dst.(*net.TCPConn); ok {
 				_ = tc.CloseWrite()
 			}
+			if least := t.halfClosed(from, timeout); least != timeout {
+				_ = dst.SetReadDeadline(time.Unix(0, t.last.Load()).Add(least)) // the other direction's read
+			}
 			return nil
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			if time.Since(time.Unix(0, t.last.Load())) < t.timeout {
-				continue // the other direction was active
+			if time.Since(time.Unix(0, t.last.Load())) < time.Duration(t.timeout.Load()) {
+				continue // the other direction was active, or the bound was raised
 			}
 			err = ErrTunnelTimeout
+			if late := t.late.Load(); late != nil {
+				err = *late
+			}
 		}
 		_ = src.Close()
 		_ = dst.Close()

@@ -273,6 +273,8 @@ type Timeouts struct {
 	Tunnel        time.Duration
 	Check         time.Duration
 	Tarpit        time.Duration // how long a tarpit rule holds a request; timeout connect when unset
+	ClientFin     time.Duration // the client's timeout once it shut its side; 0: Client
+	ServerFin     time.Duration // the server's timeout once it shut its side, in a tunnel; 0: none of its own
 }
 
 // ConnMode is the HTTP connection mode of a proxy.

@@ -501,6 +501,8 @@ var timeoutKeywords = map[string]struct {
 	"tunnel":          {CapBackend, func(t *Timeouts) *time.Duration { return &t.Tunnel }},
 	"check":           {CapBackend, func(t *Timeouts) *time.Duration { return &t.Check }},
 	"tarpit":          {CapFrontend | CapBackend, func(t *Timeouts) *time.Duration { return &t.Tarpit }},
+	"client-fin":      {CapFrontend, func(t *Timeouts) *time.Duration { return &t.ClientFin }},
+	"server-fin":      {CapBackend, func(t *Timeouts) *time.Duration { return &t.ServerFin }},
 }
 
 func (p *parser) parseTimeout(px *Proxy, a []string) {
@@ -510,10 +512,6 @@ func (p *parser) parseTimeout(px *Proxy, a []string) {
 	}
 	k, ok := timeoutKeywords[name]
 	if !ok {
-		if name == "client-fin" || name == "server-fin" {
-			p.notSupported("'timeout " + name + "'")
-			return
-		}
 		p.alert("'timeout' supports 'client', 'server', 'connect', 'check', 'queue', 'http-keep-alive', 'http-request', 'tunnel', 'tarpit', 'client-fin' and 'server-fin' (got '" + name + "')")
 		return
 	}

@@ -209,7 +209,7 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\n    timeout server 30d\n", "timeout", Alert, "timer overflow in argument '30d' to 'timeout server' (maximum value is 2147483647 ms or ~24.8 days)"},
 		{"backend be\n    timeout foo 3\n", "timeout", Alert, "'timeout' supports 'client', 'server', 'connect', 'check', 'queue', 'http-keep-alive', 'http-request', 'tunnel', 'tarpit', 'client-fin' and 'server-fin' (got 'foo')"},
 		{"backend be\n    timeout server 1s 2\n", "timeout", Alert, "'timeout server' : unexpected extra argument '2' after value '1s'."},
-		{"backend be\n    timeout client-fin 1s\n", "timeout", Alert, "'timeout client-fin' is not supported yet by tether"},
+		{"backend be\n    timeout client-fin 1s\n", "timeout", Warning, "'timeout client-fin' will be ignored because backend 'be' has no frontend capability"},
 		{"backend be\n    timeout client 1s\n", "timeout", Warning, "'timeout client' will be ignored because backend 'be' has no frontend capability"},
 		{"backend be\n    timeout server 1sx\n", "timeout", Warning, "unexpected character 'x' after the timer value '1sx'"},
 		{"backend be\n    retries 3 4\n", "retries", Alert, "'retries' cannot handle unexpected argument '4'."},
