@@ -127,6 +127,7 @@ type exchange struct {
 	own             reply          // the redirect or return answering it, made up in the arena of the rules' message
 	tarpit          int            // the status a tarpit rule answers with once it has held the request
 	stats           bool           // the request is for a statistics page (logged as served by <STATS>)
+	loggedEarly     bool           // `option logasap` logged the exchange when the response head went out
 	normalized      bool           // normalizeTarget removed the target's default port
 }
 
@@ -393,7 +394,7 @@ func (cc *clientConn) readHead() {
 		cc.x.capReq.reset()
 		cc.x.capResp.reset()
 		cc.x.hdrs.reset(cc.fe, cc.e.limits)
-		cc.x.monitor, cc.x.intercepted, cc.x.target, cc.x.stats = false, false, nil, false
+		cc.x.monitor, cc.x.intercepted, cc.x.target, cc.x.stats, cc.x.loggedEarly = false, false, nil, false, false
 		cc.state = csHead
 		cc.t0 = cc.stamp()
 		if d := cc.fe.timeouts.HTTPRequest; d > 0 {

@@ -18,17 +18,37 @@ func (cc *clientConn) stamp() time.Time {
 	return time.Now()
 }
 
-// logHTTP queues the httplog line of the exchange that just ended, when the
-// frontend logs with `option httplog`.
+// logHTTP counts the exchange that just ended and queues its httplog line,
+// when the frontend logs with `option httplog` and `option logasap` did
+// not log it when the response head went out (logEarly).
 func (cc *clientConn) logHTTP(status int, bytesOut int64) {
 	cc.leaveBackend()
 	cc.countExchange(status, bytesOut)
+	if cc.x == nil || !cc.x.loggedEarly {
+		cc.emitLog(status, bytesOut)
+	}
+}
+
+// logEarly queues the line of a frontend with `option logasap` once the
+// response head is out, with the time and the bytes so far.
+func (cc *clientConn) logEarly(status int, bytesOut int64) {
+	if cc.fe.proxy.Options.LogASAP {
+		cc.emitLog(status, bytesOut)
+		cc.x.loggedEarly = true
+	}
+}
+
+// emitLog queues the httplog line of the exchange. Under `option logasap`
+// its time and bytes are marked as counted so far, as HAProxy marks them
+// on every line then, those of exchanges it answered itself included.
+func (cc *clientConn) emitLog(status int, bytesOut int64) {
 	lg := cc.fe.log
 	if lg == nil || !cc.fe.httplog || cc.x != nil && cc.x.monitor {
 		return
 	}
 	now := time.Now()
 	r := &cc.rec
+	r.Early = cc.fe.proxy.Options.LogASAP
 	r.Client = cc.src
 	r.Accept = cc.t0
 	r.Frontend = cc.fe.name

@@ -437,6 +437,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	if werr != nil || cc.up != s {
 		return
 	}
+	cc.logEarly(status, cc.rec.BytesOut+int64(k))
 	if tunnel {
 		s.startTunnel()
 		return

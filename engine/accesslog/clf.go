@@ -51,6 +51,7 @@ func appendCLFLog(dst []byte, r *Record, max int) []byte {
 	dst = appendInt(dst, r.Status)
 	field()
 	dst = append(dst, ' ')
+	dst = appendEarly(dst, r.Early)
 	dst = appendInt(dst, r.BytesOut)
 	field()
 	dst = append(dst, ` "" ""`...)
@@ -71,8 +72,9 @@ func appendCLFLog(dst []byte, r *Record, max int) []byte {
 		dst = append(dst, '"')
 		field()
 	}
-	for _, n := range [...]int{r.TR, r.Tw, r.Tc, r.Tr, r.Ta} {
+	for i, n := range [...]int{r.TR, r.Tw, r.Tc, r.Tr, r.Ta} {
 		dst = append(dst, ' ')
+		dst = appendEarly(dst, r.Early && i == 4)
 		dst = appendInt(dst, n)
 		field()
 	}

@@ -13,6 +13,12 @@ func TestAppendCLFLog(t *testing.T) {
 	if got != want {
 		t.Fatalf("got\n%q\nwant\n%q", got, want)
 	}
+	r.Early = true // option logasap
+	got = string(AppendCLFLog(nil, &r))
+	if want := strings.Replace(strings.Replace(want, " 109 ", " +109 ", 1), " 2750 ", " +2750 ", 1); got != want {
+		t.Fatalf("logasap: got\n%q\nwant\n%q", got, want)
+	}
+	r.Early = false
 	r.Server, r.Retries, r.Redisp = "", 2, true
 	r.Method = nil
 	r.CapturedRequestCookie = []byte(`SID=a"b`)

@@ -76,10 +76,12 @@ func appendHTTPLog(dst []byte, r *Record, max int) []byte {
 	dst = append(dst, '/')
 	dst = appendInt(dst, r.Tr)
 	dst = append(dst, '/')
+	dst = appendEarly(dst, r.Early)
 	dst = appendInt(dst, r.Ta)
 	dst = append(dst, ' ')
 	dst = appendInt(dst, r.Status)
 	dst = append(dst, ' ')
+	dst = appendEarly(dst, r.Early)
 	dst = appendInt(dst, r.BytesOut)
 	dst = append(dst, ' ')
 	dst = appendCapture(dst, r.CapturedRequestCookie)
@@ -120,6 +122,15 @@ func appendHTTPLog(dst []byte, r *Record, max int) []byte {
 		return dst[:limit]
 	}
 	return appendRequest(dst, limit, r)
+}
+
+// appendEarly appends the '+' of a value counted so far, in a line
+// logged early (Record.Early).
+func appendEarly(dst []byte, early bool) []byte {
+	if early {
+		return append(dst, '+')
+	}
+	return dst
 }
 
 // maxRequestLine is the most of a request line HAProxy 2.6 keeps for %r:

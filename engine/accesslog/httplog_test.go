@@ -49,6 +49,8 @@ func TestAppendHTTPLog(t *testing.T) {
 			r.Retries, r.Redisp = 3, true
 			r.Term, r.Finish = TermServerAbort, FinishConnect
 		}, strings.Replace(strings.Replace(base, "1/1/1/1/0", "1/1/1/1/+3", 1), "----", "SC--", 1) + `"GET /index.html HTTP/1.1"`},
+		{"option logasap", func(r *Record) { r.Early = true },
+			strings.Replace(base, "10/0/30/69/109 200 2750", "10/0/30/69/+109 200 +2750", 1) + `"GET /index.html HTTP/1.1"`},
 		{"retries without redispatch", func(r *Record) { r.Retries = 2 },
 			strings.Replace(base, "1/1/1/1/0", "1/1/1/1/2", 1) + `"GET /index.html HTTP/1.1"`},
 		{"queues and counters", func(r *Record) {

@@ -125,6 +125,12 @@ type Record struct {
 	// for a request that could not be parsed.
 	Method, URI, Version []byte
 
+	// Early is set under `option logasap`, whose lines go out once the
+	// response head is (or at the end of an exchange without a server's
+	// response): Ta and BytesOut are what they were then, printed with a
+	// '+' before them, as HAProxy prints them.
+	Early bool
+
 	// RequestBytes counts the bytes received from the client for this
 	// request (HAProxy's %U). It is not printed; with `option dontlognull`
 	// a record with none is not logged (see Null).

@@ -313,6 +313,9 @@ type Options struct {
 	// AllBackups is `option allbackups`: when no active server is usable,
 	// every usable backup server takes traffic, not only the first one.
 	AllBackups bool
+	// LogASAP is `option logasap`: an exchange is logged once its response
+	// head is out, with the time and bytes so far.
+	LogASAP bool
 }
 
 // OriginalTo is `option originalto [except <net>] [header <name>]`: the
@@ -391,6 +394,9 @@ type Balance struct {
 	// which balancing needs: set from the option once the configuration is
 	// read, since the option is no part of the `balance` line.
 	AllBackups bool
+	// LogASAP is `option logasap`: an exchange is logged once its response
+	// head is out, with the time and bytes so far.
+	LogASAP bool
 }
 
 // HashMethod is how the hash algorithms map a hash to a server.
