@@ -642,7 +642,8 @@ func (cc *clientConn) finishHead() error {
 	r := &cc.x.req
 	var err error
 	if r.Flags&h1.FlagConnUpgrade == 0 {
-		keepServer := cc.fe.mode == config.KeepAlive && cc.be.proxy.Options.ConnMode == config.KeepAlive
+		keepServer := cc.fe.mode == config.KeepAlive && cc.be.proxy.Options.ConnMode == config.KeepAlive ||
+			cc.be.proxy.Options.PretendKeepAlive
 		switch {
 		case keepServer && r.Minor == 0:
 			err = cc.x.ed.Append(connKeep)

@@ -221,6 +221,9 @@ func TestHeadsHAProxyDifferential(t *testing.T) {
 		{name: "forwardfor except in the backend", frontend: "  option forwardfor\n", backend: "  option forwardfor header X-BE except 127.0.0.1\n"},
 		{name: "forwardfor if-none in the backend only", frontend: "  option forwardfor header X-Real-IP\n", backend: "  option forwardfor header X-BE if-none\n"},
 		{name: "forwardfor if-none on both sides", frontend: "  option forwardfor if-none\n", backend: "  option forwardfor header X-BE if-none\n"},
+		// option http-pretend-keepalive: the server is not told.
+		{name: "pretend-keepalive with server-close", defaults: "  option http-server-close\n", backend: "  option http-pretend-keepalive\n"},
+		{name: "pretend-keepalive with httpclose", defaults: "  option http-pretend-keepalive\n  option httpclose\n"},
 		// option originalto: likewise, after X-Forwarded-For.
 		{name: "originalto in the frontend", frontend: "  option forwardfor\n  option originalto\n"},
 		{name: "originalto on both sides", frontend: "  option originalto header X-FE\n", backend: "  option originalto header X-Dst\n"},

@@ -316,6 +316,10 @@ type Options struct {
 	// LogASAP is `option logasap`: an exchange is logged once its response
 	// head is out, with the time and bytes so far.
 	LogASAP bool
+	// PretendKeepAlive is `option http-pretend-keepalive`: under
+	// http-server-close or httpclose, the request does not tell the
+	// server the connection closes after it (it still does).
+	PretendKeepAlive bool
 }
 
 // OriginalTo is `option originalto [except <net>] [header <name>]`: the
@@ -397,6 +401,10 @@ type Balance struct {
 	// LogASAP is `option logasap`: an exchange is logged once its response
 	// head is out, with the time and bytes so far.
 	LogASAP bool
+	// PretendKeepAlive is `option http-pretend-keepalive`: under
+	// http-server-close or httpclose, the request does not tell the
+	// server the connection closes after it (it still does).
+	PretendKeepAlive bool
 }
 
 // HashMethod is how the hash algorithms map a hash to a server.

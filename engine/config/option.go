@@ -9,7 +9,6 @@ import (
 // implement yet.
 var unsupportedOptions = map[string]bool{
 	"accept-invalid-http-request": true, "accept-invalid-http-response": true, "http-buffer-request": true,
-	"http-pretend-keepalive":      true,
 	"http-restrict-req-hdr-names": true, "http-use-proxy-header": true, "independent-streams": true,
 	"ldap-check":  true,
 	"mysql-check": true, "nolinger": true, "pgsql-check": true,
@@ -52,7 +51,7 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 		return
 	}
 	maxArgs := map[string]int{"redispatch": 1, "persist": 0, "http-keep-alive": 0, "http-server-close": 0,
-		"httpclose": 0, "dontlognull": 0, "dontlog-normal": 0, "log-separate-errors": 0, "checkcache": 0, "allbackups": 0, "http-ignore-probes": 0, "logasap": 0}
+		"httpclose": 0, "dontlognull": 0, "dontlog-normal": 0, "log-separate-errors": 0, "checkcache": 0, "allbackups": 0, "http-ignore-probes": 0, "logasap": 0, "http-pretend-keepalive": 0}
 	if _, ok := noEffect[name]; ok {
 		maxArgs[name] = 0
 	}
@@ -141,6 +140,9 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	case "allbackups":
 		p.warnCap(px, CapBackend, "allbackups")
 		o.AllBackups = on
+	case "http-pretend-keepalive":
+		p.warnCap(px, CapBackend, "http-pretend-keepalive")
+		o.PretendKeepAlive = on
 	case "logasap":
 		p.warnCap(px, CapFrontend, "logasap")
 		o.LogASAP = on

@@ -292,6 +292,7 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\n    option splice-auto x\n", "option splice-auto", Alert, "'option splice-auto' cannot handle unexpected argument 'x'."},
 		{"backend be\nfrontend f2\n    bind :1\n    option allbackups\n", "option allbackups", Warning, "'allbackups' ignored because frontend 'f2' has no backend capability."},
 		{"backend be\nfrontend f2\n    bind :1\n    option abortonclose\n", "option abortonclose", Warning, "'abortonclose' ignored because frontend 'f2' has no backend capability."},
+		{"backend be\nfrontend f2\n    bind :1\n    option http-pretend-keepalive\n", "option http-pretend-keepalive", Warning, "'http-pretend-keepalive' ignored because frontend 'f2' has no backend capability."},
 		{"backend be\n    option logasap\n", "option logasap", Warning, "'logasap' ignored because backend 'be' has no frontend capability."},
 		{"backend be\n    option abortonclose x\n", "option abortonclose", Alert, "'option abortonclose' cannot handle unexpected argument 'x'."},
 		{"backend be\n    option allbackups x\n", "option allbackups", Alert, "'option allbackups' cannot handle unexpected argument 'x'."},
