@@ -200,11 +200,12 @@ type respRules struct {
 }
 
 // requestRules runs the http-request rules of px on the request, then its
-// redirect rules, and reports whether the request goes on: a deny, a
-// redirect or a return answers it, a rewrite that fails answers 500.
+// redirect rules and its header name policy (restrictNames), and reports
+// whether the request goes on: a deny, a redirect or a return answers it,
+// a rewrite that fails answers 500.
 func (cc *clientConn) requestRules(px *config.Proxy) bool {
 	if len(px.HTTPRequest)+len(px.Redirects) == 0 {
-		return true
+		return cc.restrictNames(px)
 	}
 	final, err := runRules(px.HTTPRequest, &cc.x.fs, cc, cc)
 	if final == nil && err == nil {
@@ -215,7 +216,7 @@ func (cc *clientConn) requestRules(px *config.Proxy) bool {
 		cc.fail(&reply500, accesslog.TermProxy, accesslog.FinishRequest) // a failed rewrite, as HAProxy's strict mode fails it
 		return false
 	case final == nil:
-		return true
+		return cc.restrictNames(px)
 	}
 	switch final.Action {
 	case config.RuleReject, config.RuleSilentDrop:
@@ -233,6 +234,41 @@ func (cc *clientConn) requestRules(px *config.Proxy) bool {
 		cc.fail(&cc.x.own, accesslog.TermLocal, accesslog.FinishRequest)
 	}
 	return false
+}
+
+// restrictNames applies the `option http-restrict-req-hdr-names` of px,
+// after its rules as HAProxy does, and reports whether the request goes
+// on: fields whose name has a byte outside [A-Za-z0-9-] are deleted, or
+// the request is answered 403.
+func (cc *clientConn) restrictNames(px *config.Proxy) bool {
+	policy := px.Options.HdrNames
+	if policy == config.HdrNamesPreserve {
+		return true
+	}
+	fs := &cc.x.fs
+	for i, n := 0, fs.n(); i < n; i++ {
+		name, _ := fs.field(i)
+		if name == nil || plainName(name) {
+			continue
+		}
+		if policy == config.HdrNamesReject {
+			cc.x.intercepted = true
+			cc.fail(denyReply(403), accesslog.TermProxy, accesslog.FinishRequest)
+			return false
+		}
+		fs.remove(i)
+	}
+	return true
+}
+
+// plainName reports whether a field name has only letters, digits and '-'.
+func plainName(name []byte) bool {
+	for _, c := range name {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // holdTarpit holds the request for the timeout tarpit of px (its timeout

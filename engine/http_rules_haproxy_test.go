@@ -345,3 +345,48 @@ backend retry
 		"GET /retry HTTP/1.1\r\nHost: h\r\n\r\n",
 	})
 }
+
+// TestRestrictHdrNamesHAProxyDifferential checks `option
+// http-restrict-req-hdr-names` against haproxy 2.6: fields with a name
+// outside [A-Za-z0-9-] deleted (after the backend's rules: a field they
+// add goes too) or the request refused (unless a frontend rule removed
+// them), the others kept.
+func TestRestrictHdrNamesHAProxyDifferential(t *testing.T) {
+	t.Parallel()
+	bin := haproxyBinLong(t)
+	origin := headOrigin(t, func(head string) string {
+		return "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(head)) + "\r\nConnection: close\r\n\r\n" + head
+	})
+	const cfg = `defaults
+  mode http
+  option httplog
+  log {LOG} local0
+  timeout connect 2s
+  timeout client 5s
+  timeout server 5s
+frontend fe
+  bind {BIND}
+  http-request del-header X_Fine if { path /rej/fine }
+  use_backend rej if { path_beg /rej }
+  use_backend clean if { path_beg /clean }
+  default_backend be
+backend be
+  server s1 {SRV}
+backend rej
+  option http-restrict-req-hdr-names reject
+  server s1 {SRV}
+backend clean
+  option http-restrict-req-hdr-names delete
+  http-request add-header X.Added 1
+  server s1 {SRV}
+`
+	p := startPair(t, bin, cfg, "{SRV}", origin.Addr)
+	p.drainLogs(200 * time.Millisecond)
+	diffExchanges(t, p, []string{
+		"GET /plain HTTP/1.1\r\nHost: h\r\nX_Kept: a\r\n\r\n",
+		"GET /rej HTTP/1.1\r\nHost: h\r\nX-Ok-1: a\r\n\r\n",
+		"GET /rej/bad HTTP/1.1\r\nHost: h\r\nX_Under: a\r\n\r\n",
+		"GET /rej/fine HTTP/1.1\r\nHost: h\r\nX_Fine: a\r\n\r\n",
+		"GET /clean HTTP/1.1\r\nHost: h\r\nX_Under: a\r\nX.Dot: b\r\nX-Ok: c\r\n\r\n",
+	})
+}

@@ -320,7 +320,20 @@ type Options struct {
 	// http-server-close or httpclose, the request does not tell the
 	// server the connection closes after it (it still does).
 	PretendKeepAlive bool
+	// HdrNames is `option http-restrict-req-hdr-names`: what becomes of
+	// request fields whose name has a byte outside [A-Za-z0-9-].
+	HdrNames HdrNames
 }
+
+// HdrNames is a policy of `option http-restrict-req-hdr-names`.
+type HdrNames uint8
+
+// The policies.
+const (
+	HdrNamesPreserve HdrNames = iota // forward them
+	HdrNamesDelete                   // remove them
+	HdrNamesReject                   // answer 403
+)
 
 // OriginalTo is `option originalto [except <net>] [header <name>]`: the
 // request gets a field naming the address the client connected to.
@@ -398,13 +411,6 @@ type Balance struct {
 	// which balancing needs: set from the option once the configuration is
 	// read, since the option is no part of the `balance` line.
 	AllBackups bool
-	// LogASAP is `option logasap`: an exchange is logged once its response
-	// head is out, with the time and bytes so far.
-	LogASAP bool
-	// PretendKeepAlive is `option http-pretend-keepalive`: under
-	// http-server-close or httpclose, the request does not tell the
-	// server the connection closes after it (it still does).
-	PretendKeepAlive bool
 }
 
 // HashMethod is how the hash algorithms map a hash to a server.

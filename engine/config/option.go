@@ -9,7 +9,7 @@ import (
 // implement yet.
 var unsupportedOptions = map[string]bool{
 	"accept-invalid-http-request": true, "accept-invalid-http-response": true, "http-buffer-request": true,
-	"http-restrict-req-hdr-names": true, "http-use-proxy-header": true, "independent-streams": true,
+	"http-use-proxy-header": true, "independent-streams": true,
 	"ldap-check":  true,
 	"mysql-check": true, "nolinger": true, "pgsql-check": true,
 	"prefer-last-server": true, "redis-check": true, "smtpchk": true, "socket-stats": true,
@@ -46,7 +46,7 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	p.kw = "option " + name
 	o := &px.Options
 	on := !p.no
-	if p.no && (name == "forwardfor" || name == "httpchk" || name == "httplog" || name == "originalto") {
+	if p.no && (name == "forwardfor" || name == "httpchk" || name == "httplog" || name == "originalto" || name == "http-restrict-req-hdr-names") {
 		p.alert("negation/default is not supported for option '" + name + "'.")
 		return
 	}
@@ -140,6 +140,21 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	case "allbackups":
 		p.warnCap(px, CapBackend, "allbackups")
 		o.AllBackups = on
+	case "http-restrict-req-hdr-names":
+		policy := map[string]HdrNames{"preserve": HdrNamesPreserve, "delete": HdrNamesDelete, "reject": HdrNamesReject}
+		switch {
+		case len(a) < 2:
+			p.alert("missing parameter. option 'http-restrict-req-hdr-names' expects 'preserve', 'reject' or 'delete' option.")
+		case len(a) > 2:
+			p.alert("'option' cannot handle unexpected argument '" + a[2] + "'.")
+		default:
+			v, ok := policy[a[1]]
+			if !ok {
+				p.alert("invalid parameter '" + a[1] + "'. option 'http-restrict-req-hdr-names' expects 'preserve', 'reject' or 'delete' option.")
+				return
+			}
+			o.HdrNames = v
+		}
 	case "http-pretend-keepalive":
 		p.warnCap(px, CapBackend, "http-pretend-keepalive")
 		o.PretendKeepAlive = on
