@@ -24,7 +24,8 @@ func (e *Engine) SetStatsPage(page StatsPage) { e.stats.Store(&page) }
 // of px, which `stats` lines enable: its target starts with their uri.
 func (cc *clientConn) statsRequest(px *config.Proxy) bool {
 	st := &px.Stats
-	return st.Enabled && bytes.HasPrefix(cc.URL(), []byte(st.URI))
+	u := cc.URL()
+	return st.Enabled && len(u) >= len(st.URI) && string(u[:len(st.URI)]) == st.URI
 }
 
 // serveStats answers a request for the statistics page of px, as HAProxy
