@@ -48,6 +48,14 @@ func runRules(rules []*config.HTTPRule, fs *fieldSet, v config.Request, cc *clie
 			if err := cc.rewriteTarget(ru); err != nil {
 				return nil, err
 			}
+		case config.RuleCapture:
+			v, err := cc.evalFormat(ru.Value, fs)
+			if err != nil {
+				return nil, err
+			}
+			if slot := cc.x.hdrs.req; ru.Status < len(slot) {
+				slot[ru.Status] = append(slot[ru.Status][:0], v[:min(len(v), cap(slot[ru.Status]))]...)
+			}
 		case config.RuleDelHeader:
 			fs.removeNamed(ru, "", fs.n())
 		case config.RuleAddHeader, config.RuleSetHeader:

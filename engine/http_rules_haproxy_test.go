@@ -390,3 +390,40 @@ backend clean
 		"GET /clean HTTP/1.1\r\nHost: h\r\nX_Under: a\r\nX.Dot: b\r\nX-Ok: c\r\n\r\n",
 	})
 }
+
+// TestHTTPCaptureRuleHAProxyDifferential checks `http-request capture
+// <sample> len <n>` against haproxy 2.6: its slots take their place among
+// the `capture request header` ones in the order of the lines, hold the
+// sample cut at their length, and stay empty when the rule does not run
+// or the sample has nothing.
+func TestHTTPCaptureRuleHAProxyDifferential(t *testing.T) {
+	t.Parallel()
+	bin := haproxyBinLong(t)
+	origin := headOrigin(t, func(string) string {
+		return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+	})
+	const cfg = `defaults
+  mode http
+  option httplog
+  log {LOG} local0
+  timeout connect 2s
+  timeout client 5s
+  timeout server 5s
+frontend fe
+  bind {BIND}
+  capture request header Host len 10
+  http-request capture req.hdr(User-Agent) len 5
+  http-request capture path len 20 if { path_beg /x }
+  capture request header X-A len 3
+  http-request capture src len 40
+  default_backend be
+backend be
+  server s1 {SRV}
+`
+	p := startPair(t, bin, cfg, "{SRV}", origin.Addr)
+	p.drainLogs(200 * time.Millisecond)
+	diffExchanges(t, p, []string{
+		"GET /x/a/b HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl/8\r\nX-A: abcdef\r\n\r\n",
+		"GET /y HTTP/1.1\r\nHost: h\r\n\r\n",
+	})
+}

@@ -61,6 +61,9 @@ const (
 	// RuleTarpit holds the request for timeout tarpit, then answers with
 	// the proxy's reply for Status.
 	RuleTarpit
+	// RuleCapture keeps the sample Value[0] in the request capture slot
+	// Status of the frontend (%hr), cut at the slot's length.
+	RuleCapture
 )
 
 // HTTPRule is one http-request or http-response rule. It is immutable and
@@ -263,6 +266,36 @@ func (p *parser) parseHTTPRule(px *Proxy, a []string) {
 			return
 		}
 		ru.Action, ru.Redirect, rest = RuleRedirect, rd, left
+	case "capture":
+		if resp {
+			p.notSupported(what)
+			return
+		}
+		if len(rest) < 3 || rest[1] != "len" && rest[1] != "id" {
+			fail("expects <expression> [ 'len' <length> | id <idx> ].")
+			return
+		}
+		if rest[1] == "id" {
+			p.notSupported("'id' in " + what)
+			return
+		}
+		n := int(atoi(rest[2]))
+		if n <= 0 {
+			fail("length must be > 0.")
+			return
+		}
+		if px.Cap&CapFrontend == 0 {
+			fail("proxy '" + px.Name + "' has no frontend capability.")
+			return
+		}
+		part, msg := formatFetch(rest[0], false)
+		if msg != "" {
+			fail(msg)
+			return
+		}
+		ru.Action, ru.Value, ru.Status = RuleCapture, Format{part}, len(px.CaptureRequest)
+		px.CaptureRequest = append(px.CaptureRequest, CaptureHeader{Len: n}) // a slot no field fills
+		rest = rest[3:]
 	case "reject", "silent-drop":
 		if !knownAction(list, act) {
 			p.alert("'" + kw + "' expects " + list + ", but got '" + act + "'.")

@@ -369,7 +369,7 @@ type CaptureCookie struct {
 // response twin: the last field named Name (compared without case) is
 // logged, cut at Len bytes.
 type CaptureHeader struct {
-	Name string
+	Name string // "" for the slot of an `http-request capture` rule
 	Len  int
 }
 
