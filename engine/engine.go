@@ -34,6 +34,9 @@ type Engine struct {
 	srv      atomic.Pointer[Server]    // made by transport, under mu
 	serving  atomic.Bool               // Serve was called
 	stats    atomic.Pointer[StatsPage] // what `stats uri` pages show (SetStatsPage)
+	requests atomic.Int64              // requests received (%rt)
+	hostname string                    // the machine's (%H)
+	pid      int                       // the process's (%pid)
 	fronts   []*frontend
 	backends []*Backend
 	byName   map[string]*Backend
@@ -72,7 +75,8 @@ type frontend struct {
 	fwd      config.ForwardFor
 	mode     config.ConnMode
 	log      *accesslog.Logger
-	httplog  bool
+	httplog  bool         // `option httplog` or a log-format: a line per exchange
+	logged   atomic.Int64 // lines logged (%lc)
 	conns    atomic.Int64
 	connsMax atomic.Int64 // highest conns (HAProxy's smax)
 	index    int          // position among the engine's frontends, for per-loop counts
@@ -95,6 +99,8 @@ func New(cfg *config.Config) (*Engine, error) {
 		start:  time.Now(),
 		limits: h1.DefaultLimits(),
 	}
+	e.hostname, _ = os.Hostname()
+	e.pid = os.Getpid()
 	if cfg.Global.BufSize > 0 {
 		e.limits.BufSize = cfg.Global.BufSize
 	}
@@ -140,7 +146,7 @@ func New(cfg *config.Config) (*Engine, error) {
 			continue
 		}
 		fe := &frontend{name: p.Name, proxy: p, index: len(e.fronts), timeouts: p.Timeouts, fwd: p.Options.ForwardFor,
-			mode: p.Options.ConnMode, httplog: p.Options.HTTPLog, ignoreProbes: p.Options.IgnoreProbes}
+			mode: p.Options.ConnMode, httplog: p.Options.HTTPLog || p.LogFormat != nil, ignoreProbes: p.Options.IgnoreProbes}
 		for _, ub := range p.UseBackends {
 			fe.routes = append(fe.routes, route{cond: ub.Cond, be: e.byName[ub.Backend.Name]})
 		}

@@ -87,10 +87,13 @@ type clientConn struct {
 	valve   Valve
 
 	rec     accesslog.Record
-	t0      time.Time // first byte of the request; until the first request, when the connection was accepted
-	tHead   time.Time // request head complete
-	tAssign time.Time // a server was last assigned (after the queue or a redispatch), or the queue gave up
-	tConn   time.Time // server connection ready
+	t0      time.Time      // first byte of the request; until the first request, when the connection was accepted
+	idle    time.Time      // when the connection last became idle: accepted, or an exchange ended (Ti)
+	srcAddr netip.AddrPort // the proxy's end of the server connection (%bi:%bp), for a log-format
+	reqNum  int64          // the request's number in the process (%rt)
+	tHead   time.Time      // request head complete
+	tAssign time.Time      // a server was last assigned (after the queue or a redispatch), or the queue gave up
+	tConn   time.Time      // server connection ready
 
 	queued int         // the server waited for, or balance.Full for any
 	qmark  int64       // the queue's taken count when the request joined it
@@ -163,6 +166,7 @@ func (cc *clientConn) OnOpen(gnet.Conn) gnet.Action {
 	r.prev.next = cc
 	r.prev = cc
 	cc.t0 = cc.stamp()
+	cc.idle = cc.t0
 	cc.armIdle()
 	return gnet.None
 }
@@ -466,6 +470,7 @@ func (cc *clientConn) start() {
 		cc.serveStats(cc.fe.proxy)
 		return
 	}
+	cc.reqNum = cc.e.requests.Add(1) - 1 // %rt
 	be := cc.fe.def
 	for i := range cc.fe.routes {
 		r := &cc.fe.routes[i]
@@ -795,6 +800,9 @@ func (cc *clientConn) connect() {
 // connected runs when the server connection is ready.
 func (cc *clientConn) connected() {
 	cc.observe(cc.srv, obsConnected)
+	if cc.fe.proxy.LogFormat != nil {
+		cc.srcAddr = addrPort(cc.up.Conn().LocalAddr())
+	}
 	cc.send()
 }
 
@@ -1116,6 +1124,7 @@ func (cc *clientConn) next1() {
 	cc.dropped = 0
 	cc.rec = accesslog.Record{}
 	cc.tAssign, cc.tConn = time.Time{}, time.Time{}
+	cc.idle = cc.stamp()
 	cc.armIdle()
 	if cc.in.InboundBuffered() > 0 {
 		cc.readHead()

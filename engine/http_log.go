@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"net/netip"
 	"time"
 
 	"tether/engine/accesslog"
@@ -99,7 +100,32 @@ func (cc *clientConn) emitLog(status int, bytesOut int64) {
 	r.URI = cc.x.req.Target.Bytes(cc.x.head)
 	r.Version = cc.x.req.Version.Bytes(cc.x.head)
 	r.RequestBytes = int64(len(cc.x.head)) + cc.reqBody.sent
-	lg.LogHTTP(r)
+	if f := cc.fe.proxy.LogFormat; f != nil {
+		cc.fillFormatFields(r)
+	}
+	if lg.LogHTTP(r) {
+		cc.fe.logged.Add(1)
+	}
+}
+
+// fillFormatFields sets what only a log-format prints.
+func (cc *clientConn) fillFormatFields(r *accesslog.Record) {
+	r.Format = cc.fe.proxy.LogFormat
+	r.BytesIn = cc.reqBody.logged() + requestLogSize(&cc.x.req, cc.x.head, cc.x.normalized)
+	r.FrontendAddr = cc.local()
+	r.ServerAddr, r.SourceAddr = netip.AddrPort{}, netip.AddrPort{}
+	if cc.srv != nil && cc.be != nil {
+		r.ServerAddr = cc.srv.addr
+		if !cc.tConn.IsZero() {
+			r.SourceAddr = cc.srcAddr
+		}
+	}
+	r.Ti = 0
+	if !cc.idle.IsZero() && !cc.t0.IsZero() {
+		r.Ti = max(0, ms(cc.idle, cc.t0))
+	}
+	r.LogCounter, r.ReqCounter = cc.fe.logged.Load(), cc.reqNum
+	r.Hostname, r.PID = cc.e.hostname, cc.e.pid
 }
 
 // logConnect queues the line HAProxy 2.6 logs for each request of an HTTP

@@ -66,3 +66,18 @@ func TestAppendCLFLogAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per line", n)
 	}
 }
+
+func TestAppendLogFormatAllocs(t *testing.T) {
+	f, err := config.Parse(config.File{Name: "t.cfg", Data: []byte("defaults\n  mode http\n  timeout client 1s\n" +
+		"frontend fe\n  bind 127.0.0.1:18080\n  log-format \"%ci:%cp %{+X}ci %{+Q}r %HU %HPO %HQ %b/%s %Tt %Td %T %trl %rt %{+X}Ts %hr %hrl %[dst] %{+Q,+E}o%H\"\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := baseRecord()
+	r.Format = f.Proxies[0].LogFormat
+	r.RequestHeaders = [][]byte{[]byte("a"), nil}
+	buf := make([]byte, 0, MaxLine)
+	if n := testing.AllocsPerRun(1000, func() { buf = AppendLogFormat(buf[:0], r.Format, &r, MaxLine) }); n != 0 {
+		t.Fatalf("%v allocations per line", n)
+	}
+}

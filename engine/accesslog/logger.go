@@ -129,7 +129,8 @@ func New(lines []config.LogTarget, o Options) (*Logger, error) {
 }
 
 // LogHTTP queues the httplog line of r (or its common log format line,
-// with Options.CLF), rendered straight into the queue. It reports whether
+// with Options.CLF, or the line of its log-format, Record.Format),
+// rendered straight into the queue. It reports whether
 // the line was queued: false when the record is skipped by `option
 // dontlognull` or `option dontlog-normal`, when the queue is full (the
 // line is counted in Dropped) or when the Logger is closed or has no
@@ -149,9 +150,12 @@ func (l *Logger) LogHTTP(r *Record) bool {
 		s.level = levelErr
 	}
 	var b []byte
-	if l.clf {
+	switch {
+	case r.Format != nil:
+		b = AppendLogFormat(s.line[:0], r.Format, r, len(s.line))
+	case l.clf:
 		b = appendCLFLog(s.line[:0], r, len(s.line))
-	} else {
+	default:
 		b = appendHTTPLog(s.line[:0], r, len(s.line))
 	}
 	if len(b) > 0 && &b[0] != &s.line[0] { // only for names longer than a line

@@ -3,6 +3,8 @@ package accesslog
 import (
 	"net/netip"
 	"time"
+
+	"tether/engine/config"
 )
 
 // Termination is the first character of the termination state (%tsc): the
@@ -124,6 +126,25 @@ type Record struct {
 	// %r: the request line as received. A nil Method prints "<BADREQ>",
 	// for a request that could not be parsed.
 	Method, URI, Version []byte
+
+	// FrontendAddr (%fi:%fp) is the address the client connected to,
+	// ServerAddr (%si:%sp) the server's and SourceAddr (%bi:%bp) the
+	// proxy's end of the server connection; invalid print "-".
+	FrontendAddr, ServerAddr, SourceAddr netip.AddrPort
+	// Th and Ti are the handshake time and the idle time before the
+	// request, in milliseconds (%Th, %Ti, and %Tq, %Tt, %Tu, %Td).
+	Th, Ti int
+	// LogCounter (%lc) counts the lines the frontend logged before this
+	// one, ReqCounter (%rt) the requests the process received before it.
+	LogCounter, ReqCounter int64
+	// BytesIn (%U) is the request as HAProxy counts it, in its internal
+	// form, as BytesOut counts the response.
+	BytesIn int64
+	// Hostname (%H) and PID (%pid) name the process.
+	Hostname string
+	PID      int
+	// Format is the frontend's `log-format`, nil for httplog's line.
+	Format config.LogFormat
 
 	// Early is set under `option logasap`, whose lines go out once the
 	// response head is (or at the end of an exchange without a server's

@@ -172,3 +172,23 @@ func formatName(k FormatKind) string {
 	}
 	panic("no fetch for kind")
 }
+
+// FuzzParseLogFormat feeds arbitrary strings to parseLogFormat: it must
+// not panic, and what it refuses comes with no format.
+func FuzzParseLogFormat(f *testing.F) {
+	for _, s := range []string{"", "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r",
+		"%{+Q,+X}o%b %[src] %{-Q}s", "%", "%{", "%[src", "100%%", "%zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		lf, msg := parseLogFormat(s)
+		if msg != "" && lf != nil {
+			t.Fatalf("refused (%s) with a format", msg)
+		}
+		for _, p := range lf {
+			if p.Var == LogText && p.Text == "" {
+				t.Fatalf("empty text part in %+v", lf)
+			}
+		}
+	})
+}

@@ -217,8 +217,9 @@ type Proxy struct {
 	HTTPResponse []*HTTPRule // `http-response` rules, a named defaults section's first
 	Redirects    []*HTTPRule // `redirect` lines (RuleRedirect), run after HTTPRequest
 
-	Stats          Stats  // the statistics page
-	SendNameHeader string // `http-send-name-header`: the field naming the server a request goes to
+	Stats          Stats     // the statistics page
+	LogFormat      LogFormat // `log-format`: the lines the frontend logs, instead of httplog's; nil for none
+	SendNameHeader string    // `http-send-name-header`: the field naming the server a request goes to
 
 	errorFiles   errorFiles           // `errorfile` replies by status (see ErrorFile)
 	errorSeqs    [len(errorCodes)]int // which line set each of them (parser.nextErrorSeq); 0 for none

@@ -97,6 +97,7 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 			return
 		}
 		o.HTTPLog, o.HTTPLogCLF = true, len(a) > 1
+		px.LogFormat = nil // the last line setting the format wins
 	case "dontlognull":
 		p.warnCap(px, CapFrontend, "dontlognull")
 		o.DontLogNull = on
