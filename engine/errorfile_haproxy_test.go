@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"net"
 	"testing"
 )
 
@@ -208,76 +207,13 @@ func TestHTTPErrorsHAProxyDifferential(t *testing.T) {
 	}
 }
 
-// distinctPorts returns n free ports of 127.0.0.1, all different: each is
-// held open until the last is found.
+// distinctPorts returns n free ports of 127.0.0.1, all different
+// (freePort never gives one twice).
 func distinctPorts(t *testing.T, n int) []int {
 	t.Helper()
 	ports := make([]int, n)
 	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
+		ports[i] = freePort()
 	}
 	return ports
-}
-
-// TestHTTPErrorHAProxyDifferential checks http-error lines against
-// haproxy 2.6: the replies they make (string, file, hdr, an empty one),
-// their order with errorfile lines and with what a defaults section gives,
-// and a deny's reply replaced.
-func TestHTTPErrorHAProxyDifferential(t *testing.T) {
-	t.Parallel()
-	bin := haproxyBinLong(t)
-	dir := writeErrorFiles(t, map[string]string{
-		"own503.http": taggedReply("503 Service Unavailable", "own 503"),
-		"page.html":   "<p>sorry</p>\n",
-	})
-	config := func(ports []int) string {
-		return fmt.Sprintf(`defaults
-  mode http
-  timeout client 5s
-  http-error status 403 content-type text/plain string "denied by defaults"
-frontend f0
-  bind 127.0.0.1:%[2]d
-  http-error status 503 content-type text/plain string "down for now" hdr X-A a hdr Retry-After 30
-  http-request deny if { path /deny }
-  default_backend b0
-backend b0
-  http-error status 503 content-type "text/html; charset=utf-8" file %[1]s/page.html
-frontend f1
-  bind 127.0.0.1:%[3]d
-  http-request deny deny_status 403 if { path /deny }
-  default_backend b1
-backend b1
-  http-error status 503 content-type text/plain string first
-  errorfile 503 %[1]s/own503.http
-frontend f2
-  bind 127.0.0.1:%[4]d
-  default_backend b2
-backend b2
-  errorfile 503 %[1]s/own503.http
-  http-error status 503
-`, dir, ports[0], ports[1], ports[2])
-	}
-	ports := distinctPorts(t, 6)
-	hports, tports := ports[:3], ports[3:]
-	startHAProxy(t, bin, config(hports))
-	startEngine(t, config(tports))
-	for i := range hports {
-		for _, req := range []string{
-			"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
-			"GET /deny HTTP/1.1\r\nHost: x\r\n\r\n",
-			"HEAD / HTTP/1.0\r\n\r\n",
-		} {
-			c := errorFileCase{send: []string{req}}
-			want, wantClosed := runErrorFileCase(t, fmt.Sprintf("127.0.0.1:%d", hports[i]), c)
-			got, closed := runErrorFileCase(t, fmt.Sprintf("127.0.0.1:%d", tports[i]), c)
-			if got != want || closed != wantClosed {
-				t.Errorf("f%d, %q: tether sent %q, closed %v\nhaproxy sent %q, closed %v", i, req, got, closed, want, wantClosed)
-			}
-		}
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,15 +97,27 @@ func backendConfig(backend string, a ...any) string {
 		"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n", freePort()) + fmt.Sprintf(backend, a...)
 }
 
-// freePort returns a port that was free on 127.0.0.1 a moment ago.
+// freePort returns a port that was free on 127.0.0.1 a moment ago, and
+// that it never returned before in this process: tests running in
+// parallel would otherwise share a port the kernel hands out twice, which
+// haproxy binds with SO_REUSEPORT without a word (its connections then go
+// to either process).
 func freePort() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
+	for {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			panic(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if _, taken := portsGiven.LoadOrStore(port, true); !taken {
+			return port
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
+
+// portsGiven holds the ports freePort returned.
+var portsGiven sync.Map
 
 // client is a raw client connection with a reader.
 type client struct {

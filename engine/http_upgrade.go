@@ -58,6 +58,7 @@ func (s *serverConn) startTunnel() {
 		cc.release()
 	})
 	t.FinTimeouts(cc.fe.timeouts.ClientFin, cc.be.proxy.Timeouts.ServerFin)
+	t.CloseOnServerEnd()
 	s.ls.release(s)
 }
 

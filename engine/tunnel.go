@@ -48,11 +48,15 @@ type Tunnel struct {
 	fin     [2]time.Duration      // the client's, the server's inactivity bound once either side shut its own; 0: timeout
 	timeout atomic.Int64          // the inactivity bound (a time.Duration), lowered by fin
 	late    atomic.Pointer[error] // what the end of timeout is reported as: ErrTunnelTimeout, or ErrTunnelServerFin
-	done    func(t *Tunnel, err error)
-	state   tunnelState
-	retry   Timer // retries the detach while gnet still buffers bytes
-	err     error
-	open    int // gnet connections not closed yet (while starting)
+	// closeOnServerEnd: the server's end of its side ends the tunnel (the
+	// client's connection closes too), as HAProxy ends an HTTP upgrade
+	closeOnServerEnd bool
+	serverEnded      atomic.Bool // the server ended its side and the tunnel closed for it
+	done             func(t *Tunnel, err error)
+	state            tunnelState
+	retry            Timer // retries the detach while gnet still buffers bytes
+	err              error
+	open             int // gnet connections not closed yet (while starting)
 
 	mu           sync.Mutex // guards conns and aborted against Server.Stop
 	conns        [2]net.Conn
@@ -117,6 +121,12 @@ func StartTunnel(l *Loop, client gnet.Conn, server *Upstream, timeout time.Durat
 // ErrTunnelServerFin for the server, ErrTunnelTimeout for the client.
 // Call it from the callback that started the tunnel.
 func (t *Tunnel) FinTimeouts(client, server time.Duration) { t.fin = [2]time.Duration{client, server} }
+
+// CloseOnServerEnd makes the server's end of its side end the tunnel,
+// cleanly, instead of being passed on as a half close: HAProxy closes the
+// client's connection of an upgraded exchange so. Call it from the
+// callback that started the tunnel.
+func (t *Tunnel) CloseOnServerEnd() { t.closeOnServerEnd = true }
 
 // halfClosed lowers the tunnel's inactivity bound once peer from shut its
 // side (see FinTimeouts) and returns it.
@@ -285,6 +295,12 @@ func (t *Tunnel) pipe(dst, src net.Conn, from int) error {
 		case err == nil:
 			continue
 		case errors.Is(err, io.EOF):
+			if from == 1 && t.closeOnServerEnd {
+				t.serverEnded.Store(true)
+				_ = dst.Close()
+				_ = src.Close()
+				return nil
+			}
 			if tc, ok := dst.(*net.TCPConn); ok {
 				_ = tc.CloseWrite()
 			}
@@ -300,6 +316,9 @@ func (t *Tunnel) pipe(dst, src net.Conn, from int) error {
 			if late := t.late.Load(); late != nil {
 				err = *late
 			}
+		}
+		if t.serverEnded.Load() && errors.Is(err, net.ErrClosed) {
+			return nil // closed when the server ended its side
 		}
 		_ = src.Close()
 		_ = dst.Close()

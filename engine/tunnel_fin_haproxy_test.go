@@ -13,8 +13,9 @@ import (
 // TestTunnelFinHAProxyDifferential checks `timeout client-fin` and
 // `timeout server-fin` against haproxy 2.6 on upgraded connections: once
 // the client (or the server) shuts its side, the tunnel ends after that
-// side's fin timeout of inactivity rather than `timeout tunnel`; both
-// proxies must end it within the same bounds and log it alike.
+// side's fin timeout of inactivity rather than `timeout tunnel` (and a
+// server's end ends the tunnel at once); both proxies must end it within
+// the same bounds and log it alike.
 func TestTunnelFinHAProxyDifferential(t *testing.T) {
 	t.Parallel()
 	bin := haproxyBinLong(t)
@@ -26,6 +27,7 @@ func TestTunnelFinHAProxyDifferential(t *testing.T) {
 		}
 		_, _ = c.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n"))
 		if strings.Contains(head, "/sfin") {
+			time.Sleep(400 * time.Millisecond) // once the tunnel is off the loop
 			_ = c.(*net.TCPConn).CloseWrite()
 		}
 		// Read until the proxy closes or shuts its side, then hold the
