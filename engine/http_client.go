@@ -81,6 +81,8 @@ type clientConn struct {
 	tries   int  // connection retries left
 	redisp  bool // the next connection attempt, after the turn-around delay, redispatches
 	fresh   bool // the next connection must be a new one
+	l7      bool // the request may be sent again after a server failed it (retry.go)
+	resend  bool // the next write of the request is a layer 7 retry: its body comes from x.resend
 	keep    bool // keep the connection after this exchange
 	drainIt bool // the server is stopping: close after this exchange
 	timer   Timer
@@ -119,6 +121,9 @@ type exchange struct {
 	rwMark int
 	edits  [32]persist.Edit
 	dec    *h1.ChunkedDecoder
+	// resend is a copy of the body bytes the request's first write took
+	// from the client, kept for layer 7 retries (retry.go)
+	resend []byte
 
 	capReq, capResp cookieCapture  // `capture cookie` of the request (%CC) and the response (%CS)
 	hdrs            headerCaptures // `capture request header` and `capture response header` (%hr, %hs)
@@ -518,6 +523,7 @@ func (cc *clientConn) start() {
 	}
 	cc.tries = be.proxy.Retries
 	cc.redisp = false
+	cc.l7, cc.resend = false, false
 	cc.fresh = cc.nreq == 1
 	cc.rec.Retries, cc.rec.Redisp = 0, false
 	i := cc.rq.Server()
@@ -807,7 +813,7 @@ func (cc *clientConn) connected() {
 // counted when it lands on another server (wredis).
 func (cc *clientConn) connectFailed(err error) {
 	timedOut := errors.Is(err, ErrConnectTimeout)
-	if cc.tries <= 0 {
+	if cc.tries <= 0 || cc.be.proxy.RetryOn&config.RetryConnFailure == 0 {
 		cc.srv.live.failed.Add(1)
 		cc.be.failed.Add(1)
 		term := accesslog.TermServerAbort
@@ -911,14 +917,20 @@ func (cc *clientConn) send() {
 	iov := cc.x.ed.Segments(cc.ls.iov[:0])
 	// A Content-Length body already read goes out in the same writev.
 	k := 0
-	if b := &cc.reqBody; b.framing == h1.BodyLength && !b.done {
-		buf, _ := cc.in.Peek(-1)
-		if k = int(min(int64(len(buf)), b.left)); k > 0 {
-			iov = append(iov, buf[:k])
-			b.left -= int64(k)
-			b.sent += int64(k)
-			b.done = b.left == 0
+	if cc.resend {
+		iov = cc.resendIov(iov)
+	} else {
+		var buf []byte
+		if b := &cc.reqBody; b.framing == h1.BodyLength && !b.done {
+			buf, _ = cc.in.Peek(-1)
+			if k = int(min(int64(len(buf)), b.left)); k > 0 {
+				iov = append(iov, buf[:k])
+				b.left -= int64(k)
+				b.sent += int64(k)
+				b.done = b.left == 0
+			}
 		}
+		cc.keepForRetry(buf[:k])
 	}
 	_, err := s.Conn().Writev(iov)
 	clear(iov)

@@ -53,8 +53,9 @@ var retryOnWords = map[string]RetryOn{
 // response head is accepted.
 func (r RetryOn) Layer7() bool { return r&^RetryConnFailure != 0 }
 
-// Status reports whether r retries a response with this status.
-func (r RetryOn) Status(status int) bool {
+// RetryStatus returns the event of a response with this status: one
+// of Retry401 to Retry504, or 0 for a status retry-on cannot name.
+func RetryStatus(status int) RetryOn {
 	var bit RetryOn
 	switch status {
 	case 401:
@@ -78,7 +79,7 @@ func (r RetryOn) Status(status int) bool {
 	case 504:
 		bit = Retry504
 	}
-	return r&bit != 0
+	return bit
 }
 
 // parseRetryOn reads `retry-on <keyword>...`: the keywords replace what

@@ -74,8 +74,8 @@ func TestRetryOnLayer7(t *testing.T) {
 			for _, h := range c.hits {
 				want = want || h == st
 			}
-			if got := c.r.Status(st); got != want {
-				t.Errorf("%#x: Status(%d) %v, want %v", c.r, st, got, want)
+			if got := c.r&RetryStatus(st) != 0; got != want {
+				t.Errorf("%#x: RetryStatus(%d) %v, want %v", c.r, st, got, want)
 			}
 		}
 	}

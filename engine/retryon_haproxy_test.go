@@ -1,0 +1,197 @@
+package engine
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"tether/engine/internal/testorigin"
+)
+
+// failure is how a retry origin fails a request it reads.
+type failure string
+
+const (
+	failClose   failure = "close"   // closes without a byte of response
+	failReset   failure = "reset"   // resets the connection without a byte of response
+	failJunk    failure = "junk"    // answers a line that is no HTTP
+	failPartial failure = "partial" // answers half a head, then closes
+	failHold    failure = "hold"    // never answers: the server timeout strikes
+	fail503     failure = "503"     // answers 503 and keeps the connection
+	fail504     failure = "504"     // answers 504 and closes
+	fail404     failure = "404"     // answers 404 and keeps the connection
+)
+
+// retryOrigin fails the first fails requests it reads as how says, then
+// answers 200 naming itself and the body length it read. It counts the
+// requests it read.
+type retryOrigin struct {
+	name  string
+	how   failure
+	fails int64
+	seen  atomic.Int64
+}
+
+func (o *retryOrigin) serve(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
+	for {
+		req, err := http1Request(br)
+		if err != nil {
+			return
+		}
+		n := o.seen.Add(1)
+		if n > o.fails {
+			testorigin.Printf(c, "HTTP/1.1 200 OK\r\nX-Server: %s\r\nContent-Length: %d\r\n\r\n%s:%d", o.name,
+				len(o.name)+1+len(strconv.Itoa(req)), o.name, req)
+			continue
+		}
+		switch o.how {
+		case failClose:
+			return
+		case failReset:
+			_ = c.(*net.TCPConn).SetLinger(0)
+			return
+		case failJunk:
+			_, _ = io.WriteString(c, "garbage\r\n\r\n")
+			return
+		case failPartial:
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-")
+			return
+		case failHold:
+			_, _ = io.Copy(io.Discard, br)
+			return
+		case fail503:
+			_, _ = io.WriteString(c, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy")
+		case fail504:
+			_, _ = io.WriteString(c, "HTTP/1.1 504 Gateway Timeout\r\nContent-Length: 4\r\nConnection: close\r\n\r\nlate")
+			return
+		case fail404:
+			_, _ = io.WriteString(c, "HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnone")
+		}
+	}
+}
+
+// http1Request reads one request head and its Content-Length body, and
+// returns the body's length.
+func http1Request(br *bufio.Reader) (int, error) {
+	n := 0
+	err := readFields(br, func(name, value string) {
+		if strings.EqualFold(name, "Content-Length") {
+			n, _ = strconv.Atoi(strings.TrimSpace(value))
+		}
+	})
+	if err != nil {
+		return 0, err
+	}
+	_, err = io.CopyN(io.Discard, br, int64(n))
+	return n, err
+}
+
+// retryCase is a backend's `retry-on` and its servers' failures, and the
+// request sent through it.
+type retryCase struct {
+	name    string
+	backend string        // the backend's lines; its servers are S1, S2 (retry origins) and DEAD
+	origins []retryOrigin // S1, S2
+	req     string
+}
+
+// run sends c's request through one side, with origins of its own, and
+// returns what the client got, the attempts of each origin and the log
+// line's fields.
+func (c *retryCase) run(t *testing.T, bin string, side int) string {
+	t.Helper()
+	fill := []string{"DEAD", deadAddr()}
+	origins := make([]*retryOrigin, len(c.origins))
+	for i := range c.origins {
+		o := &retryOrigin{name: c.origins[i].name, how: c.origins[i].how, fails: c.origins[i].fails}
+		origins[i] = o
+		fill = append(fill, "S"+strconv.Itoa(i+1), startRaw(t, o.serve).Addr)
+	}
+	tmpl := `defaults
+  mode http
+  option httplog
+  log {LOG} local0
+  timeout connect 500ms
+  timeout client 5s
+  timeout server 300ms
+frontend fe
+  bind {BIND}
+  default_backend be
+backend be
+  ` + strings.ReplaceAll(c.backend, "\n", "\n  ") + "\n"
+	s := startSide(t, bin, side, tmpl, fill...)
+	drainLog(s.logs, 200*time.Millisecond, false)
+	cl := dialFor(t, s.addr, 10*time.Second)
+	cl.send(c.req)
+	status, body := 0, "closed"
+	if r, b := cl.response(strings.Fields(c.req)[0]); r != nil {
+		status, body = r.StatusCode, b
+	}
+	_ = cl.c.Close()
+	line, err := nextLog(s.logs, 3*time.Second)
+	if err != nil {
+		t.Fatalf("no log line from %s: %v", s.name, err)
+	}
+	var seen []string
+	for _, o := range origins {
+		seen = append(seen, fmt.Sprintf("%s read %d", o.name, o.seen.Load()))
+	}
+	return fmt.Sprintf("%d %q; %s; %s", status, body, strings.Join(seen, ", "), failoverView(t, status, "", line))
+}
+
+const (
+	retryGet  = "GET /r HTTP/1.1\r\nHost: x\r\n\r\n"
+	retryPost = "POST /r HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+)
+
+// TestRetryOnHAProxyDifferential sends one request through haproxy 2.6 and
+// the engine in front of origins that fail it in each way `retry-on`
+// names, and compares what the client gets, how many times each origin
+// read the request and what the log line says.
+func TestRetryOnHAProxyDifferential(t *testing.T) {
+	bin := haproxyBinLong(t)
+	one := func(how failure, fails int64) []retryOrigin {
+		return []retryOrigin{{name: "s1", how: how, fails: fails}}
+	}
+	cases := []retryCase{
+		{"empty once", "retry-on empty-response\nserver s1 S1", one(failClose, 1), retryGet},
+		{"empty always", "retry-on empty-response\nretries 2\nserver s1 S1", one(failClose, 9), retryGet},
+		{"empty not asked", "retry-on conn-failure\nserver s1 S1", one(failClose, 1), retryGet},
+		{"reset", "retry-on empty-response\nserver s1 S1", one(failReset, 1), retryGet},
+		{"junk once", "retry-on junk-response\nserver s1 S1", one(failJunk, 1), retryGet},
+		{"junk always", "retry-on junk-response\nserver s1 S1", one(failJunk, 9), retryGet},
+		{"partial head junk", "retry-on junk-response\nserver s1 S1", one(failPartial, 1), retryGet},
+		{"partial head empty", "retry-on empty-response\nserver s1 S1", one(failPartial, 1), retryGet},
+		{"timeout once", "retry-on response-timeout\nserver s1 S1", one(failHold, 1), retryGet},
+		{"timeout always", "retry-on response-timeout\nretries 2\nserver s1 S1", one(failHold, 9), retryGet},
+		{"503 twice", "retry-on 503\nserver s1 S1", one(fail503, 2), retryGet},
+		{"503 always", "retry-on 503 504\nserver s1 S1", one(fail503, 9), retryGet},
+		{"504 once", "retry-on all-retryable-errors\nserver s1 S1", one(fail504, 1), retryGet},
+		{"404 not asked", "retry-on all-retryable-errors\nserver s1 S1", one(fail404, 1), retryGet},
+		{"404 asked", "retry-on 404\nretries 1\nserver s1 S1", one(fail404, 1), retryGet},
+		{"body", "retry-on empty-response 503\nserver s1 S1", one(failClose, 1), retryPost},
+		{"body 503", "retry-on 503\nserver s1 S1", one(fail503, 1), retryPost},
+		{"none dead", "retry-on none\nserver d1 DEAD", nil, retryGet},
+		{"503 only dead", "retry-on 503\nserver d1 DEAD", nil, retryGet},
+		{"redispatch last", "retry-on 503\noption redispatch\nbalance first\nserver s1 S1\nserver s2 S2",
+			[]retryOrigin{{name: "s1", how: fail503, fails: 9}, {name: "s2"}}, retryGet},
+		{"redispatch every", "retry-on 503\noption redispatch 1\nbalance source\nserver s1 S1\nserver s2 S2",
+			[]retryOrigin{{name: "s1", how: fail503, fails: 9}, {name: "s2", how: fail503, fails: 9}}, retryGet},
+	}
+	for _, c := range cases {
+		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
+			t.Parallel()
+			want := c.run(t, bin, sideHAProxy)
+			got := c.run(t, bin, sideEngine)
+			if want != got {
+				t.Errorf("\nhaproxy %s\nengine  %s", want, got)
+			}
+		})
+	}
+}
