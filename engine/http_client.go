@@ -885,7 +885,8 @@ func hashes(algo config.Algo) bool {
 
 // redispatch assigns the request to the server load balancing picks now,
 // away from the one that failed when another can take it, and connects.
-// The log shows the redispatch ('+') only when the server changed.
+// The log shows the redispatch ('+') only when the server changed; when
+// it did not, the attempt counts as a retry (wretr).
 func (cc *clientConn) redispatch() {
 	old := cc.rq.Server()
 	if i := cc.balance(old); i >= 0 && !cc.full(i) {
@@ -896,6 +897,9 @@ func (cc *clientConn) redispatch() {
 			cc.be.redisp.Add(1)
 			cc.srv = cc.sn.servers[i]
 			cc.rec.Redisp = true
+		} else {
+			cc.srv.live.retries.Add(1) // as HAProxy counts a redispatch to the same server
+			cc.be.retries.Add(1)
 		}
 	}
 	cc.tAssign = cc.stamp()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -113,7 +114,10 @@ func (c *retryCase) run(t *testing.T, bin string, side int) string {
 		origins[i] = o
 		fill = append(fill, "S"+strconv.Itoa(i+1), startRaw(t, o.serve).Addr)
 	}
-	tmpl := `defaults
+	sock := t.TempDir() + "/stats.sock"
+	tmpl := `global
+  stats socket ` + sock + `
+defaults
   mode http
   option httplog
   log {LOG} local0
@@ -125,7 +129,18 @@ frontend fe
   default_backend be
 backend be
   ` + strings.ReplaceAll(c.backend, "\n", "\n  ") + "\n"
-	s := startSide(t, bin, side, tmpl, fill...)
+	s := proxySide{name: "haproxy"}
+	var e *Engine
+	pairs := append([]string{"{BIND}", "127.0.0.1:" + strconv.Itoa(freePort())}, fill...)
+	s.logs = logSocket(t)
+	pairs = append(pairs, "{LOG}", s.logs.LocalAddr().String())
+	cfg := strings.NewReplacer(pairs...).Replace(tmpl)
+	if side == sideHAProxy {
+		s.addr = startHAProxy(t, bin, cfg)
+	} else {
+		s.name = "engine"
+		e, s.addr = startEngine(t, strings.Replace(cfg, "global\n  stats socket "+sock+"\n", "", 1))
+	}
 	drainLog(s.logs, 200*time.Millisecond, false)
 	cl := dialFor(t, s.addr, 10*time.Second)
 	cl.send(c.req)
@@ -142,7 +157,50 @@ backend be
 	for _, o := range origins {
 		seen = append(seen, fmt.Sprintf("%s read %d", o.name, o.seen.Load()))
 	}
-	return fmt.Sprintf("%d %q; %s; %s", status, body, strings.Join(seen, ", "), failoverView(t, status, "", line))
+	return fmt.Sprintf("%d %q; %s; %s; %s", status, body, strings.Join(seen, ", "), failoverView(t, status, "", line),
+		retryCounters(t, e, sock))
+}
+
+// retryCounters returns the retries (wretr) and redispatches (wredis) of
+// backend be and its servers: from the engine when e is set, else from
+// haproxy's `show stat` on its stats socket.
+func retryCounters(t *testing.T, e *Engine, sock string) string {
+	t.Helper()
+	var out []string
+	if e != nil {
+		for _, b := range e.Backends() {
+			if b.Name != "be" {
+				continue
+			}
+			for _, s := range b.Servers {
+				out = append(out, fmt.Sprintf("%s wretr %d wredis %d", s.Name, s.Retries, s.Redisp))
+			}
+			out = append(out, fmt.Sprintf("BACKEND wretr %d wredis %d", b.Retries, b.Redisp))
+		}
+		return strings.Join(out, ", ")
+	}
+	c, err := net.DialTimeout("unix", sock, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	_, _ = io.WriteString(c, "show stat\n")
+	csv, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(csv), "\n")
+	cols := strings.Split(strings.TrimPrefix(lines[0], "# "), ",")
+	at := func(name string) int { return slices.Index(cols, name) }
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		if len(f) < len(cols) || f[0] != "be" {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s wretr %s wredis %s", f[1], f[at("wretr")], f[at("wredis")]))
+	}
+	return strings.Join(out, ", ")
 }
 
 const (
