@@ -82,7 +82,7 @@ type clientConn struct {
 	redisp  bool // the next connection attempt, after the turn-around delay, redispatches
 	fresh   bool // the next connection must be a new one
 	l7      bool // the request may be sent again after a server failed it (retry.go)
-	resend  bool // the next write of the request is a layer 7 retry: its body comes from x.resend
+	resend  bool // the next write of the request is a layer 7 retry: its body comes from x.kept
 	keep    bool // keep the connection after this exchange
 	drainIt bool // the server is stopping: close after this exchange
 	timer   Timer
@@ -121,9 +121,7 @@ type exchange struct {
 	rwMark int
 	edits  [32]persist.Edit
 	dec    *h1.ChunkedDecoder
-	// resend is a copy of the body bytes the request's first write took
-	// from the client, kept for layer 7 retries (retry.go)
-	resend []byte
+	kept   retryTee // the request body as its first write sent it, kept for layer 7 retries (retry.go)
 
 	capReq, capResp cookieCapture  // `capture cookie` of the request (%CC) and the response (%CS)
 	hdrs            headerCaptures // `capture request header` and `capture response header` (%hr, %hs)
@@ -946,7 +944,7 @@ func (cc *clientConn) send() {
 	}
 	if !cc.reqBody.done {
 		cc.armUpload()
-		cc.pumpRequest()
+		cc.pumpFirst(s)
 	}
 }
 
@@ -978,7 +976,7 @@ func (cc *clientConn) pumpRequest() {
 	if cc.state != csExchange || s.state == ssConnecting {
 		return
 	}
-	err := cc.reqBody.pump(cc.ls, &cc.in, s.Conn())
+	err := cc.reqBody.pump(cc.ls, &cc.in, cc.bodySink(s))
 	switch {
 	case err == errWrite:
 		return

@@ -157,11 +157,11 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, err error) {
 		s.ls.release(s)
 		return
 	}
+	if st == ssHead && s.retryClosed() {
+		return // retry-on empty-response, as HAProxy counts it even on a reused connection
+	}
 	// A stale idle connection: the request is retried on a new one.
 	stale := st == ssHead && !s.got && s.reused && cc.reqBody.sent == 0 && cc.reqBody.done
-	if st == ssHead && !stale && s.retryClosed() {
-		return
-	}
 	if st == ssHead && !stale && cc.nreq <= 1 {
 		// The server failed the request, which it still holds.
 		if err != nil {

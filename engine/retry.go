@@ -1,40 +1,94 @@
 package engine
 
-import "tether/engine/config"
+import (
+	"tether/engine/config"
+	"tether/h1"
+)
 
 // Layer 7 retries (`retry-on`): HAProxy 2.6 sends a request again, to the
 // same server or, by `option redispatch`, to another, when the server
 // failed it in a way the backend's retry-on names: it closed without a
-// byte of response (empty-response), its timeout struck first
+// whole response head (empty-response), its timeout struck first
 // (response-timeout), its head was invalid (junk-response) or its status
 // is one the list names. A retry shares the `retries` budget with the
-// connection retries, happens at once (no turn-around delay), and only for
-// a request whose head and body went whole in its first write and of which
-// no byte of response reached the client.
+// connection retries, goes at once (no turn-around delay), and only for a
+// request that was whole in the proxy when it was first sent, as HAProxy
+// copies its request buffer only then, and of which no byte of response
+// reached the client.
 
-// keepForRetry decides, at the first write of a request, whether layer 7
-// retries may resend it: retry-on asks for them and the whole request,
-// its body already read (sent, the bytes being written with the head),
-// fits within a buffer less its rewrite reserve, as HAProxy keeps a copy of
-// its request buffer only when the request is complete in it. It copies
-// sent into the exchange's resend buffer, which grows once per pooled
-// exchange and never per request.
-func (cc *clientConn) keepForRetry(sent []byte) {
-	cc.l7 = false
-	if !cc.be.proxy.RetryOn.Layer7() || !cc.reqBody.done {
-		return
+// retryTee is the request body as the request's first write sent it,
+// kept for a retry; while Sink is set, the body pumped to Sink is copied
+// into kept as it goes (a chunked body, rechunked). It lives in the
+// exchange, and kept grows once per pooled exchange, never per request.
+type retryTee struct {
+	Sink
+	kept []byte
+}
+
+func (t *retryTee) Write(p []byte) (int, error) {
+	n, err := t.Sink.Write(p)
+	t.kept = append(t.kept, p[:n]...)
+	return n, err
+}
+
+func (t *retryTee) Writev(bs [][]byte) (int, error) {
+	n, err := t.Sink.Writev(bs)
+	for i, rest := 0, n; i < len(bs) && rest > 0; i++ {
+		k := min(rest, len(bs[i]))
+		t.kept = append(t.kept, bs[i][:k]...)
+		rest -= k
 	}
+	return n, err
+}
+
+// retryable reports whether layer 7 retries may send the request again
+// once its first write has sent n body bytes after the head: retry-on asks
+// for them, the body has gone whole and the request fits within a buffer
+// less its rewrite reserve.
+func (cc *clientConn) retryable(n int) bool {
 	l := cc.e.limits
-	if len(cc.x.head)+len(sent) > l.BufSize-l.MaxRewrite {
+	return cc.be.proxy.RetryOn.Layer7() && cc.reqBody.done && len(cc.x.head)+n <= l.BufSize-l.MaxRewrite
+}
+
+// keepForRetry keeps a copy of body, the Content-Length body bytes the
+// request's first write sent with its head, when the request may be sent
+// again.
+func (cc *clientConn) keepForRetry(body []byte) {
+	if cc.l7 = cc.retryable(len(body)); cc.l7 {
+		cc.x.kept.kept = append(cc.x.kept.kept[:0], body...)
+	}
+}
+
+// pumpFirst streams what the client has sent of the body after the
+// request's first write; a chunked body goes through the tee, so that
+// when it went whole the request may be sent again.
+func (cc *clientConn) pumpFirst(s *serverConn) {
+	x := cc.x
+	if cc.resend || cc.reqBody.framing != h1.BodyChunked || !cc.be.proxy.RetryOn.Layer7() {
+		cc.pumpRequest()
 		return
 	}
-	cc.x.resend = append(cc.x.resend[:0], sent...)
-	cc.l7 = true
+	t := &x.kept
+	t.Sink, t.kept = s.Conn(), t.kept[:0]
+	cc.pumpRequest()
+	t.Sink = nil
+	if cc.x == x {
+		cc.l7 = cc.retryable(len(t.kept))
+	}
+}
+
+// bodySink is where the request body goes: s's connection, through the
+// tee while pumpFirst keeps a copy.
+func (cc *clientConn) bodySink(s *serverConn) Sink {
+	if t := &cc.x.kept; t.Sink != nil {
+		return t
+	}
+	return s.Conn()
 }
 
 // mayRetry reports whether the request sent may go again after ev, an
 // event of a server connection that holds no accepted response head: the
-// backend retries on ev, the request was kept (keepForRetry), no byte of a
+// backend retries on ev, the request was kept (retryable), no byte of a
 // response went to the client (an interim one), and retries are left.
 func (cc *clientConn) mayRetry(ev config.RetryOn) bool {
 	return cc.l7 && cc.tries > 0 && cc.be.proxy.RetryOn&ev != 0 && cc.rec.BytesOut == 0
@@ -43,8 +97,8 @@ func (cc *clientConn) mayRetry(ev config.RetryOn) bool {
 // retry sends the request again once the caller has let its server
 // connection go: at once to the same server, or to another when the
 // redispatch rules allow it. It counts a retry (wretr) for the server and
-// the backend, twice when the server stays, as HAProxy 2.6 counts one in
-// do_l7_retry and one more when it does not redispatch.
+// the backend, and one more when the server stays (or redispatch picks it
+// again), as HAProxy 2.6 does.
 func (cc *clientConn) retry() {
 	cc.tries--
 	cc.rec.Retries++
@@ -62,8 +116,8 @@ func (cc *clientConn) retry() {
 
 // resendIov appends to iov the body bytes kept for a retry.
 func (cc *clientConn) resendIov(iov [][]byte) [][]byte {
-	if len(cc.x.resend) > 0 {
-		iov = append(iov, cc.x.resend)
+	if b := cc.x.kept.kept; len(b) > 0 {
+		iov = append(iov, b)
 	}
 	return iov
 }

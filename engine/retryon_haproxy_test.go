@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,13 +30,14 @@ const (
 	fail404     failure = "404"     // answers 404 and keeps the connection
 )
 
-// retryOrigin fails the first fails requests it reads as how says, then
-// answers 200 naming itself and the body length it read. It counts the
-// requests it read.
+// retryOrigin answers its first ok requests, fails the next fails ones as
+// how says, then answers the rest: 200, naming itself and the body length
+// it read. It counts the requests it read.
 type retryOrigin struct {
 	name  string
 	how   failure
 	fails int64
+	ok    int64
 	seen  atomic.Int64
 }
 
@@ -46,7 +48,7 @@ func (o *retryOrigin) serve(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 			return
 		}
 		n := o.seen.Add(1)
-		if n > o.fails {
+		if n <= o.ok || n > o.ok+o.fails {
 			testorigin.Printf(c, "HTTP/1.1 200 OK\r\nX-Server: %s\r\nContent-Length: %d\r\n\r\n%s:%d", o.name,
 				len(o.name)+1+len(strconv.Itoa(req)), o.name, req)
 			continue
@@ -77,16 +79,30 @@ func (o *retryOrigin) serve(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 	}
 }
 
-// http1Request reads one request head and its Content-Length body, and
-// returns the body's length.
+// http1Request reads one request head and its body (Content-Length, or
+// chunked without trailers), and returns the body's length.
 func http1Request(br *bufio.Reader) (int, error) {
-	n := 0
+	n, chunked := 0, false
 	err := readFields(br, func(name, value string) {
 		if strings.EqualFold(name, "Content-Length") {
 			n, _ = strconv.Atoi(strings.TrimSpace(value))
 		}
+		chunked = chunked || strings.EqualFold(name, "Transfer-Encoding")
 	})
-	if err != nil {
+	for chunked && err == nil {
+		var size string
+		if size, err = br.ReadString('\n'); err != nil {
+			break
+		}
+		k, _ := strconv.ParseInt(strings.TrimSpace(size), 16, 32)
+		if k == 0 {
+			_, err = br.ReadString('\n') // the empty trailer section
+			return n, err
+		}
+		n += int(k)
+		_, err = io.CopyN(io.Discard, br, k+2)
+	}
+	if err != nil || chunked {
 		return 0, err
 	}
 	_, err = io.CopyN(io.Discard, br, int64(n))
@@ -100,6 +116,8 @@ type retryCase struct {
 	backend string        // the backend's lines; its servers are S1, S2 (retry origins) and DEAD
 	origins []retryOrigin // S1, S2
 	req     string
+	split   bool   // the request's body goes 100 ms after its head
+	req2    string // a request sent on the same connection after the first response, or ""
 }
 
 // run sends c's request through one side, with origins of its own, and
@@ -110,7 +128,7 @@ func (c *retryCase) run(t *testing.T, bin string, side int) string {
 	fill := []string{"DEAD", deadAddr()}
 	origins := make([]*retryOrigin, len(c.origins))
 	for i := range c.origins {
-		o := &retryOrigin{name: c.origins[i].name, how: c.origins[i].how, fails: c.origins[i].fails}
+		o := &retryOrigin{name: c.origins[i].name, how: c.origins[i].how, fails: c.origins[i].fails, ok: c.origins[i].ok}
 		origins[i] = o
 		fill = append(fill, "S"+strconv.Itoa(i+1), startRaw(t, o.serve).Addr)
 	}
@@ -143,21 +161,35 @@ backend be
 	}
 	drainLog(s.logs, 200*time.Millisecond, false)
 	cl := dialFor(t, s.addr, 10*time.Second)
-	cl.send(c.req)
-	status, body := 0, "closed"
-	if r, b := cl.response(strings.Fields(c.req)[0]); r != nil {
-		status, body = r.StatusCode, b
+	if h := strings.Index(c.req, "\r\n\r\n") + 4; c.split {
+		cl.send(c.req[:h])
+		time.Sleep(100 * time.Millisecond)
+		cl.send(c.req[h:])
+	} else {
+		cl.send(c.req)
 	}
-	_ = cl.c.Close()
+	status, body := cl.retryResponse(c.req)
 	line, err := nextLog(s.logs, 3*time.Second)
 	if err != nil {
 		t.Fatalf("no log line from %s: %v", s.name, err)
 	}
+	if c.req2 != "" {
+		cl.send(c.req2)
+		status, body = cl.retryResponse(c.req2)
+		if line, err = nextLog(s.logs, 3*time.Second); err != nil {
+			line = "none"
+		}
+	}
+	_ = cl.c.Close()
 	var seen []string
 	for _, o := range origins {
 		seen = append(seen, fmt.Sprintf("%s read %d", o.name, o.seen.Load()))
 	}
-	return fmt.Sprintf("%d %q; %s; %s; %s", status, body, strings.Join(seen, ", "), failoverView(t, status, "", line),
+	view := "no log line"
+	if line != "none" {
+		view = failoverView(t, status, "", line)
+	}
+	return fmt.Sprintf("%d %q; %s; %s; %s", status, body, strings.Join(seen, ", "), view,
 		retryCounters(t, e, sock))
 }
 
@@ -203,6 +235,20 @@ func retryCounters(t *testing.T, e *Engine, sock string) string {
 	return strings.Join(out, ", ")
 }
 
+// retryResponse reads the response to req: its status and body, or 0 and
+// "closed" when the connection closes first.
+func (c *client) retryResponse(req string) (int, string) {
+	r, err := http.ReadResponse(c.br, &http.Request{Method: strings.Fields(req)[0]})
+	if err != nil {
+		return 0, "closed"
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return r.StatusCode, "cut: " + string(b)
+	}
+	return r.StatusCode, string(b)
+}
+
 const (
 	retryGet  = "GET /r HTTP/1.1\r\nHost: x\r\n\r\n"
 	retryPost = "POST /r HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
@@ -218,30 +264,45 @@ func TestRetryOnHAProxyDifferential(t *testing.T) {
 		return []retryOrigin{{name: "s1", how: how, fails: fails}}
 	}
 	cases := []retryCase{
-		{"empty once", "retry-on empty-response\nserver s1 S1", one(failClose, 1), retryGet},
-		{"empty always", "retry-on empty-response\nretries 2\nserver s1 S1", one(failClose, 9), retryGet},
-		{"empty not asked", "retry-on conn-failure\nserver s1 S1", one(failClose, 1), retryGet},
-		{"reset", "retry-on empty-response\nserver s1 S1", one(failReset, 1), retryGet},
-		{"junk once", "retry-on junk-response\nserver s1 S1", one(failJunk, 1), retryGet},
-		{"junk always", "retry-on junk-response\nserver s1 S1", one(failJunk, 9), retryGet},
-		{"partial head junk", "retry-on junk-response\nserver s1 S1", one(failPartial, 1), retryGet},
-		{"partial head empty", "retry-on empty-response\nserver s1 S1", one(failPartial, 1), retryGet},
-		{"timeout once", "retry-on response-timeout\nserver s1 S1", one(failHold, 1), retryGet},
-		{"timeout always", "retry-on response-timeout\nretries 2\nserver s1 S1", one(failHold, 9), retryGet},
-		{"503 twice", "retry-on 503\nserver s1 S1", one(fail503, 2), retryGet},
-		{"503 always", "retry-on 503 504\nserver s1 S1", one(fail503, 9), retryGet},
-		{"504 once", "retry-on all-retryable-errors\nserver s1 S1", one(fail504, 1), retryGet},
-		{"404 not asked", "retry-on all-retryable-errors\nserver s1 S1", one(fail404, 1), retryGet},
-		{"404 asked", "retry-on 404\nretries 1\nserver s1 S1", one(fail404, 1), retryGet},
-		{"body", "retry-on empty-response 503\nserver s1 S1", one(failClose, 1), retryPost},
-		{"body 503", "retry-on 503\nserver s1 S1", one(fail503, 1), retryPost},
-		{"none dead", "retry-on none\nserver d1 DEAD", nil, retryGet},
-		{"503 only dead", "retry-on 503\nserver d1 DEAD", nil, retryGet},
-		{"redispatch last", "retry-on 503\noption redispatch\nbalance first\nserver s1 S1\nserver s2 S2",
-			[]retryOrigin{{name: "s1", how: fail503, fails: 9}, {name: "s2"}}, retryGet},
-		{"redispatch every", "retry-on 503\noption redispatch 1\nbalance source\nserver s1 S1\nserver s2 S2",
-			[]retryOrigin{{name: "s1", how: fail503, fails: 9}, {name: "s2", how: fail503, fails: 9}}, retryGet},
+		{name: "empty once", backend: "retry-on empty-response\nserver s1 S1", origins: one(failClose, 1), req: retryGet},
+		{name: "empty always", backend: "retry-on empty-response\nretries 2\nserver s1 S1", origins: one(failClose, 9), req: retryGet},
+		{name: "empty not asked", backend: "retry-on conn-failure\nserver s1 S1", origins: one(failClose, 1), req: retryGet},
+		{name: "reset", backend: "retry-on empty-response\nserver s1 S1", origins: one(failReset, 1), req: retryGet},
+		{name: "junk once", backend: "retry-on junk-response\nserver s1 S1", origins: one(failJunk, 1), req: retryGet},
+		{name: "junk always", backend: "retry-on junk-response\nserver s1 S1", origins: one(failJunk, 9), req: retryGet},
+		{name: "partial head junk", backend: "retry-on junk-response\nserver s1 S1", origins: one(failPartial, 1), req: retryGet},
+		{name: "partial head empty", backend: "retry-on empty-response\nserver s1 S1", origins: one(failPartial, 1), req: retryGet},
+		{name: "timeout once", backend: "retry-on response-timeout\nserver s1 S1", origins: one(failHold, 1), req: retryGet},
+		{name: "timeout always", backend: "retry-on response-timeout\nretries 2\nserver s1 S1", origins: one(failHold, 9), req: retryGet},
+		{name: "503 twice", backend: "retry-on 503\nserver s1 S1", origins: one(fail503, 2), req: retryGet},
+		{name: "503 always", backend: "retry-on 503 504\nserver s1 S1", origins: one(fail503, 9), req: retryGet},
+		{name: "504 once", backend: "retry-on all-retryable-errors\nserver s1 S1", origins: one(fail504, 1), req: retryGet},
+		{name: "404 not asked", backend: "retry-on all-retryable-errors\nserver s1 S1", origins: one(fail404, 1), req: retryGet},
+		{name: "404 asked", backend: "retry-on 404\nretries 1\nserver s1 S1", origins: one(fail404, 1), req: retryGet},
+		{name: "body", backend: "retry-on empty-response 503\nserver s1 S1", origins: one(failClose, 1), req: retryPost},
+		{name: "body 503", backend: "retry-on 503\nserver s1 S1", origins: one(fail503, 1), req: retryPost},
+		{name: "none dead", backend: "retry-on none\nserver d1 DEAD", origins: nil, req: retryGet},
+		{name: "503 only dead", backend: "retry-on 503\nserver d1 DEAD", origins: nil, req: retryGet},
+		{name: "redispatch last", backend: "retry-on 503\noption redispatch\nbalance first\nserver s1 S1\nserver s2 S2", origins: []retryOrigin{{name: "s1", how: fail503, fails: 9}, {name: "s2"}}, req: retryGet},
+		{name: "redispatch every", backend: "retry-on 503\noption redispatch 1\nbalance source\nserver s1 S1\nserver s2 S2", origins: []retryOrigin{{name: "s1", how: fail503, fails: 9}, {name: "s2", how: fail503, fails: 9}}, req: retryGet},
 	}
+	big := "POST /r HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n\r\n" + strings.Repeat("a", 20000)
+	chunked := "POST /r HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+	cases = append(cases,
+		retryCase{name: "large body", backend: "retry-on empty-response\nserver s1 S1", origins: one(failClose, 1), req: big},
+		retryCase{name: "split body", backend: "retry-on empty-response\nserver s1 S1", origins: one(failClose, 1), req: retryPost, split: true},
+		retryCase{name: "chunked body", backend: "retry-on empty-response\nserver s1 S1", origins: one(failClose, 1), req: chunked},
+		retryCase{name: "keep-alive close", backend: "retry-on empty-response\nserver s1 S1",
+			origins: []retryOrigin{{name: "s1", how: failClose, fails: 1, ok: 1}}, req: retryGet, req2: retryGet},
+		retryCase{name: "keep-alive 503", backend: "retry-on 503\nserver s1 S1",
+			origins: []retryOrigin{{name: "s1", how: fail503, fails: 1, ok: 1}}, req: retryGet, req2: retryGet},
+		retryCase{name: "connect then 503", backend: "retry-on conn-failure 503\nretries 2\noption redispatch\nbalance first\nserver d1 DEAD\nserver s1 S1",
+			origins: one(fail503, 9), req: retryGet},
+		retryCase{name: "timeout redispatch", backend: "retry-on response-timeout\noption redispatch\nbalance first\nserver s1 S1\nserver s2 S2",
+			origins: []retryOrigin{{name: "s1", how: failHold, fails: 9}, {name: "s2"}}, req: retryPost},
+		retryCase{name: "no redispatch", backend: "retry-on 503\nretries 2\nbalance first\nserver s1 S1\nserver s2 S2",
+			origins: []retryOrigin{{name: "s1", how: fail503, fails: 9}, {name: "s2"}}, req: retryGet},
+	)
 	for _, c := range cases {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
 			t.Parallel()
