@@ -41,20 +41,43 @@ func (t *retryTee) Writev(bs [][]byte) (int, error) {
 	return n, err
 }
 
+// HAProxy holds a message in its buffer in its internal form (HTX): a
+// fixed header, then for each block (the start line, each field, the end
+// of the head, the body's data, the end of a chunked body's trailers) an
+// index entry and its payload, which %B counts (requestLogSize).
+const (
+	htxHeader = 48 // struct htx
+	htxBlock  = 8  // the index entry of a block
+)
+
 // retryable reports whether layer 7 retries may send the request again
-// once its first write has sent n body bytes after the head: retry-on asks
-// for them, the body has gone whole and the request fits within a buffer
-// less its rewrite reserve.
-func (cc *clientConn) retryable(n int) bool {
+// once its first write has sent its body whole, body bytes of it as %B
+// counts them: retry-on asks for them, and the request fitted in HAProxy's
+// buffer (tune.bufsize) less its rewrite reserve (tune.maxrewrite), as
+// HAProxy keeps a copy of the request only when it was whole in its buffer
+// when it first went out.
+func (cc *clientConn) retryable(body int64) bool {
+	if !cc.be.proxy.RetryOn.Layer7() || !cc.reqBody.done {
+		return false
+	}
+	r := &cc.x.req
+	blocks := 2 + len(r.Fields)
+	switch {
+	case r.Framing == h1.BodyChunked:
+		blocks += 2
+	case body > 0:
+		blocks++
+	}
+	size := htxHeader + htxBlock*int64(blocks) + requestLogSize(r, cc.x.head, cc.x.normalized) + body
 	l := cc.e.limits
-	return cc.be.proxy.RetryOn.Layer7() && cc.reqBody.done && len(cc.x.head)+n <= l.BufSize-l.MaxRewrite
+	return size <= int64(l.BufSize-l.MaxRewrite)
 }
 
 // keepForRetry keeps a copy of body, the Content-Length body bytes the
 // request's first write sent with its head, when the request may be sent
 // again.
 func (cc *clientConn) keepForRetry(body []byte) {
-	if cc.l7 = cc.retryable(len(body)); cc.l7 {
+	if cc.l7 = cc.retryable(int64(len(body))); cc.l7 {
 		cc.x.kept.kept = append(cc.x.kept.kept[:0], body...)
 	}
 }
@@ -73,7 +96,7 @@ func (cc *clientConn) pumpFirst(s *serverConn) {
 	cc.pumpRequest()
 	t.Sink = nil
 	if cc.x == x {
-		cc.l7 = cc.retryable(len(t.kept))
+		cc.l7 = cc.retryable(cc.reqBody.logged())
 	}
 }
 
