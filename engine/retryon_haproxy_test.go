@@ -197,6 +197,10 @@ func TestRetryOnHAProxyDifferential(t *testing.T) {
 			origins: one(fail503, 9), req: retryGet},
 		{name: "timeout redispatch", backend: "retry-on response-timeout\noption redispatch\nbalance first\nserver s1 S1\nserver s2 S2",
 			origins: []retryOrigin{{name: "s1", how: failHold, fails: 9}, {name: "s2"}}, req: retryPost},
+		{name: "redispatch hash last", backend: "retry-on 503\noption redispatch\nbalance source\nserver s1 S1\nserver s2 S2",
+			origins: []retryOrigin{{name: "s1", how: fail503, fails: 9}, {name: "s2", how: fail503, fails: 9}}, req: retryGet},
+		{name: "redispatch cookie", backend: "retry-on 503\noption redispatch\ncookie SRV insert\nserver s1 S1 cookie a\nserver s2 S2 cookie b",
+			origins: []retryOrigin{{name: "s1", how: fail503, fails: 9}, {name: "s2"}}, req: "GET /r HTTP/1.1\r\nHost: x\r\nCookie: SRV=a\r\n\r\n"},
 		{name: "no redispatch", backend: "retry-on 503\nretries 2\nbalance first\nserver s1 S1\nserver s2 S2",
 			origins: []retryOrigin{{name: "s1", how: fail503, fails: 9}, {name: "s2"}}, req: retryGet},
 	}
