@@ -81,6 +81,8 @@ type clientConn struct {
 	tries   int  // connection retries left
 	redisp  bool // the next connection attempt, after the turn-around delay, redispatches
 	fresh   bool // the next connection must be a new one
+	l7      bool // the request may be sent again after a server failed it (retry.go)
+	resend  bool // the next write of the request is a layer 7 retry: its body comes from x.kept
 	keep    bool // keep the connection after this exchange
 	drainIt bool // the server is stopping: close after this exchange
 	timer   Timer
@@ -122,6 +124,7 @@ type exchange struct {
 	rwMark int
 	edits  [32]persist.Edit
 	dec    *h1.ChunkedDecoder
+	kept   retryTee // the request body as its first write sent it, kept for layer 7 retries (retry.go)
 
 	capReq, capResp cookieCapture  // `capture cookie` of the request (%CC) and the response (%CS)
 	hdrs            headerCaptures // `capture request header` and `capture response header` (%hr, %hs)
@@ -524,6 +527,7 @@ func (cc *clientConn) start() {
 	}
 	cc.tries = be.proxy.Retries
 	cc.redisp = false
+	cc.l7, cc.resend = false, false
 	cc.fresh = cc.nreq == 1
 	cc.rec.Retries, cc.rec.Redisp = 0, false
 	i := cc.rq.Server()
@@ -817,7 +821,7 @@ func (cc *clientConn) connected() {
 // counted when it lands on another server (wredis).
 func (cc *clientConn) connectFailed(err error) {
 	timedOut := errors.Is(err, ErrConnectTimeout)
-	if cc.tries <= 0 {
+	if cc.tries <= 0 || cc.be.proxy.RetryOn&config.RetryConnFailure == 0 {
 		cc.srv.live.failed.Add(1)
 		cc.be.failed.Add(1)
 		term := accesslog.TermServerAbort
@@ -889,7 +893,8 @@ func hashes(algo config.Algo) bool {
 
 // redispatch assigns the request to the server load balancing picks now,
 // away from the one that failed when another can take it, and connects.
-// The log shows the redispatch ('+') only when the server changed.
+// The log shows the redispatch ('+') only when the server changed; when
+// it did not, the attempt counts as a retry (wretr).
 func (cc *clientConn) redispatch() {
 	old := cc.rq.Server()
 	if i := cc.balance(old); i >= 0 && !cc.full(i) {
@@ -900,6 +905,9 @@ func (cc *clientConn) redispatch() {
 			cc.be.redisp.Add(1)
 			cc.srv = cc.sn.servers[i]
 			cc.rec.Redisp = true
+		} else {
+			cc.srv.live.retries.Add(1) // as HAProxy counts a redispatch to the same server
+			cc.be.retries.Add(1)
 		}
 	}
 	cc.tAssign = cc.stamp()
@@ -921,14 +929,20 @@ func (cc *clientConn) send() {
 	iov := cc.x.ed.Segments(cc.ls.iov[:0])
 	// A Content-Length body already read goes out in the same writev.
 	k := 0
-	if b := &cc.reqBody; b.framing == h1.BodyLength && !b.done {
-		buf, _ := cc.in.Peek(-1)
-		if k = int(min(int64(len(buf)), b.left)); k > 0 {
-			iov = append(iov, buf[:k])
-			b.left -= int64(k)
-			b.sent += int64(k)
-			b.done = b.left == 0
+	if cc.resend {
+		iov = cc.resendIov(iov)
+	} else {
+		var buf []byte
+		if b := &cc.reqBody; b.framing == h1.BodyLength && !b.done {
+			buf, _ = cc.in.Peek(-1)
+			if k = int(min(int64(len(buf)), b.left)); k > 0 {
+				iov = append(iov, buf[:k])
+				b.left -= int64(k)
+				b.sent += int64(k)
+				b.done = b.left == 0
+			}
 		}
+		cc.keepForRetry(buf[:k])
 	}
 	_, err := s.Conn().Writev(iov)
 	clear(iov)
@@ -940,7 +954,7 @@ func (cc *clientConn) send() {
 	}
 	if !cc.reqBody.done {
 		cc.armUpload()
-		cc.pumpRequest()
+		cc.pumpFirst(s)
 	}
 }
 
@@ -972,7 +986,7 @@ func (cc *clientConn) pumpRequest() {
 	if cc.state != csExchange || s.state == ssConnecting {
 		return
 	}
-	err := cc.reqBody.pump(cc.ls, &cc.in, s.Conn())
+	err := cc.reqBody.pump(cc.ls, &cc.in, cc.bodySink(s))
 	switch {
 	case err == errWrite:
 		return

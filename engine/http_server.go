@@ -157,6 +157,9 @@ func (s *serverConn) OnUpstreamClose(_ *Upstream, err error) {
 		s.ls.release(s)
 		return
 	}
+	if st == ssHead && s.retryClosed() {
+		return // retry-on empty-response, as HAProxy counts it even on a reused connection
+	}
 	// A stale idle connection: the request is retried on a new one.
 	stale := st == ssHead && !s.got && s.reused && cc.reqBody.sent == 0 && cc.reqBody.done
 	if st == ssHead && !stale && cc.nreq <= 1 {
@@ -211,6 +214,9 @@ func (s *serverConn) expire() {
 	}
 	st := s.state
 	if st == ssHead && cc.rec.BytesOut == 0 { // a head begun but not finished gets the 504 too
+		if s.retryAfter(config.RetryTimeout) {
+			return
+		}
 		cc.observe(s.srv, obsReadTimeout)
 		s.abandon()
 		cc.fail(&reply504, accesslog.TermServerTimeout, accesslog.FinishHeaders)
@@ -251,11 +257,17 @@ func (s *serverConn) readHead() {
 		}
 		if err != nil {
 			cc.observe(s.srv, obsBadHead)
+			if s.retryAfter(config.RetryJunkResponse) {
+				return
+			}
 			s.abandon()
 			cc.fail(&reply502, accesslog.TermProxy, accesslog.FinishHeaders) // PH, as HAProxy logs an invalid response
 			return
 		}
 		st := s.resp.Status
+		if st >= 200 && s.retryAfter(config.RetryStatus(st)) {
+			return
+		}
 		cc.observe(s.srv, statusObserved(st))
 		if st >= 200 || st == 101 {
 			s.forwardHead(buf, n)

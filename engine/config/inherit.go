@@ -25,6 +25,7 @@ const (
 func presetProxy() *Proxy {
 	return &Proxy{
 		Retries: defaultRetries,
+		RetryOn: RetryConnFailure,
 		Options: Options{RedispatchInterval: -1, ForwardFor: ForwardFor{Header: defaultXFFHeader}},
 		DefaultServer: Server{
 			Inter: defaultInter, Rise: defaultRise, Fall: defaultFall, Weight: defaultWeight,
@@ -75,6 +76,7 @@ func inherit(def *Proxy, c Cap) *Proxy {
 		px.Cookie.Attrs = slices.Clone(def.Cookie.Attrs)
 		px.DynamicCookieKey = def.DynamicCookieKey
 		px.Retries = def.Retries
+		px.RetryOn = def.RetryOn
 		px.FullConn = def.FullConn
 		px.DefaultServer = def.DefaultServer
 		px.DefaultServer.InitAddr = slices.Clone(def.DefaultServer.InitAddr)
@@ -86,6 +88,7 @@ func inherit(def *Proxy, c Cap) *Proxy {
 		}
 	} else {
 		px.Retries = defaultRetries
+		px.RetryOn = RetryConnFailure
 		px.DefaultServer = presetProxy().DefaultServer
 	}
 	return px

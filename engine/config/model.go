@@ -199,8 +199,9 @@ type Proxy struct {
 	Balance          Balance
 	Cookie           persist.Options
 	DynamicCookieKey string
-	Retries          int // default 3
-	FullConn         int // `fullconn`; 0 unset: a tenth of the maxconn of the frontends that can send here
+	Retries          int     // default 3
+	RetryOn          RetryOn // `retry-on`; default conn-failure
+	FullConn         int     // `fullconn`; 0 unset: a tenth of the maxconn of the frontends that can send here
 	Servers          []*Server
 	DefaultServer    Server // the `default-server` settings every later server starts from
 	PersistRules     []PersistRule

@@ -31,6 +31,7 @@ func init() {
 		"http-check":            {CapDefaults | CapBackend, (*parser).parseHTTPCheck},
 		"retries":               {CapDefaults | CapBackend, (*parser).parseRetries},
 		"http-reuse":            {CapDefaults | CapBackend, (*parser).parseHTTPReuse},
+		"retry-on":              {all, (*parser).parseRetryOn}, // a frontend is refused by its parser, as HAProxy does
 		"timeout":               {all, (*parser).parseTimeout},
 		"maxconn":               {CapDefaults | CapFrontend, (*parser).parseMaxConn},
 		"fullconn":              {CapDefaults | CapBackend, (*parser).parseFullConn},
@@ -78,7 +79,7 @@ var unsupportedProxy = map[string]bool{
 	"external-check": true, "declare": true, "filter": true,
 	"persist": true, "bind-process": true, "backlog": true,
 	"dispatch": true, "use-fcgi-app": true, "max-keep-alive-queue": true,
-	"retry-on": true, "clitcpka-cnt": true, "clitcpka-idle": true, "clitcpka-intvl": true,
+	"clitcpka-cnt": true, "clitcpka-idle": true, "clitcpka-intvl": true,
 	"srvtcpka-cnt": true, "srvtcpka-idle": true, "srvtcpka-intvl": true, "guid": true,
 	"transparent": true,
 }
