@@ -134,6 +134,7 @@ type exchange struct {
 	tarpit          int            // the status a tarpit rule answers with once it has held the request
 	stats           bool           // the request is for a statistics page (logged as served by <STATS>)
 	loggedEarly     bool           // `option logasap` logged the exchange when the response head went out
+	noL7            bool           // an http-request disable-l7-retry rule ran: no layer 7 retry
 	normalized      bool           // normalizeTarget removed the target's default port
 }
 
@@ -401,7 +402,7 @@ func (cc *clientConn) readHead() {
 		cc.x.capReq.reset()
 		cc.x.capResp.reset()
 		cc.x.hdrs.reset(cc.fe, cc.e.limits)
-		cc.x.monitor, cc.x.intercepted, cc.x.target, cc.x.stats, cc.x.loggedEarly = false, false, nil, false, false
+		cc.x.monitor, cc.x.intercepted, cc.x.target, cc.x.stats, cc.x.loggedEarly, cc.x.noL7 = false, false, nil, false, false, false
 		cc.state = csHead
 		cc.t0 = cc.stamp()
 		if d := cc.fe.timeouts.HTTPRequest; d > 0 {

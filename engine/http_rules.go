@@ -48,6 +48,8 @@ func runRules(rules []*config.HTTPRule, fs *fieldSet, v config.Request, cc *clie
 			if err := cc.rewriteTarget(ru); err != nil {
 				return nil, err
 			}
+		case config.RuleDisableL7Retry:
+			cc.x.noL7 = true
 		case config.RuleCapture:
 			v, err := cc.evalFormat(ru.Value, fs)
 			if err != nil {

@@ -52,12 +52,13 @@ const (
 
 // retryable reports whether layer 7 retries may send the request again
 // once its first write has sent its body whole, body bytes of it as %B
-// counts them: retry-on asks for them, and the request fitted in HAProxy's
+// counts them: retry-on asks for them, no disable-l7-retry rule ran, and
+// the request fitted in HAProxy's
 // buffer (tune.bufsize) less its rewrite reserve (tune.maxrewrite), as
 // HAProxy keeps a copy of the request only when it was whole in its buffer
 // when it first went out.
 func (cc *clientConn) retryable(body int64) bool {
-	if !cc.be.proxy.RetryOn.Layer7() || !cc.reqBody.done {
+	if !cc.be.proxy.RetryOn.Layer7() || !cc.reqBody.done || cc.x.noL7 {
 		return false
 	}
 	r := &cc.x.req

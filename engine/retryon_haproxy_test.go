@@ -158,6 +158,8 @@ func TestRetryOnHAProxyDifferential(t *testing.T) {
 		{name: "empty once", backend: "retry-on empty-response\nserver s1 S1", origins: one(failClose, 1), req: retryGet},
 		{name: "empty always", backend: "retry-on empty-response\nretries 2\nserver s1 S1", origins: one(failClose, 9), req: retryGet},
 		{name: "empty not asked", backend: "retry-on conn-failure\nserver s1 S1", origins: one(failClose, 1), req: retryGet},
+		{name: "no l7", backend: "retry-on empty-response\nhttp-request disable-l7-retry\nserver s1 S1", origins: one(failClose, 1), req: retryGet},
+		{name: "no l7 dead", backend: "retry-on all-retryable-errors\nretries 1\nhttp-request disable-l7-retry if TRUE\nserver d DEAD", req: retryGet},
 		{name: "reset", backend: "retry-on empty-response\nserver s1 S1", origins: one(failReset, 1), req: retryGet},
 		{name: "junk once", backend: "retry-on junk-response\nserver s1 S1", origins: one(failJunk, 1), req: retryGet},
 		{name: "junk always", backend: "retry-on junk-response\nserver s1 S1", origins: one(failJunk, 9), req: retryGet},

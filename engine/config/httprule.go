@@ -64,6 +64,9 @@ const (
 	// RuleCapture keeps the sample Value[0] in the request capture slot
 	// Status of the frontend (%hr), cut at the slot's length.
 	RuleCapture
+	// RuleDisableL7Retry keeps the request from layer 7 retries
+	// (retry-on); connection failures are still retried.
+	RuleDisableL7Retry
 )
 
 // HTTPRule is one http-request or http-response rule. It is immutable and
@@ -296,6 +299,8 @@ func (p *parser) parseHTTPRule(px *Proxy, a []string) {
 		ru.Action, ru.Value, ru.Status = RuleCapture, Format{part}, len(px.CaptureRequest)
 		px.CaptureRequest = append(px.CaptureRequest, CaptureHeader{Len: n}) // a slot no field fills
 		rest = rest[3:]
+	case "disable-l7-retry":
+		ru.Action = RuleDisableL7Retry
 	case "reject", "silent-drop":
 		if !knownAction(list, act) {
 			p.alert("'" + kw + "' expects " + list + ", but got '" + act + "'.")
