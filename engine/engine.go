@@ -279,6 +279,9 @@ func (e *Engine) Accept(l *Loop, ln *Listener, c gnet.Conn) Endpoint {
 	if fe == nil {
 		return nil
 	}
+	if rules := fe.proxy.TCPConnRules; len(rules) > 0 && !acceptConn(rules, peerAddr(c.RemoteAddr(), ln.dual).Addr()) {
+		return nil
+	}
 	if m := fe.proxy.MaxConn; m > 0 && fe.conns.Load() >= int64(m) {
 		return nil
 	}

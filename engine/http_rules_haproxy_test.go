@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"io"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -426,4 +428,47 @@ backend be
 		"GET /x/a/b HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl/8\r\nX-A: abcdef\r\n\r\n",
 		"GET /y HTTP/1.1\r\nHost: h\r\n\r\n",
 	})
+}
+
+// TestTCPConnectionRulesHAProxyDifferential checks `tcp-request connection
+// accept|reject` against haproxy 2.6: a rejected client is closed before
+// a byte, unlogged; the first rule that holds decides.
+func TestTCPConnectionRulesHAProxyDifferential(t *testing.T) {
+	t.Parallel()
+	bin := haproxyBinLong(t)
+	origin := headOrigin(t, func(string) string {
+		return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+	})
+	for _, rules := range []string{
+		"  tcp-request connection reject if { src 127.0.0.0/8 }\n",
+		"  tcp-request connection accept if { src 127.0.0.1 }\n  tcp-request connection reject\n",
+		"  tcp-request connection reject if { src 10.0.0.0/8 }\n",
+		"  tcp-request connection reject unless { src 10.0.0.0/8 }\n",
+	} {
+		cfg := strings.Replace(pairLogged, "  default_backend be\n", rules+"  default_backend be\n", 1)
+		p := startPair(t, bin, cfg, "{SRV}", origin.Addr)
+		p.drainLogs(200 * time.Millisecond)
+		want, got := p.views(func(s proxySide) string {
+			// A rejected connection may be reset before the dial returns.
+			out := "closed before a byte"
+			if c, err := net.DialTimeout("tcp", s.addr, time.Second); err == nil {
+				_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+				_, _ = io.WriteString(c, "GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+				if b, _ := io.ReadAll(c); len(b) > 0 {
+					out = normalizeExchange(string(b))
+				}
+				c.Close()
+			}
+			line, err := nextLog(s.logs, 500*time.Millisecond)
+			if err != nil {
+				line = "no log line"
+			} else {
+				line = logConnsRE.ReplaceAllString(maskLog(line, false), " C/C/C/C/")
+			}
+			return out + "\n" + line
+		})
+		if got != want {
+			t.Errorf("%q:\nengine:\n%s\nhaproxy:\n%s", rules, got, want)
+		}
+	}
 }

@@ -217,6 +217,7 @@ type Proxy struct {
 	HTTPRequest  []*HTTPRule // `http-request` rules, a named defaults section's first
 	HTTPResponse []*HTTPRule // `http-response` rules, a named defaults section's first
 	Redirects    []*HTTPRule // `redirect` lines (RuleRedirect), run after HTTPRequest
+	TCPConnRules []TCPRule   // `tcp-request connection` rules
 
 	Stats          Stats     // the statistics page
 	LogFormat      LogFormat // `log-format`: the lines the frontend logs, instead of httplog's; nil for none

@@ -57,6 +57,7 @@ func init() {
 		"http-send-name-header": {all, (*parser).parseSendNameHeader},
 		"http-error":            {all, (*parser).parseHTTPError},
 		"log-format":            {all, (*parser).parseLogFormatLine},
+		"tcp-request":           {all, (*parser).parseTCPRequest},
 		"errorloc":              {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "302 Found") }},
 		"errorloc302":           {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "302 Found") }},
 		"errorloc303":           {all, func(p *parser, px *Proxy, a []string) { p.parseErrorLoc(px, a, "303 See Other") }},
@@ -69,7 +70,7 @@ func init() {
 // not implement yet.
 var unsupportedProxy = map[string]bool{
 	"http-after-response": true,
-	"tcp-request":         true, "tcp-response": true, "tcp-check": true, "stick-table": true, "stick": true,
+	"tcp-response":        true, "tcp-check": true, "stick-table": true, "stick": true,
 	"compression": true, "monitor": true,
 	"log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "disabled": true, "enabled": true,
