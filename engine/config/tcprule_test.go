@@ -12,7 +12,12 @@ frontend f2
     tcp-request connection reject
     default_backend be
 `)
-	rules := cfg.Proxies[1].TCPConnRules
+	var rules []TCPRule
+	for _, px := range cfg.Proxies {
+		if px.Name == "f2" {
+			rules = px.TCPConnRules
+		}
+	}
 	if len(rules) != 2 || !rules[0].Accept || rules[0].Cond == nil || rules[1].Accept || rules[1].Cond != nil {
 		t.Fatalf("rules %+v", rules)
 	}
