@@ -548,10 +548,21 @@ func (s *serverConn) finish() {
 		return
 	}
 	s.detach()
-	if !keep || !cc.ls.pool(s.srv.live.slot).Put(&s.Upstream) {
+	if !keep || !s.park(cc) {
 		s.Close()
 	}
 	cc.exchangeDone()
+}
+
+// park keeps s idle after its exchange for cc: for cc alone under
+// http-reuse never (as HAProxy keeps a private connection in its
+// session), else in the loop's pool of its server. It returns false when
+// s is not wanted.
+func (s *serverConn) park(cc *clientConn) bool {
+	if cc.be.proxy.HTTPReuse == config.ReuseNever {
+		return cc.own.Keep(&s.Upstream, sessionConns)
+	}
+	return cc.ls.pool(s.srv).Park(&s.Upstream, s.reused)
 }
 
 // statusLine records the edits HAProxy 2.6's output makes to the status

@@ -1,0 +1,167 @@
+package engine
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// reuseTemplate is the configuration of the server connection reuse
+// differential tests: one thread, one server, the http-reuse mode {MODE}
+// and the server options {OPTS}.
+const reuseTemplate = `global
+  nbthread 1
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 5s
+  timeout server 5s
+frontend fe
+  bind {BIND}
+  default_backend be
+backend be
+  http-reuse {MODE}
+  server s1 {SRV} {OPTS}
+`
+
+// connOrigin starts an origin that numbers its connections from 1 in the
+// order they arrive and answers every request with the number of the
+// connection it came on, keeping the connection open.
+func connOrigin(t *testing.T) string {
+	t.Helper()
+	var n atomic.Int32
+	o := startOrigin(t, func(c net.Conn) {
+		id := strconv.Itoa(int(n.Add(1)))
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(c)
+		for {
+			for {
+				l, err := br.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == "\r\n" {
+					break
+				}
+			}
+			if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(id))+"\r\n\r\n"+id); err != nil {
+				return
+			}
+		}
+	})
+	return o.ln.Addr().String()
+}
+
+// reuseSteps is a client pattern: each step is a client letter, then "r"
+// for a keep-alive request, "c" for a request with Connection: close, or
+// "x" for the client closing its connection.
+type reuseSteps []string
+
+// run plays steps through the proxy at addr, one at a time, and returns the
+// origin connection each request arrived on, numbered by first
+// appearance, as "A1 B2 A1 ...".
+func (steps reuseSteps) run(t *testing.T, addr string) string {
+	t.Helper()
+	clients := map[byte]*client{}
+	seen := map[string]int{}
+	var out []string
+	for _, st := range steps {
+		who, what := st[0], st[1]
+		c := clients[who]
+		if what == 'x' {
+			if c != nil {
+				_ = c.c.Close()
+				delete(clients, who)
+			}
+			out = append(out, st)
+			time.Sleep(30 * time.Millisecond)
+			continue
+		}
+		if c == nil {
+			c = dialFor(t, addr, 5*time.Second)
+			clients[who] = c
+		}
+		hdr := ""
+		if what == 'c' {
+			hdr = "Connection: close\r\n"
+		}
+		c.send("GET / HTTP/1.1\r\nHost: x\r\n" + hdr + "\r\n")
+		resp, body := c.response("GET")
+		if resp == nil {
+			out = append(out, string(who)+"!")
+			delete(clients, who)
+			continue
+		}
+		if seen[body] == 0 {
+			seen[body] = len(seen) + 1
+		}
+		out = append(out, string(who)+strconv.Itoa(seen[body]))
+		if what == 'c' {
+			_ = c.c.Close()
+			delete(clients, who)
+		}
+		// The proxy parks the server connection after the response
+		// went out: leave it the time to.
+		time.Sleep(30 * time.Millisecond)
+	}
+	for _, c := range clients {
+		_ = c.c.Close()
+	}
+	return strings.Join(out, " ")
+}
+
+// reusePatterns are the client patterns every mode and option runs.
+var reusePatterns = []reuseSteps{
+	{"Ar", "Ar", "Ar"},
+	{"Ar", "Br", "Ar", "Br", "Ar", "Br"},
+	{"Ar", "Br", "Cr", "Ar", "Cr", "Br", "Dr", "Dr"},
+	{"Ar", "Ar", "Br", "Cr", "Cr", "Ar", "Dr"},
+	{"Ar", "Ax", "Br", "Br", "Cr"},
+	{"Ar", "Ac", "Br", "Bc", "Cr", "Cr"},
+	{"Ar", "Br", "Ax", "Cr", "Br", "Bx", "Dr", "Cr", "Dr"},
+}
+
+// TestReuseHAProxyDifferential runs client patterns through haproxy 2.6
+// and the engine, each in front of its own origin, for every http-reuse
+// mode and the pool server options, and compares, request by request,
+// which origin connection served it.
+func TestReuseHAProxyDifferential(t *testing.T) {
+	bin := haproxyBinLong(t)
+	cases := []struct{ mode, opts string }{
+		{"safe", ""},
+		{"never", ""},
+		{"aggressive", ""},
+		{"always", ""},
+		{"safe", "pool-max-conn 0"},
+		{"always", "pool-max-conn 1"},
+		{"safe", "pool-max-conn 2"},
+		{"safe", "pool-purge-delay 0"},
+		{"aggressive", "pool-low-conn 2"},
+		{"always", "max-reuse 0"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.mode+" "+tc.opts, func(t *testing.T) {
+			t.Parallel()
+			var got [2]string
+			for side := range 2 {
+				addr := startSide(t, bin, side, reuseTemplate, "{MODE}", tc.mode, "{OPTS}", tc.opts, "{SRV}", connOrigin(t)).addr
+				var all []string
+				for _, p := range reusePatterns {
+					// A new origin numbering per pattern: pool leftovers
+					// of the previous one are told apart.
+					all = append(all, p.run(t, addr))
+					time.Sleep(50 * time.Millisecond)
+				}
+				got[side] = strings.Join(all, "\n")
+			}
+			if got[0] != got[1] {
+				t.Errorf("haproxy:\n%s\nengine:\n%s", got[0], got[1])
+			}
+		})
+	}
+}
