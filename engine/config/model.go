@@ -575,9 +575,12 @@ type Server struct {
 	// PoolPurgeDelay is `pool-purge-delay` (default 5s): every such period
 	// HAProxy closes part of the idle connections left unused.
 	// PoolLowConn is `pool-low-conn`: below this many idle connections a
-	// request whose client already has one prefers a new connection.
+	// thread does not take another thread's; it also widens how many idle
+	// connections are kept beyond the estimated need.
 	// MaxReuse is `max-reuse`: a connection serves at most this many
-	// requests after its first (-1, the default, for no limit; 0 for none).
+	// requests after its first (-1, the default, for no limit; 0 for
+	// none). HAProxy 2.6 applies it to HTTP/2 and FastCGI connections only,
+	// so it has no effect on tether's HTTP/1.1 ones.
 	PoolMaxConn    int
 	PoolPurgeDelay time.Duration
 	PoolLowConn    int

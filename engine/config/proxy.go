@@ -69,7 +69,7 @@ func init() {
 var unsupportedProxy = map[string]bool{
 	"http-after-response": true,
 	"tcp-request":         true, "tcp-response": true, "tcp-check": true, "stick-table": true, "stick": true,
-	"compression": true, "monitor": true,
+	"compression": true, "monitor": true, "max-session-srv-conns": true,
 	"log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "disabled": true, "enabled": true,
 	"hash-balance-factor": true, "grace": true,

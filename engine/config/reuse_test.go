@@ -59,3 +59,10 @@ func TestReuseErrors(t *testing.T) {
 		expectDiag(t, text, Alert, lineOf(text, tt.line), tt.msg)
 	}
 }
+
+// TestReuseNotSupported: max-session-srv-conns, which HAProxy knows, is
+// refused as not supported (tether keeps HAProxy's default, 5).
+func TestReuseNotSupported(t *testing.T) {
+	text := header + "frontend fe\n    bind :8080\n    max-session-srv-conns 3\n"
+	expectDiag(t, text, Alert, lineOf(text, "max-session-srv-conns 3"), "'max-session-srv-conns' is not supported yet by tether")
+}
