@@ -31,23 +31,31 @@ backend be
 
 // connOrigin starts an origin that numbers its connections from 1 in the
 // order they arrive and answers every request with the number of the
-// connection it came on, keeping the connection open.
+// connection it came on, keeping the connection open; it answers a request
+// for /slow after slowAnswer.
 func connOrigin(t *testing.T) string {
 	t.Helper()
 	var n atomic.Int32
 	o := startOrigin(t, func(c net.Conn) {
 		id := strconv.Itoa(int(n.Add(1)))
-		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 		br := bufio.NewReader(c)
 		for {
+			first := ""
 			for {
 				l, err := br.ReadString('\n')
 				if err != nil {
 					return
 				}
+				if first == "" {
+					first = l
+				}
 				if l == "\r\n" {
 					break
 				}
+			}
+			if strings.HasPrefix(first, "GET /slow ") {
+				time.Sleep(slowAnswer)
 			}
 			if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(id))+"\r\n\r\n"+id); err != nil {
 				return
@@ -57,10 +65,20 @@ func connOrigin(t *testing.T) string {
 	return o.ln.Addr().String()
 }
 
+// slowAnswer is how long connOrigin takes to answer /slow: long enough for
+// the requests sent meanwhile to need connections of their own.
+const slowAnswer = 200 * time.Millisecond
+
 // reuseSteps is a client pattern: each step is a client letter, then "r"
-// for a keep-alive request, "c" for a request with Connection: close, or
-// "x" for the client closing its connection.
+// for a keep-alive request, "c" for a request with Connection: close, "s"
+// for a keep-alive request for /slow whose response is read at the
+// client's "w" step, or "x" for the client closing its connection; "-p"
+// pauses for pausePurge.
 type reuseSteps []string
+
+// pausePurge is the pause of a "-p" step (see
+// TestReusePurgeHAProxyDifferential).
+const pausePurge = 960 * time.Millisecond
 
 // run plays steps through the proxy at addr, one at a time, and returns the
 // origin connection each request arrived on, numbered by first
@@ -73,7 +91,12 @@ func (steps reuseSteps) run(t *testing.T, addr string) string {
 	for _, st := range steps {
 		who, what := st[0], st[1]
 		c := clients[who]
-		if what == 'x' {
+		switch {
+		case what == 'p':
+			out = append(out, st)
+			time.Sleep(pausePurge)
+			continue
+		case what == 'x':
 			if c != nil {
 				_ = c.c.Close()
 				delete(clients, who)
@@ -81,16 +104,21 @@ func (steps reuseSteps) run(t *testing.T, addr string) string {
 			out = append(out, st)
 			time.Sleep(30 * time.Millisecond)
 			continue
-		}
-		if c == nil {
+		case c == nil:
 			c = dialFor(t, addr, 5*time.Second)
 			clients[who] = c
 		}
-		hdr := ""
-		if what == 'c' {
-			hdr = "Connection: close\r\n"
+		switch what {
+		case 'c':
+			c.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		case 's':
+			c.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+			// Leave the proxy the time to connect before the next step.
+			time.Sleep(30 * time.Millisecond)
+			continue
+		case 'r':
+			c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 		}
-		c.send("GET / HTTP/1.1\r\nHost: x\r\n" + hdr + "\r\n")
 		resp, body := c.response("GET")
 		if resp == nil {
 			out = append(out, string(who)+"!")
@@ -124,6 +152,10 @@ var reusePatterns = []reuseSteps{
 	{"Ar", "Ax", "Br", "Br", "Cr"},
 	{"Ar", "Ac", "Br", "Bc", "Cr", "Cr"},
 	{"Ar", "Br", "Ax", "Cr", "Br", "Bx", "Dr", "Cr", "Dr"},
+	// Three connections in use at once raise the estimated need: more
+	// idle ones are kept, and taken oldest first.
+	{"Ar", "Br", "Cr", "As", "Bs", "Cs", "Aw", "Bw", "Cw", "Ar", "Br", "Cr", "Dr", "Dr", "Er"},
+	{"As", "Bs", "Cs", "Ds", "Aw", "Bw", "Cw", "Dw", "Er", "Fr", "Br", "Dr", "Ar", "Er"},
 }
 
 // TestReuseHAProxyDifferential runs client patterns through haproxy 2.6
@@ -159,8 +191,35 @@ func TestReuseHAProxyDifferential(t *testing.T) {
 				}
 				got[side] = strings.Join(all, "\n")
 			}
+			t.Logf("origin connections through haproxy:\n%s", got[0])
 			if got[0] != got[1] {
 				t.Errorf("haproxy:\n%s\nengine:\n%s", got[0], got[1])
+			}
+		})
+	}
+}
+
+// TestReusePurgeHAProxyDifferential compares the purge of idle
+// connections. Three slow requests at once leave three idle connections
+// and an estimated need of three; with pool-purge-delay 300ms, the first
+// purge runs about 300ms after the first of them is parked (at ~200ms),
+// and the "-p" pause (from ~290ms to ~1250ms) sees three purges, well clear
+// of the fourth: the need decays over the first two and the third closes
+// the excess, before the next requests look for idle connections.
+func TestReusePurgeHAProxyDifferential(t *testing.T) {
+	bin := haproxyBinLong(t)
+	steps := reuseSteps{"As", "Bs", "Cs", "Aw", "Bw", "Cw", "-p", "Ar", "Br", "Cr"}
+	for _, mode := range []string{"safe", "always"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			var got [2]string
+			for side := range 2 {
+				addr := startSide(t, bin, side, reuseTemplate, "{MODE}", mode, "{OPTS}", "pool-purge-delay 300ms", "{SRV}", connOrigin(t)).addr
+				got[side] = steps.run(t, addr)
+			}
+			t.Logf("origin connections through haproxy: %s", got[0])
+			if got[0] != got[1] {
+				t.Errorf("haproxy: %s\nengine:  %s", got[0], got[1])
 			}
 		})
 	}
