@@ -154,12 +154,6 @@ func (p *ServerPool) purgeIdle() {
 	}
 }
 
-// Close closes every idle connection (a server was removed or stopped).
-func (p *ServerPool) Close() {
-	p.idle.Close()
-	p.safe.Close()
-}
-
 // parkable reports whether u is connected on l and not paused.
 func parkable(u *Upstream, l *Loop) bool {
 	return u.state == upOpen && u.conn != nil && u.loop == l
@@ -229,7 +223,7 @@ func (p *Pool) take(srv *server) *serverConn {
 	return nil
 }
 
-// Close closes every connection of p.
+// Close closes every connection of p (its client connection closes).
 func (p *Pool) Close() {
 	for p.oldest != nil {
 		p.oldest.Close()

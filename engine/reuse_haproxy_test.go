@@ -12,8 +12,8 @@ import (
 )
 
 // reuseTemplate is the configuration of the server connection reuse
-// differential tests: one thread, one server, the http-reuse mode {MODE}
-// and the server options {OPTS}.
+// differential tests: one thread, a server with the options {OPTS}, the
+// http-reuse mode {MODE}, and {S2}, more server lines.
 const reuseTemplate = `global
   nbthread 1
 defaults
@@ -25,8 +25,9 @@ frontend fe
   bind {BIND}
   default_backend be
 backend be
+  balance roundrobin
   http-reuse {MODE}
-  server s1 {SRV} {OPTS}
+  server s1 {SRV} {OPTS}{S2}
 `
 
 // connOrigin starts an origin that numbers its connections from 1 in the
@@ -164,24 +165,38 @@ var reusePatterns = []reuseSteps{
 // which origin connection served it.
 func TestReuseHAProxyDifferential(t *testing.T) {
 	bin := haproxyBinLong(t)
-	cases := []struct{ mode, opts string }{
-		{"safe", ""},
-		{"never", ""},
-		{"aggressive", ""},
-		{"always", ""},
-		{"safe", "pool-max-conn 0"},
-		{"always", "pool-max-conn 1"},
-		{"safe", "pool-max-conn 2"},
-		{"safe", "pool-purge-delay 0"},
-		{"aggressive", "pool-low-conn 2"},
-		{"always", "max-reuse 0"},
+	cases := []struct {
+		mode, opts string
+		two        bool // a second server, on the same origin: requests alternate
+	}{
+		{"safe", "", false},
+		{"never", "", false},
+		{"aggressive", "", false},
+		{"always", "", false},
+		{"safe", "pool-max-conn 0", false},
+		{"always", "pool-max-conn 1", false},
+		{"safe", "pool-max-conn 2", false},
+		{"safe", "pool-purge-delay 0", false},
+		{"aggressive", "pool-low-conn 2", false},
+		{"always", "max-reuse 0", false},
+		{"never", "", true},
+		{"safe", "", true},
+		{"always", "", true},
 	}
 	for _, tc := range cases {
-		t.Run(tc.mode+" "+tc.opts, func(t *testing.T) {
+		name := strings.TrimSpace(tc.mode + " " + tc.opts)
+		if tc.two {
+			name += " two servers"
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var got [2]string
 			for side := range 2 {
-				addr := startSide(t, bin, side, reuseTemplate, "{MODE}", tc.mode, "{OPTS}", tc.opts, "{SRV}", connOrigin(t)).addr
+				origin, s2 := connOrigin(t), ""
+				if tc.two {
+					s2 = "\n  server s2 " + origin
+				}
+				addr := startSide(t, bin, side, reuseTemplate, "{MODE}", tc.mode, "{OPTS}", tc.opts, "{SRV}", origin, "{S2}", s2).addr
 				var all []string
 				for _, p := range reusePatterns {
 					// A new origin numbering per pattern: pool leftovers
@@ -214,7 +229,7 @@ func TestReusePurgeHAProxyDifferential(t *testing.T) {
 			t.Parallel()
 			var got [2]string
 			for side := range 2 {
-				addr := startSide(t, bin, side, reuseTemplate, "{MODE}", mode, "{OPTS}", "pool-purge-delay 300ms", "{SRV}", connOrigin(t)).addr
+				addr := startSide(t, bin, side, reuseTemplate, "{MODE}", mode, "{OPTS}", "pool-purge-delay 300ms", "{SRV}", connOrigin(t), "{S2}", "").addr
 				got[side] = steps.run(t, addr)
 			}
 			t.Logf("origin connections through haproxy: %s", got[0])
