@@ -24,9 +24,12 @@ const sessionConns = 5
 // connections in use and idle do not exceed what the server was seen to
 // need (its estimated need, or the connections in use if more, plus
 // pool-low-conn). Every pool-purge-delay while connections are idle, half
-// of the excess over the need is closed (the oldest first, idle list
-// before safe list), and the estimate moves half way towards the highest
-// use of the period (at least to it).
+// the excess over the need (rounded up) and one more are closed, the
+// oldest first, idle list before safe list; the estimate then moves half
+// way towards the highest use of the period (at least to it). HAProxy
+// also weighs the process's file descriptors in use (tune.pool-low-fd-ratio
+// and tune.pool-high-fd-ratio, which tether refuses): tether assumes
+// there are few, as in HAProxy's usual case.
 //
 // HAProxy counts these per server; tether keeps them per loop, with the
 // server's connections in use counted over every loop: with one loop (one
@@ -54,7 +57,6 @@ type ServerPool struct {
 // connections a client connection keeps for itself (http-reuse never). A
 // connection that closes or speaks while idle leaves it by itself.
 type Pool struct {
-	set    *ServerPool // nil for a client connection's own
 	oldest *Upstream
 	newest *Upstream
 	n      int
@@ -66,7 +68,6 @@ type Pool struct {
 func (p *ServerPool) Init(l *Loop, cfg *config.Server, used *atomic.Int64) {
 	p.loop, p.used = l, used
 	p.max, p.low, p.purge = cfg.PoolMaxConn, cfg.PoolLowConn, cfg.PoolPurgeDelay
-	p.idle.set, p.safe.set = p, p
 	p.timer.Init(p.purgeIdle)
 }
 
@@ -113,8 +114,9 @@ func (p *ServerPool) Park(u *Upstream, notFirst bool) bool {
 	if p.purge <= 0 || p.max >= 0 && p.Len() >= p.max || !parkable(u, p.loop) {
 		return false
 	}
+	alone := p.safe.n == 0 && (notFirst || p.idle.n == 0)
 	used := int(p.used.Load()) + 1 // HAProxy still counts u
-	if !(p.safe.n == 0 && (notFirst || p.idle.n == 0)) && used+p.Len() > max(used, p.estNeed)+p.low {
+	if !alone && used+p.Len() > max(used, p.estNeed)+p.low {
 		return false
 	}
 	l := &p.idle
@@ -210,8 +212,8 @@ func (p *Pool) Put(u *Upstream) bool {
 	return true
 }
 
-// take takes the connection of p to the server of s, or nil: a client
-// connection's own list holds connections to several.
+// take takes the oldest connection of p to srv, attached again, or nil: a
+// client connection's own list may hold connections to several servers.
 func (p *Pool) take(srv *server) *serverConn {
 	for u := p.oldest; u != nil; u = u.newer {
 		if s := u.Handler().(*serverConn); s.srv.live == srv.live {
