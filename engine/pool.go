@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"bytes"
 	"sync/atomic"
 	"time"
 
 	"tether/engine/config"
+	"tether/h1"
 )
 
 // sessionConns is how many idle connections a client connection keeps
@@ -154,6 +156,40 @@ func (p *ServerPool) purgeIdle() {
 	if p.Len() > 0 {
 		p.loop.Schedule(&p.timer, p.purge)
 	}
+}
+
+// privateAuth reports whether r, a response head in buf, asks for NTLM or
+// Negotiate authentication: a 401 with a WWW-Authenticate value, or a 407
+// with a Proxy-Authenticate one, starting with "NTLM" or "Nego" in any
+// case. As HAProxy, the connection is then private: kept for its client
+// connection alone, whatever the http-reuse mode, as such schemes
+// authenticate the connection rather than the request.
+func privateAuth(r *h1.Response, buf []byte) bool {
+	var name string
+	switch r.Status {
+	case 401:
+		name = "WWW-Authenticate"
+	case 407:
+		name = "Proxy-Authenticate"
+	default:
+		return false
+	}
+	for i := r.Find(buf, name, 0); i >= 0; i = r.Find(buf, name, i+1) {
+		v := r.Fields[i].Value.Bytes(buf)
+		for len(v) > 0 {
+			item := v
+			if j := bytes.IndexByte(v, ','); j >= 0 {
+				item, v = v[:j], v[j+1:]
+			} else {
+				v = nil
+			}
+			item = bytes.TrimLeft(item, " \t")
+			if len(item) >= 4 && (h1.EqualFold(item[:4], "NTLM") || h1.EqualFold(item[:4], "Nego")) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // parkable reports whether u is connected on l and not paused.

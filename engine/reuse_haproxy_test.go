@@ -33,7 +33,8 @@ backend be
 // connOrigin starts an origin that numbers its connections from 1 in the
 // order they arrive and answers every request with the number of the
 // connection it came on, keeping the connection open; it answers a request
-// for /slow after slowAnswer.
+// for /slow after slowAnswer, and one for /ntlm with a 401 asking for NTLM
+// authentication.
 func connOrigin(t *testing.T) string {
 	t.Helper()
 	var n atomic.Int32
@@ -55,10 +56,14 @@ func connOrigin(t *testing.T) string {
 					break
 				}
 			}
-			if strings.HasPrefix(first, "GET /slow ") {
+			status := "200 OK\r\n"
+			switch {
+			case strings.HasPrefix(first, "GET /slow "):
 				time.Sleep(slowAnswer)
+			case strings.HasPrefix(first, "GET /ntlm "):
+				status = "401 Unauthorized\r\nWWW-Authenticate: Basic realm=x, ntlm\r\n"
 			}
-			if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(id))+"\r\n\r\n"+id); err != nil {
+			if _, err := io.WriteString(c, "HTTP/1.1 "+status+"Content-Length: "+strconv.Itoa(len(id))+"\r\n\r\n"+id); err != nil {
 				return
 			}
 		}
@@ -73,7 +78,8 @@ const slowAnswer = 200 * time.Millisecond
 // reuseSteps is a client pattern: each step is a client letter, then "r"
 // for a keep-alive request, "c" for a request with Connection: close, "s"
 // for a keep-alive request for /slow whose response is read at the
-// client's "w" step, or "x" for the client closing its connection; "-p"
+// client's "w" step, "n" for a keep-alive request for /ntlm, or "x" for
+// the client closing its connection; "-p"
 // pauses for pausePurge.
 type reuseSteps []string
 
@@ -119,6 +125,8 @@ func (steps reuseSteps) run(t *testing.T, addr string) string {
 			continue
 		case 'r':
 			c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		case 'n':
+			c.send("GET /ntlm HTTP/1.1\r\nHost: x\r\n\r\n")
 		}
 		resp, body := c.response("GET")
 		if resp == nil {
@@ -159,6 +167,12 @@ var reusePatterns = []reuseSteps{
 	{"As", "Bs", "Cs", "Ds", "Aw", "Bw", "Cw", "Dw", "Er", "Fr", "Br", "Dr", "Ar", "Er"},
 }
 
+// reuseNTLM is the pattern of a response asking for NTLM, which makes its
+// connection its client's. It runs with one server only: HAProxy also
+// sends that client's later requests to the same server (as `option
+// prefer-last-server`, which tether does not support yet).
+var reuseNTLM = reuseSteps{"An", "Br", "Ar", "Br", "Bn", "Cr", "Ar", "Cr", "Br", "Bx", "Cr", "Dr"}
+
 // TestReuseHAProxyDifferential runs client patterns through haproxy 2.6
 // and the engine, each in front of its own origin, for every http-reuse
 // mode and the pool server options, and compares, request by request,
@@ -198,7 +212,11 @@ func TestReuseHAProxyDifferential(t *testing.T) {
 				}
 				addr := startSide(t, bin, side, reuseTemplate, "{MODE}", tc.mode, "{OPTS}", tc.opts, "{SRV}", origin, "{S2}", s2).addr
 				var all []string
-				for _, p := range reusePatterns {
+				patterns := reusePatterns
+				if !tc.two {
+					patterns = append(patterns[:len(patterns):len(patterns)], reuseNTLM)
+				}
+				for _, p := range patterns {
 					// A new origin numbering per pattern: pool leftovers
 					// of the previous one are told apart.
 					all = append(all, p.run(t, addr))
