@@ -13,7 +13,7 @@ import (
 
 // reuseTemplate is the configuration of the server connection reuse
 // differential tests: one thread, a server with the options {OPTS}, the
-// http-reuse mode {MODE}, and {S2}, more server lines.
+// http-reuse mode {MODE}, and {MORE}, more server lines.
 const reuseTemplate = `global
   nbthread 1
 defaults
@@ -27,7 +27,7 @@ frontend fe
 backend be
   balance roundrobin
   http-reuse {MODE}
-  server s1 {SRV} {OPTS}{S2}
+  server s1 {SRV} {OPTS}{MORE}
 `
 
 // connOrigin starts an origin that numbers its connections from 1 in the
@@ -165,6 +165,9 @@ var reusePatterns = []reuseSteps{
 	// idle ones are kept, and taken oldest first.
 	{"Ar", "Br", "Cr", "As", "Bs", "Cs", "Aw", "Bw", "Cw", "Ar", "Br", "Cr", "Dr", "Dr", "Er"},
 	{"As", "Bs", "Cs", "Ds", "Aw", "Bw", "Cw", "Dw", "Er", "Fr", "Br", "Dr", "Ar", "Er"},
+	// One client's requests go round more servers than it keeps
+	// connections for (http-reuse never).
+	{"Ar", "Ar", "Ar", "Ar", "Ar", "Ar", "Ar", "Ar", "Ar", "Ar", "Ar", "Ar", "Ar", "Br"},
 }
 
 // reuseNTLM is the pattern of a response asking for NTLM, which makes its
@@ -181,39 +184,41 @@ func TestReuseHAProxyDifferential(t *testing.T) {
 	bin := haproxyBinLong(t)
 	cases := []struct {
 		mode, opts string
-		two        bool // a second server, on the same origin: requests alternate
+		servers    int // on the same origin, taking requests in turn; 0 for 1
 	}{
-		{"safe", "", false},
-		{"never", "", false},
-		{"aggressive", "", false},
-		{"always", "", false},
-		{"safe", "pool-max-conn 0", false},
-		{"always", "pool-max-conn 1", false},
-		{"safe", "pool-max-conn 2", false},
-		{"safe", "pool-purge-delay 0", false},
-		{"aggressive", "pool-low-conn 2", false},
-		{"always", "max-reuse 0", false},
-		{"never", "", true},
-		{"safe", "", true},
-		{"always", "", true},
+		{"safe", "", 0},
+		{"never", "", 0},
+		{"aggressive", "", 0},
+		{"always", "", 0},
+		{"safe", "pool-max-conn 0", 0},
+		{"always", "pool-max-conn 1", 0},
+		{"safe", "pool-max-conn 2", 0},
+		{"safe", "pool-purge-delay 0", 0},
+		{"aggressive", "pool-low-conn 2", 0},
+		{"always", "max-reuse 0", 0},
+		{"never", "", 2},
+		{"safe", "", 2},
+		{"always", "", 2},
+		// A client connection keeps at most 5 connections of its own.
+		{"never", "", 6},
 	}
 	for _, tc := range cases {
 		name := strings.TrimSpace(tc.mode + " " + tc.opts)
-		if tc.two {
-			name += " two servers"
+		if tc.servers > 1 {
+			name += " " + strconv.Itoa(tc.servers) + " servers"
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var got [2]string
 			for side := range 2 {
-				origin, s2 := connOrigin(t), ""
-				if tc.two {
-					s2 = "\n  server s2 " + origin
+				origin, more := connOrigin(t), ""
+				for i := 2; i <= tc.servers; i++ {
+					more += "\n  server s" + strconv.Itoa(i) + " " + origin
 				}
-				addr := startSide(t, bin, side, reuseTemplate, "{MODE}", tc.mode, "{OPTS}", tc.opts, "{SRV}", origin, "{S2}", s2).addr
+				addr := startSide(t, bin, side, reuseTemplate, "{MODE}", tc.mode, "{OPTS}", tc.opts, "{SRV}", origin, "{MORE}", more).addr
 				var all []string
 				patterns := reusePatterns
-				if !tc.two {
+				if tc.servers <= 1 {
 					patterns = append(patterns[:len(patterns):len(patterns)], reuseNTLM)
 				}
 				for _, p := range patterns {
@@ -247,7 +252,7 @@ func TestReusePurgeHAProxyDifferential(t *testing.T) {
 			t.Parallel()
 			var got [2]string
 			for side := range 2 {
-				addr := startSide(t, bin, side, reuseTemplate, "{MODE}", mode, "{OPTS}", "pool-purge-delay 300ms", "{SRV}", connOrigin(t), "{S2}", "").addr
+				addr := startSide(t, bin, side, reuseTemplate, "{MODE}", mode, "{OPTS}", "pool-purge-delay 300ms", "{SRV}", connOrigin(t), "{MORE}", "").addr
 				got[side] = steps.run(t, addr)
 			}
 			t.Logf("origin connections through haproxy: %s", got[0])
