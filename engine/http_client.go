@@ -83,6 +83,7 @@ type clientConn struct {
 	fresh   bool // the next connection must be a new one
 	l7      bool // the request may be sent again after a server failed it (retry.go)
 	resend  bool // the next write of the request is a layer 7 retry: its body comes from x.kept
+	own     Pool // idle server connections kept for this client (http-reuse never)
 	keep    bool // keep the connection after this exchange
 	drainIt bool // the server is stopping: close after this exchange
 	timer   Timer
@@ -275,6 +276,7 @@ func (cc *clientConn) release() {
 		cc.up = nil
 		up.abandon()
 	}
+	cc.own.Close()
 	cc.putExchange()
 	if cc.prev != nil {
 		cc.prev.next = cc.next
@@ -529,7 +531,7 @@ func (cc *clientConn) start() {
 	cc.tries = be.proxy.Retries
 	cc.redisp = false
 	cc.l7, cc.resend = false, false
-	cc.fresh = cc.nreq == 1
+	cc.fresh = false
 	cc.rec.Retries, cc.rec.Redisp = 0, false
 	i := cc.rq.Server()
 	if i < 0 {
@@ -774,23 +776,33 @@ func (cc *clientConn) connect() {
 		cc.enqueue(i)
 		return
 	}
+	p := cc.ls.pool(srv)
 	if !cc.fresh {
-		p := cc.ls.pool(srv.live.slot)
+		// As HAProxy: a connection the client connection keeps first
+		// (http-reuse never), then one of the server's idle ones as the
+		// mode allows.
 		gen := srv.live.addrGen.Load()
-		for u := cc.takeIdle(p, srv); u != nil; u = cc.takeIdle(p, srv) {
-			s := u.Handler().(*serverConn)
+		for s := cc.own.take(srv); s != nil; s = cc.own.take(srv) {
 			if s.addrGen == gen && s.addr == srv.addr {
-				s.attach(cc, srv, true)
-				srv.live.reuses.Add(1)
-				cc.observe(srv, obsConnected)
-				cc.send()
+				cc.reuse(s, p)
 				return
 			}
 			s.Close()
 		}
+		if l := p.From(cc.nreq > 1, cc.be.proxy.HTTPReuse); l != nil {
+			for u := cc.takeIdle(l, srv); u != nil; u = cc.takeIdle(l, srv) {
+				s := u.Handler().(*serverConn)
+				if s.addrGen == gen && s.addr == srv.addr {
+					cc.reuse(s, p)
+					return
+				}
+				s.Close()
+			}
+		}
 	}
 	s := cc.ls.serverConn()
 	s.attach(cc, srv, false)
+	p.Use()
 	s.addr, s.addrGen = srv.addr, srv.live.addrGen.Load()
 	s.KeepAlive = cc.be.proxy.Options.SrvTCPKA
 	cc.prepareDial(s, srv)
@@ -800,6 +812,16 @@ func (cc *clientConn) connect() {
 		s.detach()
 		cc.connectFailed(err)
 	}
+}
+
+// reuse sends the request on s, an idle connection to cc.srv taken from
+// cc's own or from p.
+func (cc *clientConn) reuse(s *serverConn, p *ServerPool) {
+	s.attach(cc, cc.srv, true)
+	p.Use()
+	cc.srv.live.reuses.Add(1)
+	cc.observe(cc.srv, obsConnected)
+	cc.send()
 }
 
 // connected runs when the server connection is ready.

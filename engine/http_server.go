@@ -42,6 +42,7 @@ type serverConn struct {
 	addrGen uint32
 	state   serverState
 	reused  bool // taken from a pool: may have been closed by the server meanwhile
+	private bool // kept for its client connection alone once idle (see privateAuth)
 	got     bool // a response byte arrived
 	scan    *h1.Scanner
 	resp    h1.Response
@@ -68,6 +69,7 @@ func newServerConn(ls *loopState) *serverConn {
 // attach binds s to the exchange of cc with srv.
 func (s *serverConn) attach(cc *clientConn, srv *server, reused bool) {
 	s.cc, s.srv, s.reused, s.got = cc, srv, reused, false
+	s.private = s.private && reused
 	cc.up = s
 	if reused {
 		s.state = ssHead
@@ -292,6 +294,7 @@ func (s *serverConn) forwardHead(buf []byte, n int) {
 	// A 101 to a forwarded upgrade, or a 2xx to CONNECT, makes a tunnel;
 	// a 101 to a request whose upgrade was not forwarded is bogus.
 	tunnel := r.Framing == h1.BodyTunnel
+	s.private = s.private || privateAuth(r, buf)
 	if r.Status == 101 && !forwardsUpgrade(&cc.x.req) {
 		// HAProxy counts the head it refuses, and what came after it
 		cc.rec.BytesOut += headLogSize(r, buf[:n]) + int64(len(buf)-n)
@@ -548,10 +551,21 @@ func (s *serverConn) finish() {
 		return
 	}
 	s.detach()
-	if !keep || !cc.ls.pool(s.srv.live.slot).Put(&s.Upstream) {
+	if !keep || !s.park(cc) {
 		s.Close()
 	}
 	cc.exchangeDone()
+}
+
+// park keeps s idle after its exchange for cc: for cc alone under
+// http-reuse never or once private (as HAProxy keeps a private connection
+// in its session), else in the loop's pool of its server. It returns false
+// when s is not wanted.
+func (s *serverConn) park(cc *clientConn) bool {
+	if s.private || cc.be.proxy.HTTPReuse == config.ReuseNever {
+		return cc.own.Keep(&s.Upstream, sessionConns)
+	}
+	return cc.ls.pool(s.srv).Park(&s.Upstream, s.reused)
 }
 
 // statusLine records the edits HAProxy 2.6's output makes to the status

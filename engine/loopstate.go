@@ -1,17 +1,8 @@
 package engine
 
 import (
-	"time"
-
 	"tether/engine/balance"
 	"tether/h1"
-)
-
-// Idle server connections: how many a loop keeps per server, and how long
-// (HAProxy's pool-purge-delay default).
-const (
-	poolMax  = 256
-	poolIdle = 5 * time.Second
 )
 
 // loopState is the HTTP layer's state owned by one loop (Loop.Data): idle
@@ -21,7 +12,7 @@ const (
 type loopState struct {
 	e       *Engine
 	l       *Loop
-	pools   []*Pool          // by server slot; nil until used
+	pools   []*ServerPool    // idle server connections by server slot; nil until used
 	pickers []balance.Picker // by backend index; most are shared by every loop (see balance.Table.NewPicker)
 	lbs     []*balance.Table // the table each picker was made from
 	xs      []*exchange      // request working states not in use
@@ -77,15 +68,18 @@ func (ls *loopState) picker(b *Backend, sn *snapshot) balance.Picker {
 	return ls.pickers[i]
 }
 
-// pool returns the idle pool of the server with slot.
-func (ls *loopState) pool(slot int) *Pool {
+// pool returns the loop's idle connections to srv, kept as its server
+// line's pool options say (HAProxy's defaults: pool-max-conn -1, no limit,
+// and pool-purge-delay 5s, see config.DefaultPoolPurgeDelay).
+func (ls *loopState) pool(srv *server) *ServerPool {
+	slot := srv.live.slot
 	if slot >= len(ls.pools) {
-		ls.pools = append(ls.pools, make([]*Pool, slot+1-len(ls.pools))...)
+		ls.pools = append(ls.pools, make([]*ServerPool, slot+1-len(ls.pools))...)
 	}
 	p := ls.pools[slot]
 	if p == nil {
-		p = new(Pool)
-		p.Init(ls.l, poolMax, poolIdle)
+		p = new(ServerPool)
+		p.Init(ls.l, srv.cfg, &srv.live.cur)
 		ls.pools[slot] = p
 	}
 	return p

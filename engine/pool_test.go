@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+
+	"tether/engine/config"
 )
 
 // bareLoop is a Loop with a wheel and nothing else, for unit tests that
@@ -29,41 +31,69 @@ func (nopUpstream) OnConnect(*Upstream, error)              {}
 func (nopUpstream) OnUpstreamTraffic(*Upstream) gnet.Action { return gnet.None }
 func (nopUpstream) OnUpstreamClose(*Upstream, error)        {}
 
-func TestPoolLIFOAndBound(t *testing.T) {
+// testPool returns a pool on l keeping at most max connections, purged
+// every purge, whose connections in use used counts.
+func testPool(l *Loop, max int, purge time.Duration, used *atomic.Int64) *ServerPool {
+	p := new(ServerPool)
+	p.Init(l, &config.Server{PoolMaxConn: max, PoolPurgeDelay: purge}, used)
+	return p
+}
+
+func TestPoolOrderAndBound(t *testing.T) {
 	l := bareLoop()
-	var p Pool
-	p.Init(l, 2, 0)
-	us := make([]Upstream, 3)
+	var used atomic.Int64
+	p := testPool(l, 2, time.Hour, &used)
+	us := make([]Upstream, 4)
 	for i := range us {
 		us[i].Init(l, nopUpstream{})
 		us[i].state, us[i].conn = upOpen, fakeConn{}
 	}
-	if !p.Put(&us[0]) || !p.Put(&us[1]) {
-		t.Fatal("Put refused below the bound")
+	used.Store(3)
+	p.Use()
+	used.Store(2)
+	if !p.Park(&us[0], false) || !p.Park(&us[1], true) {
+		t.Fatal("Park refused below the bound and the need")
 	}
-	if p.Put(&us[2]) {
-		t.Fatal("Put accepted over the bound")
+	if p.Park(&us[2], true) {
+		t.Fatal("Park accepted over the bound")
 	}
 	if us[2].state != upOpen {
 		t.Fatal("refused Upstream changed state")
 	}
-	if got := p.Get(); got != &us[1] {
-		t.Fatal("Get did not return the most recent")
+	if p.From(false, config.ReuseSafe) != nil || p.From(true, config.ReuseNever) != nil {
+		t.Fatal("a first request or http-reuse never may reuse")
 	}
-	if !p.Put(&us[2]) {
-		t.Fatal("Put refused after a Get")
+	if got := p.From(true, config.ReuseSafe).Get(); got != &us[0] {
+		t.Fatal("a later request did not take the idle list first")
 	}
-	p.remove(&us[0]) // as when the bottom one closes
-	if p.Len() != 1 || p.Get() != &us[2] || p.Get() != nil || p.Len() != 0 {
-		t.Fatal("wrong contents after removing the bottom one")
+	if got := p.From(false, config.ReuseAggressive).Get(); got != &us[1] {
+		t.Fatal("a first request under aggressive did not take the safe connection")
+	}
+	if p.From(false, config.ReuseAggressive) != nil || p.Len() != 0 {
+		t.Fatal("pool not empty")
+	}
+	// The safe list being empty, the first after a later exchange is kept
+	// whatever the need; with one kept, the next only within the need.
+	used.Store(0)
+	q := testPool(l, -1, time.Hour, &used)
+	if !q.Park(&us[2], true) || q.Park(&us[3], true) {
+		t.Fatal("the need is not weighed")
+	}
+	l2 := q.From(false, config.ReuseAlways)
+	u := l2.Get()
+	if u != &us[2] || !l2.Put(u) || q.Len() != 1 || l2.Get() != &us[2] {
+		t.Fatal("Put did not return a connection to its list")
 	}
 	other := Upstream{loop: bareLoop(), state: upOpen, conn: fakeConn{}}
-	if p.Put(&other) {
-		t.Fatal("Put accepted an Upstream of another loop")
+	if p.Park(&other, false) {
+		t.Fatal("Park accepted an Upstream of another loop")
 	}
 	paused := Upstream{loop: l, state: upOpen} // its socket held by a Valve
-	if p.Put(&paused) {
-		t.Fatal("Put accepted an Upstream without a connection")
+	if p.Park(&paused, false) {
+		t.Fatal("Park accepted an Upstream without a connection")
+	}
+	if testPool(l, -1, 0, &used).Park(&us[3], false) {
+		t.Fatal("pool-purge-delay 0 kept a connection")
 	}
 }
 
@@ -72,15 +102,14 @@ func TestPoolLIFOAndBound(t *testing.T) {
 type lineHandler struct {
 	addr  *net.TCPAddr
 	max   int
-	idle  time.Duration
+	idle  time.Duration // pool-purge-delay
 	dials atomic.Int64
+	used  atomic.Int64 // server connections in use
 }
 
 func (h *lineHandler) Accept(l *Loop, _ *Listener, c gnet.Conn) Endpoint {
 	if l.Data == nil {
-		p := new(Pool)
-		p.Init(l, h.max, h.idle)
-		l.Data = p
+		l.Data = testPool(l, h.max, h.idle, &h.used)
 	}
 	return &lineClient{h: h, l: l, c: c}
 }
@@ -124,13 +153,19 @@ func (lc *lineClient) next() {
 	if bytes.IndexByte(buf, '\n') < 0 {
 		return
 	}
-	if u := lc.l.Data.(*Pool).Get(); u != nil {
+	p := lc.l.Data.(*ServerPool)
+	if l := p.From(true, config.ReuseSafe); l != nil {
+		u := l.Get()
 		if !u.Connected() {
 			panic("pool returned an unconnected Upstream")
 		}
+		lc.h.used.Add(1)
+		p.Use()
 		lc.attach(u.Handler().(*lineServer))
 		return
 	}
+	lc.h.used.Add(1)
+	p.Use()
 	ls := &lineServer{}
 	ls.Init(lc.l, ls)
 	ls.client, lc.sc = lc, ls
@@ -176,7 +211,8 @@ func (ls *lineServer) OnUpstreamTraffic(u *Upstream) gnet.Action {
 	_, _ = lc.c.Write(buf[:n])
 	_, _ = u.Conn().Discard(n)
 	lc.sc, ls.client = nil, nil
-	if !lc.l.Data.(*Pool).Put(u) {
+	lc.h.used.Add(-1)
+	if !lc.l.Data.(*ServerPool).Park(u, true) {
 		u.Close()
 	}
 	if !lc.closed {
@@ -187,6 +223,7 @@ func (ls *lineServer) OnUpstreamTraffic(u *Upstream) gnet.Action {
 
 func (ls *lineServer) OnUpstreamClose(*Upstream, error) {
 	if lc := ls.client; lc != nil {
+		lc.h.used.Add(-1)
 		lc.sc, ls.client = nil, nil
 		_ = lc.c.Close()
 	}
@@ -228,7 +265,7 @@ func poolLen(t *testing.T, s *Server) int {
 	if l == nil {
 		t.Fatal("no loop yet")
 	}
-	if err := l.Execute(func() { ch <- l.Data.(*Pool).Len() }); err != nil {
+	if err := l.Execute(func() { ch <- l.Data.(*ServerPool).Len() }); err != nil {
 		t.Fatal(err)
 	}
 	return <-ch
@@ -279,23 +316,24 @@ func TestPoolReuseStaleAndIdle(t *testing.T) {
 		t.Fatalf("dials = %d after unsolicited bytes, want 3", d)
 	}
 
-	// Idle timeout.
+	// The purge: with nothing in use, the estimated need decays to 0 within
+	// three purge delays and the idle connection goes.
 	if n := poolLen(t, s); n != 1 {
 		t.Fatalf("pool holds %d, want 1", n)
 	}
 	if !within(2*time.Second, func() bool { return poolLen(t, s) == 0 }) {
-		t.Fatal("idle connection not closed after the idle timeout")
+		t.Fatal("idle connection not purged")
 	}
 	if !within(2*time.Second, func() bool {
 		o.mu.Lock()
 		defer o.mu.Unlock()
 		return len(o.conns) == 0
 	}) {
-		t.Fatal("origin still holds the idle-timed-out connection")
+		t.Fatal("origin still holds the purged connection")
 	}
 	ask("f")
 	if d := h.dials.Load(); d != 4 {
-		t.Fatalf("dials = %d after the idle timeout, want 4", d)
+		t.Fatalf("dials = %d after the purge, want 4", d)
 	}
 }
 
@@ -359,9 +397,9 @@ func TestUpstreamAlive(t *testing.T) {
 	}
 	var alive, pooled bool
 	onLoop(func() {
-		p := l.Data.(*Pool)
+		p := l.Data.(*ServerPool)
 		pooled = p.Len() == 1
-		alive = pooled && p.top.Alive()
+		alive = pooled && p.safe.oldest.Alive()
 	})
 	if !pooled || !alive {
 		t.Fatalf("pooled %v, alive %v; want a live pooled connection", pooled, alive)
@@ -370,13 +408,13 @@ func TestUpstreamAlive(t *testing.T) {
 	// read the FIN before Alive looks.
 	onLoop(func() {
 		o.close()
-		p := l.Data.(*Pool)
+		p := l.Data.(*ServerPool)
 		pooled = p.Len() == 1
 		deadline := time.Now().Add(2 * time.Second)
-		for pooled && p.top.Alive() && time.Now().Before(deadline) {
+		for pooled && p.safe.oldest.Alive() && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
 		}
-		alive = pooled && p.top.Alive()
+		alive = pooled && p.safe.oldest.Alive()
 	})
 	if !pooled || alive {
 		t.Fatalf("after the server closed: pooled %v, alive %v; want pooled, not alive", pooled, alive)

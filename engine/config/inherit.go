@@ -18,6 +18,8 @@ const (
 	defaultChkMethod  = "OPTIONS"
 	defaultChkURI     = "/"
 	defaultChkVer     = "HTTP/1.0"
+	// DefaultPoolPurgeDelay is HAProxy's `pool-purge-delay` default.
+	DefaultPoolPurgeDelay = 5 * time.Second
 )
 
 // presetProxy returns a proxy with HAProxy's documented defaults, as a
@@ -30,6 +32,7 @@ func presetProxy() *Proxy {
 		DefaultServer: Server{
 			Inter: defaultInter, Rise: defaultRise, Fall: defaultFall, Weight: defaultWeight,
 			Prefer: NetTCP6, ErrorLimit: defaultErrorLimit,
+			PoolMaxConn: -1, PoolPurgeDelay: DefaultPoolPurgeDelay, MaxReuse: -1,
 		},
 		Balance: Balance{Draws: 2},
 	}
@@ -79,6 +82,7 @@ func inherit(def *Proxy, c Cap) *Proxy {
 		px.RetryOn = def.RetryOn
 		px.FullConn = def.FullConn
 		px.DefaultServer = def.DefaultServer
+		px.HTTPReuse = def.HTTPReuse
 		px.DefaultServer.InitAddr = slices.Clone(def.DefaultServer.InitAddr)
 		px.Source = def.Source
 		px.HTTPCheck = HTTPCheck{

@@ -204,9 +204,12 @@ type Proxy struct {
 	FullConn         int     // `fullconn`; 0 unset: a tenth of the maxconn of the frontends that can send here
 	Servers          []*Server
 	DefaultServer    Server // the `default-server` settings every later server starts from
-	PersistRules     []PersistRule
-	UseServers       []UseServer
-	HTTPCheck        HTTPCheck
+	// HTTPReuse is `http-reuse`: which requests may take an idle server
+	// connection; the zero value is HAProxy's default, safe.
+	HTTPReuse    HTTPReuse
+	PersistRules []PersistRule
+	UseServers   []UseServer
+	HTTPCheck    HTTPCheck
 	// Source is `source`: the local address (and port, 0 for any) of the
 	// connections to servers without a Source of their own; invalid when
 	// unset.
@@ -568,10 +571,41 @@ type Server struct {
 	// Source is `source`: the local address (and port, 0 for any) of the
 	// server's connections and checks; invalid for the backend's Source.
 	Source netip.AddrPort
+	// PoolMaxConn is `pool-max-conn`: at most this many idle connections
+	// kept for reuse, -1 (the default) for no limit and 0 for none.
+	// PoolPurgeDelay is `pool-purge-delay` (default 5s): every such period
+	// HAProxy closes part of the idle connections left unused.
+	// PoolLowConn is `pool-low-conn`: below this many idle connections a
+	// thread does not take another thread's; it also widens how many idle
+	// connections are kept beyond the estimated need.
+	// MaxReuse is `max-reuse`: a connection serves at most this many
+	// requests after its first (-1, the default, for no limit; 0 for
+	// none). HAProxy 2.6 applies it to HTTP/2 and FastCGI connections only,
+	// so it has no effect on tether's HTTP/1.1 ones.
+	PoolMaxConn    int
+	PoolPurgeDelay time.Duration
+	PoolLowConn    int
+	MaxReuse       int
 
 	resolvers string // name until resolved
 	trackit   string // `track`'s argument until resolved
 }
+
+// HTTPReuse is an `http-reuse` mode, as HAProxy 2.6 reads them.
+type HTTPReuse uint8
+
+const (
+	// ReuseSafe: the first request of a client connection always opens a
+	// new server connection; later ones may take any idle one.
+	ReuseSafe HTTPReuse = iota
+	// ReuseNever: a server connection serves one client connection only.
+	ReuseNever
+	// ReuseAggressive: a first request may also take an idle connection
+	// that has already served a request after its own first one.
+	ReuseAggressive
+	// ReuseAlways: any request may take any idle connection.
+	ReuseAlways
+)
 
 // ProxyProto is a set of PROXY protocol settings of a server, as HAProxy
 // keeps them: any bit set makes the server's connections start with a

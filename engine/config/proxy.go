@@ -1,7 +1,6 @@
 package config
 
 import (
-	"slices"
 	"strings"
 	"time"
 )
@@ -71,7 +70,7 @@ func init() {
 var unsupportedProxy = map[string]bool{
 	"http-after-response": true,
 	"tcp-response":        true, "tcp-check": true, "stick-table": true, "stick": true,
-	"compression": true, "monitor": true,
+	"compression": true, "monitor": true, "max-session-srv-conns": true,
 	"log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "disabled": true, "enabled": true,
 	"hash-balance-factor": true, "grace": true,
@@ -352,20 +351,22 @@ func (p *parser) parseRetries(px *Proxy, a []string) {
 	px.Retries = int(atoi(a[0]))
 }
 
-// parseHTTPReuse accepts `http-reuse safe`, which is what the engine does
-// (a connection is shared only between requests that are not the first of
-// their client connection); the other modes are not supported yet.
+// httpReuseModes maps the `http-reuse` arguments to their modes.
+var httpReuseModes = map[string]HTTPReuse{
+	"never": ReuseNever, "safe": ReuseSafe, "aggressive": ReuseAggressive, "always": ReuseAlways,
+}
+
+// parseHTTPReuse parses `http-reuse never|safe|aggressive|always`.
 func (p *parser) parseHTTPReuse(px *Proxy, a []string) {
-	if len(a) == 0 || !slices.Contains([]string{"never", "safe", "aggressive", "always"}, a[0]) {
+	m, ok := httpReuseModes[at(a, 0)]
+	if !ok {
 		p.alert("'http-reuse' only supports 'never', 'safe', 'aggressive', 'always'.")
 		return
 	}
 	if p.tooMany("http-reuse "+a[0], a, 1) {
 		return
 	}
-	if a[0] != "safe" {
-		p.notSupported("'http-reuse " + a[0] + "'")
-	}
+	px.HTTPReuse = m
 }
 
 func (p *parser) parseMaxConn(px *Proxy, a []string) {

@@ -226,7 +226,6 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\n    http-reuse\n", "http-reuse", Alert, "'http-reuse' only supports 'never', 'safe', 'aggressive', 'always'."},
 		{"backend be\n    http-reuse sometimes\n", "http-reuse", Alert, "'http-reuse' only supports 'never', 'safe', 'aggressive', 'always'."},
 		{"backend be\n    http-reuse safe x\n", "http-reuse", Alert, "'http-reuse safe' cannot handle unexpected argument 'x'."},
-		{"backend be\n    http-reuse always\n", "http-reuse", Alert, "'http-reuse always' is not supported yet by tether"},
 		{"backend be\n    maxconn 10\n", "maxconn", Warning, "'maxconn' ignored because backend 'be' has no frontend capability. Maybe you want 'fullconn' instead ?"},
 		{"backend be\n    option httplog\n", "option", Warning, "backend 'be' : 'option httplog' directive is ignored in backends."},
 		{"backend be\n    default_backend x\n", "default_backend", Warning, "'default_backend' ignored because backend 'be' has no frontend capability."},

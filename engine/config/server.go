@@ -15,8 +15,7 @@ var unsupportedServer = map[string]bool{
 	"send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true,
 	"agent-check": true, "agent-port": true, "agent-inter": true,
 	"agent-addr": true, "agent-send": true,
-	"redir": true, "tfo": true, "non-stick": true, "pool-max-conn": true,
-	"pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "namespace": true,
+	"redir": true, "tfo": true, "non-stick": true, "namespace": true,
 	"check-ssl": true, "check-sni": true, "check-alpn": true,
 	"check-proto": true, "check-via-socks4": true,
 	"ws": true, "tcp-ut": true, "socks4": true, "minconn": true,
@@ -187,6 +186,14 @@ var serverKeywords = map[string]serverKeyword{
 	"no-check-send-proxy": {false, func(_ *parser, s *Server, _, _ string) bool { s.CheckSendProxy = false; return true }},
 	"source":              {true, (*parser).serverSource},
 	"usesrc":              {true, (*parser).serverUsesrc},
+	"pool-max-conn":       {true, (*parser).serverPoolMaxConn},
+	"pool-purge-delay":    {true, (*parser).serverPoolPurgeDelay},
+	"pool-low-conn": {true, func(p *parser, s *Server, kw, v string) bool {
+		return p.serverInt(&s.PoolLowConn, kw, v)
+	}},
+	"max-reuse": {true, func(p *parser, s *Server, kw, v string) bool {
+		return p.serverInt(&s.MaxReuse, kw, v)
+	}},
 }
 
 // parseServerOptions applies server keywords to s. It returns false after
@@ -230,6 +237,49 @@ func (p *parser) serverCount(dst *int, kw, val string) bool {
 		return false
 	}
 	*dst = int(n)
+	return true
+}
+
+// serverInt reads a server keyword's integer as HAProxy's atoi does: any
+// text is accepted, its leading digits make the value.
+func (p *parser) serverInt(dst *int, kw, val string) bool {
+	if val == "" {
+		p.alert("'" + kw + "' expects <value> as argument.")
+		return false
+	}
+	*dst = int(atoi(val))
+	return true
+}
+
+func (p *parser) serverPoolMaxConn(s *Server, kw, val string) bool {
+	if !p.serverInt(&s.PoolMaxConn, kw, val) {
+		return false
+	}
+	if s.PoolMaxConn < -1 {
+		p.alert("'" + kw + "' must be >= -1.")
+		return false
+	}
+	return true
+}
+
+func (p *parser) serverPoolPurgeDelay(s *Server, kw, val string) bool {
+	if val == "" {
+		p.alert("'" + kw + "' expects <value> as argument.")
+		return false
+	}
+	n, trailing, terr := parseTime(val, time.Millisecond)
+	switch {
+	case terr != nil && terr.overflow:
+		p.alert("timer overflow in argument '" + val + "' to '" + kw + "' (maximum value is 2147483647 ms or ~24.8 days).")
+		return false
+	case terr != nil:
+		p.alert("unexpected character '" + string(terr.bad) + "' in argument to <" + kw + ">.")
+		return false
+	}
+	if trailing {
+		p.warnTrailing(val)
+	}
+	s.PoolPurgeDelay = time.Duration(n) * time.Millisecond
 	return true
 }
 

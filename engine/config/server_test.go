@@ -54,7 +54,8 @@ resolvers dns
 		Addr:  ServerAddr{Network: NetTCP4, IP: netip.MustParseAddr("127.0.0.1"), Port: 19001},
 		Check: true, Inter: 3 * time.Second, FastInter: time.Second, DownInter: 4 * time.Second, Rise: 3, Fall: 2,
 		CheckPort: 19101, CheckAddr: netip.MustParseAddr("127.0.0.2"), Weight: 50, MaxConn: 100, MaxQueue: 10, ErrorLimit: 10,
-		InitAddr: []InitAddr{{Method: InitLast}, {Method: InitLibc}}, Prefer: NetTCP6}
+		InitAddr: []InitAddr{{Method: InitLast}, {Method: InitLibc}}, Prefer: NetTCP6,
+		PoolMaxConn: -1, PoolPurgeDelay: DefaultPoolPurgeDelay, MaxReuse: -1}
 	if !reflect.DeepEqual(*s1, want1) {
 		t.Errorf("s1:\n got %+v\nwant %+v", *s1, want1)
 	}
