@@ -27,8 +27,13 @@
 // pausing whichever side runs ahead, and the server connection goes back
 // to the loop's Pool. One request is in flight per client; pipelined ones
 // wait in its inbox, and a client that sends more than a few buffers ahead
-// is paused off the loop, as HAProxy stops reading (http_ahead.go). Failures are answered with HAProxy 2.6's own error
-// replies (http_errors.go), after `retries` and `option redispatch`.
+// is paused off the loop, as HAProxy stops reading (http_ahead.go).
+// http-request and http-response rules edit heads and answer in the
+// proxy's place (http_rules.go, http_rewrite.go, http_redirect.go), as do
+// stats pages (stats_page.go). Failures are answered with HAProxy 2.6's
+// own error replies (http_errors.go), after `retries`, `retry-on` (a
+// request the server failed as it names goes again, retry.go) and
+// `option redispatch`.
 //
 // # The transport layer
 //
@@ -51,8 +56,9 @@
 //     client opens.
 //   - Upstream: a server connection dialled onto the client's loop, with a
 //     connect timeout; the outcome comes to UpstreamHandler.OnConnect.
-//   - Pool: a bounded LIFO of idle Upstreams per server per loop, with an
-//     idle timeout; a pooled connection that closes or speaks leaves it.
+//   - ServerPool, Pool: the idle Upstreams of one server on one loop, in
+//     HAProxy 2.6's idle and safe lists with its keep and purge rules
+//     (pool.go); a pooled connection that closes or speaks leaves it.
 //   - Timer: a timeout embedded in a connection struct, scheduled on the
 //     loop's wheel (Loop.Schedule) without allocating.
 //   - Forward: move buffered bytes from one connection to another.

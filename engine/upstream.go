@@ -51,7 +51,7 @@ type Upstream struct {
 	conn  gnet.Conn
 	loop  *Loop
 	h     UpstreamHandler
-	timer Timer // connect timeout, then idle timeout while pooled
+	timer Timer // connect timeout
 	state upState
 	gen   uint32 // dial generation: results of older dials are ignored
 	pool  *Pool
@@ -359,18 +359,13 @@ func (a *dialAttempt) opened(c gnet.Conn) gnet.Action {
 	return gnet.None
 }
 
-// expire is u's timer: a connect timeout while dialling, the idle timeout
-// while pooled.
+// expire is u's timer: a connect timeout while dialling.
 func (u *Upstream) expire() {
 	switch u.state {
 	case upDialing:
 		u.state = upNone
 		u.gen++ // the dial goes on in its goroutine; its result is ignored
 		u.h.OnConnect(u, ErrConnectTimeout)
-	case upPooled:
-		u.pool.remove(u)
-		u.state = upClosing
-		_ = u.conn.Close()
 	}
 }
 
