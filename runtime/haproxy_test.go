@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -43,19 +44,28 @@ func freePorts(t *testing.T, n int) []any {
 	t.Helper()
 	var ports []any
 	var lns []net.Listener
-	for range n {
+	for len(ports) < n {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
 		lns = append(lns, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+		port := ln.Addr().(*net.TCPAddr).Port
+		if _, taken := portsGiven.LoadOrStore(port, true); !taken {
+			ports = append(ports, port)
+		}
 	}
 	for _, ln := range lns {
 		ln.Close()
 	}
 	return ports
 }
+
+// portsGiven holds the ports freePorts returned: it never returns one
+// twice in a process, as parallel tests would otherwise share a port the
+// kernel hands out again once it is closed (haproxy binds it with
+// SO_REUSEPORT without a word, and tether fails to).
+var portsGiven sync.Map
 
 // pair is the same socket level on haproxy and on tether.
 type pair struct{ haproxy, tether string }
