@@ -9,14 +9,7 @@ import (
 
 // abortConfig has a server taking one request at a time, slow to answer,
 // behind a backend with `option abortonclose` ({ABORT}) or without.
-const abortConfig = `defaults
-  mode http
-  option httplog
-  log {LOG} local0
-  timeout connect 2s
-  timeout client 5s
-  timeout server 5s
-  timeout queue 5s
+const abortConfig = loggedDefaults + `  timeout queue 5s
 frontend fe
   bind {BIND}
   default_backend be

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tether/engine/internal/testorigin"
 )
 
 // rulesConfig has http-request and http-response rules of every action
@@ -16,14 +18,7 @@ import (
 // from samples of the request, the response and the connection, a rule
 // reading what an earlier one added, routing on an added field, allow,
 // and deny with HAProxy's statuses, on requests and on responses.
-const rulesConfig = `defaults
-  mode http
-  option httplog
-  log {LOG} local0
-  timeout connect 2s
-  timeout client 5s
-  timeout server 5s
-  timeout tarpit 200ms
+const rulesConfig = loggedDefaults + `  timeout tarpit 200ms
 frontend fe
   bind {BIND}
   http-request set-header X-Set "fe-%[src]-%ci %[method] %[path]?%[query]" if { path_beg / }
@@ -119,6 +114,26 @@ func TestHTTPRulesHAProxyDifferential(t *testing.T) {
 	})
 }
 
+// loggedDefaults is the defaults section of this file's differential
+// tests: HTTP, httplog lines to {LOG}, short timeouts.
+const loggedDefaults = `defaults
+  mode http
+  option httplog
+  log {LOG} local0
+  timeout connect 2s
+  timeout client 5s
+  timeout server 5s
+`
+
+// headEchoOrigin starts an origin that answers each request with the
+// head it received, as it received it, and closes.
+func headEchoOrigin(t *testing.T) *testorigin.Raw {
+	t.Helper()
+	return headOrigin(t, func(head string) string {
+		return "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(head)) + "\r\nConnection: close\r\n\r\n" + head
+	})
+}
+
 // diffExchanges sends each request on a new connection to both sides of
 // p and requires the same response, its field names and those of an
 // echoed request head compared without case (normalizeExchange), and the
@@ -163,14 +178,7 @@ func normalizeExchange(resp string) string {
 // redirectConfig has redirects of every kind, code and option, from
 // http-request rules (log-format values) and `redirect` lines, in a
 // frontend and a backend.
-const redirectConfig = `defaults
-  mode http
-  option httplog
-  log {LOG} local0
-  timeout connect 2s
-  timeout client 5s
-  timeout server 5s
-frontend fe
+const redirectConfig = loggedDefaults + `frontend fe
   bind {BIND}
   http-request redirect scheme https code 301 if { path_beg /s }
   http-request redirect prefix https://x.example drop-query append-slash set-cookie SEEN=1 if { path_beg /p }
@@ -224,14 +232,7 @@ func TestHTTPRedirectHAProxyDifferential(t *testing.T) {
 
 // rewriteConfig rewrites field values, the request target and the
 // response status, and answers with return, on requests and responses.
-const rewriteConfig = `defaults
-  mode http
-  option httplog
-  log {LOG} local0
-  timeout connect 2s
-  timeout client 5s
-  timeout server 5s
-frontend fe
+const rewriteConfig = loggedDefaults + `frontend fe
   bind {BIND}
   http-request replace-header Cookie foo=([^;]*);(.*) foo=\1;ip=%[src];\2
   http-request replace-header User-Agent curl foo
@@ -311,17 +312,8 @@ func TestHTTPRewriteHAProxyDifferential(t *testing.T) {
 func TestSendNameHeaderHAProxyDifferential(t *testing.T) {
 	t.Parallel()
 	bin := haproxyBinLong(t)
-	origin := headOrigin(t, func(head string) string {
-		return "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(head)) + "\r\nConnection: close\r\n\r\n" + head
-	})
-	const cfg = `defaults
-  mode http
-  option httplog
-  log {LOG} local0
-  timeout connect 2s
-  timeout client 5s
-  timeout server 5s
-frontend fe
+	origin := headEchoOrigin(t)
+	const cfg = loggedDefaults + `frontend fe
   bind {BIND}
   use_backend retry if { path_beg /retry }
   default_backend be
@@ -356,17 +348,8 @@ backend retry
 func TestRestrictHdrNamesHAProxyDifferential(t *testing.T) {
 	t.Parallel()
 	bin := haproxyBinLong(t)
-	origin := headOrigin(t, func(head string) string {
-		return "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(head)) + "\r\nConnection: close\r\n\r\n" + head
-	})
-	const cfg = `defaults
-  mode http
-  option httplog
-  log {LOG} local0
-  timeout connect 2s
-  timeout client 5s
-  timeout server 5s
-frontend fe
+	origin := headEchoOrigin(t)
+	const cfg = loggedDefaults + `frontend fe
   bind {BIND}
   http-request del-header X_Fine if { path /rej/fine }
   use_backend rej if { path_beg /rej }
@@ -404,14 +387,7 @@ func TestHTTPCaptureRuleHAProxyDifferential(t *testing.T) {
 	origin := headOrigin(t, func(string) string {
 		return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
 	})
-	const cfg = `defaults
-  mode http
-  option httplog
-  log {LOG} local0
-  timeout connect 2s
-  timeout client 5s
-  timeout server 5s
-frontend fe
+	const cfg = loggedDefaults + `frontend fe
   bind {BIND}
   capture request header Host len 10
   http-request capture req.hdr(User-Agent) len 5

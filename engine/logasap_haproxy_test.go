@@ -28,14 +28,7 @@ func TestLogASAPHAProxyDifferential(t *testing.T) {
 		time.Sleep(800 * time.Millisecond)
 		_, _ = c.Write([]byte("world"))
 	})
-	const cfg = `defaults
-  mode http
-  option httplog
-  log {LOG} local0
-  timeout connect 2s
-  timeout client 5s
-  timeout server 5s
-frontend fe
+	const cfg = loggedDefaults + `frontend fe
   bind {BIND}
   option logasap
   use_backend dead if { path /dead }

@@ -35,14 +35,7 @@ func TestTunnelFinHAProxyDifferential(t *testing.T) {
 		_, _ = br.ReadByte()
 		time.Sleep(4 * time.Second)
 	})
-	const cfg = `defaults
-  mode http
-  option httplog
-  log {LOG} local0
-  timeout connect 2s
-  timeout client 5s
-  timeout server 5s
-  timeout tunnel 5s
+	const cfg = loggedDefaults + `  timeout tunnel 5s
 {FIN}frontend fe
   bind {BIND}
   default_backend be
