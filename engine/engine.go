@@ -30,22 +30,23 @@ var ErrConfig = errors.New("engine: unsupported configuration")
 // methods (control.go) are safe for concurrent use; the data plane runs on
 // the Server's loops.
 type Engine struct {
-	cfg      *config.Config
-	srv      atomic.Pointer[Server]    // made by transport, under mu
-	serving  atomic.Bool               // Serve was called
-	stats    atomic.Pointer[StatsPage] // what `stats uri` pages show (SetStatsPage)
-	requests atomic.Int64              // requests received (%rt)
-	hostname string                    // the machine's (%H)
-	pid      int                       // the process's (%pid)
-	fronts   []*frontend
-	backends []*Backend
-	byName   map[string]*Backend
-	feOf     map[*Listener]*frontend // read-only once serving
-	lns      []*Listener
-	limits   h1.Limits
-	tick     time.Duration // timer wheel resolution; 0: the Server's default
-	start    time.Time
-	loggers  []*accesslog.Logger
+	cfg           *config.Config
+	srv           atomic.Pointer[Server]    // made by transport, under mu
+	serving       atomic.Bool               // Serve was called
+	stats         atomic.Pointer[StatsPage] // what `stats uri` pages show (SetStatsPage)
+	requests      atomic.Int64              // requests received (%rt), counted only when a log-format prints them (countRequests)
+	countRequests bool
+	hostname      string // the machine's (%H)
+	pid           int    // the process's (%pid)
+	fronts        []*frontend
+	backends      []*Backend
+	byName        map[string]*Backend
+	feOf          map[*Listener]*frontend // read-only once serving
+	lns           []*Listener
+	limits        h1.Limits
+	tick          time.Duration // timer wheel resolution; 0: the Server's default
+	start         time.Time
+	loggers       []*accesslog.Logger
 
 	mu          sync.Mutex                // serialises the control plane's snapshot writers
 	nextSlot    int                       // slots handed to servers so far (under mu)
@@ -100,6 +101,11 @@ func New(cfg *config.Config) (*Engine, error) {
 		limits: h1.DefaultLimits(),
 	}
 	e.hostname, _ = os.Hostname()
+	for _, px := range cfg.Proxies {
+		// One counter for every loop is a shared cache line per request:
+		// kept only for a log-format that prints it.
+		e.countRequests = e.countRequests || px.LogFormat.Uses(config.LogReqCounter)
+	}
 	e.pid = os.Getpid()
 	if cfg.Global.BufSize > 0 {
 		e.limits.BufSize = cfg.Global.BufSize

@@ -476,7 +476,9 @@ func (cc *clientConn) start() {
 		cc.serveStats(cc.fe.proxy)
 		return
 	}
-	cc.reqNum = cc.e.requests.Add(1) - 1 // %rt
+	if cc.e.countRequests {
+		cc.reqNum = cc.e.requests.Add(1) - 1 // %rt
+	}
 	be := cc.fe.def
 	for i := range cc.fe.routes {
 		r := &cc.fe.routes[i]

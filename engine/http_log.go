@@ -103,8 +103,8 @@ func (cc *clientConn) emitLog(status int, bytesOut int64) {
 	if f := cc.fe.proxy.LogFormat; f != nil {
 		cc.fillFormatFields(r)
 	}
-	if lg.LogHTTP(r) {
-		cc.fe.logged.Add(1)
+	if lg.LogHTTP(r) && r.Format != nil {
+		cc.fe.logged.Add(1) // %lc
 	}
 }
 

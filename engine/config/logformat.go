@@ -104,6 +104,16 @@ type LogPart struct {
 // LogFormat is a compiled `log-format` string. It is immutable.
 type LogFormat []LogPart
 
+// Uses reports whether f prints v.
+func (f LogFormat) Uses(v LogVar) bool {
+	for i := range f {
+		if f[i].Var == v {
+			return true
+		}
+	}
+	return false
+}
+
 // parseLogFormat compiles a log-format string, or returns the alert
 // message. Samples are limited to those of the connection and the method
 // (the request's fields are gone when a line is logged).
