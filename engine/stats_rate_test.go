@@ -49,6 +49,7 @@ func (m *freqModel) read(now int64) int64 {
 }
 
 func TestRateReadings(t *testing.T) {
+	t.Parallel()
 	const t0 = 5000 // an instant on the rate clock, well after its start
 	cases := []struct {
 		name   string
@@ -91,6 +92,7 @@ func TestRateReadings(t *testing.T) {
 // TestRateModel compares a rate with the model of HAProxy's counter over
 // random event times, read at random moments.
 func TestRateModel(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 200 {
 		var r rate
@@ -153,6 +155,7 @@ func sumAt(rates []*rate, now int64) (perSecond, highest int64) {
 // one counter over all their events: the loops enter the same periods, and
 // the highest rate is the highest sum of their counts in one period.
 func TestRateLoops(t *testing.T) {
+	t.Parallel()
 	const t0 = 5000
 	rates := joinedLoops(2)
 	a, b := rates[0], rates[1]
@@ -198,6 +201,7 @@ func TestRateLoops(t *testing.T) {
 // TestTrafficBlockSize checks that a loop's traffic block fills whole cache
 // lines, so that blocks of two loops never share one.
 func TestTrafficBlockSize(t *testing.T) {
+	t.Parallel()
 	if n := unsafe.Sizeof(traffic{}); n%64 != 0 {
 		t.Fatalf("traffic is %d bytes, not a multiple of 64", n)
 	}
@@ -206,6 +210,7 @@ func TestTrafficBlockSize(t *testing.T) {
 // TestRateSaturates checks that a period's count stops at countMax rather
 // than carry into its start.
 func TestRateSaturates(t *testing.T) {
+	t.Parallel()
 	const t0 = 5000
 	var r rate
 	r.add(t0, countMax-1)
@@ -222,6 +227,7 @@ func TestRateSaturates(t *testing.T) {
 // TestRateConcurrentRead reads a rate while its loop counts (for the race
 // detector), checking that a reading never exceeds what was counted.
 func TestRateConcurrentRead(t *testing.T) {
+	t.Parallel()
 	var c counted
 	const events = 20000
 	var wg sync.WaitGroup

@@ -30,6 +30,7 @@ func runReplyCases(t *testing.T, f *fakeControl, srv *Server, cases []replyCase)
 }
 
 func TestCookieCommands(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	srv := startServer(t, LevelAdmin, f)
 	runReplyCases(t, f, srv, []replyCase{
@@ -56,6 +57,7 @@ func TestCookieCommands(t *testing.T) {
 }
 
 func TestServerCommands(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	srv := startServer(t, LevelAdmin, f)
 	runReplyCases(t, f, srv, []replyCase{
@@ -89,6 +91,7 @@ func TestServerCommands(t *testing.T) {
 }
 
 func TestWeightCommands(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	srv := startServer(t, LevelAdmin, f)
 	runReplyCases(t, f, srv, []replyCase{
@@ -124,6 +127,7 @@ func TestWeightCommands(t *testing.T) {
 }
 
 func TestAddrCommands(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	srv := startServer(t, LevelAdmin, f)
 	by := " by 'stats socket command'\n\n"
@@ -174,6 +178,7 @@ func TestAddrCommands(t *testing.T) {
 }
 
 func TestDynamicServerCommands(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	srv := startServer(t, LevelAdmin, f)
 	runReplyCases(t, f, srv, []replyCase{
@@ -198,6 +203,7 @@ func TestDynamicServerCommands(t *testing.T) {
 }
 
 func TestProxyDisabled(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	f.backends[1].view.Disabled = true
 	srv := startServer(t, LevelAdmin, f)
@@ -209,6 +215,7 @@ func TestProxyDisabled(t *testing.T) {
 }
 
 func TestHealthOnTrackingServer(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	f.backends[0].view.Servers[1].Tracking = true
 	srv := startServer(t, LevelAdmin, f)
@@ -219,6 +226,7 @@ func TestHealthOnTrackingServer(t *testing.T) {
 }
 
 func TestShowCommands(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	srv := startServer(t, LevelUser, f)
 	runReplyCases(t, f, srv, []replyCase{
@@ -263,6 +271,7 @@ func statRows(t *testing.T, reply string) (header []string, rows [][]string) {
 }
 
 func TestShowStat(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	admin := startServer(t, LevelAdmin, f)
 	header, rows := statRows(t, tcpExchange(t, admin, "show stat\n"))
@@ -380,6 +389,7 @@ var infoKeys = []string{"Name", "Version", "Release_date", "Nbthread", "Nbproc",
 	"PoolUsed_bytes", "Start_time_sec", "Tainted"}
 
 func TestShowInfo(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, LevelUser, newFake())
 	got := tcpExchange(t, srv, "show info\n")
 	if !strings.HasSuffix(got, "\n\n") {
