@@ -29,6 +29,9 @@ var serverCommands = []command{
 	{words: []string{"disable", "health"}, level: LevelAdmin,
 		usage: "disable health <bk>/<srv>", help: "pause a server's health checks",
 		run: runEnableHealth},
+	{words: []string{"shutdown", "sessions", "server"}, level: LevelAdmin,
+		usage: "shutdown sessions server <bk>/<srv>", help: "end every exchange a server carries",
+		run: runShutdownSessions},
 	{words: []string{"add", "server"}, level: LevelAdmin,
 		usage: "add server <bk>/<srv> <addr> [kw ...]", help: "create a server, in maintenance, from server line keywords",
 		run: runAddServer},
@@ -344,6 +347,14 @@ func runEnableHealth(s *session, args []string, _ []byte) {
 		return
 	}
 	s.printErr(s.ctl.SetHealthCheck(t.be.Name, t.sv.Name, enable))
+}
+
+// runShutdownSessions ends the exchanges a server carries; it prints
+// nothing but the empty line that ends every reply.
+func runShutdownSessions(s *session, args []string, _ []byte) {
+	if t, ok := findTarget(s, arg(args, 3)); ok {
+		s.printErr(s.ctl.ShutdownSessions(t.be.Name, t.sv.Name))
+	}
 }
 
 // splitDynamic splits the <bk>/<srv> argument of add and del server, where

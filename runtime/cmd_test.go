@@ -87,6 +87,12 @@ func TestServerCommands(t *testing.T) {
 		{"enable health ls/x", "\n", []string{"check ls/x true"}},
 		{"disable health bk/s1", "\n", []string{"check bk/s1 false"}},
 		{"enable health bk", "Require 'backend/server'.\n\n", nil},
+		{"shutdown sessions server bk/s1", "\n", []string{"shutdown bk/s1"}},
+		{"shutdown sessions server bk/s1 extra", "\n", []string{"shutdown bk/s1"}},
+		{"shutdown sessions server", "Require 'backend/server'.\n\n", nil},
+		{"shutdown sessions server bk", "Require 'backend/server'.\n\n", nil},
+		{"shutdown sessions server nope/s1", "No such backend.\n\n", nil},
+		{"shutdown sessions server bk/nope", "No such server.\n\n", nil},
 	})
 }
 

@@ -62,6 +62,9 @@ type Control interface {
 	SetCheckTarget(backend, server string, addr netip.Addr, setAddr bool, port int, setPort bool) error
 	// SetHealthCheck enables or disables the configured health check.
 	SetHealthCheck(backend, server string, enabled bool) error
+	// ShutdownSessions ends the exchanges the server carries, logged as
+	// killed by an administrator.
+	ShutdownSessions(backend, server string) error
 
 	// AddServer creates a server from the words of a `server` line after
 	// its name (address then keywords), in maintenance, as `add server`

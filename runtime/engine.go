@@ -50,6 +50,10 @@ func (c *engineControl) SetHealthCheck(backend, server string, enabled bool) err
 	return c.e.SetHealthCheck(backend, server, enabled)
 }
 
+func (c *engineControl) ShutdownSessions(backend, server string) error {
+	return c.e.ShutdownServerSessions(backend, server)
+}
+
 func (c *engineControl) SetServerWeight(backend, server string, weight int) error {
 	return c.e.SetServerWeight(backend, server, weight)
 }

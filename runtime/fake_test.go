@@ -313,6 +313,14 @@ func (f *fakeControl) SetHealthCheck(bk, sv string, on bool) error {
 	})
 }
 
+func (f *fakeControl) ShutdownSessions(bk, sv string) error {
+	return f.mutate(func() error {
+		f.record("shutdown %s/%s", bk, sv)
+		_, _, err := f.server(bk, sv)
+		return err
+	})
+}
+
 func (f *fakeControl) AddServer(bk, sv string, words []string) error {
 	return f.mutate(func() error {
 		f.record("add %s/%s %q", bk, sv, words)
