@@ -64,7 +64,7 @@ func (e *events) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	case *Listener:
 		s.pending.Add(-1)
 		s.fds.Add(1)
-		if s.clients.Load() >= s.maxConn {
+		if s.clients.Load() >= s.maxConn.Load() {
 			c.SetContext(refused)
 			return nil, gnet.Close
 		}

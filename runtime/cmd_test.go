@@ -96,6 +96,32 @@ func TestServerCommands(t *testing.T) {
 	})
 }
 
+func TestMaxconnCommands(t *testing.T) {
+	t.Parallel()
+	f := newFake()
+	srv := startServer(t, LevelAdmin, f)
+	runReplyCases(t, f, srv, []replyCase{
+		{"set maxconn frontend fe 10", "\n", []string{"maxconn fe 10"}},
+		{"set maxconn frontend ls 0", "\n", []string{"maxconn ls 0"}},
+		{"set maxconn frontend fe abc", "\n", []string{"maxconn fe 0"}},
+		{"set maxconn frontend fe 12x", "\n", []string{"maxconn fe 12"}},
+		{"set maxconn frontend fe -1", "Value out of range.\n\n", []string{"maxconn fe -1"}},
+		{"set maxconn frontend fe", "Integer value expected.\n\n", nil},
+		{"set maxconn frontend", "A frontend name is expected.\n\n", nil},
+		{"set maxconn frontend bk 5", "No such frontend.\n\n", nil},
+		{"set maxconn frontend nope", "No such frontend.\n\n", nil},
+		{"set maxconn global 100", "\n", []string{"maxconn global 100"}},
+		{"set maxconn global x", "\n", []string{"maxconn global 0"}},
+		{"set maxconn global 1001", "Value out of range.\n\n", []string{"maxconn global 1001"}},
+		{"set maxconn global", "Expects an integer value.\n\n", nil},
+	})
+	opSrv := startServer(t, LevelOperator, f)
+	runReplyCases(t, f, opSrv, []replyCase{
+		{"set maxconn global 5", msgPermissionDenied + "\n", nil},
+		{"set maxconn frontend fe 5", msgPermissionDenied + "\n", nil},
+	})
+}
+
 func TestWeightCommands(t *testing.T) {
 	t.Parallel()
 	f := newFake()

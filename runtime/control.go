@@ -66,6 +66,13 @@ type Control interface {
 	// killed by an administrator.
 	ShutdownSessions(backend, server string) error
 
+	// SetFrontendMaxConn sets a frontend's maxconn (0 or more); an unknown
+	// frontend is "No such frontend.".
+	SetFrontendMaxConn(frontend string, maxconn int) error
+	// SetGlobalMaxConn sets the process's maxconn: at most Info's
+	// HardMaxconn ("Value out of range." over it), which 0 or less restores.
+	SetGlobalMaxConn(maxconn int) error
+
 	// AddServer creates a server from the words of a `server` line after
 	// its name (address then keywords), in maintenance, as `add server`
 	// does. The engine parses the words with the configuration parser and

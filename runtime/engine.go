@@ -54,6 +54,12 @@ func (c *engineControl) ShutdownSessions(backend, server string) error {
 	return c.e.ShutdownServerSessions(backend, server)
 }
 
+func (c *engineControl) SetFrontendMaxConn(frontend string, n int) error {
+	return c.e.SetFrontendMaxConn(frontend, n)
+}
+
+func (c *engineControl) SetGlobalMaxConn(n int) error { return c.e.SetMaxConn(n) }
+
 func (c *engineControl) SetServerWeight(backend, server string, weight int) error {
 	return c.e.SetServerWeight(backend, server, weight)
 }

@@ -82,7 +82,7 @@ func (c *engineControl) Info() Info {
 		Start:       ei.Start,
 		Uptime:      time.Since(ei.Start),
 		Maxconn:     ei.MaxConn,
-		HardMaxconn: ei.MaxConn,
+		HardMaxconn: ei.HardMax,
 		CurrConns:   ei.Conns,
 		CumConns:    ei.CumConns,
 		CumReq:      ei.CumReqs,

@@ -321,6 +321,26 @@ func (f *fakeControl) ShutdownSessions(bk, sv string) error {
 	})
 }
 
+func (f *fakeControl) SetFrontendMaxConn(fe string, n int) error {
+	return f.mutate(func() error {
+		f.record("maxconn %s %d", fe, n)
+		if n < 0 {
+			return errors.New("Value out of range.")
+		}
+		return nil
+	})
+}
+
+func (f *fakeControl) SetGlobalMaxConn(n int) error {
+	return f.mutate(func() error {
+		f.record("maxconn global %d", n)
+		if n > 1000 {
+			return errors.New("Value out of range.")
+		}
+		return nil
+	})
+}
+
 func (f *fakeControl) AddServer(bk, sv string, words []string) error {
 	return f.mutate(func() error {
 		f.record("add %s/%s %q", bk, sv, words)
