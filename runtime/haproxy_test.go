@@ -245,7 +245,7 @@ func TestDifferentialReplies(t *testing.T) {
 	}
 	add(operator, adminOnly...)
 	add(user, adminOnly...)
-	add(user, "get weight bk/s2", "show backend")
+	add(user, "get weight bk/s2", "show backend", "show env HOME", "set timeout cli 5", "set timeout cli 0")
 	add(admin,
 		"enable dynamic-cookie backend", "enable dynamic-cookie backend nope",
 		"enable dynamic-cookie backend fe", "disable dynamic-cookie backend #9",
@@ -274,6 +274,14 @@ func TestDifferentialReplies(t *testing.T) {
 		"add server bk/s1 127.0.0.1:1", "add server bk/n1 127.0.0.1:1 cookie x",
 		"del server", "del server bk", "del server nope/x", "del server bk/nope", "del server bk/s1",
 		"show servers state nope", "show stat nope 2 -1", "show backend",
+		"shutdown sessions server", "shutdown sessions server bk", "shutdown sessions server nope/s1",
+		"shutdown sessions server bk/nope", "shutdown sessions server /s1",
+		"set maxconn frontend", "set maxconn frontend nope 5", "set maxconn frontend bk 5",
+		"set maxconn frontend fe", "set maxconn frontend fe -5", "set maxconn global",
+		"set timeout", "set timeout foo 5", "set timeout cli", "set timeout cli 0", "set timeout cli x",
+		"set timeout cli 99999999999", "set timeout cli 5", "set timeout cli 500ms", "set timeout cli 5sx",
+		"set timeout cli 100us", "set timeout cli -1",
+		"show env HOME", "show env HOM", "show env TETHER_NO_SUCH_VARIABLE", "show env HOME extra",
 	)
 	for _, c := range cases {
 		want := exchange(t, "tcp", c.p.haproxy, c.cmd+"\n")

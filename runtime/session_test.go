@@ -196,6 +196,31 @@ func TestIdleTimeout(t *testing.T) {
 	}
 }
 
+// TestSetTimeoutCLI: `set timeout cli` replaces the socket's idle timeout
+// for the session that runs it, and only for it.
+func TestSetTimeoutCLI(t *testing.T) {
+	t.Parallel()
+	srv := serveAt(t, "127.0.0.1:0", newFake(), func(spec *SocketSpec) { spec.Timeout = 30 * time.Second })
+	other := dial(t, "tcp", srv.Addr().String())
+	io.WriteString(other, "prompt\n")
+	or := bufio.NewReader(other)
+	readUntil(t, or, "> ")
+	c := dial(t, "tcp", srv.Addr().String())
+	start := time.Now()
+	io.WriteString(c, "prompt\nset timeout cli 1\n")
+	got, err := io.ReadAll(c) // ends when the server closes; the dial deadline bounds it
+	if err != nil || string(got) != "\n> \n> " {
+		t.Fatalf("got %q, %v; want two prompts then close", got, err)
+	}
+	if d := time.Since(start); d < 900*time.Millisecond || d > 10*time.Second {
+		t.Errorf("the session closed after %v idle, want about 1s", d)
+	}
+	io.WriteString(other, "show version\n")
+	if got := readUntil(t, or, "\n\n> "); got != "0.0-test\n\n> " {
+		t.Errorf("the other session, still open, answered show version with %q", got)
+	}
+}
+
 func TestLevels(t *testing.T) {
 	t.Parallel()
 	f := newFake()
