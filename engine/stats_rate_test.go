@@ -147,8 +147,47 @@ func sumAt(rates []*rate, now int64) (perSecond, highest int64) {
 		s.peak = max(s.peak, r.peak.Load())
 		s.total += rateTotal(c, p, now)
 		s.curr, s.prev = append(s.curr, c), append(s.prev, p)
+		s.floor = append(s.floor, r.floor.Load())
 	}
 	return s.perSecond(), s.highest()
+}
+
+// TestRateClear checks `clear counters` on a rate over two loops: its
+// highest reads 0 at once, the current rate stays, and the highest counts
+// again from the next period on; clearing all zeroes the rate too.
+func TestRateClear(t *testing.T) {
+	t.Parallel()
+	const t0 = 5000
+	rates := joinedLoops(2)
+	a, b := rates[0], rates[1]
+	for i := range int64(10) {
+		a.add(t0+i, 1)
+		b.add(t0+i, 1)
+	}
+	before, high := sumAt(rates, t0+500)
+	if high != 20 {
+		t.Fatalf("highest %d before the clear, want 20", high)
+	}
+	a.clear(false)
+	b.clear(false)
+	if got, high := sumAt(rates, t0+500); got != before || high != 0 {
+		t.Errorf("after clear: rate %d, highest %d; want %d, 0", got, high, before)
+	}
+	a.add(t0+600, 1) // still the cleared period
+	if _, high := sumAt(rates, t0+700); high != 0 {
+		t.Errorf("an event in the cleared period: highest %d, want 0", high)
+	}
+	for i := range int64(3) {
+		a.add(t0+1000+i, 1) // the next period: a leaves the cleared one
+	}
+	if _, high := sumAt(rates, t0+1100); high != 3 {
+		t.Errorf("three events in the next period: highest %d, want 3", high)
+	}
+	a.clear(true)
+	b.clear(true)
+	if got, high := sumAt(rates, t0+1100); got != 0 || high != 0 {
+		t.Errorf("after clear all: rate %d, highest %d; want 0, 0", got, high)
+	}
 }
 
 // TestRateLoops checks that the loops' shares of a rate read as HAProxy's

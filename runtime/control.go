@@ -66,6 +66,10 @@ type Control interface {
 	// killed by an administrator.
 	ShutdownSessions(backend, server string) error
 
+	// ClearCounters restarts the maxima of `show stat` from zero, or
+	// every counter with all, as `clear counters [all]` does.
+	ClearCounters(all bool)
+
 	// SetFrontendMaxConn sets a frontend's maxconn (0 or more); an unknown
 	// frontend is "No such frontend.".
 	SetFrontendMaxConn(frontend string, maxconn int) error

@@ -54,6 +54,8 @@ func (c *engineControl) ShutdownSessions(backend, server string) error {
 	return c.e.ShutdownServerSessions(backend, server)
 }
 
+func (c *engineControl) ClearCounters(all bool) { c.e.ClearCounters(all) }
+
 func (c *engineControl) SetFrontendMaxConn(frontend string, n int) error {
 	return c.e.SetFrontendMaxConn(frontend, n)
 }

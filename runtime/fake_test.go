@@ -321,6 +321,13 @@ func (f *fakeControl) ShutdownSessions(bk, sv string) error {
 	})
 }
 
+func (f *fakeControl) ClearCounters(all bool) {
+	_ = f.mutate(func() error {
+		f.record("clear %v", all)
+		return nil
+	})
+}
+
 func (f *fakeControl) SetFrontendMaxConn(fe string, n int) error {
 	return f.mutate(func() error {
 		f.record("maxconn %s %d", fe, n)

@@ -245,7 +245,9 @@ func TestDifferentialReplies(t *testing.T) {
 	}
 	add(operator, adminOnly...)
 	add(user, adminOnly...)
-	add(user, "get weight bk/s2", "show backend", "show env HOME", "set timeout cli 5", "set timeout cli 0")
+	add(user, "get weight bk/s2", "show backend", "show env HOME", "set timeout cli 5", "set timeout cli 0",
+		"clear counters", "clear counters all")
+	add(operator, "clear counters all", "clear counters x", "clear counters")
 	add(admin,
 		"enable dynamic-cookie backend", "enable dynamic-cookie backend nope",
 		"enable dynamic-cookie backend fe", "disable dynamic-cookie backend #9",
