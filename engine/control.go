@@ -30,6 +30,13 @@ var (
 	ErrNotMaint    = errors.New("Only servers in maintenance mode can be deleted.")
 	ErrServerBusy  = errors.New("Server still has connections attached to it, cannot remove it.")
 	ErrNoFrontend  = errors.New("No such frontend.")
+	// The refusals of disable, enable and shutdown frontend.
+	ErrFrontendShut   = errors.New("Frontend was already shut down.")
+	ErrShutNoDisable  = errors.New("Frontend was previously shut down, cannot disable.")
+	ErrShutNoEnable   = errors.New("Frontend was previously shut down, cannot enable.")
+	ErrAllDisabled    = errors.New("All sockets are already disabled.")
+	ErrAllEnabled     = errors.New("All sockets are already enabled.")
+	ErrFrontendResume = errors.New("Failed to resume frontend, check logs for precise cause (port conflict?).")
 	// ErrMaxConnRange: a maxconn over the process's hard limit, or negative.
 	ErrMaxConnRange = errors.New("Value out of range.")
 )

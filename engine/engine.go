@@ -81,6 +81,8 @@ type frontend struct {
 	conns    atomic.Int64
 	connsMax atomic.Int64 // highest conns (HAProxy's smax)
 	maxConn  atomic.Int64 // the frontend's maxconn; -1: none of its own (the process's applies)
+	lns      []*Listener  // its bind lines' listeners, set by Listen
+	state    atomic.Int32 // feOpen, fePaused or feStopped (runtime API)
 	index    int          // position among the engine's frontends, for per-loop counts
 
 	ignoreProbes bool // `option http-ignore-probes`
@@ -209,6 +211,7 @@ func (e *Engine) Listen(inherited map[string]*os.File) error {
 			ln.AcceptProxy = b.AcceptProxy
 			ln.ID = strconv.Itoa(k + 1)
 			e.lns = append(e.lns, ln)
+			fe.lns = append(fe.lns, ln)
 			e.feOf[ln] = fe
 		}
 	}

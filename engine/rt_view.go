@@ -14,9 +14,10 @@ func (e *Engine) Config() *config.Config { return e.cfg }
 // runtime API's `show stat`.
 type FrontendInfo struct {
 	Name     string
-	MaxConn  int   // frontend maxconn; the process's when unset, as HAProxy applies it
-	Conns    int64 // client connections being served
-	MaxConns int64 // highest Conns
+	MaxConn  int    // frontend maxconn; the process's when unset, as HAProxy applies it
+	Conns    int64  // client connections being served
+	MaxConns int64  // highest Conns
+	Status   string // OPEN, PAUSED (disable frontend) or STOP (shutdown frontend)
 	Traffic  Traffic
 }
 
@@ -25,7 +26,7 @@ type FrontendInfo struct {
 func (e *Engine) Frontends() []FrontendInfo {
 	out := make([]FrontendInfo, len(e.fronts))
 	for i, fe := range e.fronts {
-		out[i] = FrontendInfo{Name: fe.name, MaxConn: e.frontMaxConn(fe), Conns: fe.conns.Load(),
+		out[i] = FrontendInfo{Name: fe.name, Status: frontStatus[fe.state.Load()], MaxConn: e.frontMaxConn(fe), Conns: fe.conns.Load(),
 			MaxConns: fe.connsMax.Load(), Traffic: e.frontendTraffic(i)}
 	}
 	return out

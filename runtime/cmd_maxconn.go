@@ -1,7 +1,5 @@
 package runtime
 
-import "slices"
-
 // maxconnCommands change connection limits; both need admin. As HAProxy's,
 // they read their value as C's atoi does ("abc" is 0).
 var maxconnCommands = []command{
@@ -17,13 +15,8 @@ var maxconnCommands = []command{
 // for first, then the value, which may not be negative (0 holds every new
 // client back).
 func runSetMaxconnFrontend(s *session, args []string, _ []byte) {
-	name := arg(args, 3)
-	if name == "" {
-		s.print(msgFrontendExpected)
-		return
-	}
-	if !slices.ContainsFunc(s.ctl.Stats(), func(r StatRow) bool { return r.Kind == StatFrontend && r.Proxy == name }) {
-		s.print(msgNoSuchFrontend)
+	name, ok := frontendArg(s, arg(args, 3))
+	if !ok {
 		return
 	}
 	v := arg(args, 4)

@@ -66,6 +66,14 @@ type Control interface {
 	// killed by an administrator.
 	ShutdownSessions(backend, server string) error
 
+	// PauseFrontend closes a frontend's listening sockets until
+	// ResumeFrontend (`disable frontend`); ResumeFrontend binds them
+	// again; StopFrontend closes them for good. Their errors are
+	// HAProxy's replies ("All sockets are already disabled.", ...).
+	PauseFrontend(frontend string) error
+	ResumeFrontend(frontend string) error
+	StopFrontend(frontend string) error
+
 	// ClearCounters restarts the maxima of `show stat` from zero, or
 	// every counter with all, as `clear counters [all]` does.
 	ClearCounters(all bool)

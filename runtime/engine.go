@@ -54,6 +54,10 @@ func (c *engineControl) ShutdownSessions(backend, server string) error {
 	return c.e.ShutdownServerSessions(backend, server)
 }
 
+func (c *engineControl) PauseFrontend(fe string) error  { return c.e.PauseFrontend(fe) }
+func (c *engineControl) ResumeFrontend(fe string) error { return c.e.ResumeFrontend(fe) }
+func (c *engineControl) StopFrontend(fe string) error   { return c.e.StopFrontend(fe) }
+
 func (c *engineControl) ClearCounters(all bool) { c.e.ClearCounters(all) }
 
 func (c *engineControl) SetFrontendMaxConn(frontend string, n int) error {

@@ -321,6 +321,17 @@ func (f *fakeControl) ShutdownSessions(bk, sv string) error {
 	})
 }
 
+func (f *fakeControl) PauseFrontend(fe string) error  { return f.frontendCall("pause", fe) }
+func (f *fakeControl) ResumeFrontend(fe string) error { return f.frontendCall("resume", fe) }
+func (f *fakeControl) StopFrontend(fe string) error   { return f.frontendCall("stop", fe) }
+
+func (f *fakeControl) frontendCall(what, fe string) error {
+	return f.mutate(func() error {
+		f.record("%s %s", what, fe)
+		return nil
+	})
+}
+
 func (f *fakeControl) ClearCounters(all bool) {
 	_ = f.mutate(func() error {
 		f.record("clear %v", all)
