@@ -319,6 +319,11 @@ type Options struct {
 	// AllBackups is `option allbackups`: when no active server is usable,
 	// every usable backup server takes traffic, not only the first one.
 	AllBackups bool
+	// PreferLast is `option prefer-last-server`: a request of a client
+	// connection that keeps an idle connection of its own to a usable
+	// server of the backend goes to that server rather than to the one
+	// balancing would choose (not with the hash algorithms).
+	PreferLast bool
 	// LogASAP is `option logasap`: an exchange is logged once its response
 	// head is out, with the time and bytes so far.
 	LogASAP bool
