@@ -544,6 +544,11 @@ type Server struct {
 	Disabled  bool
 	MaxConn   int // 0: unlimited
 	MaxQueue  int // 0: unlimited
+	// MinConn is `minconn`: the server's maxconn while the backend is
+	// idle, growing to MaxConn as the backend's load reaches its
+	// fullconn. 0 or MaxConn for a static maxconn; a higher one raises
+	// MaxConn to it, as HAProxy does.
+	MinConn int
 	// Observe is what of the traffic to the server counts towards its
 	// health (`observe`); ErrorLimit errors in a row (`error-limit`,
 	// default 10) set off OnError (`on-error`, default fail-check).

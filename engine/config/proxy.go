@@ -413,8 +413,7 @@ func (p *parser) parseDescription(px *Proxy, a []string) {
 }
 
 // parseFullConn reads `fullconn <n>`: the backend load at which servers
-// with a `minconn` reach their maxconn. tether refuses minconn, so it
-// shows in `show stat` (slim) only.
+// with a `minconn` reach their maxconn.
 func (p *parser) parseFullConn(px *Proxy, a []string) {
 	if len(a) == 0 {
 		p.alert("'fullconn' expects an integer argument.")
