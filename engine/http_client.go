@@ -787,7 +787,7 @@ func (cc *clientConn) connect() {
 	// The slot is taken here, atomically against the other loops: a check
 	// of the count before (full) may have raced another loop's take.
 	// detach releases it.
-	if i := cc.rq.Server(); !cc.sn.counters.TryTake(i, srv.limit) {
+	if i := cc.rq.Server(); !cc.sn.counters.TryTake(i, cc.sn.lb.MaxConn(i)) {
 		cc.enqueue(i)
 		return
 	}

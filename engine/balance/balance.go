@@ -83,6 +83,10 @@ type Server struct {
 	Backup bool
 	// MaxConn is the server's maxconn; 0 means unlimited.
 	MaxConn int
+	// MinConn is the server's minconn: with a Load (Counters.Follow),
+	// its maxconn grows from MinConn to MaxConn with the backend's load.
+	// 0, or not below MaxConn, keeps MaxConn static.
+	MinConn int
 	// MaxQueue is the server's maxqueue; 0 means unlimited. leastconn
 	// counts a server with a maxconn as full when its connections plus
 	// queued requests reach MaxConn+MaxQueue, adding 0 for unlimited, as
@@ -339,5 +343,5 @@ func (t *Table) full(i int) bool {
 		return false
 	}
 	c := &t.counters.slots[i]
-	return c.queued.Load() > 0 || int(c.active.Load()) >= s.MaxConn
+	return c.queued.Load() > 0 || int(c.active.Load()) >= t.MaxConn(i)
 }

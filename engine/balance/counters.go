@@ -24,6 +24,8 @@ type Counters struct {
 	// then stamps it with the next value of requeues.
 	ordered  atomic.Bool
 	requeues ticket
+	// load is what servers with a MinConn follow (Follow); nil for none.
+	load *Load
 }
 
 // ticket is a counter that every loop adds to, alone on its cache line so
