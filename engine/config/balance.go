@@ -56,8 +56,7 @@ func (p *parser) parseBalance(px *Proxy, a []string) {
 				}
 				i++
 			case "path-only":
-				p.notSupported("'balance uri path-only'")
-				return
+				b.PathOnly = true
 			default:
 				p.alert("balance uri only accepts parameters 'len', 'depth', 'path-only', and 'whole' (got '" + rest[i] + "').")
 				return

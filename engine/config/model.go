@@ -416,6 +416,7 @@ type Balance struct {
 	Whole         bool     // URI: hash the whole URI, query included
 	Len           int      // URI: hash only the first Len characters; 0 all
 	Depth         int      // URI: hash only the first Depth directories; 0 all
+	PathOnly      bool     // URI: hash from the path's first '/', without an absolute form's scheme and authority
 	UseDomainOnly bool     // Hdr: hash only the domain part of the value
 	Hash          HashType // the `hash-type` line; a later `balance` line keeps it
 	// AllBackups is the backend's `option allbackups` (Options.AllBackups),

@@ -16,3 +16,11 @@ func TestPreferLastServer(t *testing.T) {
 		{"backend be\n    option prefer-last-server x\n", "option prefer-last-server", Alert, "'option prefer-last-server' cannot handle unexpected argument 'x'."},
 	})
 }
+
+func TestBalanceURIPathOnly(t *testing.T) {
+	cfg := mustParse(t, header+"backend be\n    balance uri path-only depth 2 whole\n")
+	b := cfg.Backend("be").Balance
+	if b.Algo != URI || !b.PathOnly || b.Depth != 2 || !b.Whole {
+		t.Errorf("balance %+v", b)
+	}
+}
