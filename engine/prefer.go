@@ -16,7 +16,8 @@ import "tether/persist"
 // server for the same request anyway. The preferred server must be usable
 // (ready, weight above 0): a server stopped, in maintenance or draining is
 // left, and the request is balanced. A server at its maxconn is still
-// preferred: the request waits in its queue.
+// preferred, the request waiting in its queue, unless max-keep-alive-queue
+// limits that queue (never for NTLM or Negotiate).
 //
 // HAProxy walks the servers in the order the session first kept a
 // connection to each; tether walks its kept connections oldest first. The
@@ -41,7 +42,7 @@ func (cc *clientConn) preferred() int {
 		live := u.Handler().(*serverConn).srv.live
 		for i, s := range cc.sn.servers {
 			if s.live == live {
-				if s.state == persist.Ready && s.weight > 0 {
+				if s.state == persist.Ready && s.weight > 0 && cc.mayWait(i) {
 					return i
 				}
 				break
@@ -49,4 +50,13 @@ func (cc *clientConn) preferred() int {
 		}
 	}
 	return -1
+}
+
+// mayWait reports whether the request may go back to server i as far as
+// max-keep-alive-queue is concerned: without one, after NTLM or Negotiate,
+// when the server has a free slot, or when fewer requests than the limit
+// wait for it.
+func (cc *clientConn) mayWait(i int) bool {
+	limit := cc.be.proxy.MaxKAQueue // the setting plus one
+	return limit <= 0 || cc.authPinned || !cc.full(i) || cc.sn.counters.Queued(i)+1 < limit
 }

@@ -45,7 +45,8 @@ var preferFull = reuseSteps{"Ar", "Bs", "Cr", "Ds", "Ar", "Bw", "Dw", "Ar", "Cr"
 // TestPreferHAProxyDifferential runs client patterns through haproxy 2.6
 // and the engine, each in front of its own three origins, and compares,
 // request by request, which server and which of its connections served
-// it: with `option prefer-last-server` under every reuse mode (HAProxy
+// it: with `option prefer-last-server` under every reuse mode, with
+// max-keep-alive-queue bounding the wait for a busy server (HAProxy
 // prefers only the connections a client keeps for itself: all of them
 // under http-reuse never, none otherwise), with each algorithm that keeps
 // no hash, and after a server asked for NTLM authentication without the
@@ -66,6 +67,8 @@ func TestPreferHAProxyDifferential(t *testing.T) {
 		{"first never", "first", "never", prefer + "\n  no option prefer-last-server", "maxconn 1", preferPatterns},
 		{"maxconn never", "roundrobin", "never", prefer, "maxconn 1", []reuseSteps{preferFull}},
 		{"maxconn never without", "roundrobin", "never", "", "maxconn 1", []reuseSteps{preferFull}},
+		{"maxconn never kaqueue 0", "roundrobin", "never", prefer + "\n  max-keep-alive-queue 0", "maxconn 1", []reuseSteps{preferFull}},
+		{"maxconn never kaqueue 1", "roundrobin", "never", prefer + "\n  max-keep-alive-queue 1", "maxconn 1", []reuseSteps{preferFull}},
 		{"ntlm safe", "roundrobin", "safe", "", "", []reuseSteps{reuseNTLM}},
 		{"ntlm leastconn", "leastconn", "safe", "", "", []reuseSteps{reuseNTLM}},
 		{"ntlm uri", "uri", "safe", "", "", []reuseSteps{reuseNTLM}},

@@ -202,8 +202,13 @@ type Proxy struct {
 	Retries          int     // default 3
 	RetryOn          RetryOn // `retry-on`; default conn-failure
 	FullConn         int     // `fullconn`; 0 unset: a tenth of the maxconn of the frontends that can send here
-	Servers          []*Server
-	DefaultServer    Server // the `default-server` settings every later server starts from
+	// MaxKAQueue is `max-keep-alive-queue` plus one, as HAProxy keeps it:
+	// `option prefer-last-server` keeps a client on a server at its
+	// maxconn only while fewer than MaxKAQueue-1 requests wait for it. 0
+	// (the default, -1) and below: no limit.
+	MaxKAQueue    int
+	Servers       []*Server
+	DefaultServer Server // the `default-server` settings every later server starts from
 	// HTTPReuse is `http-reuse`: which requests may take an idle server
 	// connection; the zero value is HAProxy's default, safe.
 	HTTPReuse    HTTPReuse

@@ -24,3 +24,33 @@ func TestBalanceURIPathOnly(t *testing.T) {
 		t.Errorf("balance %+v", b)
 	}
 }
+
+func TestMaxKeepAliveQueue(t *testing.T) {
+	cfg := mustParse(t, header+"defaults d2\n    mode http\n    max-keep-alive-queue 0x10\n"+
+		"backend be\nbackend b0\n    max-keep-alive-queue 0\nbackend bn\n    max-keep-alive-queue -1\nbackend bo\n    max-keep-alive-queue 010 x\n")
+	for name, want := range map[string]int{"be": 17, "b0": 1, "bn": 0, "bo": 9} {
+		if got := cfg.Backend(name).MaxKAQueue; got != want {
+			t.Errorf("%s: MaxKAQueue %d, want %d", name, got, want)
+		}
+	}
+	checkDiags(t, []diagCase{
+		{"backend be\n    max-keep-alive-queue\n", "max-keep-alive-queue", Alert, "'max-keep-alive-queue' expects expects an integer value (or -1 to disable)"},
+		{"backend be\n    max-keep-alive-queue 12x\n", "max-keep-alive-queue", Alert, "'max-keep-alive-queue' : unexpected character 'x' in integer value '12x'"},
+		{"backend be\nfrontend f2\n    bind :1\n    max-keep-alive-queue 3\n", "max-keep-alive-queue", Warning, "max-keep-alive-queue will be ignored because frontend 'f2' has no backend capability"},
+	})
+}
+
+func TestStrtol(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		n    int64
+		rest string
+	}{
+		{"12", 12, ""}, {"-1", -1, ""}, {"0x1f", 31, ""}, {"010", 8, ""}, {"09", 0, "9"},
+		{"0x", 0, "x"}, {"12x", 12, "x"}, {"x", 0, "x"}, {" +7", 7, ""}, {"", 0, ""},
+	} {
+		if n, rest := strtol(tt.s); n != tt.n || rest != tt.rest {
+			t.Errorf("strtol(%q) = %d %q, want %d %q", tt.s, n, rest, tt.n, tt.rest)
+		}
+	}
+}
