@@ -33,9 +33,9 @@ backend be
   server s1 {SRV} {SRVOPTS}
 `
 
-// peakOrigin starts an origin that answers every request after minconnHold
-// and records in peak the most requests it held at once.
-func peakOrigin(t *testing.T, peak *atomic.Int32) string {
+// peakOrigin starts an origin that answers every request with name after
+// hold and records in peak the most requests it held at once.
+func peakOrigin(t *testing.T, name string, hold time.Duration, peak *atomic.Int32) string {
 	t.Helper()
 	var inflight atomic.Int32
 	o := startOrigin(t, func(c net.Conn) {
@@ -54,9 +54,9 @@ func peakOrigin(t *testing.T, peak *atomic.Int32) string {
 			n := inflight.Add(1)
 			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 			}
-			time.Sleep(minconnHold)
+			time.Sleep(hold)
 			inflight.Add(-1)
-			if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); err != nil {
+			if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(name))+"\r\n\r\n"+name); err != nil {
 				return
 			}
 		}
@@ -91,7 +91,7 @@ func TestMinConnHAProxyDifferential(t *testing.T) {
 			for side := range 2 {
 				var peak atomic.Int32
 				addr := startSide(t, bin, side, minconnTemplate, "{FULL}", tc.full, "{DEFSRV}", tc.defsrv,
-					"{SRVOPTS}", tc.srvOpts, "{SRV}", peakOrigin(t, &peak)).addr
+					"{SRVOPTS}", tc.srvOpts, "{SRV}", peakOrigin(t, "s1", minconnHold, &peak)).addr
 				var out []string
 				for _, n := range bursts {
 					peak.Store(0)

@@ -132,6 +132,9 @@ type Table struct {
 	// ring is the consistent hashing ring of random, and of the hash
 	// algorithms under `hash-type consistent`.
 	ring ring
+	// bounds weigh servers against hash-balance-factor on the ring; nil
+	// without a factor.
+	bounds *bounds
 	// used is HAProxy's count of servers in use by the hash algorithms (1
 	// when the first backup stands in); they skip hashing at 1.
 	used int

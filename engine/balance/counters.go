@@ -24,6 +24,9 @@ type Counters struct {
 	// then stamps it with the next value of requeues.
 	ordered  atomic.Bool
 	requeues ticket
+	// served counts the requests assigned to every server and not
+	// released (HAProxy's backend served), for hash-balance-factor.
+	served ticketInt
 	// load is what servers with a MinConn follow (Follow); nil for none.
 	load *Load
 }
@@ -33,6 +36,13 @@ type Counters struct {
 type ticket struct {
 	_ [64]byte
 	atomic.Uint64
+	_ [56]byte
+}
+
+// ticketInt is a signed counter alone on its cache line, as ticket.
+type ticketInt struct {
+	_ [64]byte
+	atomic.Int64
 	_ [56]byte
 }
 
@@ -54,6 +64,7 @@ func NewCounters(n int) *Counters {
 // Take counts a request assigned to server i.
 func (c *Counters) Take(i int) {
 	c.slots[i].active.Add(1)
+	c.served.Add(1)
 	c.requeue(i)
 }
 
@@ -68,6 +79,7 @@ func (c *Counters) TryTake(i, max int) bool {
 			return false
 		}
 		if a.CompareAndSwap(n, n+1) {
+			c.served.Add(1)
 			c.requeue(i)
 			return true
 		}
@@ -77,6 +89,7 @@ func (c *Counters) TryTake(i, max int) bool {
 // Release uncounts a request of server i that is over.
 func (c *Counters) Release(i int) {
 	c.slots[i].active.Add(-1)
+	c.served.Add(-1)
 	c.requeue(i)
 }
 

@@ -416,14 +416,19 @@ const (
 // Balance is a `balance` line.
 type Balance struct {
 	Algo          Algo
-	Param         string   // URLParam: the parameter; Hdr: the header name
-	Draws         int      // Random: number of draws; default 2
-	Whole         bool     // URI: hash the whole URI, query included
-	Len           int      // URI: hash only the first Len characters; 0 all
-	Depth         int      // URI: hash only the first Depth directories; 0 all
-	PathOnly      bool     // URI: hash from the path's first '/', without an absolute form's scheme and authority
-	UseDomainOnly bool     // Hdr: hash only the domain part of the value
-	Hash          HashType // the `hash-type` line; a later `balance` line keeps it
+	Param         string // URLParam: the parameter; Hdr: the header name
+	Draws         int    // Random: number of draws; default 2
+	Whole         bool   // URI: hash the whole URI, query included
+	Len           int    // URI: hash only the first Len characters; 0 all
+	Depth         int    // URI: hash only the first Depth directories; 0 all
+	PathOnly      bool   // URI: hash from the path's first '/', without an absolute form's scheme and authority
+	UseDomainOnly bool   // Hdr: hash only the domain part of the value
+	// Factor is `hash-balance-factor`: under consistent hashing (and
+	// random), a server takes no more than Factor percent of the average
+	// load per weight; 0 for no bound. A line of its own, which a later
+	// `balance` line keeps.
+	Factor int
+	Hash   HashType // the `hash-type` line; a later `balance` line keeps it
 	// AllBackups is the backend's `option allbackups` (Options.AllBackups),
 	// which balancing needs: set from the option once the configuration is
 	// read, since the option is no part of the `balance` line.

@@ -54,3 +54,19 @@ func TestStrtol(t *testing.T) {
 		}
 	}
 }
+
+func TestHashBalanceFactor(t *testing.T) {
+	cfg := mustParse(t, header+"defaults d2\n    mode http\n    hash-balance-factor 150\n"+
+		"backend be\n    balance uri\n    hash-type consistent\nbackend b2\n    hash-balance-factor 0\nbackend b3\n    hash-balance-factor 125x\n    balance source\n"+
+		"frontend f2\n    bind :1\n    hash-balance-factor 200\n    default_backend be\n")
+	for name, want := range map[string]int{"be": 150, "b2": 0, "b3": 125} {
+		if got := cfg.Backend(name).Balance.Factor; got != want {
+			t.Errorf("%s: factor %d, want %d", name, got, want)
+		}
+	}
+	checkDiags(t, []diagCase{
+		{"backend be\n    hash-balance-factor\n", "hash-balance-factor", Alert, "'hash-balance-factor' expects an integer argument."},
+		{"backend be\n    hash-balance-factor 100\n", "hash-balance-factor", Alert, "'hash-balance-factor' must be 0 or greater than 100."},
+		{"backend be\nfrontend f2\n    bind :1\n    hash-balance-factor 200\n", "", Warning, ""},
+	})
+}

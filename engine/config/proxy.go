@@ -24,6 +24,7 @@ func init() {
 		"use_backend":           {CapFrontend, (*parser).parseUseBackend},
 		"balance":               {CapDefaults | CapBackend, (*parser).parseBalance},
 		"hash-type":             {CapDefaults | CapBackend, (*parser).parseHashType},
+		"hash-balance-factor":   {all, (*parser).parseHashBalanceFactor}, // no warning in a frontend, as HAProxy
 		"cookie":                {CapDefaults | CapBackend, (*parser).parseCookie},
 		"dynamic-cookie-key":    {CapDefaults | CapBackend, (*parser).parseDynamicCookieKey},
 		"option":                {all, (*parser).parseOption},
@@ -74,7 +75,7 @@ var unsupportedProxy = map[string]bool{
 	"compression": true, "monitor": true, "max-session-srv-conns": true,
 	"log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "disabled": true, "enabled": true,
-	"hash-balance-factor": true, "grace": true,
+	"grace":                  true,
 	"rate-limit":             true,
 	"server-state-file-name": true, "load-server-state-from-file": true, "email-alert": true,
 	"external-check": true, "declare": true, "filter": true,
