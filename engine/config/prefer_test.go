@@ -70,3 +70,11 @@ func TestHashBalanceFactor(t *testing.T) {
 		{"backend be\nfrontend f2\n    bind :1\n    hash-balance-factor 200\n", "", Warning, ""},
 	})
 }
+
+// TestHashKeyUnknown: hash-key came after HAProxy 2.6, which does not know
+// it.
+func TestHashKeyUnknown(t *testing.T) {
+	checkDiags(t, []diagCase{
+		{"backend be\n    server s1 127.0.0.1:1 hash-key addr\n", "server be/s1", Alert, "unknown keyword 'hash-key'."},
+	})
+}

@@ -25,7 +25,7 @@ var unsupportedServer = map[string]bool{
 	"force-tlsv10": true, "force-tlsv11": true, "force-tlsv12": true, "force-tlsv13": true,
 	"stick": true, "curves": true, "sigalgs": true,
 	"client-sigalgs": true, "no-agent-check": true, "shard": true,
-	"init-state": true, "guid": true, "hash-key": true,
+	"init-state": true, "guid": true,
 }
 
 // parseServerLine parses `server <name> <addr> [options]`.
