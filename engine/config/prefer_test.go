@@ -75,6 +75,6 @@ func TestHashBalanceFactor(t *testing.T) {
 // it.
 func TestHashKeyUnknown(t *testing.T) {
 	checkDiags(t, []diagCase{
-		{"backend be\n    server s1 127.0.0.1:1 hash-key addr\n", "server be/s1", Alert, "unknown keyword 'hash-key'."},
+		{"backend be\n    server s1 127.0.0.1:1 hash-key addr\n", "hash-key", Alert, "unknown keyword 'hash-key'."},
 	})
 }
