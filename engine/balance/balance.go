@@ -212,6 +212,9 @@ func NewTable(b config.Balance, servers []Server, c *Counters) (*Table, error) {
 	if len(t.backups) > 0 && !b.AllBackups {
 		t.fbck = int(t.backups[0])
 	}
+	if b.Factor > 0 {
+		c.bounded.Store(true) // before any request: the first Table of c comes first
+	}
 	switch {
 	case t.consistent():
 		t.buildRing()

@@ -24,9 +24,11 @@ type Counters struct {
 	// then stamps it with the next value of requeues.
 	ordered  atomic.Bool
 	requeues ticket
-	// served counts the requests assigned to every server and not
-	// released (HAProxy's backend served), for hash-balance-factor.
-	served ticketInt
+	// bounded is set for a backend with a hash-balance-factor: served
+	// then counts the requests assigned to every server and not released
+	// (HAProxy's backend served).
+	bounded atomic.Bool
+	served  ticketInt
 	// load is what servers with a MinConn follow (Follow); nil for none.
 	load *Load
 }
@@ -64,7 +66,7 @@ func NewCounters(n int) *Counters {
 // Take counts a request assigned to server i.
 func (c *Counters) Take(i int) {
 	c.slots[i].active.Add(1)
-	c.served.Add(1)
+	c.serve(1)
 	c.requeue(i)
 }
 
@@ -79,7 +81,7 @@ func (c *Counters) TryTake(i, max int) bool {
 			return false
 		}
 		if a.CompareAndSwap(n, n+1) {
-			c.served.Add(1)
+			c.serve(1)
 			c.requeue(i)
 			return true
 		}
@@ -89,7 +91,7 @@ func (c *Counters) TryTake(i, max int) bool {
 // Release uncounts a request of server i that is over.
 func (c *Counters) Release(i int) {
 	c.slots[i].active.Add(-1)
-	c.served.Add(-1)
+	c.serve(-1)
 	c.requeue(i)
 }
 
@@ -105,6 +107,13 @@ func (c *Counters) Enqueue(i int) {
 
 // Dequeue uncounts a request that left server i's queue.
 func (c *Counters) Dequeue(i int) { c.slots[i].queued.Add(-1) }
+
+// serve adds d to served when a hash-balance-factor needs it.
+func (c *Counters) serve(d int64) {
+	if c.bounded.Load() {
+		c.served.Add(d)
+	}
+}
 
 // requeue records, for leastconn, that server i took or released a
 // request: HAProxy then moves it behind the servers that already have its
