@@ -16,6 +16,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"tether/engine/accesslog"
+	"tether/engine/balance"
 	"tether/engine/config"
 	"tether/engine/dns"
 	"tether/h1"
@@ -131,6 +132,7 @@ func New(cfg *config.Config) (*Engine, error) {
 			continue
 		}
 		b := &Backend{Name: p.Name, ID: p.ID, proxy: p, index: len(e.backends), checks: newCheckSpec(p)}
+		b.load = balance.NewLoad(&b.conns)
 		b.changed.Store(e.start.UnixNano())
 		if targets := accesslog.Targets(p.Logs, cfg.Global.Logs); len(targets) > 0 {
 			lg, err := accesslog.New(targets, accesslog.Options{Events: true, LineLen: accesslog.LineLen(cfg),
@@ -224,6 +226,7 @@ func (e *Engine) Listeners() []*Listener { return append([]*Listener(nil), e.lns
 // Serve runs the proxy on the bound listeners until Stop or Shutdown.
 func (e *Engine) Serve() error {
 	srv := e.transport()
+	e.followLoad()
 	e.serving.Store(true)
 	if err := e.startResolvers(); err != nil {
 		return err

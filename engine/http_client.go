@@ -83,11 +83,15 @@ type clientConn struct {
 	fresh   bool // the next connection must be a new one
 	l7      bool // the request may be sent again after a server failed it (retry.go)
 	resend  bool // the next write of the request is a layer 7 retry: its body comes from x.kept
-	own     Pool // idle server connections kept for this client (http-reuse never)
-	keep    bool // keep the connection after this exchange
-	drainIt bool // the server is stopping: close after this exchange
-	timer   Timer
-	valve   Valve
+	own     Pool // idle server connections kept for this client (http-reuse never, or private)
+	// authPinned: a server asked this client for NTLM or Negotiate
+	// authentication; its requests go back to the server they keep a
+	// connection to (prefer.go)
+	authPinned bool
+	keep       bool // keep the connection after this exchange
+	drainIt    bool // the server is stopping: close after this exchange
+	timer      Timer
+	valve      Valve
 
 	rec     accesslog.Record
 	t0      time.Time      // first byte of the request; until the first request, when the connection was accepted
@@ -537,6 +541,9 @@ func (cc *clientConn) start() {
 	cc.rec.Retries, cc.rec.Redisp = 0, false
 	i := cc.rq.Server()
 	if i < 0 {
+		i = cc.preferred() // prefer.go
+	}
+	if i < 0 {
 		switch i = cc.balance(-1); i {
 		case balance.None:
 			cc.fail(&reply503, accesslog.TermServerAbort, accesslog.FinishConnect)
@@ -547,6 +554,12 @@ func (cc *clientConn) start() {
 		}
 		cc.rq.Balanced(i)
 		sn.servers[i].live.picked.Add(1)
+	} else if cc.rq.Server() < 0 {
+		cc.rq.Balanced(i) // preferred: assigned as balancing assigns, not counted as chosen by it
+		if cc.full(i) {
+			cc.enqueue(i)
+			return
+		}
 	} else if cc.full(i) {
 		cc.enqueue(i)
 		return
@@ -774,7 +787,7 @@ func (cc *clientConn) connect() {
 	// The slot is taken here, atomically against the other loops: a check
 	// of the count before (full) may have raced another loop's take.
 	// detach releases it.
-	if i := cc.rq.Server(); !cc.sn.counters.TryTake(i, srv.limit) {
+	if i := cc.rq.Server(); !cc.sn.counters.TryTake(i, cc.sn.lb.MaxConn(i)) {
 		cc.enqueue(i)
 		return
 	}

@@ -22,7 +22,7 @@ const queueRetry = 10 * time.Millisecond
 // full reports whether server i of the request's snapshot is at its
 // maxconn.
 func (cc *clientConn) full(i int) bool {
-	m := cc.sn.servers[i].limit
+	m := cc.sn.lb.MaxConn(i)
 	return m > 0 && cc.sn.counters.Active(i) >= m
 }
 

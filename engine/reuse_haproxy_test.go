@@ -35,11 +35,14 @@ backend be
 // connection it came on, keeping the connection open; it answers a request
 // for /slow after slowAnswer, and one for /ntlm with a 401 asking for NTLM
 // authentication.
-func connOrigin(t *testing.T) string {
+func connOrigin(t *testing.T) string { return namedConnOrigin(t, "") }
+
+// namedConnOrigin is connOrigin answering with name before the number.
+func namedConnOrigin(t *testing.T, name string) string {
 	t.Helper()
 	var n atomic.Int32
 	o := startOrigin(t, func(c net.Conn) {
-		id := strconv.Itoa(int(n.Add(1)))
+		id := name + strconv.Itoa(int(n.Add(1)))
 		_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 		br := bufio.NewReader(c)
 		for {
@@ -92,8 +95,20 @@ const pausePurge = 960 * time.Millisecond
 // appearance, as "A1 B2 A1 ...".
 func (steps reuseSteps) run(t *testing.T, addr string) string {
 	t.Helper()
-	clients := map[byte]*client{}
 	seen := map[string]int{}
+	return steps.play(t, addr, func(who byte, body string) string {
+		if seen[body] == 0 {
+			seen[body] = len(seen) + 1
+		}
+		return string(who) + strconv.Itoa(seen[body])
+	})
+}
+
+// play plays steps through the proxy at addr, one at a time, and returns
+// what label makes of each response body, space separated.
+func (steps reuseSteps) play(t *testing.T, addr string, label func(who byte, body string) string) string {
+	t.Helper()
+	clients := map[byte]*client{}
 	var out []string
 	for _, st := range steps {
 		who, what := st[0], st[1]
@@ -134,10 +149,7 @@ func (steps reuseSteps) run(t *testing.T, addr string) string {
 			delete(clients, who)
 			continue
 		}
-		if seen[body] == 0 {
-			seen[body] = len(seen) + 1
-		}
-		out = append(out, string(who)+strconv.Itoa(seen[body]))
+		out = append(out, label(who, body))
 		if what == 'c' {
 			_ = c.c.Close()
 			delete(clients, who)
@@ -171,9 +183,9 @@ var reusePatterns = []reuseSteps{
 }
 
 // reuseNTLM is the pattern of a response asking for NTLM, which makes its
-// connection its client's. It runs with one server only: HAProxy also
-// sends that client's later requests to the same server (as `option
-// prefer-last-server`, which tether does not support yet).
+// connection its client's. It runs with one server here; HAProxy also
+// sends that client's later requests to the same server, which
+// TestPreferHAProxyDifferential compares with several.
 var reuseNTLM = reuseSteps{"An", "Br", "Ar", "Br", "Bn", "Cr", "Ar", "Cr", "Br", "Bx", "Cr", "Dr"}
 
 // TestReuseHAProxyDifferential runs client patterns through haproxy 2.6

@@ -27,16 +27,17 @@ type Backend struct {
 	proxy     *config.Proxy
 	index     int // position among the engine's backends, for per-loop state
 	snap      atomic.Pointer[snapshot]
-	conns     atomic.Int64 // requests assigned to the backend whose exchange goes on, queued ones included (HAProxy's beconn)
-	connsMax  atomic.Int64 // highest conns (smax)
-	queued    atomic.Int64 // requests waiting in the backend's queue for any server
-	queuedMax atomic.Int64 // highest queued (qmax)
-	taken     atomic.Int64 // requests the backend's queue gave a server slot to (HAProxy's queue index)
-	total     atomic.Int64 // requests the backend took
-	failed    atomic.Int64 // requests given up after failed connections (econ)
-	retries   atomic.Int64 // connection retries on the same server (wretr)
-	redisp    atomic.Int64 // requests redispatched to another server (wredis)
-	downs     atomic.Int64 // times it was left with no usable server
+	conns     atomic.Int64  // requests assigned to the backend whose exchange goes on, queued ones included (HAProxy's beconn)
+	connsMax  atomic.Int64  // highest conns (smax)
+	queued    atomic.Int64  // requests waiting in the backend's queue for any server
+	queuedMax atomic.Int64  // highest queued (qmax)
+	load      *balance.Load // conns against fullconn, for servers with a minconn (minconn.go)
+	taken     atomic.Int64  // requests the backend's queue gave a server slot to (HAProxy's queue index)
+	total     atomic.Int64  // requests the backend took
+	failed    atomic.Int64  // requests given up after failed connections (econ)
+	retries   atomic.Int64  // connection retries on the same server (wretr)
+	redisp    atomic.Int64  // requests redispatched to another server (wredis)
+	downs     atomic.Int64  // times it was left with no usable server
 	// changed is when it last went from no usable server to some or back
 	// (UnixNano), and downFor how long it had no usable server before
 	// that, in whole seconds: HAProxy's last_change and down_time.
@@ -148,6 +149,7 @@ func (b *Backend) build(servers []*server, dynamic bool, key string, counters *b
 	}
 	if counters == nil {
 		counters = balance.NewCounters(len(servers))
+		counters.Follow(b.load)
 	}
 	sn := &snapshot{servers: servers, dynamic: dynamic, key: key, counters: counters}
 	lbs := make([]balance.Server, len(servers))
@@ -163,7 +165,7 @@ func (b *Backend) build(servers []*server, dynamic bool, key string, counters *b
 			sn.active++
 		}
 		lbs[i] = balance.Server{ID: s.id, Weight: s.weight, Warm: s.warm, InitWeight: s.iweight, State: lbState(s.state),
-			Backup: s.backup, MaxConn: s.limit, MaxQueue: s.maxQueue}
+			Backup: s.backup, MaxConn: s.limit, MinConn: s.minConn(), MaxQueue: s.maxQueue}
 	}
 	sn.table, sn.warnings = persist.Build(&pb)
 	lb, err := balance.NewTable(b.proxy.Balance, lbs, counters)

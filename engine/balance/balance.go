@@ -83,6 +83,10 @@ type Server struct {
 	Backup bool
 	// MaxConn is the server's maxconn; 0 means unlimited.
 	MaxConn int
+	// MinConn is the server's minconn: with a Load (Counters.Follow),
+	// its maxconn grows from MinConn to MaxConn with the backend's load.
+	// 0, or not below MaxConn, keeps MaxConn static.
+	MinConn int
 	// MaxQueue is the server's maxqueue; 0 means unlimited. leastconn
 	// counts a server with a maxconn as full when its connections plus
 	// queued requests reach MaxConn+MaxQueue, adding 0 for unlimited, as
@@ -128,6 +132,9 @@ type Table struct {
 	// ring is the consistent hashing ring of random, and of the hash
 	// algorithms under `hash-type consistent`.
 	ring ring
+	// bounds weigh servers against hash-balance-factor on the ring; nil
+	// without a factor.
+	bounds *bounds
 	// used is HAProxy's count of servers in use by the hash algorithms (1
 	// when the first backup stands in); they skip hashing at 1.
 	used int
@@ -204,6 +211,9 @@ func NewTable(b config.Balance, servers []Server, c *Counters) (*Table, error) {
 	}
 	if len(t.backups) > 0 && !b.AllBackups {
 		t.fbck = int(t.backups[0])
+	}
+	if b.Factor > 0 {
+		c.bounded.Store(true) // before any request: the first Table of c comes first
 	}
 	switch {
 	case t.consistent():
@@ -339,5 +349,5 @@ func (t *Table) full(i int) bool {
 		return false
 	}
 	c := &t.counters.slots[i]
-	return c.queued.Load() > 0 || int(c.active.Load()) >= s.MaxConn
+	return c.queued.Load() > 0 || int(c.active.Load()) >= t.MaxConn(i)
 }

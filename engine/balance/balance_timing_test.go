@@ -128,3 +128,35 @@ func BenchmarkNewTable(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPickBounded measures consistent hashing by uri with a
+// hash-balance-factor, under a steady load of 64 requests in progress,
+// against the same without the factor (BenchmarkPick's figures).
+func BenchmarkPickBounded(b *testing.B) {
+	keys := make([]*Key, 1024)
+	for i := range keys {
+		keys[i] = keyN(i)
+	}
+	for _, factor := range []int{0, 125} {
+		for _, n := range []int{2, 100, 10000} {
+			bal := config.Balance{Algo: config.URI, Hash: config.HashType{Method: config.Consistent}, Factor: factor}
+			b.Run("factor"+strconv.Itoa(factor)+"/"+strconv.Itoa(n), func(b *testing.B) {
+				tab, c := mustTable(b, bal, benchServers(n)...)
+				p := tab.NewPicker(nil)
+				held := make([]int, 64)
+				for i := range held {
+					held[i] = p.Pick(keys[i], -1)
+					c.Take(held[i])
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					s := p.Pick(keys[i&1023], -1)
+					c.Take(s)
+					c.Release(held[i&63])
+					held[i&63] = s
+				}
+			})
+		}
+	}
+}

@@ -24,6 +24,13 @@ type Counters struct {
 	// then stamps it with the next value of requeues.
 	ordered  atomic.Bool
 	requeues ticket
+	// bounded is set for a backend with a hash-balance-factor: served
+	// then counts the requests assigned to every server and not released
+	// (HAProxy's backend served).
+	bounded atomic.Bool
+	served  ticketInt
+	// load is what servers with a MinConn follow (Follow); nil for none.
+	load *Load
 }
 
 // ticket is a counter that every loop adds to, alone on its cache line so
@@ -31,6 +38,13 @@ type Counters struct {
 type ticket struct {
 	_ [64]byte
 	atomic.Uint64
+	_ [56]byte
+}
+
+// ticketInt is a signed counter alone on its cache line, as ticket.
+type ticketInt struct {
+	_ [64]byte
+	atomic.Int64
 	_ [56]byte
 }
 
@@ -52,6 +66,7 @@ func NewCounters(n int) *Counters {
 // Take counts a request assigned to server i.
 func (c *Counters) Take(i int) {
 	c.slots[i].active.Add(1)
+	c.serve(1)
 	c.requeue(i)
 }
 
@@ -66,6 +81,7 @@ func (c *Counters) TryTake(i, max int) bool {
 			return false
 		}
 		if a.CompareAndSwap(n, n+1) {
+			c.serve(1)
 			c.requeue(i)
 			return true
 		}
@@ -75,6 +91,7 @@ func (c *Counters) TryTake(i, max int) bool {
 // Release uncounts a request of server i that is over.
 func (c *Counters) Release(i int) {
 	c.slots[i].active.Add(-1)
+	c.serve(-1)
 	c.requeue(i)
 }
 
@@ -90,6 +107,13 @@ func (c *Counters) Enqueue(i int) {
 
 // Dequeue uncounts a request that left server i's queue.
 func (c *Counters) Dequeue(i int) { c.slots[i].queued.Add(-1) }
+
+// serve adds d to served when a hash-balance-factor needs it.
+func (c *Counters) serve(d int64) {
+	if c.bounded.Load() {
+		c.served.Add(d)
+	}
+}
 
 // requeue records, for leastconn, that server i took or released a
 // request: HAProxy then moves it behind the servers that already have its

@@ -23,6 +23,7 @@ func FuzzKey(f *testing.F) {
 		}
 		for _, b := range every[5:] {
 			b.Whole = len(target)%2 == 0
+			b.PathOnly = len(header)%3 == 0
 			b.Len, b.Depth = len(header)%4, len(src)%3
 			b.UseDomainOnly = b.Whole
 			b.Hash.Func = config.HashFunc(len(target) % 4)
@@ -39,6 +40,9 @@ func FuzzKey(f *testing.F) {
 			}
 			if u := uriPart(target, b.Whole, b.Len, b.Depth); !bytes.HasPrefix(target, u) {
 				t.Fatalf("uriPart %q is not a prefix of %q", u, target)
+			}
+			if u := uriPath(target); !bytes.HasSuffix(target, u) {
+				t.Fatalf("uriPath %q is not a suffix of %q", u, target)
 			}
 		}
 		if v, ok := urlParam(target, "id"); ok && !bytes.Contains(target, v) {

@@ -122,6 +122,13 @@ func diffScenarios() []diffScenario {
 	}
 	uris = append(uris, diffRequest{target: "http://test/abs/path/x?y=1"}, diffRequest{target: "/a?b=/c/d/e"},
 		diffRequest{target: "/"}, diffRequest{target: "/%2F/x"})
+	// Absolute forms, with the same paths as origin forms above (path-only
+	// hashes them alike), and without a path.
+	abs := append([]diffRequest(nil), uris...)
+	for i := 0; i < 30; i++ {
+		abs = append(abs, diffRequest{target: fmt.Sprintf("http://test/d%d/sub%d/file%d.html?q=%d&x=%d", i%7, i%5, i, i, i*31)})
+	}
+	abs = append(abs, diffRequest{target: "http://test"}, diffRequest{target: "https://test/x"})
 	params = append(params, diffRequest{target: "/p?nouser=1"}, diffRequest{target: "/p"}, diffRequest{target: "/p?user="},
 		diffRequest{target: "/p?xuser=3&user=7"}, diffRequest{target: "/p?a=1"}, diffRequest{target: "/p?a=2"})
 	hdrs = append(hdrs, diffRequest{target: "/"}, diffRequest{target: "/", header: "X-User:"}, diffRequest{target: "/"},
@@ -149,6 +156,9 @@ func diffScenarios() []diffScenario {
 		{"uri_whole", "uri whole", []string{"", "", "", "", "", ""}, uris},
 		{"uri_len", "uri len 5", []string{"", "", "", "", ""}, uris},
 		{"uri_depth", "uri depth 2", []string{"", "", "", "", ""}, uris},
+		{"uri_path_only", "uri path-only", []string{"", "weight 2", "", "weight 3", "weight 2"}, abs},
+		{"uri_path_only_whole_depth", "uri path-only whole depth 2", []string{"", "", "", "", ""}, abs},
+		{"uri_path_only_len", "uri len 12 path-only", []string{"", "", "", "", ""}, abs},
 		{"uri_one", "uri", []string{"disabled", "weight 3", "disabled"}, uris[:5]},
 		{"url_param", "url_param user", []string{"", "weight 2", "", ""}, params},
 		{"hdr", "hdr(x-user)", []string{"", "", "weight 4", ""}, hdrs},

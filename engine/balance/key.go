@@ -66,6 +66,39 @@ func uriPart(target []byte, whole bool, n, depth int) []byte {
 	return target
 }
 
+// uriPath returns the path of a request target as balance uri path-only
+// hashes it, as HAProxy's URI parser finds it: all of an origin form; for
+// an absolute form (a scheme of a letter then letters, digits, '+', '-' or
+// '.', then "://"), what follows the authority, which runs to the first
+// '/' (a query string included); nothing, an empty key still hashed, for
+// an absolute form without a path and for the other forms.
+func uriPath(target []byte) []byte {
+	if len(target) > 0 && target[0] == '/' {
+		return target
+	}
+	i := 0
+	for i < len(target) && (schemeByte(target[i]) && i > 0 || isAlpha(target[i])) {
+		i++
+	}
+	if i == 0 || !bytes.HasPrefix(target[i:], []byte("://")) {
+		return target[:0]
+	}
+	rest := target[i+3:]
+	if j := bytes.IndexByte(rest, '/'); j >= 0 {
+		return rest[j:]
+	}
+	return rest[len(rest):]
+}
+
+// isAlpha reports whether c is an ASCII letter.
+func isAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// schemeByte reports whether c may follow the first letter of a URI
+// scheme.
+func schemeByte(c byte) bool {
+	return isAlpha(c) || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'
+}
+
 // urlParam returns the value of the first query-string parameter of target
 // named name, as balance url_param finds it: the query starts after the
 // first '?', parameters are separated by '&' only, the name must be followed

@@ -198,3 +198,24 @@ func TestSingleServerSkipsHash(t *testing.T) {
 		})
 	}
 }
+
+func TestURIPath(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ target, want string }{
+		{"/a/b?x=1", "/a/b?x=1"},
+		{"http://h:81/a/b?x=1", "/a/b?x=1"},
+		{"https://h/", "/"},
+		{"http://h", ""},
+		{"http://h?x=/a", "/a"}, // the authority runs to the first '/'
+		{"x:y://h/p", ""},       // no scheme: an authority form
+		{"1a://h/p", ""},
+		{"svn+ssh://h/p", "/p"},
+		{"h:443", ""},
+		{"*", ""},
+		{"", ""},
+	} {
+		if got := string(uriPath([]byte(c.target))); got != c.want {
+			t.Errorf("uriPath(%q) = %q, want %q", c.target, got, c.want)
+		}
+	}
+}

@@ -49,7 +49,7 @@ func (p *lcPicker) Pick(_ *Key, avoid int) int {
 		c := &t.counters.slots[i]
 		key := 0
 		if inflight := int(c.active.Load() + c.queued.Load()); inflight > 0 {
-			if s := &t.servers[i]; s.MaxConn != 0 && inflight >= s.MaxConn+s.MaxQueue {
+			if s := &t.servers[i]; s.MaxConn != 0 && inflight >= t.MaxConn(i)+s.MaxQueue {
 				continue
 			}
 			key = (inflight + 1) * ewMax / int(t.eweight[i])

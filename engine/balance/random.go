@@ -50,5 +50,5 @@ func (p *randomPicker) draw(avoid int) int {
 	if len(t.ring.keys) == 0 {
 		return t.fbck
 	}
-	return t.ring.lookup(uint32(p.rng.Uint64()), avoid)
+	return t.lookup(uint32(p.rng.Uint64()), avoid)
 }

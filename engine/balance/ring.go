@@ -47,6 +47,7 @@ func (t *Table) buildRing() {
 		return
 	}
 	t.ring = t.newRing(group)
+	t.bounds = t.newBounds()
 }
 
 // newRing returns the ring of the servers of group, which is not empty.
@@ -103,6 +104,22 @@ func (t *Table) id(i int) int {
 // empty.
 func (r *ring) lookup(h uint32, avoid int) int {
 	n := len(r.keys)
+	i := r.nearest(h)
+	for range n {
+		if s := int(r.srv[i]); s != avoid {
+			return s
+		}
+		if i++; i == n {
+			i = 0
+		}
+	}
+	return avoid
+}
+
+// nearest returns the index of the point nearest to h, the point below
+// winning a tie. The ring must not be empty.
+func (r *ring) nearest(h uint32) int {
+	n := len(r.keys)
 	b := h >> r.shift
 	next, end := int(r.first[b]), int(r.first[b+1])
 	for next < end && r.keys[next] < h { // the first point at or above h
@@ -115,19 +132,10 @@ func (r *ring) lookup(h uint32, avoid int) int {
 	if prev < 0 {
 		prev = n - 1
 	}
-	i := next
 	if h-r.keys[prev] <= r.keys[next]-h { // distances around the circle
-		i = prev
+		return prev
 	}
-	for range n {
-		if s := int(r.srv[i]); s != avoid {
-			return s
-		}
-		if i++; i == n {
-			i = 0
-		}
-	}
-	return avoid
+	return next
 }
 
 // ringPicker picks for the hash algorithms under `hash-type consistent`: a
@@ -151,7 +159,7 @@ func (p *ringPicker) Pick(k *Key, avoid int) int {
 		return None
 	}
 	if h, ok := t.hash(k); ok {
-		return t.ring.lookup(h, avoid)
+		return t.lookup(h, avoid)
 	}
 	return t.rot.pick(t, avoid)
 }

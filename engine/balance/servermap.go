@@ -103,7 +103,11 @@ func (t *Table) hash(k *Key) (h uint32, ok bool) {
 		if t.used == 1 {
 			return 0, true
 		}
-		return t.sum(uriPart(k.Target, t.bal.Whole, t.bal.Len, t.bal.Depth)), true
+		target := k.Target
+		if t.bal.PathOnly {
+			target = uriPath(target)
+		}
+		return t.sum(uriPart(target, t.bal.Whole, t.bal.Len, t.bal.Depth)), true
 	case config.URLParam:
 		v, ok := urlParam(k.Target, t.bal.Param)
 		if !ok {

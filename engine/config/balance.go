@@ -11,8 +11,8 @@ func (p *parser) parseBalance(px *Proxy, a []string) {
 	if len(a) == 0 {
 		return
 	}
-	b := Balance{Draws: 2, Hash: px.Balance.Hash} // `hash-type` is a line of its own
-	algo, rest := a[0], a[1:]                     // HAProxy ignores extra words after simple algorithms
+	b := Balance{Draws: 2, Hash: px.Balance.Hash, Factor: px.Balance.Factor} // `hash-type` and `hash-balance-factor` are lines of their own
+	algo, rest := a[0], a[1:]                                                // HAProxy ignores extra words after simple algorithms
 	switch {
 	case algo == "roundrobin":
 		b.Algo = RoundRobin
@@ -56,8 +56,7 @@ func (p *parser) parseBalance(px *Proxy, a []string) {
 				}
 				i++
 			case "path-only":
-				p.notSupported("'balance uri path-only'")
-				return
+				b.PathOnly = true
 			default:
 				p.alert("balance uri only accepts parameters 'len', 'depth', 'path-only', and 'whole' (got '" + rest[i] + "').")
 				return
@@ -126,4 +125,20 @@ func trimDigits(s string) string {
 		s = s[1:]
 	}
 	return s
+}
+
+// parseHashBalanceFactor reads `hash-balance-factor <n>`: 0, or above 100.
+// As HAProxy keeps it unsigned, a negative value is a bound too large to
+// matter, kept as none.
+func (p *parser) parseHashBalanceFactor(px *Proxy, a []string) {
+	if len(a) == 0 || a[0] == "" {
+		p.alert("'hash-balance-factor' expects an integer argument.")
+		return
+	}
+	n := atoi(a[0])
+	if n > 0 && n <= 100 {
+		p.alert("'hash-balance-factor' must be 0 or greater than 100.")
+		return
+	}
+	px.Balance.Factor = int(max(0, min(n, 1<<31-1)))
 }

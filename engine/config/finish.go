@@ -83,6 +83,9 @@ func (p *parser) checkProxy(px *Proxy) {
 	}
 	numberServers(px)
 	for _, s := range px.Servers {
+		if s.MinConn > s.MaxConn {
+			s.MaxConn = s.MinConn // as HAProxy: a static maxconn
+		}
 		if s.FastInter == 0 {
 			s.FastInter = s.Inter
 		}

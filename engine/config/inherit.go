@@ -81,6 +81,7 @@ func inherit(def *Proxy, c Cap) *Proxy {
 		px.Retries = def.Retries
 		px.RetryOn = def.RetryOn
 		px.FullConn = def.FullConn
+		px.MaxKAQueue = def.MaxKAQueue
 		px.DefaultServer = def.DefaultServer
 		px.HTTPReuse = def.HTTPReuse
 		px.DefaultServer.InitAddr = slices.Clone(def.DefaultServer.InitAddr)

@@ -202,8 +202,13 @@ type Proxy struct {
 	Retries          int     // default 3
 	RetryOn          RetryOn // `retry-on`; default conn-failure
 	FullConn         int     // `fullconn`; 0 unset: a tenth of the maxconn of the frontends that can send here
-	Servers          []*Server
-	DefaultServer    Server // the `default-server` settings every later server starts from
+	// MaxKAQueue is `max-keep-alive-queue` plus one, as HAProxy keeps it:
+	// `option prefer-last-server` keeps a client on a server at its
+	// maxconn only while fewer than MaxKAQueue-1 requests wait for it. 0
+	// (the default, -1) and below: no limit.
+	MaxKAQueue    int
+	Servers       []*Server
+	DefaultServer Server // the `default-server` settings every later server starts from
 	// HTTPReuse is `http-reuse`: which requests may take an idle server
 	// connection; the zero value is HAProxy's default, safe.
 	HTTPReuse    HTTPReuse
@@ -319,6 +324,11 @@ type Options struct {
 	// AllBackups is `option allbackups`: when no active server is usable,
 	// every usable backup server takes traffic, not only the first one.
 	AllBackups bool
+	// PreferLast is `option prefer-last-server`: a request of a client
+	// connection that keeps an idle connection of its own to a usable
+	// server of the backend goes to that server rather than to the one
+	// balancing would choose (not with the hash algorithms).
+	PreferLast bool
 	// LogASAP is `option logasap`: an exchange is logged once its response
 	// head is out, with the time and bytes so far.
 	LogASAP bool
@@ -406,13 +416,19 @@ const (
 // Balance is a `balance` line.
 type Balance struct {
 	Algo          Algo
-	Param         string   // URLParam: the parameter; Hdr: the header name
-	Draws         int      // Random: number of draws; default 2
-	Whole         bool     // URI: hash the whole URI, query included
-	Len           int      // URI: hash only the first Len characters; 0 all
-	Depth         int      // URI: hash only the first Depth directories; 0 all
-	UseDomainOnly bool     // Hdr: hash only the domain part of the value
-	Hash          HashType // the `hash-type` line; a later `balance` line keeps it
+	Param         string // URLParam: the parameter; Hdr: the header name
+	Draws         int    // Random: number of draws; default 2
+	Whole         bool   // URI: hash the whole URI, query included
+	Len           int    // URI: hash only the first Len characters; 0 all
+	Depth         int    // URI: hash only the first Depth directories; 0 all
+	PathOnly      bool   // URI: hash from the path's first '/', without an absolute form's scheme and authority
+	UseDomainOnly bool   // Hdr: hash only the domain part of the value
+	// Factor is `hash-balance-factor`: under consistent hashing (and
+	// random), a server takes no more than Factor percent of the average
+	// load per weight; 0 for no bound. A line of its own, which a later
+	// `balance` line keeps.
+	Factor int
+	Hash   HashType // the `hash-type` line; a later `balance` line keeps it
 	// AllBackups is the backend's `option allbackups` (Options.AllBackups),
 	// which balancing needs: set from the option once the configuration is
 	// read, since the option is no part of the `balance` line.
@@ -539,6 +555,11 @@ type Server struct {
 	Disabled  bool
 	MaxConn   int // 0: unlimited
 	MaxQueue  int // 0: unlimited
+	// MinConn is `minconn`: the server's maxconn while the backend is
+	// idle, growing to MaxConn as the backend's load reaches its
+	// fullconn. 0 or MaxConn for a static maxconn; a higher one raises
+	// MaxConn to it, as HAProxy does.
+	MinConn int
 	// Observe is what of the traffic to the server counts towards its
 	// health (`observe`); ErrorLimit errors in a row (`error-limit`,
 	// default 10) set off OnError (`on-error`, default fail-check).

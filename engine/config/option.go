@@ -12,7 +12,7 @@ var unsupportedOptions = map[string]bool{
 	"http-use-proxy-header": true, "independent-streams": true,
 	"ldap-check":  true,
 	"mysql-check": true, "nolinger": true, "pgsql-check": true,
-	"prefer-last-server": true, "redis-check": true, "smtpchk": true, "socket-stats": true,
+	"redis-check": true, "smtpchk": true, "socket-stats": true,
 	"spop-check":    true,
 	"ssl-hello-chk": true, "tcp-check": true,
 	"tcplog": true, "transparent": true,
@@ -51,7 +51,7 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 		return
 	}
 	maxArgs := map[string]int{"redispatch": 1, "persist": 0, "http-keep-alive": 0, "http-server-close": 0,
-		"httpclose": 0, "dontlognull": 0, "dontlog-normal": 0, "log-separate-errors": 0, "checkcache": 0, "allbackups": 0, "http-ignore-probes": 0, "logasap": 0, "http-pretend-keepalive": 0}
+		"httpclose": 0, "dontlognull": 0, "dontlog-normal": 0, "log-separate-errors": 0, "checkcache": 0, "allbackups": 0, "prefer-last-server": 0, "http-ignore-probes": 0, "logasap": 0, "http-pretend-keepalive": 0}
 	if _, ok := noEffect[name]; ok {
 		maxArgs[name] = 0
 	}
@@ -141,6 +141,9 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	case "allbackups":
 		p.warnCap(px, CapBackend, "allbackups")
 		o.AllBackups = on
+	case "prefer-last-server":
+		p.warnCap(px, CapBackend, "prefer-last-server")
+		o.PreferLast = on
 	case "http-restrict-req-hdr-names":
 		policy := map[string]HdrNames{"preserve": HdrNamesPreserve, "delete": HdrNamesDelete, "reject": HdrNamesReject}
 		switch {

@@ -24,6 +24,7 @@ func init() {
 		"use_backend":           {CapFrontend, (*parser).parseUseBackend},
 		"balance":               {CapDefaults | CapBackend, (*parser).parseBalance},
 		"hash-type":             {CapDefaults | CapBackend, (*parser).parseHashType},
+		"hash-balance-factor":   {all, (*parser).parseHashBalanceFactor}, // no warning in a frontend, as HAProxy
 		"cookie":                {CapDefaults | CapBackend, (*parser).parseCookie},
 		"dynamic-cookie-key":    {CapDefaults | CapBackend, (*parser).parseDynamicCookieKey},
 		"option":                {all, (*parser).parseOption},
@@ -34,6 +35,7 @@ func init() {
 		"timeout":               {all, (*parser).parseTimeout},
 		"maxconn":               {CapDefaults | CapFrontend, (*parser).parseMaxConn},
 		"fullconn":              {CapDefaults | CapBackend, (*parser).parseFullConn},
+		"max-keep-alive-queue":  {all, (*parser).parseMaxKAQueue},
 		"id":                    {CapFrontend | CapBackend, (*parser).parseProxyID},
 		"description":           {CapFrontend | CapBackend, (*parser).parseDescription},
 		"capture":               {CapFrontend, (*parser).parseCapture},
@@ -73,12 +75,12 @@ var unsupportedProxy = map[string]bool{
 	"compression": true, "monitor": true, "max-session-srv-conns": true,
 	"log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "disabled": true, "enabled": true,
-	"hash-balance-factor": true, "grace": true,
+	"grace":                  true,
 	"rate-limit":             true,
 	"server-state-file-name": true, "load-server-state-from-file": true, "email-alert": true,
 	"external-check": true, "declare": true, "filter": true,
 	"persist": true, "bind-process": true, "backlog": true,
-	"dispatch": true, "use-fcgi-app": true, "max-keep-alive-queue": true,
+	"dispatch": true, "use-fcgi-app": true,
 	"clitcpka-cnt": true, "clitcpka-idle": true, "clitcpka-intvl": true,
 	"srvtcpka-cnt": true, "srvtcpka-idle": true, "srvtcpka-intvl": true, "guid": true,
 	"transparent": true,
@@ -413,8 +415,7 @@ func (p *parser) parseDescription(px *Proxy, a []string) {
 }
 
 // parseFullConn reads `fullconn <n>`: the backend load at which servers
-// with a `minconn` reach their maxconn. tether refuses minconn, so it
-// shows in `show stat` (slim) only.
+// with a `minconn` reach their maxconn.
 func (p *parser) parseFullConn(px *Proxy, a []string) {
 	if len(a) == 0 {
 		p.alert("'fullconn' expects an integer argument.")

@@ -18,14 +18,14 @@ var unsupportedServer = map[string]bool{
 	"redir": true, "tfo": true, "non-stick": true, "namespace": true,
 	"check-ssl": true, "check-sni": true, "check-alpn": true,
 	"check-proto": true, "check-via-socks4": true,
-	"ws": true, "tcp-ut": true, "socks4": true, "minconn": true,
+	"ws": true, "tcp-ut": true, "socks4": true,
 	"set-proxy-v2-tlv-fmt": true, "log-proto": true, "allow-0rtt": true, "ciphers": true,
 	"ciphersuites": true, "no-ssl": true, "ssl-reuse": true, "no-ssl-reuse": true,
 	"no-tls-tickets": true, "ssl-min-ver": true, "ssl-max-ver": true, "force-sslv3": true,
 	"force-tlsv10": true, "force-tlsv11": true, "force-tlsv12": true, "force-tlsv13": true,
 	"stick": true, "curves": true, "sigalgs": true,
 	"client-sigalgs": true, "no-agent-check": true, "shard": true,
-	"init-state": true, "guid": true, "hash-key": true,
+	"init-state": true, "guid": true,
 }
 
 // parseServerLine parses `server <name> <addr> [options]`.
@@ -156,6 +156,7 @@ var serverKeywords = map[string]serverKeyword{
 	"fall":           {true, func(p *parser, s *Server, kw, v string) bool { return p.serverCount(&s.Fall, kw, v) }},
 	"maxconn":        {true, func(_ *parser, s *Server, _, v string) bool { s.MaxConn = int(atoi(v)); return true }},
 	"maxqueue":       {true, func(_ *parser, s *Server, _, v string) bool { s.MaxQueue = int(atoi(v)); return true }},
+	"minconn":        {true, func(_ *parser, s *Server, _, v string) bool { s.MinConn = int(atoi(v)); return true }},
 	"port":           {true, (*parser).serverPort},
 	"addr":           {true, (*parser).serverAddr},
 	"weight":         {true, (*parser).serverWeight},
