@@ -239,8 +239,8 @@ func (b *Backend) takesFromQueue(next *snapshot, i int) int {
 		}
 	}
 	n := int(b.queued.Load())
-	if s.limit > 0 {
-		n = min(n, max(0, s.limit-next.counters.Active(i)))
+	if m := next.lb.MaxConn(i); m > 0 { // a slow start's ramp, or minconn's share
+		n = min(n, max(0, m-next.counters.Active(i)))
 	}
 	return n
 }
