@@ -98,6 +98,7 @@ type CheckReport struct {
 // response must pass.
 type checkSpec struct {
 	http         bool
+	tcp          *tcpCheck // a tcp-check rule set; nil for a plain connect or an HTTP check
 	request      []byte    // the HTTP check request, whole
 	method       h1.Method // its method, which frames the response
 	expects      []config.CheckRule
@@ -110,6 +111,10 @@ type checkSpec struct {
 // newCheckSpec derives a backend's check from its configuration.
 func newCheckSpec(p *config.Proxy) *checkSpec {
 	cs := &checkSpec{connect: p.Timeouts.Connect, check: p.Timeouts.Check}
+	if p.Options.TCPChk.Kind != config.TCPChkNone {
+		cs.tcp = newTCPCheck(p.Options.TCPChk)
+		return cs
+	}
 	if !p.Options.HTTPChk.Enabled {
 		return cs
 	}

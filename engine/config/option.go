@@ -12,10 +12,10 @@ var unsupportedOptions = map[string]bool{
 	"http-use-proxy-header": true, "independent-streams": true,
 	"ldap-check":  true,
 	"mysql-check": true, "nolinger": true, "pgsql-check": true,
-	"prefer-last-server": true, "redis-check": true, "smtpchk": true, "socket-stats": true,
+	"prefer-last-server": true, "smtpchk": true, "socket-stats": true,
 	"spop-check":    true,
-	"ssl-hello-chk": true, "tcp-check": true,
-	"tcplog": true, "transparent": true,
+	"ssl-hello-chk": true,
+	"tcplog":        true, "transparent": true,
 	"disable-h2-upgrade": true, "h1-case-adjust-bogus-client": true,
 	"h1-case-adjust-bogus-server": true, "external-check": true, "idle-close-on-response": true,
 	"http_proxy": true, "httpslog": true,
@@ -116,6 +116,7 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	case "httpchk":
 		p.warnCap(px, CapBackend, "httpchk")
 		o.HTTPChk = HTTPChk{Enabled: true, Method: defaultChkMethod, URI: defaultChkURI, Version: defaultChkVer}
+		o.TCPChk.Kind = TCPChkNone
 		switch a = a[1:]; len(a) {
 		case 0:
 		case 1:
@@ -127,6 +128,8 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 			}
 			p.tooMany("option httpchk", a, 3)
 		}
+	case "tcp-check", "redis-check":
+		p.parseCheckOption(px, name, a[1:])
 	case "tcpka":
 		o.CliTCPKA, o.SrvTCPKA = on, on
 	case "clitcpka":
