@@ -93,6 +93,7 @@ type ServerInfo struct {
 	// Config is the server's line as parsed; it is shared and never
 	// changes.
 	Config *config.Server
+	Agent  AgentInfo // the agent check
 }
 
 // Backends returns a copy of every backend's state, in configuration
@@ -121,7 +122,8 @@ func (e *Engine) Backends() []BackendInfo {
 				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(), Picked: s.live.picked.Load(),
 				Connects: s.live.connects.Load(), Reuses: s.live.reuses.Load(),
 				Traffic: e.serverTraffic(s.live.slot), CheckReport: *s.live.checkReport(),
-				CheckAddr: s.checkAddr, CheckPort: s.checkPort, Downtime: s.downtime(now), Track: s.trackName()}
+				CheckAddr: s.checkAddr, CheckPort: s.checkPort, Downtime: s.downtime(now), Track: s.trackName(),
+				Agent: s.agentInfo()}
 		}
 		out[i] = bi
 	}

@@ -109,11 +109,12 @@ func (st *tcpStep) stepID() int {
 type tcpRun struct {
 	tc       *tcpCheck
 	conn     *net.TCPConn
-	buf      []byte    // bytes received since the last connect or send
-	eof      bool      // the server closed its side, or the read failed
-	linger   bool      // the connection closes with a FIN (connect's linger)
-	cur      *tcpStep  // the rule being evaluated (HAProxy's current step)
-	deadline time.Time // the end of the check
+	buf      []byte      // bytes received since the last connect or send
+	eof      bool        // the server closed its side, or the read failed
+	linger   bool        // the connection closes with a FIN (connect's linger)
+	unwatch  func() bool // stops ending conn's I/O when the engine stops
+	cur      *tcpStep    // the rule being evaluated (HAProxy's current step)
+	deadline time.Time   // the end of the check
 }
 
 // run runs the rule set against the server at addr, connecting as via
@@ -287,8 +288,7 @@ func (r *tcpRun) connect(ctx context.Context, st *tcpStep, addr netip.AddrPort, 
 		return r.connErr(err, true), false
 	}
 	r.conn, r.linger = c, st.Linger
-	stop := context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	r.unwatch = context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
 	var hdr []byte
 	switch {
 	case st.SendProxy && via.server != nil:
@@ -398,6 +398,7 @@ func (r *tcpRun) close() {
 	if r.conn == nil {
 		return
 	}
+	r.unwatch()
 	if !r.linger {
 		_ = r.conn.SetLinger(0)
 	}

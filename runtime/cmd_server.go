@@ -29,6 +29,12 @@ var serverCommands = []command{
 	{words: []string{"disable", "health"}, level: LevelAdmin,
 		usage: "disable health <bk>/<srv>", help: "pause a server's health checks",
 		run: runEnableHealth},
+	{words: []string{"enable", "agent"}, level: LevelAdmin,
+		usage: "enable agent <bk>/<srv>", help: "resume a server's configured agent checks",
+		run: runEnableAgent},
+	{words: []string{"disable", "agent"}, level: LevelAdmin,
+		usage: "disable agent <bk>/<srv>", help: "stop a server's agent checks",
+		run: runEnableAgent},
 	{words: []string{"add", "server"}, level: LevelAdmin,
 		usage: "add server <bk>/<srv> <addr> [kw ...]", help: "create a server, in maintenance, from server line keywords",
 		run: runAddServer},
@@ -135,6 +141,21 @@ func runSetServer(s *session, args []string, _ []byte) {
 			return
 		}
 		s.print(msg)
+	case "agent":
+		if !t.sv.AgentOn {
+			s.print(msgAgentDisabled)
+			return
+		}
+		var up bool
+		switch arg(args, 4) {
+		case "up":
+			up = true
+		case "down":
+		default:
+			s.print(msgAgentExpects)
+			return
+		}
+		s.printErr(s.ctl.SetAgentHealth(bk, sv, up))
 	case "check-addr":
 		addr, port, hasPort := addrArgs(args)
 		if addr == "" {
@@ -344,6 +365,14 @@ func runEnableHealth(s *session, args []string, _ []byte) {
 		return
 	}
 	s.printErr(s.ctl.SetHealthCheck(t.be.Name, t.sv.Name, enable))
+}
+
+func runEnableAgent(s *session, args []string, _ []byte) {
+	t, ok := findTarget(s, arg(args, 2))
+	if !ok {
+		return
+	}
+	s.printErr(s.ctl.SetAgentCheck(t.be.Name, t.sv.Name, args[0] == "enable"))
 }
 
 // splitDynamic splits the <bk>/<srv> argument of add and del server, where

@@ -62,6 +62,12 @@ type Control interface {
 	SetCheckTarget(backend, server string, addr netip.Addr, setAddr bool, port int, setPort bool) error
 	// SetHealthCheck enables or disables the configured health check.
 	SetHealthCheck(backend, server string, enabled bool) error
+	// SetAgentCheck enables or disables the configured agent check; an
+	// agent that is not configured cannot be enabled.
+	SetAgentCheck(backend, server string, enabled bool) error
+	// SetAgentHealth forces the agent's verdict, up or down; the agent
+	// must be enabled.
+	SetAgentHealth(backend, server string, up bool) error
 
 	// AddServer creates a server from the words of a `server` line after
 	// its name (address then keywords), in maintenance, as `add server`
@@ -97,6 +103,7 @@ type ServerView struct {
 	PortMap   bool       // the port is an offset (+N or -N) from the client's port
 	FQDN      string     // hostname to resolve, "" when none
 	SRVRecord string     // SRV record name, "" when none
+	AgentOn   bool       // its agent checks run
 
 	OpState     OpState       // operational state
 	Admin       AdminFlags    // administrative state bits

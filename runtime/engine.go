@@ -50,6 +50,14 @@ func (c *engineControl) SetHealthCheck(backend, server string, enabled bool) err
 	return c.e.SetHealthCheck(backend, server, enabled)
 }
 
+func (c *engineControl) SetAgentCheck(backend, server string, enabled bool) error {
+	return c.e.SetAgentCheck(backend, server, enabled)
+}
+
+func (c *engineControl) SetAgentHealth(backend, server string, up bool) error {
+	return c.e.SetAgentHealth(backend, server, up)
+}
+
 func (c *engineControl) SetServerWeight(backend, server string, weight int) error {
 	return c.e.SetServerWeight(backend, server, weight)
 }

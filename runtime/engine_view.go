@@ -53,6 +53,7 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 		sv.Addr = si.Addr.Addr()
 	}
 	sv.Tracking = si.Track != ""
+	sv.AgentOn = si.Agent.On
 	if cs := si.Config; cs != nil {
 		sv.Check.Configured = cs.Check
 		sv.FQDN = cs.Addr.Host
@@ -197,7 +198,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		}
 		view := sv
 		view.Check.Health = ref.Health
-		r.Status, r.Maint, r.Down = serverStatus(&view, checked, ref.Rise, ref.Fall)
+		r.Status, r.Maint, r.Down = serverStatus(&view, checked, ref.Rise, ref.Fall, &ref.Agent)
 		if sv.Admin&AdminRMaint == 0 && sv.Admin&engine.AdminIMaint != 0 {
 			r.Status = "MAINT (via " + si.Track + ")"
 		}
@@ -235,6 +236,20 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 			r.CheckRise, r.CheckFall = si.Rise, si.Fall
 			r.CheckHealth = sv.Check.Health
 		}
+		if ag := &si.Agent; ag.On {
+			rep := &ag.Report
+			r.Agent = AgentRow{On: true, Status: rep.Status.Name(), Desc: rep.Status.Description(), Last: rep.Desc,
+				Duration: -1, Health: ag.Health}
+			if ag.Running {
+				r.Agent.Status = "* " + r.Agent.Status
+			}
+			if rep.Status.HasCode() {
+				r.Agent.Code = strconv.Itoa(rep.Code)
+			}
+			if rep.Duration >= 0 {
+				r.Agent.Duration = rep.Duration.Milliseconds()
+			}
+		}
 		rows = append(rows, r)
 	}
 	be.Weight = effWeight(eweights)
@@ -246,8 +261,9 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 // are its check's; checked tells whether the check is enabled), and
 // whether the server is in maintenance or down: "UP 2/3" is a running
 // server whose checks have started to fail, "DOWN 1/2" a stopped one
-// whose checks have started to pass.
-func serverStatus(sv *ServerView, checked bool, rise, fall int) (status string, maint, down bool) {
+// whose checks have started to pass. agent is the agent check of the
+// same server: a server it holds down or drains reads "(agent)".
+func serverStatus(sv *ServerView, checked bool, rise, fall int, agent *engine.AgentInfo) (status string, maint, down bool) {
 	switch {
 	case sv.Admin&AdminRMaint != 0:
 		return "MAINT (resolution)", true, false
@@ -262,6 +278,8 @@ func serverStatus(sv *ServerView, checked bool, rise, fall int) (status string, 
 	case OpRunning, OpStarting:
 		going := checked && health < top
 		switch {
+		case sv.Admin&(AdminFDrain|engine.AdminIDrain) != 0 && agent.On:
+			return "DRAIN (agent)", false, false
 		case sv.Admin&(AdminFDrain|engine.AdminIDrain) != 0 && going:
 			return upCount("DRAIN"), false, false
 		case sv.Admin&(AdminFDrain|engine.AdminIDrain) != 0:
@@ -278,7 +296,12 @@ func serverStatus(sv *ServerView, checked bool, rise, fall int) (status string, 
 		}
 		return upCount("NOLB"), false, false
 	}
-	if checked && health > 0 {
+	switch {
+	case agent.On && agent.Health == 0:
+		return "DOWN (agent)", false, true
+	case checked && health == 0:
+		return "DOWN", false, true
+	case checked || agent.On:
 		return "DOWN " + strconv.Itoa(health) + "/" + strconv.Itoa(rise), false, true
 	}
 	return "DOWN", false, true

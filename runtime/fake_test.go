@@ -305,6 +305,22 @@ func (f *fakeControl) SetServerAddr(bk, sv string, c AddrChange) error {
 	})
 }
 
+func (f *fakeControl) SetAgentCheck(bk, sv string, on bool) error {
+	return f.mutate(func() error {
+		f.record("agent %s/%s %v", bk, sv, on)
+		_, _, err := f.server(bk, sv)
+		return err
+	})
+}
+
+func (f *fakeControl) SetAgentHealth(bk, sv string, up bool) error {
+	return f.mutate(func() error {
+		f.record("agent health %s/%s %v", bk, sv, up)
+		_, _, err := f.server(bk, sv)
+		return err
+	})
+}
+
 func (f *fakeControl) SetHealthCheck(bk, sv string, on bool) error {
 	return f.mutate(func() error {
 		f.record("check %s/%s %v", bk, sv, on)

@@ -16,6 +16,8 @@ const (
 	msgCantFindBackend   = "Can't find backend.\n"
 	msgStateExpects      = "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n"
 	msgHealthExpects     = "'set server <srv> health' expects 'up', 'stopping', or 'down'.\n"
+	msgAgentExpects      = "'set server <srv> agent' expects 'up' or 'down'.\n"
+	msgAgentDisabled     = "agent checks are not enabled on this server.\n"
 	msgHealthTracking    = "cannot change health on a tracking server.\n"
 	msgHealthNotConfig   = "Health check was not configured on this server, cannot enable.\n"
 	msgAddrRequires      = "set server <b>/<s> addr requires an address and optionally a port.\n"
