@@ -106,18 +106,33 @@ func (a *agentLive) last() *CheckReport {
 	return &noAgentReport
 }
 
+// CheckAgent marks the state of an agent check (CHK_ST_AGENT), beside
+// CheckConfigured, CheckEnabled and CheckInProgress.
+const CheckAgent CheckState = 0x10
+
 // AgentInfo is a copy of a server's agent check state for the runtime API.
 type AgentInfo struct {
-	On      bool // the server has an agent check
-	Running bool // an agent check is running
-	Health  int  // 1 while the agent lets the server up; rise and fall are 1
-	Report  CheckReport
+	State  CheckState // CheckConfigured|CheckAgent with `agent-check`, CheckEnabled while it runs, CheckInProgress during a check
+	Health int        // 1 while the agent lets the server up; rise and fall are 1
+	Report CheckReport
 }
+
+// On reports whether the agent checks run.
+func (a *AgentInfo) On() bool { return a.State&CheckEnabled != 0 }
 
 // agentInfo copies s's agent check state.
 func (s *server) agentInfo() AgentInfo {
-	return AgentInfo{On: s.cond.agent.on, Running: s.live.agent.probing.Load(), Health: s.cond.agent.health,
-		Report: *s.live.agent.last()}
+	a := AgentInfo{Health: s.cond.agent.health, Report: *s.live.agent.last()}
+	if s.cond.agent.conf {
+		a.State |= CheckConfigured | CheckAgent
+	}
+	if s.cond.agent.on {
+		a.State |= CheckEnabled
+	}
+	if s.live.agent.probing.Load() {
+		a.State |= CheckInProgress
+	}
+	return a
 }
 
 // agentReply is an agent's line, read as HAProxy reads it: the last word

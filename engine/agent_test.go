@@ -165,14 +165,14 @@ backend be
 	if err := e.SetAgentCheck("be", "s", false); err != nil {
 		t.Fatal(err)
 	}
-	wait("up by its health check", func(si ServerInfo) bool { return si.Op == OpRunning && !si.Agent.On })
+	wait("up by its health check", func(si ServerInfo) bool { return si.Op == OpRunning && !si.Agent.On() })
 	if err := e.SetAgentHealth("be", "s", false); err != ErrAgentDisabled {
 		t.Errorf("agent down while disabled: %v", err)
 	}
 	if err := e.SetAgentCheck("be", "s", true); err != nil {
 		t.Fatal(err)
 	}
-	wait("down again", func(si ServerInfo) bool { return si.Op == OpStopped && si.Agent.On })
+	wait("down again", func(si ServerInfo) bool { return si.Op == OpStopped && si.Agent.On() })
 	set("up\n")
 	wait("up", func(si ServerInfo) bool { return si.Op == OpRunning && si.Agent.Health == 1 })
 }

@@ -6,14 +6,15 @@ import (
 	"net"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
 // agentColumns returns the columns of `show stat` an agent check drives,
-// for every server row, with "* " (a check running at that instant)
-// masked.
+// for every server row, then the agent fields of `show servers state`,
+// with whether a check runs at that instant ("* ", state bit 1) masked.
 func agentColumns(t *testing.T, sock string) string {
 	var b strings.Builder
 	header, rows := statRows(t, cli(t, sock, "show stat"))
@@ -35,6 +36,14 @@ func agentColumns(t *testing.T, sock string) string {
 			fmt.Fprintf(&b, " %s=%s", name, strings.TrimPrefix(col(r, name), "* "))
 		}
 		b.WriteString("\n")
+	}
+	for _, l := range strings.Split(cli(t, sock, "show servers state"), "\n") {
+		f := strings.Fields(l)
+		if len(f) != 25 {
+			continue
+		}
+		st, _ := strconv.Atoi(f[14])
+		fmt.Fprintf(&b, "%s/%s: agent_state=%d agent_addr=%s agent_port=%s\n", f[1], f[3], st&^1, f[23], f[24])
 	}
 	return b.String()
 }
@@ -87,9 +96,9 @@ backend st
     server s %s agent-check agent-addr 127.0.0.1 agent-port %d agent-inter 100ms agent-send "x\n"
 backend nobody
     server n %s check inter 100ms agent-check agent-port %d agent-inter 100ms
-    server plain %s
+    server plain %s addr 127.0.0.1 port %d
 `, stats, log, fronts[0], oSolo.addr, solo.addr.Port(), oDuo.addr, duo.addr.Port(), oHello.addr, hello.addr.Port(),
-			oSolo.addr, duo.addr.Port(), oDuo.addr, dead.Port(), oDuo.addr)
+			oSolo.addr, duo.addr.Port(), oDuo.addr, dead.Port(), oDuo.addr, oDuo.addr.Port())
 	})
 	hsock, tsock, hlog, tlog := pr.h.sock, pr.g.sock, pr.logs[0], pr.logs[1]
 	settle := func(label, expect string) {

@@ -142,7 +142,7 @@ func runSetServer(s *session, args []string, _ []byte) {
 		}
 		s.print(msg)
 	case "agent":
-		if !t.sv.AgentOn {
+		if t.sv.Agent.State&checkEnabled == 0 {
 			s.print(msgAgentDisabled)
 			return
 		}

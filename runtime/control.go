@@ -103,7 +103,6 @@ type ServerView struct {
 	PortMap   bool       // the port is an offset (+N or -N) from the client's port
 	FQDN      string     // hostname to resolve, "" when none
 	SRVRecord string     // SRV record name, "" when none
-	AgentOn   bool       // its agent checks run
 
 	OpState     OpState       // operational state
 	Admin       AdminFlags    // administrative state bits

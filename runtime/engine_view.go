@@ -53,7 +53,7 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 		sv.Addr = si.Addr.Addr()
 	}
 	sv.Tracking = si.Track != ""
-	sv.AgentOn = si.Agent.On
+	sv.Agent = agentView(si)
 	if cs := si.Config; cs != nil {
 		sv.Check.Configured = cs.Check
 		sv.FQDN = cs.Addr.Host
@@ -63,6 +63,21 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 		sv.ForcedID = cs.IDSet
 	}
 	return sv
+}
+
+// agentView describes a server's agent check as `show servers state`
+// dumps it: the CHK_ST_* bits (configured, enabled, agent, running) and
+// where it goes, the agent's own address and port or else the line's
+// `addr` and `port`, agent check or not, as HAProxy keeps them.
+func agentView(si *engine.ServerInfo) CheckView {
+	ag := &si.Agent
+	v := CheckView{Configured: ag.State&engine.CheckConfigured != 0, Status: int(ag.Report.Status),
+		Result: int(ag.Report.Result), Health: ag.Health, State: int(ag.State)}
+	if cs := si.Config; cs != nil {
+		ap := cs.AgentTarget(netip.Addr{})
+		v.Addr, v.Port = ap.Addr(), int(ap.Port())
+	}
+	return v
 }
 
 // algoNames are the `balance` keywords, as `show stat` prints them.
@@ -236,11 +251,11 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 			r.CheckRise, r.CheckFall = si.Rise, si.Fall
 			r.CheckHealth = sv.Check.Health
 		}
-		if ag := &si.Agent; ag.On {
+		if ag := &si.Agent; ag.On() {
 			rep := &ag.Report
 			r.Agent = AgentRow{On: true, Status: rep.Status.Name(), Desc: rep.Status.Description(), Last: rep.Desc,
 				Duration: -1, Health: ag.Health}
-			if ag.Running {
+			if ag.State&engine.CheckInProgress != 0 {
 				r.Agent.Status = "* " + r.Agent.Status
 			}
 			if rep.Status.HasCode() {
@@ -278,7 +293,7 @@ func serverStatus(sv *ServerView, checked bool, rise, fall int, agent *engine.Ag
 	case OpRunning, OpStarting:
 		going := checked && health < top
 		switch {
-		case sv.Admin&(AdminFDrain|engine.AdminIDrain) != 0 && agent.On:
+		case sv.Admin&(AdminFDrain|engine.AdminIDrain) != 0 && agent.On():
 			return "DRAIN (agent)", false, false
 		case sv.Admin&(AdminFDrain|engine.AdminIDrain) != 0 && going:
 			return upCount("DRAIN"), false, false
@@ -297,11 +312,11 @@ func serverStatus(sv *ServerView, checked bool, rise, fall int, agent *engine.Ag
 		return upCount("NOLB"), false, false
 	}
 	switch {
-	case agent.On && agent.Health == 0:
+	case agent.On() && agent.Health == 0:
 		return "DOWN (agent)", false, true
 	case checked && health == 0:
 		return "DOWN", false, true
-	case checked || agent.On:
+	case checked || agent.On():
 		return "DOWN " + strconv.Itoa(health) + "/" + strconv.Itoa(rise), false, true
 	}
 	return "DOWN", false, true
