@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -21,19 +22,35 @@ import (
 // down whatever its health check says, "up" lets the health check bring
 // it up; a failure to reach the agent changes nothing.
 
-// agentCond is the agent check's part of a server's condition.
+// agentCond is the agent check's part of a server's condition: whether
+// it runs, what it last said, and where it goes (which the runtime API
+// changes as it changes the rest).
 type agentCond struct {
-	conf   bool // the server line has `agent-check`
-	on     bool // its agent checks run (`enable agent`, `disable agent`)
-	health int  // 1 while the agent lets the server up, 0 after "down"
+	conf   bool       // the server line has `agent-check`
+	on     bool       // its agent checks run (`enable agent`, `disable agent`)
+	health int        // 1 while the agent lets the server up, 0 after "down"
+	addr   netip.Addr // where it connects; invalid for the server's address
+	port   int        // on which port
+	send   string     // what it sends first
 }
 
 // newAgentCond is the agent condition of a server line at start.
 func newAgentCond(cs *config.Server) agentCond {
-	if !cs.Agent.Enabled {
-		return agentCond{}
+	ap := cs.AgentTarget(netip.Addr{})
+	a := agentCond{addr: ap.Addr(), port: int(ap.Port()), send: cs.Agent.Send}
+	if cs.Agent.Enabled {
+		a.conf, a.on, a.health = true, true, 1
 	}
-	return agentCond{conf: true, on: true, health: 1}
+	return a
+}
+
+// target is where the agent of server s is.
+func (a agentCond) target(s *server) netip.AddrPort {
+	addr := a.addr
+	if !addr.IsValid() {
+		addr = s.addr.Addr()
+	}
+	return netip.AddrPortFrom(addr, uint16(a.port))
 }
 
 // Errors of the agent control methods, worded as HAProxy's replies.
@@ -53,6 +70,39 @@ func (e *Engine) SetAgentCheck(backend, srv string, enabled bool) error {
 			return
 		}
 		c.agent.on = enabled
+	})
+	return cmp.Or(cerr, err)
+}
+
+// SetAgentTarget changes where a server's agent checks go: to addr when
+// setAddr, to port when setPort; both are already validated. The agent
+// must be enabled.
+func (e *Engine) SetAgentTarget(backend, srv string, addr netip.Addr, setAddr bool, port int, setPort bool) error {
+	return e.changeAgent(backend, srv, func(a *agentCond) {
+		if setAddr {
+			a.addr = addr
+		}
+		if setPort {
+			a.port = port
+		}
+	})
+}
+
+// SetAgentSend changes what a server's agent checks send first. The
+// agent must be enabled.
+func (e *Engine) SetAgentSend(backend, srv, send string) error {
+	return e.changeAgent(backend, srv, func(a *agentCond) { a.send = send })
+}
+
+// changeAgent applies change to the agent of an enabled agent check.
+func (e *Engine) changeAgent(backend, srv string, change func(a *agentCond)) error {
+	var err error
+	cerr := e.changeCondition(backend, srv, cause{}, func(c *condition) {
+		if !c.agent.on {
+			err = ErrAgentDisabled
+			return
+		}
+		change(&c.agent)
 	})
 	return cmp.Or(cerr, err)
 }
@@ -112,8 +162,10 @@ const CheckAgent CheckState = 0x10
 
 // AgentInfo is a copy of a server's agent check state for the runtime API.
 type AgentInfo struct {
-	State  CheckState // CheckConfigured|CheckAgent with `agent-check`, CheckEnabled while it runs, CheckInProgress during a check
-	Health int        // 1 while the agent lets the server up; rise and fall are 1
+	State  CheckState     // CheckConfigured|CheckAgent with `agent-check`, CheckEnabled while it runs, CheckInProgress during a check
+	Health int            // 1 while the agent lets the server up; rise and fall are 1
+	Addr   netip.AddrPort // where it goes; the address is invalid for the server's
+	Send   string         // what it sends first
 	Report CheckReport
 }
 
@@ -122,7 +174,8 @@ func (a *AgentInfo) On() bool { return a.State&CheckEnabled != 0 }
 
 // agentInfo copies s's agent check state.
 func (s *server) agentInfo() AgentInfo {
-	a := AgentInfo{Health: s.cond.agent.health, Report: *s.live.agent.last()}
+	ag := &s.cond.agent
+	a := AgentInfo{Health: ag.health, Report: *s.live.agent.last(), Addr: netip.AddrPortFrom(ag.addr, uint16(ag.port)), Send: ag.send}
 	if s.cond.agent.conf {
 		a.State |= CheckConfigured | CheckAgent
 	}

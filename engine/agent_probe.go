@@ -90,7 +90,7 @@ func (c *checker) runAgent(ctx context.Context, first time.Duration) {
 		if s.cond.agent.on {
 			start := time.Now()
 			c.e.agentStarts(c.live)
-			out := c.spec.probeAgent(ctx, s.cfg.AgentTarget(s.addr.Addr()), checkConnOf(c.b, s), s.cfg.Agent.Send, inter)
+			out := c.spec.probeAgent(ctx, s.cond.agent.target(s), checkConnOf(c.b, s), s.cond.agent.send, inter)
 			if ctx.Err() != nil {
 				return
 			}

@@ -53,8 +53,11 @@ var statusByName = map[string]CheckStatus{
 func newTCPCheck(o config.TCPChk) *tcpCheck {
 	rules := o.Rules.RuleList()
 	tc := &tcpCheck{generic: true}
-	if o.Kind == config.TCPChkRedis {
+	switch o.Kind {
+	case config.TCPChkRedis:
 		rules, tc.generic = config.RedisCheckRules, false
+	case config.TCPChkSMTP:
+		rules, tc.generic = config.SMTPCheckRules(o.SMTPCmd), false
 	}
 	var comment string
 	prev := config.TCPCheckComment
@@ -205,7 +208,34 @@ func (r *tcpRun) expect(st *tcpStep) (checkOutcome, expectVerdict) {
 	if match != st.Negate {
 		return checkOutcome{}, expectPass
 	}
-	return checkOutcome{status: st.fail, desc: r.failWords(st, match)}, expectFail
+	return checkOutcome{status: st.fail, code: r.code(st), desc: r.failWords(st, match)}, expectFail
+}
+
+// code is the check's code after st: the number the first three bytes
+// received spell when st takes it from them, else 0.
+func (r *tcpRun) code(st *tcpStep) int {
+	if !st.CodeFromPayload || len(r.buf) < 3 {
+		return 0
+	}
+	n := 0
+	for _, c := range r.buf[:3] {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// payload is the text of the bytes received that st reports: from its
+// PayloadSkip on, leading spaces trimmed when it skips, up to the first
+// CR or LF.
+func (r *tcpRun) payload(st *tcpStep) string {
+	b := r.buf[min(st.PayloadSkip, len(r.buf)):]
+	if st.PayloadSkip > 0 {
+		b = bytes.TrimLeft(b, " ")
+	}
+	return string(b[:firstLineEnd(b)])
 }
 
 // failWords are the details of a failed expect rule: its on-error text,
@@ -217,7 +247,7 @@ func (r *tcpRun) failWords(st *tcpStep, matched bool) string {
 	case st.OnError != "":
 		w = st.OnError
 	case st.ErrorPayload:
-		w = string(r.buf[:firstLineEnd(r.buf)])
+		w = r.payload(st)
 	case r.tc.generic:
 		w = "TCPCHK did not match content"
 		if matched {
@@ -262,10 +292,13 @@ func (r *tcpRun) passed() checkOutcome {
 	switch st.Action {
 	case config.TCPCheckExpect:
 		desc := st.OnSuccess
-		if desc == "" && r.tc.generic {
+		switch {
+		case st.SuccessPayload:
+			desc = r.payload(st)
+		case desc == "" && r.tc.generic:
 			desc = "(tcp-check)"
 		}
-		return checkOutcome{status: st.ok, desc: desc}
+		return checkOutcome{status: st.ok, code: r.code(st), desc: desc}
 	case config.TCPCheckConnect:
 		if st.implicit {
 			return checkOutcome{status: CheckL4OK}

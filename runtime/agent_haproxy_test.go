@@ -81,20 +81,22 @@ func TestDifferentialAgentCheck(t *testing.T) {
     stats socket ipv4@127.0.0.1:%d level admin
     log %s local0
     max-spread-checks 100ms
-`+testDefaults+`    log global
-frontend fe
+`+testDefaults+`frontend fe
     bind 127.0.0.1:%d
     default_backend ag
 backend ag
+    log global
     default-server agent-send "ping\n" agent-addr 127.0.0.1 agent-inter 100ms
     server solo %s agent-check agent-port %d weight 10
     server duo %s check inter 100ms rise 1 fall 1 agent-check agent-port %d weight 20
     server hello %s agent-check agent-port %d agent-send "hello\n"
 backend st
+    log global
     balance static-rr
     option log-health-checks
     server s %s agent-check agent-addr 127.0.0.1 agent-port %d agent-inter 100ms agent-send "x\n"
 backend nobody
+    log global
     server n %s check inter 100ms agent-check agent-port %d agent-inter 100ms
     server plain %s addr 127.0.0.1 port %d
 `, stats, log, fronts[0], oSolo.addr, solo.addr.Port(), oDuo.addr, duo.addr.Port(), oHello.addr, hello.addr.Port(),
@@ -175,6 +177,19 @@ backend nobody
 		{"enable agent ag/solo", "ag/solo: status=no check weight=10 uweight=10 slim= chkfail= chkdown= check_status= agent_status=CHECKED"},
 		{"set server ag/duo agent down", "ag/duo: status=DOWN (agent)"},
 		{"set server ag/duo agent up", "ag/duo: status=UP"},
+		{"set server nobody/plain agent-port 1", "nobody/plain: agent_state=0"},
+		{"set server nobody/plain agent-send x", "nobody/plain: agent_state=0"},
+		{"set server ag/duo agent-addr", "ag/duo: status=UP"},
+		{"set server ag/duo agent-port", "ag/duo: status=UP"},
+		{"set server ag/duo agent-addr nope", "ag/duo: status=UP"},
+		{"set server ag/duo agent-port x", "ag/duo: status=UP"},
+		{"set server ag/duo agent-port 70000", "ag/duo: status=UP"},
+		{"set server ag/duo agent-addr 127.0.0.1 port x", "ag/duo: status=UP"},
+		{fmt.Sprintf("set server ag/duo agent-port %d", solo.addr.Port()),
+			fmt.Sprintf("ag/duo: agent_state=22 agent_addr=127.0.0.1 agent_port=%d", solo.addr.Port())},
+		{fmt.Sprintf("set server ag/duo agent-addr 127.0.0.1 port %d", dead.Port()), "last_agt=Connection refused agent_desc=Layer4 connection problem agent_rise=1 agent_fall=1 agent_health=1\nag/hello"},
+		{fmt.Sprintf("set server ag/duo agent-addr 127.0.0.1 port %d", duo.addr.Port()), "agent_status=CHECKED agent_code= last_agt= agent_desc=No status change agent_rise=1 agent_fall=1 agent_health=1\nag/hello"},
+		{"set server ag/hello agent-send bye", "ag/hello: status=no check"},
 	} {
 		pr.both(t, c.cmd)
 		settle(c.cmd, c.expect)

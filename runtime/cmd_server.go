@@ -162,13 +162,32 @@ func runSetServer(s *session, args []string, _ []byte) {
 			s.print(msgCheckAddrRequires)
 			return
 		}
-		setCheckTarget(s, t, addr, port, hasPort)
+		setCheckTarget(s, t, addr, port, hasPort, false)
+	case "agent-addr":
+		addr, port, hasPort := addrArgs(args)
+		if addr == "" {
+			s.print(msgAgentAddrRequires)
+			return
+		}
+		setCheckTarget(s, t, addr, port, hasPort, true)
+	case "agent-port":
+		if arg(args, 4) == "" {
+			s.print(msgAgentPortRequires)
+			return
+		}
+		setCheckTarget(s, t, "", arg(args, 4), true, true)
+	case "agent-send":
+		if t.sv.Agent.State&checkEnabled == 0 {
+			s.print(msgAgentDisabled)
+			return
+		}
+		s.printErr(s.ctl.SetAgentSend(bk, sv, arg(args, 4)))
 	case "check-port":
 		if arg(args, 4) == "" {
 			s.print(msgCheckPortRequires)
 			return
 		}
-		setCheckTarget(s, t, "", args[4], true)
+		setCheckTarget(s, t, "", args[4], true, false)
 	default:
 		s.print(msgSetServerUsage)
 	}
@@ -184,11 +203,16 @@ func addrArgs(args []string) (addr, port string, hasPort bool) {
 	return arg(args, 4), port, hasPort
 }
 
-// setCheckTarget validates a new check address (when addr is not empty)
-// and port (when hasPort), in HAProxy's order, then applies both or
-// neither. A refusal is a warning line.
-func setCheckTarget(s *session, t target, addr, port string, hasPort bool) {
-	if t.sv.Check.State&checkEnabled == 0 {
+// setCheckTarget validates a new address (when addr is not empty) and
+// port (when hasPort) of the health check, or of the agent check, in
+// HAProxy's order, then applies both or neither. A refusal is a warning
+// line.
+func setCheckTarget(s *session, t target, addr, port string, hasPort, agent bool) {
+	switch {
+	case agent && t.sv.Agent.State&checkEnabled == 0:
+		s.print("agent checks are not enabled on this server")
+		return
+	case !agent && t.sv.Check.State&checkEnabled == 0:
 		s.print("health checks are not enabled on this server")
 		return
 	}
@@ -212,6 +236,10 @@ func setCheckTarget(s *session, t target, addr, port string, hasPort bool) {
 			return
 		}
 		p = int(v)
+	}
+	if agent {
+		s.printErr(s.ctl.SetAgentTarget(t.be.Name, t.sv.Name, ip, addr != "", p, hasPort))
+		return
 	}
 	s.printErr(s.ctl.SetCheckTarget(t.be.Name, t.sv.Name, ip, addr != "", p, hasPort))
 }

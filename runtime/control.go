@@ -68,6 +68,10 @@ type Control interface {
 	// SetAgentHealth forces the agent's verdict, up or down; the agent
 	// must be enabled.
 	SetAgentHealth(backend, server string, up bool) error
+	// SetAgentTarget changes where the agent checks go, as SetCheckTarget
+	// does for health checks; SetAgentSend what they send first.
+	SetAgentTarget(backend, server string, addr netip.Addr, setAddr bool, port int, setPort bool) error
+	SetAgentSend(backend, server, send string) error
 
 	// AddServer creates a server from the words of a `server` line after
 	// its name (address then keywords), in maintenance, as `add server`

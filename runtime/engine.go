@@ -58,6 +58,14 @@ func (c *engineControl) SetAgentHealth(backend, server string, up bool) error {
 	return c.e.SetAgentHealth(backend, server, up)
 }
 
+func (c *engineControl) SetAgentTarget(backend, server string, addr netip.Addr, setAddr bool, port int, setPort bool) error {
+	return c.e.SetAgentTarget(backend, server, addr, setAddr, port, setPort)
+}
+
+func (c *engineControl) SetAgentSend(backend, server, send string) error {
+	return c.e.SetAgentSend(backend, server, send)
+}
+
 func (c *engineControl) SetServerWeight(backend, server string, weight int) error {
 	return c.e.SetServerWeight(backend, server, weight)
 }

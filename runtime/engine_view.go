@@ -67,16 +67,13 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 
 // agentView describes a server's agent check as `show servers state`
 // dumps it: the CHK_ST_* bits (configured, enabled, agent, running) and
-// where it goes, the agent's own address and port or else the line's
-// `addr` and `port`, agent check or not, as HAProxy keeps them.
+// where it goes: the agent's own address and port, else the line's `addr`
+// and `port`, agent check or not, as HAProxy keeps them.
 func agentView(si *engine.ServerInfo) CheckView {
 	ag := &si.Agent
 	v := CheckView{Configured: ag.State&engine.CheckConfigured != 0, Status: int(ag.Report.Status),
 		Result: int(ag.Report.Result), Health: ag.Health, State: int(ag.State)}
-	if cs := si.Config; cs != nil {
-		ap := cs.AgentTarget(netip.Addr{})
-		v.Addr, v.Port = ap.Addr(), int(ap.Port())
-	}
+	v.Addr, v.Port = ag.Addr.Addr(), int(ag.Addr.Port())
 	return v
 }
 

@@ -18,6 +18,8 @@ const (
 	msgHealthExpects     = "'set server <srv> health' expects 'up', 'stopping', or 'down'.\n"
 	msgAgentExpects      = "'set server <srv> agent' expects 'up' or 'down'.\n"
 	msgAgentDisabled     = "agent checks are not enabled on this server.\n"
+	msgAgentAddrRequires = "set server <b>/<s> agent-addr requires an address and optionally a port.\n"
+	msgAgentPortRequires = "set server <b>/<s> agent-port requires a port.\n"
 	msgHealthTracking    = "cannot change health on a tracking server.\n"
 	msgHealthNotConfig   = "Health check was not configured on this server, cannot enable.\n"
 	msgAddrRequires      = "set server <b>/<s> addr requires an address and optionally a port.\n"

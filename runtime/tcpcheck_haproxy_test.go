@@ -63,6 +63,55 @@ func (st *scriptTarget) serve(c net.Conn) {
 	_, _ = c.Write([]byte(*st.reply.Load()))
 }
 
+// smtpTarget greets each connection, answers each command it is sent
+// with reply, and QUIT with "221 bye" before it closes.
+type smtpTarget struct {
+	addr            netip.AddrPort
+	greeting, reply atomic.Pointer[string]
+}
+
+func startSMTPTarget(t *testing.T) *smtpTarget {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	st := &smtpTarget{addr: ln.Addr().(*net.TCPAddr).AddrPort()}
+	st.set("220 mail.test ESMTP\r\n", "250 mail.test hello\r\n")
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(ioTimeout))
+				_, _ = c.Write([]byte(*st.greeting.Load()))
+				buf := make([]byte, 256)
+				for range 2 {
+					n, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					if strings.HasPrefix(string(buf[:n]), "QUIT") {
+						_, _ = c.Write([]byte("221 bye\r\n"))
+						return
+					}
+					_, _ = c.Write([]byte(*st.reply.Load()))
+				}
+			}()
+		}
+	}()
+	return st
+}
+
+func (st *smtpTarget) set(greeting, reply string) {
+	st.greeting.Store(&greeting)
+	st.reply.Store(&reply)
+}
+
 // TestDifferentialTCPCheck runs haproxy 2.6 and tether in front of the
 // same scripted targets with tcp-check rule sets (send, expect string,
 // negated string with min-recv, rstring, rbinary, explicit connects on
@@ -73,6 +122,7 @@ func TestDifferentialTCPCheck(t *testing.T) {
 	pong, neg, redis, bin := startScriptTarget(t, "+PONG\r\n", false), startScriptTarget(t, "+PONG\r\n", false),
 		startScriptTarget(t, "+PONG\r\n", false), startScriptTarget(t, "\x01\x02OK", true)
 	dead := refusingAddr(t)
+	smtp := startSMTPTarget(t)
 	pr := startLogged(t, 1, func(stats int, fronts []int, log net.Addr) string {
 		return fmt.Sprintf(`global
     stats socket ipv4@127.0.0.1:%d level admin
@@ -116,7 +166,10 @@ backend ports
 backend bare
     option tcp-check
     server n %s check inter 100ms
-`, stats, log, fronts[0], pong.addr, neg.addr, redis.addr, bin.addr, dead, dead.Port(), pong.addr, pong.addr)
+backend mail
+    option smtpchk EHLO tether.test
+    server m %s check inter 100ms rise 1 fall 1
+`, stats, log, fronts[0], pong.addr, neg.addr, redis.addr, bin.addr, dead, dead.Port(), pong.addr, pong.addr, smtp.addr)
 	})
 	hsock, tsock, hlog, tlog := pr.h.sock, pr.g.sock, pr.logs[0], pr.logs[1]
 	settle := func(label, expect string) {
@@ -158,6 +211,19 @@ backend bare
 	settle("back", "rd/r: op=2")
 	settle("back", "neg/s2: op=3")
 	settle("back", "bin/b: op=2")
+
+	// smtpchk: the reply's code and text.
+	settle("smtp", "mail/m: status=UP")
+	smtp.set("220 mail.test ESMTP\r\n", "550 no thanks\r\n")
+	settle("smtp refuses", "mail/m: status=DOWN")
+	smtp.set("554 go away\r\n", "")
+	settle("smtp greets badly", "check_code=554")
+	smtp.set("hello\r\n", "")
+	settle("smtp greets strangely", "check_desc=Layer7 invalid response")
+	smtp.set("220-first\r\n220 last\r\n", "250-mail.test\r\n250 OK\r\n")
+	settle("smtp greets in lines", "last_chk=220-first")
+	smtp.set("220 ok\r\n", "250-mail.test\r\n250 OK\r\n")
+	settle("smtp back", "mail/m: status=UP tracked= act=1 bck=0 chkfail=1 chkdown=1 check_status=L7OK check_code=221 last_chk=bye")
 
 	time.Sleep(200 * time.Millisecond)
 	want, got := byBackend(hlog.drain()), byBackend(tlog.drain())

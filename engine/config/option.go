@@ -12,7 +12,7 @@ var unsupportedOptions = map[string]bool{
 	"http-use-proxy-header": true, "independent-streams": true,
 	"ldap-check":  true,
 	"mysql-check": true, "nolinger": true, "pgsql-check": true,
-	"prefer-last-server": true, "smtpchk": true, "socket-stats": true,
+	"prefer-last-server": true, "socket-stats": true,
 	"spop-check":    true,
 	"ssl-hello-chk": true,
 	"tcplog":        true, "transparent": true,
@@ -46,7 +46,8 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	p.kw = "option " + name
 	o := &px.Options
 	on := !p.no
-	if p.no && (name == "forwardfor" || name == "httpchk" || name == "httplog" || name == "originalto" || name == "http-restrict-req-hdr-names") {
+	if p.no && (name == "forwardfor" || name == "httpchk" || name == "httplog" || name == "originalto" || name == "http-restrict-req-hdr-names" ||
+		name == "tcp-check" || name == "redis-check" || name == "smtpchk") {
 		p.alert("negation/default is not supported for option '" + name + "'.")
 		return
 	}
@@ -130,6 +131,8 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 		}
 	case "tcp-check", "redis-check":
 		p.parseCheckOption(px, name, a[1:])
+	case "smtpchk":
+		p.parseSMTPChk(px, a[1:])
 	case "tcpka":
 		o.CliTCPKA, o.SrvTCPKA = on, on
 	case "clitcpka":

@@ -14,6 +14,7 @@ const (
 	TCPChkNone  TCPChkKind = iota // not a tcp-check: a plain connect or `option httpchk`
 	TCPChkRules                   // `option tcp-check`: the `tcp-check` rules
 	TCPChkRedis                   // `option redis-check`: PING, expect +PONG
+	TCPChkSMTP                    // `option smtpchk`: a greeting, HELO or EHLO, 2xx replies
 )
 
 // TCPChk is the tcp-check settings of a backend: which rule set its checks
@@ -21,8 +22,9 @@ const (
 // rules, kept whatever the option so that a later `option tcp-check` finds
 // them. A backend without rules of its own uses those of its defaults.
 type TCPChk struct {
-	Kind  TCPChkKind
-	Rules *TCPCheckRules // nil without any
+	Kind    TCPChkKind
+	Rules   *TCPCheckRules // nil without any
+	SMTPCmd string         // the command smtpchk sends: "HELO localhost" unless given
 }
 
 // TCPCheckRules are the `tcp-check` lines of one section.
@@ -89,9 +91,15 @@ type TCPCheckRule struct {
 	// OnSuccess and OnError are `on-success` and `on-error`: the check's
 	// details instead of HAProxy's own words.
 	OnSuccess, OnError string
-	// ErrorPayload makes a failed check's details the bytes received up
-	// to the first CR or LF (redis-check's on-error).
-	ErrorPayload bool
+	// ErrorPayload makes a failed check's details the bytes received,
+	// and SuccessPayload a passed one's, from PayloadSkip on, leading
+	// spaces trimmed when PayloadSkip is set, up to the first CR or LF
+	// (the on-error and on-success of redis-check and smtpchk).
+	ErrorPayload, SuccessPayload bool
+	PayloadSkip                  int
+	// CodeFromPayload makes the check's code the number the first three
+	// bytes received spell (smtpchk's status-code).
+	CodeFromPayload bool
 }
 
 // tcpCheckVerbs lists the `tcp-check` actions HAProxy 2.6 knows, in its
@@ -415,10 +423,52 @@ func (p *parser) parseCheckOption(px *Proxy, name string, a []string) {
 	}
 }
 
+// parseSMTPChk parses `option smtpchk [EHLO|HELO <domain>]`; any other
+// words leave the default command, HELO localhost.
+func (p *parser) parseSMTPChk(px *Proxy, a []string) {
+	p.warnCap(px, CapBackend, "smtpchk")
+	if p.tooMany("option smtpchk", a, 2) {
+		return
+	}
+	o := &px.Options
+	o.HTTPChk.Enabled = false
+	o.TCPChk.Kind, o.TCPChk.SMTPCmd = TCPChkSMTP, "HELO localhost"
+	if len(a) == 2 && a[1] != "" && (a[0] == "EHLO" || a[0] == "HELO") {
+		o.TCPChk.SMTPCmd = a[0] + " " + a[1]
+	}
+}
+
 // RedisCheckRules are the rules of `option redis-check`: a PING, and a
 // +PONG expected, the reply itself reported when it is not.
 var RedisCheckRules = []TCPCheckRule{
 	{Action: TCPCheckSend, Index: 0, Data: []byte("*1\r\n$4\r\nPING\r\n")},
 	{Action: TCPCheckExpect, Index: 1, Match: MatchString, Pattern: "+PONG\r\n", Data: []byte("+PONG\r\n"),
 		MinRecv: -1, ErrStatus: "L7STS", OnSuccess: "Redis server is ok", ErrorPayload: true},
+}
+
+// SMTPCheckRules are the rules of `option smtpchk` sending cmd, as
+// haproxy 2.6.12 has them (with the QUIT its 2.6 branch gained after
+// 2.6.0): a greeting of three digits, a 2xx one, cmd answered by 2xx
+// lines, then QUIT answered by a 2xx line; the code is the last reply's,
+// the details its text.
+func SMTPCheckRules(cmd string) []TCPCheckRule {
+	reply := func(i int, re string, st string) TCPCheckRule {
+		return TCPCheckRule{Action: TCPCheckExpect, Index: i, Match: MatchRString, Pattern: re, Regexp: regexp.MustCompile(re),
+			MinRecv: 4, ErrStatus: st, ErrorPayload: true, PayloadSkip: 4, CodeFromPayload: true}
+	}
+	greeting := reply(1, "^[0-9]{3}[ \r]", "L7RSP")
+	greeting.PayloadSkip, greeting.CodeFromPayload = 0, false
+	hello := reply(4, "^(2[0-9]{2}-[^\r]*\r\n)*2[0-9]{2}[ \r]", "L7STS")
+	hello.MinRecv, hello.SuccessPayload = -1, true
+	bye := reply(6, "^2[0-9]{2}[- \r]", "L7STS")
+	bye.SuccessPayload = true
+	return []TCPCheckRule{
+		{Action: TCPCheckConnect, Index: 0, Default: true, Linger: true},
+		greeting,
+		reply(2, "^2[0-9]{2}[ \r]", "L7STS"),
+		{Action: TCPCheckSend, Index: 3, Data: []byte(cmd + "\r\n")},
+		hello,
+		{Action: TCPCheckSend, Index: 5, Data: []byte("QUIT\r\n")},
+		bye,
+	}
 }

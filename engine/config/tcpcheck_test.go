@@ -68,6 +68,14 @@ backend d
     option tcp-check
     option httpchk
     server s 127.0.0.1:1 check
+
+backend e
+    option smtpchk EHLO mx.test
+    server s 127.0.0.1:1 check
+
+backend f
+    option smtpchk NOOP x
+    server s 127.0.0.1:1 check
 `)
 	a, b, c, d := cfg.Backend("a"), cfg.Backend("b"), cfg.Backend("c"), cfg.Backend("d")
 	if a.Options.TCPChk.Kind != TCPChkRules || len(a.Options.TCPChk.Rules.RuleList()) != 2 {
@@ -84,6 +92,13 @@ backend d
 	}
 	if d.Options.TCPChk.Kind != TCPChkNone || !d.Options.HTTPChk.Enabled {
 		t.Errorf("d %+v %+v", d.Options.TCPChk, d.Options.HTTPChk)
+	}
+	e, f := cfg.Backend("e").Options.TCPChk, cfg.Backend("f").Options.TCPChk
+	if e.Kind != TCPChkSMTP || e.SMTPCmd != "EHLO mx.test" || f.SMTPCmd != "HELO localhost" {
+		t.Errorf("smtpchk %+v %+v", e, f)
+	}
+	if r := SMTPCheckRules(e.SMTPCmd); len(r) != 7 || string(r[3].Data) != "EHLO mx.test\r\n" || !r[4].Regexp.MatchString("250-a\r\n250 b\r\n") {
+		t.Errorf("smtp rules %+v", r)
 	}
 }
 
@@ -108,6 +123,8 @@ func TestTCPCheckDiags(t *testing.T) {
 		{be + "    tcp-check send-lf %[src]\n", "tcp-check send-lf", Alert, "'tcp-check send-lf' is not supported yet by tether"},
 		{be + "    tcp-check comment\n", "tcp-check comment", Alert, "expects a string as argument."},
 		{"backend be\n    option redis-check x\n", "option redis-check", Alert, "'option redis-check' cannot handle unexpected argument 'x'."},
+		{"backend be\n    option smtpchk EHLO a b\n", "option smtpchk", Alert, "'option smtpchk' cannot handle unexpected argument 'b'."},
+		{"backend be\n    no option tcp-check\n", "option tcp-check", Alert, "negation/default is not supported for option 'tcp-check'."},
 		{"backend be\n    option tcp-check\n    tcp-check connect\n    tcp-check send PING comment p\n    tcp-check expect string +PONG\n", "", Alert, ""},
 	})
 }
