@@ -58,6 +58,8 @@ func newTCPCheck(o config.TCPChk) *tcpCheck {
 		rules, tc.generic = config.RedisCheckRules, false
 	case config.TCPChkSMTP:
 		rules, tc.generic = config.SMTPCheckRules(o.SMTPCmd), false
+	case config.TCPChkPgSQL:
+		rules, tc.generic = config.PgSQLCheckRules(o.User), false
 	}
 	var comment string
 	prev := config.TCPCheckComment
@@ -228,14 +230,20 @@ func (r *tcpRun) code(st *tcpStep) int {
 }
 
 // payload is the text of the bytes received that st reports: from its
-// PayloadSkip on, leading spaces trimmed when it skips, up to the first
-// CR or LF.
+// PayloadSkip on, leading spaces trimmed with PayloadTrim, up to the
+// first CR or LF with PayloadLine, and up to a NUL byte.
 func (r *tcpRun) payload(st *tcpStep) string {
 	b := r.buf[min(st.PayloadSkip, len(r.buf)):]
-	if st.PayloadSkip > 0 {
+	if st.PayloadTrim {
 		b = bytes.TrimLeft(b, " ")
 	}
-	return string(b[:firstLineEnd(b)])
+	if st.PayloadLine {
+		b = b[:firstLineEnd(b)]
+	}
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }
 
 // failWords are the details of a failed expect rule: its on-error text,

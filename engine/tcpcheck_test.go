@@ -55,7 +55,8 @@ func TestTCPExpect(t *testing.T) {
 			"TCPCHK matched unwanted content '-ERR' at step 3 comment: c"},
 		{config.TCPCheckRule{Match: config.MatchRBinary, Regexp: regexp.MustCompile("^0A0B"), MinRecv: -1}, "\x0a\x0b", false, expectPass, ""},
 		{config.TCPCheckRule{Match: config.MatchBinary, Data: []byte{1}, MinRecv: -1, OnError: "nope"}, "\x02", true, expectFail, "nope"},
-		{config.TCPCheckRule{Match: config.MatchString, Data: []byte("+PONG\r\n"), MinRecv: -1, ErrorPayload: true}, "-ERR x\r\nmore", true, expectFail, "-ERR x"},
+		{config.TCPCheckRule{Match: config.MatchString, Data: []byte("+PONG\r\n"), MinRecv: -1, ErrorPayload: true, PayloadLine: true}, "-ERR x\r\nmore", true, expectFail, "-ERR x"},
+		{config.TCPCheckRule{Match: config.MatchString, Data: []byte("R"), MinRecv: -1, ErrorPayload: true, PayloadSkip: 6}, "E\x00\x00\x00\x20SFATAL\x00VFATAL\x00", true, expectFail, "FATAL"},
 	}
 	for _, tt := range tests {
 		tt.rule.Action, tt.rule.Index = config.TCPCheckExpect, 2

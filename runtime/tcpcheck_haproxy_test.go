@@ -123,6 +123,7 @@ func TestDifferentialTCPCheck(t *testing.T) {
 		startScriptTarget(t, "+PONG\r\n", false), startScriptTarget(t, "\x01\x02OK", true)
 	dead := refusingAddr(t)
 	smtp := startSMTPTarget(t)
+	pg := startScriptTarget(t, "R\x00\x00\x00\x08\x00\x00\x00\x00", false)
 	pr := startLogged(t, 1, func(stats int, fronts []int, log net.Addr) string {
 		return fmt.Sprintf(`global
     stats socket ipv4@127.0.0.1:%d level admin
@@ -169,7 +170,10 @@ backend bare
 backend mail
     option smtpchk EHLO tether.test
     server m %s check inter 100ms rise 1 fall 1
-`, stats, log, fronts[0], pong.addr, neg.addr, redis.addr, bin.addr, dead, dead.Port(), pong.addr, pong.addr, smtp.addr)
+backend pg
+    option pgsql-check user tether
+    server p %s check inter 100ms rise 1 fall 1
+`, stats, log, fronts[0], pong.addr, neg.addr, redis.addr, bin.addr, dead, dead.Port(), pong.addr, pong.addr, smtp.addr, pg.addr)
 	})
 	hsock, tsock, hlog, tlog := pr.h.sock, pr.g.sock, pr.logs[0], pr.logs[1]
 	settle := func(label, expect string) {
@@ -223,6 +227,14 @@ backend mail
 	smtp.set("220-first\r\n220 last\r\n", "250-mail.test\r\n250 OK\r\n")
 	settle("smtp greets in lines", "last_chk=220-first")
 	smtp.set("220 ok\r\n", "250-mail.test\r\n250 OK\r\n")
+	// pgsql-check: an error's severity, an unknown answer, SASL.
+	settle("pgsql", "pg/p: status=UP")
+	pg.set("E\x00\x00\x00\x30SFATAL\x00VFATAL\x00C28000\x00Mno such role\x00\x00")
+	settle("pgsql refuses", "pg/p: status=DOWN")
+	pg.set("Not a PostgreSQL response")
+	settle("pgsql unknown", "last_chk=PostgreSQL unknown error")
+	pg.set("R\x00\x00\x00\x17\x00\x00\x00\x0aSCRAM-SHA-256\x00\x00")
+	settle("pgsql sasl", "pg/p: status=UP")
 	settle("smtp back", "mail/m: status=UP tracked= act=1 bck=0 chkfail=1 chkdown=1 check_status=L7OK check_code=221 last_chk=bye")
 
 	time.Sleep(200 * time.Millisecond)

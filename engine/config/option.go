@@ -11,7 +11,7 @@ var unsupportedOptions = map[string]bool{
 	"accept-invalid-http-request": true, "accept-invalid-http-response": true, "http-buffer-request": true,
 	"http-use-proxy-header": true, "independent-streams": true,
 	"ldap-check":  true,
-	"mysql-check": true, "nolinger": true, "pgsql-check": true,
+	"mysql-check": true, "nolinger": true,
 	"prefer-last-server": true, "socket-stats": true,
 	"spop-check":    true,
 	"ssl-hello-chk": true,
@@ -47,7 +47,7 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	o := &px.Options
 	on := !p.no
 	if p.no && (name == "forwardfor" || name == "httpchk" || name == "httplog" || name == "originalto" || name == "http-restrict-req-hdr-names" ||
-		name == "tcp-check" || name == "redis-check" || name == "smtpchk") {
+		name == "tcp-check" || name == "redis-check" || name == "smtpchk" || name == "pgsql-check") {
 		p.alert("negation/default is not supported for option '" + name + "'.")
 		return
 	}
@@ -133,6 +133,8 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 		p.parseCheckOption(px, name, a[1:])
 	case "smtpchk":
 		p.parseSMTPChk(px, a[1:])
+	case "pgsql-check":
+		p.parsePgSQLChk(px, a[1:])
 	case "tcpka":
 		o.CliTCPKA, o.SrvTCPKA = on, on
 	case "clitcpka":

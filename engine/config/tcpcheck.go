@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"regexp"
 	"strings"
@@ -15,6 +16,7 @@ const (
 	TCPChkRules                   // `option tcp-check`: the `tcp-check` rules
 	TCPChkRedis                   // `option redis-check`: PING, expect +PONG
 	TCPChkSMTP                    // `option smtpchk`: a greeting, HELO or EHLO, 2xx replies
+	TCPChkPgSQL                   // `option pgsql-check`: a startup message, an authentication request
 )
 
 // TCPChk is the tcp-check settings of a backend: which rule set its checks
@@ -25,6 +27,7 @@ type TCPChk struct {
 	Kind    TCPChkKind
 	Rules   *TCPCheckRules // nil without any
 	SMTPCmd string         // the command smtpchk sends: "HELO localhost" unless given
+	User    string         // the user pgsql-check names
 }
 
 // TCPCheckRules are the `tcp-check` lines of one section.
@@ -93,10 +96,12 @@ type TCPCheckRule struct {
 	OnSuccess, OnError string
 	// ErrorPayload makes a failed check's details the bytes received,
 	// and SuccessPayload a passed one's, from PayloadSkip on, leading
-	// spaces trimmed when PayloadSkip is set, up to the first CR or LF
-	// (the on-error and on-success of redis-check and smtpchk).
+	// spaces trimmed with PayloadTrim, up to the first CR or LF with
+	// PayloadLine, and up to a NUL byte as HAProxy's C strings end (the
+	// on-error and on-success of redis-check, smtpchk and pgsql-check).
 	ErrorPayload, SuccessPayload bool
 	PayloadSkip                  int
+	PayloadTrim, PayloadLine     bool
 	// CodeFromPayload makes the check's code the number the first three
 	// bytes received spell (smtpchk's status-code).
 	CodeFromPayload bool
@@ -443,7 +448,44 @@ func (p *parser) parseSMTPChk(px *Proxy, a []string) {
 var RedisCheckRules = []TCPCheckRule{
 	{Action: TCPCheckSend, Index: 0, Data: []byte("*1\r\n$4\r\nPING\r\n")},
 	{Action: TCPCheckExpect, Index: 1, Match: MatchString, Pattern: "+PONG\r\n", Data: []byte("+PONG\r\n"),
-		MinRecv: -1, ErrStatus: "L7STS", OnSuccess: "Redis server is ok", ErrorPayload: true},
+		MinRecv: -1, ErrStatus: "L7STS", OnSuccess: "Redis server is ok", ErrorPayload: true, PayloadLine: true},
+}
+
+// PgSQLCheckRules are the rules of `option pgsql-check user <user>`, as
+// haproxy 2.6.12 has them: a startup message naming user, then no error
+// ('E') but an authentication request ('R') of a method it knows.
+func PgSQLCheckRules(user string) []TCPCheckRule {
+	msg := binary.BigEndian.AppendUint32(nil, uint32(15+len(user)))
+	msg = append(msg, 0, 3, 0, 0)
+	msg = append(msg, "user\x00"+user+"\x00\x00"...)
+	auth := "^52000000[A-Z0-9]{2}000000(00|02|03|04|05|06|07|09|0A)"
+	return []TCPCheckRule{
+		{Action: TCPCheckConnect, Index: 0, Default: true, Linger: true},
+		{Action: TCPCheckSend, Index: 1, Data: msg},
+		{Action: TCPCheckExpect, Index: 2, Match: MatchRString, Negate: true, Pattern: "^E", Regexp: regexp.MustCompile("^E"),
+			MinRecv: 5, ErrStatus: "L7RSP", ErrorPayload: true, PayloadSkip: 6},
+		{Action: TCPCheckExpect, Index: 3, Match: MatchRBinary, Pattern: auth, Regexp: regexp.MustCompile(auth),
+			MinRecv: 9, ErrStatus: "L7STS", OnSuccess: "PostgreSQL server is ok", OnError: "PostgreSQL unknown error"},
+	}
+}
+
+// parsePgSQLChk parses `option pgsql-check user <name>`.
+func (p *parser) parsePgSQLChk(px *Proxy, a []string) {
+	p.warnCap(px, CapBackend, "pgsql-check")
+	if p.tooMany("option pgsql-check", a, 2) {
+		return
+	}
+	switch {
+	case len(a) < 2 || a[0] == "" || a[1] == "":
+		p.alert("'option pgsql-check' expects 'user <username>' as argument.")
+		return
+	case a[0] != "user":
+		p.alert("'option pgsql-check' only supports optional values: 'user'.")
+		return
+	}
+	o := &px.Options
+	o.HTTPChk.Enabled = false
+	o.TCPChk.Kind, o.TCPChk.User = TCPChkPgSQL, a[1]
 }
 
 // SMTPCheckRules are the rules of `option smtpchk` sending cmd, as
@@ -454,10 +496,10 @@ var RedisCheckRules = []TCPCheckRule{
 func SMTPCheckRules(cmd string) []TCPCheckRule {
 	reply := func(i int, re string, st string) TCPCheckRule {
 		return TCPCheckRule{Action: TCPCheckExpect, Index: i, Match: MatchRString, Pattern: re, Regexp: regexp.MustCompile(re),
-			MinRecv: 4, ErrStatus: st, ErrorPayload: true, PayloadSkip: 4, CodeFromPayload: true}
+			MinRecv: 4, ErrStatus: st, ErrorPayload: true, PayloadSkip: 4, PayloadTrim: true, PayloadLine: true, CodeFromPayload: true}
 	}
 	greeting := reply(1, "^[0-9]{3}[ \r]", "L7RSP")
-	greeting.PayloadSkip, greeting.CodeFromPayload = 0, false
+	greeting.PayloadSkip, greeting.PayloadTrim, greeting.CodeFromPayload = 0, false, false
 	hello := reply(4, "^(2[0-9]{2}-[^\r]*\r\n)*2[0-9]{2}[ \r]", "L7STS")
 	hello.MinRecv, hello.SuccessPayload = -1, true
 	bye := reply(6, "^2[0-9]{2}[- \r]", "L7STS")

@@ -76,6 +76,10 @@ backend e
 backend f
     option smtpchk NOOP x
     server s 127.0.0.1:1 check
+
+backend g
+    option pgsql-check user pg
+    server s 127.0.0.1:1 check
 `)
 	a, b, c, d := cfg.Backend("a"), cfg.Backend("b"), cfg.Backend("c"), cfg.Backend("d")
 	if a.Options.TCPChk.Kind != TCPChkRules || len(a.Options.TCPChk.Rules.RuleList()) != 2 {
@@ -96,6 +100,10 @@ backend f
 	e, f := cfg.Backend("e").Options.TCPChk, cfg.Backend("f").Options.TCPChk
 	if e.Kind != TCPChkSMTP || e.SMTPCmd != "EHLO mx.test" || f.SMTPCmd != "HELO localhost" {
 		t.Errorf("smtpchk %+v %+v", e, f)
+	}
+	if g := cfg.Backend("g").Options.TCPChk; g.Kind != TCPChkPgSQL || g.User != "pg" ||
+		string(PgSQLCheckRules(g.User)[1].Data) != "\x00\x00\x00\x11\x00\x03\x00\x00user\x00pg\x00\x00" {
+		t.Errorf("pgsql-check %+v", g)
 	}
 	if r := SMTPCheckRules(e.SMTPCmd); len(r) != 7 || string(r[3].Data) != "EHLO mx.test\r\n" || !r[4].Regexp.MatchString("250-a\r\n250 b\r\n") {
 		t.Errorf("smtp rules %+v", r)
@@ -125,6 +133,10 @@ func TestTCPCheckDiags(t *testing.T) {
 		{"backend be\n    option redis-check x\n", "option redis-check", Alert, "'option redis-check' cannot handle unexpected argument 'x'."},
 		{"backend be\n    option smtpchk EHLO a b\n", "option smtpchk", Alert, "'option smtpchk' cannot handle unexpected argument 'b'."},
 		{"backend be\n    no option tcp-check\n", "option tcp-check", Alert, "negation/default is not supported for option 'tcp-check'."},
+		{"backend be\n    option pgsql-check\n", "option pgsql-check", Alert, "'option pgsql-check' expects 'user <username>' as argument."},
+		{"backend be\n    option pgsql-check user\n", "option pgsql-check", Alert, "'option pgsql-check' expects 'user <username>' as argument."},
+		{"backend be\n    option pgsql-check foo bar\n", "option pgsql-check", Alert, "'option pgsql-check' only supports optional values: 'user'."},
+		{"backend be\n    option pgsql-check user x y\n", "option pgsql-check", Alert, "'option pgsql-check' cannot handle unexpected argument 'y'."},
 		{"backend be\n    option tcp-check\n    tcp-check connect\n    tcp-check send PING comment p\n    tcp-check expect string +PONG\n", "", Alert, ""},
 	})
 }
