@@ -310,12 +310,14 @@ func (e *Engine) AddServer(backend string, cs *config.Server) error {
 	}
 	s := newServer(cs, e.nextSlot, time.Now())
 	e.nextSlot++
-	// An added server starts in forced maintenance, its checks not yet
-	// enabled (`enable health` starts them) and its health counter at 0;
-	// one without an address is not in resolution maintenance.
+	// An added server starts in forced maintenance, its checks and agent
+	// not yet enabled (`enable health`, `enable agent` start them) and its
+	// health counter at 0; one without an address is not in resolution
+	// maintenance.
 	s.cond.admin = s.cond.admin&AdminCMaint | AdminFMaint
 	s.cond.op, s.cond.health = OpStopped, 0
 	s.cond.check &^= CheckEnabled
+	s.cond.agent.on = false
 	s.settle(s.since)
 	s.place = "(null):0"
 	if !cs.IDSet {
@@ -328,6 +330,9 @@ func (e *Engine) AddServer(backend string, cs *config.Server) error {
 	}
 	if e.checks.on && !e.checks.off && s.cond.check&CheckConfigured != 0 {
 		e.runChecker(b, s, s.cond.interval(s))
+	}
+	if e.checks.on && !e.checks.off && s.cond.agent.conf {
+		e.startChecker(b, s, true, 0)
 	}
 	return nil
 }

@@ -146,11 +146,18 @@ backend nobody
 		{solo, "up\n", "ag/solo: status=no check weight=10 uweight=10 slim= chkfail= chkdown= check_status= agent_status=L7OK"},
 	}
 	// serving compares which servers of ag take new traffic through
-	// both proxies.
+	// both proxies, over more requests than the weights ever add up to.
+	servers := func(d *diffSide) []string {
+		hc := dialHTTP(t, d.front)
+		seen := map[string]bool{}
+		for range 80 {
+			seen[hc.mustGet(t, "").server] = true
+		}
+		return slices.Sorted(maps.Keys(seen))
+	}
 	serving := func(label string) {
 		t.Helper()
-		want, got := slices.Sorted(maps.Keys(pr.h.probe(t))), slices.Sorted(maps.Keys(pr.g.probe(t)))
-		if !slices.Equal(got, want) {
+		if want, got := servers(pr.h), servers(pr.g); !slices.Equal(got, want) {
 			t.Errorf("%s: tether sends to %v, haproxy to %v", label, got, want)
 		}
 	}
@@ -190,6 +197,13 @@ backend nobody
 		{fmt.Sprintf("set server ag/duo agent-addr 127.0.0.1 port %d", dead.Port()), "last_agt=Connection refused agent_desc=Layer4 connection problem agent_rise=1 agent_fall=1 agent_health=1\nag/hello"},
 		{fmt.Sprintf("set server ag/duo agent-addr 127.0.0.1 port %d", duo.addr.Port()), "agent_status=CHECKED agent_code= last_agt= agent_desc=No status change agent_rise=1 agent_fall=1 agent_health=1\nag/hello"},
 		{"set server ag/hello agent-send bye", "ag/hello: status=no check"},
+		// An added server's agent runs once enabled.
+		{fmt.Sprintf("add server ag/late %s agent-check agent-addr 127.0.0.1 agent-port %d agent-inter 100ms agent-send x", oHello.addr, hello.addr.Port()),
+			"ag/late: agent_state=18"},
+		{"enable agent ag/late", "ag/late: status=MAINT weight=1 uweight=1 slim= chkfail= chkdown= check_status= agent_status=L7OK"},
+		{"enable server ag/late", "ag/late: status=no check"},
+		{"disable server ag/late", "ag/late: status=MAINT"},
+		{"del server ag/late", "ag/hello: status=no check"},
 	} {
 		pr.both(t, c.cmd)
 		settle(c.cmd, c.expect)

@@ -142,8 +142,8 @@ func runSetServer(s *session, args []string, _ []byte) {
 		}
 		s.print(msg)
 	case "agent":
-		if t.sv.Agent.State&checkEnabled == 0 {
-			s.print(msgAgentDisabled)
+		ac, ok := s.agents(t)
+		if !ok {
 			return
 		}
 		var up bool
@@ -155,7 +155,7 @@ func runSetServer(s *session, args []string, _ []byte) {
 			s.print(msgAgentExpects)
 			return
 		}
-		s.printErr(s.ctl.SetAgentHealth(bk, sv, up))
+		s.printErr(ac.SetAgentHealth(bk, sv, up))
 	case "check-addr":
 		addr, port, hasPort := addrArgs(args)
 		if addr == "" {
@@ -177,11 +177,9 @@ func runSetServer(s *session, args []string, _ []byte) {
 		}
 		setCheckTarget(s, t, "", arg(args, 4), true, true)
 	case "agent-send":
-		if t.sv.Agent.State&checkEnabled == 0 {
-			s.print(msgAgentDisabled)
-			return
+		if ac, ok := s.agents(t); ok {
+			s.printErr(ac.SetAgentSend(bk, sv, arg(args, 4)))
 		}
-		s.printErr(s.ctl.SetAgentSend(bk, sv, arg(args, 4)))
 	case "check-port":
 		if arg(args, 4) == "" {
 			s.print(msgCheckPortRequires)
@@ -208,8 +206,9 @@ func addrArgs(args []string) (addr, port string, hasPort bool) {
 // HAProxy's order, then applies both or neither. A refusal is a warning
 // line.
 func setCheckTarget(s *session, t target, addr, port string, hasPort, agent bool) {
+	ac, hasAgents := s.ctl.(AgentControl)
 	switch {
-	case agent && t.sv.Agent.State&checkEnabled == 0:
+	case agent && (!hasAgents || t.sv.Agent.State&checkEnabled == 0):
 		s.print("agent checks are not enabled on this server")
 		return
 	case !agent && t.sv.Check.State&checkEnabled == 0:
@@ -238,7 +237,7 @@ func setCheckTarget(s *session, t target, addr, port string, hasPort, agent bool
 		p = int(v)
 	}
 	if agent {
-		s.printErr(s.ctl.SetAgentTarget(t.be.Name, t.sv.Name, ip, addr != "", p, hasPort))
+		s.printErr(ac.SetAgentTarget(t.be.Name, t.sv.Name, ip, addr != "", p, hasPort))
 		return
 	}
 	s.printErr(s.ctl.SetCheckTarget(t.be.Name, t.sv.Name, ip, addr != "", p, hasPort))
@@ -400,7 +399,25 @@ func runEnableAgent(s *session, args []string, _ []byte) {
 	if !ok {
 		return
 	}
-	s.printErr(s.ctl.SetAgentCheck(t.be.Name, t.sv.Name, args[0] == "enable"))
+	enable := args[0] == "enable"
+	ac, ok := s.ctl.(AgentControl)
+	switch {
+	case ok:
+		s.printErr(ac.SetAgentCheck(t.be.Name, t.sv.Name, enable))
+	case enable:
+		s.print(msgAgentNotConfig)
+	}
+}
+
+// agents returns the control's agent commands when the server's agent
+// checks run, or prints that they do not.
+func (s *session) agents(t target) (AgentControl, bool) {
+	ac, ok := s.ctl.(AgentControl)
+	if !ok || t.sv.Agent.State&checkEnabled == 0 {
+		s.print(msgAgentDisabled)
+		return nil, false
+	}
+	return ac, true
 }
 
 // splitDynamic splits the <bk>/<srv> argument of add and del server, where

@@ -18,6 +18,7 @@ const (
 	msgHealthExpects     = "'set server <srv> health' expects 'up', 'stopping', or 'down'.\n"
 	msgAgentExpects      = "'set server <srv> agent' expects 'up' or 'down'.\n"
 	msgAgentDisabled     = "agent checks are not enabled on this server.\n"
+	msgAgentNotConfig    = "Agent was not configured on this server, cannot enable.\n"
 	msgAgentAddrRequires = "set server <b>/<s> agent-addr requires an address and optionally a port.\n"
 	msgAgentPortRequires = "set server <b>/<s> agent-port requires a port.\n"
 	msgHealthTracking    = "cannot change health on a tracking server.\n"
