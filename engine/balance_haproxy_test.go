@@ -32,6 +32,7 @@ type balanceStep struct {
 // reaches the same server: the loops share one balancing order as
 // HAProxy's threads do, through weight and state changes.
 func TestBalanceOrderAcrossLoops(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBin(t)
 	origins := startOrigins(t, 5)
 	req := func(n int) balanceStep { return balanceStep{requests: n} }
@@ -91,6 +92,7 @@ func TestBalanceOrderAcrossLoops(t *testing.T) {
 // exactly its weight's share, which only one rotation shared by the loops
 // gives.
 func TestBalanceSharesAcrossKeepAliveClients(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBin(t)
 	origins := startOrigins(t, 4)
 	weights := []int{5, 3, 1, 2} // sum 11

@@ -203,6 +203,7 @@ func runCookieCases(t *testing.T, addr string, o *cookieOrigin, logs net.PacketC
 }
 
 func TestCookieHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBinLong(t)
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("TETHER_COOKIE_SEED"); s != "" {

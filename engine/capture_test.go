@@ -8,6 +8,7 @@ import (
 )
 
 func TestCookieCapture(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		capture config.CaptureCookie
@@ -66,6 +67,7 @@ func TestCookieCaptureAllocs(t *testing.T) {
 // every request and response, so the blanks around '=' go even when the
 // backend has no cookie line; without a capture the fields pass untouched.
 func TestCaptureStripsBlanks(t *testing.T) {
+	t.Parallel()
 	origins := startOrigins(t, 1)
 	for _, tt := range []struct {
 		capture        string

@@ -20,6 +20,7 @@ import (
 // at rise, falls at the first failure, needs rise successes to come back,
 // then fall failures to go down again.
 func TestCheckDoneCounter(t *testing.T) {
+	t.Parallel()
 	c := condition{op: OpRunning, health: 2, rise: 2, fall: 3, check: CheckConfigured | CheckEnabled}
 	steps := []struct {
 		r      CheckResult
@@ -54,6 +55,7 @@ func TestCheckDoneCounter(t *testing.T) {
 // zero and keeps the server stopped whatever they find; leaving it brings
 // the server up at rise, as HAProxy 2.6 does.
 func TestCheckMaintenance(t *testing.T) {
+	t.Parallel()
 	c := condition{op: OpRunning, health: 4, rise: 2, fall: 3, check: CheckConfigured | CheckEnabled}
 	c.setAdmin(AdminMaint)
 	if c.op != OpStopped || c.health != 0 || c.check&CheckPaused == 0 {
@@ -76,6 +78,7 @@ func TestCheckMaintenance(t *testing.T) {
 // TestCheckRequest: the HTTP check request is what HAProxy 2.6.12 sends
 // for the same lines (observed on the wire).
 func TestCheckRequest(t *testing.T) {
+	t.Parallel()
 	def := config.HTTPChk{Enabled: true, Method: "OPTIONS", URI: "/", Version: "HTTP/1.0"}
 	cases := []struct {
 		o    config.HTTPChk
@@ -116,6 +119,7 @@ func checkOrigin(t *testing.T, serve func(c net.Conn, br *bufio.Reader)) netip.A
 // TestProbeOutcomes: each way a server can answer a check gives HAProxy's
 // status, code and details.
 func TestProbeOutcomes(t *testing.T) {
+	t.Parallel()
 	httpchk := func(lines string) *checkSpec {
 		cfg, err := config.Parse(config.File{Name: "t.cfg", Data: []byte("defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\nbackend be\n" + lines + "  server s 127.0.0.1:1 check\n")})
 		if err != nil {
@@ -175,6 +179,7 @@ func TestProbeOutcomes(t *testing.T) {
 // the in-progress bit, as `show servers state` shows HAProxy's; it clears
 // when the check ends (here by timing out).
 func TestCheckInProgress(t *testing.T) {
+	t.Parallel()
 	mute := checkOrigin(t, func(c net.Conn, br *bufio.Reader) { _, _ = io.Copy(io.Discard, br) })
 	e, _ := startEngine(t, fmt.Sprintf(`defaults
   mode http
@@ -209,6 +214,7 @@ backend be
 // TestSpread: `spread-checks` varies each interval within its percentage
 // either way, and covers the range.
 func TestSpread(t *testing.T) {
+	t.Parallel()
 	if d := spread(time.Second, 0); d != time.Second {
 		t.Fatalf("no spread: %v", d)
 	}

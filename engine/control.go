@@ -29,6 +29,16 @@ var (
 	ErrPinned      = errors.New("This server cannot be removed at runtime due to other configuration elements pointing to it.")
 	ErrNotMaint    = errors.New("Only servers in maintenance mode can be deleted.")
 	ErrServerBusy  = errors.New("Server still has connections attached to it, cannot remove it.")
+	ErrNoFrontend  = errors.New("No such frontend.")
+	// The refusals of disable, enable and shutdown frontend.
+	ErrFrontendShut   = errors.New("Frontend was already shut down.")
+	ErrShutNoDisable  = errors.New("Frontend was previously shut down, cannot disable.")
+	ErrShutNoEnable   = errors.New("Frontend was previously shut down, cannot enable.")
+	ErrAllDisabled    = errors.New("All sockets are already disabled.")
+	ErrAllEnabled     = errors.New("All sockets are already enabled.")
+	ErrFrontendResume = errors.New("Failed to resume frontend, check logs for precise cause (port conflict?).")
+	// ErrMaxConnRange: a maxconn over the process's hard limit, or negative.
+	ErrMaxConnRange = errors.New("Value out of range.")
 )
 
 // BackendInfo is a copy of a backend's state for the runtime API.
@@ -135,6 +145,7 @@ type Info struct {
 	Start    time.Time
 	Loops    int
 	MaxConn  int
+	HardMax  int   // the maxconn the process started with (SetMaxConn's ceiling)
 	Conns    int   // client connections being served
 	CumConns int64 // client connections accepted
 	CumReqs  int64 // requests received
@@ -145,7 +156,7 @@ type Info struct {
 func (e *Engine) Info() Info {
 	in := Info{Start: e.start, CumConns: e.cumConns.Load(), CumReqs: e.cumReqs.Load()}
 	if s := e.server(); s != nil {
-		in.Loops, in.MaxConn, in.Conns, in.Stopping = s.cfg.Loops, s.MaxConn(), s.Clients(), s.Draining()
+		in.Loops, in.MaxConn, in.HardMax, in.Conns, in.Stopping = s.cfg.Loops, s.MaxConn(), s.HardMaxConn(), s.Clients(), s.Draining()
 	}
 	return in
 }

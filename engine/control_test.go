@@ -10,6 +10,7 @@ import (
 )
 
 func TestControl(t *testing.T) {
+	t.Parallel()
 	origins := startOrigins(t, 2)
 	e, addr := startEngine(t, backendConfig(`  cookie SRV insert indirect dynamic
   dynamic-cookie-key mysecretphrase

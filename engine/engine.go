@@ -80,9 +80,19 @@ type frontend struct {
 	logged   atomic.Int64 // lines logged (%lc)
 	conns    atomic.Int64
 	connsMax atomic.Int64 // highest conns (HAProxy's smax)
+	maxConn  atomic.Int64 // the frontend's maxconn; -1: none of its own (the process's applies)
+	lns      []*Listener  // its bind lines' listeners, set by Listen
+	state    atomic.Int32 // feOpen, fePaused or feStopped (runtime API)
 	index    int          // position among the engine's frontends, for per-loop counts
 
 	ignoreProbes bool // `option http-ignore-probes`
+}
+
+// full reports whether the frontend holds its maxconn of clients: its
+// listeners wait until one leaves (or `set maxconn frontend` raises it).
+func (fe *frontend) full() bool {
+	m := fe.maxConn.Load()
+	return m >= 0 && fe.conns.Load() >= m
 }
 
 // route is one use_backend rule.
@@ -153,6 +163,10 @@ func New(cfg *config.Config) (*Engine, error) {
 		}
 		fe := &frontend{name: p.Name, proxy: p, index: len(e.fronts), timeouts: p.Timeouts, fwd: p.Options.ForwardFor,
 			mode: p.Options.ConnMode, httplog: p.Options.HTTPLog || p.LogFormat != nil, ignoreProbes: p.Options.IgnoreProbes}
+		fe.maxConn.Store(-1)
+		if p.MaxConn > 0 {
+			fe.maxConn.Store(int64(p.MaxConn))
+		}
 		for _, ub := range p.UseBackends {
 			fe.routes = append(fe.routes, route{cond: ub.Cond, be: e.byName[ub.Backend.Name]})
 		}
@@ -191,14 +205,13 @@ func (e *Engine) Listen(inherited map[string]*os.File) error {
 				e.closeListeners()
 				return fmt.Errorf("engine: cannot bind %q for proxy '%s': %w", b.Name, fe.name, err)
 			}
-			if m := int64(fe.proxy.MaxConn); m > 0 {
-				ln.Full = func() bool { return fe.conns.Load() >= m }
-			}
+			ln.Full = fe.full
 			ln.Data = fe
 			ln.KeepAlive = fe.proxy.Options.CliTCPKA
 			ln.AcceptProxy = b.AcceptProxy
 			ln.ID = strconv.Itoa(k + 1)
 			e.lns = append(e.lns, ln)
+			fe.lns = append(fe.lns, ln)
 			e.feOf[ln] = fe
 		}
 	}
@@ -288,7 +301,7 @@ func (e *Engine) Accept(l *Loop, ln *Listener, c gnet.Conn) Endpoint {
 	if rules := fe.proxy.TCPConnRules; len(rules) > 0 && !acceptConn(rules, peerAddr(c.RemoteAddr(), ln.dual).Addr()) {
 		return nil
 	}
-	if m := fe.proxy.MaxConn; m > 0 && fe.conns.Load() >= int64(m) {
+	if fe.full() {
 		return nil
 	}
 	raiseMax(&fe.connsMax, fe.conns.Add(1))

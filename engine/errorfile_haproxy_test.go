@@ -13,6 +13,7 @@ import (
 // could not read, HEAD, and HTTP/1.0 clients. The same requests without
 // the errorfiles compare the built-in replies.
 func TestErrorFileHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBinLong(t)
 	dir := writeErrorFiles(t, errorFiles)
 	for _, files := range []bool{true, false} {
@@ -39,6 +40,7 @@ func TestErrorFileHAProxyDifferential(t *testing.T) {
 // TestErrorFileEmptyHAProxyDifferential checks empty errorfiles against
 // haproxy: nothing is sent and the connection closes.
 func TestErrorFileEmptyHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBinLong(t)
 	dir := writeErrorFiles(t, map[string]string{"empty.http": ""})
 	haddr := startHAProxy(t, bin, emptyErrorFileConfig(dir))
@@ -58,12 +60,14 @@ func TestErrorFileEmptyHAProxyDifferential(t *testing.T) {
 // alive for HTTP/1.1 and closed for HTTP/1.0, the backend's over the
 // defaults', for a 503 (no server), a 400 and a 408.
 func TestErrorLocHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBinLong(t)
 	config := func() string {
 		return fmt.Sprintf(`defaults
   mode http
   timeout client 5s
   timeout http-request 300ms
+  timeout http-keep-alive 5s
   errorloc 400 https://errors.example/bad?x=1
   errorloc303 408 /slow
   errorloc302 503 /default

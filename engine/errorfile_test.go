@@ -84,8 +84,10 @@ func errorFileOrigin(t *testing.T) string {
 // errorFileConfig renders the configuration both tether and haproxy run in
 // the errorfile tests: errorfiles in defaults (200 for the monitor-uri), an
 // own 503 in the frontend, a backend without servers that inherits the
-// defaults' 503, one from a defaults section without errorfiles, and one in
-// front of origin.
+// defaults' 503, one from a defaults section without errorfiles, and two in
+// front of origin: one with a short server timeout, and one with a long
+// one for the broken body, which the proxies must see before any timeout
+// however loaded the machine.
 func errorFileConfig(dir, origin string) string {
 	return fmt.Sprintf(`defaults
   mode http
@@ -93,6 +95,7 @@ func errorFileConfig(dir, origin string) string {
   timeout client 5s
   timeout server 300ms
   timeout http-request 1s
+  timeout http-keep-alive 5s
   errorfile 503 %[1]s/503.http
   errorfile 502 %[1]s/502.http
   errorfile 504 %[1]s/504.http
@@ -105,9 +108,13 @@ frontend fe
   errorfile 503 %[1]s/fe503.http
   use_backend dead if { path_beg /dead }
   use_backend plain if { path_beg /plain }
-  use_backend srv if { path_beg /bad } || { path_beg /slow } || { path_beg /body }
+  use_backend srv if { path_beg /bad } || { path_beg /slow }
+  use_backend body if { path_beg /body }
 backend dead
 backend srv
+  server s1 %[3]s
+backend body
+  timeout server 5s
   server s1 %[3]s
 defaults
   mode http
@@ -194,6 +201,7 @@ func withoutErrorFiles(cfg string) string {
 // TestErrorFileReplies checks, byte for byte, the replies an errorfile puts
 // in place of tether's own, and which proxy's errorfile applies.
 func TestErrorFileReplies(t *testing.T) {
+	t.Parallel()
 	dir := writeErrorFiles(t, errorFiles)
 	_, addr := startEngine(t, errorFileConfig(dir, errorFileOrigin(t)))
 	for _, c := range errorFileCases() {
@@ -212,6 +220,7 @@ func emptyErrorFileConfig(dir string) string {
   mode http
   timeout client 5s
   timeout http-request 300ms
+  timeout http-keep-alive 5s
   errorfile 503 %[1]s/empty.http
   errorfile 400 %[1]s/empty.http
   errorfile 408 /dev/null
@@ -230,6 +239,7 @@ var emptyErrorFileRequests = []string{
 // closes, for a reply of the proxy and for one to an unreadable or late
 // request.
 func TestErrorFileEmpty(t *testing.T) {
+	t.Parallel()
 	dir := writeErrorFiles(t, map[string]string{"empty.http": ""})
 	_, addr := startEngine(t, emptyErrorFileConfig(dir))
 	for _, req := range emptyErrorFileRequests {
@@ -245,6 +255,7 @@ func TestErrorFileEmpty(t *testing.T) {
 // logs for it (the size of the reply in its internal form, not the bytes
 // sent). A built-in reply logs its size in the same form.
 func TestErrorFileLog(t *testing.T) {
+	t.Parallel()
 	dir := writeErrorFiles(t, map[string]string{"503.http": efDebian503})
 	for _, tt := range []struct {
 		errorfile string

@@ -27,6 +27,8 @@ var (
 	// ErrBusy: a connection cannot be detached while gnet still buffers
 	// bytes for it (pending output, or input not yet consumed).
 	ErrBusy = errors.New("engine: connection has buffered bytes")
+	// ErrNotPaused: Resume on a listener that is not paused.
+	ErrNotPaused = errors.New("engine: listener not paused")
 	// ErrSourceBind: a server connection could not bind its `source`
 	// address; it wraps the system's error.
 	ErrSourceBind = errors.New("engine: cannot bind to source address before connect()")

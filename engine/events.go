@@ -31,11 +31,9 @@ func (e *events) OnTick() (time.Duration, gnet.Action) {
 	if s.started.CompareAndSwap(false, true) {
 		s.mu.Lock()
 		for _, ln := range s.lns {
-			s.accepts.Add(1)
-			go func() {
-				defer s.accepts.Done()
-				s.accept(ln)
-			}()
+			if !ln.Down() {
+				s.startAccept(ln)
+			}
 		}
 		s.mu.Unlock()
 		close(s.ready)
@@ -64,7 +62,7 @@ func (e *events) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	case *Listener:
 		s.pending.Add(-1)
 		s.fds.Add(1)
-		if s.clients.Load() >= s.maxConn {
+		if s.clients.Load() >= s.maxConn.Load() {
 			c.SetContext(refused)
 			return nil, gnet.Close
 		}

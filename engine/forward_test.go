@@ -47,6 +47,7 @@ func (f *forwardConn) OnTraffic(c gnet.Conn) gnet.Action {
 }
 
 func TestForward(t *testing.T) {
+	t.Parallel()
 	h := &forwardHandler{limit: 3, results: make(chan [2]int, 16)}
 	_, lns := serve(t, Config{Loops: 1}, h, "127.0.0.1:0")
 	a := dialT(t, lns[0].Addr())

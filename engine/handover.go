@@ -21,7 +21,8 @@ const maxHandover = 250
 // listeners' names separated by newlines, and the descriptors as SCM_RIGHTS.
 // The sockets stay open in this process until it closes its listeners, and
 // both processes may accept from them meanwhile, so no queued connection is
-// lost.
+// lost. Paused and shut listeners are left out: the other process binds
+// those addresses anew.
 func SendListeners(uc *net.UnixConn, lns []*Listener) error {
 	if len(lns) > maxHandover {
 		return ErrHandover
@@ -35,6 +36,9 @@ func SendListeners(uc *net.UnixConn, lns []*Listener) error {
 		}
 	}()
 	for _, ln := range lns {
+		if ln.Down() {
+			continue // paused or shut down: the new process binds its own
+		}
 		if strings.ContainsRune(ln.Name, '\n') {
 			return ErrHandover
 		}

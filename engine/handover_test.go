@@ -186,6 +186,7 @@ func (c *child) stop(t *testing.T) {
 // a new process takes the listening socket over from the old one, which
 // then stops gracefully: every connection must be served.
 func TestReloadHandoverRefusesNothing(t *testing.T) {
+	t.Parallel()
 	sock := filepath.Join(t.TempDir(), "handover.sock")
 	old := startChild(t, "old", sock)
 	addr := old.addr

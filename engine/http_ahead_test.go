@@ -15,6 +15,7 @@ import (
 // TestInboxKept: while the socket is off the loop, an inbox serves the
 // bytes it kept, in order, and is empty once they are consumed.
 func TestInboxKept(t *testing.T) {
+	t.Parallel()
 	in := inbox{kept: []byte("GET / HTTP/1.1\r\n\r\nrest")}
 	if b, _ := in.Peek(3); string(b) != "GET" {
 		t.Fatalf("Peek(3) = %q", b)
@@ -99,6 +100,7 @@ func pausedValves(l *Loop) int {
 // is still answered, in order, and the loop's clock never ticked, so no
 // resume waited for it.
 func TestHTTPPausedClientBackPromptly(t *testing.T) {
+	t.Parallel()
 	const n = 3000
 	release := make(chan struct{})
 	raw := holdingOrigin(t, release)
@@ -126,6 +128,7 @@ func TestHTTPPausedClientBackPromptly(t *testing.T) {
 // back as soon as the Tail drains, not at the loop's next tick: with a
 // tick of an hour the whole body still arrives.
 func TestHTTPHalfClosedClientStreamsPromptly(t *testing.T) {
+	t.Parallel()
 	const size = 16 << 20
 	origins := startOrigins(t, 1)
 	e, addr := startEngineTick(t, basicConfig(origins, ""), time.Hour)

@@ -36,6 +36,7 @@ var authorityRequests = []string{
 // Host then takes the target's authority; for CONNECT to port 80 or 443 it
 // takes a Host without the port, and forwards Host without it.
 func TestAuthorityHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBin(t)
 	heads := make(chan string, 1)
 	raw := headOrigin(t, func(head string) string {

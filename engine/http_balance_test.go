@@ -19,6 +19,7 @@ func balanceConfig(origins []*testorigin.Origin, algo string, weights ...int) st
 }
 
 func TestHTTPBalanceAlgorithms(t *testing.T) {
+	t.Parallel()
 	origins := startOrigins(t, 3)
 	cases := []struct {
 		algo    string

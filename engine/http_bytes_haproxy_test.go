@@ -33,6 +33,7 @@ var bytesResponses = map[string]string{
 // body its trailer fields plus one byte; its own replies count the same
 // way, without the body to HEAD, after what was relayed or refused before.
 func TestBytesLoggedHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBin(t)
 	raw := headOrigin(t, func(head string) string {
 		target := strings.Fields(head)[1]

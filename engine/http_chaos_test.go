@@ -18,6 +18,7 @@ import (
 // at any point) and then checks that ordinary requests still work and that
 // every client connection was released.
 func TestHTTPChaos(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("chaos")
 	}

@@ -23,6 +23,7 @@ var chunkResponses = map[string]string{
 // forwards it: a broken one there gets its 502 (its 400 for a request)
 // instead of a cut message. A chunk size must be below 2^52.
 func TestChunksHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBin(t)
 	raw := headOrigin(t, func(head string) string {
 		if resp, ok := chunkResponses[strings.Fields(head)[1]]; ok {

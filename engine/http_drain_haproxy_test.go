@@ -39,6 +39,7 @@ var drainCases = []drainCase{
 // buffer of it comes after the server left), and keeps it after a reply of
 // its own when the whole body came with the head.
 func TestBodyDrainHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBin(t)
 	raw := headOrigin(t, func(head string) string {
 		if strings.HasPrefix(head, "POST /early ") {
@@ -83,6 +84,7 @@ func TestBodyDrainHAProxyDifferential(t *testing.T) {
 // and its body, answers as it would have, without saying it closes, and
 // closes after the response.
 func TestHalfCloseHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBin(t)
 	o := startOrigins(t, 1)[0]
 	pair := startPair(t, bin, pairBase, "{SRV}", o.Addr)

@@ -47,6 +47,7 @@ func failoverView(t *testing.T, status int, server, line string) string {
 // assignment. A connect timeout (a server whose accept queue is full) is
 // retried at once, with no turn-around delay, and logged sC.
 func TestRedispatchHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBin(t)
 	origins := startOrigins(t, 2)
 	dead := deadAddr()

@@ -26,6 +26,7 @@ func deadAddr() string {
 // reaches the server with its Connection and Upgrade fields, and that the
 // server's 101 turns the exchange into a tunnel.
 func TestHTTPUpgradeTunnel(t *testing.T) {
+	t.Parallel()
 	for _, proto := range []string{"websocket", "foo/2"} {
 		t.Run(proto, func(t *testing.T) {
 			raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
@@ -60,6 +61,7 @@ func TestHTTPUpgradeTunnel(t *testing.T) {
 // an HTTP/1.0 client, reaches the server as a plain request, and that a 101
 // to it is answered with a 502.
 func TestHTTPUpgradeRefused(t *testing.T) {
+	t.Parallel()
 	for _, req := range []string{
 		"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n",
 		"GET / HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
@@ -92,6 +94,7 @@ func TestHTTPUpgradeRefused(t *testing.T) {
 }
 
 func TestHTTPRetriesAndRedispatch(t *testing.T) {
+	t.Parallel()
 	os := startOrigins(t, 1)
 	dead := deadAddr()
 	cfg := func(extra string) string {
@@ -135,6 +138,7 @@ backend be
 }
 
 func TestHTTPStalePooledConnection(t *testing.T) {
+	t.Parallel()
 	// The origin answers one request per connection and closes the
 	// connection when the next request arrives on it, without a response:
 	// a reused connection fails before any response byte, and the request
@@ -165,6 +169,7 @@ func TestHTTPStalePooledConnection(t *testing.T) {
 }
 
 func TestHTTPServerStates(t *testing.T) {
+	t.Parallel()
 	os := startOrigins(t, 3)
 	e, addr := startEngine(t, backendConfig(`  cookie SRV insert indirect
   server s1 %s cookie c1
@@ -205,6 +210,7 @@ func TestHTTPServerStates(t *testing.T) {
 }
 
 func TestHTTPBadResponses(t *testing.T) {
+	t.Parallel()
 	replies := map[string]string{
 		"/badstatus": "HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n",
 		"/closed":    "",
@@ -233,6 +239,7 @@ func TestHTTPBadResponses(t *testing.T) {
 // only the frontend's decides for the client connection, the frontend's
 // and the backend's for the server connections.
 func TestHTTPConnectionModes(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		mode     string
 		frontend bool // the option is in the frontend, else in the backend
@@ -284,6 +291,7 @@ func TestHTTPConnectionModes(t *testing.T) {
 }
 
 func TestHTTP10Server(t *testing.T) {
+	t.Parallel()
 	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		if _, _, err := r.ReadRequest(br); err != nil {
 			return
@@ -302,6 +310,7 @@ func TestHTTP10Server(t *testing.T) {
 }
 
 func TestHTTPConnectTunnel(t *testing.T) {
+	t.Parallel()
 	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		req, err := http.ReadRequest(br)
 		if err != nil || req.Method != "CONNECT" {

@@ -16,6 +16,7 @@ import (
 )
 
 func TestHTTPChunkedBothWays(t *testing.T) {
+	t.Parallel()
 	os := startOrigins(t, 1)
 	_, addr := startEngine(t, basicConfig(os, ""))
 	c := dial(t, addr)
@@ -36,6 +37,7 @@ func TestHTTPChunkedBothWays(t *testing.T) {
 }
 
 func TestHTTPNoBodyResponses(t *testing.T) {
+	t.Parallel()
 	os := startOrigins(t, 1)
 	_, addr := startEngine(t, basicConfig(os, ""))
 	c := dial(t, addr)
@@ -57,6 +59,7 @@ func TestHTTPNoBodyResponses(t *testing.T) {
 }
 
 func TestHTTP100Continue(t *testing.T) {
+	t.Parallel()
 	os := startOrigins(t, 1)
 	_, addr := startEngine(t, basicConfig(os, ""))
 	c := dial(t, addr)
@@ -82,6 +85,7 @@ func TestHTTP100Continue(t *testing.T) {
 }
 
 func TestHTTPForwardedHead(t *testing.T) {
+	t.Parallel()
 	var got string
 	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		head, err := testorigin.ReadHead(br)
@@ -107,6 +111,7 @@ func TestHTTPForwardedHead(t *testing.T) {
 }
 
 func TestHTTPErrors(t *testing.T) {
+	t.Parallel()
 	os := startOrigins(t, 1)
 	cfg := basicConfig(os, "  timeout server 300ms\n") + "frontend nobe\n  bind 127.0.0.1:" + strconv.Itoa(freePort()) + "\n  timeout http-request 300ms\n"
 	e, addr := startEngine(t, cfg)
@@ -160,6 +165,7 @@ func TestHTTPErrors(t *testing.T) {
 }
 
 func TestHTTPSmuggling(t *testing.T) {
+	t.Parallel()
 	os := startOrigins(t, 1)
 	_, addr := startEngine(t, basicConfig(os, ""))
 	attempts := []string{
@@ -185,6 +191,7 @@ func TestHTTPSmuggling(t *testing.T) {
 }
 
 func TestHTTPBackendDiesMidResponse(t *testing.T) {
+	t.Parallel()
 	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		if _, _, err := r.ReadRequest(br); err != nil {
 			return
@@ -205,6 +212,7 @@ func TestHTTPBackendDiesMidResponse(t *testing.T) {
 }
 
 func TestOffersTrailers(t *testing.T) {
+	t.Parallel()
 	for v, want := range map[string]bool{
 		"trailers": true, "gzip, trailers": true, "trailers, gzip": true, "trailers;q=1": false,
 		"Trailers": false, "gzip": false, "": false, "xtrailers": true, "trailersx": false,
@@ -219,6 +227,7 @@ func TestOffersTrailers(t *testing.T) {
 // reaches the server as it came, as HAProxy forwards it, while the field
 // holding the persistence cookie is edited away.
 func TestHTTPEmptyCookieField(t *testing.T) {
+	t.Parallel()
 	heads := make(chan string, 1)
 	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		head, err := testorigin.ReadHead(br)
@@ -244,6 +253,7 @@ func TestHTTPEmptyCookieField(t *testing.T) {
 // not be read as a request: tether closes the connection (HAProxy reads
 // and drops the rest of the body, then serves the next request).
 func TestHTTPEarlyResponse(t *testing.T) {
+	t.Parallel()
 	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		defer c.Close()
 		for {

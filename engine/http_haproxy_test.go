@@ -208,6 +208,7 @@ func runHeads(t *testing.T, addr string, o *headsOrigin, requests []string) []he
 }
 
 func TestHeadsHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBinLong(t)
 	for _, mode := range []struct{ name, defaults, frontend, backend string }{
 		{name: "keep-alive"},

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -97,27 +96,8 @@ func backendConfig(backend string, a ...any) string {
 		"frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\nbackend be\n", freePort()) + fmt.Sprintf(backend, a...)
 }
 
-// freePort returns a port that was free on 127.0.0.1 a moment ago, and
-// that it never returned before in this process: tests running in
-// parallel would otherwise share a port the kernel hands out twice, which
-// haproxy binds with SO_REUSEPORT without a word (its connections then go
-// to either process).
-func freePort() int {
-	for {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			panic(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		if _, taken := portsGiven.LoadOrStore(port, true); !taken {
-			return port
-		}
-	}
-}
-
-// portsGiven holds the ports freePort returned.
-var portsGiven sync.Map
+// freePort returns a port no other test is given (testorigin.FreePort).
+func freePort() int { return testorigin.FreePort() }
 
 // client is a raw client connection with a reader.
 type client struct {

@@ -22,6 +22,7 @@ import (
 // runs each case through haproxy 2.6 and the engine and compares the bytes
 // the client gets and the log lines.
 func TestServerGoneHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBin(t)
 	o := startOrigin(t, func(c net.Conn) {
 		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
@@ -128,6 +129,7 @@ func TestServerGoneHAProxyDifferential(t *testing.T) {
 // gets what the server sent, then the close (the random differential test
 // found the client closed with nothing), and the exchange is logged SD--.
 func TestServerCutAfterUpload(t *testing.T) {
+	t.Parallel()
 	const upload = 300 << 10
 	cut := "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n5A9\r\n" + strings.Repeat("x", 1100)
 	o := startOrigin(t, func(c net.Conn) {

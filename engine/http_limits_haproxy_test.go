@@ -30,6 +30,7 @@ var limitsRequests = []string{
 // answers a head over its buffer with its 400 (it has no 414 or 431),
 // reads HTTP/1.2 as 1.1 and forwards it so, and refuses a fragment.
 func TestLimitsHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBin(t)
 	ho := startHeadsOrigin(t)
 	want := runHeads(t, startSide(t, bin, sideHAProxy, pairLong, "{SRV}", ho.ln.Addr().String()).addr, ho, limitsRequests)

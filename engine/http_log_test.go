@@ -17,6 +17,7 @@ import (
 )
 
 func TestHTTPAccessLog(t *testing.T) {
+	t.Parallel()
 	origins := startOrigins(t, 1)
 	pc := logSocket(t)
 	cfg := fmt.Sprintf(`defaults
@@ -77,6 +78,7 @@ backend deadbe
 // the status sent), the client leaving in the middle of the response body
 // (CD) or of its request body (CD, status -1).
 func TestHTTPAccessLogAborted(t *testing.T) {
+	t.Parallel()
 	raw := startRaw(t, func(_ *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		defer c.Close()
 		req, err := http.ReadRequest(br)
@@ -137,6 +139,7 @@ func TestHTTPAccessLogAborted(t *testing.T) {
 // HAProxy's "Connect from" line for each valid request head, and nothing
 // for a connection that sends none or a bad one.
 func TestHTTPConnectLog(t *testing.T) {
+	t.Parallel()
 	origins := startOrigins(t, 1)
 	pc := logSocket(t)
 	cfg := fmt.Sprintf(`defaults
@@ -178,6 +181,7 @@ backend be
 
 // TestHTTPLogCLF: `option httplog clf` logs the common log format.
 func TestHTTPLogCLF(t *testing.T) {
+	t.Parallel()
 	os := startOrigins(t, 1)
 	cfg, pc := withHTTPLog(t, basicConfig(os, ""))
 	cfg = strings.Replace(cfg, "option httplog\n", "option httplog clf\n", 1)
@@ -203,6 +207,7 @@ func TestHTTPLogCLF(t *testing.T) {
 // of each name, cut at its length, and `capture response header` the
 // response's; a request that could not be parsed logs no capture.
 func TestHTTPLogHeaderCaptures(t *testing.T) {
+	t.Parallel()
 	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nX-Id: 7\r\nx-id: 8\r\nContent-Length: 2\r\n\r\nok")
 	cfg, pc := withHTTPLog(t, rawConfig(rawOrigin(t, resp, 1), ""))
 	cfg = strings.Replace(cfg, "  default_backend be\n", "  default_backend be\n"+
@@ -231,6 +236,7 @@ func TestHTTPLogHeaderCaptures(t *testing.T) {
 // TestHeadLogSize: %B counts a response head as HAProxy 2.6 logged it for
 // these heads (TestHTTPLogHAProxyBytes compares with haproxy itself).
 func TestHeadLogSize(t *testing.T) {
+	t.Parallel()
 	sc := h1.NewScanner(h1.DefaultLimits())
 	for _, tt := range []struct {
 		head string

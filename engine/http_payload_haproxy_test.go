@@ -15,6 +15,7 @@ import (
 // Other HTTP/1.0 requests sent chunked, which HAProxy forwards and the
 // engine refuses (see payloadRefused), are left out.
 func TestPayloadHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBin(t)
 	o := startOrigin(t, func(c net.Conn) {
 		_ = c.SetDeadline(time.Now().Add(5 * time.Second))

@@ -91,6 +91,7 @@ func TestHTTPPipelineAheadBounded(t *testing.T) {
 // across pauses, requests served from what a paused client had sent, all
 // answered in order.
 func TestHTTPPipelineManyAhead(t *testing.T) {
+	t.Parallel()
 	const n = 4000
 	raw := countingOrigin(t)
 	e, addr := startEngine(t, rawConfig(raw.Addr, ""))
@@ -151,6 +152,7 @@ func TestHTTPPipelineQueuedUpload(t *testing.T) {
 // nothing stays counted (server connections close after each response,
 // so none waits in a pool).
 func TestHTTPPipelinePausedClientLeaves(t *testing.T) {
+	t.Parallel()
 	raw := countingOrigin(t)
 	e, addr := startEngine(t, rawConfig(raw.Addr, "  option http-server-close\n"))
 	c := dial(t, addr)

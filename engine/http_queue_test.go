@@ -11,6 +11,7 @@ import (
 )
 
 func TestHTTPMaxConnQueue(t *testing.T) {
+	t.Parallel()
 	origins := startOrigins(t, 1)
 	cfg := func(queue string) string {
 		return fmt.Sprintf(`defaults
@@ -79,6 +80,7 @@ backend be
 // gives the position: one plus the requests served from the queue while
 // the request waited.
 func TestHTTPQueueLog(t *testing.T) {
+	t.Parallel()
 	origins := startOrigins(t, 1)
 	cfg, pc := withHTTPLog(t, fmt.Sprintf(`defaults
   mode http
@@ -146,6 +148,7 @@ backend be
 // change) and `option redispatch` is set, as HAProxy redistributes its
 // queue; without redispatch it keeps waiting for its server.
 func TestQueueRedistributed(t *testing.T) {
+	t.Parallel()
 	origins := startOrigins(t, 2)
 	cfg := func(redispatch string) string {
 		return fmt.Sprintf(`defaults

@@ -569,6 +569,7 @@ func clip(s string) string {
 }
 
 func TestRandomHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBinLong(t)
 	seed := uint64(20261122) // fixed, so that a run of the suite repeats
 	if s := os.Getenv("TETHER_RANDOM_SEED"); s != "" {

@@ -26,6 +26,7 @@ var teValues = []string{
 // compares the status line the client gets: HAProxy carries no coding but
 // chunked (422 or 400 for a request, 502 for a response).
 func TestTransferCodingsHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBin(t)
 	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		defer c.Close()

@@ -9,6 +9,7 @@ import (
 )
 
 func TestHTTPKeepAliveAndInsert(t *testing.T) {
+	t.Parallel()
 	os := startOrigins(t, 2)
 	_, addr := startEngine(t, basicConfig(os, "  cookie SRV insert indirect nocache\n"))
 	c := dial(t, addr)
@@ -48,6 +49,7 @@ func TestHTTPKeepAliveAndInsert(t *testing.T) {
 }
 
 func TestHTTPPipelining(t *testing.T) {
+	t.Parallel()
 	os := startOrigins(t, 1)
 	_, addr := startEngine(t, basicConfig(os, ""))
 	c := dial(t, addr)
@@ -74,6 +76,7 @@ func TestHTTPPipelining(t *testing.T) {
 }
 
 func TestHTTP10(t *testing.T) {
+	t.Parallel()
 	os := startOrigins(t, 1)
 	_, addr := startEngine(t, basicConfig(os, ""))
 	c := dial(t, addr)
@@ -98,6 +101,7 @@ func TestHTTP10(t *testing.T) {
 }
 
 func TestHTTPHalfClosedClient(t *testing.T) {
+	t.Parallel()
 	os := startOrigins(t, 1)
 	_, addr := startEngine(t, basicConfig(os, ""))
 	for _, size := range []int{5, 5 << 20} {
@@ -117,6 +121,7 @@ func TestHTTPHalfClosedClient(t *testing.T) {
 }
 
 func TestHTTPFrontendMaxConn(t *testing.T) {
+	t.Parallel()
 	os := startOrigins(t, 1)
 	cfg := strings.Replace(basicConfig(os, ""), "  default_backend be\n", "  default_backend be\n  maxconn 2\n", 1)
 	_, addr := startEngine(t, cfg)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestHTTPTimeouts(t *testing.T) {
+	t.Parallel()
 	origins := startOrigins(t, 1)
 	cfg := fmt.Sprintf(`defaults
   mode http
@@ -48,6 +49,7 @@ backend be
 }
 
 func TestHTTPClientTimeoutSlowReader(t *testing.T) {
+	t.Parallel()
 	origins := startOrigins(t, 1)
 	cfg := fmt.Sprintf(`defaults
   mode http
@@ -83,6 +85,7 @@ backend be
 // `option dontlognull`, and neither with `option http-ignore-probes`; a
 // connection idle after a request closes silently.
 func TestHTTPNullConnection(t *testing.T) {
+	t.Parallel()
 	origins := startOrigins(t, 1)
 	cfg, pc := withHTTPLog(t, fmt.Sprintf(`defaults
   mode http
@@ -178,6 +181,7 @@ backend be
 // response head gets the client a 504, as HAProxy answers, not a cut
 // connection; the client connection stays open.
 func TestHTTPServerTimeoutInHead(t *testing.T) {
+	t.Parallel()
 	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		defer c.Close()
 		if _, _, err := r.ReadRequest(br); err != nil {
@@ -204,6 +208,7 @@ func TestHTTPServerTimeoutInHead(t *testing.T) {
 // client gets a 504 and the connection closes. Without a server timeout
 // the client's applies and the connection is cut.
 func TestHTTPStalledUpload(t *testing.T) {
+	t.Parallel()
 	origins := startOrigins(t, 1)
 	for _, tt := range []struct {
 		server string

@@ -217,6 +217,7 @@ func (o *trailersOrigin) outcome(target string) string {
 }
 
 func TestTrailersHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBinLong(t)
 	cs := trailerCases()
 	ho := startTrailersOrigin(t, cs)

@@ -218,6 +218,7 @@ func startTrailerProxy(t *testing.T) (*trailerOrigin, string) {
 }
 
 func TestHTTPTrailersRequest(t *testing.T) {
+	t.Parallel()
 	o, addr := startTrailerProxy(t)
 	for _, slow := range []bool{false, true} {
 		c := dial(t, addr)
@@ -240,6 +241,7 @@ func TestHTTPTrailersRequest(t *testing.T) {
 }
 
 func TestHTTPTrailersResponse(t *testing.T) {
+	t.Parallel()
 	_, addr := startTrailerProxy(t)
 	c := dial(t, addr)
 	for _, tc := range []struct{ path, data, trailer string }{
@@ -261,6 +263,7 @@ func TestHTTPTrailersResponse(t *testing.T) {
 // TestHTTPTrailersEdited: the fields HAProxy drops from a request's trailer
 // section do not reach the server.
 func TestHTTPTrailersEdited(t *testing.T) {
+	t.Parallel()
 	o, addr := startTrailerProxy(t)
 	c := dial(t, addr)
 	c.send("POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n" +
@@ -275,6 +278,7 @@ func TestHTTPTrailersEdited(t *testing.T) {
 // TestHTTPTrailersPipelined: requests pipelined behind a chunked request
 // with trailers are served in order on the same connections.
 func TestHTTPTrailersPipelined(t *testing.T) {
+	t.Parallel()
 	o, addr := startTrailerProxy(t)
 	c := dial(t, addr)
 	c.send(chunkedPost + "GET /down HTTP/1.1\r\nHost: x\r\n\r\n" + chunkedPost + "GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -300,6 +304,7 @@ func TestHTTPTrailersPipelined(t *testing.T) {
 // client with the chunked response the server sent, trailers included, and
 // closes the connection after it (keeps it when the client asked to).
 func TestHTTPTrailersHTTP10Client(t *testing.T) {
+	t.Parallel()
 	_, addr := startTrailerProxy(t)
 	for _, keep := range []bool{false, true} {
 		c := dial(t, addr)
@@ -329,6 +334,7 @@ func TestHTTPTrailersHTTP10Client(t *testing.T) {
 // does not fit in the decoder's limit, cuts the message short: the peer
 // never sees its end. A client whose request it was hears HAProxy's 400.
 func TestHTTPTrailersRefused(t *testing.T) {
+	t.Parallel()
 	o, addr := startTrailerProxy(t)
 	for _, path := range []string{"/bad", "/large"} {
 		// The whole response came at once: HAProxy parses it before it
@@ -367,6 +373,7 @@ func TestHTTPTrailersRefused(t *testing.T) {
 // logged as HAProxy logs it: 400 with the reply's size, no response time,
 // PH.
 func TestHTTPTrailersRefusedLog(t *testing.T) {
+	t.Parallel()
 	o := startTrailerOrigin(t, trailerResponses)
 	cfg, pc := withHTTPLog(t, rawConfig(o.Addr, ""))
 	_, addr := startEngine(t, cfg)
@@ -392,6 +399,7 @@ func TestHTTPTrailersRefusedLog(t *testing.T) {
 // bodies: a response the client starts reading late, so that the server
 // is paused meanwhile, and an upload.
 func TestHTTPTrailersAfterBackpressure(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("large bodies")
 	}

@@ -126,6 +126,7 @@ func testUpgradeSentAhead(t *testing.T, connect bool, down int64, late time.Dura
 // paused while the answer is held, and every request it sent ahead is then
 // answered, in order.
 func TestHTTPUpgradeDeclinedSentAhead(t *testing.T) {
+	t.Parallel()
 	const n = 2000
 	release := make(chan struct{})
 	raw := holdingOrigin(t, release)
@@ -142,6 +143,7 @@ func TestHTTPUpgradeDeclinedSentAhead(t *testing.T) {
 }
 
 func TestBadWebSocket(t *testing.T) {
+	t.Parallel()
 	const key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 	for _, tt := range []struct {
 		head string
@@ -183,6 +185,7 @@ func TestBadWebSocket(t *testing.T) {
 // TestHTTPTunnelLoggedAtEnd: as HAProxy, a tunnel's exchange is logged when
 // the tunnel ends, with the bytes that went through it to the client.
 func TestHTTPTunnelLoggedAtEnd(t *testing.T) {
+	t.Parallel()
 	const answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n"
 	raw := startRaw(t, func(r *testorigin.Raw, c net.Conn, br *bufio.Reader) {
 		defer c.Close()

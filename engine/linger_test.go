@@ -16,6 +16,7 @@ import (
 // a few bytes behind the request (read by the loop), or megabytes (the
 // client is paused with them unread in the kernel).
 func TestCloseLingers(t *testing.T) {
+	t.Parallel()
 	body := strings.Repeat("b", 200<<10)
 	o := startOrigin(t, func(c net.Conn) {
 		_ = c.SetDeadline(time.Now().Add(5 * time.Second))

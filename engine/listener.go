@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,9 +40,13 @@ type Listener struct {
 	// among its frontend's.
 	ID string
 
-	dual   bool // an IPv6 socket taking IPv4 clients too, as IPv4-mapped addresses
-	ln     *net.TCPListener
+	dual   bool              // an IPv6 socket taking IPv4 clients too, as IPv4-mapped addresses
+	bind   config.ListenAddr // the address, to bind again on Resume
+	sock   atomic.Pointer[net.TCPListener]
 	closed atomic.Bool
+	paused atomic.Bool // Pause closed the socket; Resume binds a new one
+
+	mu sync.Mutex // serializes Pause, Resume and Close
 }
 
 // Listen returns a listener for the bind address a, as the configuration
@@ -64,8 +69,23 @@ func Listen(a config.ListenAddr, inherited map[string]*os.File) (*Listener, erro
 			_ = fl.Close()
 			return nil, ErrHandover
 		}
-		return &Listener{Name: a.Name, ln: tl, dual: dual}, nil
+		return newListener(a, tl, dual), nil
 	}
+	nl, err := bind(a, dual)
+	if err != nil {
+		return nil, err
+	}
+	return newListener(a, nl, dual), nil
+}
+
+func newListener(a config.ListenAddr, tl *net.TCPListener, dual bool) *Listener {
+	ln := &Listener{Name: a.Name, dual: dual, bind: a}
+	ln.sock.Store(tl)
+	return ln
+}
+
+// bind binds a new socket to a's address.
+func bind(a config.ListenAddr, dual bool) (*net.TCPListener, error) {
 	if a.Network == config.NetUnix || !a.Addr.IsValid() {
 		return nil, ErrBind
 	}
@@ -81,23 +101,63 @@ func Listen(a config.ListenAddr, inherited map[string]*os.File) (*Listener, erro
 	if err != nil {
 		return nil, err
 	}
-	return &Listener{Name: a.Name, ln: nl.(*net.TCPListener), dual: dual}, nil
+	return nl.(*net.TCPListener), nil
 }
 
 // Addr returns the bound address (with the actual port for ":0").
-func (ln *Listener) Addr() net.Addr { return ln.ln.Addr() }
+func (ln *Listener) Addr() net.Addr { return ln.sock.Load().Addr() }
 
 // File returns a duplicate of the listening descriptor; the caller closes it.
-func (ln *Listener) File() (*os.File, error) { return ln.ln.File() }
+func (ln *Listener) File() (*os.File, error) { return ln.sock.Load().File() }
+
+// Down reports whether the listener does not listen: paused or closed.
+func (ln *Listener) Down() bool { return ln.paused.Load() || ln.closed.Load() }
+
+// Pause closes the listening socket, so that new connections are refused,
+// and stops accepting until Resume; connections accepted before go on. It
+// reports whether the listener was listening.
+func (ln *Listener) Pause() bool {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	if ln.Down() {
+		return false
+	}
+	ln.paused.Store(true)
+	_ = ln.sock.Load().Close()
+	return true
+}
+
+// Resume binds a paused listener's address again and has s accept on it.
+// It fails if the address cannot be bound (another socket took it
+// meanwhile) or the listener is not paused.
+func (s *Server) Resume(ln *Listener) error {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	if !ln.paused.Load() || ln.closed.Load() {
+		return ErrNotPaused
+	}
+	tl, err := bind(ln.bind, ln.dual)
+	if err != nil {
+		return err
+	}
+	ln.sock.Store(tl)
+	ln.paused.Store(false)
+	if s.started.Load() {
+		s.startAccept(ln)
+	}
+	return nil
+}
 
 // Close stops accepting in this process. It closes this process's
 // descriptor only: a process that received the socket keeps listening on
 // it, and connections queued on it stay queued. It is idempotent.
 func (ln *Listener) Close() error {
-	if !ln.closed.CompareAndSwap(false, true) {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	if !ln.closed.CompareAndSwap(false, true) || ln.paused.Load() {
 		return nil
 	}
-	return ln.ln.Close()
+	return ln.sock.Load().Close()
 }
 
 // acceptPause is how often a paused listener checks whether it may accept
@@ -113,18 +173,29 @@ func (s *Server) waitRoom(ln *Listener) bool {
 			return false
 		case <-time.After(acceptPause):
 		}
-		if ln.closed.Load() {
+		if ln.Down() {
 			return false
 		}
 	}
 	return true
 }
 
-// accept runs on its own goroutine until ln is closed or the engine stops.
+// startAccept runs accept on ln's current socket in a goroutine of its own,
+// counted in s.accepts.
+func (s *Server) startAccept(ln *Listener) {
+	s.accepts.Add(1)
+	go func() {
+		defer s.accepts.Done()
+		s.accept(ln, ln.sock.Load())
+	}()
+}
+
+// accept runs on its own goroutine until ln is closed or paused (its socket
+// sock closed) or the engine stops.
 // Each connection goes to gnet's least loaded loop with ln as context. On a
 // temporary failure (descriptor or memory exhaustion) it backs off instead
 // of stopping, and over the descriptor budget it closes connections at once.
-func (s *Server) accept(ln *Listener) {
+func (s *Server) accept(ln *Listener, sock *net.TCPListener) {
 	results := make(chan (<-chan gnet.RegisteredResult), 256)
 	reaped := make(chan struct{})
 	go s.reap(results, reaped)
@@ -137,9 +208,9 @@ func (s *Server) accept(ln *Listener) {
 		if !s.waitRoom(ln) {
 			return
 		}
-		nc, err := ln.ln.AcceptTCP()
+		nc, err := sock.AcceptTCP()
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) || ln.closed.Load() {
+			if errors.Is(err, net.ErrClosed) || ln.Down() {
 				return
 			}
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)

@@ -21,6 +21,7 @@ func bindAddr(t testing.TB, s string) config.ListenAddr {
 }
 
 func TestListen(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{"127.0.0.1:0", "ipv4@127.0.0.1:0", "[::ffff:127.0.0.1]:0"} {
 		ln, err := Listen(bindAddr(t, in), nil)
 		if err != nil {
@@ -50,6 +51,7 @@ func TestListen(t *testing.T) {
 }
 
 func TestHandoverInProcess(t *testing.T) {
+	t.Parallel()
 	a, err := Listen(bindAddr(t, "127.0.0.1:0"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +121,7 @@ func unixPair(t *testing.T) ([2]*net.UnixConn, error) {
 }
 
 func TestListenInheritedWrongKind(t *testing.T) {
+	t.Parallel()
 	f, err := os.CreateTemp(t.TempDir(), "notasocket")
 	if err != nil {
 		t.Fatal(err)

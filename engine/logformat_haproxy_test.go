@@ -81,7 +81,7 @@ backend dead
 func logFormatRuns(t *testing.T, p proxyPair, masked []bool, reqs []string) {
 	t.Helper()
 	p.drainLogs(200 * time.Millisecond)
-	digits := regexp.MustCompile(`[0-9A-F]+`)
+	digits := regexp.MustCompile(`-1\b|[0-9A-F]+`)
 	header := regexp.MustCompile(`^<\d+>\w{3} [ \d]\d \d\d:\d\d:\d\d \S+\[\d+\]: `)
 	for _, req := range reqs {
 		want, got := p.views(func(s proxySide) string {
@@ -94,7 +94,7 @@ func logFormatRuns(t *testing.T, p proxyPair, masked []bool, reqs []string) {
 			for i := range fields {
 				if i < len(masked) && masked[i] {
 					fields[i] = digits.ReplaceAllStringFunc(fields[i], func(d string) string {
-						if d == "1" && strings.Contains(fields[i], "-1") {
+						if d == "-1" {
 							return d
 						}
 						return "N"

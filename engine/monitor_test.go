@@ -10,6 +10,7 @@ import (
 // keep the connection as any reply of the proxy does, and are not logged;
 // other requests go to the server.
 func TestMonitorURI(t *testing.T) {
+	t.Parallel()
 	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\norigin")
 	cfg, pc := withHTTPLog(t, rawConfig(rawOrigin(t, resp, 1), ""))
 	cfg = strings.Replace(cfg, "  default_backend be\n", "  default_backend be\n  monitor-uri /health\n", 1)

@@ -5,6 +5,7 @@ import "testing"
 // TestStatusObserved: statuses below 500, 501 and 505 are good news of a
 // server; the other 5xx are errors, as HAProxy counts them.
 func TestStatusObserved(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		status int
 		want   observed

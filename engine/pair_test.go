@@ -239,6 +239,9 @@ func (s proxySide) send(t testing.TB, req string) *client {
 	return c
 }
 
+// firstGrace is how much longer untilQuiet waits for the first byte.
+const firstGrace = 2 * time.Second
+
 // dialFor connects to addr (dial) with a deadline d from now for all of
 // the exchange.
 func dialFor(t testing.TB, addr string, d time.Duration) *client {
@@ -249,11 +252,17 @@ func dialFor(t testing.TB, addr string, d time.Duration) *client {
 }
 
 // untilQuiet returns what the peer sends until it closes or sends nothing
-// for d.
+// for d once it has begun; it waits firstGrace more for the first byte, a
+// proxy on a loaded machine being slow to answer a request whose answer
+// itself takes time (a tarpit, a queue).
 func (c *client) untilQuiet(d time.Duration) string {
 	var b strings.Builder
-	for {
-		_ = c.c.SetReadDeadline(time.Now().Add(d))
+	for first := true; ; first = false {
+		wait := d
+		if first {
+			wait += firstGrace
+		}
+		_ = c.c.SetReadDeadline(time.Now().Add(wait))
 		ch, err := c.br.ReadByte()
 		if err != nil {
 			return b.String()

@@ -40,6 +40,7 @@ func testPool(l *Loop, max int, purge time.Duration, used *atomic.Int64) *Server
 }
 
 func TestPoolOrderAndBound(t *testing.T) {
+	t.Parallel()
 	l := bareLoop()
 	var used atomic.Int64
 	p := testPool(l, 2, time.Hour, &used)
@@ -272,6 +273,7 @@ func poolLen(t *testing.T, s *Server) int {
 }
 
 func TestPoolReuseStaleAndIdle(t *testing.T) {
+	t.Parallel()
 	o := startOrigin(t, lineOrigin)
 	h := &lineHandler{addr: o.addr(), max: 4, idle: 300 * time.Millisecond}
 	s, lns := serve(t, Config{Loops: 1}, h, "127.0.0.1:0")
@@ -338,6 +340,7 @@ func TestPoolReuseStaleAndIdle(t *testing.T) {
 }
 
 func TestPoolBoundUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	o := startOrigin(t, lineOrigin)
 	h := &lineHandler{addr: o.addr(), max: 2, idle: time.Minute}
 	s, lns := serve(t, Config{Loops: 1}, h, "127.0.0.1:0")
@@ -371,6 +374,7 @@ func TestPoolBoundUnderConcurrency(t *testing.T) {
 // TestUpstreamAlive: a pooled connection is alive until its server closes
 // it; once the FIN is in, Alive says so even before the loop has read it.
 func TestUpstreamAlive(t *testing.T) {
+	t.Parallel()
 	o := startOrigin(t, lineOrigin)
 	h := &lineHandler{addr: o.addr(), max: 4, idle: time.Minute}
 	s, lns := serve(t, Config{Loops: 1}, h, "127.0.0.1:0")

@@ -13,6 +13,7 @@ import (
 // 2, IPv4 and IPv6, with TLVs) read back to the same addresses, then the
 // bytes that follow; every shorter prefix asks for more.
 func TestParseProxyHeaderRoundTrip(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	addr := func(v6 bool) netip.AddrPort {
 		var a netip.Addr
@@ -50,6 +51,7 @@ func TestParseProxyHeaderRoundTrip(t *testing.T) {
 // malformed one, as HAProxy 2.6 tells them; UNKNOWN, LOCAL and families
 // other than TCP carry no address.
 func TestParseProxyHeaderRefusals(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in   string
 		want error

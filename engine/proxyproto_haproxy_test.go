@@ -231,6 +231,7 @@ func (c *ppClient) port() uint16 { return addrPort(c.c.LocalAddr()).Port() }
 // headers of both versions, IPv4 and IPv6 clients, reused connections,
 // checks and source addresses, and compares what the origins saw.
 func TestProxyProtoHAProxy(t *testing.T) {
+	t.Parallel()
 	bin := haproxyBinLong(t)
 	tests := []struct {
 		name    string

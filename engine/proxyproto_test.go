@@ -11,6 +11,7 @@ import (
 // TestAppendProxyHeader checks headers against bytes written out by hand
 // from the protocol's text (proxy-protocol.txt).
 func TestAppendProxyHeader(t *testing.T) {
+	t.Parallel()
 	v4a, v4b := netip.MustParseAddrPort("192.0.2.1:56324"), netip.MustParseAddrPort("198.51.100.7:443")
 	v6a, v6b := netip.MustParseAddrPort("[2001:db8::1]:1024"), netip.MustParseAddrPort("[::1]:80")
 	sig := "\r\n\r\n\x00\r\nQUIT\n"
@@ -54,6 +55,7 @@ func TestAppendProxyHeader(t *testing.T) {
 // TestProxyHeaderCRC32C checks the CRC-32C TLV against a checksum of the
 // header computed bit by bit (polynomial 0x82F63B78, reflected).
 func TestProxyHeaderCRC32C(t *testing.T) {
+	t.Parallel()
 	for _, check := range []bool{false, true} {
 		h := appendProxyHeader(nil, config.ProxyV2|config.ProxyV2CRC32C|config.ProxyV2UniqueID,
 			netip.MustParseAddrPort("[2001:db8::1]:1024"), netip.MustParseAddrPort("[::1]:80"), check)
@@ -82,6 +84,7 @@ func TestProxyHeaderCRC32C(t *testing.T) {
 }
 
 func TestCheckProxyHeader(t *testing.T) {
+	t.Parallel()
 	local, remote := netip.MustParseAddrPort("127.0.0.2:40000"), netip.MustParseAddrPort("127.0.0.1:8080")
 	tests := []struct {
 		name string

@@ -78,6 +78,7 @@ func reached(t *testing.T, addr string, n int) []string {
 // records appear and vanish, and servers without a record are in
 // maintenance without address.
 func TestResolveTemplate(t *testing.T) {
+	t.Parallel()
 	ns := dnstest.Start(t)
 	port := namedOrigins(t, "127.0.0.11", "127.0.0.12", "127.0.0.13")
 	ns.Set("app.test.", "127.0.0.11")
@@ -144,6 +145,7 @@ backend be
 // address serves at once, none waits in maintenance, and a list where no
 // method works refuses to start.
 func TestInitAddr(t *testing.T) {
+	t.Parallel()
 	parse := func(server string) *config.Config {
 		cfg, err := config.Parse(config.File{Name: "t.cfg", Data: []byte("defaults\n  mode http\nbackend be\n  " + server + "\n")})
 		if err != nil {
@@ -180,6 +182,7 @@ func TestInitAddr(t *testing.T) {
 // TestDNSConfig converts a resolvers section: UDP nameservers only, and
 // those of a resolv.conf file for parse-resolv-conf.
 func TestDNSConfig(t *testing.T) {
+	t.Parallel()
 	path := t.TempDir() + "/resolv.conf"
 	if err := os.WriteFile(path, []byte("# test\nnameserver 127.0.0.53\nsearch x\nnameserver ::1\nnameserver bogus\n"), 0o644); err != nil {
 		t.Fatal(err)

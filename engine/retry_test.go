@@ -130,6 +130,7 @@ const (
 // once as retry-on names goes again whole, body included, and is logged
 // with its retry.
 func TestRetryKeepsBody(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name, backend string
 		how           failure

@@ -7,6 +7,7 @@ import (
 )
 
 func TestPrivateAuth(t *testing.T) {
+	t.Parallel()
 	sc := h1.NewScanner(h1.DefaultLimits())
 	for _, tt := range []struct {
 		head string

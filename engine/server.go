@@ -66,7 +66,8 @@ type Server struct {
 	// OnBoot removes it.
 	internal string
 	budget   int64 // sockets the engine may hold open at once
-	maxConn  int64
+	hardMax  int64 // the process's maxconn as configured (HAProxy's hard maxconn)
+	maxConn  atomic.Int64
 
 	mu      sync.Mutex
 	loops   map[gnet.EventLoop]*Loop
@@ -104,11 +105,11 @@ func NewServer(cfg Config, h Handler) *Server {
 		cfg.MaxConn = MaxConnFor(nofile)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{
+	s := &Server{
 		cfg:      cfg,
 		h:        h,
 		budget:   fdBudget(nofile),
-		maxConn:  int64(cfg.MaxConn),
+		hardMax:  int64(cfg.MaxConn),
 		loops:    make(map[gnet.EventLoop]*Loop),
 		tunnels:  make(map[*Tunnel]struct{}),
 		ready:    make(chan struct{}),
@@ -116,6 +117,8 @@ func NewServer(cfg Config, h Handler) *Server {
 		tickCtx:  ctx,
 		stopTick: cancel,
 	}
+	s.maxConn.Store(int64(cfg.MaxConn))
+	return s
 }
 
 // Serve runs the engine with the given listeners until Stop or Shutdown.
@@ -162,7 +165,26 @@ func (s *Server) Listeners() []*Listener {
 }
 
 // MaxConn returns the client connection limit.
-func (s *Server) MaxConn() int { return int(s.maxConn) }
+func (s *Server) MaxConn() int { return int(s.maxConn.Load()) }
+
+// HardMaxConn returns the maxconn the server started with, which
+// SetMaxConn may not exceed.
+func (s *Server) HardMaxConn() int { return int(s.hardMax) }
+
+// SetMaxConn changes how many clients the server holds at once, as `set
+// maxconn global` does: n at most HardMaxConn, and n <= 0 restores it.
+// Clients over a lowered limit stay; new ones are refused as over the
+// configured limit.
+func (s *Server) SetMaxConn(n int) error {
+	if int64(n) > s.hardMax {
+		return ErrMaxConnRange
+	}
+	if n <= 0 {
+		n = int(s.hardMax)
+	}
+	s.maxConn.Store(int64(n))
+	return nil
+}
 
 // Clients returns the number of open client connections, tunnels included.
 func (s *Server) Clients() int { return int(s.clients.Load()) }

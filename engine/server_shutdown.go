@@ -8,8 +8,9 @@ import "tether/engine/accesslog"
 // server ends those of the backend's backup servers when it comes up, as
 // HAProxy 2.6 shuts such streams down: a request still waiting for its
 // response head gets a 502, a response under way is cut, and the log line
-// says why (D or U). The control plane decides; each loop ends its own
-// exchanges.
+// says why (D or U). `shutdown sessions server` on the runtime API ends a
+// server's exchanges so too, logged K. The control plane decides; each
+// loop ends its own exchanges.
 
 // shutdownOnChange ends the exchanges the change of server s of b from
 // was calls for, as HAProxy's srv_update_status does. The caller holds
@@ -28,6 +29,22 @@ func (e *Engine) shutdownOnChange(b *Backend, sn *snapshot, was, s *server) {
 		}
 		e.shutdownSessions(backups, accesslog.TermUp)
 	}
+}
+
+// ShutdownServerSessions ends the exchanges server srv of backend carries,
+// as `shutdown sessions server` does: each is logged as killed by an
+// administrator (K), a request still waiting for its response head gets a
+// 502 and a response under way is cut. It returns once every loop has been
+// asked; the loops end their exchanges soon after.
+func (e *Engine) ShutdownServerSessions(backend, srv string) error {
+	e.mu.Lock()
+	_, sn, i, err := e.find(backend, srv)
+	e.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	e.shutdownSessions([]*serverLive{sn.servers[i].live}, accesslog.TermKilled)
+	return nil
 }
 
 // shutdownSessions has every loop end the exchanges carried by the servers

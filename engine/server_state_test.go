@@ -12,6 +12,7 @@ import (
 // the runtime API's state changes and checks the flags, the operational
 // state, the health counter and the state persistence sees.
 func TestConditionTransitions(t *testing.T) {
+	t.Parallel()
 	type want struct {
 		admin  AdminFlags
 		op     OpState
@@ -66,6 +67,7 @@ func TestConditionTransitions(t *testing.T) {
 // TestSetResolved moves a server in and out of resolution
 // maintenance through the engine and sends traffic each time.
 func TestSetResolved(t *testing.T) {
+	t.Parallel()
 	origins := startOrigins(t, 2)
 	ap := netip.MustParseAddrPort(origins[1].Addr)
 	e, addr := startEngine(t, backendConfig("  server s1 %s\n", origins[0].Addr))
@@ -103,6 +105,7 @@ func TestSetResolved(t *testing.T) {
 // TestDowntime: a server's downtime adds up the whole seconds it spent
 // stopped, as HAProxy dates state changes, and counts the current stop.
 func TestDowntime(t *testing.T) {
+	t.Parallel()
 	start := time.Unix(1000, 0)
 	s := &server{cond: condition{op: OpRunning, health: 2, rise: 2, fall: 3}, state: persist.Ready, since: start}
 	at := func(sec float64) time.Time { return start.Add(time.Duration(sec * float64(time.Second))) }

@@ -8,8 +8,9 @@ import (
 // Traffic counters for the runtime API's `show stat`. Each loop counts
 // in blocks of its own (loopStats), so a request adds only to memory its
 // loop writes, and Engine.traffic* sum the loops' blocks. A counter only
-// grows; a sum read while loops count is the count of some moment during
-// the read. Rates are counted the same way (see rate).
+// grows (until `clear counters all` zeroes it, see stats_clear.go); a sum
+// read while loops count is the count of some moment during the read.
+// Rates are counted the same way (see rate).
 
 // traffic is one loop's counts for a frontend, a backend or a server.
 type traffic struct {
@@ -145,6 +146,7 @@ type rate struct {
 	curr  atomic.Uint64 // period: the current one (or the last one to see an event)
 	prev  atomic.Uint64 // period: the one before curr, when they are back to back
 	peak  atomic.Int64  // highest sum of the loops' counts of a period this loop left
+	floor atomic.Int64  // start of the period current at the last `clear counters`: it and older ones are not in the highest rate
 	peers *rateSet      // the rate's shares on every loop; nil until the loop joins (used on the loop only)
 }
 
@@ -173,7 +175,7 @@ func (r *rate) add(now, n int64) {
 			start = now
 		}
 	}
-	if sum > r.peak.Load() {
+	if sum > r.peak.Load() && c.start() > r.floor.Load() {
 		r.peak.Store(sum)
 	}
 	r.prev.Store(uint64(c))
@@ -232,6 +234,7 @@ type rateSum struct {
 	peak  int64    // the highest of the loops' peaks
 	curr  []period // the loops' current periods
 	prev  []period // and the ones before
+	floor []int64  // the loops' floors: periods starting then or before were cleared
 }
 
 // add adds the share r.
@@ -242,6 +245,7 @@ func (s *rateSum) add(r *rate) {
 	s.total += rateTotal(c, p, rateNow())
 	s.curr = append(s.curr, c)
 	s.prev = append(s.prev, p)
+	s.floor = append(s.floor, r.floor.Load())
 }
 
 // perSecond returns the rate.
@@ -249,16 +253,16 @@ func (s *rateSum) perSecond() int64 { return s.total / ratePeriod }
 
 // highest returns the highest sum of the loops' counts of one period: the
 // highest peak, or the sum for a current period when higher (periods no
-// loop has left yet).
+// loop has left yet), periods a clear has passed left out.
 func (s *rateSum) highest() int64 {
 	high := s.peak
 	for _, c := range s.curr {
 		var sum int64
 		for i, d := range s.curr {
 			switch {
-			case d.same(c):
+			case d.same(c) && d.start() > s.floor[i]:
 				sum += d.count()
-			case s.prev[i].same(c):
+			case s.prev[i].same(c) && s.prev[i].start() > s.floor[i]:
 				sum += s.prev[i].count()
 			}
 		}

@@ -10,6 +10,7 @@ import (
 // for these heads (TestDifferentialBin in runtime compares with haproxy
 // itself, bodies included).
 func TestRequestLogSize(t *testing.T) {
+	t.Parallel()
 	sc := h1.NewScanner(h1.DefaultLimits())
 	for _, tt := range []struct {
 		head string

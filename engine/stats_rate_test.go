@@ -49,6 +49,7 @@ func (m *freqModel) read(now int64) int64 {
 }
 
 func TestRateReadings(t *testing.T) {
+	t.Parallel()
 	const t0 = 5000 // an instant on the rate clock, well after its start
 	cases := []struct {
 		name   string
@@ -91,6 +92,7 @@ func TestRateReadings(t *testing.T) {
 // TestRateModel compares a rate with the model of HAProxy's counter over
 // random event times, read at random moments.
 func TestRateModel(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 200 {
 		var r rate
@@ -145,14 +147,54 @@ func sumAt(rates []*rate, now int64) (perSecond, highest int64) {
 		s.peak = max(s.peak, r.peak.Load())
 		s.total += rateTotal(c, p, now)
 		s.curr, s.prev = append(s.curr, c), append(s.prev, p)
+		s.floor = append(s.floor, r.floor.Load())
 	}
 	return s.perSecond(), s.highest()
+}
+
+// TestRateClear checks `clear counters` on a rate over two loops: its
+// highest reads 0 at once, the current rate stays, and the highest counts
+// again from the next period on; clearing all zeroes the rate too.
+func TestRateClear(t *testing.T) {
+	t.Parallel()
+	const t0 = 5000
+	rates := joinedLoops(2)
+	a, b := rates[0], rates[1]
+	for i := range int64(10) {
+		a.add(t0+i, 1)
+		b.add(t0+i, 1)
+	}
+	before, high := sumAt(rates, t0+500)
+	if high != 20 {
+		t.Fatalf("highest %d before the clear, want 20", high)
+	}
+	a.clear(false)
+	b.clear(false)
+	if got, high := sumAt(rates, t0+500); got != before || high != 0 {
+		t.Errorf("after clear: rate %d, highest %d; want %d, 0", got, high, before)
+	}
+	a.add(t0+600, 1) // still the cleared period
+	if _, high := sumAt(rates, t0+700); high != 0 {
+		t.Errorf("an event in the cleared period: highest %d, want 0", high)
+	}
+	for i := range int64(3) {
+		a.add(t0+1000+i, 1) // the next period: a leaves the cleared one
+	}
+	if _, high := sumAt(rates, t0+1100); high != 3 {
+		t.Errorf("three events in the next period: highest %d, want 3", high)
+	}
+	a.clear(true)
+	b.clear(true)
+	if got, high := sumAt(rates, t0+1100); got != 0 || high != 0 {
+		t.Errorf("after clear all: rate %d, highest %d; want 0, 0", got, high)
+	}
 }
 
 // TestRateLoops checks that the loops' shares of a rate read as HAProxy's
 // one counter over all their events: the loops enter the same periods, and
 // the highest rate is the highest sum of their counts in one period.
 func TestRateLoops(t *testing.T) {
+	t.Parallel()
 	const t0 = 5000
 	rates := joinedLoops(2)
 	a, b := rates[0], rates[1]
@@ -198,6 +240,7 @@ func TestRateLoops(t *testing.T) {
 // TestTrafficBlockSize checks that a loop's traffic block fills whole cache
 // lines, so that blocks of two loops never share one.
 func TestTrafficBlockSize(t *testing.T) {
+	t.Parallel()
 	if n := unsafe.Sizeof(traffic{}); n%64 != 0 {
 		t.Fatalf("traffic is %d bytes, not a multiple of 64", n)
 	}
@@ -206,6 +249,7 @@ func TestTrafficBlockSize(t *testing.T) {
 // TestRateSaturates checks that a period's count stops at countMax rather
 // than carry into its start.
 func TestRateSaturates(t *testing.T) {
+	t.Parallel()
 	const t0 = 5000
 	var r rate
 	r.add(t0, countMax-1)
@@ -222,6 +266,7 @@ func TestRateSaturates(t *testing.T) {
 // TestRateConcurrentRead reads a rate while its loop counts (for the race
 // detector), checking that a reading never exceeds what was counted.
 func TestRateConcurrentRead(t *testing.T) {
+	t.Parallel()
 	var c counted
 	const events = 20000
 	var wg sync.WaitGroup

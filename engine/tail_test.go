@@ -65,6 +65,7 @@ func (te *tailEndpoint) answer() {
 }
 
 func TestTailAnswersHalfClosedClient(t *testing.T) {
+	t.Parallel()
 	h := &tailHandler{adopted: make(chan error, 1)}
 	s, lns := serve(t, Config{Loops: 1}, h, "127.0.0.1:0")
 	c := dialT(t, lns[0].Addr())

@@ -19,6 +19,7 @@ func (w *wheel) run(n int) {
 }
 
 func TestWheelFiresAtItsTick(t *testing.T) {
+	t.Parallel()
 	w := newWheel()
 	var fired []int
 	timers := make([]Timer, 4)
@@ -51,6 +52,7 @@ func TestWheelFiresAtItsTick(t *testing.T) {
 }
 
 func TestWheelStopAndReschedule(t *testing.T) {
+	t.Parallel()
 	w := newWheel()
 	var a, b, c Timer
 	var fired []string
@@ -78,6 +80,7 @@ func TestWheelStopAndReschedule(t *testing.T) {
 
 // A callback may stop a timer due at the same tick, or re-arm itself.
 func TestWheelCallbacksEditDueTimers(t *testing.T) {
+	t.Parallel()
 	w := newWheel()
 	var a, b, self Timer
 	var fired []string
@@ -105,6 +108,7 @@ func TestWheelCallbacksEditDueTimers(t *testing.T) {
 }
 
 func TestTicksFor(t *testing.T) {
+	t.Parallel()
 	tick := 10 * time.Millisecond
 	for _, tc := range []struct {
 		d    time.Duration
@@ -117,6 +121,7 @@ func TestTicksFor(t *testing.T) {
 }
 
 func TestScheduleBeforeInitPanics(t *testing.T) {
+	t.Parallel()
 	defer func() {
 		if recover() == nil {
 			t.Error("no panic")

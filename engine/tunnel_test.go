@@ -77,6 +77,7 @@ func TestTunnelBoundedMemory(t *testing.T) {
 }
 
 func TestTunnelHalfCloseAndTimeout(t *testing.T) {
+	t.Parallel()
 	// The origin answers, says goodbye once the client has shut its write
 	// side, then stays silent with the connection open.
 	quit := make(chan struct{})
@@ -123,6 +124,7 @@ func TestTunnelHalfCloseAndTimeout(t *testing.T) {
 }
 
 func TestStopEndsTunnels(t *testing.T) {
+	t.Parallel()
 	o := startOrigin(t, echoOrigin)
 	h := &relayHandler{addr: o.addr(), timeout: time.Second, idle: time.Minute, ended: make(chan error, 1)}
 	s, lns := serve(t, Config{Loops: 1}, h, "127.0.0.1:0")

@@ -8,6 +8,7 @@ import (
 )
 
 func TestUnenforcedWarnsOncePerBackend(t *testing.T) {
+	t.Parallel()
 	text := `resolvers dns
     nameserver ns1 127.0.0.1:53
 defaults
@@ -61,6 +62,7 @@ listen plain
 }
 
 func TestUnenforcedTCPNameserver(t *testing.T) {
+	t.Parallel()
 	text := "resolvers dns\n    nameserver ns1 127.0.0.1:53\n    nameserver ns2 tcp@127.0.0.1:53\n"
 	cfg, err := config.Parse(config.File{Name: "t.cfg", Data: []byte(text)})
 	if err != nil {

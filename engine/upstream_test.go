@@ -24,6 +24,7 @@ func waitErr(t *testing.T, ch <-chan error, d time.Duration) error {
 }
 
 func TestDialAndTunnelEcho(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		dial dialer
@@ -71,6 +72,7 @@ func refusing() (addr *net.TCPAddr, close func()) {
 }
 
 func TestDialRefused(t *testing.T) {
+	t.Parallel()
 	addr, closeAddr := refusing()
 	t.Cleanup(closeAddr)
 	for _, tc := range []struct {
@@ -128,6 +130,7 @@ func blackhole(t *testing.T) *net.TCPAddr {
 }
 
 func TestDialTimeout(t *testing.T) {
+	t.Parallel()
 	addr := blackhole(t)
 	h := &relayHandler{addr: addr, timeout: 150 * time.Millisecond, connects: make(chan error, 4)}
 	s, lns := serve(t, Config{Loops: 1}, h, "127.0.0.1:0")
@@ -154,6 +157,7 @@ func TestDialTimeout(t *testing.T) {
 }
 
 func TestDialIPv6(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp6", "[::1]:0")
 	if err != nil {
 		t.Skip("no IPv6 loopback here")

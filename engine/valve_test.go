@@ -206,6 +206,7 @@ func TestValveBoundedMemory(t *testing.T) {
 // gets paused, then the client goes away: the paused server socket must be
 // closed and nothing stay counted.
 func TestValveConsumerLeavesWhilePaused(t *testing.T) {
+	t.Parallel()
 	originDone := make(chan error, 1)
 	o := startOrigin(t, func(c net.Conn) {
 		originDone <- sendPattern(c, 256<<20)

@@ -13,6 +13,7 @@ import (
 // health up`, leaving maintenance, its tracked server coming up), and a
 // server already up keeps its state; without a slow start it runs at once.
 func TestSlowstartComesUpStarting(t *testing.T) {
+	t.Parallel()
 	for _, slow := range []bool{true, false} {
 		up := OpRunning
 		if slow {
@@ -62,6 +63,7 @@ func TestSlowstartComesUpStarting(t *testing.T) {
 // as HAProxy 2.6 shows them (weight 100 and slowstart 5s read 7, 25, 44,
 // 63, 82 in its `show stat`), under dynamic and static algorithms.
 func TestWarmAt(t *testing.T) {
+	t.Parallel()
 	start := time.Unix(1000, 300e6)
 	cfg := &config.Server{Slowstart: 5 * time.Second}
 	s := &server{cfg: cfg, weight: 100, maxConn: 30, since: start, cond: condition{op: OpStarting, slow: true}}

@@ -203,6 +203,7 @@ func checkColumns(t *testing.T, sock string) string {
 // and without `timeout check`, `option log-health-checks`, and the runtime
 // API's state changes.
 func TestDifferentialHealthChecks(t *testing.T) {
+	t.Parallel()
 	a, b, z, n := startCheckTarget(t, 200), startCheckTarget(t, 503), startCheckTarget(t, 200), startCheckTarget(t, 200)
 	tcp, mute := startCheckTarget(t, 0), startCheckTarget(t, -1)
 	// After one result against the trend, these wait a minute (fastinter)

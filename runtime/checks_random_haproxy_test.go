@@ -17,6 +17,7 @@ import (
 // both logged, backend by backend, in order. The suite runs one fixed
 // seed; TETHER_CHECK_SEED=N (and TETHER_CHECK_STEPS=M) run another.
 func TestDifferentialChecksRandom(t *testing.T) {
+	t.Parallel()
 	seed, steps := uint64(3), 15
 	if v, err := strconv.ParseUint(os.Getenv("TETHER_CHECK_SEED"), 10, 64); err == nil {
 		seed = v

@@ -82,6 +82,7 @@ type churnStats struct {
 //
 // All four counts must be zero.
 func TestChurn(t *testing.T) {
+	t.Parallel()
 	const changes = 1000
 	origins := [3][2]*origin{}
 	for i := range origins {

@@ -10,6 +10,7 @@ import (
 )
 
 func TestIsErrorReply(t *testing.T) {
+	t.Parallel()
 	errs := []struct{ cmd, reply string }{
 		{"foo", headFuzzy + "  quit : x\n\n"},
 		{"set server bk/s1 state drain", "Permission denied\n\n"},
@@ -42,6 +43,7 @@ func TestIsErrorReply(t *testing.T) {
 }
 
 func TestClientFleet(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	a := startServer(t, LevelAdmin, f)
 	b := startServer(t, LevelOperator, f)
@@ -76,6 +78,7 @@ func TestClientFleet(t *testing.T) {
 }
 
 func TestClientTimeout(t *testing.T) {
+	t.Parallel()
 	// A listener that accepts and never answers.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -103,6 +106,7 @@ func TestClientTimeout(t *testing.T) {
 }
 
 func TestReadCommands(t *testing.T) {
+	t.Parallel()
 	got, err := ReadCommands(strings.NewReader("show info\r\n\n  # comment\nset server bk/s1 state drain\n   \nshow stat"))
 	if err != nil || strings.Join(got, "|") != "show info|set server bk/s1 state drain|show stat" {
 		t.Errorf("got %q, %v", got, err)

@@ -1,5 +1,11 @@
 package runtime
 
+import (
+	"time"
+
+	"tether/engine/config"
+)
+
 // cliCommands act on the session itself.
 var cliCommands = []command{
 	{words: []string{"show", "cli", "level"}, level: LevelUser,
@@ -17,9 +23,32 @@ var cliCommands = []command{
 	{words: []string{"prompt"}, level: LevelUser, trailer: true,
 		usage: "prompt", help: "switch interactive mode with a \"> \" prompt on or off",
 		run: runPrompt},
+	{words: []string{"set", "timeout"}, level: LevelUser,
+		usage: "set timeout [cli] <delay>", help: "change this session's idle timeout (seconds unless a unit follows)",
+		run: runSetTimeout},
 	{words: []string{"quit"}, level: LevelUser, trailer: true,
 		usage: "quit", help: "close this connection",
 		run: runQuit},
+}
+
+// runSetTimeout serves `set timeout cli <delay>`: the session's idle
+// timeout from then on, at least a second.
+func runSetTimeout(s *session, args []string, _ []byte) {
+	if arg(args, 2) != "cli" {
+		s.print(msgTimeoutOnlyCLI)
+		return
+	}
+	v := arg(args, 3)
+	if v == "" {
+		s.print(msgExpectsInteger)
+		return
+	}
+	n, ok := config.ParseSeconds(v)
+	if !ok || n < 1 {
+		s.print(msgInvalidTimeout)
+		return
+	}
+	s.timeout = time.Duration(n) * time.Second
 }
 
 func runShowCLILevel(s *session, _ []string, _ []byte) {

@@ -25,6 +25,6 @@ func runGetSocks(s *session, _ []string, _ []byte) {
 	if !ok || !s.srv.spec.ExposeFDListeners || s.srv.spec.Handover == nil {
 		return
 	}
-	s.srv.armWrite(uc)
+	s.srv.armWrite(uc, s.idle())
 	s.srv.spec.Handover(uc) // a failed handover leaves the new process to bind by itself
 }

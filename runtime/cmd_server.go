@@ -35,6 +35,9 @@ var serverCommands = []command{
 	{words: []string{"disable", "agent"}, level: LevelAdmin,
 		usage: "disable agent <bk>/<srv>", help: "stop a server's agent checks",
 		run: runEnableAgent},
+	{words: []string{"shutdown", "sessions", "server"}, level: LevelAdmin,
+		usage: "shutdown sessions server <bk>/<srv>", help: "end every exchange a server carries",
+		run: runShutdownSessions},
 	{words: []string{"add", "server"}, level: LevelAdmin,
 		usage: "add server <bk>/<srv> <addr> [kw ...]", help: "create a server, in maintenance, from server line keywords",
 		run: runAddServer},
@@ -418,6 +421,14 @@ func (s *session) agents(t target) (AgentControl, bool) {
 		return nil, false
 	}
 	return ac, true
+}
+
+// runShutdownSessions ends the exchanges a server carries; it prints
+// nothing but the empty line that ends every reply.
+func runShutdownSessions(s *session, args []string, _ []byte) {
+	if t, ok := findTarget(s, arg(args, 3)); ok {
+		s.printErr(s.ctl.ShutdownSessions(t.be.Name, t.sv.Name))
+	}
 }
 
 // splitDynamic splits the <bk>/<srv> argument of add and del server, where

@@ -2,13 +2,21 @@ package runtime
 
 import (
 	"net/netip"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 )
 
-// showCommands report state; any level may run them.
+// showCommands report state; any level may run them but `show env`, which
+// needs operator.
 var showCommands = []command{
+	{words: []string{"show", "version"}, level: LevelUser,
+		usage: "show version", help: "print the version of this process",
+		run: runShowVersion},
+	{words: []string{"show", "env"}, level: LevelOperator,
+		usage: "show env [var]", help: "print the process's environment, or one variable of it",
+		run: runShowEnv},
 	{words: []string{"show", "info"}, level: LevelUser,
 		usage: "show info", help: "print process-wide figures (version, uptime, connections)",
 		run: runShowInfo},
@@ -21,6 +29,29 @@ var showCommands = []command{
 	{words: []string{"show", "backend"}, level: LevelUser,
 		usage: "show backend", help: "list the backends",
 		run: runShowBackend},
+}
+
+func runShowVersion(s *session, _ []string, _ []byte) {
+	s.print(s.ctl.Info().Version)
+	s.print("\n")
+}
+
+// runShowEnv prints the environment as NAME=value lines in the process's
+// order, or the one line of the variable named by its argument.
+func runShowEnv(s *session, args []string, _ []byte) {
+	name := arg(args, 2)
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); name == "" || k == name {
+			s.print(kv)
+			s.print("\n")
+			if name != "" {
+				return
+			}
+		}
+	}
+	if name != "" {
+		s.print(msgVarNotFound)
+	}
 }
 
 func runShowInfo(s *session, _ []string, _ []byte) {

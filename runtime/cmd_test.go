@@ -30,6 +30,7 @@ func runReplyCases(t *testing.T, f *fakeControl, srv *Server, cases []replyCase)
 }
 
 func TestCookieCommands(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	srv := startServer(t, LevelAdmin, f)
 	runReplyCases(t, f, srv, []replyCase{
@@ -56,6 +57,7 @@ func TestCookieCommands(t *testing.T) {
 }
 
 func TestServerCommands(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	srv := startServer(t, LevelAdmin, f)
 	runReplyCases(t, f, srv, []replyCase{
@@ -85,10 +87,43 @@ func TestServerCommands(t *testing.T) {
 		{"enable health ls/x", "\n", []string{"check ls/x true"}},
 		{"disable health bk/s1", "\n", []string{"check bk/s1 false"}},
 		{"enable health bk", "Require 'backend/server'.\n\n", nil},
+		{"shutdown sessions server bk/s1", "\n", []string{"shutdown bk/s1"}},
+		{"shutdown sessions server bk/s1 extra", "\n", []string{"shutdown bk/s1"}},
+		{"shutdown sessions server", "Require 'backend/server'.\n\n", nil},
+		{"shutdown sessions server bk", "Require 'backend/server'.\n\n", nil},
+		{"shutdown sessions server nope/s1", "No such backend.\n\n", nil},
+		{"shutdown sessions server bk/nope", "No such server.\n\n", nil},
+	})
+}
+
+func TestMaxconnCommands(t *testing.T) {
+	t.Parallel()
+	f := newFake()
+	srv := startServer(t, LevelAdmin, f)
+	runReplyCases(t, f, srv, []replyCase{
+		{"set maxconn frontend fe 10", "\n", []string{"maxconn fe 10"}},
+		{"set maxconn frontend ls 0", "\n", []string{"maxconn ls 0"}},
+		{"set maxconn frontend fe abc", "\n", []string{"maxconn fe 0"}},
+		{"set maxconn frontend fe 12x", "\n", []string{"maxconn fe 12"}},
+		{"set maxconn frontend fe -1", "Value out of range.\n\n", []string{"maxconn fe -1"}},
+		{"set maxconn frontend fe", "Integer value expected.\n\n", nil},
+		{"set maxconn frontend", "A frontend name is expected.\n\n", nil},
+		{"set maxconn frontend bk 5", "No such frontend.\n\n", nil},
+		{"set maxconn frontend nope", "No such frontend.\n\n", nil},
+		{"set maxconn global 100", "\n", []string{"maxconn global 100"}},
+		{"set maxconn global x", "\n", []string{"maxconn global 0"}},
+		{"set maxconn global 1001", "Value out of range.\n\n", []string{"maxconn global 1001"}},
+		{"set maxconn global", "Expects an integer value.\n\n", nil},
+	})
+	opSrv := startServer(t, LevelOperator, f)
+	runReplyCases(t, f, opSrv, []replyCase{
+		{"set maxconn global 5", msgPermissionDenied + "\n", nil},
+		{"set maxconn frontend fe 5", msgPermissionDenied + "\n", nil},
 	})
 }
 
 func TestWeightCommands(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	srv := startServer(t, LevelAdmin, f)
 	runReplyCases(t, f, srv, []replyCase{
@@ -124,6 +159,7 @@ func TestWeightCommands(t *testing.T) {
 }
 
 func TestAddrCommands(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	srv := startServer(t, LevelAdmin, f)
 	by := " by 'stats socket command'\n\n"
@@ -174,6 +210,7 @@ func TestAddrCommands(t *testing.T) {
 }
 
 func TestDynamicServerCommands(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	srv := startServer(t, LevelAdmin, f)
 	runReplyCases(t, f, srv, []replyCase{
@@ -198,6 +235,7 @@ func TestDynamicServerCommands(t *testing.T) {
 }
 
 func TestProxyDisabled(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	f.backends[1].view.Disabled = true
 	srv := startServer(t, LevelAdmin, f)
@@ -209,6 +247,7 @@ func TestProxyDisabled(t *testing.T) {
 }
 
 func TestHealthOnTrackingServer(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	f.backends[0].view.Servers[1].Tracking = true
 	srv := startServer(t, LevelAdmin, f)
@@ -219,6 +258,7 @@ func TestHealthOnTrackingServer(t *testing.T) {
 }
 
 func TestShowCommands(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	srv := startServer(t, LevelUser, f)
 	runReplyCases(t, f, srv, []replyCase{
@@ -263,6 +303,7 @@ func statRows(t *testing.T, reply string) (header []string, rows [][]string) {
 }
 
 func TestShowStat(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	admin := startServer(t, LevelAdmin, f)
 	header, rows := statRows(t, tcpExchange(t, admin, "show stat\n"))
@@ -380,6 +421,7 @@ var infoKeys = []string{"Name", "Version", "Release_date", "Nbthread", "Nbproc",
 	"PoolUsed_bytes", "Start_time_sec", "Tainted"}
 
 func TestShowInfo(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, LevelUser, newFake())
 	got := tcpExchange(t, srv, "show info\n")
 	if !strings.HasSuffix(got, "\n\n") {

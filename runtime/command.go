@@ -27,7 +27,7 @@ type command struct {
 // commandTable is every command, grouped by the state the commands change.
 // Lookup takes the first entry whose words all match, so the order only
 // matters between entries that share leading words.
-var commandTable = slices.Concat(cliCommands, showCommands, cookieCommands, serverCommands, handoverCommands)
+var commandTable = slices.Concat(cliCommands, showCommands, cookieCommands, serverCommands, maxconnCommands, frontendCommands, counterCommands, handoverCommands)
 
 // lookup returns the command selected by args, or nil.
 func lookup(table []command, args []string) *command {

@@ -62,6 +62,28 @@ type Control interface {
 	SetCheckTarget(backend, server string, addr netip.Addr, setAddr bool, port int, setPort bool) error
 	// SetHealthCheck enables or disables the configured health check.
 	SetHealthCheck(backend, server string, enabled bool) error
+	// ShutdownSessions ends the exchanges the server carries, logged as
+	// killed by an administrator.
+	ShutdownSessions(backend, server string) error
+
+	// PauseFrontend closes a frontend's listening sockets until
+	// ResumeFrontend (`disable frontend`); ResumeFrontend binds them
+	// again; StopFrontend closes them for good. Their errors are
+	// HAProxy's replies ("All sockets are already disabled.", ...).
+	PauseFrontend(frontend string) error
+	ResumeFrontend(frontend string) error
+	StopFrontend(frontend string) error
+
+	// ClearCounters restarts the maxima of `show stat` from zero, or
+	// every counter with all, as `clear counters [all]` does.
+	ClearCounters(all bool)
+
+	// SetFrontendMaxConn sets a frontend's maxconn (0 or more); an unknown
+	// frontend is "No such frontend.".
+	SetFrontendMaxConn(frontend string, maxconn int) error
+	// SetGlobalMaxConn sets the process's maxconn: at most Info's
+	// HardMaxconn ("Value out of range." over it), which 0 or less restores.
+	SetGlobalMaxConn(maxconn int) error
 
 	// AddServer creates a server from the words of a `server` line after
 	// its name (address then keywords), in maintenance, as `add server`

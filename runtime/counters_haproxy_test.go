@@ -19,6 +19,7 @@ import (
 // form of each request). smax is left out: it counts the harness's own
 // probe connections when they overlap.
 func TestDifferentialTrafficCounters(t *testing.T) {
+	t.Parallel()
 	o1, o2 := startOrigin(t, "o1"), startOrigin(t, "o2")
 	servers := []string{o1.addr.String(), o2.addr.String()}
 	h, g := startSides(t, func(stats, front int) string { return cookieConfig(stats, front, servers...) })
@@ -61,6 +62,7 @@ func TestDifferentialTrafficCounters(t *testing.T) {
 // reuses only the idle connections of the client's own loop, where
 // haproxy takes other threads' too, so the counts may differ.)
 func TestDifferentialConnectReuse(t *testing.T) {
+	t.Parallel()
 	o1, o2 := startOrigin(t, "o1"), startOrigin(t, "o2")
 	servers := []string{o1.addr.String(), o2.addr.String()}
 	h, g := startSides(t, func(stats, front int) string {

@@ -66,6 +66,22 @@ func (c *engineControl) SetAgentSend(backend, server, send string) error {
 	return c.e.SetAgentSend(backend, server, send)
 }
 
+func (c *engineControl) ShutdownSessions(backend, server string) error {
+	return c.e.ShutdownServerSessions(backend, server)
+}
+
+func (c *engineControl) PauseFrontend(fe string) error  { return c.e.PauseFrontend(fe) }
+func (c *engineControl) ResumeFrontend(fe string) error { return c.e.ResumeFrontend(fe) }
+func (c *engineControl) StopFrontend(fe string) error   { return c.e.StopFrontend(fe) }
+
+func (c *engineControl) ClearCounters(all bool) { c.e.ClearCounters(all) }
+
+func (c *engineControl) SetFrontendMaxConn(frontend string, n int) error {
+	return c.e.SetFrontendMaxConn(frontend, n)
+}
+
+func (c *engineControl) SetGlobalMaxConn(n int) error { return c.e.SetMaxConn(n) }
+
 func (c *engineControl) SetServerWeight(backend, server string, weight int) error {
 	return c.e.SetServerWeight(backend, server, weight)
 }

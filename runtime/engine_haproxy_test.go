@@ -150,6 +150,7 @@ func maskState(reply string) string {
 // added with `add server` gets its dynamic cookie at once on tether, while
 // HAProxy 2.6 gives it none until its address changes.
 func TestDifferentialEngine(t *testing.T) {
+	t.Parallel()
 	o1, o2, o3, o4, o5 := startOrigin(t, "o1"), startOrigin(t, "o2"), startOrigin(t, "o3"),
 		startOrigin(t, "o4"), startOrigin(t, "o5")
 	p := freePorts(t, 4)
@@ -269,6 +270,7 @@ func algoConfig(stats, front int, addr string) string {
 // TestDifferentialAlgorithms compares which backends take weight changes and
 // added servers: those whose algorithm is dynamic in HAProxy 2.6.
 func TestDifferentialAlgorithms(t *testing.T) {
+	t.Parallel()
 	o := startOrigin(t, "o1")
 	p := freePorts(t, 4)
 	hsock := fmt.Sprintf("127.0.0.1:%d", p[0])

@@ -155,12 +155,21 @@ type httpConn struct {
 
 func dialHTTP(t testing.TB, addr string) *httpConn {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, ioTimeout)
+	hc, err := dialHTTPErr(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
-	return &httpConn{c: c, br: bufio.NewReader(c)}
+	t.Cleanup(func() { hc.c.Close() })
+	return hc
+}
+
+// dialHTTPErr connects to addr; the caller closes the connection.
+func dialHTTPErr(addr string) (*httpConn, error) {
+	c, err := net.DialTimeout("tcp", addr, ioTimeout)
+	if err != nil {
+		return nil, err
+	}
+	return &httpConn{c: c, br: bufio.NewReader(c)}, nil
 }
 
 // reply is what a client saw of one exchange.

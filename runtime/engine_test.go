@@ -72,6 +72,7 @@ func only(names []string, name string) bool {
 }
 
 func TestEngineStates(t *testing.T) {
+	t.Parallel()
 	ct := newCookieTest(t)
 	c1 := ct.cookieFor("s1")
 	if want := dynamicValue("mysecretphrase", ct.s1.addr); c1 != want {
@@ -115,6 +116,7 @@ func TestEngineStates(t *testing.T) {
 }
 
 func TestEngineHealth(t *testing.T) {
+	t.Parallel()
 	ct := newCookieTest(t)
 	sc1 := "SRVID=" + ct.cookieFor("s1")
 
@@ -139,6 +141,7 @@ func TestEngineHealth(t *testing.T) {
 }
 
 func TestEngineAddr(t *testing.T) {
+	t.Parallel()
 	ct := newCookieTest(t)
 	old := "SRVID=" + ct.cookieFor("s1")
 	reply := cli(t, ct.sock, "set server bk/s1 addr 127.0.0.1 port "+strconv.Itoa(ct.s3.port()))
@@ -166,6 +169,7 @@ func TestEngineAddr(t *testing.T) {
 }
 
 func TestEngineWeight(t *testing.T) {
+	t.Parallel()
 	ct := newCookieTest(t)
 	mustCLI(t, ct.sock, "set server bk/s2 weight 0")
 	if got := ct.servedBy("", 6); !only(got, "s1") {
@@ -181,6 +185,7 @@ func TestEngineWeight(t *testing.T) {
 }
 
 func TestEngineDynamicCookie(t *testing.T) {
+	t.Parallel()
 	ct := newCookieTest(t)
 	sc1 := "SRVID=" + ct.cookieFor("s1")
 
@@ -220,6 +225,7 @@ func TestEngineDynamicCookie(t *testing.T) {
 }
 
 func TestEngineAddDelServer(t *testing.T) {
+	t.Parallel()
 	ct := newCookieTest(t)
 	if got := cli(t, ct.sock, "add server bk/s3 "+ct.s3.addr.String()); got != "New server registered.\n\n" {
 		t.Fatalf("add server: %q", got)
@@ -262,6 +268,7 @@ func TestEngineAddDelServer(t *testing.T) {
 // TestDynamicValueVector checks the tests' own cookie computation against
 // the value observed on HAProxy 2.6 (spec section 4.1).
 func TestDynamicValueVector(t *testing.T) {
+	t.Parallel()
 	if got := dynamicValue("mysecretphrase", netip.MustParseAddrPort("127.0.0.1:8080")); got != "7b34996d0d4e7dd9" {
 		t.Errorf("got %s, want 7b34996d0d4e7dd9", got)
 	}
@@ -271,6 +278,7 @@ func TestDynamicValueVector(t *testing.T) {
 // figures: requests counted per server and in total, connections, the
 // process id.
 func TestEngineShow(t *testing.T) {
+	t.Parallel()
 	ct := newCookieTest(t)
 	sc1 := "SRVID=" + ct.cookieFor("s1")
 	before := ct.s1.requests.Load()

@@ -95,7 +95,7 @@ func (c *engineControl) Info() Info {
 		Start:       ei.Start,
 		Uptime:      time.Since(ei.Start),
 		Maxconn:     ei.MaxConn,
-		HardMaxconn: ei.MaxConn,
+		HardMaxconn: ei.HardMax,
 		CurrConns:   ei.Conns,
 		CumConns:    ei.CumConns,
 		CumReq:      ei.CumReqs,
@@ -147,7 +147,7 @@ func (c *engineControl) Stats() []StatRow {
 	for _, p := range c.e.Config().Proxies {
 		if f, ok := fronts[p.Name]; ok {
 			t := &f.Traffic
-			rows = append(rows, StatRow{Kind: StatFrontend, Proxy: p.Name, ProxyID: p.ID, Status: "OPEN",
+			rows = append(rows, StatRow{Kind: StatFrontend, Proxy: p.Name, ProxyID: p.ID, Status: f.Status,
 				Mode: "http", Pid: 1, Slim: f.MaxConn, Scur: f.Conns, Smax: f.MaxConns,
 				Stot: t.Conns, ConnTot: t.Conns, ReqTot: t.Requests, Bin: t.Bin, Bout: t.BytesOut,
 				Hrsp: t.Responses, Ereq: t.BadRequests,

@@ -345,6 +345,52 @@ func (f *fakeControl) SetHealthCheck(bk, sv string, on bool) error {
 	})
 }
 
+func (f *fakeControl) ShutdownSessions(bk, sv string) error {
+	return f.mutate(func() error {
+		f.record("shutdown %s/%s", bk, sv)
+		_, _, err := f.server(bk, sv)
+		return err
+	})
+}
+
+func (f *fakeControl) PauseFrontend(fe string) error  { return f.frontendCall("pause", fe) }
+func (f *fakeControl) ResumeFrontend(fe string) error { return f.frontendCall("resume", fe) }
+func (f *fakeControl) StopFrontend(fe string) error   { return f.frontendCall("stop", fe) }
+
+func (f *fakeControl) frontendCall(what, fe string) error {
+	return f.mutate(func() error {
+		f.record("%s %s", what, fe)
+		return nil
+	})
+}
+
+func (f *fakeControl) ClearCounters(all bool) {
+	_ = f.mutate(func() error {
+		f.record("clear %v", all)
+		return nil
+	})
+}
+
+func (f *fakeControl) SetFrontendMaxConn(fe string, n int) error {
+	return f.mutate(func() error {
+		f.record("maxconn %s %d", fe, n)
+		if n < 0 {
+			return errors.New("Value out of range.")
+		}
+		return nil
+	})
+}
+
+func (f *fakeControl) SetGlobalMaxConn(n int) error {
+	return f.mutate(func() error {
+		f.record("maxconn global %d", n)
+		if n > 1000 {
+			return errors.New("Value out of range.")
+		}
+		return nil
+	})
+}
+
 func (f *fakeControl) AddServer(bk, sv string, words []string) error {
 	return f.mutate(func() error {
 		f.record("add %s/%s %q", bk, sv, words)

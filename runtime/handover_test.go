@@ -16,6 +16,7 @@ import (
 // reload, and checks that other sockets close without a reply, as HAProxy
 // does.
 func TestGetSocks(t *testing.T) {
+	t.Parallel()
 	o := startOrigin(t, "s1")
 	dir := t.TempDir()
 	exposed, plain := filepath.Join(dir, "exposed.sock"), filepath.Join(dir, "plain.sock")

@@ -3,11 +3,13 @@ package runtime
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -39,32 +41,47 @@ listen ls
     server x 127.0.0.1:%d check
 `
 
-// freePorts returns n TCP ports of 127.0.0.1 that were free a moment ago.
+// freePorts returns n ports of 127.0.0.1 that nothing listened on a
+// moment ago and that it never returned before in this process, drawn
+// from below the kernel's ephemeral range (which sockets bound to port 0
+// and connections going out are given): haproxy and tether listen with
+// SO_REUSEPORT, and a port another test's socket was given meanwhile
+// would be shared without a word. engine/internal/testorigin.FreePort is
+// the engine's tests' copy, out of reach here.
 func freePorts(t *testing.T, n int) []any {
 	t.Helper()
-	var ports []any
-	var lns []net.Listener
-	for len(ports) < n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		lns = append(lns, ln)
-		port := ln.Addr().(*net.TCPAddr).Port
-		if _, taken := portsGiven.LoadOrStore(port, true); !taken {
-			ports = append(ports, port)
-		}
+	lo := 0
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		_, _ = fmt.Sscan(string(b), &lo)
 	}
-	for _, ln := range lns {
+	var ports []any
+	for tries := 0; len(ports) < n; tries++ {
+		if tries == 10000 {
+			t.Fatal("no free port")
+		}
+		port := lo - 1 - rand.IntN(12000)
+		if lo < 13024 {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			port = ln.Addr().(*net.TCPAddr).Port
+			ln.Close()
+		}
+		if _, taken := portsGiven.LoadOrStore(port, true); taken {
+			continue
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue
+		}
 		ln.Close()
+		ports = append(ports, port)
 	}
 	return ports
 }
 
-// portsGiven holds the ports freePorts returned: it never returns one
-// twice in a process, as parallel tests would otherwise share a port the
-// kernel hands out again once it is closed (haproxy binds it with
-// SO_REUSEPORT without a word, and tether fails to).
+// portsGiven holds the ports freePorts returned.
 var portsGiven sync.Map
 
 // pair is the same socket level on haproxy and on tether.
@@ -147,6 +164,7 @@ func squashListings(s string) string {
 }
 
 func TestDifferentialFraming(t *testing.T) {
+	t.Parallel()
 	admin, operator, user := startPair(t)
 	cases := []struct {
 		p  pair
@@ -211,6 +229,7 @@ func TestDifferentialFraming(t *testing.T) {
 }
 
 func TestDifferentialReplies(t *testing.T) {
+	t.Parallel()
 	admin, operator, user := startPair(t)
 	var cases []struct {
 		p   pair
@@ -226,7 +245,9 @@ func TestDifferentialReplies(t *testing.T) {
 	}
 	add(operator, adminOnly...)
 	add(user, adminOnly...)
-	add(user, "get weight bk/s2", "show backend")
+	add(user, "get weight bk/s2", "show backend", "show env HOME", "set timeout cli 5", "set timeout cli 0",
+		"clear counters", "clear counters all")
+	add(operator, "clear counters all", "clear counters x", "clear counters")
 	add(admin,
 		"enable dynamic-cookie backend", "enable dynamic-cookie backend nope",
 		"enable dynamic-cookie backend fe", "disable dynamic-cookie backend #9",
@@ -255,6 +276,14 @@ func TestDifferentialReplies(t *testing.T) {
 		"add server bk/s1 127.0.0.1:1", "add server bk/n1 127.0.0.1:1 cookie x",
 		"del server", "del server bk", "del server nope/x", "del server bk/nope", "del server bk/s1",
 		"show servers state nope", "show stat nope 2 -1", "show backend",
+		"shutdown sessions server", "shutdown sessions server bk", "shutdown sessions server nope/s1",
+		"shutdown sessions server bk/nope", "shutdown sessions server /s1",
+		"set maxconn frontend", "set maxconn frontend nope 5", "set maxconn frontend bk 5",
+		"set maxconn frontend fe", "set maxconn frontend fe -5", "set maxconn global",
+		"set timeout", "set timeout foo 5", "set timeout cli", "set timeout cli 0", "set timeout cli x",
+		"set timeout cli 99999999999", "set timeout cli 5", "set timeout cli 500ms", "set timeout cli 5sx",
+		"set timeout cli 100us", "set timeout cli -1",
+		"show env HOME", "show env HOM", "show env TETHER_NO_SUCH_VARIABLE", "show env HOME extra",
 	)
 	for _, c := range cases {
 		want := exchange(t, "tcp", c.p.haproxy, c.cmd+"\n")
@@ -296,6 +325,7 @@ func compareStatShape(t *testing.T, haproxy, tether string) {
 // keys, and the `show servers state` header. Values are the engine's and
 // are not compared.
 func TestDifferentialShow(t *testing.T) {
+	t.Parallel()
 	admin, _, _ := startPair(t)
 	// ls/x's check columns fill once its first check has ended, which
 	// comes at a different moment in each proxy: wait for both.
@@ -370,6 +400,7 @@ func TestDifferentialShow(t *testing.T) {
 // address and port messages that depend on the previous change, and
 // dynamic servers coming and going.
 func TestDifferentialSequence(t *testing.T) {
+	t.Parallel()
 	admin, _, _ := startPair(t)
 	for _, cmd := range []string{
 		"set server bk/s2 weight 50%", "get weight bk/s2",

@@ -92,7 +92,8 @@ var adminOnly = []string{
 	"set dynamic-cookie-key backend bk k", "set server bk/s1 state drain",
 	"set weight bk/s1 2", "enable server bk/s1", "disable server bk/s1",
 	"enable health ls/x", "disable health ls/x", "add server bk/n 127.0.0.1:1",
-	"del server bk/s1",
+	"del server bk/s1", "shutdown sessions server bk/s1", "set maxconn global 5",
+	"set maxconn frontend fe 5", "disable frontend fe", "enable frontend fe", "shutdown frontend fe",
 }
 
 // tcpExchange is exchange on a TCP server.

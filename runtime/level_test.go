@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseLevel(t *testing.T) {
+	t.Parallel()
 	for _, l := range []Level{LevelUser, LevelOperator, LevelAdmin} {
 		got, err := ParseLevel(l.String())
 		if err != nil || got != l {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestWords(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in   string
 		want []string
@@ -40,6 +41,7 @@ func TestWords(t *testing.T) {
 }
 
 func TestWordsLimit(t *testing.T) {
+	t.Parallel()
 	line := []byte("w")
 	for range 70 {
 		line = append(line, " x"...)
@@ -50,6 +52,7 @@ func TestWordsLimit(t *testing.T) {
 }
 
 func TestScanCommand(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in   string
 		want int

@@ -12,6 +12,13 @@ const (
 	msgProxyDisabled        = "Proxy is disabled.\n"
 
 	msgBackendExpected   = "A backend name is expected.\n"
+	msgFrontendExpected  = "A frontend name is expected.\n"
+	msgNoSuchFrontend    = "No such frontend.\n"
+	msgIntegerExpected   = "Integer value expected.\n"
+	msgExpectsInteger    = "Expects an integer value.\n"
+	msgInvalidTimeout    = "Invalid timeout value.\n"
+	msgTimeoutOnlyCLI    = "'set timeout' only supports 'cli'.\n"
+	msgVarNotFound       = "Variable not found\n"
 	msgKeyExpected       = "String value expected.\n"
 	msgCantFindBackend   = "Can't find backend.\n"
 	msgStateExpects      = "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n"

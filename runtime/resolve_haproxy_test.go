@@ -98,6 +98,7 @@ func addrsOf(cols map[string]string) []string {
 // in maintenance for resolution (admin state 32, show stat status "MAINT
 // (resolution)") without address.
 func TestDifferentialResolve(t *testing.T) {
+	t.Parallel()
 	ns := dnstest.Start(t)
 	ns.Set("app.test.", "127.0.0.11")
 	ports := freePorts(t, 5)
@@ -157,6 +158,7 @@ backend be
 // section or from resolving the targets, ports, and weights from the
 // records' weights, as records come, change and go.
 func TestDifferentialResolveSRV(t *testing.T) {
+	t.Parallel()
 	ns := dnstest.Start(t)
 	ns.SetExtra("a.app.test.", "127.0.0.21")
 	ns.SetExtra("d.app.test.", "127.0.0.24")
@@ -188,6 +190,7 @@ func TestDifferentialResolveSRV(t *testing.T) {
 // step the lines both logged must be the same: addresses set and what set
 // them, maintenance for a DNS status, resolving again.
 func TestDifferentialResolveErrors(t *testing.T) {
+	t.Parallel()
 	ns := dnstest.Start(t)
 	ns.Set("app.test.", "127.0.0.11", "127.0.0.12")
 	ports := freePorts(t, 5)

@@ -264,19 +264,19 @@ func (s *Server) serve(c net.Conn) {
 	sess.serve()
 }
 
-// armRead sets the idle deadline before a read. It returns false once Close
-// has begun: the session then ends instead of waiting for input.
-func (s *Server) armRead(c net.Conn) bool {
+// armRead sets the idle deadline d before a read. It returns false once
+// Close has begun: the session then ends instead of waiting for input.
+func (s *Server) armRead(c net.Conn, d time.Duration) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
 		return false
 	}
-	c.SetReadDeadline(time.Now().Add(s.spec.Timeout))
+	c.SetReadDeadline(time.Now().Add(d))
 	return true
 }
 
-// armWrite bounds the time a reply may take to leave.
-func (s *Server) armWrite(c net.Conn) {
-	c.SetWriteDeadline(time.Now().Add(s.spec.Timeout))
+// armWrite bounds the time a reply may take to leave by d.
+func (s *Server) armWrite(c net.Conn, d time.Duration) {
+	c.SetWriteDeadline(time.Now().Add(d))
 }

@@ -12,6 +12,7 @@ import (
 )
 
 func TestUnixSocket(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "tether.sock")
 	// A stale file at the path is replaced.
 	if err := os.WriteFile(path, []byte("stale"), 0o644); err != nil {
@@ -59,6 +60,7 @@ func TestUnixSocket(t *testing.T) {
 }
 
 func TestUnixSocketReplacedIsKept(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "s")
 	spec, _ := NewSocketSpec(path)
 	old, err := Listen(spec, newFake())
@@ -79,6 +81,7 @@ func TestUnixSocketReplacedIsKept(t *testing.T) {
 }
 
 func TestListenErrors(t *testing.T) {
+	t.Parallel()
 	for _, addr := range []string{"abns@x", "ipv4@127.0.0.1", "unix@", "ipv4@nope"} {
 		if _, err := NewSocketSpec(addr); !errors.Is(err, ErrAddr) {
 			t.Errorf("%q: %v, want ErrAddr", addr, err)
@@ -91,6 +94,7 @@ func TestListenErrors(t *testing.T) {
 }
 
 func TestParseTarget(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string][2]string{
 		"ipv4@127.0.0.1:9999": {"tcp4", "127.0.0.1:9999"},
 		"ipv6@[::1]:9999":     {"tcp6", "[::1]:9999"},
@@ -118,6 +122,7 @@ func TestParseTarget(t *testing.T) {
 }
 
 func TestIPv6Socket(t *testing.T) {
+	t.Parallel()
 	spec, _ := NewSocketSpec("ipv6@[::1]:0")
 	srv, err := Listen(spec, newFake())
 	if err != nil {
@@ -132,6 +137,7 @@ func TestIPv6Socket(t *testing.T) {
 // TestMappedSocket: a stats socket on an IPv4-mapped IPv6 address takes
 // IPv4 connections to that address, as HAProxy's does.
 func TestMappedSocket(t *testing.T) {
+	t.Parallel()
 	srv := serveAt(t, "[::ffff:127.0.0.1]:0", newFake(), nil)
 	if got := exchange(t, "tcp4", srv.Addr().String(), "show cli level\n"); got != "operator\n\n" {
 		t.Errorf("got %q", got)
@@ -141,6 +147,7 @@ func TestMappedSocket(t *testing.T) {
 // TestReplyAfterChange checks that the reply to a mutating command is sent
 // only once the Control call has returned.
 func TestReplyAfterChange(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	f.block = make(chan struct{})
 	srv := startServer(t, LevelAdmin, f)
@@ -162,6 +169,7 @@ func TestReplyAfterChange(t *testing.T) {
 // completes and its reply is sent; an interactive session waiting for input
 // ends; new connections are refused.
 func TestCloseFinishesInFlight(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	f.block = make(chan struct{})
 	f.entered = make(chan struct{}, 1)
@@ -216,6 +224,7 @@ func TestCloseFinishesInFlight(t *testing.T) {
 // TestMaxConn checks that sessions beyond MaxConn wait in the backlog until
 // one ends.
 func TestMaxConn(t *testing.T) {
+	t.Parallel()
 	srv := serveAt(t, "127.0.0.1:0", newFake(), func(spec *SocketSpec) { spec.MaxConn = 1 })
 	addr := srv.Addr().String()
 	first := dial(t, "tcp", addr)
@@ -239,6 +248,7 @@ func TestMaxConn(t *testing.T) {
 // (here another server's) still listens, as a new process does during a
 // reload, and serves it once the old one is gone.
 func TestListenDuringReload(t *testing.T) {
+	t.Parallel()
 	old := startServer(t, LevelAdmin, newFake())
 	spec, err := NewSocketSpec("ipv4@" + old.Addr().String())
 	if err != nil {

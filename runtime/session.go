@@ -26,6 +26,8 @@ type session struct {
 	nolf   bool // suppress the empty line after the current reply (`operator -`)
 	quit   bool // close after the current reply
 
+	timeout time.Duration // idle timeout set by `set timeout cli`; 0: the socket's
+
 	in      []byte // input buffer of maxCommand bytes; in[:n] holds unread bytes
 	n       int
 	scanned int // bytes of in[:n] already searched without finding a delimiter
@@ -38,6 +40,15 @@ type session struct {
 
 // print appends text to the reply.
 func (s *session) print(text string) { s.out = append(s.out, text...) }
+
+// idle is the session's idle timeout: its own once `set timeout cli` set
+// one, the socket's (`stats timeout`) until then.
+func (s *session) idle() time.Duration {
+	if s.timeout > 0 {
+		return s.timeout
+	}
+	return s.srv.spec.Timeout
+}
 
 // serve runs the session until the client quits or closes, a command is too
 // long, the idle timeout expires or the server closes.
@@ -159,7 +170,7 @@ func (s *session) consume(end int) []byte {
 // read appends what the client sends to the input buffer, waiting at most
 // the idle timeout.
 func (s *session) read() bool {
-	if !s.srv.armRead(s.conn) {
+	if !s.srv.armRead(s.conn, s.idle()) {
 		return false
 	}
 	k, err := s.conn.Read(s.in[s.n : maxCommand-len(s.pending)-len(s.payload)])
@@ -185,13 +196,13 @@ func (s *session) drain() {
 	if !ok || cw.CloseWrite() != nil {
 		return
 	}
-	s.conn.SetReadDeadline(time.Now().Add(min(drainTime, s.srv.spec.Timeout)))
+	s.conn.SetReadDeadline(time.Now().Add(min(drainTime, s.idle())))
 	io.CopyN(io.Discard, s.conn, drainLimit)
 }
 
 // write sends the reply built so far.
 func (s *session) write() bool {
-	s.srv.armWrite(s.conn)
+	s.srv.armWrite(s.conn, s.idle())
 	_, err := s.conn.Write(s.out)
 	s.out = s.out[:0]
 	return err == nil

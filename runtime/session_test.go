@@ -18,6 +18,7 @@ func firstLine(s string) string {
 }
 
 func TestFraming(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	srv := startServer(t, LevelAdmin, f)
 	cases := []struct {
@@ -55,6 +56,7 @@ func TestFraming(t *testing.T) {
 }
 
 func TestFramingUnknown(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, LevelAdmin, newFake())
 	cases := []struct {
 		name, in string
@@ -95,6 +97,7 @@ func TestFramingUnknown(t *testing.T) {
 }
 
 func TestFramingLongLine(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, LevelAdmin, newFake())
 	fits := "show cli level " + strings.Repeat("x", maxCommand-len("show cli level ")-1) + "\n"
 	if got := tcpExchange(t, srv, fits); got != "admin\n\n" {
@@ -112,6 +115,7 @@ func TestFramingLongLine(t *testing.T) {
 }
 
 func TestFramingByteAtATime(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, LevelAdmin, newFake())
 	c := dial(t, "tcp", srv.Addr().String())
 	in := "prompt\nshow cli\\ level;show cli level\n"
@@ -135,6 +139,7 @@ func TestFramingByteAtATime(t *testing.T) {
 // TestPromptSession replays the interactive session of spec 7.7 / 5.1,
 // reading each reply before sending the next line.
 func TestPromptSession(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	srv := startServer(t, LevelAdmin, f)
 	c := dial(t, "tcp", srv.Addr().String())
@@ -170,6 +175,7 @@ func TestPromptSession(t *testing.T) {
 // everything received has been answered, even if the client keeps its side
 // open.
 func TestBatchClosesWhenDrained(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, LevelAdmin, newFake())
 	c := dial(t, "tcp", srv.Addr().String())
 	io.WriteString(c, "show cli level\n")
@@ -180,6 +186,7 @@ func TestBatchClosesWhenDrained(t *testing.T) {
 }
 
 func TestIdleTimeout(t *testing.T) {
+	t.Parallel()
 	srv := serveAt(t, "127.0.0.1:0", newFake(), func(spec *SocketSpec) { spec.Timeout = 50 * time.Millisecond })
 	c := dial(t, "tcp", srv.Addr().String())
 	io.WriteString(c, "prompt\n")
@@ -189,7 +196,33 @@ func TestIdleTimeout(t *testing.T) {
 	}
 }
 
+// TestSetTimeoutCLI: `set timeout cli` replaces the socket's idle timeout
+// for the session that runs it, and only for it.
+func TestSetTimeoutCLI(t *testing.T) {
+	t.Parallel()
+	srv := serveAt(t, "127.0.0.1:0", newFake(), func(spec *SocketSpec) { spec.Timeout = 30 * time.Second })
+	other := dial(t, "tcp", srv.Addr().String())
+	io.WriteString(other, "prompt\n")
+	or := bufio.NewReader(other)
+	readUntil(t, or, "> ")
+	c := dial(t, "tcp", srv.Addr().String())
+	start := time.Now()
+	io.WriteString(c, "prompt\nset timeout cli 1\n")
+	got, err := io.ReadAll(c) // ends when the server closes; the dial deadline bounds it
+	if err != nil || string(got) != "\n> \n> " {
+		t.Fatalf("got %q, %v; want two prompts then close", got, err)
+	}
+	if d := time.Since(start); d < 900*time.Millisecond || d > 10*time.Second {
+		t.Errorf("the session closed after %v idle, want about 1s", d)
+	}
+	io.WriteString(other, "show version\n")
+	if got := readUntil(t, or, "\n\n> "); got != "0.0-test\n\n> " {
+		t.Errorf("the other session, still open, answered show version with %q", got)
+	}
+}
+
 func TestLevels(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	servers := map[Level]*Server{}
 	for _, l := range []Level{LevelUser, LevelOperator, LevelAdmin} {
@@ -230,6 +263,7 @@ func TestLevels(t *testing.T) {
 // TestHelpByLevel checks that help lists exactly the commands the level may
 // run, each once, and always ends with help, prompt and quit.
 func TestHelpByLevel(t *testing.T) {
+	t.Parallel()
 	f := newFake()
 	for _, l := range []Level{LevelUser, LevelOperator, LevelAdmin} {
 		srv := startServer(t, l, f)
@@ -289,6 +323,7 @@ func readUntil(t *testing.T, r *bufio.Reader, suffix string) string {
 // TestSuggestions checks that an unknown command proposes the commands
 // closest to what was typed, and a partial one the commands it starts.
 func TestSuggestions(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, LevelAdmin, newFake())
 	cases := []struct {
 		in          string

@@ -160,7 +160,9 @@ func accessLines(el *eventLog) []string {
 // shutdown-backup-sessions` on another: when the first goes down and when
 // the second comes up, the requests those servers (or the backups) hold
 // must end as haproxy ends them (a 502 before the response head, a cut
-// response after it), with the same log lines (termination D and U).
+// response after it), with the same log lines (termination D and U); and
+// so must those of a server whose sessions `shutdown sessions server`
+// ends (termination K).
 func TestDifferentialShutdownSessions(t *testing.T) {
 	t.Parallel()
 	o := startStallOrigin(t)
@@ -218,12 +220,15 @@ backend up
 	mustCLI(t, socks[0], "set server up/a health down")
 	mustCLI(t, socks[1], "set server up/a health down")
 	run("active server marked up", 1, paths, "set server up/a health up")
+	mustCLI(t, socks[0], "set server down/s health up")
+	mustCLI(t, socks[1], "set server down/s health up")
+	run("sessions shut down on the runtime API", 0, paths, "shutdown sessions server down/s")
 	time.Sleep(200 * time.Millisecond)
 	want, got := accessLines(pr.logs[0]), accessLines(pr.logs[1])
 	if !slices.Equal(got, want) {
 		t.Errorf("access log\ntether\n%s\nhaproxy\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	for _, flags := range []string{"DH--", "DD--", "UH--", "UD--"} {
+	for _, flags := range []string{"DH--", "DD--", "UH--", "UD--", "KH--", "KD--"} {
 		if !slices.ContainsFunc(got, func(l string) bool { return strings.Contains(l, " "+flags+" ") }) {
 			t.Errorf("no access log line with %s in\n%s", flags, strings.Join(got, "\n"))
 		}

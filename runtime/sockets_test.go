@@ -15,6 +15,7 @@ import (
 // engine: each at its level, the unix one with its mode, owner and group,
 // every session with the stats timeout.
 func TestListenAll(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("giving a socket file to another user needs root")
 	}

@@ -84,6 +84,7 @@ func waitRequests(t *testing.T, sock string, n int64, columns ...string) map[str
 // name and value as its parser keeps them, 1 for the end of the head, the
 // body without its chunk framing, trailer fields plus 1).
 func TestDifferentialBin(t *testing.T) {
+	t.Parallel()
 	o := startOrigin(t, "o1")
 	h, g := startSides(t, func(stats, front int) string {
 		return frontConfig(stats, front, "bk") + "backend bk\n    server s1 " + o.addr.String() + "\n"

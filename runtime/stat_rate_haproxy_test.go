@@ -58,6 +58,7 @@ func burst(t *testing.T, d *diffSide, conns, perConn int, total int64) {
 // started reads as its whole count, and the highest rates are the counts
 // of the busiest period, whenever they are read.
 func TestDifferentialRates(t *testing.T) {
+	t.Parallel()
 	o := startOrigin(t, "o1")
 	h, g := startSides(t, func(stats, front int) string {
 		return frontConfig(stats, front, "bk") + "backend bk\n    server s1 " + o.addr.String() + "\n"

@@ -34,6 +34,13 @@ func (oneBackend) SetHealthCheck(string, string, bool) error                    
 func (oneBackend) SetCheckTarget(string, string, netip.Addr, bool, int, bool) error { return nil }
 func (oneBackend) AddServer(string, string, []string) error                         { return nil }
 func (oneBackend) DelServer(string, string) error                                   { return nil }
+func (oneBackend) ShutdownSessions(string, string) error                            { return nil }
+func (oneBackend) PauseFrontend(string) error                                       { return nil }
+func (oneBackend) ResumeFrontend(string) error                                      { return nil }
+func (oneBackend) StopFrontend(string) error                                        { return nil }
+func (oneBackend) ClearCounters(bool)                                               {}
+func (oneBackend) SetFrontendMaxConn(string, int) error                             { return nil }
+func (oneBackend) SetGlobalMaxConn(int) error                                       { return nil }
 
 // TestFleet runs the built tetherctl against two sockets, a TCP one at admin
 // level and a unix one at operator level.

@@ -45,6 +45,7 @@ var backupWeightSteps = []dynamicStep{
 // server takes traffic, with it every usable backup server does, in
 // haproxy's order.
 func TestHAProxyBackups(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
 		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")

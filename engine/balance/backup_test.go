@@ -24,6 +24,7 @@ func backupTable(t *testing.T, b config.Balance) (*Table, *Counters) {
 // first, which always takes the first one with a free slot, and random
 // draws on the backup servers' ring in proportion to its points.
 func TestAllBackups(t *testing.T) {
+	t.Parallel()
 	for _, b := range every {
 		for _, all := range []bool{false, true} {
 			b.AllBackups = all
@@ -62,6 +63,7 @@ func TestAllBackups(t *testing.T) {
 // carries on from where it stood when they serve again: the backup servers
 // are chosen in the order of a backend whose actives never came back.
 func TestAllBackupsActivesBack(t *testing.T) {
+	t.Parallel()
 	b := config.Balance{Algo: config.RoundRobin, AllBackups: true}
 	backup := func(s *Server) { s.Backup = true }
 	servers := []Server{with(w(1), maint), with(w(1), maint), with(w(1), backup), with(w(2), backup), with(w(3), backup)}
@@ -106,6 +108,7 @@ func maint(s *Server) { s.State = Maint }
 // large for a shared rotation: each loop's own fwrr picker takes the backup
 // group, and picks from it as from the same servers made active.
 func TestAllBackupsLongRotation(t *testing.T) {
+	t.Parallel()
 	servers := make([]Server, 201)
 	servers[0] = with(w(5), maint)
 	for i := 1; i < len(servers); i++ {

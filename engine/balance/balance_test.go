@@ -80,6 +80,7 @@ func counts(p Picker, servers, n int) []int {
 }
 
 func TestWeightsShareTraffic(t *testing.T) {
+	t.Parallel()
 	servers := []Server{w(1), w(3), w(0), w(4), with(w(8), func(s *Server) { s.State = Drain })}
 	for _, b := range every {
 		t.Run(name(b), func(t *testing.T) {
@@ -121,6 +122,7 @@ func TestWeightsShareTraffic(t *testing.T) {
 }
 
 func TestRoundRobinExactWindows(t *testing.T) {
+	t.Parallel()
 	for _, b := range every[:2] {
 		t.Run(name(b), func(t *testing.T) {
 			weights := []int{5, 1, 3, 2}
@@ -144,6 +146,7 @@ func TestRoundRobinExactWindows(t *testing.T) {
 }
 
 func TestUnusableServersNeverChosen(t *testing.T) {
+	t.Parallel()
 	for _, b := range every {
 		t.Run(name(b), func(t *testing.T) {
 			servers := []Server{
@@ -163,6 +166,7 @@ func TestUnusableServersNeverChosen(t *testing.T) {
 }
 
 func TestNoServer(t *testing.T) {
+	t.Parallel()
 	for _, b := range every {
 		t.Run(name(b), func(t *testing.T) {
 			tab, _ := mustTable(t, b, with(w(1), func(s *Server) { s.State = Down }), w(0))
@@ -178,6 +182,7 @@ func TestNoServer(t *testing.T) {
 }
 
 func TestBackupFallback(t *testing.T) {
+	t.Parallel()
 	backup := func(n int) Server { return with(w(n), func(s *Server) { s.Backup = true }) }
 	down := func(s Server) Server { return with(s, func(s *Server) { s.State = Down }) }
 	cases := []struct {
@@ -211,6 +216,7 @@ func TestBackupFallback(t *testing.T) {
 // (the differential test confirms that haproxy sends all static-rr traffic
 // to the third backup here).
 func TestMapBackupQuirk(t *testing.T) {
+	t.Parallel()
 	backup := func(n int) Server { return with(w(n), func(s *Server) { s.Backup = true }) }
 	tab, _ := mustTable(t, config.Balance{Algo: config.StaticRR}, with(w(1), func(s *Server) { s.State = Down }), backup(2), backup(2), backup(5))
 	if want := []int32{3, 3}; !slices.Equal(tab.smap, want) {

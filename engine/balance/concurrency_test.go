@@ -13,6 +13,7 @@ import (
 // event loops do, while another goroutine publishes new tables; every
 // request is counted and released, and the counts must end at zero.
 func TestLoopsShareCountersAcrossTables(t *testing.T) {
+	t.Parallel()
 	for _, b := range every {
 		t.Run(name(b), func(t *testing.T) {
 			servers := []Server{w(1), w(2), with(w(3), func(s *Server) { s.MaxConn = 4 }), w(1)}
@@ -89,6 +90,7 @@ func TestLoopsShareCountersAcrossTables(t *testing.T) {
 }
 
 func TestNewTableErrors(t *testing.T) {
+	t.Parallel()
 	rr := config.Balance{Algo: config.RoundRobin}
 	if _, err := NewTable(rr, []Server{w(1), w(1)}, NewCounters(1)); !errors.Is(err, ErrCounters) {
 		t.Errorf("short counters: %v", err)

@@ -107,6 +107,14 @@ func (c *Counters) Active(i int) int { return int(c.slots[i].active.Load()) }
 // Queued returns the number of requests waiting in server i's queue.
 func (c *Counters) Queued(i int) int { return int(c.slots[i].queued.Load()) }
 
+// ClearPeaks restarts every server's QueuedPeak from zero (the runtime
+// API's `clear counters`).
+func (c *Counters) ClearPeaks() {
+	for i := range c.slots {
+		c.slots[i].qpeak.Store(0)
+	}
+}
+
 // QueuedPeak returns the highest number of requests that waited in server
 // i's queue at once.
 func (c *Counters) QueuedPeak(i int) int { return int(c.slots[i].qpeak.Load()) }

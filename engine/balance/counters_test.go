@@ -9,6 +9,7 @@ import (
 // TestTryTakeRespectsMax races goroutines for a server's slots: at no time
 // do more than max hold one, and every slot is taken by someone.
 func TestTryTakeRespectsMax(t *testing.T) {
+	t.Parallel()
 	const max, workers, rounds = 3, 8, 2000
 	c := NewCounters(2)
 	var holding, peak atomic.Int32
@@ -49,6 +50,7 @@ func TestTryTakeRespectsMax(t *testing.T) {
 // TestQueuedPeak: the peak of a server's queue is its highest length, kept
 // when the queue empties.
 func TestQueuedPeak(t *testing.T) {
+	t.Parallel()
 	c := NewCounters(2)
 	for range 3 {
 		c.Enqueue(1)

@@ -27,6 +27,7 @@ type dynamicStep struct {
 // API between requests, makes a new Table and Picker (from the previous one)
 // after each change, and checks that both keep choosing the same servers.
 func TestHAProxyDynamic(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
 		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")
@@ -127,6 +128,7 @@ func runDynamic(t *testing.T, bin, balance string, steps []dynamicStep) {
 // TestHAProxyStaticWeights checks Dynamic against haproxy: `set weight`
 // to a value other than 0% and 100% succeeds only for dynamic algorithms.
 func TestHAProxyStaticWeights(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
 		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"tether/engine/config"
+	"tether/engine/internal/testorigin"
 )
 
 // diffRequest is one request of a differential scenario.
@@ -40,6 +41,7 @@ type diffScenario struct {
 // TestHAProxyDifferential sends the same requests through haproxy 2.6 and
 // through Pick, and checks that every request lands on the same server.
 func TestHAProxyDifferential(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
 		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")
@@ -285,19 +287,14 @@ func freePort(t *testing.T) int {
 	return freePorts(t, 1)[0]
 }
 
-// freePorts returns n distinct ports on 127.0.0.1 that were free a moment
-// ago: all are held until every one is chosen, so none comes twice (haproxy
-// would bind two listeners to one port and share its connections).
+// freePorts returns n distinct ports on 127.0.0.1 no other test is given
+// (testorigin.FreePort): haproxy would bind two listeners to one port and
+// share its connections.
 func freePorts(t *testing.T, n int) []int {
 	t.Helper()
 	ports := make([]int, n)
 	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
+		ports[i] = testorigin.FreePort()
 	}
 	return ports
 }

@@ -56,6 +56,7 @@ func hashKeys(balance string) []diffRequest {
 // servers one of which is in maintenance, with a backup, and for both
 // methods over weights with a common divisor.
 func TestHAProxyHashTypes(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
 		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")
@@ -86,6 +87,7 @@ func TestHAProxyHashTypes(t *testing.T) {
 // keyed requests and the walk of keyless ones keep landing on the servers
 // haproxy chooses. Consistent hashing takes weight changes too.
 func TestHAProxyHashDynamic(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
 		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")
@@ -156,6 +158,7 @@ func runHashDynamic(t *testing.T, bin, hash string, steps []string) {
 // 57%). Requests are random, so shares are compared within five standard
 // deviations of a binomial draw.
 func TestHAProxyRandomShares(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
 		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")
@@ -203,6 +206,7 @@ func TestHAProxyRandomShares(t *testing.T) {
 // request on along the ring; map-based hashing ignores avoid and lands on
 // the same server again, so the request fails with a 503.
 func TestHAProxyHashRedispatch(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
 		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")

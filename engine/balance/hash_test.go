@@ -23,6 +23,7 @@ var hashVectors = []struct {
 }
 
 func TestHashFunctions(t *testing.T) {
+	t.Parallel()
 	for _, v := range hashVectors {
 		for f, fn := range []config.HashFunc{config.SDBM, config.DJB2, config.WT6, config.CRC32} {
 			for a, aval := range []bool{false, true} {
@@ -36,6 +37,7 @@ func TestHashFunctions(t *testing.T) {
 }
 
 func TestHashEmpty(t *testing.T) {
+	t.Parallel()
 	for fn, want := range map[config.HashFunc]uint32{config.SDBM: 0, config.DJB2: 5381, config.WT6: 0xa53c965a ^ 0x5ca6953a, config.CRC32: 0} {
 		tab := &Table{bal: config.Balance{Hash: config.HashType{Func: fn}}}
 		if got := tab.sum(nil); got != want {

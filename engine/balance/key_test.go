@@ -9,6 +9,7 @@ import (
 )
 
 func TestSDBM(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{"", "a", "/index.html", "user42", "\xff\x00\x80"} {
 		var want uint32
 		for i := 0; i < len(s); i++ {
@@ -21,6 +22,7 @@ func TestSDBM(t *testing.T) {
 }
 
 func TestSourceHash(t *testing.T) {
+	t.Parallel()
 	v4 := netip.MustParseAddr("192.0.2.7")
 	b4 := v4.As4()
 	v6 := netip.MustParseAddr("2001:db8::1:2")
@@ -43,6 +45,7 @@ func TestSourceHash(t *testing.T) {
 }
 
 func TestURIPart(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		target   string
 		whole    bool
@@ -68,6 +71,7 @@ func TestURIPart(t *testing.T) {
 }
 
 func TestURLParam(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		target, name, want string
 		ok                 bool
@@ -93,6 +97,7 @@ func TestURLParam(t *testing.T) {
 }
 
 func TestHeaderElement(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		" abc ":            "abc",
 		"a, b":             "a",
@@ -111,6 +116,7 @@ func TestHeaderElement(t *testing.T) {
 }
 
 func TestDomainPart(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"www.example.com":  "example",
 		"example.com":      "example",
@@ -131,6 +137,7 @@ func TestDomainPart(t *testing.T) {
 }
 
 func TestHashStable(t *testing.T) {
+	t.Parallel()
 	servers := []Server{w(1), w(2), w(3), w(1)}
 	for _, b := range every[5:] {
 		t.Run(name(b), func(t *testing.T) {
@@ -149,6 +156,7 @@ func TestHashStable(t *testing.T) {
 }
 
 func TestHashFallsBackToRoundRobin(t *testing.T) {
+	t.Parallel()
 	servers := []Server{w(2), w(1), w(3)}
 	static, _ := mustTable(t, config.Balance{Algo: config.StaticRR}, servers...)
 	missing := map[config.Algo]*Key{
@@ -177,6 +185,7 @@ func TestHashFallsBackToRoundRobin(t *testing.T) {
 }
 
 func TestSingleServerSkipsHash(t *testing.T) {
+	t.Parallel()
 	for _, b := range every[5:] {
 		t.Run(name(b), func(t *testing.T) {
 			tab, _ := mustTable(t, b, with(w(1), func(s *Server) { s.State = Down }), w(3))

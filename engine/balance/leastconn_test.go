@@ -9,6 +9,7 @@ import (
 )
 
 func TestLeastConn(t *testing.T) {
+	t.Parallel()
 	lc := config.Balance{Algo: config.LeastConn}
 	cases := []struct {
 		name    string
@@ -48,6 +49,7 @@ func TestLeastConn(t *testing.T) {
 }
 
 func TestLeastConnRotatesAmongEquals(t *testing.T) {
+	t.Parallel()
 	tab, c := mustTable(t, config.Balance{Algo: config.LeastConn}, w(1), w(1), w(1))
 	p := tab.NewPicker(nil)
 	// Held connections: every pick takes one, so picks spread evenly.
@@ -68,6 +70,7 @@ func TestLeastConnRotatesAmongEquals(t *testing.T) {
 }
 
 func TestCountersSurviveRebuild(t *testing.T) {
+	t.Parallel()
 	lc := config.Balance{Algo: config.LeastConn}
 	servers := []Server{w(1), w(1)}
 	c := NewCounters(2)
@@ -86,6 +89,7 @@ func TestCountersSurviveRebuild(t *testing.T) {
 }
 
 func TestFirst(t *testing.T) {
+	t.Parallel()
 	b := config.Balance{Algo: config.First}
 	capped := func(n int) Server { return with(w(1), func(s *Server) { s.MaxConn = n }) }
 	tab, c := mustTable(t, b, w(0), capped(2), capped(1), w(1))
@@ -116,6 +120,7 @@ func TestFirst(t *testing.T) {
 }
 
 func TestRandomDraws(t *testing.T) {
+	t.Parallel()
 	servers := []Server{w(1), w(1), w(1), w(1)}
 	loaded := func(draws int) int {
 		tab, c := mustTable(t, config.Balance{Algo: config.Random, Draws: draws}, servers...)

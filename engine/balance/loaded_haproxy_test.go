@@ -56,6 +56,7 @@ func (h *holdOrigin) handler(name string) http.Handler {
 // Counters' stamps both set by when each server last took or released a
 // request.
 func TestHAProxyUnderLoad(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
 		t.Skip("haproxy not on PATH: skipping the differential test against HAProxy 2.6")

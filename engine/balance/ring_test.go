@@ -11,6 +11,7 @@ import (
 var consistentURI = config.Balance{Algo: config.URI, Hash: consistent}
 
 func TestRingLookup(t *testing.T) {
+	t.Parallel()
 	r := ring{keys: []uint32{100, 200, 300, 4000000000}, srv: []int32{0, 1, 1, 2}}
 	r.index()
 	cases := []struct {
@@ -45,6 +46,7 @@ func TestRingLookup(t *testing.T) {
 }
 
 func TestRingPoints(t *testing.T) {
+	t.Parallel()
 	servers := []Server{w(2), with(w(1), func(s *Server) { s.ID = 40 }), w(0), with(w(3), func(s *Server) { s.State = Maint }), w(5)}
 	tab, _ := mustTable(t, consistentURI, servers...)
 	if !slices.IsSorted(tab.ring.keys) {
@@ -74,6 +76,7 @@ func TestRingPoints(t *testing.T) {
 // TestRingConsistency checks the point of consistent hashing: a server
 // leaving, or changing weight, moves only the keys it gains or loses.
 func TestRingConsistency(t *testing.T) {
+	t.Parallel()
 	base := []Server{w(3), w(1), w(2), w(4), w(2)}
 	before, _ := mustTable(t, consistentURI, base...)
 	changes := map[string]func([]Server){
@@ -106,6 +109,7 @@ func TestRingConsistency(t *testing.T) {
 // TestRingAvoid checks that a redispatch moves a key to another server,
 // and only the keys of the avoided server.
 func TestRingAvoid(t *testing.T) {
+	t.Parallel()
 	tab, _ := mustTable(t, consistentURI, w(1), w(2), w(1))
 	p := tab.NewPicker(nil)
 	for i := 0; i < 500; i++ {
@@ -128,6 +132,7 @@ func TestRingAvoid(t *testing.T) {
 // ring each server comes up once per point, so in proportion to its
 // weight, and a new Table resumes after the point the walk reached.
 func TestRingWalk(t *testing.T) {
+	t.Parallel()
 	b := config.Balance{Algo: config.URLParam, Param: "id", Hash: consistent}
 	servers := []Server{w(2), w(1), w(3)}
 	tab, c := mustTable(t, b, servers...)
@@ -209,6 +214,7 @@ func ringShares(r *ring, servers int) []float64 {
 }
 
 func TestRingShares(t *testing.T) {
+	t.Parallel()
 	r := ring{keys: []uint32{0, 1 << 30, 3 << 30}, srv: []int32{0, 1, 0}}
 	r.index()
 	// Server 1 takes the upper half of the gap below it, ties excluded

@@ -50,6 +50,7 @@ func sumWeights(tab *Table) int {
 }
 
 func TestRotationIsTheFwrrSequence(t *testing.T) {
+	t.Parallel()
 	for name, servers := range weightSets() {
 		t.Run(name, func(t *testing.T) {
 			tab, _ := mustTable(t, rr, servers...)
@@ -90,6 +91,7 @@ type change struct {
 }
 
 func TestRotationContinuesAcrossChanges(t *testing.T) {
+	t.Parallel()
 	weight := func(i, n int) change { return change{i, func(s *Server) { s.Weight = n }} }
 	state := func(i int, st State) change { return change{i, func(s *Server) { s.State = st }} }
 	base := []Server{w(3), w(1), w(2), w(5), with(w(2), func(s *Server) { s.Backup = true })}
@@ -133,6 +135,7 @@ func TestRotationContinuesAcrossChanges(t *testing.T) {
 }
 
 func TestRotationRandomChanges(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	servers := []Server{w(10), w(20), w(30), w(1), w(256), w(3), with(w(4), func(s *Server) { s.Backup = true })}
 	c := NewCounters(len(servers))
@@ -164,6 +167,7 @@ func TestRotationRandomChanges(t *testing.T) {
 // do: together they must take exactly the picks of one fwrr picker, so
 // over whole windows every server gets exactly its weight's share.
 func TestRotationShared(t *testing.T) {
+	t.Parallel()
 	for _, b := range every[:2] {
 		t.Run(name(b), func(t *testing.T) {
 			servers := []Server{w(5), w(3), w(1), w(2)}
@@ -199,6 +203,7 @@ func TestRotationShared(t *testing.T) {
 }
 
 func TestRotationFallback(t *testing.T) {
+	t.Parallel()
 	servers := make([]Server, 130)
 	for i := range servers {
 		servers[i] = w(256)
@@ -217,6 +222,7 @@ func TestRotationFallback(t *testing.T) {
 }
 
 func TestStaticRRContinuesItsWalk(t *testing.T) {
+	t.Parallel()
 	b := config.Balance{Algo: config.StaticRR}
 	servers := []Server{w(2), w(1), w(1), w(3)}
 	c := NewCounters(len(servers))
@@ -267,6 +273,7 @@ func TestStaticRRContinuesItsWalk(t *testing.T) {
 // equally idle servers must come in one rotation, as in HAProxy, not one
 // per loop, and a server whose weight changes goes behind the others.
 func TestLeastConnSharedOrder(t *testing.T) {
+	t.Parallel()
 	b := config.Balance{Algo: config.LeastConn}
 	servers := []Server{w(1), w(1), w(1)}
 	c := NewCounters(len(servers))

@@ -22,6 +22,7 @@ func longestRun(seq []int) (server, run int) {
 }
 
 func TestRoundRobinSmooth(t *testing.T) {
+	t.Parallel()
 	for _, b := range every[:2] {
 		t.Run(name(b), func(t *testing.T) {
 			tab, _ := mustTable(t, b, w(4), w(1), w(1), w(1), w(1))
@@ -42,6 +43,7 @@ func TestRoundRobinSmooth(t *testing.T) {
 }
 
 func TestRoundRobinDynamicWeight(t *testing.T) {
+	t.Parallel()
 	c := NewCounters(3)
 	servers := []Server{w(1), w(1), w(1)}
 	tab, err := NewTable(config.Balance{Algo: config.RoundRobin}, servers, c)
@@ -76,6 +78,7 @@ func TestRoundRobinDynamicWeight(t *testing.T) {
 }
 
 func TestRoundRobinStateChanges(t *testing.T) {
+	t.Parallel()
 	c := NewCounters(3)
 	servers := []Server{w(2), w(1), w(1)}
 	b := config.Balance{Algo: config.RoundRobin}
@@ -96,6 +99,7 @@ func TestRoundRobinStateChanges(t *testing.T) {
 }
 
 func TestRoundRobinSkipsFullServers(t *testing.T) {
+	t.Parallel()
 	for _, b := range every[:2] {
 		t.Run(name(b), func(t *testing.T) {
 			s0 := with(w(3), func(s *Server) { s.MaxConn = 2 })
@@ -128,6 +132,7 @@ func TestRoundRobinSkipsFullServers(t *testing.T) {
 }
 
 func TestAvoid(t *testing.T) {
+	t.Parallel()
 	for _, b := range every[:5] {
 		t.Run(name(b), func(t *testing.T) {
 			tab, _ := mustTable(t, b, w(1), w(1), w(1))

@@ -30,6 +30,7 @@ func spreadNaive(weights []int, tot int) []int32 {
 }
 
 func TestSpreadMatchesHAProxy(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	for n := 0; n < 3000; n++ {
 		m := 1 + r.IntN(12)
@@ -51,6 +52,7 @@ func TestSpreadMatchesHAProxy(t *testing.T) {
 }
 
 func TestMapCountsFollowWeights(t *testing.T) {
+	t.Parallel()
 	// Weights 4, 6, 2 and 0 have GCD 2: the map holds 2, 3 and 1 slots.
 	tab, _ := mustTable(t, every[1], w(4), w(6), w(2), w(0))
 	got := make([]int, 4)

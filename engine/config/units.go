@@ -73,6 +73,18 @@ func parseTime(s string, base time.Duration) (n int64, trailing bool, terr *time
 	return n, i < len(s), nil
 }
 
+// ParseSeconds reads a time as HAProxy's runtime API reads `set timeout
+// cli`: seconds unless a unit follows, rounded up to whole seconds, text
+// after a valid unit ignored (HAProxy 2.6 only warns about it). ok is false
+// for a malformed or empty argument, or one over 2^31-1 seconds.
+func ParseSeconds(s string) (n int64, ok bool) {
+	if s == "" {
+		return 0, false
+	}
+	n, _, err := parseTime(s, time.Second)
+	return n, err == nil
+}
+
 // errNotNumber is returned by parseSize for an argument that does not start
 // with a digit.
 var errNotNumber = errors.New("config: not a number")
