@@ -21,7 +21,7 @@ type traffic struct {
 	bytesOut  atomic.Int64    // bytes sent to clients, heads included
 	responses [6]atomic.Int64 // responses by status class: 1xx to 5xx, then other
 	badReqs   atomic.Int64    // requests refused as malformed or timed out (frontends)
-	_         [32]byte        // to 192 bytes, so that two loops' blocks never share a cache line
+	_         [16]byte        // to 192 bytes, so that two loops' blocks never share a cache line
 }
 
 // Traffic is a sum of traffic counters. BytesIn and BytesOut count bytes
