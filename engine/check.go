@@ -18,6 +18,7 @@ type CheckStatus uint8
 const (
 	CheckUnknown CheckStatus = 0  // UNK: no check ran
 	CheckInit    CheckStatus = 1  // INI: checks configured, none finished yet
+	CheckChecked CheckStatus = 3  // CHECKED: an agent answered without a state
 	CheckHANA    CheckStatus = 4  // HANA: the server's observed traffic failed error-limit times in a row
 	CheckSockErr CheckStatus = 5  // SOCKERR: no socket could be made
 	CheckL4OK    CheckStatus = 6  // L4OK: connected (TCP check)
@@ -39,6 +40,7 @@ type CheckResult uint8
 
 const (
 	CheckResultUnknown  CheckResult = 0
+	CheckResultNeutral  CheckResult = 1
 	CheckResultFailed   CheckResult = 2
 	CheckResultPassed   CheckResult = 3
 	CheckResultCondPass CheckResult = 4
@@ -53,6 +55,7 @@ type statusInfo struct {
 var checkStatuses = map[CheckStatus]statusInfo{
 	CheckUnknown: {"UNK", "Unknown", CheckResultUnknown},
 	CheckInit:    {"INI", "Initializing", CheckResultUnknown},
+	CheckChecked: {"CHECKED", "No status change", CheckResultNeutral},
 	CheckHANA:    {"HANA", "Health analyze", CheckResultFailed},
 	CheckSockErr: {"SOCKERR", "Socket error", CheckResultFailed},
 	CheckL4OK:    {"L4OK", "Layer4 check passed", CheckResultPassed},
@@ -98,6 +101,7 @@ type CheckReport struct {
 // response must pass.
 type checkSpec struct {
 	http         bool
+	tcp          *tcpCheck // a tcp-check rule set; nil for a plain connect or an HTTP check
 	request      []byte    // the HTTP check request, whole
 	method       h1.Method // its method, which frames the response
 	expects      []config.CheckRule
@@ -110,6 +114,10 @@ type checkSpec struct {
 // newCheckSpec derives a backend's check from its configuration.
 func newCheckSpec(p *config.Proxy) *checkSpec {
 	cs := &checkSpec{connect: p.Timeouts.Connect, check: p.Timeouts.Check}
+	if p.Options.TCPChk.Kind != config.TCPChkNone {
+		cs.tcp = newTCPCheck(p.Options.TCPChk)
+		return cs
+	}
 	if !p.Options.HTTPChk.Enabled {
 		return cs
 	}

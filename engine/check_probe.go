@@ -55,29 +55,22 @@ func checkConnOf(b *Backend, s *server) checkConn {
 // reads its state then: a 404 only passes conditionally (disable-on-404)
 // for a server that is not.
 func (cs *checkSpec) probe(ctx context.Context, addr netip.AddrPort, via checkConn, inter time.Duration, down func() bool) checkOutcome {
+	if cs.tcp != nil {
+		return cs.tcp.run(ctx, cs, addr, via, inter)
+	}
 	start := time.Now()
 	deadline := start.Add(inter)
 	connectBy := deadline
 	if cs.check > 0 && cs.connect > 0 && cs.connect < inter {
 		connectBy = start.Add(cs.connect)
 	}
-	dctx, cancel := context.WithDeadline(ctx, connectBy)
-	defer cancel()
-	var d net.Dialer
-	if src := via.source; src.IsValid() {
-		d.LocalAddr = net.TCPAddrFromAddrPort(src)
-		d.Control = func(_, _ string, rc syscall.RawConn) error {
-			return rc.Control(func(fd uintptr) { sourceOptions(int(fd), src) }) // net binds LocalAddr
-		}
-	}
-	c, err := d.DialContext(dctx, "tcp", addr.String())
+	tc, err := dialCheck(ctx, addr, via.source, connectBy)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
 			return checkOutcome{status: CheckL4Tout}
 		}
 		return checkOutcome{status: CheckL4Con, desc: errnoText(err)}
 	}
-	tc := c.(*net.TCPConn)
 	defer func() {
 		_ = tc.SetLinger(0) // no TIME_WAIT left behind by frequent checks
 		_ = tc.Close()
@@ -105,6 +98,25 @@ func (cs *checkSpec) probe(ctx context.Context, addr netip.AddrPort, via checkCo
 		return ioOutcome(err)
 	}
 	return cs.readResponse(tc, down)
+}
+
+// dialCheck opens a check's connection to addr from src (invalid for any
+// address), giving up at by or when ctx ends.
+func dialCheck(ctx context.Context, addr, src netip.AddrPort, by time.Time) (*net.TCPConn, error) {
+	dctx, cancel := context.WithDeadline(ctx, by)
+	defer cancel()
+	var d net.Dialer
+	if src.IsValid() {
+		d.LocalAddr = net.TCPAddrFromAddrPort(src)
+		d.Control = func(_, _ string, rc syscall.RawConn) error {
+			return rc.Control(func(fd uintptr) { sourceOptions(int(fd), src) }) // net binds LocalAddr
+		}
+	}
+	c, err := d.DialContext(dctx, "tcp", addr.String())
+	if err != nil {
+		return nil, err
+	}
+	return c.(*net.TCPConn), nil
 }
 
 // readResponse reads the check's response from c and evaluates it.

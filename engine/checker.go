@@ -24,7 +24,7 @@ const minSpreadInter = time.Second
 // without `inter`.
 const defaultCheckInter = 2 * time.Second
 
-// checker runs the health checks of one server.
+// checker runs the health checks, or the agent checks, of one server.
 type checker struct {
 	e    *Engine
 	b    *Backend
@@ -33,18 +33,24 @@ type checker struct {
 	stop context.CancelFunc // ends run
 }
 
+// checkKey names a checker: its server, and whether it runs its agent.
+type checkKey struct {
+	live  *serverLive
+	agent bool
+}
+
 // checkers are the engine's running checkers, by server.
 type checkers struct {
 	on   bool // checks were started: added servers get a checker
 	off  bool // checks were stopped: none starts again
-	runs map[*serverLive]*checker
+	runs map[checkKey]*checker
 	wg   sync.WaitGroup
 }
 
-// startChecks starts a checker for every server with `check`, spreading
-// their first checks over the shortest interval as HAProxy does: the
-// n-th of N checked servers first checks after interval*n/N, the interval
-// bounded by `max-spread-checks`.
+// startChecks starts a checker for every server with `check` and one for
+// every server with `agent-check`, spreading their first checks over the
+// shortest interval as HAProxy does: the n-th of N checks first runs
+// after interval*n/N, the interval bounded by `max-spread-checks`.
 func (e *Engine) startChecks() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -53,53 +59,76 @@ func (e *Engine) startChecks() {
 	}
 	e.checks.on = true
 	type pending struct {
-		b *Backend
-		s *server
+		b     *Backend
+		s     *server
+		agent bool
 	}
 	var all []pending
 	var minInter time.Duration
 	for _, b := range e.backends {
 		for _, s := range b.snap.Load().servers {
-			if s.cond.check&CheckConfigured == 0 {
-				continue
+			if s.cond.check&CheckConfigured != 0 {
+				all = append(all, pending{b, s, false})
+				if in := s.cond.interval(s); in >= minSpreadInter && (minInter == 0 || in < minInter) {
+					minInter = in
+				}
 			}
-			all = append(all, pending{b, s})
-			if in := s.cond.interval(s); in >= minSpreadInter && (minInter == 0 || in < minInter) {
-				minInter = in
+			if s.cond.agent.on {
+				all = append(all, pending{b, s, true})
+				if in := agentInter(s); in >= minSpreadInter && (minInter == 0 || in < minInter) {
+					minInter = in
+				}
 			}
 		}
 	}
 	for n, p := range all {
-		over := max(minInter, p.s.cond.interval(p.s))
+		in := p.s.cond.interval(p.s)
+		if p.agent {
+			in = agentInter(p.s)
+		}
+		over := max(minInter, in)
 		if m := e.cfg.Global.MaxSpreadChecks; m > 0 && over > m {
 			over = m
 		}
-		e.runChecker(p.b, p.s, over*time.Duration(n)/time.Duration(len(all)))
+		e.startChecker(p.b, p.s, p.agent, over*time.Duration(n)/time.Duration(len(all)))
 	}
 }
 
 // runChecker starts the checker of server s of b, its first check after
 // first. The caller holds e.mu.
 func (e *Engine) runChecker(b *Backend, s *server, first time.Duration) {
+	e.startChecker(b, s, false, first)
+}
+
+// startChecker starts a checker of server s of b: its health checks, or
+// its agent checks. The caller holds e.mu.
+func (e *Engine) startChecker(b *Backend, s *server, agent bool, first time.Duration) {
 	if e.checks.runs == nil {
-		e.checks.runs = make(map[*serverLive]*checker)
+		e.checks.runs = make(map[checkKey]*checker)
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	c := &checker{e: e, b: b, live: s.live, spec: b.checks, stop: stop}
-	e.checks.runs[s.live] = c
+	e.checks.runs[checkKey{s.live, agent}] = c
 	e.checks.wg.Add(1)
 	go func() {
 		defer e.checks.wg.Done()
-		c.run(ctx, first)
+		if agent {
+			c.runAgent(ctx, first)
+		} else {
+			c.run(ctx, first)
+		}
 	}()
 }
 
-// stopChecker stops the checker of a server being removed. The caller
+// stopChecker stops the checkers of a server being removed. The caller
 // holds e.mu.
 func (e *Engine) stopChecker(live *serverLive) {
-	if c := e.checks.runs[live]; c != nil {
-		c.stop()
-		delete(e.checks.runs, live)
+	for _, agent := range []bool{false, true} {
+		k := checkKey{live, agent}
+		if c := e.checks.runs[k]; c != nil {
+			c.stop()
+			delete(e.checks.runs, k)
+		}
 	}
 }
 
@@ -107,9 +136,9 @@ func (e *Engine) stopChecker(live *serverLive) {
 func (e *Engine) stopChecks() {
 	e.mu.Lock()
 	e.checks.off = true
-	for live, c := range e.checks.runs {
+	for k, c := range e.checks.runs {
 		c.stop()
-		delete(e.checks.runs, live)
+		delete(e.checks.runs, k)
 	}
 	e.mu.Unlock()
 	e.checks.wg.Wait()
@@ -249,7 +278,7 @@ func (e *Engine) applyCheck(b *Backend, sn *snapshot, i int, cond condition, out
 		// Each check that changes the status or the counter is logged;
 		// the state changes then go without the check's words.
 		if r.Status != prevStatus || cond.health != old.cond.health {
-			b.logCheck(old, &r, &cond)
+			b.logCheck("Health", old, &r, &cond)
 		}
 		why = cause{}
 	}

@@ -103,6 +103,7 @@ type ServerInfo struct {
 	// Config is the server's line as parsed; it is shared and never
 	// changes.
 	Config *config.Server
+	Agent  AgentInfo // the agent check
 }
 
 // Backends returns a copy of every backend's state, in configuration
@@ -131,7 +132,8 @@ func (e *Engine) Backends() []BackendInfo {
 				Failed: s.live.failed.Load(), Retries: s.live.retries.Load(), Redisp: s.live.redisp.Load(), Picked: s.live.picked.Load(),
 				Connects: s.live.connects.Load(), Reuses: s.live.reuses.Load(),
 				Traffic: e.serverTraffic(s.live.slot), CheckReport: *s.live.checkReport(),
-				CheckAddr: s.checkAddr, CheckPort: s.checkPort, Downtime: s.downtime(now), Track: s.trackName()}
+				CheckAddr: s.checkAddr, CheckPort: s.checkPort, Downtime: s.downtime(now), Track: s.trackName(),
+				Agent: s.agentInfo()}
 		}
 		out[i] = bi
 	}
@@ -319,12 +321,14 @@ func (e *Engine) AddServer(backend string, cs *config.Server) error {
 	}
 	s := newServer(cs, e.nextSlot, time.Now())
 	e.nextSlot++
-	// An added server starts in forced maintenance, its checks not yet
-	// enabled (`enable health` starts them) and its health counter at 0;
-	// one without an address is not in resolution maintenance.
+	// An added server starts in forced maintenance, its checks and agent
+	// not yet enabled (`enable health`, `enable agent` start them) and its
+	// health counter at 0; one without an address is not in resolution
+	// maintenance.
 	s.cond.admin = s.cond.admin&AdminCMaint | AdminFMaint
 	s.cond.op, s.cond.health = OpStopped, 0
 	s.cond.check &^= CheckEnabled
+	s.cond.agent.on = false
 	s.settle(s.since)
 	s.place = "(null):0"
 	if !cs.IDSet {
@@ -337,6 +341,9 @@ func (e *Engine) AddServer(backend string, cs *config.Server) error {
 	}
 	if e.checks.on && !e.checks.off && s.cond.check&CheckConfigured != 0 {
 		e.runChecker(b, s, s.cond.interval(s))
+	}
+	if e.checks.on && !e.checks.off && s.cond.agent.conf {
+		e.startChecker(b, s, true, 0)
 	}
 	return nil
 }

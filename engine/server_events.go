@@ -146,9 +146,9 @@ func checkWords(r *CheckReport) string {
 	return w + ", check duration: " + strconv.FormatInt(r.Duration.Milliseconds(), 10) + "ms"
 }
 
-// logCheck logs one health check of s under `option log-health-checks`:
-// its outcome and where the counter c stands.
-func (b *Backend) logCheck(s *server, r *CheckReport, c *condition) {
+// logCheck logs one check of s under `option log-health-checks`, a
+// "Health" or an "Agent" one: its outcome and where the counter c stands.
+func (b *Backend) logCheck(kind string, s *server, r *CheckReport, c *condition) {
 	outcome := "failed"
 	switch r.Status.Result() {
 	case CheckResultPassed:
@@ -169,7 +169,7 @@ func (b *Backend) logCheck(s *server, r *CheckReport, c *condition) {
 	default:
 		status = strconv.Itoa(c.health-c.rise+1) + "/" + strconv.Itoa(c.fall) + " UP"
 	}
-	b.event(accesslog.LevelNotice, "Health check for "+backup+"server "+b.Name+"/"+s.name+" "+outcome+
+	b.event(accesslog.LevelNotice, kind+" check for "+backup+"server "+b.Name+"/"+s.name+" "+outcome+
 		checkWords(r)+", status: "+status+".")
 }
 

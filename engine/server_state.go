@@ -77,6 +77,7 @@ type condition struct {
 	rise   int        // consecutive successes that bring the server up
 	fall   int        // consecutive failures that take it down
 	slow   bool       // the server has a slow start: it comes up starting
+	agent  agentCond  // the agent check's part
 }
 
 // comeUp brings a stopped or stopping server up: starting when it has a
@@ -172,7 +173,7 @@ func (c *condition) checkDone(r CheckResult) (failed bool) {
 		if c.health == 0 {
 			c.op = OpStopped
 		}
-	case c.health < c.rise:
+	case c.health < c.rise || c.agent.holdsDown():
 	case r == CheckResultCondPass:
 		c.op = OpStopping
 	default:

@@ -107,6 +107,7 @@ type serverLive struct {
 	addrGen  atomic.Uint32               // bumped on an address change: older idle connections are dropped
 	report   atomic.Pointer[CheckReport] // the last health check; nil before the first
 	probing  atomic.Bool                 // a health check is running
+	agent    agentLive                   // the agent check's report
 	errors   atomic.Int32                // observed errors in a row (observe)
 	hurry    chan struct{}               // a run of observed errors asks the checker for fastinter; nil when not observed
 }
@@ -214,6 +215,7 @@ func newServer(cs *config.Server, slot int, now time.Time) *server {
 	if cs.Check {
 		s.cond.check = CheckConfigured | CheckEnabled
 	}
+	s.cond.agent = newAgentCond(cs)
 	switch {
 	case cs.Disabled:
 		s.cond.check |= CheckPaused

@@ -29,6 +29,12 @@ var serverCommands = []command{
 	{words: []string{"disable", "health"}, level: LevelAdmin,
 		usage: "disable health <bk>/<srv>", help: "pause a server's health checks",
 		run: runEnableHealth},
+	{words: []string{"enable", "agent"}, level: LevelAdmin,
+		usage: "enable agent <bk>/<srv>", help: "resume a server's configured agent checks",
+		run: runEnableAgent},
+	{words: []string{"disable", "agent"}, level: LevelAdmin,
+		usage: "disable agent <bk>/<srv>", help: "stop a server's agent checks",
+		run: runEnableAgent},
 	{words: []string{"shutdown", "sessions", "server"}, level: LevelAdmin,
 		usage: "shutdown sessions server <bk>/<srv>", help: "end every exchange a server carries",
 		run: runShutdownSessions},
@@ -138,19 +144,51 @@ func runSetServer(s *session, args []string, _ []byte) {
 			return
 		}
 		s.print(msg)
+	case "agent":
+		ac, ok := s.agents(t)
+		if !ok {
+			return
+		}
+		var up bool
+		switch arg(args, 4) {
+		case "up":
+			up = true
+		case "down":
+		default:
+			s.print(msgAgentExpects)
+			return
+		}
+		s.printErr(ac.SetAgentHealth(bk, sv, up))
 	case "check-addr":
 		addr, port, hasPort := addrArgs(args)
 		if addr == "" {
 			s.print(msgCheckAddrRequires)
 			return
 		}
-		setCheckTarget(s, t, addr, port, hasPort)
+		setCheckTarget(s, t, addr, port, hasPort, false)
+	case "agent-addr":
+		addr, port, hasPort := addrArgs(args)
+		if addr == "" {
+			s.print(msgAgentAddrRequires)
+			return
+		}
+		setCheckTarget(s, t, addr, port, hasPort, true)
+	case "agent-port":
+		if arg(args, 4) == "" {
+			s.print(msgAgentPortRequires)
+			return
+		}
+		setCheckTarget(s, t, "", arg(args, 4), true, true)
+	case "agent-send":
+		if ac, ok := s.agents(t); ok {
+			s.printErr(ac.SetAgentSend(bk, sv, arg(args, 4)))
+		}
 	case "check-port":
 		if arg(args, 4) == "" {
 			s.print(msgCheckPortRequires)
 			return
 		}
-		setCheckTarget(s, t, "", args[4], true)
+		setCheckTarget(s, t, "", args[4], true, false)
 	default:
 		s.print(msgSetServerUsage)
 	}
@@ -166,11 +204,17 @@ func addrArgs(args []string) (addr, port string, hasPort bool) {
 	return arg(args, 4), port, hasPort
 }
 
-// setCheckTarget validates a new check address (when addr is not empty)
-// and port (when hasPort), in HAProxy's order, then applies both or
-// neither. A refusal is a warning line.
-func setCheckTarget(s *session, t target, addr, port string, hasPort bool) {
-	if t.sv.Check.State&checkEnabled == 0 {
+// setCheckTarget validates a new address (when addr is not empty) and
+// port (when hasPort) of the health check, or of the agent check, in
+// HAProxy's order, then applies both or neither. A refusal is a warning
+// line.
+func setCheckTarget(s *session, t target, addr, port string, hasPort, agent bool) {
+	ac, hasAgents := s.ctl.(AgentControl)
+	switch {
+	case agent && (!hasAgents || t.sv.Agent.State&checkEnabled == 0):
+		s.print("agent checks are not enabled on this server")
+		return
+	case !agent && t.sv.Check.State&checkEnabled == 0:
 		s.print("health checks are not enabled on this server")
 		return
 	}
@@ -194,6 +238,10 @@ func setCheckTarget(s *session, t target, addr, port string, hasPort bool) {
 			return
 		}
 		p = int(v)
+	}
+	if agent {
+		s.printErr(ac.SetAgentTarget(t.be.Name, t.sv.Name, ip, addr != "", p, hasPort))
+		return
 	}
 	s.printErr(s.ctl.SetCheckTarget(t.be.Name, t.sv.Name, ip, addr != "", p, hasPort))
 }
@@ -347,6 +395,32 @@ func runEnableHealth(s *session, args []string, _ []byte) {
 		return
 	}
 	s.printErr(s.ctl.SetHealthCheck(t.be.Name, t.sv.Name, enable))
+}
+
+func runEnableAgent(s *session, args []string, _ []byte) {
+	t, ok := findTarget(s, arg(args, 2))
+	if !ok {
+		return
+	}
+	enable := args[0] == "enable"
+	ac, ok := s.ctl.(AgentControl)
+	switch {
+	case ok:
+		s.printErr(ac.SetAgentCheck(t.be.Name, t.sv.Name, enable))
+	case enable:
+		s.print(msgAgentNotConfig)
+	}
+}
+
+// agents returns the control's agent commands when the server's agent
+// checks run, or prints that they do not.
+func (s *session) agents(t target) (AgentControl, bool) {
+	ac, ok := s.ctl.(AgentControl)
+	if !ok || t.sv.Agent.State&checkEnabled == 0 {
+		s.print(msgAgentDisabled)
+		return nil, false
+	}
+	return ac, true
 }
 
 // runShutdownSessions ends the exchanges a server carries; it prints

@@ -97,6 +97,22 @@ type Control interface {
 	DelServer(backend, server string) error
 }
 
+// AgentControl is what a Control offers for agent checks when it runs
+// them (the engine's does); without it, no server has an agent to
+// command.
+type AgentControl interface {
+	// SetAgentCheck enables or disables the configured agent check; an
+	// agent that is not configured cannot be enabled.
+	SetAgentCheck(backend, server string, enabled bool) error
+	// SetAgentHealth forces the agent's verdict, up or down; the agent
+	// must be enabled.
+	SetAgentHealth(backend, server string, up bool) error
+	// SetAgentTarget changes where the agent checks go, as SetCheckTarget
+	// does for health checks; SetAgentSend what they send first.
+	SetAgentTarget(backend, server string, addr netip.Addr, setAddr bool, port int, setPort bool) error
+	SetAgentSend(backend, server, send string) error
+}
+
 // BackendView is a copy of one backend-capable proxy as the runtime API sees
 // it.
 type BackendView struct {

@@ -50,6 +50,22 @@ func (c *engineControl) SetHealthCheck(backend, server string, enabled bool) err
 	return c.e.SetHealthCheck(backend, server, enabled)
 }
 
+func (c *engineControl) SetAgentCheck(backend, server string, enabled bool) error {
+	return c.e.SetAgentCheck(backend, server, enabled)
+}
+
+func (c *engineControl) SetAgentHealth(backend, server string, up bool) error {
+	return c.e.SetAgentHealth(backend, server, up)
+}
+
+func (c *engineControl) SetAgentTarget(backend, server string, addr netip.Addr, setAddr bool, port int, setPort bool) error {
+	return c.e.SetAgentTarget(backend, server, addr, setAddr, port, setPort)
+}
+
+func (c *engineControl) SetAgentSend(backend, server, send string) error {
+	return c.e.SetAgentSend(backend, server, send)
+}
+
 func (c *engineControl) ShutdownSessions(backend, server string) error {
 	return c.e.ShutdownServerSessions(backend, server)
 }

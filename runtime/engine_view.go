@@ -53,6 +53,7 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 		sv.Addr = si.Addr.Addr()
 	}
 	sv.Tracking = si.Track != ""
+	sv.Agent = agentView(si)
 	if cs := si.Config; cs != nil {
 		sv.Check.Configured = cs.Check
 		sv.FQDN = cs.Addr.Host
@@ -62,6 +63,18 @@ func (c *engineControl) serverView(backend string, si *engine.ServerInfo) Server
 		sv.ForcedID = cs.IDSet
 	}
 	return sv
+}
+
+// agentView describes a server's agent check as `show servers state`
+// dumps it: the CHK_ST_* bits (configured, enabled, agent, running) and
+// where it goes: the agent's own address and port, else the line's `addr`
+// and `port`, agent check or not, as HAProxy keeps them.
+func agentView(si *engine.ServerInfo) CheckView {
+	ag := &si.Agent
+	v := CheckView{Configured: ag.State&engine.CheckConfigured != 0, Status: int(ag.Report.Status),
+		Result: int(ag.Report.Result), Health: ag.Health, State: int(ag.State)}
+	v.Addr, v.Port = ag.Addr.Addr(), int(ag.Addr.Port())
+	return v
 }
 
 // algoNames are the `balance` keywords, as `show stat` prints them.
@@ -197,7 +210,7 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 		}
 		view := sv
 		view.Check.Health = ref.Health
-		r.Status, r.Maint, r.Down = serverStatus(&view, checked, ref.Rise, ref.Fall)
+		r.Status, r.Maint, r.Down = serverStatus(&view, checked, ref.Rise, ref.Fall, &ref.Agent)
 		if sv.Admin&AdminRMaint == 0 && sv.Admin&engine.AdminIMaint != 0 {
 			r.Status = "MAINT (via " + si.Track + ")"
 		}
@@ -235,6 +248,20 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 			r.CheckRise, r.CheckFall = si.Rise, si.Fall
 			r.CheckHealth = sv.Check.Health
 		}
+		if ag := &si.Agent; ag.On() {
+			rep := &ag.Report
+			r.Agent = AgentRow{On: true, Status: rep.Status.Name(), Desc: rep.Status.Description(), Last: rep.Desc,
+				Duration: -1, Health: ag.Health}
+			if ag.State&engine.CheckInProgress != 0 {
+				r.Agent.Status = "* " + r.Agent.Status
+			}
+			if rep.Status.HasCode() {
+				r.Agent.Code = strconv.Itoa(rep.Code)
+			}
+			if rep.Duration >= 0 {
+				r.Agent.Duration = rep.Duration.Milliseconds()
+			}
+		}
 		rows = append(rows, r)
 	}
 	be.Weight = effWeight(eweights)
@@ -246,8 +273,9 @@ func (c *engineControl) appendBackendRows(rows []StatRow, p *config.Proxy, bi *e
 // are its check's; checked tells whether the check is enabled), and
 // whether the server is in maintenance or down: "UP 2/3" is a running
 // server whose checks have started to fail, "DOWN 1/2" a stopped one
-// whose checks have started to pass.
-func serverStatus(sv *ServerView, checked bool, rise, fall int) (status string, maint, down bool) {
+// whose checks have started to pass. agent is the agent check of the
+// same server: a server it holds down or drains reads "(agent)".
+func serverStatus(sv *ServerView, checked bool, rise, fall int, agent *engine.AgentInfo) (status string, maint, down bool) {
 	switch {
 	case sv.Admin&AdminRMaint != 0:
 		return "MAINT (resolution)", true, false
@@ -262,6 +290,8 @@ func serverStatus(sv *ServerView, checked bool, rise, fall int) (status string, 
 	case OpRunning, OpStarting:
 		going := checked && health < top
 		switch {
+		case sv.Admin&(AdminFDrain|engine.AdminIDrain) != 0 && agent.On():
+			return "DRAIN (agent)", false, false
 		case sv.Admin&(AdminFDrain|engine.AdminIDrain) != 0 && going:
 			return upCount("DRAIN"), false, false
 		case sv.Admin&(AdminFDrain|engine.AdminIDrain) != 0:
@@ -278,7 +308,12 @@ func serverStatus(sv *ServerView, checked bool, rise, fall int) (status string, 
 		}
 		return upCount("NOLB"), false, false
 	}
-	if checked && health > 0 {
+	switch {
+	case agent.On() && agent.Health == 0:
+		return "DOWN (agent)", false, true
+	case checked && health == 0:
+		return "DOWN", false, true
+	case checked || agent.On():
 		return "DOWN " + strconv.Itoa(health) + "/" + strconv.Itoa(rise), false, true
 	}
 	return "DOWN", false, true

@@ -305,6 +305,38 @@ func (f *fakeControl) SetServerAddr(bk, sv string, c AddrChange) error {
 	})
 }
 
+func (f *fakeControl) SetAgentCheck(bk, sv string, on bool) error {
+	return f.mutate(func() error {
+		f.record("agent %s/%s %v", bk, sv, on)
+		_, _, err := f.server(bk, sv)
+		return err
+	})
+}
+
+func (f *fakeControl) SetAgentHealth(bk, sv string, up bool) error {
+	return f.mutate(func() error {
+		f.record("agent health %s/%s %v", bk, sv, up)
+		_, _, err := f.server(bk, sv)
+		return err
+	})
+}
+
+func (f *fakeControl) SetAgentTarget(bk, sv string, addr netip.Addr, setAddr bool, port int, setPort bool) error {
+	return f.mutate(func() error {
+		f.record("agent target %s/%s %v %v %d %v", bk, sv, addr, setAddr, port, setPort)
+		_, _, err := f.server(bk, sv)
+		return err
+	})
+}
+
+func (f *fakeControl) SetAgentSend(bk, sv, send string) error {
+	return f.mutate(func() error {
+		f.record("agent send %s/%s %q", bk, sv, send)
+		_, _, err := f.server(bk, sv)
+		return err
+	})
+}
+
 func (f *fakeControl) SetHealthCheck(bk, sv string, on bool) error {
 	return f.mutate(func() error {
 		f.record("check %s/%s %v", bk, sv, on)

@@ -98,11 +98,35 @@ type StatRow struct {
 	CheckFall    int
 	CheckHealth  int
 
+	Agent AgentRow // agent check columns, filled on server rows with an agent
+
 	H1 H1Stats // h1 module columns (FRONTEND and BACKEND rows)
 
 	// Filters of `show stat ... no-maint` and `up` (server rows).
 	Maint bool // in maintenance, whatever the cause: no-maint and up hide it
 	Down  bool // down with no check about to bring it up: up hides it
+}
+
+// AgentRow are the agent check columns of a server row; On is false
+// without an agent check, and the columns then stay empty.
+type AgentRow struct {
+	On       bool
+	Status   string // e.g. L7OK, L4CON, "* L7OK" while a check runs
+	Code     string // "" when the status has none
+	Duration int64  // ms; -1 before the first, printed as HAProxy's unsigned -1
+	Desc     string // description of Status
+	Last     string // the last check's detail (last_agt)
+	Health   int
+}
+
+// agentCol prints get's value only on rows whose server has an agent.
+func agentCol(get func(a *AgentRow, b []byte) []byte) func(*StatRow, []byte) []byte {
+	return func(r *StatRow, b []byte) []byte {
+		if !r.Agent.On {
+			return b
+		}
+		return get(&r.Agent, b)
+	}
 }
 
 // H1Stats are the HTTP/1 module columns of `show stat`.
@@ -266,22 +290,27 @@ var statCols = [...]statCol{
 	{onFE | onBE, zero}, // comp_rsp
 	{onBE | onSV, num(func(r *StatRow) int64 { return r.LastSess })},
 	{onSV, checking(str(func(r *StatRow) string { return r.LastChk }))},
-	{0, nil}, // last_agt
+	{onSV, agentCol(func(a *AgentRow, b []byte) []byte { return appendCSV(b, a.Last) })},
 	{onBE | onSV, num(func(r *StatRow) int64 { return r.Qtime })},
 	{onBE | onSV, num(func(r *StatRow) int64 { return r.Ctime })},
 	{onBE | onSV, num(func(r *StatRow) int64 { return r.Rtime })},
 	{onBE | onSV, num(func(r *StatRow) int64 { return r.Ttime })},
-	{0, nil}, // agent_status
-	{0, nil}, // agent_code
-	{0, nil}, // agent_duration
+	{onSV, agentCol(func(a *AgentRow, b []byte) []byte { return appendCSV(b, a.Status) })},
+	{onSV, agentCol(func(a *AgentRow, b []byte) []byte { return append(b, a.Code...) })},
+	{onSV, agentCol(func(a *AgentRow, b []byte) []byte {
+		if a.Duration < 0 {
+			return strconv.AppendUint(b, math.MaxUint64, 10)
+		}
+		return strconv.AppendInt(b, a.Duration, 10)
+	})},
 	{onSV, checking(str(func(r *StatRow) string { return r.CheckDesc }))},
-	{0, nil}, // agent_desc
+	{onSV, agentCol(func(a *AgentRow, b []byte) []byte { return appendCSV(b, a.Desc) })},
 	{onSV, checking(num(func(r *StatRow) int64 { return int64(r.CheckRise) }))},
 	{onSV, checking(num(func(r *StatRow) int64 { return int64(r.CheckFall) }))},
 	{onSV, checking(num(func(r *StatRow) int64 { return int64(r.CheckHealth) }))},
-	{0, nil}, // agent_rise
-	{0, nil}, // agent_fall
-	{0, nil}, // agent_health
+	{onSV, agentCol(func(_ *AgentRow, b []byte) []byte { return append(b, '1') })}, // agent_rise
+	{onSV, agentCol(func(_ *AgentRow, b []byte) []byte { return append(b, '1') })}, // agent_fall
+	{onSV, agentCol(func(a *AgentRow, b []byte) []byte { return strconv.AppendInt(b, int64(a.Health), 10) })},
 	{onSV, str(func(r *StatRow) string { return r.Addr })},
 	{onBE | onSV, str(func(r *StatRow) string { return r.Cookie })},
 	{onAll, str(func(r *StatRow) string { return r.Mode })},

@@ -316,6 +316,7 @@ type Options struct {
 	IgnoreProbes       bool // `option http-ignore-probes`: a connection that sends nothing is closed silently
 	LogHealthChecks    bool // `option log-health-checks`: every change a check sees is logged
 	HTTPChk            HTTPChk
+	TCPChk             TCPChk // `option tcp-check`, `option redis-check` and the `tcp-check` rules
 	CheckCache         bool
 	// CliTCPKA and SrvTCPKA are `option clitcpka` and `option srvtcpka`
 	// (`option tcpka` sets both): TCP keep-alive probes on client and on
@@ -607,6 +608,7 @@ type Server struct {
 	PoolPurgeDelay time.Duration
 	PoolLowConn    int
 	MaxReuse       int
+	Agent          Agent // `agent-check` and its settings
 
 	resolvers string // name until resolved
 	trackit   string // `track`'s argument until resolved

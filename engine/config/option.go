@@ -11,11 +11,11 @@ var unsupportedOptions = map[string]bool{
 	"accept-invalid-http-request": true, "accept-invalid-http-response": true, "http-buffer-request": true,
 	"http-use-proxy-header": true, "independent-streams": true,
 	"ldap-check":  true,
-	"mysql-check": true, "nolinger": true, "pgsql-check": true,
-	"redis-check": true, "smtpchk": true, "socket-stats": true,
+	"mysql-check": true, "nolinger": true,
+	"socket-stats":  true,
 	"spop-check":    true,
-	"ssl-hello-chk": true, "tcp-check": true,
-	"tcplog": true, "transparent": true,
+	"ssl-hello-chk": true,
+	"tcplog":        true, "transparent": true,
 	"disable-h2-upgrade": true, "h1-case-adjust-bogus-client": true,
 	"h1-case-adjust-bogus-server": true, "external-check": true, "idle-close-on-response": true,
 	"http_proxy": true, "httpslog": true,
@@ -46,7 +46,8 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	p.kw = "option " + name
 	o := &px.Options
 	on := !p.no
-	if p.no && (name == "forwardfor" || name == "httpchk" || name == "httplog" || name == "originalto" || name == "http-restrict-req-hdr-names") {
+	if p.no && (name == "forwardfor" || name == "httpchk" || name == "httplog" || name == "originalto" || name == "http-restrict-req-hdr-names" ||
+		name == "tcp-check" || name == "redis-check" || name == "smtpchk" || name == "pgsql-check") {
 		p.alert("negation/default is not supported for option '" + name + "'.")
 		return
 	}
@@ -116,6 +117,7 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 	case "httpchk":
 		p.warnCap(px, CapBackend, "httpchk")
 		o.HTTPChk = HTTPChk{Enabled: true, Method: defaultChkMethod, URI: defaultChkURI, Version: defaultChkVer}
+		o.TCPChk.Kind = TCPChkNone
 		switch a = a[1:]; len(a) {
 		case 0:
 		case 1:
@@ -127,6 +129,12 @@ func (p *parser) parseOption(px *Proxy, a []string) {
 			}
 			p.tooMany("option httpchk", a, 3)
 		}
+	case "tcp-check", "redis-check":
+		p.parseCheckOption(px, name, a[1:])
+	case "smtpchk":
+		p.parseSMTPChk(px, a[1:])
+	case "pgsql-check":
+		p.parsePgSQLChk(px, a[1:])
 	case "tcpka":
 		o.CliTCPKA, o.SrvTCPKA = on, on
 	case "clitcpka":

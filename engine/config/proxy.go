@@ -29,6 +29,7 @@ func init() {
 		"dynamic-cookie-key":    {CapDefaults | CapBackend, (*parser).parseDynamicCookieKey},
 		"option":                {all, (*parser).parseOption},
 		"http-check":            {CapDefaults | CapBackend, (*parser).parseHTTPCheck},
+		"tcp-check":             {CapDefaults | CapBackend, (*parser).parseTCPCheck},
 		"retries":               {CapDefaults | CapBackend, (*parser).parseRetries},
 		"http-reuse":            {CapDefaults | CapBackend, (*parser).parseHTTPReuse},
 		"retry-on":              {all, (*parser).parseRetryOn}, // a frontend is refused by its parser, as HAProxy does
@@ -71,7 +72,7 @@ func init() {
 // not implement yet.
 var unsupportedProxy = map[string]bool{
 	"http-after-response": true,
-	"tcp-response":        true, "tcp-check": true, "stick-table": true, "stick": true,
+	"tcp-response":        true, "stick-table": true, "stick": true,
 	"compression": true, "monitor": true, "max-session-srv-conns": true,
 	"log-format-sd": true, "error-log-format": true, "unique-id-format": true,
 	"unique-id-header": true, "disabled": true, "enabled": true,

@@ -13,8 +13,6 @@ var unsupportedServer = map[string]bool{
 	"ssl": true, "verify": true, "verifyhost": true, "sni": true, "crt": true, "ca-file": true,
 	"crl-file": true, "alpn": true, "npn": true, "proto": true,
 	"send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true,
-	"agent-check": true, "agent-port": true, "agent-inter": true,
-	"agent-addr": true, "agent-send": true,
 	"redir": true, "tfo": true, "non-stick": true, "namespace": true,
 	"check-ssl": true, "check-sni": true, "check-alpn": true,
 	"check-proto": true, "check-via-socks4": true,
@@ -24,7 +22,7 @@ var unsupportedServer = map[string]bool{
 	"no-tls-tickets": true, "ssl-min-ver": true, "ssl-max-ver": true, "force-sslv3": true,
 	"force-tlsv10": true, "force-tlsv11": true, "force-tlsv12": true, "force-tlsv13": true,
 	"stick": true, "curves": true, "sigalgs": true,
-	"client-sigalgs": true, "no-agent-check": true, "shard": true,
+	"client-sigalgs": true, "shard": true,
 	"init-state": true, "guid": true,
 }
 
@@ -46,7 +44,7 @@ func (p *parser) parseServerLine(px *Proxy, a []string) {
 		return
 	}
 	s := p.newServer(px, name, addr)
-	if !p.parseServerOptions(s, a[2:]) {
+	if !p.parseServerOptions(s, a[2:]) || !p.finishAgent(s) {
 		return
 	}
 	p.addServer(px, s)
@@ -76,7 +74,7 @@ func (p *parser) parseServerTemplate(px *Proxy, a []string) {
 		return
 	}
 	tmpl := p.newServer(px, "", addr)
-	if !p.parseServerOptions(tmpl, a[3:]) {
+	if !p.parseServerOptions(tmpl, a[3:]) || !p.finishAgent(tmpl) {
 		return
 	}
 	for n := lo; n <= hi; n++ {
@@ -207,6 +205,9 @@ func (p *parser) parseServerOptions(s *Server, a []string) bool {
 			return false
 		}
 		k, ok := serverKeywords[kw]
+		if !ok {
+			k, ok = agentKeywords[kw]
+		}
 		if !ok {
 			if unsupportedServer[kw] {
 				p.notSupported("server keyword '" + kw + "'")
