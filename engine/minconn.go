@@ -1,5 +1,11 @@
 package engine
 
+import (
+	"time"
+
+	"tether/engine/balance"
+)
+
 // Servers with a `minconn` below their maxconn take at most as many
 // connections as the backend's load allows (balance.Load, HAProxy's
 // srv_dynamic_maxconn): the balancing Table, the queue and the slot taken
@@ -17,6 +23,22 @@ func (s *server) minConn() int {
 		return 0
 	}
 	return s.cfg.MinConn
+}
+
+// SetServerMaxConn sets a server's maxconn (0: no limit), as `set maxconn
+// server` does: a server with a minconn below its configured maxconn keeps
+// a limit that follows the backend's load, up to the new maxconn. Requests
+// waiting for it take the room a raise makes at the queue's next look.
+func (e *Engine) SetServerMaxConn(backend, srv string, n int) error {
+	b := e.byName[backend]
+	if b == nil {
+		return ErrNoBackend
+	}
+	dynamic := balance.Dynamic(b.proxy.Balance)
+	return e.changeServer(backend, srv, cause{}, func(s *server) {
+		s.maxConn = n
+		s.warmAt(time.Now(), dynamic)
+	})
 }
 
 // followLoad sets every backend's fullconn for dynamic maxconns.

@@ -1,11 +1,15 @@
 package runtime
 
-// maxconnCommands change connection limits; both need admin. As HAProxy's,
-// they read their value as C's atoi does ("abc" is 0).
+// maxconnCommands change connection limits; all need admin. As HAProxy's,
+// those of a frontend and of the process read their value as C's atoi
+// does ("abc" is 0).
 var maxconnCommands = []command{
 	{words: []string{"set", "maxconn", "frontend"}, level: LevelAdmin,
 		usage: "set maxconn frontend <frontend> <value>", help: "change how many clients a frontend serves at once",
 		run: runSetMaxconnFrontend},
+	{words: []string{"set", "maxconn", "server"}, level: LevelAdmin,
+		usage: "set maxconn server <bk>/<srv> <value>", help: "change how many connections a server takes at once",
+		run: runSetMaxconnServer},
 	{words: []string{"set", "maxconn", "global"}, level: LevelAdmin,
 		usage: "set maxconn global <value>", help: "change how many clients the process serves at once",
 		run: runSetMaxconnGlobal},
@@ -25,6 +29,27 @@ func runSetMaxconnFrontend(s *session, args []string, _ []byte) {
 		return
 	}
 	s.printErr(s.ctl.SetFrontendMaxConn(name, atoi(v)))
+}
+
+// runSetMaxconnServer sets a server's maxconn, read as strtol reads it
+// with nothing after the number.
+func runSetMaxconnServer(s *session, args []string, _ []byte) {
+	t, ok := findTarget(s, arg(args, 3))
+	if !ok {
+		return
+	}
+	text := arg(args, 4)
+	v, rest, _ := strtol(text)
+	switch {
+	case text == "":
+		s.print(msgRequireMaxconn)
+	case rest == text:
+		s.print(msgMaxconnGarbage)
+	case rest != "":
+		s.print(msgMaxconnTrailing)
+	default:
+		s.printErr(s.ctl.SetServerMaxConn(t.be.Name, t.sv.Name, int(v)))
+	}
 }
 
 // runSetMaxconnGlobal sets the process's maxconn: at most its hard limit,

@@ -78,6 +78,8 @@ type Control interface {
 	// every counter with all, as `clear counters [all]` does.
 	ClearCounters(all bool)
 
+	// SetServerMaxConn sets a server's maxconn (0: no limit).
+	SetServerMaxConn(backend, server string, maxconn int) error
 	// SetFrontendMaxConn sets a frontend's maxconn (0 or more); an unknown
 	// frontend is "No such frontend.".
 	SetFrontendMaxConn(frontend string, maxconn int) error

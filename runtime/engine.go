@@ -76,6 +76,10 @@ func (c *engineControl) StopFrontend(fe string) error   { return c.e.StopFronten
 
 func (c *engineControl) ClearCounters(all bool) { c.e.ClearCounters(all) }
 
+func (c *engineControl) SetServerMaxConn(backend, server string, n int) error {
+	return c.e.SetServerMaxConn(backend, server, n)
+}
+
 func (c *engineControl) SetFrontendMaxConn(frontend string, n int) error {
 	return c.e.SetFrontendMaxConn(frontend, n)
 }

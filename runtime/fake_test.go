@@ -371,6 +371,14 @@ func (f *fakeControl) ClearCounters(all bool) {
 	})
 }
 
+func (f *fakeControl) SetServerMaxConn(bk, sv string, n int) error {
+	return f.mutate(func() error {
+		f.record("maxconn %s/%s %d", bk, sv, n)
+		_, _, err := f.server(bk, sv)
+		return err
+	})
+}
+
 func (f *fakeControl) SetFrontendMaxConn(fe string, n int) error {
 	return f.mutate(func() error {
 		f.record("maxconn %s %d", fe, n)

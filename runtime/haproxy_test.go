@@ -284,6 +284,9 @@ func TestDifferentialReplies(t *testing.T) {
 		"set timeout cli 99999999999", "set timeout cli 5", "set timeout cli 500ms", "set timeout cli 5sx",
 		"set timeout cli 100us", "set timeout cli -1",
 		"show env HOME", "show env HOM", "show env TETHER_NO_SUCH_VARIABLE", "show env HOME extra",
+		"set maxconn server", "set maxconn server bk", "set maxconn server bk/s1", "set maxconn server bk/s1 x",
+		"set maxconn server bk/s1 5x", "set maxconn server nope/s1 5", "set maxconn server bk/nope 5",
+		"set maxconn server bk/s1 0",
 	)
 	for _, c := range cases {
 		want := exchange(t, "tcp", c.p.haproxy, c.cmd+"\n")

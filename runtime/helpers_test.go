@@ -94,6 +94,7 @@ var adminOnly = []string{
 	"enable health ls/x", "disable health ls/x", "add server bk/n 127.0.0.1:1",
 	"del server bk/s1", "shutdown sessions server bk/s1", "set maxconn global 5",
 	"set maxconn frontend fe 5", "disable frontend fe", "enable frontend fe", "shutdown frontend fe",
+	"set maxconn server bk/s1 5",
 }
 
 // tcpExchange is exchange on a TCP server.

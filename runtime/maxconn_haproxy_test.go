@@ -94,3 +94,56 @@ backend be
 		t.Errorf("once maxconn is raised, the waiting client got %q, %v", b, err)
 	}
 }
+
+// TestDifferentialSetMaxconnServer raises a server's maxconn with `set
+// maxconn server` while requests wait in its queue, on haproxy 2.6 and
+// tether: the slim and queue columns follow, and as many waiting requests
+// reach the server as the raise makes room for. (A maxconn set to 0, no
+// limit, serves the waiting requests in tether; haproxy 2.6.12 leaves the
+// last one in the backend's queue until its timeout.)
+func TestDifferentialSetMaxconnServer(t *testing.T) {
+	t.Parallel()
+	origins := [2]*stallOrigin{startStallOrigin(t), startStallOrigin(t)}
+	calls := 0 // startLogged renders haproxy's configuration first
+	pr := startLogged(t, 1, func(stats int, fronts []int, log net.Addr) string {
+		o := origins[calls]
+		calls++
+		return fmt.Sprintf(`global
+    stats socket ipv4@127.0.0.1:%d level admin
+`+testDefaults+`    timeout queue 10s
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend be
+backend be
+    server s1 %s maxconn 1
+`, stats, fronts[0], o.addr)
+	})
+	socks := [2]string{pr.h.sock, pr.g.sock}
+	// state waits for the origin of a side to hold want requests (at most
+	// 3 s), then says what it holds and what show stat says of s1.
+	state := func(side int, want int64) string {
+		o := origins[side]
+		for deadline := time.Now().Add(3 * time.Second); o.held.Load() != want && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond)
+		return fmt.Sprintf("held=%d %s", o.held.Load(), statColumns(t, socks[side],
+			map[string][]string{"server": {"slim", "qcur", "scur"}, "BACKEND": {"qcur", "scur"}}))
+	}
+	for side := range 2 {
+		for range 4 {
+			sendHeld(t, pr.fronts[side][0], "/head")
+		}
+	}
+	for _, step := range []struct {
+		cmd  string
+		held int64
+	}{{"", 1}, {"set maxconn server be/s1 3", 3}, {"set maxconn server be/s1 2", 3}, {"set maxconn server be/s1 10", 4}} {
+		if step.cmd != "" {
+			pr.both(t, step.cmd)
+		}
+		if want, got := state(0, step.held), state(1, step.held); got != want {
+			t.Errorf("after %q:\ntether  %s\nhaproxy %s", step.cmd, got, want)
+		}
+	}
+}

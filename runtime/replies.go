@@ -16,6 +16,9 @@ const (
 	msgNoSuchFrontend    = "No such frontend.\n"
 	msgIntegerExpected   = "Integer value expected.\n"
 	msgExpectsInteger    = "Expects an integer value.\n"
+	msgRequireMaxconn    = "Require <maxconn>.\n"
+	msgMaxconnGarbage    = "maxconn string empty or preceded by garbage" // no LF
+	msgMaxconnTrailing   = "Trailing garbage in maxconn string"          // no LF
 	msgInvalidTimeout    = "Invalid timeout value.\n"
 	msgTimeoutOnlyCLI    = "'set timeout' only supports 'cli'.\n"
 	msgVarNotFound       = "Variable not found\n"

@@ -40,6 +40,7 @@ func (oneBackend) ResumeFrontend(string) error                                  
 func (oneBackend) StopFrontend(string) error                                        { return nil }
 func (oneBackend) ClearCounters(bool)                                               {}
 func (oneBackend) SetFrontendMaxConn(string, int) error                             { return nil }
+func (oneBackend) SetServerMaxConn(string, string, int) error                       { return nil }
 func (oneBackend) SetGlobalMaxConn(int) error                                       { return nil }
 
 // TestFleet runs the built tetherctl against two sockets, a TCP one at admin
