@@ -45,8 +45,10 @@ func appendLogVar(dst []byte, p *config.LogPart, r *Record) []byte {
 			return appendLogIP(dst, p, r.FrontendAddr.Addr())
 		case config.FmtDstPort:
 			return appendLogPort(dst, p, r.FrontendAddr)
+		case config.FmtMethod:
+			return str(r.Method)
 		}
-		return str(r.Method)
+		return str(r.sample(&p.Sample))
 	case config.LogBytesOut:
 		return appendInt(appendEarly(dst, r.Early), r.BytesOut)
 	case config.LogBytesIn:
@@ -65,7 +67,9 @@ func appendLogVar(dst []byte, p *config.LogPart, r *Record) []byte {
 		return str(uriPart(r.URI, p.Var))
 	case config.LogVersion:
 		return str(r.Version)
-	case config.LogUniqueID, config.LogSSLCiphers, config.LogSSLVersion:
+	case config.LogUniqueID:
+		return str(r.sample(&uniqueIDPart))
+	case config.LogSSLCiphers, config.LogSSLVersion:
 		return str(nil)
 	case config.LogStatus:
 		return appendInt(dst, r.Status)
@@ -337,4 +341,22 @@ func appendLogNumber(dst []byte, p *config.LogPart, n int64) []byte {
 		}
 	}
 	return append(dst, digits[i:]...)
+}
+
+// uniqueIDPart is the sample %ID prints.
+var uniqueIDPart = config.FormatPart{Kind: config.FmtUniqueID}
+
+// sample evaluates p through r.Samples; nil when it has nothing to give.
+func (r *Record) sample(p *config.FormatPart) []byte {
+	if r.Samples == nil {
+		return nil
+	}
+	v, ok := r.Samples.Sample(p)
+	if !ok {
+		return nil
+	}
+	if v == nil {
+		v = []byte{} // an empty value prints empty, not "-"
+	}
+	return v
 }
