@@ -151,8 +151,11 @@ func writePart(w *boundedWriter, p *config.FormatPart, fs *fieldSet, cc *clientC
 		default:
 			found = false
 		}
-	case config.FmtUniqueID:
-		id := cc.uniqueID()
+	case config.FmtUniqueID, config.FmtMadeID:
+		var id []byte
+		if p.Kind == config.FmtUniqueID || cc.vars().uidDone {
+			id = cc.uniqueID()
+		}
 		found = id != nil
 		w.bytes(id)
 	}

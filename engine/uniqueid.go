@@ -88,6 +88,7 @@ func (cc *clientConn) logSamples() accesslog.Samples {
 		return nil
 	}
 	vs := cc.vars()
+	vs.pruneReq()
 	vs.logView = sampleView{cc: cc, buf: &cc.ls.fmtBuf}
 	return &vs.logView
 }

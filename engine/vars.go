@@ -26,6 +26,7 @@ type varStore struct {
 	arena   []byte
 	uid     []byte // the request's unique ID, once uidDone
 	uidDone bool
+	pruned  bool       // the req variables are gone: the response's processing began
 	uidBuf  []byte     // the samples of the unique ID, one at a time
 	uidView sampleView // the unique-id-format's samples, into uidBuf
 	logView sampleView // a log line's samples, into the loop's format buffer
@@ -58,7 +59,7 @@ func (vs *varStore) init() {
 
 // reset forgets every variable, for a new exchange.
 func (vs *varStore) reset() {
-	vs.vars, vs.arena, vs.uid, vs.uidDone = vs.vars[:0], vs.arena[:0], vs.uid[:0], false
+	vs.vars, vs.arena, vs.uid, vs.uidDone, vs.pruned = vs.vars[:0], vs.arena[:0], vs.uid[:0], false, false
 }
 
 // find returns the index of v's entry, or -1.
@@ -112,8 +113,14 @@ func (vs *varStore) unset(v config.VarRef) {
 }
 
 // pruneReq removes the req and res variables, as HAProxy does when the
-// request goes to a server and the response's processing begins.
+// request goes to a server and the response's processing begins, once:
+// the res variables set then stay. A log line sees the exchange so, its
+// req variables gone.
 func (vs *varStore) pruneReq() {
+	if vs.pruned {
+		return
+	}
+	vs.pruned = true
 	n := 0
 	for _, e := range vs.vars {
 		if e.scope != config.ScopeReq {

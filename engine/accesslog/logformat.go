@@ -48,7 +48,7 @@ func appendLogVar(dst []byte, p *config.LogPart, r *Record) []byte {
 		case config.FmtMethod:
 			return str(r.Method)
 		}
-		return str(r.sample(&p.Sample))
+		return appendLogSample(dst, p, r.sample(&p.Sample))
 	case config.LogBytesOut:
 		return appendInt(appendEarly(dst, r.Early), r.BytesOut)
 	case config.LogBytesIn:
@@ -323,7 +323,7 @@ func appendLogPort(dst []byte, p *config.LogPart, ap netip.AddrPort) []byte {
 }
 
 // appendLogNumber appends a counter in decimal, or in upper-case
-// hexadecimal under +X.
+// hexadecimal of at least four digits under +X, as HAProxy's "%04X".
 func appendLogNumber(dst []byte, p *config.LogPart, n int64) []byte {
 	if !p.Hex {
 		return appendInt(dst, n)
@@ -336,7 +336,7 @@ func appendLogNumber(dst []byte, p *config.LogPart, n int64) []byte {
 	for {
 		i--
 		digits[i] = hexDigits[n&15]
-		if n >>= 4; n == 0 {
+		if n >>= 4; n == 0 && i <= len(digits)-4 {
 			break
 		}
 	}
@@ -355,8 +355,18 @@ func (r *Record) sample(p *config.FormatPart) []byte {
 	if !ok {
 		return nil
 	}
-	if v == nil {
-		v = []byte{} // an empty value prints empty, not "-"
-	}
 	return v
+}
+
+// appendLogSample appends what a %[sample] gave: as a string, but a
+// sample with nothing to give, or an empty one, prints "" under +Q, as
+// HAProxy prints them.
+func appendLogSample(dst []byte, p *config.LogPart, v []byte) []byte {
+	switch {
+	case len(v) > 0:
+		return appendLogText(dst, p, v)
+	case p.Quote:
+		return append(dst, '"', '"')
+	}
+	return append(dst, '-')
 }

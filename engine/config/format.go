@@ -36,8 +36,13 @@ const (
 	// FmtVar writes the variable Var (%[var(name)]), or Text when it is
 	// not set and HasDefault.
 	FmtVar
-	// FmtUniqueID writes the request's unique ID (%ID, %[unique-id]).
+	// FmtUniqueID writes the request's unique ID, made now if not yet
+	// (%[unique-id], and %ID in a log line).
 	FmtUniqueID
+	// FmtMadeID writes the request's unique ID if it was made already (%ID
+	// in a rule: HAProxy makes it after the http-request rules, or when
+	// the unique-id sample asks for it).
+	FmtMadeID
 )
 
 // Converter is what the converters of a sample expression do to what its

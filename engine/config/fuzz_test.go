@@ -154,6 +154,8 @@ func FuzzParseFormat(f *testing.F) {
 				b.WriteString(map[bool]string{false: "%[req.fhdr(", true: "%[res.fhdr("}[resp] + p.Text + ")" + convName(p.Conv) + "]")
 			case FmtStr:
 				b.WriteString("%[str(" + p.Text + ")" + convName(p.Conv) + "]")
+			case FmtMadeID:
+				b.WriteString("%ID")
 			case FmtVar:
 				def := ""
 				if p.HasDefault {

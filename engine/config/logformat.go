@@ -131,14 +131,14 @@ const (
 // writes them.
 var ruleVars = map[LogVar]FormatKind{
 	LogClientIP: FmtSrc, LogClientPort: FmtSrcPort, LogFrontendIP: FmtDst, LogFrontendPort: FmtDstPort,
-	LogUniqueID: FmtUniqueID,
+	LogUniqueID: FmtMadeID,
 }
 
 // logSamples are the sample kinds a log line evaluates: those of the
 // connection, the method, and what the exchange kept (variables, the
 // unique ID, constants); the request's fields are gone when a line is
 // logged.
-var logSamples = [...]bool{
+var logSamples = [FmtMadeID + 1]bool{
 	FmtSrc: true, FmtSrcPort: true, FmtDst: true, FmtDstPort: true, FmtMethod: true,
 	FmtStr: true, FmtVar: true, FmtUniqueID: true,
 }
