@@ -259,7 +259,10 @@ type respRules struct {
 // whether the request goes on: a deny, a redirect or a return answers it,
 // a rewrite that fails answers 500.
 func (cc *clientConn) requestRules(px *config.Proxy) bool {
-	if len(px.HTTPRequest)+len(px.Redirects) == 0 && px.UniqueIDHeader == "" {
+	// The unique-id-header goes after the rules of the backend (or the
+	// listen section), the last before the server, as HAProxy adds it.
+	last := px.Cap&config.CapBackend != 0
+	if len(px.HTTPRequest)+len(px.Redirects) == 0 && (!last || cc.fe.proxy.UniqueIDHeader == "") {
 		return cc.restrictNames(px)
 	}
 	final, err := runRules(px.HTTPRequest, &cc.x.fs, cc, cc)
@@ -271,7 +274,7 @@ func (cc *clientConn) requestRules(px *config.Proxy) bool {
 		cc.fail(&reply500, accesslog.TermProxy, accesslog.FinishRequest) // a failed rewrite, as HAProxy's strict mode fails it
 		return false
 	case final == nil:
-		if px == cc.fe.proxy && cc.addUniqueIDHeader(px) != nil {
+		if last && cc.addUniqueIDHeader(cc.fe.proxy) != nil {
 			cc.fail(&reply500, accesslog.TermProxy, accesslog.FinishRequest)
 			return false
 		}

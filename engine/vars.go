@@ -153,3 +153,10 @@ func (cc *clientConn) setVar(ru *config.HTTPRule, fs *fieldSet) {
 		cc.vars().set(ru.Var, w.b)
 	}
 }
+
+// Var returns the value of the variable v of the exchange (config.VarReader).
+func (cc *clientConn) Var(v config.VarRef) ([]byte, bool) { return cc.vars().get(v) }
+
+// Var returns the value of the variable v of the exchange whose response
+// this is (config.VarReader).
+func (v *responseView) Var(ref config.VarRef) ([]byte, bool) { return v.cc.vars().get(ref) }

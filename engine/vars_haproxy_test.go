@@ -42,10 +42,19 @@ frontend fe
   http-request set-header X-ID %ID
   http-request set-header X-ID2 %[unique-id]
   http-request deny deny_status 403 if { path_beg /deny }
+  acl is_api var(txn.host) -m beg api.
+  http-request set-header X-Api yes if is_api
+  use_backend be2 if { var(req.path) -m beg /two }
   http-response set-var(res.srv) res.hdr(x-r)
+  http-response set-header X-Resp-Var ok if { var(txn.host) -m str example.com }
+  http-response set-header X-Resp-Def ok if { var(txn.nope,zz) -m str zz } !{ var(req.path) -m found }
   http-response set-header X-Res %[var(res.srv)]-%[var(txn.host)]-%[var(req.path)]-%[var(txn.ua),lower]
   default_backend be
 backend be
+  server s1 {SRV}
+backend be2
+  http-request set-header X-Be2 %[var(txn.host)]-%[var(req.path)]
+  http-request set-var(txn.host) str(be2)
   server s1 {SRV}
 `
 
@@ -82,6 +91,7 @@ func TestVarsHAProxyDifferential(t *testing.T) {
 		"GET /a/b?q HTTP/1.1\r\nHost: Example.COM\r\nUser-Agent: Curl/8, x\r\n\r\n",
 		"GET /unset HTTP/1.1\r\nHost: h\r\nUser-Agent: ua\r\n\r\n",
 		"GET /deny HTTP/1.1\r\nHost: D\r\n\r\n",
+		"GET /two/x HTTP/1.1\r\nHost: API.example\r\n\r\n",
 		"GET / HTTP/1.0\r\n\r\n",
 	}
 	p := startPair(t, bin, cfg, "{SRV}", origin.Addr)

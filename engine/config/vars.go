@@ -128,3 +128,10 @@ var setVarConds = map[string]bool{
 func isVarAction(act string) bool {
 	return strings.HasPrefix(act, "set-var(") || strings.HasPrefix(act, "set-var-fmt(") || strings.HasPrefix(act, "unset-var(")
 }
+
+// VarReader is the part of a Request that reads variables, for var() in
+// conditions: Var returns the value of v, a view valid during Cond.Eval,
+// and false when v is not set. A Request without it has no variables.
+type VarReader interface {
+	Var(v VarRef) ([]byte, bool)
+}
