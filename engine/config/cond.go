@@ -241,9 +241,9 @@ func compileExpr(words []string) (e *Expr, warn, fail string) {
 // the matching method comes first.
 func compileVarExpr(kw, arg string, words []string) (e *Expr, warn, fail string) {
 	name, def, hasDef := strings.Cut(arg, ",")
-	v, msg := parseVarName(name)
+	v, msg := parseVarName(name, "")
 	if msg != "" {
-		return nil, "", "fetch method 'var' : " + msg
+		return nil, "", "invalid args in fetch method 'var' : " + strings.TrimSuffix(msg, ".") + " in ACL expression '" + kw + "'."
 	}
 	if len(words) < 2 || words[1] != "-m" {
 		return nil, "", "matching method must be specified first (using '-m') when using a sample fetch of this type ('var')."

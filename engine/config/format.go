@@ -203,9 +203,9 @@ func sampleFetch(fetch, expr string, resp, inFormat bool) (FormatPart, string) {
 			return unsupported()
 		}
 		vname, def, hasDef := strings.Cut(arg, ",")
-		v, msg := parseVarName(vname)
+		v, msg := parseVarName(vname, "")
 		if msg != "" {
-			return FormatPart{}, msg
+			return FormatPart{}, "failed to parse sample expression <" + expr + "]> : invalid args in fetch method 'var' : " + msg
 		}
 		return FormatPart{Kind: FmtVar, Var: v, Text: def, HasDefault: hasDef}, ""
 	default:

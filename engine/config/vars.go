@@ -36,14 +36,15 @@ type VarRef struct {
 func (v VarRef) String() string { return varScopes[v.Scope] + "." + v.Name }
 
 // parseVarName parses "scope.name" and returns HAProxy's message on
-// failure.
-func parseVarName(s string) (VarRef, string) {
+// failure; rest is what follows s where it was written, which a message
+// about a bad byte quotes.
+func parseVarName(s, rest string) (VarRef, string) {
 	scope, name, ok := strings.Cut(s, ".")
 	for i, sc := range varScopes {
 		if ok && scope == sc {
 			for j := 0; j < len(name); j++ {
 				if !varNameChar[name[j]] {
-					return VarRef{}, "invalid syntax at char '" + name[j:] + "'."
+					return VarRef{}, "invalid syntax at char '" + name[j:] + rest + "'."
 				}
 			}
 			return VarRef{Scope: VarScope(i), Name: name}, ""
@@ -71,6 +72,10 @@ func parseVarRule(ru *HTTPRule, act string, a []string, resp bool) ([]string, st
 		return nil, "invalid variable name '" + arg + "'. A variable name must be start by its scope. The scope can be 'proc', 'sess', 'txn', 'req', 'res' or 'check'."
 	}
 	name, conds, hasConds := strings.Cut(arg, ",")
+	v, msg := parseVarName(name, act[len(kw)+1+len(name):])
+	if msg != "" {
+		return nil, msg
+	}
 	if hasConds {
 		for _, c := range strings.Split(conds, ",") {
 			if !setVarConds[c] {
@@ -78,10 +83,6 @@ func parseVarRule(ru *HTTPRule, act string, a []string, resp bool) ([]string, st
 			}
 		}
 		return nil, "!" + " conditions are not supported yet by tether"
-	}
-	v, msg := parseVarName(name)
-	if msg != "" {
-		return nil, msg
 	}
 	ru.Var = v
 	n := 0
