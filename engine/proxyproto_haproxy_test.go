@@ -237,8 +237,8 @@ func TestProxyProtoHAProxy(t *testing.T) {
 		name     string
 		frontend string // the frontend's lines
 		backend  string // the backend's lines; {SRV} is the origin
-		v6      bool   // the client connects over IPv6 (to [::1])
-		checks  bool   // wait for checks
+		v6       bool   // the client connects over IPv6 (to [::1])
+		checks   bool   // wait for checks
 	}{
 		{name: "v1", backend: "server s1 {SRV} send-proxy"},
 		{name: "v1 ipv6", backend: "server s1 {SRV} send-proxy", v6: true},
