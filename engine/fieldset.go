@@ -22,6 +22,7 @@ type fieldSet struct {
 	arena  *[]byte  // the added lines and new values, never grown past its capacity
 	added  []addedField
 	values []newValue // the scanned fields whose value a rule replaced
+	vars   varStore   // the exchange's variables and unique ID: used in the request's set only
 }
 
 // newValue is the value a rule gave scanned field i: arena[off:end].
@@ -49,6 +50,7 @@ func newFieldSet(l h1.Limits) fieldSet {
 func (fs *fieldSet) reset(head []byte, fields []h1.Field, arena *[]byte) {
 	clear(fs.del[:min(len(fs.del), (len(fs.fields)+63)/64)]) // the previous message's marks
 	fs.head, fs.fields, fs.arena, fs.added, fs.values = head, fields, arena, fs.added[:0], fs.values[:0]
+	fs.vars.reset()
 }
 
 // n returns the number of fields, deleted ones included: the indexes of

@@ -126,6 +126,7 @@ func (cc *clientConn) fillFormatFields(r *accesslog.Record) {
 	}
 	r.LogCounter, r.ReqCounter = cc.fe.logged.Load(), cc.reqNum
 	r.Hostname, r.PID = cc.e.hostname, cc.e.pid
+	r.Samples = cc.logSamples()
 }
 
 // logConnect queues the line HAProxy 2.6 logs for each request of an HTTP

@@ -50,6 +50,10 @@ func runRules(rules []*config.HTTPRule, fs *fieldSet, v config.Request, cc *clie
 			}
 		case config.RuleDisableL7Retry:
 			cc.x.noL7 = true
+		case config.RuleSetVar, config.RuleSetVarFmt:
+			cc.setVar(ru, fs)
+		case config.RuleUnsetVar:
+			cc.vars().unset(ru.Var)
 		case config.RuleCapture:
 			v, err := cc.evalFormat(ru.Value, fs)
 			if err != nil {
@@ -98,16 +102,21 @@ func addField(fs *fieldSet, ru *config.HTTPRule, cc *clientConn) error {
 	return nil
 }
 
-// writePart writes one part of a format; a sample with nothing to give
-// writes nothing, as in HAProxy's header values.
-func writePart(w *boundedWriter, p *config.FormatPart, fs *fieldSet, cc *clientConn) {
+// writePart writes one part of a format and reports whether its sample had
+// something to give; a sample with nothing to give writes nothing, as in
+// HAProxy's header values.
+func writePart(w *boundedWriter, p *config.FormatPart, fs *fieldSet, cc *clientConn) bool {
 	var tmp [48]byte
+	start := len(w.b)
+	found := true
 	switch p.Kind {
-	case config.FmtText:
+	case config.FmtText, config.FmtStr:
 		w.write(p.Text)
 	case config.FmtSrc:
+		found = cc.src.IsValid()
 		w.addr(cc.src.Addr(), tmp[:0])
 	case config.FmtSrcPort:
+		found = cc.src.IsValid()
 		w.port(cc.src, tmp[:0])
 	case config.FmtDst:
 		w.addr(cc.local().Addr(), tmp[:0])
@@ -120,7 +129,9 @@ func writePart(w *boundedWriter, p *config.FormatPart, fs *fieldSet, cc *clientC
 	case config.FmtURL:
 		w.bytes(cc.URL())
 	case config.FmtQuery:
-		w.bytes(cc.Query())
+		q := cc.Query()
+		found = q != nil
+		w.bytes(q)
 	case config.FmtHdr, config.FmtFullHdr:
 		v, ok := fs.last(p.Text)
 		if ok && p.Kind == config.FmtHdr {
@@ -128,7 +139,41 @@ func writePart(w *boundedWriter, p *config.FormatPart, fs *fieldSet, cc *clientC
 				v = bytes.TrimLeft(v[i+1:], " \t")
 			}
 		}
+		found = ok
 		w.bytes(v)
+	case config.FmtVar:
+		v, ok := cc.vars().get(p.Var)
+		switch {
+		case ok:
+			w.bytes(v)
+		case p.HasDefault:
+			w.write(p.Text)
+		default:
+			found = false
+		}
+	case config.FmtUniqueID, config.FmtMadeID:
+		var id []byte
+		if p.Kind == config.FmtUniqueID || cc.vars().uidDone {
+			id = cc.uniqueID()
+		}
+		found = id != nil
+		w.bytes(id)
+	}
+	if !w.over && p.Conv != config.ConvNone {
+		convert(w.b[start:], p.Conv)
+	}
+	return found
+}
+
+// convert applies a converter to a sample, in place.
+func convert(b []byte, c config.Converter) {
+	for i, ch := range b {
+		switch {
+		case c == config.ConvLower && 'A' <= ch && ch <= 'Z':
+			b[i] = ch + 'a' - 'A'
+		case c == config.ConvUpper && 'a' <= ch && ch <= 'z':
+			b[i] = ch - ('a' - 'A')
+		}
 	}
 }
 
@@ -214,7 +259,10 @@ type respRules struct {
 // whether the request goes on: a deny, a redirect or a return answers it,
 // a rewrite that fails answers 500.
 func (cc *clientConn) requestRules(px *config.Proxy) bool {
-	if len(px.HTTPRequest)+len(px.Redirects) == 0 {
+	// The unique-id-header goes after the rules of the backend (or the
+	// listen section), the last before the server, as HAProxy adds it.
+	last := px.Cap&config.CapBackend != 0
+	if len(px.HTTPRequest)+len(px.Redirects) == 0 && (!last || cc.fe.proxy.UniqueIDHeader == "") {
 		return cc.restrictNames(px)
 	}
 	final, err := runRules(px.HTTPRequest, &cc.x.fs, cc, cc)
@@ -226,6 +274,10 @@ func (cc *clientConn) requestRules(px *config.Proxy) bool {
 		cc.fail(&reply500, accesslog.TermProxy, accesslog.FinishRequest) // a failed rewrite, as HAProxy's strict mode fails it
 		return false
 	case final == nil:
+		if last && cc.addUniqueIDHeader(cc.fe.proxy) != nil {
+			cc.fail(&reply500, accesslog.TermProxy, accesslog.FinishRequest)
+			return false
+		}
 		return cc.restrictNames(px)
 	}
 	switch final.Action {
@@ -313,6 +365,7 @@ func (s *serverConn) responseRules(buf []byte, r *h1.Response) (*respRules, *con
 	rr.arena, rr.status, rr.reason = rr.arena[:0], 0, nil
 	rr.fs.reset(buf, r.Fields, &rr.arena)
 	rr.view = responseView{cc: cc}
+	cc.vars().pruneReq()
 	for i, px := range [2]*config.Proxy{cc.be.proxy, cc.fe.proxy} {
 		if i == 1 && px == cc.be.proxy {
 			break // a listen section's rules run once

@@ -37,8 +37,8 @@ const (
 
 // maxProxyHeader bounds a header tether writes: version 1 with two IPv6
 // addresses is 104 bytes; version 2 is at most 16 + 36 bytes of addresses,
-// 7 of CRC-32C and 3 of an empty unique ID.
-const maxProxyHeader = 108
+// 7 of CRC-32C and 3 of the unique ID's TLV, plus the ID (maxUniqueID).
+const maxProxyHeader = 108 + maxUniqueID
 
 // crc32cTable is the Castagnoli table of the CRC-32C TLV.
 var crc32cTable = crc32.MakeTable(crc32.Castagnoli)
@@ -63,6 +63,13 @@ func crc32c(b []byte) uint32 {
 // written as IPv6, as HAProxy does. It does not allocate when b has room
 // for maxProxyHeader more bytes.
 func appendProxyHeader(b []byte, pp config.ProxyProto, src, dst netip.AddrPort, check bool) []byte {
+	return appendProxyHeaderID(b, pp, src, dst, check, nil)
+}
+
+// appendProxyHeaderID is appendProxyHeader with the request's unique ID
+// for the unique-id TLV (nil: empty, as HAProxy sends it without a
+// unique-id-format).
+func appendProxyHeaderID(b []byte, pp config.ProxyProto, src, dst netip.AddrPort, check bool, uid []byte) []byte {
 	if pp&config.ProxyV2 == 0 {
 		return appendProxyV1(b, src, dst)
 	}
@@ -95,9 +102,9 @@ func appendProxyHeader(b []byte, pp config.ProxyProto, src, dst netip.AddrPort, 
 	// it sent; tether's clients have neither, so there is no TLV, as in
 	// HAProxy for such a client.
 	if pp&config.ProxyV2UniqueID != 0 && !check {
-		// Without a unique-id-format (which tether does not take) the
-		// unique ID is empty, and HAProxy sends it so.
-		b = append(b, proxyTLVUniqueID, 0, 0)
+		uid = uid[:min(len(uid), maxUniqueID)]
+		b = append(b, proxyTLVUniqueID, 0, byte(len(uid)))
+		b = append(b, uid...)
 	}
 	binary.BigEndian.PutUint16(b[start+14:], uint16(len(b)-start-16))
 	if crcAt >= 0 {
@@ -144,7 +151,11 @@ func (cc *clientConn) proxyHeader(b []byte, srv *server) []byte {
 	if pp == 0 {
 		return b
 	}
-	return appendProxyHeader(b, pp, cc.src, cc.local(), false)
+	var uid []byte
+	if pp&config.ProxyV2UniqueID != 0 {
+		uid = cc.uniqueID() // made now if not yet, as HAProxy makes it for the TLV
+	}
+	return appendProxyHeaderID(b, pp, cc.src, cc.local(), false, uid)
 }
 
 // prepareDial sets what a new connection of s to srv starts with for cc's
@@ -187,7 +198,7 @@ func (cc *clientConn) takeIdle(p *Pool, srv *server) *Upstream {
 		if u == nil {
 			break
 		}
-		if bytes.Equal(u.Preface, hdr) {
+		if bytes.Equal(u.Preface, hdr) { // a unique ID in the header too, as HAProxy hashes it
 			found = u
 			break
 		}

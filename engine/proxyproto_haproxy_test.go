@@ -234,10 +234,11 @@ func TestProxyProtoHAProxy(t *testing.T) {
 	t.Parallel()
 	bin := haproxyBinLong(t)
 	tests := []struct {
-		name    string
-		backend string // the backend's lines; {SRV} is the origin
-		v6      bool   // the client connects over IPv6 (to [::1])
-		checks  bool   // wait for checks
+		name     string
+		frontend string // the frontend's lines
+		backend  string // the backend's lines; {SRV} is the origin
+		v6       bool   // the client connects over IPv6 (to [::1])
+		checks   bool   // wait for checks
 	}{
 		{name: "v1", backend: "server s1 {SRV} send-proxy"},
 		{name: "v1 ipv6", backend: "server s1 {SRV} send-proxy", v6: true},
@@ -245,6 +246,9 @@ func TestProxyProtoHAProxy(t *testing.T) {
 		{name: "v2 ipv6", backend: "server s1 {SRV} send-proxy-v2", v6: true},
 		{name: "v2 options", backend: "server s1 {SRV} send-proxy-v2 proxy-v2-options crc32c,unique-id,authority"},
 		{name: "v2 options ipv6", backend: "server s1 {SRV} send-proxy-v2 proxy-v2-options crc32c,unique-id", v6: true},
+		{name: "v2 unique-id made", frontend: "unique-id-format id-%[req.hdr(host)]-%[method]-%[var(txn.a)]\n  unique-id-header X-ID\n  http-request set-var(txn.a) path",
+			backend: "server s1 {SRV} send-proxy-v2 proxy-v2-options crc32c,unique-id"},
+		{name: "v2 unique-id without header", frontend: "unique-id-format id-%[req.hdr(host)]", backend: "server s1 {SRV} send-proxy-v2 proxy-v2-options unique-id"},
 		{name: "options alone", backend: "server s1 {SRV} proxy-v2-options crc32c"},
 		{name: "v1 and v2", backend: "default-server send-proxy\n  server s1 {SRV} send-proxy-v2"},
 		{name: "no-send-proxy", backend: "default-server send-proxy send-proxy-v2\n  server s1 {SRV} no-send-proxy-v2"},
@@ -262,7 +266,7 @@ func TestProxyProtoHAProxy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var traffic, checks [2][]string
 			for side := range 2 {
-				traffic[side], checks[side] = ppSide(t, bin, side, tt.backend, tt.v6, tt.checks)
+				traffic[side], checks[side] = ppSide(t, bin, side, tt.frontend, tt.backend, tt.v6, tt.checks)
 			}
 			if !slices.Equal(traffic[0], traffic[1]) {
 				t.Errorf("connections with requests:\nhaproxy:\n  %s\nengine:\n  %s", strings.Join(traffic[0], "\n  "), strings.Join(traffic[1], "\n  "))
@@ -285,7 +289,7 @@ func TestProxyProtoHAProxy(t *testing.T) {
 // take with one, then A's finds its own. (HAProxy 2.6 keeps a second idle
 // connection only once its purge task has estimated the need for one, so
 // a pattern that has two idle connections would compare that instead.)
-func ppSide(t *testing.T, bin string, side int, backend string, v6, checks bool) (traffic, checkConns []string) {
+func ppSide(t *testing.T, bin string, side int, frontend, backend string, v6, checks bool) (traffic, checkConns []string) {
 	o := startPPOrigin(t)
 	fe6 := freePort()
 	tmpl := `global
@@ -298,6 +302,7 @@ defaults
 frontend fe
   bind {BIND}
   bind [::1]:{FE6}
+  ` + frontend + `
   default_backend be
 backend be
   ` + backend + "\n"

@@ -45,8 +45,10 @@ func appendLogVar(dst []byte, p *config.LogPart, r *Record) []byte {
 			return appendLogIP(dst, p, r.FrontendAddr.Addr())
 		case config.FmtDstPort:
 			return appendLogPort(dst, p, r.FrontendAddr)
+		case config.FmtMethod:
+			return str(r.Method)
 		}
-		return str(r.Method)
+		return appendLogSample(dst, p, r.sample(&p.Sample))
 	case config.LogBytesOut:
 		return appendInt(appendEarly(dst, r.Early), r.BytesOut)
 	case config.LogBytesIn:
@@ -65,7 +67,9 @@ func appendLogVar(dst []byte, p *config.LogPart, r *Record) []byte {
 		return str(uriPart(r.URI, p.Var))
 	case config.LogVersion:
 		return str(r.Version)
-	case config.LogUniqueID, config.LogSSLCiphers, config.LogSSLVersion:
+	case config.LogUniqueID:
+		return str(r.sample(&uniqueIDPart))
+	case config.LogSSLCiphers, config.LogSSLVersion:
 		return str(nil)
 	case config.LogStatus:
 		return appendInt(dst, r.Status)
@@ -319,7 +323,7 @@ func appendLogPort(dst []byte, p *config.LogPart, ap netip.AddrPort) []byte {
 }
 
 // appendLogNumber appends a counter in decimal, or in upper-case
-// hexadecimal under +X.
+// hexadecimal of at least four digits under +X, as HAProxy's "%04X".
 func appendLogNumber(dst []byte, p *config.LogPart, n int64) []byte {
 	if !p.Hex {
 		return appendInt(dst, n)
@@ -332,9 +336,37 @@ func appendLogNumber(dst []byte, p *config.LogPart, n int64) []byte {
 	for {
 		i--
 		digits[i] = hexDigits[n&15]
-		if n >>= 4; n == 0 {
+		if n >>= 4; n == 0 && i <= len(digits)-4 {
 			break
 		}
 	}
 	return append(dst, digits[i:]...)
+}
+
+// uniqueIDPart is the sample %ID prints.
+var uniqueIDPart = config.FormatPart{Kind: config.FmtUniqueID}
+
+// sample evaluates p through r.Samples; nil when it has nothing to give.
+func (r *Record) sample(p *config.FormatPart) []byte {
+	if r.Samples == nil {
+		return nil
+	}
+	v, ok := r.Samples.Sample(p)
+	if !ok {
+		return nil
+	}
+	return v
+}
+
+// appendLogSample appends what a %[sample] gave: as a string, but a
+// sample with nothing to give, or an empty one, prints "" under +Q, as
+// HAProxy prints them.
+func appendLogSample(dst []byte, p *config.LogPart, v []byte) []byte {
+	switch {
+	case len(v) > 0:
+		return appendLogText(dst, p, v)
+	case p.Quote:
+		return append(dst, '"', '"')
+	}
+	return append(dst, '-')
 }

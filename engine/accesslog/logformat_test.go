@@ -26,7 +26,7 @@ func TestAppendLogFormat(t *testing.T) {
 	r.ReqCounter = 255
 	tests := []struct{ format, want string }{
 		{"%{+X}ci:%{+X}cp", "20010DB8000000000000000000000001:01BB"},
-		{"%{+X}rt %rt", "FF 255"},
+		{"%{+X}rt %rt", "00FF 255"},
 		{"%{+Q,+E}f %{+Q}f %f", `"a\"b\]c\\" "a"b]c\" a"b]c\`},
 		{"%Th %Ti %TR %Tq %Ta %Tt %Tu %Td", "2 5 10 17 109 116 111 0"},
 		{"%Ts %ms", itoaTest(accept.Unix()) + " 007"},

@@ -63,6 +63,13 @@ func (f Finish) Letter() byte {
 	return '?'
 }
 
+// Samples evaluates sample expressions of a log-format line over the
+// exchange being logged. Sample returns what p gives, a view valid until
+// the next call, and false when it has nothing to give.
+type Samples interface {
+	Sample(p *config.FormatPart) ([]byte, bool)
+}
+
 // Record holds every field of one httplog line. The engine keeps one per
 // connection and refills it for each request; nothing in it is retained
 // by this package after the call that reads it returns.
@@ -143,6 +150,11 @@ type Record struct {
 	// Hostname (%H) and PID (%pid) name the process.
 	Hostname string
 	PID      int
+
+	// Samples evaluates the %[sample] expressions a log-format line prints
+	// beyond the connection's addresses and the method: variables, the
+	// unique ID, constants. nil prints "-" for them.
+	Samples Samples
 	// Format is the frontend's `log-format`, nil for httplog's line.
 	Format config.LogFormat
 

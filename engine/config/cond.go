@@ -29,6 +29,9 @@ const (
 	FetchSrc
 	// FetchConst is a constant: TRUE or FALSE (Arg "1" or "").
 	FetchConst
+	// FetchVar is the variable Var, or Arg when it is not set and
+	// HasDefault.
+	FetchVar
 )
 
 // MatchKind is how an expression's samples are compared with its patterns.
@@ -69,7 +72,10 @@ const (
 type Expr struct {
 	Keyword    string // the fetch as written, without its argument: "path_beg", "req.hdr"
 	Fetch      Fetch
-	Arg        string // header, cookie or parameter name
+	Arg        string // header, cookie or parameter name; FetchVar: the default
+	Var        VarRef // FetchVar
+	HasDefault bool   // FetchVar: Arg stands for the variable when it is not set
+	def        []byte // FetchVar: Arg, as the matchers read samples
 	Match      MatchKind
 	IgnoreCase bool             // -i: ASCII case-insensitive (patterns are stored lowercased)
 	Patterns   []string         // MatchStr .. MatchDom except MatchReg
@@ -149,7 +155,7 @@ var unsupportedFetches = map[string]bool{
 	"dst_port": true, "base": true, "base32": true, "query": true, "req.ver": true, "req_ver": true,
 	"ssl_fc": true, "ssl_fc_sni": true, "req.ssl_sni": true, "nbsrv": true, "srv_is_up": true,
 	"be_id": true, "fe_id": true, "req.body": true, "req.len": true, "urlp_val": true,
-	"var": true, "capture.req.hdr": true, "http_auth": true, "status": true, "res.hdr": true,
+	"capture.req.hdr": true, "http_auth": true, "status": true, "res.hdr": true,
 	"shdr": true, "scook": true, "always_true": true, "always_false": true, "env": true, "str": true,
 	"int": true, "req.proto_http": true, "host": true, "http_first_req": true, "url32": true,
 }
@@ -210,6 +216,9 @@ func compileExpr(words []string) (e *Expr, warn, fail string) {
 	if i := strings.IndexByte(kw, '('); i > 0 && strings.HasSuffix(kw, ")") {
 		name, arg, hasArg = kw[:i], kw[i+1:len(kw)-1], true
 	}
+	if name == "var" && hasArg {
+		return compileVarExpr(kw, arg, words)
+	}
 	def, ok := fetches[name]
 	if !ok {
 		if unsupportedFetches[name] {
@@ -224,6 +233,29 @@ func compileExpr(words []string) (e *Expr, warn, fail string) {
 		return nil, "", "fetch method '" + name + "' : occurrence and other extra arguments are not supported yet by tether"
 	}
 	e = &Expr{Keyword: name, Fetch: def.fetch, Arg: arg, Match: def.match}
+	return compilePatterns(e, kw, words)
+}
+
+// compileVarExpr compiles `var(name[,default]) -m <method> PATTERN...`:
+// a variable has no type tether knows at load, so HAProxy's rule holds,
+// the matching method comes first.
+func compileVarExpr(kw, arg string, words []string) (e *Expr, warn, fail string) {
+	name, def, hasDef := strings.Cut(arg, ",")
+	v, msg := parseVarName(name, "")
+	if msg != "" {
+		return nil, "", "invalid args in fetch method 'var' : " + strings.TrimSuffix(msg, ".") + " in ACL expression '" + kw + "'."
+	}
+	if len(words) < 2 || words[1] != "-m" {
+		return nil, "", "matching method must be specified first (using '-m') when using a sample fetch of this type ('var')."
+	}
+	e = &Expr{Keyword: "var", Fetch: FetchVar, Var: v, Arg: def, HasDefault: hasDef, def: []byte(def)}
+	return compilePatterns(e, kw, words)
+}
+
+// compilePatterns compiles the flags and patterns after an expression's
+// fetch into e.
+func compilePatterns(e *Expr, kw string, words []string) (_ *Expr, warn, fail string) {
+	name := e.Keyword
 	i, dashdash := 1, false
 flags:
 	for ; i < len(words) && strings.HasPrefix(words[i], "-"); i++ {

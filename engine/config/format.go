@@ -31,12 +31,44 @@ const (
 	// FmtFullHdr writes the whole value of the last field named Text
 	// (%[req.fhdr(name)], res.fhdr).
 	FmtFullHdr
+	// FmtStr writes the constant Text (%[str(text)]).
+	FmtStr
+	// FmtVar writes the variable Var (%[var(name)]), or Text when it is
+	// not set and HasDefault.
+	FmtVar
+	// FmtUniqueID writes the request's unique ID, made now if not yet
+	// (%[unique-id], and %ID in a log line).
+	FmtUniqueID
+	// FmtMadeID writes the request's unique ID if it was made already (%ID
+	// in a rule: HAProxy makes it after the http-request rules, or when
+	// the unique-id sample asks for it).
+	FmtMadeID
 )
+
+// Converter is what the converters of a sample expression do to what its
+// fetch gives. tether applies lower and upper: a chain of them does what
+// its last one does.
+type Converter uint8
+
+const (
+	// ConvNone leaves the sample as fetched.
+	ConvNone Converter = iota
+	// ConvLower lowercases ASCII letters.
+	ConvLower
+	// ConvUpper uppercases ASCII letters.
+	ConvUpper
+)
+
+// converters maps the converters tether applies to their Converter.
+var converters = map[string]Converter{"lower": ConvLower, "upper": ConvUpper}
 
 // FormatPart is one part of a Format.
 type FormatPart struct {
-	Kind FormatKind
-	Text string // FmtText: the text; FmtHdr, FmtFullHdr: the field name
+	Kind       FormatKind
+	Text       string    // FmtText: the text; FmtHdr, FmtFullHdr: the field name; FmtStr: the constant; FmtVar: the default
+	Var        VarRef    // FmtVar
+	HasDefault bool      // FmtVar: Text is written when the variable is not set
+	Conv       Converter // applied to what the fetch gives
 }
 
 // Format is a compiled log-format string, as the values of add-header and
@@ -49,68 +81,45 @@ type Format []FormatPart
 // the fetches taking a field name map to FmtHdr or FmtFullHdr.
 var formatFetches = map[string]FormatKind{
 	"src": FmtSrc, "src_port": FmtSrcPort, "dst": FmtDst, "dst_port": FmtDstPort,
-	"method": FmtMethod, "path": FmtPath, "url": FmtURL, "query": FmtQuery,
+	"method": FmtMethod, "path": FmtPath, "url": FmtURL, "query": FmtQuery, "unique-id": FmtUniqueID,
 }
 
-// formatAliases maps the %-variables a Format evaluates to their kind.
-var formatAliases = map[string]FormatKind{"ci": FmtSrc, "cp": FmtSrcPort, "fi": FmtDst, "fp": FmtDstPort}
-
-// parseFormat compiles a log-format string; resp says it is evaluated on
-// a response, where the request line is gone. It returns the alert message
-// on failure.
+// parseFormat compiles a log-format string for an http-request rule, or an
+// http-response one (resp), where the request line is gone. It returns the
+// alert message on failure.
 func parseFormat(s string, resp bool) (Format, string) {
-	var f Format
-	text := func(t string) {
-		if t == "" {
-			return
-		}
-		if n := len(f); n > 0 && f[n-1].Kind == FmtText {
-			f[n-1].Text += t
-			return
-		}
-		f = append(f, FormatPart{Kind: FmtText, Text: t})
+	ctx := lfRequest
+	if resp {
+		ctx = lfResponse
 	}
-	for len(s) > 0 {
-		i := strings.IndexByte(s, '%')
-		if i < 0 {
-			text(s)
-			break
-		}
-		text(s[:i])
-		s = s[i+1:]
-		switch {
-		case strings.HasPrefix(s, "%"):
-			text("%")
-			s = s[1:]
-		case strings.HasPrefix(s, "["):
-			end := strings.IndexByte(s, ']')
-			if end < 0 {
-				return nil, "missing ']' after '" + s[1:] + "'."
-			}
-			part, msg := formatFetch(s[1:end], resp)
-			if msg != "" {
-				return nil, msg
-			}
-			f = append(f, part)
-			s = s[end+1:]
+	lf, msg := parseLF(s, ctx)
+	if msg != "" {
+		return nil, msg
+	}
+	var f Format
+	for i := range lf {
+		p := &lf[i]
+		switch p.Var {
+		case LogText:
+			f = append(f, FormatPart{Kind: FmtText, Text: p.Text})
+		case LogSampleExpr:
+			f = append(f, p.Sample)
 		default:
-			n := 0
-			for n < len(s) && (s[n] >= 'a' && s[n] <= 'z' || s[n] >= 'A' && s[n] <= 'Z') {
-				n++
-			}
-			kind, ok := formatAliases[s[:n]]
-			if !ok {
-				return nil, "'%" + s[:n] + "' in a log-format string is not supported yet by tether"
-			}
-			f = append(f, FormatPart{Kind: kind})
-			s = s[n:]
+			f = append(f, FormatPart{Kind: ruleVars[p.Var]})
 		}
 	}
 	return f, ""
 }
 
-// formatFetch compiles the sample expression of %[expr].
+// formatFetch compiles the sample expression of %[expr] in a format.
 func formatFetch(expr string, resp bool) (FormatPart, string) {
+	return sampleExpr(expr, resp, true)
+}
+
+// sampleExpr compiles a sample expression, a fetch and its converters;
+// inFormat says it is written as %[expr], which words its messages.
+func sampleExpr(expr string, resp, inFormat bool) (FormatPart, string) {
+	fetch, convs := expr, ""
 	depth := 0
 	for i := 0; i < len(expr); i++ {
 		switch expr[i] {
@@ -119,17 +128,48 @@ func formatFetch(expr string, resp bool) (FormatPart, string) {
 		case ')':
 			depth--
 		case ',':
-			if depth == 0 {
-				return FormatPart{}, "converters in '%[" + expr + "]' are not supported yet by tether"
+			if depth == 0 && fetch == expr {
+				fetch, convs = expr[:i], expr[i+1:]
 			}
 		}
 	}
-	name, arg, hasArg := expr, "", false
-	if i := strings.IndexByte(expr, '('); i >= 0 {
-		if !strings.HasSuffix(expr, ")") {
+	part, msg := sampleFetch(fetch, expr, resp, inFormat)
+	if msg != "" {
+		return FormatPart{}, msg
+	}
+	for convs != "" {
+		var c string
+		c, convs, _ = strings.Cut(convs, ",")
+		conv, ok := converters[c]
+		if !ok {
+			if inFormat {
+				return FormatPart{}, "converters in '%[" + expr + "]' are not supported yet by tether"
+			}
+			return FormatPart{}, "converter '" + c + "' is not supported yet by tether"
+		}
+		part.Conv = conv
+	}
+	return part, ""
+}
+
+// sampleFetch compiles the fetch of a sample expression.
+func sampleFetch(fetch, expr string, resp, inFormat bool) (FormatPart, string) {
+	unsupported := func() (FormatPart, string) {
+		if inFormat {
 			return FormatPart{}, "'%[" + expr + "]' is not supported yet by tether"
 		}
-		name, arg, hasArg = expr[:i], expr[i+1:len(expr)-1], true
+		name, _, _ := strings.Cut(fetch, "(")
+		if _, ok := fetches[name]; ok || unsupportedFetches[name] {
+			return FormatPart{}, "fetch method '" + name + "' is not supported yet by tether"
+		}
+		return FormatPart{}, "unknown fetch method '" + name + "'."
+	}
+	name, arg, hasArg := fetch, "", false
+	if i := strings.IndexByte(fetch, '('); i >= 0 {
+		if !strings.HasSuffix(fetch, ")") {
+			return unsupported()
+		}
+		name, arg, hasArg = fetch[:i], fetch[i+1:len(fetch)-1], true
 	}
 	unavailable := func(what string) (FormatPart, string) {
 		return FormatPart{}, "sample fetch <" + expr + "]> may not be reliably used here because it needs 'HTTP " + what + " headers' which is not available here."
@@ -153,11 +193,29 @@ func formatFetch(expr string, resp bool) (FormatPart, string) {
 		if strings.HasSuffix(name, "fhdr") {
 			kind = FmtFullHdr
 		}
+	case "str":
+		if !hasArg {
+			return unsupported()
+		}
+		return FormatPart{Kind: FmtStr, Text: arg}, ""
+	case "var":
+		if !hasArg {
+			return unsupported()
+		}
+		vname, def, hasDef := strings.Cut(arg, ",")
+		v, msg := parseVarName(vname, "")
+		if msg != "" {
+			return FormatPart{}, "failed to parse sample expression <" + expr + "]> : invalid args in fetch method 'var' : " + msg
+		}
+		return FormatPart{Kind: FmtVar, Var: v, Text: def, HasDefault: hasDef}, ""
 	default:
-		return FormatPart{}, "'%[" + expr + "]' is not supported yet by tether"
+		return unsupported()
 	}
 	if !hasArg || arg == "" || strings.IndexByte(arg, ',') >= 0 {
-		return FormatPart{}, "'%[" + expr + "]' is not supported yet by tether: give one field name"
+		if inFormat {
+			return FormatPart{}, "'%[" + expr + "]' is not supported yet by tether: give one field name"
+		}
+		return FormatPart{}, "fetch method '" + name + "' is not supported yet by tether: give one field name"
 	}
 	return FormatPart{Kind: kind, Text: arg}, ""
 }

@@ -128,7 +128,7 @@ func FuzzErrorMessage(f *testing.F) {
 // must not panic, and what it accepts has no empty text part, no two text
 // parts in a row, and writes back (as a format) to one it accepts the same.
 func FuzzParseFormat(f *testing.F) {
-	for _, s := range []string{"", "plain", "a %[src]:%cp 100%%", "%[req.hdr(host)]%[req.fhdr(x)]", "%[src", "%[hdr(a,1)]", "%{+Q}o", "%[src,lower]", "%"} {
+	for _, s := range []string{"", "plain", "a %[src]:%cp 100%%", "%[req.hdr(host)]%[req.fhdr(x)]", "%[src", "%[hdr(a,1)]", "%{+Q}o", "%[src,lower]", "%[src,ipmask(24)]", "%[var(txn.a),upper]%ID", "%[var(req.b,dflt)]%[str(x y)]", "%"} {
 		f.Add(s, false)
 		f.Add(s, true)
 	}
@@ -149,11 +149,21 @@ func FuzzParseFormat(f *testing.F) {
 				}
 				b.WriteString(strings.ReplaceAll(p.Text, "%", "%%"))
 			case FmtHdr:
-				b.WriteString("%[hdr(" + p.Text + ")]")
+				b.WriteString("%[hdr(" + p.Text + ")" + convName(p.Conv) + "]")
 			case FmtFullHdr:
-				b.WriteString(map[bool]string{false: "%[req.fhdr(", true: "%[res.fhdr("}[resp] + p.Text + ")]")
+				b.WriteString(map[bool]string{false: "%[req.fhdr(", true: "%[res.fhdr("}[resp] + p.Text + ")" + convName(p.Conv) + "]")
+			case FmtStr:
+				b.WriteString("%[str(" + p.Text + ")" + convName(p.Conv) + "]")
+			case FmtMadeID:
+				b.WriteString("%ID")
+			case FmtVar:
+				def := ""
+				if p.HasDefault {
+					def = "," + p.Text
+				}
+				b.WriteString("%[var(" + p.Var.String() + def + ")" + convName(p.Conv) + "]")
 			default:
-				b.WriteString("%[" + formatName(p.Kind) + "]")
+				b.WriteString("%[" + formatName(p.Kind) + convName(p.Conv) + "]")
 			}
 		}
 		again, msg := parseFormat(b.String(), resp)
@@ -161,6 +171,11 @@ func FuzzParseFormat(f *testing.F) {
 			t.Fatalf("%q wrote back as %q: %q %+v, want %+v", s, b.String(), msg, again, fm)
 		}
 	})
+}
+
+// convName writes a converter back.
+func convName(c Converter) string {
+	return [...]string{ConvNone: "", ConvLower: ",lower", ConvUpper: ",upper"}[c]
 }
 
 // formatName names a sample kind of formatFetches.
@@ -177,7 +192,7 @@ func formatName(k FormatKind) string {
 // not panic, and what it refuses comes with no format.
 func FuzzParseLogFormat(f *testing.F) {
 	for _, s := range []string{"", "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r",
-		"%{+Q,+X}o%b %[src] %{-Q}s", "%", "%{", "%[src", "100%%", "%zz"} {
+		"%{+Q,+X}o%b %[src] %{-Q}s", "%{+Q}[var(txn.x)] %ID %[unique-id,lower]", "%", "%{", "%[src", "100%%", "%zz"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -67,6 +67,13 @@ const (
 	// RuleDisableL7Retry keeps the request from layer 7 retries
 	// (retry-on); connection failures are still retried.
 	RuleDisableL7Retry
+	// RuleSetVar sets the variable Var to the sample Value[0], unless the
+	// sample has nothing to give (set-var).
+	RuleSetVar
+	// RuleSetVarFmt sets the variable Var to the format Value.
+	RuleSetVarFmt
+	// RuleUnsetVar removes the variable Var.
+	RuleUnsetVar
 )
 
 // HTTPRule is one http-request or http-response rule. It is immutable and
@@ -75,6 +82,7 @@ type HTTPRule struct {
 	Action   RuleAction
 	Name     string         // the header name (add, set, del-header)
 	Value    Format         // the field's value (add, set)
+	Var      VarRef         // set-var, set-var-fmt, unset-var
 	Match    MatchKind      // how del-header compares names: MatchStr, Beg, End, Sub or Reg
 	Regexp   *regexp.Regexp // del-header -m reg
 	Status   int            // deny: the status of the reply
@@ -185,7 +193,16 @@ func (p *parser) parseHTTPRule(px *Proxy, a []string) {
 	}
 	ru := &HTTPRule{File: p.file, Line: p.line}
 	rest := a[1:]
+	if isVarAction(act) {
+		var msg string
+		if rest, msg = parseVarRule(ru, act, rest, resp); msg != "" {
+			fail(msg)
+			return
+		}
+		act = ""
+	}
 	switch act {
+	case "":
 	case "add-header", "set-header":
 		ru.Action = RuleAddHeader
 		if act == "set-header" {

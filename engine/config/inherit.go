@@ -67,6 +67,7 @@ func inherit(def *Proxy, c Cap) *Proxy {
 	px.Stats.Auth = slices.Clone(def.Stats.Auth)
 	if c&(CapFrontend|CapDefaults) != 0 {
 		px.LogFormat = def.LogFormat
+		px.UniqueIDFormat, px.UniqueIDHeader = def.UniqueIDFormat, def.UniqueIDHeader
 		px.MaxConn = def.MaxConn
 		px.MonitorURI = def.MonitorURI
 		px.defaultBackend = def.defaultBackend

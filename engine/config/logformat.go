@@ -114,10 +114,44 @@ func (f LogFormat) Uses(v LogVar) bool {
 	return false
 }
 
-// parseLogFormat compiles a log-format string, or returns the alert
-// message. Samples are limited to those of the connection and the method
-// (the request's fields are gone when a line is logged).
-func parseLogFormat(s string) (LogFormat, string) {
+// lfContext is where a log-format string is evaluated, which decides the
+// variables and samples it may use: http-request and http-response rules
+// see the message they edit and its connection; a log line sees what the
+// exchange recorded.
+type lfContext uint8
+
+const (
+	lfRequest  lfContext = iota // an http-request rule's value
+	lfResponse                  // an http-response rule's value
+	lfLog                       // a log-format line
+	lfUniqueID                  // a unique-id-format line: a log line's variables, the request's samples
+)
+
+// ruleVars maps the %-variables a rule's format evaluates to the part that
+// writes them.
+var ruleVars = map[LogVar]FormatKind{
+	LogClientIP: FmtSrc, LogClientPort: FmtSrcPort, LogFrontendIP: FmtDst, LogFrontendPort: FmtDstPort,
+	LogUniqueID: FmtMadeID,
+}
+
+// logSamples are the sample kinds a log line evaluates: those of the
+// connection, the method, and what the exchange kept (variables, the
+// unique ID, constants); the request's fields are gone when a line is
+// logged.
+var logSamples = [FmtMadeID + 1]bool{
+	FmtSrc: true, FmtSrcPort: true, FmtDst: true, FmtDstPort: true, FmtMethod: true,
+	FmtStr: true, FmtVar: true, FmtUniqueID: true,
+}
+
+// parseLogFormat compiles a `log-format` string, or returns the alert
+// message.
+func parseLogFormat(s string) (LogFormat, string) { return parseLF(s, lfLog) }
+
+// parseLF compiles a log-format string for ctx into its parts: text,
+// %-variables with their flags (%{+Q}, %o: log lines only) and %[sample]
+// expressions. It returns the alert message on failure, worded as HAProxy
+// words it, or as tether refuses what it does not support yet.
+func parseLF(s string, ctx lfContext) (LogFormat, string) {
 	var f LogFormat
 	var global LogPart // the flags %o set for the variables after it
 	text := func(t string) {
@@ -138,33 +172,22 @@ func parseLogFormat(s string) (LogFormat, string) {
 		}
 		text(s[:i])
 		s = s[i+1:]
-		if s == "" {
+		logLine := ctx == lfLog || ctx == lfUniqueID
+		if s == "" && logLine {
 			return nil, "truncated line after '%'."
 		}
-		if s[0] == '%' {
+		if strings.HasPrefix(s, "%") {
 			text("%")
 			s = s[1:]
 			continue
 		}
 		p := global
-		if s[0] == '{' {
+		if logLine && s[0] == '{' {
 			end := strings.IndexByte(s, '}')
 			if end < 0 {
 				return nil, "truncated line after ''."
 			}
-			for _, flag := range strings.Split(s[1:end], ",") {
-				if len(flag) == 2 && (flag[0] == '+' || flag[0] == '-') {
-					on := flag[0] == '+'
-					switch flag[1] {
-					case 'Q':
-						p.Quote = on
-					case 'X':
-						p.Hex = on
-					case 'E':
-						p.Escape = on
-					}
-				}
-			}
+			parseLFFlags(&p, s[1:end])
 			s = s[end+1:]
 		}
 		if strings.HasPrefix(s, "[") {
@@ -172,11 +195,11 @@ func parseLogFormat(s string) (LogFormat, string) {
 			if end < 0 {
 				return nil, "missing ']' after '" + s[1:] + "'."
 			}
-			part, msg := formatFetch(s[1:end], false)
+			part, msg := formatFetch(s[1:end], ctx == lfResponse)
 			switch {
 			case msg != "":
 				return nil, msg
-			case part.Kind != FmtSrc && part.Kind != FmtSrcPort && part.Kind != FmtDst && part.Kind != FmtDstPort && part.Kind != FmtMethod:
+			case ctx == lfLog && !logSamples[part.Kind]:
 				return nil, "sample fetch <" + s[1:] + "> may not be reliably used here because it needs 'HTTP request headers' which is not available here."
 			}
 			p.Var, p.Sample = LogSampleExpr, part
@@ -188,13 +211,18 @@ func parseLogFormat(s string) (LogFormat, string) {
 		for n < len(s) && (s[n] >= 'a' && s[n] <= 'z' || s[n] >= 'A' && s[n] <= 'Z') {
 			n++
 		}
-		if s[:n] == "o" {
+		if logLine && s[:n] == "o" {
 			global = p
 			s = s[n:]
 			continue
 		}
 		v, ok := logVars[s[:n]]
-		if !ok {
+		switch {
+		case !logLine:
+			if _, ok = ruleVars[v]; !ok || n == 0 {
+				return nil, "'%" + s[:n] + "' in a log-format string is not supported yet by tether"
+			}
+		case !ok:
 			return nil, "no such format variable '" + s[:n] + "'. If you wanted to emit the '%' character verbatim, you need to use '%%'."
 		}
 		p.Var = v
@@ -202,6 +230,23 @@ func parseLogFormat(s string) (LogFormat, string) {
 		s = s[n:]
 	}
 	return f, ""
+}
+
+// parseLFFlags applies the flags of %{+Q,-X...} to p.
+func parseLFFlags(p *LogPart, flags string) {
+	for _, flag := range strings.Split(flags, ",") {
+		if len(flag) == 2 && (flag[0] == '+' || flag[0] == '-') {
+			on := flag[0] == '+'
+			switch flag[1] {
+			case 'Q':
+				p.Quote = on
+			case 'X':
+				p.Hex = on
+			case 'E':
+				p.Escape = on
+			}
+		}
+	}
 }
 
 // parseLogFormatLine parses `log-format <string>`: the lines a frontend

@@ -40,6 +40,19 @@ func (e *Expr) Eval(r Request) bool {
 	switch e.Fetch {
 	case FetchConst:
 		return e.Arg != ""
+	case FetchVar:
+		vr, ok := r.(VarReader)
+		if !ok {
+			return false
+		}
+		v, set := vr.Var(e.Var)
+		switch {
+		case set:
+			return e.matchSample(v)
+		case e.HasDefault:
+			return e.matchSample(e.def)
+		}
+		return false
 	case FetchPath:
 		return e.matchSample(r.Path())
 	case FetchURL:

@@ -229,6 +229,8 @@ type Proxy struct {
 
 	Stats          Stats     // the statistics page
 	LogFormat      LogFormat // `log-format`: the lines the frontend logs, instead of httplog's; nil for none
+	UniqueIDFormat LogFormat // `unique-id-format`: each request's unique ID; nil for none
+	UniqueIDHeader string    // `unique-id-header`: the field the ID is sent to the server in; "" for none
 	SendNameHeader string    // `http-send-name-header`: the field naming the server a request goes to
 
 	errorFiles   errorFiles           // `errorfile` replies by status (see ErrorFile)

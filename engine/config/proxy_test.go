@@ -196,7 +196,7 @@ func TestProxyErrors(t *testing.T) {
 		{"backend be\nlisten be\n", "listen be", Alert, "listen 'be' has the same name as backend 'be'"},
 		{"backend be from nope\n", "backend be", Alert, "defaults section 'nope' not found for backend 'be'."},
 		{"backend be\n    foo bar\n", "foo bar", Alert, "unknown keyword 'foo' in 'backend' section"},
-		{"backend be\n    http-request set-var(txn.a) str(b)\n", "http-request", Alert, "'http-request set-var(txn.a)' is not supported yet by tether"},
+		{"backend be\n    http-request set-log-level silent\n", "http-request", Alert, "'http-request set-log-level' is not supported yet by tether"},
 		{"backend be\n    stick-table type ip size 1m\n", "stick-table", Alert, "'stick-table' is not supported yet by tether"},
 		{"backend be\n    mode tcp\n", "backend be", Alert, "backend 'be' is in tcp mode"},
 		{"backend be\n    mode health\n", "mode", Alert, "'mode health' is not supported yet by tether"},
