@@ -114,8 +114,9 @@ func New(cfg *config.Config) (*Engine, error) {
 	e.hostname, _ = os.Hostname()
 	for _, px := range cfg.Proxies {
 		// One counter for every loop is a shared cache line per request:
-		// kept only for a log-format that prints it.
-		e.countRequests = e.countRequests || px.LogFormat.Uses(config.LogReqCounter)
+		// kept only for a log-format or a unique ID that prints it.
+		e.countRequests = e.countRequests || px.LogFormat.Uses(config.LogReqCounter) ||
+			px.UniqueIDFormat.Uses(config.LogReqCounter)
 	}
 	e.pid = os.Getpid()
 	if cfg.Global.BufSize > 0 {

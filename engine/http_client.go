@@ -453,6 +453,12 @@ func (cc *clientConn) readHead() {
 	cc.timer.Stop()
 	cc.nreq++
 	cc.e.cumReqs.Add(1)
+	if cc.e.countRequests {
+		// HAProxy numbers a request (%rt) as it starts: its rules and
+		// unique ID see its own number, and a request they answer
+		// counts too.
+		cc.reqNum = cc.e.requests.Add(1) - 1
+	}
 	cc.logConnect()
 	cc.start()
 }
@@ -479,9 +485,6 @@ func (cc *clientConn) start() {
 	if cc.statsRequest(cc.fe.proxy) {
 		cc.serveStats(cc.fe.proxy)
 		return
-	}
-	if cc.e.countRequests {
-		cc.reqNum = cc.e.requests.Add(1) - 1 // %rt
 	}
 	be := cc.fe.def
 	for i := range cc.fe.routes {
