@@ -98,6 +98,7 @@ type clientConn struct {
 	idle    time.Time      // when the connection last became idle: accepted, or an exchange ended (Ti)
 	srcAddr netip.AddrPort // the proxy's end of the server connection (%bi:%bp), for a log-format
 	reqNum  int64          // the request's number in the process (%rt)
+	sess    varStore       // the connection's sess variables
 	tHead   time.Time      // request head complete
 	tAssign time.Time      // a server was last assigned (after the queue or a redispatch), or the queue gave up
 	tConn   time.Time      // server connection ready

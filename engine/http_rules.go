@@ -53,7 +53,7 @@ func runRules(rules []*config.HTTPRule, fs *fieldSet, v config.Request, cc *clie
 		case config.RuleSetVar, config.RuleSetVarFmt:
 			cc.setVar(ru, fs)
 		case config.RuleUnsetVar:
-			cc.vars().unset(ru.Var)
+			cc.varsFor(ru.Var).unset(ru.Var)
 		case config.RuleCapture:
 			v, err := cc.evalFormat(ru.Value, fs)
 			if err != nil {
@@ -142,7 +142,7 @@ func writePart(w *boundedWriter, p *config.FormatPart, fs *fieldSet, cc *clientC
 		found = ok
 		w.bytes(v)
 	case config.FmtVar:
-		v, ok := cc.vars().get(p.Var)
+		v, ok := cc.varsFor(p.Var).get(p.Var)
 		switch {
 		case ok:
 			w.bytes(v)

@@ -18,9 +18,11 @@ const (
 // until the exchange ends. It belongs to the exchange and lives as long;
 // it is not safe for concurrent use.
 //
-// Every scope lives for the exchange: proc and sess variables are not
-// shared beyond it yet. req and res variables share one space, as in
-// HAProxy, emptied when the response's processing starts.
+// sess variables live in a store of the client connection (its requests
+// share them, as HAProxy's session does), taken when the first is set;
+// the other scopes live for the exchange: proc variables are not shared
+// beyond it yet. req and res variables share one space, as in HAProxy,
+// emptied when the response's processing starts.
 type varStore struct {
 	vars    []varEntry
 	arena   []byte
@@ -134,6 +136,16 @@ func (vs *varStore) pruneReq() {
 // vars returns the variables of the exchange of cc.
 func (cc *clientConn) vars() *varStore { return &cc.x.fs.vars }
 
+// varsFor returns the store of v's scope: the client connection's for a
+// sess variable, which the connection's next requests see, the exchange's
+// for the others.
+func (cc *clientConn) varsFor(v config.VarRef) *varStore {
+	if v.Scope == config.ScopeSess {
+		return &cc.sess
+	}
+	return cc.vars()
+}
+
 // setVar runs a set-var or set-var-fmt rule: the value is evaluated as a
 // format into the loop's format buffer, then copied into the store. A
 // set-var whose sample has nothing to give leaves the variable as it was,
@@ -148,15 +160,15 @@ func (cc *clientConn) setVar(ru *config.HTTPRule, fs *fieldSet) {
 	switch {
 	case !found:
 	case w.over:
-		cc.vars().unset(ru.Var)
+		cc.varsFor(ru.Var).unset(ru.Var)
 	default:
-		cc.vars().set(ru.Var, w.b)
+		cc.varsFor(ru.Var).set(ru.Var, w.b)
 	}
 }
 
 // Var returns the value of the variable v of the exchange (config.VarReader).
-func (cc *clientConn) Var(v config.VarRef) ([]byte, bool) { return cc.vars().get(v) }
+func (cc *clientConn) Var(v config.VarRef) ([]byte, bool) { return cc.varsFor(v).get(v) }
 
 // Var returns the value of the variable v of the exchange whose response
 // this is (config.VarReader).
-func (v *responseView) Var(ref config.VarRef) ([]byte, bool) { return v.cc.vars().get(ref) }
+func (v *responseView) Var(ref config.VarRef) ([]byte, bool) { return v.cc.varsFor(ref).get(ref) }

@@ -108,3 +108,52 @@ func TestVarsHAProxyDifferential(t *testing.T) {
 	p2 := startPair(t, bin, cfg, "{SRV}", origin.Addr)
 	logFormatRuns(t, p2, masked, reqs)
 }
+
+// varsSessConfig keeps a sess variable from the first request of a client
+// connection that names a user, and shows it, with a txn variable set the
+// same way, in the requests and responses that follow.
+const varsSessConfig = `defaults
+  mode http
+  timeout connect 2s
+  timeout client 5s
+  timeout server 5s
+frontend fe
+  bind {BIND}
+  http-request set-var(sess.user) req.hdr(x-user) if { req.hdr(x-user) -m found }
+  http-request set-var(txn.user) req.hdr(x-user) if { req.hdr(x-user) -m found }
+  http-request set-header X-Sess <%[var(sess.user)]>
+  http-request set-header X-Txn <%[var(txn.user)]>
+  http-response set-header X-Sess-Res <%[var(sess.user,none)]>
+  default_backend be
+backend be
+  server s1 {SRV}
+`
+
+// TestVarsSessHAProxyDifferential checks against haproxy 2.6 that a sess
+// variable lives as long as the client connection: the connection's next
+// requests see it, a txn variable is gone, and another connection starts
+// without it.
+func TestVarsSessHAProxyDifferential(t *testing.T) {
+	t.Parallel()
+	bin := haproxyBinLong(t)
+	origin := headOrigin(t, func(head string) string {
+		return "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(head)) + "\r\nConnection: close\r\n\r\n" + head
+	})
+	p := startPair(t, bin, varsSessConfig, "{SRV}", origin.Addr)
+	want, got := p.views(func(s proxySide) string {
+		c := s.send(t, "GET /1 HTTP/1.1\r\nHost: h\r\nX-User: alice\r\n\r\n")
+		out := normalizeExchange(c.untilQuiet(300 * time.Millisecond))
+		for _, req := range []string{"GET /2 HTTP/1.1\r\nHost: h\r\n\r\n", "GET /3 HTTP/1.1\r\nHost: h\r\nX-User: bob\r\n\r\n"} {
+			c.send(req)
+			out += "\n--\n" + normalizeExchange(c.untilQuiet(300*time.Millisecond))
+		}
+		other := s.send(t, "GET /4 HTTP/1.1\r\nHost: h\r\n\r\n")
+		return out + "\n--\n" + normalizeExchange(other.untilQuiet(300*time.Millisecond))
+	})
+	if got != want {
+		t.Errorf("engine:\n%s\nhaproxy:\n%s", got, want)
+	}
+	if !strings.Contains(strings.ToLower(want), "x-sess: <alice>") {
+		t.Errorf("haproxy did not keep the sess variable:\n%s", want)
+	}
+}
