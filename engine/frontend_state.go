@@ -25,100 +25,85 @@ const (
 // frontStatus is the status column of each state.
 var frontStatus = [...]string{feOpen: "OPEN", fePaused: "PAUSED", feStopped: "STOP"}
 
-// frontend returns the frontend named name.
-func (e *Engine) frontend(name string) (*frontend, error) {
+// changeFrontend runs change on frontend name under the control mutex,
+// or returns stopped if the frontend was shut down.
+func (e *Engine) changeFrontend(name string, stopped error, change func(fe *frontend) error) error {
 	for _, fe := range e.fronts {
 		if fe.name == name {
-			return fe, nil
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			if fe.state.Load() == feStopped {
+				return stopped
+			}
+			return change(fe)
 		}
 	}
-	return nil, ErrNoFrontend
+	return ErrNoFrontend
 }
 
 // PauseFrontend closes the listening sockets of frontend name until
 // ResumeFrontend, as `disable frontend` does.
 func (e *Engine) PauseFrontend(name string) error {
-	fe, err := e.frontend(name)
-	if err != nil {
-		return err
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if fe.state.Load() == feStopped {
-		return ErrShutNoDisable
-	}
-	paused := false
-	for _, ln := range fe.lns {
-		paused = ln.Pause() || paused
-	}
-	if !paused {
-		return ErrAllDisabled
-	}
-	fe.state.Store(fePaused)
-	e.proxyEvent(fe, "Paused "+capName(fe.proxy)+" "+fe.name+".")
-	return nil
+	return e.changeFrontend(name, ErrShutNoDisable, func(fe *frontend) error {
+		paused := false
+		for _, ln := range fe.lns {
+			paused = ln.Pause() || paused
+		}
+		if !paused {
+			return ErrAllDisabled
+		}
+		fe.state.Store(fePaused)
+		e.proxyEvent(fe, "Paused "+capName(fe.proxy)+" "+fe.name+".")
+		return nil
+	})
 }
 
 // ResumeFrontend binds the paused listening sockets of frontend name again,
 // as `enable frontend` does. It fails with ErrFrontendResume when an
 // address cannot be bound (another socket took it meanwhile).
 func (e *Engine) ResumeFrontend(name string) error {
-	fe, err := e.frontend(name)
-	if err != nil {
-		return err
-	}
 	s := e.transport()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if fe.state.Load() == feStopped {
-		return ErrShutNoEnable
-	}
-	resumed, failed := false, false
-	for _, ln := range fe.lns {
-		if !ln.paused.Load() {
-			continue
+	return e.changeFrontend(name, ErrShutNoEnable, func(fe *frontend) error {
+		resumed, failed := false, false
+		for _, ln := range fe.lns {
+			if !ln.paused.Load() {
+				continue
+			}
+			if err := s.Resume(ln); err != nil {
+				fmt.Fprintf(os.Stderr, "[ALERT] cannot resume %s %s's listener %s: %v\n", capName(fe.proxy), fe.name, ln.Name, err)
+				failed = true
+				continue
+			}
+			resumed = true
 		}
-		if err := s.Resume(ln); err != nil {
-			fmt.Fprintf(os.Stderr, "[ALERT] cannot resume %s %s's listener %s: %v\n", capName(fe.proxy), fe.name, ln.Name, err)
-			failed = true
-			continue
+		switch {
+		case failed:
+			return ErrFrontendResume
+		case !resumed:
+			return ErrAllEnabled
 		}
-		resumed = true
-	}
-	switch {
-	case failed:
-		return ErrFrontendResume
-	case !resumed:
-		return ErrAllEnabled
-	}
-	fe.state.Store(feOpen)
-	e.proxyEvent(fe, "Resumed "+capName(fe.proxy)+" "+fe.name+".")
-	return nil
+		fe.state.Store(feOpen)
+		e.proxyEvent(fe, "Resumed "+capName(fe.proxy)+" "+fe.name+".")
+		return nil
+	})
 }
 
 // StopFrontend closes the listening sockets of frontend name for good, as
 // `shutdown frontend` does; the clients it holds go on.
 func (e *Engine) StopFrontend(name string) error {
-	fe, err := e.frontend(name)
-	if err != nil {
-		return err
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if fe.state.Load() == feStopped {
-		return ErrFrontendShut
-	}
-	for _, ln := range fe.lns {
-		_ = ln.Close()
-	}
-	fe.state.Store(feStopped)
-	var beConns int64
-	if b := e.byName[fe.name]; b != nil && fe.proxy.Cap&config.CapBackend != 0 {
-		beConns = b.total.Load()
-	}
-	e.proxyEvent(fe, "Proxy "+fe.name+" stopped (cumulated conns: FE: "+
-		strconv.FormatInt(e.frontendTraffic(fe.index).Conns, 10)+", BE: "+strconv.FormatInt(beConns, 10)+").")
-	return nil
+	return e.changeFrontend(name, ErrFrontendShut, func(fe *frontend) error {
+		for _, ln := range fe.lns {
+			_ = ln.Close()
+		}
+		fe.state.Store(feStopped)
+		var beConns int64
+		if b := e.byName[fe.name]; b != nil && fe.proxy.Cap&config.CapBackend != 0 {
+			beConns = b.total.Load()
+		}
+		e.proxyEvent(fe, "Proxy "+fe.name+" stopped (cumulated conns: FE: "+
+			strconv.FormatInt(e.frontendTraffic(fe.index).Conns, 10)+", BE: "+strconv.FormatInt(beConns, 10)+").")
+		return nil
+	})
 }
 
 // proxyEvent logs a change of a frontend to its log targets and, as a
