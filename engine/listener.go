@@ -183,10 +183,11 @@ func (s *Server) waitRoom(ln *Listener) bool {
 // startAccept runs accept on ln's current socket in a goroutine of its own,
 // counted in s.accepts.
 func (s *Server) startAccept(ln *Listener) {
+	sock := ln.sock.Load()
 	s.accepts.Add(1)
 	go func() {
 		defer s.accepts.Done()
-		s.accept(ln, ln.sock.Load())
+		s.accept(ln, sock)
 	}()
 }
 
