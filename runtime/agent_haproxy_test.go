@@ -105,14 +105,7 @@ backend nobody
 	hsock, tsock, hlog, tlog := pr.h.sock, pr.g.sock, pr.logs[0], pr.logs[1]
 	settle := func(label, expect string) {
 		t.Helper()
-		var want, got string
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			want, got = agentColumns(t, hsock), agentColumns(t, tsock)
-			if got == want && strings.Contains(want, expect) && !strings.Contains(want, "INI") {
-				return
-			}
-		}
-		t.Errorf("%s (waiting for %q): agent columns\ntether\n%s\nhaproxy\n%s", label, expect, got, want)
+		settleColumns(t, agentColumns, hsock, tsock, label, expect)
 	}
 	settle("start", "ag/hello: status=no check weight=1 uweight=1 slim= chkfail= chkdown= check_status= agent_status=L7OK")
 	// One agent changes its answer at a time, so that the counts of

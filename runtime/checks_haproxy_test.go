@@ -146,6 +146,21 @@ func maskEvent(line string) string {
 	return eventDurationRE.ReplaceAllString(line, "check duration: Nms")
 }
 
+// settleColumns waits, at most 5 s, until columns reads the same from the
+// runtime API of haproxy (hsock) and of tether (tsock), holding expect and
+// no check still initializing (INI); otherwise the test fails, labelled.
+func settleColumns(t *testing.T, columns func(*testing.T, string) string, hsock, tsock, label, expect string) {
+	t.Helper()
+	var want, got string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		want, got = columns(t, hsock), columns(t, tsock)
+		if got == want && strings.Contains(want, expect) && !strings.Contains(want, "INI") {
+			return
+		}
+	}
+	t.Errorf("%s (waiting for %q): columns\ntether\n%s\nhaproxy\n%s", label, expect, got, want)
+}
+
 // checkColumns returns the health check columns of `show stat` and `show
 // servers state`, with what differs between runs masked: check durations,
 // and whether a check is running at that instant ("* " and state bit 1).
@@ -263,14 +278,7 @@ backend slower
 	// line of checkColumns) and the same check columns.
 	settle := func(label, expect string) {
 		t.Helper()
-		var want, got string
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			want, got = checkColumns(t, hsock), checkColumns(t, tsock)
-			if got == want && strings.Contains(want, expect) && !strings.Contains(want, "INI") {
-				return
-			}
-		}
-		t.Errorf("%s (waiting for %q): check columns\ntether\n%s\nhaproxy\n%s", label, expect, got, want)
+		settleColumns(t, checkColumns, hsock, tsock, label, expect)
 	}
 	settle("start", "slower/late: op=0")
 	a.code.Store(503)

@@ -178,14 +178,7 @@ backend pg
 	hsock, tsock, hlog, tlog := pr.h.sock, pr.g.sock, pr.logs[0], pr.logs[1]
 	settle := func(label, expect string) {
 		t.Helper()
-		var want, got string
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			want, got = checkColumns(t, hsock), checkColumns(t, tsock)
-			if got == want && strings.Contains(want, expect) && !strings.Contains(want, "INI") {
-				return
-			}
-		}
-		t.Errorf("%s (waiting for %q): check columns\ntether\n%s\nhaproxy\n%s", label, expect, got, want)
+		settleColumns(t, checkColumns, hsock, tsock, label, expect)
 	}
 	settle("start", "tc/s1: op=2")
 	pong.set("-ERR nope\r\n")
