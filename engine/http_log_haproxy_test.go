@@ -151,12 +151,24 @@ func diffLogCases(t *testing.T, cases []logCase) {
 	for _, c := range cases {
 		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
 			t.Parallel()
-			want := runLogCase(t, bin, sideHAProxy, c)
-			got := runLogCase(t, bin, sideEngine, c)
-			slices.Sort(got)
-			slices.Sort(want)
-			if strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Errorf("haproxy logged\n%s\ntether logged\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
+			// The connection counts of a line (%ac/%fc) include a
+			// connection the proxy has not yet seen close, such as
+			// the harness's start probe on a loaded machine: a case
+			// whose lines differ runs again once, with fresh proxies;
+			// the second difference fails.
+			for attempt := 1; ; attempt++ {
+				want := runLogCase(t, bin, sideHAProxy, c)
+				got := runLogCase(t, bin, sideEngine, c)
+				slices.Sort(got)
+				slices.Sort(want)
+				if strings.Join(got, "\n") == strings.Join(want, "\n") {
+					return
+				}
+				if attempt == 2 {
+					t.Errorf("haproxy logged\n%s\ntether logged\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
+					return
+				}
+				t.Logf("lines differ, run again:\nhaproxy\n%s\ntether\n%s", strings.Join(want, "\n"), strings.Join(got, "\n"))
 			}
 		})
 	}
